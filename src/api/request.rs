@@ -1,0 +1,191 @@
+//! A request: an operation and its parameter values, as text, the way they travel on the wire.
+
+use super::{ApiVersion, Operation, Param};
+
+/// A request to the Web API. Every value is text, as on the wire; a parameter that was not given is
+/// the empty string, which is also what an empty element carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    op: Operation,
+    values: [String; Param::ALL.len()],
+}
+
+/// Why a request cannot be sent at all. These are protocol errors, not response codes: a real server
+/// would answer them with a SOAP fault.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RequestError {
+    /// The operation is newer than the API version in use.
+    #[error("{op} is not part of API {version}: it was added in {since}")]
+    NotInVersion {
+        /// The operation.
+        op: Operation,
+        /// The version in use.
+        version: ApiVersion,
+        /// The version that added it.
+        since: ApiVersion,
+    },
+    /// An `xs:int` parameter whose text is not a 32-bit integer.
+    #[error("{param} must be a whole number, got `{value}`")]
+    NotAnInteger {
+        /// The parameter's wire name.
+        param: &'static str,
+        /// The text given.
+        value: String,
+    },
+    /// A parameter the operation does not take.
+    #[error("{op} has no parameter `{name}`; its parameters are: {valid}")]
+    UnknownParameter {
+        /// The operation.
+        op: Operation,
+        /// The name given.
+        name: String,
+        /// The operation's parameters, comma-separated.
+        valid: String,
+    },
+}
+
+impl Request {
+    /// A request with every parameter empty (`maxRecordingTimeInSeconds` is `0`).
+    pub fn new(op: Operation) -> Request {
+        let mut values: [String; Param::ALL.len()] = Default::default();
+        values[Param::MaxRecordingTime.index()] = "0".to_string();
+        Request { op, values }
+    }
+
+    /// The request with one parameter set.
+    pub fn with(mut self, param: Param, value: impl Into<String>) -> Request {
+        self.set(param, value);
+        self
+    }
+
+    /// Sets a parameter.
+    pub fn set(&mut self, param: Param, value: impl Into<String>) {
+        self.values[param.index()] = value.into();
+    }
+
+    /// Sets a parameter by its wire name in either version, checking that the operation takes it.
+    pub fn set_by_name(
+        &mut self,
+        name: &str,
+        value: impl Into<String>,
+    ) -> Result<(), RequestError> {
+        match Param::from_wire_name(name) {
+            Some(p) if self.op.params(ApiVersion::V7_1).contains(&p) => {
+                self.set(p, value);
+                Ok(())
+            }
+            _ => Err(RequestError::UnknownParameter {
+                op: self.op,
+                name: name.to_string(),
+                valid: self
+                    .op
+                    .params(ApiVersion::V7_1)
+                    .iter()
+                    .map(|p| p.wire_name(ApiVersion::V7_1))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            }),
+        }
+    }
+
+    /// The operation.
+    pub fn op(&self) -> Operation {
+        self.op
+    }
+
+    /// A parameter's text; empty when not given.
+    pub fn get(&self, param: Param) -> &str {
+        &self.values[param.index()]
+    }
+
+    /// The parameters the operation takes in that version, with their values, in wire order.
+    pub fn params(&self, version: ApiVersion) -> impl Iterator<Item = (Param, &str)> {
+        self.op
+            .params(version)
+            .iter()
+            .map(move |p| (*p, self.get(*p)))
+    }
+
+    /// `maxRecordingTimeInSeconds` as a number.
+    pub fn max_recording_time(&self) -> Result<i32, RequestError> {
+        let text = self.get(Param::MaxRecordingTime);
+        text.trim()
+            .parse::<i32>()
+            .map_err(|_| RequestError::NotAnInteger {
+                param: Param::MaxRecordingTime.wire_name(ApiVersion::V7_1),
+                value: text.to_string(),
+            })
+    }
+
+    /// Checks what a server would refuse before looking at the request: an operation the version
+    /// lacks, an integer parameter that is not an integer.
+    pub fn check(&self, version: ApiVersion) -> Result<(), RequestError> {
+        if !self.op.exists_in(version) {
+            return Err(RequestError::NotInVersion {
+                op: self.op,
+                version,
+                since: self.op.since(),
+            });
+        }
+        if self.op.params(version).contains(&Param::MaxRecordingTime) {
+            self.max_recording_time()?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unset_parameters_are_empty_and_max_time_defaults_to_zero() {
+        let r = Request::new(Operation::StartRecording).with(Param::Unit, "1");
+        assert_eq!(r.get(Param::Port), "");
+        assert_eq!(r.max_recording_time(), Ok(0));
+        let values: Vec<(Param, &str)> = r.params(ApiVersion::V7_1).collect();
+        assert_eq!(
+            values,
+            vec![
+                (Param::Unit, "1"),
+                (Param::Port, ""),
+                (Param::MaxRecordingTime, "0")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_7_1_operation_is_refused_under_7_0_naming_the_version() {
+        let err = Request::new(Operation::GetField)
+            .check(ApiVersion::V7_0)
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "GetField is not part of API 7.0: it was added in 7.1"
+        );
+        assert!(Request::new(Operation::GetField)
+            .check(ApiVersion::V7_1)
+            .is_ok());
+    }
+
+    #[test]
+    fn a_max_time_that_is_not_a_number_is_refused() {
+        let r = Request::new(Operation::StartRecording).with(Param::MaxRecordingTime, "abc");
+        assert_eq!(
+            r.check(ApiVersion::V7_1).unwrap_err().to_string(),
+            "maxRecordingTimeInSeconds must be a whole number, got `abc`"
+        );
+    }
+
+    #[test]
+    fn parameters_set_by_name_must_belong_to_the_operation() {
+        let mut r = Request::new(Operation::InitUser);
+        r.set_by_name("userName", "smith").unwrap();
+        assert_eq!(r.get(Param::User), "smith");
+        let err = r.set_by_name("Extension", "1").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "InitUser has no parameter `Extension`; its parameters are: Machine, User"
+        );
+    }
+}

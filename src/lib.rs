@@ -1,0 +1,13 @@
+//! ecapi: script, test and simulate integrations with the Encore call recorder's Web API.
+//!
+//! The crate is layered so that each layer only knows the ones below it:
+//!
+//! | module | owns |
+//! |---|---|
+//! | [`api`] | the Web API's vocabulary: operations, parameters per version, codes, states |
+//! | [`simulator`] | a simulated Encore server (profiles `hosted` and `recorder`): a request in, a response out |
+//! | [`client`] | the transport seam between script functions and backends |
+//! | [`script`] | the Rhai bindings: one function per operation, `Response`, `Port`, assertions |
+//! | [`cli`] | the command line: arguments, configuration, subcommands |
+
+pub mod api;
