@@ -11,3 +11,6 @@
 //! | [`cli`] | the command line: arguments, configuration, subcommands |
 
 pub mod api;
+pub mod client;
+pub mod simulator;
+pub mod soap;

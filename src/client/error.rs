@@ -1,0 +1,85 @@
+//! Errors of the transport seam: everything that keeps a request from getting a response code.
+
+use crate::api::RequestError;
+
+/// Why a request got no response code. Each message is meant to be read by the user as is.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TransportError {
+    /// The request itself cannot be sent (an operation the API version lacks, a bad integer).
+    #[error("{0}")]
+    Request(#[from] RequestError),
+    /// The server could not be reached.
+    #[error("cannot connect to {url}: {detail}")]
+    Connect {
+        /// The endpoint.
+        url: String,
+        /// What the connection attempt reported.
+        detail: String,
+    },
+    /// TLS negotiation failed (untrusted certificate, wrong host name...).
+    #[error("TLS failure talking to {url}: {detail}")]
+    Tls {
+        /// The endpoint.
+        url: String,
+        /// What the TLS layer reported.
+        detail: String,
+    },
+    /// No answer in time.
+    #[error("no answer from {url} within {seconds} s")]
+    Timeout {
+        /// The endpoint.
+        url: String,
+        /// The timeout that ran out.
+        seconds: f64,
+    },
+    /// The server answered with a SOAP fault.
+    #[error("SOAP fault {code}: {string}")]
+    Fault {
+        /// faultcode, as sent (e.g. `a:ActionNotSupported`).
+        code: String,
+        /// faultstring.
+        string: String,
+    },
+    /// The server answered with something that is not a SOAP response.
+    #[error("HTTP {status} from {url} is not a SOAP response ({reason}); it starts: {start}")]
+    NotSoap {
+        /// The endpoint.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// What is wrong with it.
+        reason: String,
+        /// The start of the body.
+        start: String,
+    },
+    /// Anything else the HTTP layer reported.
+    #[error("HTTP error talking to {url}: {detail}")]
+    Http {
+        /// The endpoint.
+        url: String,
+        /// What went wrong.
+        detail: String,
+    },
+}
+
+/// Why a simulator control request failed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ControlError {
+    /// The backend is not a simulator.
+    #[error("{function} needs a simulator; the backend is a real Encore server ({backend})")]
+    NotASimulator {
+        /// The script function called.
+        function: &'static str,
+        /// The backend's description.
+        backend: String,
+    },
+    /// The simulator's profile has no such thing (calls on hold in `hosted`).
+    #[error("{0}")]
+    NotInProfile(String),
+    /// An argument the simulator cannot act on.
+    #[error("{0}")]
+    Invalid(String),
+    /// The served simulator's control interface failed.
+    #[error("{0}")]
+    Transport(#[from] TransportError),
+}

@@ -1,0 +1,91 @@
+//! The transport seam between script functions and backends.
+//!
+//! The fifteen script functions are written once against [`Transport`]; the embedded simulator
+//! ([`Embedded`]) and the SOAP client over HTTP both sit behind it, so a script cannot tell them apart
+//! except by speed. Simulator control (`sim_*` functions) goes through [`SimControl`], which the
+//! embedded simulator offers directly and a served simulator through its control interface.
+
+mod embedded;
+mod error;
+
+use std::time::Duration;
+
+use crate::api::{ApiVersion, Operation, Request, Response};
+
+pub use embedded::Embedded;
+pub use error::{ControlError, TransportError};
+
+/// One request and its answer.
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    /// What the server answered.
+    pub response: Response,
+    /// Wall-clock time from sending the request to having read the answer.
+    pub elapsed: Duration,
+    /// The SOAP envelopes exchanged (or, for the embedded simulator, the ones it would exchange);
+    /// present only while tracing is on.
+    pub trace: Option<Trace>,
+}
+
+/// The envelopes of one exchange, for `--trace`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Trace {
+    /// The SOAPAction header value, unquoted.
+    pub action: String,
+    /// The request envelope as sent.
+    pub request: String,
+    /// The HTTP status of the answer (200 for the embedded simulator).
+    pub status: u16,
+    /// The response body as received.
+    pub response: String,
+}
+
+/// A backend that answers Web API requests.
+pub trait Transport {
+    /// Sends one request and waits for its answer. A response code other than 100 is an `Ok`;
+    /// only transport and protocol failures are errors.
+    fn call(&mut self, request: &Request) -> Result<Exchange, TransportError>;
+
+    /// The API version requests are made in.
+    fn api(&self) -> ApiVersion;
+
+    /// One line saying what this backend is, for banners and `--trace`.
+    fn describe(&self) -> String;
+
+    /// Turns capture of envelopes for `--trace` on or off.
+    fn set_trace(&mut self, on: bool);
+
+    /// Simulator control, when the backend is a simulator (embedded or served).
+    fn control(&mut self) -> Option<&mut dyn SimControl> {
+        None
+    }
+}
+
+/// Control of a simulator beyond the Web API: its clock, telephony events, faults, and what it stored.
+///
+/// Lists come back as JSON values so that a served simulator can carry them over its control
+/// interface unchanged.
+pub trait SimControl {
+    /// Clears every port, assignment, recording, event, fault and the journal.
+    fn reset(&mut self) -> Result<(), ControlError>;
+    /// Moves the virtual clock forward (the real clock gets an offset).
+    fn advance(&mut self, seconds: i64) -> Result<(), ControlError>;
+    /// Puts the active call on a unit and port on hold.
+    fn hold(&mut self, unit: &str, port: &str) -> Result<(), ControlError>;
+    /// Takes the held call on a unit and port off hold.
+    fn retrieve(&mut self, unit: &str, port: &str) -> Result<(), ControlError>;
+    /// Ends the active call on a unit and port (or the held one, when it is the only one).
+    fn hangup(&mut self, unit: &str, port: &str) -> Result<(), ControlError>;
+    /// Makes an operation (`None`: every operation) answer `code` for the next `count` calls that
+    /// would otherwise succeed (`None`: until reset); code 100 clears the operation's faults.
+    fn fault(&mut self, op: Option<Operation>, code: u16, count: Option<u32>)
+        -> Result<(), ControlError>;
+    /// Adds latency to an operation (`None`: every operation); 0 removes it.
+    fn delay(&mut self, op: Option<Operation>, ms: u64) -> Result<(), ControlError>;
+    /// The recordings stored so far, oldest first.
+    fn recordings(&mut self) -> Result<Vec<serde_json::Value>, ControlError>;
+    /// The events logged so far, oldest first.
+    fn events(&mut self) -> Result<Vec<serde_json::Value>, ControlError>;
+    /// The journal: every request and answer, with the reason for each non-100 answer.
+    fn journal(&mut self) -> Result<Vec<serde_json::Value>, ControlError>;
+}

@@ -1,0 +1,380 @@
+//! Profile `hosted`: the vendor's public test service, as the guides' Appendix A describes it and
+//! `behavior.md` settles it.
+//!
+//! One unit (`1`), ports 1 to 288, a daily counter that InitStation and InitUser share, and the
+//! service's own state rules (Stop from PAUSE answers 608, Cancel always succeeds, GetField answers
+//! `123`, PortStatusEX reports 0 or 20 seconds).
+
+use std::collections::HashMap;
+
+use chrono::NaiveDateTime;
+
+use super::refusal::{Answer, Refusal};
+use super::store::{Event, Recording, StateChange};
+use super::Shared;
+use crate::api::{ApiVersion, Operation, Param, RecordingState, Request, Response, ResponseCode};
+
+/// The number of ports on the hosted service's one unit.
+pub const PORTS: u32 = 288;
+
+/// The text the hosted service answers GetField with.
+pub const FIELD_VALUE: &str = "123";
+
+/// The stateDuration the hosted service reports in any state but NOT RECORDING.
+pub const STATE_DURATION: i64 = 20;
+
+/// The URL player base the hosted service's links use when none is configured.
+pub const DEFAULT_URL_BASE: &str = "https://encore.dvsanalytics.com";
+
+/// One port's recording.
+#[derive(Debug, Clone, Default)]
+struct PortSlot {
+    state: RecordingState,
+    recording: Option<Recording>,
+}
+
+/// The hosted service's state for one day.
+#[derive(Debug, Clone)]
+pub struct Hosted {
+    stations: HashMap<String, u32>,
+    users: HashMap<String, u32>,
+    last_port: u32,
+    ports: Vec<PortSlot>,
+}
+
+impl Default for Hosted {
+    fn default() -> Self {
+        Hosted {
+            stations: HashMap::new(),
+            users: HashMap::new(),
+            last_port: 0,
+            ports: vec![PortSlot::default(); PORTS as usize],
+        }
+    }
+}
+
+/// Reads Unit: any text that trims to `1`.
+fn check_unit(unit: &str) -> Answer<()> {
+    if unit.trim() == "1" {
+        Ok(())
+    } else {
+        Err(Refusal::new(
+            ResponseCode::UnitDoesNotExist,
+            format!("Unit `{unit}` is not a unit here: the hosted service has unit 1 only"),
+        ))
+    }
+}
+
+/// Reads Port: a decimal integer from 1 to 288 (surrounding blanks allowed).
+fn check_port(port: &str) -> Answer<u32> {
+    let t = port.trim();
+    let n = if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
+        t.parse::<u32>().ok()
+    } else {
+        None
+    };
+    match n {
+        Some(n) if (1..=PORTS).contains(&n) => Ok(n),
+        _ => Err(Refusal::new(
+            ResponseCode::PortDoesNotExist,
+            format!("Port `{port}` is not a port of unit 1: ports are whole numbers 1 to {PORTS}"),
+        )),
+    }
+}
+
+fn wrong_state(code: ResponseCode, op: Operation, port: u32, st: RecordingState, needs: &str) -> Refusal {
+    Refusal::new(code, format!("port {port} is {st}; {op} needs {needs}"))
+}
+
+impl Hosted {
+    /// Forgets the day's assignments and every port's state (the nightly reset).
+    pub fn reset_day(&mut self) {
+        *self = Hosted::default();
+    }
+
+    /// The port a user was given today, by InitUser (matched without regard to case).
+    pub fn user_port(&self, user: &str) -> Option<u32> {
+        self.users.get(&user.to_lowercase()).copied()
+    }
+
+    /// The state of a port (1-based).
+    pub fn state(&self, port: u32) -> RecordingState {
+        self.ports[(port - 1) as usize].state
+    }
+
+    /// Answers one request.
+    pub fn answer(&mut self, sh: &mut Shared, req: &Request, now: NaiveDateTime) -> Answer<Response> {
+        let op = req.op();
+        match op {
+            Operation::InitStation => self.init_station(sh, req),
+            Operation::InitUser => self.init_user(sh, req),
+            Operation::LogEvent => self.log_event(sh, req, now),
+            Operation::DesktopPause | Operation::DesktopResume => {
+                if req.get(Param::User).trim().is_empty() {
+                    return Err(Refusal::new(ResponseCode::UserNameRequired, "User is empty"));
+                }
+                sh.fault_gate(op)?;
+                Ok(Response::ok(op))
+            }
+            _ => self.port_request(sh, req, now),
+        }
+    }
+
+    fn take_port(&mut self, sh: &mut Shared, op: Operation, code: ResponseCode) -> Answer<u32> {
+        if self.last_port >= PORTS {
+            return Err(Refusal::new(
+                code,
+                format!("all {PORTS} ports are taken for today; the counter resets at midnight"),
+            ));
+        }
+        sh.fault_gate(op)?;
+        self.last_port += 1;
+        Ok(self.last_port)
+    }
+
+    fn init_station(&mut self, sh: &mut Shared, req: &Request) -> Answer<Response> {
+        let ext = req.get(Param::Extension);
+        if ext.trim().is_empty() {
+            return Err(Refusal::new(ResponseCode::ExtensionRequired, "Extension is empty"));
+        }
+        let port = match self.stations.get(ext) {
+            Some(p) => {
+                sh.fault_gate(Operation::InitStation)?;
+                *p
+            }
+            None => {
+                let p = self.take_port(sh, Operation::InitStation, ResponseCode::NoPortForStation)?;
+                self.stations.insert(ext.to_string(), p);
+                p
+            }
+        };
+        Ok(assigned(Operation::InitStation, port))
+    }
+
+    fn init_user(&mut self, sh: &mut Shared, req: &Request) -> Answer<Response> {
+        let user = req.get(Param::User);
+        let machine = req.get(Param::Machine);
+        if user.trim().is_empty() || machine.trim().is_empty() {
+            let which = if user.trim().is_empty() { "User" } else { "Machine" };
+            return Err(Refusal::new(
+                ResponseCode::UserAndMachineRequired,
+                format!("{which} is empty"),
+            ));
+        }
+        let key = user.to_lowercase();
+        let port = match self.users.get(&key) {
+            Some(p) => {
+                sh.fault_gate(Operation::InitUser)?;
+                *p
+            }
+            None => {
+                let p = self.take_port(sh, Operation::InitUser, ResponseCode::NoPortForUser)?;
+                self.users.insert(key, p);
+                p
+            }
+        };
+        Ok(assigned(Operation::InitUser, port))
+    }
+
+    fn log_event(&mut self, sh: &mut Shared, req: &Request, now: NaiveDateTime) -> Answer<Response> {
+        let op = Operation::LogEvent;
+        if req.get(Param::EventType).trim().is_empty() {
+            return Err(Refusal::new(ResponseCode::EventTypeRequired, "eventType is empty"));
+        }
+        let (unit, port) = (req.get(Param::Unit), req.get(Param::Port));
+        let mut tied = None;
+        if !unit.is_empty() || !port.is_empty() {
+            check_unit(unit)?;
+            tied = Some(check_port(port)?);
+        }
+        if req.get(Param::EventTimestamp).trim().is_empty() {
+            return Err(Refusal::new(ResponseCode::UnexpectedError, "eventTimestamp is empty"));
+        }
+        for p in [Param::Parm1, Param::Parm2, Param::Parm3] {
+            let len = req.get(p).chars().count();
+            if len > 1024 {
+                return Err(Refusal::new(
+                    ResponseCode::UnexpectedError,
+                    format!("{} is {len} characters long; the column holds 1024", p.wire_name(sh.api)),
+                ));
+            }
+        }
+        if tied.is_none() && sh.api >= ApiVersion::V7_1 {
+            tied = self.user_port(req.get(Param::User));
+        }
+        sh.fault_gate(op)?;
+        let recording = tied.and_then(|p| {
+            self.ports[(p - 1) as usize]
+                .recording
+                .as_ref()
+                .map(|r| r.index.clone())
+        });
+        sh.store.events.push(Event {
+            logged: now,
+            event_type: req.get(Param::EventType).to_string(),
+            timestamp: req.get(Param::EventTimestamp).to_string(),
+            unit: tied.map(|_| "1".to_string()),
+            port: tied,
+            user: req.get(Param::User).to_string(),
+            machine: req.get(Param::Machine).to_string(),
+            parm1: req.get(Param::Parm1).to_string(),
+            parm2: req.get(Param::Parm2).to_string(),
+            parm3: req.get(Param::Parm3).to_string(),
+            recording,
+        });
+        Ok(Response::ok(op))
+    }
+
+    /// Requests that address a unit and port.
+    fn port_request(&mut self, sh: &mut Shared, req: &Request, now: NaiveDateTime) -> Answer<Response> {
+        use RecordingState as S;
+        let op = req.op();
+        // Required parameters come first (652), then Unit (606), then Port (611).
+        if matches!(op, Operation::AssignField | Operation::GetField) {
+            let name_empty = req.get(Param::FieldName).trim().is_empty();
+            let value_empty = op == Operation::AssignField && req.get(Param::FieldValue).is_empty();
+            if name_empty || value_empty {
+                let which = if name_empty { "fieldName" } else { "fieldValue" };
+                return Err(Refusal::new(
+                    ResponseCode::FieldNameAndValueRequired,
+                    format!("{which} is empty"),
+                ));
+            }
+        }
+        check_unit(req.get(Param::Unit))?;
+        let port = check_port(req.get(Param::Port))?;
+        let state = self.state(port);
+        let recording_or_paused = matches!(state, S::Record | S::Pause);
+        match op {
+            Operation::StartRecording => {
+                let max = req.max_recording_time().unwrap_or(0);
+                if max < 0 {
+                    return Err(Refusal::new(
+                        ResponseCode::UnexpectedError,
+                        format!("maxRecordingTimeInSeconds is {max}; it cannot be negative"),
+                    ));
+                }
+                if !matches!(state, S::NotRecording | S::Pause) {
+                    return Err(wrong_state(
+                        ResponseCode::PortAlreadyRecording,
+                        op,
+                        port,
+                        state,
+                        "NOT RECORDING or PAUSE",
+                    ));
+                }
+                sh.fault_gate(op)?;
+                let slot = &mut self.ports[(port - 1) as usize];
+                if slot.recording.is_none() {
+                    slot.recording = Some(Recording {
+                        index: sh.next_index(now),
+                        unit: "1".to_string(),
+                        port,
+                        started: now,
+                        stopped: None,
+                        fields: Vec::new(),
+                        states: Vec::new(),
+                    });
+                }
+                self.set_state(port, S::Record, now);
+                Ok(Response::ok(op))
+            }
+            Operation::StopRecording => {
+                if state != S::Record {
+                    return Err(wrong_state(ResponseCode::PortNotRecording, op, port, state, "RECORD"));
+                }
+                sh.fault_gate(op)?;
+                self.set_state(port, S::NotRecording, now);
+                if let Some(mut rec) = self.ports[(port - 1) as usize].recording.take() {
+                    rec.stopped = Some(now);
+                    sh.store.recordings.push(rec);
+                }
+                Ok(Response::ok(op))
+            }
+            Operation::PauseRecording => {
+                if state != S::Record {
+                    return Err(wrong_state(ResponseCode::PortNotRecording, op, port, state, "RECORD"));
+                }
+                sh.fault_gate(op)?;
+                self.set_state(port, S::Pause, now);
+                Ok(Response::ok(op))
+            }
+            Operation::ResumeRecording => {
+                if state != S::Pause {
+                    return Err(wrong_state(ResponseCode::PortNotInPauseMode, op, port, state, "PAUSE"));
+                }
+                sh.fault_gate(op)?;
+                self.set_state(port, S::Record, now);
+                Ok(Response::ok(op))
+            }
+            Operation::CancelRecording => {
+                sh.fault_gate(op)?;
+                if state != S::NotRecording {
+                    self.set_state(port, S::NotRecording, now);
+                }
+                self.ports[(port - 1) as usize].recording = None;
+                Ok(Response::ok(op))
+            }
+            Operation::AssignField | Operation::GetField | Operation::GetUrl => {
+                if !recording_or_paused {
+                    return Err(wrong_state(
+                        ResponseCode::PortNotRecording,
+                        op,
+                        port,
+                        state,
+                        "RECORD or PAUSE",
+                    ));
+                }
+                sh.fault_gate(op)?;
+                let rec = self.ports[(port - 1) as usize]
+                    .recording
+                    .as_mut()
+                    .expect("a port in RECORD or PAUSE has a recording");
+                let mut r = Response::ok(op);
+                match op {
+                    Operation::AssignField => {
+                        rec.assign(req.get(Param::FieldName), req.get(Param::FieldValue))
+                    }
+                    Operation::GetField => r.value = Some(FIELD_VALUE.to_string()),
+                    _ => {
+                        let base = sh.url_base.as_deref().unwrap_or(DEFAULT_URL_BASE);
+                        r.url = Some(sh.url_for(base, &rec.index));
+                    }
+                }
+                Ok(r)
+            }
+            Operation::PortStatus | Operation::PortStatusEx => {
+                sh.fault_gate(op)?;
+                let mut r = Response::ok(op);
+                r.status = Some(state.as_str().to_string());
+                if op == Operation::PortStatusEx {
+                    r.duration = Some(if state == S::NotRecording { 0 } else { STATE_DURATION });
+                }
+                Ok(r)
+            }
+            Operation::InitStation
+            | Operation::InitUser
+            | Operation::LogEvent
+            | Operation::DesktopPause
+            | Operation::DesktopResume => unreachable!("{op} does not address a port"),
+        }
+    }
+
+    fn set_state(&mut self, port: u32, state: RecordingState, now: NaiveDateTime) {
+        let slot = &mut self.ports[(port - 1) as usize];
+        slot.state = state;
+        if let Some(rec) = slot.recording.as_mut() {
+            rec.states.push(StateChange {
+                state: state.as_str(),
+                at: now,
+            });
+        }
+    }
+}
+
+fn assigned(op: Operation, port: u32) -> Response {
+    let mut r = Response::ok(op);
+    r.unit = Some("1".to_string());
+    r.port = Some(port.to_string());
+    r
+}

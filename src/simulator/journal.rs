@@ -1,0 +1,92 @@
+//! The journal: every request the simulator answered, with the reason for each non-100 answer, so a
+//! user can see why a request failed although the wire message is fixed text.
+
+use std::borrow::Cow;
+use std::collections::VecDeque;
+
+use chrono::NaiveDateTime;
+use serde::Serialize;
+
+use crate::api::{ApiVersion, Operation, Request};
+
+/// How many entries the journal keeps; older ones are dropped (their count stays in `seq`).
+pub const JOURNAL_CAPACITY: usize = 10_000;
+
+/// One request and its answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct JournalEntry {
+    /// 1 for the first request since the simulator started or was reset.
+    pub seq: u64,
+    /// The simulator's time when it answered.
+    #[serde(serialize_with = "super::store::iso")]
+    pub time: NaiveDateTime,
+    /// The operation's wire name.
+    pub op: &'static str,
+    /// The non-empty parameters, by wire name (7.1 names).
+    pub params: Vec<(&'static str, String)>,
+    /// responseCode.
+    pub code: u16,
+    /// responseMessage.
+    pub message: Cow<'static, str>,
+    /// Why the answer is not 100; empty when it is.
+    pub reason: String,
+}
+
+/// A bounded log of the most recent exchanges.
+#[derive(Debug, Default)]
+pub struct Journal {
+    entries: VecDeque<JournalEntry>,
+    seq: u64,
+}
+
+impl Journal {
+    /// Records an answer.
+    pub fn record(
+        &mut self,
+        time: NaiveDateTime,
+        request: &Request,
+        code: u16,
+        message: Cow<'static, str>,
+        reason: String,
+    ) {
+        self.seq += 1;
+        if self.entries.len() == JOURNAL_CAPACITY {
+            self.entries.pop_front();
+        }
+        let params = request
+            .params(ApiVersion::V7_1)
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(p, v)| (p.wire_name(ApiVersion::V7_1), v.to_string()))
+            .collect();
+        self.entries.push_back(JournalEntry {
+            seq: self.seq,
+            time,
+            op: Operation::name(request.op()),
+            params,
+            code,
+            message,
+            reason,
+        });
+    }
+
+    /// The entries kept, oldest first.
+    pub fn entries(&self) -> impl Iterator<Item = &JournalEntry> {
+        self.entries.iter()
+    }
+
+    /// How many requests were answered in all.
+    pub fn total(&self) -> u64 {
+        self.seq
+    }
+
+    /// The most recent entry.
+    pub fn last(&self) -> Option<&JournalEntry> {
+        self.entries.back()
+    }
+
+    /// Forgets everything.
+    pub fn clear(&mut self) {
+        self.entries.clear();
+        self.seq = 0;
+    }
+}

@@ -1,0 +1,56 @@
+//! What every profile shares: the clock, the API version, faults, the store and the call index.
+
+use chrono::NaiveDateTime;
+
+use super::{Clock, Faults, Refusal, Store};
+use crate::api::{ApiVersion, Operation, ResponseCode};
+
+/// State and settings common to both profiles.
+#[derive(Debug)]
+pub struct Shared {
+    /// The API version the simulator speaks.
+    pub api: ApiVersion,
+    /// The simulator's clock.
+    pub clock: Clock,
+    /// Faults and delays in force.
+    pub faults: Faults,
+    /// Recordings and events kept.
+    pub store: Store,
+    /// The URL player's base, e.g. `https://encore.example.com`; `None`: not configured.
+    pub url_base: Option<String>,
+    /// The last call index handed out; never reset, so indexes stay unique.
+    pub last_index: u64,
+}
+
+impl Shared {
+    /// Answers the injected fault for `op`, if one fires. Rules call this after every check has
+    /// passed and before they change anything, so a faulted request leaves no trace in the state.
+    pub fn fault_gate(&mut self, op: Operation) -> Result<(), Refusal> {
+        match self.faults.take(op) {
+            None => Ok(()),
+            Some(code) => {
+                let code = ResponseCode::from_code(code).unwrap_or(ResponseCode::UnexpectedError);
+                Err(Refusal::new(code, format!("injected fault: {op} answers {}", code.code())))
+            }
+        }
+    }
+
+    /// A new call index: digits, a dot, digits, unique per recording. The first part counts hours
+    /// since 2000-01-01, the second the recordings made by this simulator.
+    pub fn next_index(&mut self, now: NaiveDateTime) -> String {
+        self.last_index += 1;
+        let epoch = chrono::NaiveDate::from_ymd_opt(2000, 1, 1)
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .expect("a valid date");
+        let hours = (now - epoch).num_hours().max(0);
+        format!("{hours}.{:04}", self.last_index)
+    }
+
+    /// The GetURL link for a call index.
+    pub fn url_for(&self, base: &str, index: &str) -> String {
+        format!(
+            "{}/encore/urlplayer.aspx?fldCallIndex={index}&siteid=1",
+            base.trim_end_matches('/')
+        )
+    }
+}
