@@ -45,11 +45,12 @@ pub enum RequestError {
 }
 
 impl Request {
-    /// A request with every parameter empty (`maxRecordingTimeInSeconds` is `0`).
+    /// A request with every parameter empty (`maxRecordingTimeInSeconds` reads as `0`).
     pub fn new(op: Operation) -> Request {
-        let mut values: [String; Param::ALL.len()] = Default::default();
-        values[Param::MaxRecordingTime.index()] = "0".to_string();
-        Request { op, values }
+        Request {
+            op,
+            values: Default::default(),
+        }
     }
 
     /// The request with one parameter set.
@@ -93,9 +94,15 @@ impl Request {
         self.op
     }
 
-    /// A parameter's text; empty when not given.
+    /// A parameter's text; empty when not given, except `maxRecordingTimeInSeconds`, which is
+    /// never sent empty and reads as `0` until set.
     pub fn get(&self, param: Param) -> &str {
-        &self.values[param.index()]
+        let v = &self.values[param.index()];
+        if v.is_empty() && param == Param::MaxRecordingTime {
+            "0"
+        } else {
+            v
+        }
     }
 
     /// The parameters the operation takes in that version, with their values, in wire order.

@@ -87,8 +87,8 @@ impl SimControl for Embedded {
         Ok(())
     }
 
-    fn advance(&mut self, seconds: i64) -> Result<(), ControlError> {
-        self.sim.advance(seconds as f64).map_err(ControlError::Invalid)
+    fn advance(&mut self, seconds: f64) -> Result<(), ControlError> {
+        self.sim.advance(seconds).map_err(ControlError::Invalid)
     }
 
     fn hold(&mut self, _unit: &str, _port: &str) -> Result<(), ControlError> {

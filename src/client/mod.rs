@@ -69,7 +69,7 @@ pub trait SimControl {
     /// Clears every port, assignment, recording, event, fault and the journal.
     fn reset(&mut self) -> Result<(), ControlError>;
     /// Moves the virtual clock forward (the real clock gets an offset).
-    fn advance(&mut self, seconds: i64) -> Result<(), ControlError>;
+    fn advance(&mut self, seconds: f64) -> Result<(), ControlError>;
     /// Puts the active call on a unit and port on hold.
     fn hold(&mut self, unit: &str, port: &str) -> Result<(), ControlError>;
     /// Takes the held call on a unit and port off hold.
