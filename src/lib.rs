@@ -11,6 +11,8 @@
 //! | [`cli`] | the command line: arguments, configuration, subcommands |
 
 pub mod api;
+pub mod cli;
 pub mod client;
+pub mod script;
 pub mod simulator;
 pub mod soap;

@@ -39,7 +39,11 @@ impl Transport for Embedded {
         }
         let elapsed = started.elapsed();
         let trace = if self.trace {
-            Some(crate::soap::trace_of(request, &outcome.response, self.sim.api()))
+            Some(crate::soap::trace_of(
+                request,
+                &outcome.response,
+                self.sim.api(),
+            ))
         } else {
             None
         };

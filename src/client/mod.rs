@@ -78,8 +78,12 @@ pub trait SimControl {
     fn hangup(&mut self, unit: &str, port: &str) -> Result<(), ControlError>;
     /// Makes an operation (`None`: every operation) answer `code` for the next `count` calls that
     /// would otherwise succeed (`None`: until reset); code 100 clears the operation's faults.
-    fn fault(&mut self, op: Option<Operation>, code: u16, count: Option<u32>)
-        -> Result<(), ControlError>;
+    fn fault(
+        &mut self,
+        op: Option<Operation>,
+        code: u16,
+        count: Option<u32>,
+    ) -> Result<(), ControlError>;
     /// Adds latency to an operation (`None`: every operation); 0 removes it.
     fn delay(&mut self, op: Option<Operation>, ms: u64) -> Result<(), ControlError>;
     /// The recordings stored so far, oldest first.

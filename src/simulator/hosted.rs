@@ -82,7 +82,13 @@ fn check_port(port: &str) -> Answer<u32> {
     }
 }
 
-fn wrong_state(code: ResponseCode, op: Operation, port: u32, st: RecordingState, needs: &str) -> Refusal {
+fn wrong_state(
+    code: ResponseCode,
+    op: Operation,
+    port: u32,
+    st: RecordingState,
+    needs: &str,
+) -> Refusal {
     Refusal::new(code, format!("port {port} is {st}; {op} needs {needs}"))
 }
 
@@ -103,7 +109,12 @@ impl Hosted {
     }
 
     /// Answers one request.
-    pub fn answer(&mut self, sh: &mut Shared, req: &Request, now: NaiveDateTime) -> Answer<Response> {
+    pub fn answer(
+        &mut self,
+        sh: &mut Shared,
+        req: &Request,
+        now: NaiveDateTime,
+    ) -> Answer<Response> {
         let op = req.op();
         match op {
             Operation::InitStation => self.init_station(sh, req),
@@ -111,7 +122,10 @@ impl Hosted {
             Operation::LogEvent => self.log_event(sh, req, now),
             Operation::DesktopPause | Operation::DesktopResume => {
                 if req.get(Param::User).trim().is_empty() {
-                    return Err(Refusal::new(ResponseCode::UserNameRequired, "User is empty"));
+                    return Err(Refusal::new(
+                        ResponseCode::UserNameRequired,
+                        "User is empty",
+                    ));
                 }
                 sh.fault_gate(op)?;
                 Ok(Response::ok(op))
@@ -135,7 +149,10 @@ impl Hosted {
     fn init_station(&mut self, sh: &mut Shared, req: &Request) -> Answer<Response> {
         let ext = req.get(Param::Extension);
         if ext.trim().is_empty() {
-            return Err(Refusal::new(ResponseCode::ExtensionRequired, "Extension is empty"));
+            return Err(Refusal::new(
+                ResponseCode::ExtensionRequired,
+                "Extension is empty",
+            ));
         }
         let port = match self.stations.get(ext) {
             Some(p) => {
@@ -143,7 +160,8 @@ impl Hosted {
                 *p
             }
             None => {
-                let p = self.take_port(sh, Operation::InitStation, ResponseCode::NoPortForStation)?;
+                let p =
+                    self.take_port(sh, Operation::InitStation, ResponseCode::NoPortForStation)?;
                 self.stations.insert(ext.to_string(), p);
                 p
             }
@@ -155,7 +173,11 @@ impl Hosted {
         let user = req.get(Param::User);
         let machine = req.get(Param::Machine);
         if user.trim().is_empty() || machine.trim().is_empty() {
-            let which = if user.trim().is_empty() { "User" } else { "Machine" };
+            let which = if user.trim().is_empty() {
+                "User"
+            } else {
+                "Machine"
+            };
             return Err(Refusal::new(
                 ResponseCode::UserAndMachineRequired,
                 format!("{which} is empty"),
@@ -176,10 +198,18 @@ impl Hosted {
         Ok(assigned(Operation::InitUser, port))
     }
 
-    fn log_event(&mut self, sh: &mut Shared, req: &Request, now: NaiveDateTime) -> Answer<Response> {
+    fn log_event(
+        &mut self,
+        sh: &mut Shared,
+        req: &Request,
+        now: NaiveDateTime,
+    ) -> Answer<Response> {
         let op = Operation::LogEvent;
         if req.get(Param::EventType).trim().is_empty() {
-            return Err(Refusal::new(ResponseCode::EventTypeRequired, "eventType is empty"));
+            return Err(Refusal::new(
+                ResponseCode::EventTypeRequired,
+                "eventType is empty",
+            ));
         }
         let (unit, port) = (req.get(Param::Unit), req.get(Param::Port));
         let mut tied = None;
@@ -188,14 +218,20 @@ impl Hosted {
             tied = Some(check_port(port)?);
         }
         if req.get(Param::EventTimestamp).trim().is_empty() {
-            return Err(Refusal::new(ResponseCode::UnexpectedError, "eventTimestamp is empty"));
+            return Err(Refusal::new(
+                ResponseCode::UnexpectedError,
+                "eventTimestamp is empty",
+            ));
         }
         for p in [Param::Parm1, Param::Parm2, Param::Parm3] {
             let len = req.get(p).chars().count();
             if len > 1024 {
                 return Err(Refusal::new(
                     ResponseCode::UnexpectedError,
-                    format!("{} is {len} characters long; the column holds 1024", p.wire_name(sh.api)),
+                    format!(
+                        "{} is {len} characters long; the column holds 1024",
+                        p.wire_name(sh.api)
+                    ),
                 ));
             }
         }
@@ -226,7 +262,12 @@ impl Hosted {
     }
 
     /// Requests that address a unit and port.
-    fn port_request(&mut self, sh: &mut Shared, req: &Request, now: NaiveDateTime) -> Answer<Response> {
+    fn port_request(
+        &mut self,
+        sh: &mut Shared,
+        req: &Request,
+        now: NaiveDateTime,
+    ) -> Answer<Response> {
         use RecordingState as S;
         let op = req.op();
         // Required parameters come first (652), then Unit (606), then Port (611).
@@ -234,7 +275,11 @@ impl Hosted {
             let name_empty = req.get(Param::FieldName).trim().is_empty();
             let value_empty = op == Operation::AssignField && req.get(Param::FieldValue).is_empty();
             if name_empty || value_empty {
-                let which = if name_empty { "fieldName" } else { "fieldValue" };
+                let which = if name_empty {
+                    "fieldName"
+                } else {
+                    "fieldValue"
+                };
                 return Err(Refusal::new(
                     ResponseCode::FieldNameAndValueRequired,
                     format!("{which} is empty"),
@@ -281,7 +326,13 @@ impl Hosted {
             }
             Operation::StopRecording => {
                 if state != S::Record {
-                    return Err(wrong_state(ResponseCode::PortNotRecording, op, port, state, "RECORD"));
+                    return Err(wrong_state(
+                        ResponseCode::PortNotRecording,
+                        op,
+                        port,
+                        state,
+                        "RECORD",
+                    ));
                 }
                 sh.fault_gate(op)?;
                 self.set_state(port, S::NotRecording, now);
@@ -293,7 +344,13 @@ impl Hosted {
             }
             Operation::PauseRecording => {
                 if state != S::Record {
-                    return Err(wrong_state(ResponseCode::PortNotRecording, op, port, state, "RECORD"));
+                    return Err(wrong_state(
+                        ResponseCode::PortNotRecording,
+                        op,
+                        port,
+                        state,
+                        "RECORD",
+                    ));
                 }
                 sh.fault_gate(op)?;
                 self.set_state(port, S::Pause, now);
@@ -301,7 +358,13 @@ impl Hosted {
             }
             Operation::ResumeRecording => {
                 if state != S::Pause {
-                    return Err(wrong_state(ResponseCode::PortNotInPauseMode, op, port, state, "PAUSE"));
+                    return Err(wrong_state(
+                        ResponseCode::PortNotInPauseMode,
+                        op,
+                        port,
+                        state,
+                        "PAUSE",
+                    ));
                 }
                 sh.fault_gate(op)?;
                 self.set_state(port, S::Record, now);
@@ -348,7 +411,11 @@ impl Hosted {
                 let mut r = Response::ok(op);
                 r.status = Some(state.as_str().to_string());
                 if op == Operation::PortStatusEx {
-                    r.duration = Some(if state == S::NotRecording { 0 } else { STATE_DURATION });
+                    r.duration = Some(if state == S::NotRecording {
+                        0
+                    } else {
+                        STATE_DURATION
+                    });
                 }
                 Ok(r)
             }

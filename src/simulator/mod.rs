@@ -176,7 +176,9 @@ impl Simulator {
                 "the clock only moves forward: cannot advance by {seconds} seconds"
             ));
         }
-        self.shared.clock.advance_ms((seconds * 1000.0).round() as i64);
+        self.shared
+            .clock
+            .advance_ms((seconds * 1000.0).round() as i64);
         self.roll_day();
         Ok(())
     }

@@ -30,7 +30,10 @@ impl Shared {
             None => Ok(()),
             Some(code) => {
                 let code = ResponseCode::from_code(code).unwrap_or(ResponseCode::UnexpectedError);
-                Err(Refusal::new(code, format!("injected fault: {op} answers {}", code.code())))
+                Err(Refusal::new(
+                    code,
+                    format!("injected fault: {op} answers {}", code.code()),
+                ))
             }
         }
     }

@@ -1,0 +1,110 @@
+//! The raw command line, as clap reads it. Validation into built objects is in `backend.rs` and the
+//! subcommands; nothing outside `cli/` sees these types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Script, test and simulate integrations with the Encore call recorder's Web API.
+#[derive(Debug, Parser)]
+#[command(name = "ecapi", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do; without one, the REPL.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The interactive shell (the default).
+    Repl(ReplArgs),
+    /// Run one script.
+    Run(RunArgs),
+    /// Send one request from the shell, e.g. `ecapi call InitStation Extension=1234`.
+    Call(CallArgs),
+    /// List the operations, or show one operation or script function in full.
+    Ops(OpsArgs),
+}
+
+/// Which clock the embedded simulator reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ClockArg {
+    /// Wall-clock time.
+    Real,
+    /// Starts now and moves only with sim_advance.
+    Virtual,
+}
+
+/// Options that choose and configure the backend, on every command that talks to Encore.
+#[derive(Debug, Clone, Args)]
+pub struct BackendArgs {
+    /// Talk to a real Encore server (or an `ecapi serve`) at this URL instead of the embedded simulator.
+    #[arg(long, env = "ECAPI_ENDPOINT", value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// The embedded simulator's profile: hosted (the vendor's test service) or recorder.
+    #[arg(long, default_value = "hosted", value_name = "PROFILE")]
+    pub profile: String,
+    /// The recorder profile's configuration file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The API version: 7.0 or 7.1.
+    #[arg(long, default_value = "7.1", value_name = "VERSION")]
+    pub api: String,
+    /// Print each request's SOAP envelopes to standard error.
+    #[arg(long)]
+    pub trace: bool,
+    /// The embedded simulator's clock.
+    #[arg(long, value_enum, value_name = "CLOCK")]
+    pub clock: Option<ClockArg>,
+}
+
+/// `ecapi repl`.
+#[derive(Debug, Args)]
+pub struct ReplArgs {
+    /// The backend.
+    #[command(flatten)]
+    pub backend: BackendArgs,
+}
+
+/// `ecapi run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The script to run.
+    #[arg(value_name = "FILE.rhai")]
+    pub file: PathBuf,
+    /// A value for `param(NAME)`; repeatable.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
+    /// The backend.
+    #[command(flatten)]
+    pub backend: BackendArgs,
+}
+
+/// `ecapi call`.
+#[derive(Debug, Args)]
+pub struct CallArgs {
+    /// The operation, e.g. InitStation (case does not matter; snake_case works too).
+    #[arg(value_name = "OPERATION")]
+    pub operation: String,
+    /// Parameters as Name=Value, with 7.1 or 7.0 names.
+    #[arg(value_name = "PARAM=VALUE")]
+    pub params: Vec<String>,
+    /// Print the response as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The backend.
+    #[command(flatten)]
+    pub backend: BackendArgs,
+}
+
+/// `ecapi ops`.
+#[derive(Debug, Args)]
+pub struct OpsArgs {
+    /// An operation or script function to show in full.
+    #[arg(value_name = "OPERATION")]
+    pub operation: Option<String>,
+    /// Show parameter names and availability for this API version.
+    #[arg(long, default_value = "7.1", value_name = "VERSION")]
+    pub api: String,
+}

@@ -1,0 +1,82 @@
+//! `ecapi call OPERATION [Param=Value]…`: one request from the shell.
+
+use super::args::CallArgs;
+use super::backend::{BackendConfig, UsageError};
+use super::exit::{ExitCode, EXIT_FAILURE, EXIT_SUCCESS};
+use crate::api::{Operation, Request};
+use crate::script::{stderr_trace, ScriptResponse, Session};
+
+/// Finds an operation by name, or says which exist.
+pub fn operation(name: &str) -> Result<Operation, UsageError> {
+    Operation::lookup(name).ok_or_else(|| {
+        let names: Vec<&str> = Operation::ALL.iter().map(|o| o.name()).collect();
+        let near = crate::script::diagnostic::closest(name, names.iter().copied());
+        let hint = if near.is_empty() {
+            String::new()
+        } else {
+            format!(" (did you mean {}?)", near.join(", "))
+        };
+        UsageError(format!(
+            "unknown operation `{name}`{hint}; the operations are: {}",
+            names.join(", ")
+        ))
+    })
+}
+
+/// Sends one request; prints the response. Any response code exits 0: it is data. A transport
+/// failure exits 1.
+pub fn call(a: CallArgs) -> Result<ExitCode, UsageError> {
+    let config = BackendConfig::from_args(&a.backend)?;
+    let op = operation(&a.operation)?;
+    let mut request = Request::new(op);
+    for p in &a.params {
+        let (name, value) = p
+            .split_once('=')
+            .ok_or_else(|| UsageError(format!("`{p}`: parameters are written Name=Value")))?;
+        request
+            .set_by_name(name.trim(), value)
+            .map_err(|e| UsageError(e.to_string()))?;
+    }
+    request
+        .check(config.api)
+        .map_err(|e| UsageError(e.to_string()))?;
+    let mut session = Session::new(config.connect()?, Default::default());
+    if config.trace {
+        session.set_trace(Some(stderr_trace()));
+    }
+    match session.call(request) {
+        Ok(ex) => {
+            let r = ScriptResponse {
+                inner: ex.response,
+                elapsed_ms: ex.elapsed.as_secs_f64() * 1000.0,
+            };
+            if a.json {
+                println!("{}", to_json(&r));
+            } else {
+                println!("{r}");
+            }
+            Ok(EXIT_SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("ecapi: {op} failed: {e}");
+            Ok(EXIT_FAILURE)
+        }
+    }
+}
+
+fn to_json(r: &ScriptResponse) -> String {
+    let mut m = serde_json::Map::new();
+    m.insert("op".into(), r.inner.op.name().into());
+    m.insert("code".into(), r.inner.code.into());
+    m.insert("message".into(), r.inner.message.to_string().into());
+    m.insert("ok".into(), r.inner.is_ok().into());
+    m.insert("elapsed_ms".into(), r.elapsed_ms.into());
+    for (field, value) in r.inner.fields() {
+        let v: serde_json::Value = match (field.is_int(), value.parse::<i64>()) {
+            (true, Ok(n)) => n.into(),
+            _ => value.into_owned().into(),
+        };
+        m.insert(field.script_name().into(), v);
+    }
+    serde_json::Value::Object(m).to_string()
+}

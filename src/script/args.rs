@@ -1,0 +1,63 @@
+//! Reading script arguments: units and ports given as integers or strings, text values, and the
+//! errors that name what was wrong.
+
+use rhai::{Dynamic, EvalAltResult};
+
+/// A script error with a message; Rhai fills in the position of the call.
+pub fn error(msg: impl Into<String>) -> Box<EvalAltResult> {
+    Box::new(EvalAltResult::ErrorRuntime(
+        Dynamic::from(msg.into()),
+        rhai::Position::NONE,
+    ))
+}
+
+/// A unit or port: an integer or a string, sent as text.
+pub fn unit_or_port(function: &str, what: &str, v: &Dynamic) -> Result<String, Box<EvalAltResult>> {
+    if let Some(i) = v.clone().try_cast::<i64>() {
+        return Ok(i.to_string());
+    }
+    if v.is_string() {
+        return Ok(v.clone().into_string().unwrap_or_default());
+    }
+    Err(error(format!(
+        "{function}: {what} must be an integer or a string, not {}",
+        v.type_name()
+    )))
+}
+
+/// Text: a string, or a number or boolean written out.
+pub fn text(function: &str, what: &str, v: &Dynamic) -> Result<String, Box<EvalAltResult>> {
+    if v.is_string() {
+        return Ok(v.clone().into_string().unwrap_or_default());
+    }
+    if v.is_int() || v.is_float() || v.is_bool() || v.is_char() {
+        return Ok(v.to_string());
+    }
+    if v.is_unit() {
+        return Ok(String::new());
+    }
+    Err(error(format!(
+        "{function}: {what} must be a string, not {}",
+        v.type_name()
+    )))
+}
+
+/// A whole number (an integer, or a string of digits).
+pub fn int(function: &str, what: &str, v: &Dynamic) -> Result<i64, Box<EvalAltResult>> {
+    if let Some(i) = v.clone().try_cast::<i64>() {
+        return Ok(i);
+    }
+    if v.is_string() {
+        let s = v.clone().into_string().unwrap_or_default();
+        if let Ok(i) = s.trim().parse::<i64>() {
+            return Ok(i);
+        }
+        return Err(error(format!(
+            "{function}: {what} must be a whole number, got {s:?}"
+        )));
+    }
+    Err(error(format!(
+        "{function}: {what} must be a whole number, not {}",
+        v.type_name()
+    )))
+}

@@ -1,0 +1,106 @@
+//! Assertions: `assert`, `assert_eq`, `expect`, `expect_ok`. A failed assertion throws an
+//! [`AssertionFailure`], which the runners tell apart from other script errors.
+
+use rhai::{Dynamic, Engine, EvalAltResult, NativeCallContext};
+
+use super::response::ScriptResponse;
+
+/// The value thrown by a failed assertion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssertionFailure {
+    /// What failed.
+    pub message: String,
+}
+
+impl std::fmt::Display for AssertionFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// A failed assertion as a script error; Rhai fills in the position of the call.
+pub fn failure(message: impl Into<String>) -> Box<EvalAltResult> {
+    Box::new(EvalAltResult::ErrorRuntime(
+        Dynamic::from(AssertionFailure {
+            message: message.into(),
+        }),
+        rhai::Position::NONE,
+    ))
+}
+
+/// Whether an error is a failed assertion (anywhere in a chain of function calls).
+pub fn is_assertion(err: &EvalAltResult) -> bool {
+    match err {
+        EvalAltResult::ErrorRuntime(v, _) => v.is::<AssertionFailure>(),
+        EvalAltResult::ErrorInFunctionCall(_, _, inner, _) => is_assertion(inner),
+        _ => false,
+    }
+}
+
+fn show(v: &Dynamic) -> String {
+    if v.is_string() {
+        format!("{:?} (string)", v.to_string())
+    } else if let Some(r) = v.clone().try_cast::<ScriptResponse>() {
+        r.to_string()
+    } else {
+        format!("{v} ({})", v.type_name())
+    }
+}
+
+type Res<T> = Result<T, Box<EvalAltResult>>;
+
+fn expect(r: ScriptResponse, code: i64) -> Res<ScriptResponse> {
+    if i64::from(r.inner.code) == code {
+        Ok(r)
+    } else {
+        Err(failure(format!(
+            "expected {code} from {}, got {} {}",
+            r.inner.op, r.inner.code, r.inner.message
+        )))
+    }
+}
+
+/// Registers the assertions.
+pub fn register(engine: &mut Engine) {
+    engine
+        .register_type_with_name::<AssertionFailure>("AssertionFailure")
+        .register_get("message", |a: &mut AssertionFailure| a.message.clone())
+        .register_fn("to_string", |a: &mut AssertionFailure| a.message.clone())
+        .register_fn("to_debug", |a: &mut AssertionFailure| a.message.clone());
+
+    engine.register_fn("assert", |cond: bool| -> Res<()> {
+        if cond {
+            Ok(())
+        } else {
+            Err(failure("assertion failed"))
+        }
+    });
+    engine.register_fn("assert", |cond: bool, message: &str| -> Res<()> {
+        if cond {
+            Ok(())
+        } else {
+            Err(failure(format!("assertion failed: {message}")))
+        }
+    });
+    engine.register_fn(
+        "assert_eq",
+        |ctx: NativeCallContext, actual: Dynamic, expected: Dynamic| -> Res<()> {
+            let same_type = actual.type_id() == expected.type_id();
+            let equal = same_type
+                && ctx
+                    .call_native_fn::<bool>("==", (actual.clone(), expected.clone()))
+                    .unwrap_or(false);
+            if equal {
+                Ok(())
+            } else {
+                Err(failure(format!(
+                    "assert_eq failed: actual {} is not expected {}",
+                    show(&actual),
+                    show(&expected)
+                )))
+            }
+        },
+    );
+    engine.register_fn("expect", expect);
+    engine.register_fn("expect_ok", |r: ScriptResponse| expect(r, 100));
+}

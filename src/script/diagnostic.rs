@@ -1,0 +1,247 @@
+//! Diagnostics that point at the script: `file:line:col`, the source line with a caret, the message,
+//! and for an unknown function the closest names.
+
+use rhai::{EvalAltResult, ParseError, Position};
+
+use super::assertions::{is_assertion, AssertionFailure};
+use super::docs;
+
+/// A script error, ready to print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// What went wrong.
+    pub message: String,
+    /// Where: 1-based line and column, when known.
+    pub line: Option<usize>,
+    /// See `line`.
+    pub column: Option<usize>,
+    /// Extra lines (a call chain, a suggestion).
+    pub notes: Vec<String>,
+    /// Whether it is a failed assertion rather than an error.
+    pub assertion: bool,
+}
+
+/// Up to three names close to `name`, best first.
+pub fn closest<'a>(name: &str, candidates: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let lower = name.to_lowercase();
+    let mut scored: Vec<(f64, &str)> = candidates
+        .filter(|c| *c != name)
+        .map(|c| {
+            let cl = c.to_lowercase();
+            let mut score = strsim::jaro_winkler(&lower, &cl);
+            if !lower.is_empty() && (cl.starts_with(&lower) || cl.contains(&lower)) {
+                score += 0.2;
+            }
+            (score, c)
+        })
+        .filter(|(s, _)| *s >= 0.8)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(b.1)));
+    let mut out: Vec<&str> = Vec::new();
+    for (_, c) in scored {
+        if !out.contains(&c) {
+            out.push(c);
+        }
+        if out.len() == 3 {
+            break;
+        }
+    }
+    out
+}
+
+/// Rhai's message without the ` (line L, position C)` it appends.
+fn strip_position(text: &str) -> String {
+    let first = text.lines().next().unwrap_or(text);
+    match first.rfind(" (line ") {
+        Some(i) if first.ends_with(')') => first[..i].to_string(),
+        _ => first.to_string(),
+    }
+}
+
+fn at(pos: Position) -> (Option<usize>, Option<usize>) {
+    (pos.line(), pos.position())
+}
+
+/// Explains a call to a function that does not exist with those arguments.
+fn function_not_found(signature: &str, script_functions: &[String]) -> (String, Vec<String>) {
+    // Rhai writes the signature as `name (type1, type2)`; a method call puts the object's type first.
+    let name = signature.split([' ', '(']).next().unwrap_or(signature);
+    let types = signature
+        .find('(')
+        .map(|i| signature[i..].trim())
+        .unwrap_or("()");
+    if let Some(doc) = docs::find(name) {
+        let forms = doc.signatures.join(" or ");
+        return (
+            format!("{name} cannot take the arguments {types}: it takes {forms}"),
+            vec![format!("help: {}", doc.doc)],
+        );
+    }
+    let mut candidates: Vec<&str> = docs::names().collect();
+    candidates.extend(script_functions.iter().map(String::as_str));
+    candidates.extend(COMMON_BUILTINS.iter().copied());
+    let near: Vec<String> = closest(name, candidates.into_iter())
+        .into_iter()
+        .map(str::to_string)
+        .collect();
+    let mut notes = Vec::new();
+    if !near.is_empty() {
+        notes.push(format!("help: did you mean {}?", near.join(", ")));
+    }
+    (
+        format!("unknown function `{name}` with arguments {types}"),
+        notes,
+    )
+}
+
+/// Rhai's own functions that scripts commonly call, for suggestions.
+const COMMON_BUILTINS: &[&str] = &[
+    "print",
+    "debug",
+    "len",
+    "to_string",
+    "type_of",
+    "push",
+    "contains",
+    "keys",
+    "values",
+    "to_int",
+    "to_float",
+    "parse_int",
+    "parse_float",
+    "sub_string",
+    "trim",
+    "split",
+    "join",
+    "index_of",
+    "starts_with",
+    "ends_with",
+    "is_empty",
+    "timestamp",
+    "elapsed",
+];
+
+impl Diagnostic {
+    /// From a syntax error.
+    pub fn from_parse(err: &ParseError) -> Diagnostic {
+        let (line, column) = at(err.1);
+        Diagnostic {
+            message: format!("syntax error: {}", err.0),
+            line,
+            column,
+            notes: Vec::new(),
+            assertion: false,
+        }
+    }
+
+    /// From a runtime error; `script_functions` are the names the script defines, for suggestions.
+    pub fn from_eval(err: &EvalAltResult, script_functions: &[String]) -> Diagnostic {
+        let assertion = is_assertion(err);
+        let mut notes = Vec::new();
+        // Descend into calls of script-defined functions: the innermost position is the culprit;
+        // the calls leading there become notes.
+        let mut e = err;
+        while let EvalAltResult::ErrorInFunctionCall(name, _, inner, pos) = e {
+            notes.push(format!(
+                "in call to function `{name}` at line {}",
+                pos.line().unwrap_or(0)
+            ));
+            e = inner;
+        }
+        notes.reverse();
+        let pos = e.position();
+        let (line, column) = at(pos);
+        let message = match e {
+            EvalAltResult::ErrorRuntime(v, _) => match v.clone().try_cast::<AssertionFailure>() {
+                Some(a) => a.message,
+                None => v.to_string(),
+            },
+            EvalAltResult::ErrorFunctionNotFound(sig, _) => {
+                let (m, mut extra) = function_not_found(sig, script_functions);
+                notes.append(&mut extra);
+                m
+            }
+            other => strip_position(&other.to_string()),
+        };
+        Diagnostic {
+            message,
+            line,
+            column,
+            notes,
+            assertion,
+        }
+    }
+
+    /// Renders the diagnostic against the script's source:
+    ///
+    /// ```text
+    /// error: expected 100 from StopRecording, got 608 Warning: Port was not recording
+    ///   --> flow.rhai:3:1
+    ///    |
+    ///  3 | expect_ok(stop_recording(1, 5));
+    ///    | ^
+    /// ```
+    pub fn render(&self, file: &str, source: &str) -> String {
+        let kind = if self.assertion {
+            "assertion failed"
+        } else {
+            "error"
+        };
+        let message = self
+            .message
+            .strip_prefix("assertion failed: ")
+            .unwrap_or(&self.message);
+        let mut out = format!("{kind}: {message}\n");
+        match (self.line, self.column) {
+            (Some(line), col) => {
+                let col = col.unwrap_or(1);
+                out.push_str(&format!("  --> {file}:{line}:{col}\n"));
+                if let Some(text) = source.lines().nth(line - 1) {
+                    let gutter = line.to_string().len();
+                    let pad = " ".repeat(gutter);
+                    out.push_str(&format!(" {pad} |\n"));
+                    out.push_str(&format!(" {line} | {text}\n"));
+                    let caret_pad: String = text
+                        .chars()
+                        .take(col.saturating_sub(1))
+                        .map(|c| if c == '\t' { '\t' } else { ' ' })
+                        .collect();
+                    out.push_str(&format!(" {pad} | {caret_pad}^\n"));
+                }
+            }
+            (None, _) => out.push_str(&format!("  --> {file}\n")),
+        }
+        for note in &self.notes {
+            out.push_str(&format!("  = {note}\n"));
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn closest_names_prefer_prefixes() {
+        let near = closest("port_statu", docs::names());
+        assert_eq!(near[..2], ["port_status", "port_status_ex"]);
+        assert!(closest("zzzz", docs::names()).is_empty());
+    }
+
+    #[test]
+    fn render_puts_a_caret_under_the_column() {
+        let d = Diagnostic {
+            message: "boom".into(),
+            line: Some(2),
+            column: Some(3),
+            notes: vec!["help: x".into()],
+            assertion: false,
+        };
+        let text = d.render("f.rhai", "let a = 1;\n  boom();\n");
+        assert_eq!(
+            text,
+            "error: boom\n  --> f.rhai:2:3\n   |\n 2 |   boom();\n   |   ^\n  = help: x\n"
+        );
+    }
+}

@@ -1,0 +1,155 @@
+//! The session shared by every script function of one engine: the backend, tracing, `--set`
+//! parameters, and the most recent exchanges (shown when a test fails).
+
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::io::Write;
+use std::rc::Rc;
+use std::time::Duration;
+
+use crate::api::{Request, Response};
+use crate::client::{Exchange, Trace, Transport, TransportError};
+
+/// How many exchanges a session remembers for failure reports.
+pub const RECENT: usize = 10;
+
+/// One request the script made, and what came of it.
+#[derive(Debug, Clone)]
+pub struct Made {
+    /// The request.
+    pub request: Request,
+    /// The answer, or the transport error's text.
+    pub outcome: Result<Response, String>,
+    /// How long it took.
+    pub elapsed: Duration,
+}
+
+impl Made {
+    /// One line: operation, parameters, then code and message (or the error).
+    pub fn summary(&self, version: crate::api::ApiVersion) -> String {
+        let params: Vec<String> = self
+            .request
+            .params(version)
+            .filter(|(_, v)| !v.is_empty())
+            .map(|(p, v)| format!("{}={v:?}", p.wire_name(version)))
+            .collect();
+        let outcome = match &self.outcome {
+            Ok(r) => format!("{} {}", r.code, r.message),
+            Err(e) => format!("error: {e}"),
+        };
+        format!(
+            "{}({}) -> {outcome}",
+            self.request.op().name(),
+            params.join(", ")
+        )
+    }
+}
+
+/// Where trace output goes.
+pub type TraceSink = Box<dyn FnMut(&Trace, &Exchange)>;
+
+/// The state every script function of one engine shares.
+pub struct Session {
+    transport: Box<dyn Transport>,
+    params: HashMap<String, String>,
+    recent: VecDeque<Made>,
+    trace_sink: Option<TraceSink>,
+}
+
+/// A session shared by the functions registered on one engine.
+pub type SharedSession = Rc<RefCell<Session>>;
+
+impl Session {
+    /// A session over a backend, with the values of `--set`.
+    pub fn new(transport: Box<dyn Transport>, params: HashMap<String, String>) -> Session {
+        Session {
+            transport,
+            params,
+            recent: VecDeque::with_capacity(RECENT),
+            trace_sink: None,
+        }
+    }
+
+    /// Wraps the session for sharing.
+    pub fn shared(self) -> SharedSession {
+        Rc::new(RefCell::new(self))
+    }
+
+    /// The backend.
+    pub fn transport(&mut self) -> &mut dyn Transport {
+        self.transport.as_mut()
+    }
+
+    /// Replaces the backend (the REPL's `:backend`).
+    pub fn set_transport(&mut self, transport: Box<dyn Transport>) {
+        let tracing = self.trace_sink.is_some();
+        self.transport = transport;
+        self.transport.set_trace(tracing);
+    }
+
+    /// A `--set` value.
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params.get(name).map(String::as_str)
+    }
+
+    /// Turns tracing on (with a sink for each exchange) or off.
+    pub fn set_trace(&mut self, sink: Option<TraceSink>) {
+        self.transport.set_trace(sink.is_some());
+        self.trace_sink = sink;
+    }
+
+    /// Whether tracing is on.
+    pub fn tracing(&self) -> bool {
+        self.trace_sink.is_some()
+    }
+
+    /// The most recent exchanges, oldest first.
+    pub fn recent(&self) -> impl Iterator<Item = &Made> {
+        self.recent.iter()
+    }
+
+    /// Forgets the recent exchanges.
+    pub fn clear_recent(&mut self) {
+        self.recent.clear();
+    }
+
+    /// Sends a request through the backend, remembering it.
+    pub fn call(&mut self, request: Request) -> Result<Exchange, TransportError> {
+        let result = self.transport.call(&request);
+        if let (Ok(ex), Some(sink)) = (&result, self.trace_sink.as_mut()) {
+            if let Some(trace) = &ex.trace {
+                sink(trace, ex);
+            }
+        }
+        if self.recent.len() == RECENT {
+            self.recent.pop_front();
+        }
+        let (outcome, elapsed) = match &result {
+            Ok(ex) => (Ok(ex.response.clone()), ex.elapsed),
+            Err(e) => (Err(e.to_string()), Duration::ZERO),
+        };
+        self.recent.push_back(Made {
+            request,
+            outcome,
+            elapsed,
+        });
+        result
+    }
+}
+
+/// The trace sink that writes each exchange to standard error, for `--trace`.
+pub fn stderr_trace() -> TraceSink {
+    Box::new(|trace: &Trace, ex: &Exchange| {
+        let mut err = std::io::stderr().lock();
+        let _ = writeln!(
+            err,
+            "--> {} ({:.2} ms)\nSOAPAction: \"{}\"\n{}\n<-- HTTP {}\n{}\n",
+            ex.response.op,
+            ex.elapsed.as_secs_f64() * 1000.0,
+            trace.action,
+            trace.request.trim_end(),
+            trace.status,
+            trace.response.trim_end()
+        );
+    })
+}

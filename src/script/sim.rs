@@ -1,0 +1,139 @@
+//! Simulator control from scripts: `sim_reset`, `sim_advance`, telephony events, faults, and what
+//! the simulator stored. Against a real server each throws a clear error.
+
+use rhai::{Array, Dynamic, Engine, EvalAltResult};
+
+use super::args::{error, int, unit_or_port};
+use super::session::SharedSession;
+use crate::api::{Operation, ResponseCode};
+use crate::client::{ControlError, SimControl};
+
+type Res<T> = Result<T, Box<EvalAltResult>>;
+
+/// Runs `f` on the backend's simulator control, or says the backend has none.
+fn with_control<T>(
+    session: &SharedSession,
+    function: &'static str,
+    f: impl FnOnce(&mut dyn SimControl) -> Result<T, ControlError>,
+) -> Res<T> {
+    let mut s = session.borrow_mut();
+    let transport = s.transport();
+    let backend = transport.describe();
+    let control = transport
+        .control()
+        .ok_or_else(|| error(ControlError::NotASimulator { function, backend }.to_string()))?;
+    f(control).map_err(|e| error(format!("{function}: {e}")))
+}
+
+/// An operation named by its wire or script name, or `*` for every operation.
+pub fn operation_arg(function: &str, name: &str) -> Res<Option<Operation>> {
+    if name == "*" {
+        return Ok(None);
+    }
+    Operation::lookup(name).map(Some).ok_or_else(|| {
+        let names: Vec<&str> = Operation::ALL.iter().map(|o| o.name()).collect();
+        let near = super::diagnostic::closest(name, names.iter().copied());
+        let hint = if near.is_empty() {
+            String::new()
+        } else {
+            format!(" (did you mean {}?)", near.join(", "))
+        };
+        error(format!(
+            "{function}: unknown operation `{name}`{hint}; use an operation name such as PortStatus, or \"*\" for all"
+        ))
+    })
+}
+
+fn code_arg(function: &str, code: i64) -> Res<u16> {
+    u16::try_from(code)
+        .ok()
+        .and_then(ResponseCode::from_code)
+        .map(ResponseCode::code)
+        .ok_or_else(|| {
+            let codes: Vec<String> = ResponseCode::ALL
+                .iter()
+                .map(|c| c.code().to_string())
+                .collect();
+            error(format!(
+                "{function}: {code} is not a response code; the codes are {}",
+                codes.join(", ")
+            ))
+        })
+}
+
+fn to_array(items: Vec<serde_json::Value>) -> Res<Array> {
+    items
+        .into_iter()
+        .map(rhai::serde::to_dynamic)
+        .collect()
+}
+
+/// Registers the `sim_*` functions.
+pub fn register(engine: &mut Engine, session: &SharedSession) {
+    let s = session.clone();
+    engine.register_fn("sim_reset", move || {
+        with_control(&s, "sim_reset", |c| c.reset())
+    });
+
+    let s = session.clone();
+    engine.register_fn("sim_advance", move |seconds: Dynamic| -> Res<()> {
+        let secs = if seconds.is_float() {
+            seconds.as_float().unwrap_or_default()
+        } else {
+            int("sim_advance", "seconds", &seconds)? as f64
+        };
+        with_control(&s, "sim_advance", |c| c.advance(secs))
+    });
+
+    type Event = fn(&mut dyn SimControl, &str, &str) -> Result<(), ControlError>;
+    let events: [(&'static str, Event); 3] = [
+        ("sim_hold", |c, u, p| c.hold(u, p)),
+        ("sim_retrieve", |c, u, p| c.retrieve(u, p)),
+        ("sim_hangup", |c, u, p| c.hangup(u, p)),
+    ];
+    for (name, f) in events {
+        let s = session.clone();
+        engine.register_fn(name, move |unit: Dynamic, port: Dynamic| -> Res<()> {
+            let unit = unit_or_port(name, "unit", &unit)?;
+            let port = unit_or_port(name, "port", &port)?;
+            with_control(&s, name, |c| f(c, &unit, &port))
+        });
+    }
+
+    let s = session.clone();
+    engine.register_fn("sim_fault", move |op: &str, code: i64| -> Res<()> {
+        let op = operation_arg("sim_fault", op)?;
+        let code = code_arg("sim_fault", code)?;
+        with_control(&s, "sim_fault", |c| c.fault(op, code, None))
+    });
+    let s = session.clone();
+    engine.register_fn(
+        "sim_fault",
+        move |op: &str, code: i64, count: i64| -> Res<()> {
+            let op = operation_arg("sim_fault", op)?;
+            let code = code_arg("sim_fault", code)?;
+            let count = u32::try_from(count)
+                .map_err(|_| error(format!("sim_fault: count {count} must be 0 or more")))?;
+            with_control(&s, "sim_fault", |c| c.fault(op, code, Some(count)))
+        },
+    );
+    let s = session.clone();
+    engine.register_fn("sim_delay", move |op: &str, ms: i64| -> Res<()> {
+        let op = operation_arg("sim_delay", op)?;
+        let ms = u64::try_from(ms).map_err(|_| error(format!("sim_delay: {ms} ms is negative")))?;
+        with_control(&s, "sim_delay", |c| c.delay(op, ms))
+    });
+
+    let s = session.clone();
+    engine.register_fn("sim_recordings", move || {
+        to_array(with_control(&s, "sim_recordings", |c| c.recordings())?)
+    });
+    let s = session.clone();
+    engine.register_fn("sim_events", move || {
+        to_array(with_control(&s, "sim_events", |c| c.events())?)
+    });
+    let s = session.clone();
+    engine.register_fn("sim_journal", move || {
+        to_array(with_control(&s, "sim_journal", |c| c.journal())?)
+    });
+}
