@@ -62,10 +62,7 @@ fn code_arg(function: &str, code: i64) -> Res<u16> {
 }
 
 fn to_array(items: Vec<serde_json::Value>) -> Res<Array> {
-    items
-        .into_iter()
-        .map(rhai::serde::to_dynamic)
-        .collect()
+    items.into_iter().map(rhai::serde::to_dynamic).collect()
 }
 
 /// Registers the `sim_*` functions.
