@@ -94,7 +94,7 @@ pub fn register(engine: &mut Engine) {
                 Ok(())
             } else {
                 Err(failure(format!(
-                    "assert_eq failed: actual {} is not expected {}",
+                    "assert_eq: actual {}, expected {}",
                     show(&actual),
                     show(&expected)
                 )))

@@ -4,7 +4,7 @@
 use rhai::{EvalAltResult, ParseError, Position};
 
 use super::assertions::{is_assertion, AssertionFailure};
-use super::docs;
+use super::docs::{self, Group};
 
 /// A script error, ready to print.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,7 +69,22 @@ fn function_not_found(signature: &str, script_functions: &[String]) -> (String, 
     let types = signature
         .find('(')
         .map(|i| signature[i..].trim())
-        .unwrap_or("()");
+        .unwrap_or("()")
+        .replace("&str | ImmutableString | String", "string");
+    if types.starts_with("(Port") && docs::find(name).is_none_or(|d| d.group != Group::PortMethod) {
+        let methods: Vec<&str> = docs::functions()
+            .iter()
+            .filter(|d| d.group == Group::PortMethod)
+            .map(|d| d.name)
+            .collect();
+        let near = closest(name, methods.iter().copied());
+        let help = if near.is_empty() {
+            format!("help: the methods are {}", methods.join(", "))
+        } else {
+            format!("help: did you mean {}?", near.join(", "))
+        };
+        return (format!("Port has no method `{name}`"), vec![help]);
+    }
     if let Some(doc) = docs::find(name) {
         let forms = doc.signatures.join(" or ");
         return (

@@ -71,7 +71,7 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
             &s,
             Request::new(O::InitStation).with(Param::Extension, ext.clone()),
         )?;
-        port_from(&format!("extension {ext}"), r)
+        port_from(&format!("extension {ext:?}"), r)
     });
     let s = session.clone();
     engine.register_fn("user_port", move |user: Dynamic| {
@@ -82,7 +82,7 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
                 .with(Param::Machine, user.clone())
                 .with(Param::User, user.clone()),
         )?;
-        port_from(&format!("user {user}"), r)
+        port_from(&format!("user {user:?}"), r)
     });
     let s = session.clone();
     engine.register_fn("user_port", move |user: Dynamic, machine: Dynamic| {
@@ -94,7 +94,7 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
                 .with(Param::Machine, machine)
                 .with(Param::User, user.clone()),
         )?;
-        port_from(&format!("user {user}"), r)
+        port_from(&format!("user {user:?}"), r)
     });
     engine.register_fn("port", |unit: Dynamic, port: Dynamic| -> Res<Port> {
         Ok(Port {
