@@ -52,7 +52,7 @@ fn user(s: &mut Simulator, user: &str, machine: &str) -> Response {
 }
 
 fn status(s: &mut Simulator, port: &str) -> String {
-    call(s, Operation::PortStatus, port).status.unwrap()
+    call(s, Operation::PortStatus, port).status.unwrap().to_string()
 }
 
 /// Asserts the code and that its message is the guide's exact text.
@@ -120,7 +120,7 @@ fn the_289th_distinct_extension_answers_660_and_a_known_one_still_works() {
         for i in 1..=288 {
             assert_eq!(
                 station(&mut s, &format!("ext{i}")).port,
-                Some(i.to_string())
+                Some(i.to_string().into())
             );
         }
         assert_code(&station(&mut s, "ext289"), 660);
@@ -658,10 +658,7 @@ fn the_journal_keeps_every_answer_with_the_reason_for_refusals() {
         entries[1].reason,
         "port 5 is NOT RECORDING; StopRecording needs RECORD"
     );
-    assert_eq!(
-        entries[1].params,
-        vec![("Unit", "1".to_string()), ("Port", "5".to_string())]
-    );
+    assert_eq!(entries[1].params(), vec![("Unit", "1"), ("Port", "5")]);
 }
 
 #[test]

@@ -1,5 +1,7 @@
 //! A request: an operation and its parameter values, as text, the way they travel on the wire.
 
+use compact_str::CompactString;
+
 use super::{ApiVersion, Operation, Param};
 
 /// A request to the Web API. Every value is text, as on the wire; a parameter that was not given is
@@ -7,7 +9,8 @@ use super::{ApiVersion, Operation, Param};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     op: Operation,
-    values: [String; Param::ALL.len()],
+    /// Short values (units, ports, extensions) are stored inline, without an allocation.
+    values: [CompactString; Param::ALL.len()],
 }
 
 /// Why a request cannot be sent at all. These are protocol errors, not response codes: a real server
@@ -54,22 +57,18 @@ impl Request {
     }
 
     /// The request with one parameter set.
-    pub fn with(mut self, param: Param, value: impl Into<String>) -> Request {
+    pub fn with(mut self, param: Param, value: impl Into<CompactString>) -> Request {
         self.set(param, value);
         self
     }
 
     /// Sets a parameter.
-    pub fn set(&mut self, param: Param, value: impl Into<String>) {
+    pub fn set(&mut self, param: Param, value: impl Into<CompactString>) {
         self.values[param.index()] = value.into();
     }
 
     /// Sets a parameter by its wire name in either version, checking that the operation takes it.
-    pub fn set_by_name(
-        &mut self,
-        name: &str,
-        value: impl Into<String>,
-    ) -> Result<(), RequestError> {
+    pub fn set_by_name(&mut self, name: &str, value: &str) -> Result<(), RequestError> {
         match Param::from_wire_name(name) {
             Some(p) if self.op.params(ApiVersion::V7_1).contains(&p) => {
                 self.set(p, value);

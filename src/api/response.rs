@@ -2,6 +2,8 @@
 
 use std::borrow::Cow;
 
+use compact_str::CompactString;
+
 use super::{Operation, RecordingState, ResponseCode, ResultField};
 
 /// What the server answered. A code other than 100 is an answer like any other.
@@ -14,17 +16,17 @@ pub struct Response {
     /// responseMessage, exactly as received (or as the guides print it, from the simulator).
     pub message: Cow<'static, str>,
     /// `Unit` (InitStation, InitUser).
-    pub unit: Option<String>,
+    pub unit: Option<CompactString>,
     /// `Port` (InitStation, InitUser).
-    pub port: Option<String>,
+    pub port: Option<CompactString>,
     /// `URL` (GetURL).
-    pub url: Option<String>,
+    pub url: Option<CompactString>,
     /// `portStatus` (PortStatus, PortStatusEX).
-    pub status: Option<String>,
+    pub status: Option<CompactString>,
     /// `stateDuration` in seconds (PortStatusEX).
     pub duration: Option<i64>,
     /// `fieldValue` (GetField).
-    pub value: Option<String>,
+    pub value: Option<CompactString>,
 }
 
 impl Response {
@@ -82,7 +84,7 @@ impl Response {
 
     /// Sets an extra field from its text. An unreadable `stateDuration` is left unset.
     pub fn set_field(&mut self, field: ResultField, text: &str) {
-        let text = text.to_string();
+        let text = CompactString::from(text);
         match field {
             ResultField::Port => self.port = Some(text),
             ResultField::Unit => self.unit = Some(text),

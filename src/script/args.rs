@@ -1,6 +1,7 @@
 //! Reading script arguments: units and ports given as integers or strings, text values, and the
 //! errors that name what was wrong.
 
+use compact_str::CompactString;
 use rhai::{Dynamic, EvalAltResult};
 
 /// A script error with a message; Rhai fills in the position of the call.
@@ -12,12 +13,17 @@ pub fn error(msg: impl Into<String>) -> Box<EvalAltResult> {
 }
 
 /// A unit or port: an integer or a string, sent as text.
-pub fn unit_or_port(function: &str, what: &str, v: &Dynamic) -> Result<String, Box<EvalAltResult>> {
-    if let Some(i) = v.clone().try_cast::<i64>() {
-        return Ok(i.to_string());
+pub fn unit_or_port(
+    function: &str,
+    what: &str,
+    v: &Dynamic,
+) -> Result<CompactString, Box<EvalAltResult>> {
+    if let Ok(i) = v.as_int() {
+        // Units and ports are short: format into a stack buffer and keep the text inline.
+        return Ok(CompactString::new(itoa::Buffer::new().format(i)));
     }
-    if v.is_string() {
-        return Ok(v.clone().into_string().unwrap_or_default());
+    if let Some(s) = v.read_lock::<rhai::ImmutableString>() {
+        return Ok(CompactString::from(s.as_str()));
     }
     Err(error(format!(
         "{function}: {what} must be an integer or a string, not {}",

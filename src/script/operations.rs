@@ -69,7 +69,7 @@ pub fn log_event_request(mut request: Request, map: &Map) -> Res<Request> {
             })?;
         let value = match param {
             Param::Unit | Param::Port => unit_or_port("log_event", key, value)?,
-            _ => text("log_event", key, value)?,
+            _ => text("log_event", key, value)?.into(),
         };
         request.set(param, value);
     }

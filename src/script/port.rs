@@ -1,6 +1,7 @@
 //! `Port`: a unit and port found once (`station`, `user_port`) or known in advance (`port`), with
 //! methods for the requests that address it.
 
+use compact_str::CompactString;
 use rhai::{Dynamic, Engine, EvalAltResult, Map};
 
 use super::args::{error, int, text, unit_or_port};
@@ -13,9 +14,9 @@ use crate::api::{Operation, Param, Request};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Port {
     /// The unit, as text.
-    pub unit: String,
+    pub unit: CompactString,
     /// The port, as text.
-    pub port: String,
+    pub port: CompactString,
 }
 
 impl Port {
@@ -57,8 +58,8 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
 
     engine
         .register_type_with_name::<Port>("Port")
-        .register_get("unit", |p: &mut Port| p.unit.clone())
-        .register_get("port", |p: &mut Port| p.port.clone())
+        .register_get("unit", |p: &mut Port| p.unit.to_string())
+        .register_get("port", |p: &mut Port| p.port.to_string())
         .register_fn("to_string", |p: &mut Port| p.to_string())
         .register_fn("to_debug", |p: &mut Port| p.to_string())
         .register_fn("==", |a: Port, b: Port| a == b)

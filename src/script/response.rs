@@ -13,9 +13,9 @@ pub struct ScriptResponse {
     pub elapsed_ms: f64,
 }
 
-fn opt(v: &Option<String>) -> Dynamic {
+fn opt(v: &Option<compact_str::CompactString>) -> Dynamic {
     match v {
-        Some(s) => s.clone().into(),
+        Some(s) => s.as_str().into(),
         None => Dynamic::UNIT,
     }
 }

@@ -398,10 +398,10 @@ impl Hosted {
                     Operation::AssignField => {
                         rec.assign(req.get(Param::FieldName), req.get(Param::FieldValue))
                     }
-                    Operation::GetField => r.value = Some(FIELD_VALUE.to_string()),
+                    Operation::GetField => r.value = Some(FIELD_VALUE.into()),
                     _ => {
                         let base = sh.url_base.as_deref().unwrap_or(DEFAULT_URL_BASE);
-                        r.url = Some(sh.url_for(base, &rec.index));
+                        r.url = Some(sh.url_for(base, &rec.index).into());
                     }
                 }
                 Ok(r)
@@ -409,7 +409,7 @@ impl Hosted {
             Operation::PortStatus | Operation::PortStatusEx => {
                 sh.fault_gate(op)?;
                 let mut r = Response::ok(op);
-                r.status = Some(state.as_str().to_string());
+                r.status = Some(state.as_str().into());
                 if op == Operation::PortStatusEx {
                     r.duration = Some(if state == S::NotRecording {
                         0
@@ -441,7 +441,7 @@ impl Hosted {
 
 fn assigned(op: Operation, port: u32) -> Response {
     let mut r = Response::ok(op);
-    r.unit = Some("1".to_string());
-    r.port = Some(port.to_string());
+    r.unit = Some("1".into());
+    r.port = Some(compact_str::ToCompactString::to_compact_string(&port));
     r
 }

@@ -22,14 +22,34 @@ pub struct JournalEntry {
     pub time: NaiveDateTime,
     /// The operation's wire name.
     pub op: &'static str,
-    /// The non-empty parameters, by wire name (7.1 names).
-    pub params: Vec<(&'static str, String)>,
+    /// The request, kept whole (its values are inline); serialized as its non-empty parameters.
+    #[serde(rename = "params", serialize_with = "params")]
+    pub request: Request,
     /// responseCode.
     pub code: u16,
     /// responseMessage.
     pub message: Cow<'static, str>,
     /// Why the answer is not 100; empty when it is.
     pub reason: String,
+}
+
+impl JournalEntry {
+    /// The non-empty parameters, by 7.1 wire name.
+    pub fn params(&self) -> Vec<(&'static str, &str)> {
+        non_empty(&self.request)
+    }
+}
+
+fn non_empty(request: &Request) -> Vec<(&'static str, &str)> {
+    request
+        .params(ApiVersion::V7_1)
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(p, v)| (p.wire_name(ApiVersion::V7_1), v))
+        .collect()
+}
+
+fn params<S: serde::Serializer>(request: &Request, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_seq(non_empty(request))
 }
 
 /// A bounded log of the most recent exchanges.
@@ -53,16 +73,11 @@ impl Journal {
         if self.entries.len() == JOURNAL_CAPACITY {
             self.entries.pop_front();
         }
-        let params = request
-            .params(ApiVersion::V7_1)
-            .filter(|(_, v)| !v.is_empty())
-            .map(|(p, v)| (p.wire_name(ApiVersion::V7_1), v.to_string()))
-            .collect();
         self.entries.push_back(JournalEntry {
             seq: self.seq,
             time,
             op: Operation::name(request.op()),
-            params,
+            request: request.clone(),
             code,
             message,
             reason,
