@@ -52,7 +52,10 @@ fn user(s: &mut Simulator, user: &str, machine: &str) -> Response {
 }
 
 fn status(s: &mut Simulator, port: &str) -> String {
-    call(s, Operation::PortStatus, port).status.unwrap().to_string()
+    call(s, Operation::PortStatus, port)
+        .status
+        .unwrap()
+        .to_string()
 }
 
 /// Asserts the code and that its message is the guide's exact text.
