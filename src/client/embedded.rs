@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use super::{ControlError, Exchange, SimControl, Transport, TransportError};
 use crate::api::{ApiVersion, Operation, Request};
-use crate::simulator::Simulator;
+use crate::simulator::{SimError, Simulator};
 
 /// A [`Simulator`] in this process.
 #[derive(Debug)]
@@ -87,24 +87,29 @@ fn to_json<T: serde::Serialize>(items: impl Iterator<Item = T>) -> Vec<serde_jso
 
 impl SimControl for Embedded {
     fn reset(&mut self) -> Result<(), ControlError> {
-        self.sim.reset();
-        Ok(())
+        self.sim.reset().map_err(control_error)
     }
 
     fn advance(&mut self, seconds: f64) -> Result<(), ControlError> {
         self.sim.advance(seconds).map_err(ControlError::Invalid)
     }
 
-    fn hold(&mut self, _unit: &str, _port: &str) -> Result<(), ControlError> {
-        Err(not_in_hosted("sim_hold"))
+    fn hold(&mut self, unit: &str, port: &str) -> Result<(), ControlError> {
+        self.sim
+            .hold(unit, port)
+            .map_err(|e| telephony_error("sim_hold", e))
     }
 
-    fn retrieve(&mut self, _unit: &str, _port: &str) -> Result<(), ControlError> {
-        Err(not_in_hosted("sim_retrieve"))
+    fn retrieve(&mut self, unit: &str, port: &str) -> Result<(), ControlError> {
+        self.sim
+            .retrieve(unit, port)
+            .map_err(|e| telephony_error("sim_retrieve", e))
     }
 
-    fn hangup(&mut self, _unit: &str, _port: &str) -> Result<(), ControlError> {
-        Err(not_in_hosted("sim_hangup"))
+    fn hangup(&mut self, unit: &str, port: &str) -> Result<(), ControlError> {
+        self.sim
+            .hangup(unit, port)
+            .map_err(|e| telephony_error("sim_hangup", e))
     }
 
     fn fault(
@@ -124,12 +129,29 @@ impl SimControl for Embedded {
         Ok(())
     }
 
+    fn fault_chance(
+        &mut self,
+        op: Option<Operation>,
+        code: u16,
+        probability: f64,
+    ) -> Result<(), ControlError> {
+        if !(0.0..=1.0).contains(&probability) {
+            return Err(ControlError::Invalid(format!(
+                "a fault's probability is from 0 to 1, not {probability}"
+            )));
+        }
+        self.sim.faults_mut().set_chance(op, code, probability);
+        Ok(())
+    }
+
     fn recordings(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
-        Ok(to_json(self.sim.store().recordings.iter()))
+        Ok(to_json(
+            self.sim.recordings().map_err(control_error)?.iter(),
+        ))
     }
 
     fn events(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
-        Ok(to_json(self.sim.store().events.iter()))
+        Ok(to_json(self.sim.events().map_err(control_error)?.iter()))
     }
 
     fn journal(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
@@ -137,8 +159,19 @@ impl SimControl for Embedded {
     }
 }
 
-fn not_in_hosted(function: &str) -> ControlError {
-    ControlError::NotInProfile(format!(
-        "{function} needs the recorder profile (--profile recorder): the hosted service has no telephony events"
-    ))
+fn control_error(e: SimError) -> ControlError {
+    match e {
+        SimError::NotInProfile(m) => ControlError::NotInProfile(m),
+        other => ControlError::Invalid(other.to_string()),
+    }
+}
+
+/// A telephony event's error, named after the script function that asked for it.
+fn telephony_error(function: &str, e: SimError) -> ControlError {
+    match e {
+        SimError::NotInProfile(_) => ControlError::NotInProfile(format!(
+            "{function} needs the recorder profile (--profile recorder): the hosted service has no telephony events"
+        )),
+        other => ControlError::Invalid(format!("{function}: {other}")),
+    }
 }

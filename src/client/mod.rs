@@ -84,6 +84,20 @@ pub trait SimControl {
         code: u16,
         count: Option<u32>,
     ) -> Result<(), ControlError>;
+    /// Makes an operation (`None`: every operation) answer `code` on each call that would otherwise
+    /// succeed, with a probability from 0 to 1 drawn from the simulator's seeded generator, so that
+    /// runs repeat; 0 or code 100 removes the rule.
+    fn fault_chance(
+        &mut self,
+        op: Option<Operation>,
+        code: u16,
+        probability: f64,
+    ) -> Result<(), ControlError> {
+        let _ = (op, code, probability);
+        Err(ControlError::Invalid(
+            "this simulator does not offer faults with a probability".to_string(),
+        ))
+    }
     /// Adds latency to an operation (`None`: every operation); 0 removes it.
     fn delay(&mut self, op: Option<Operation>, ms: u64) -> Result<(), ControlError>;
     /// The recordings stored so far, oldest first.

@@ -1,4 +1,5 @@
-//! Injected faults: an operation made to answer a chosen code, and added latency.
+//! Injected faults: an operation made to answer a chosen code, for the next N calls, until cleared,
+//! or with a probability drawn from a seeded generator (so that runs repeat), and added latency.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -13,17 +14,49 @@ struct FaultRule {
     remaining: Option<u32>,
 }
 
+/// A chosen answer that fires with a probability.
+#[derive(Debug, Clone, PartialEq)]
+struct Chance {
+    code: u16,
+    probability: f64,
+}
+
+/// SplitMix64: a small, fast generator whose sequence is fixed by its seed.
+#[derive(Debug, Clone)]
+struct SplitMix(u64);
+
+impl SplitMix {
+    fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// A number in [0, 1).
+    fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
 /// The faults and delays in force. `None` as the operation means every operation.
 #[derive(Debug, Default, Clone)]
 pub struct Faults {
     rules: HashMap<Option<Operation>, FaultRule>,
+    chances: HashMap<Option<Operation>, Chance>,
     delays: HashMap<Option<Operation>, Duration>,
+    seed: u64,
+    rng: Option<SplitMix>,
 }
 
 impl Faults {
     /// Makes `op` answer `code` for the next `count` calls that would succeed (`None`: until
     /// cleared). Code 100 clears the rule.
     pub fn set(&mut self, op: Option<Operation>, code: u16, count: Option<u32>) {
+        if code == 100 {
+            self.chances.remove(&op);
+        }
         if code == 100 || count == Some(0) {
             self.rules.remove(&op);
         } else {
@@ -37,6 +70,29 @@ impl Faults {
         }
     }
 
+    /// Makes `op` answer `code` on each call that would succeed, with a probability from 0 to 1;
+    /// 0 or code 100 removes the rule. Which calls fire depends only on the seed and the order of
+    /// calls, so a run repeats.
+    pub fn set_chance(&mut self, op: Option<Operation>, code: u16, probability: f64) {
+        if code == 100 || probability.is_nan() || probability <= 0.0 {
+            self.chances.remove(&op);
+        } else {
+            self.chances.insert(
+                op,
+                Chance {
+                    code,
+                    probability: probability.min(1.0),
+                },
+            );
+        }
+    }
+
+    /// Restarts the generator behind probabilities from a seed.
+    pub fn seed(&mut self, seed: u64) {
+        self.seed = seed;
+        self.rng = None;
+    }
+
     /// Adds latency to `op`; zero removes it.
     pub fn set_delay(&mut self, op: Option<Operation>, delay: Duration) {
         if delay.is_zero() {
@@ -48,16 +104,17 @@ impl Faults {
 
     /// The code to answer instead of 100, if a rule fires; uses up one call of a counted rule. A rule
     /// for the operation itself wins over one for every operation.
+    /// Counted and standing rules come before probabilities.
     pub fn take(&mut self, op: Operation) -> Option<u16> {
         if self.rules.is_empty() {
-            return None;
+            return self.draw(op);
         }
         let key = if self.rules.contains_key(&Some(op)) {
             Some(op)
         } else if self.rules.contains_key(&None) {
             None
         } else {
-            return None;
+            return self.draw(op);
         };
         let rule = self.rules.get_mut(&key)?;
         let code = rule.code;
@@ -68,6 +125,21 @@ impl Faults {
             }
         }
         Some(code)
+    }
+
+    /// The code of a probability rule for `op`, when the draw says it fires.
+    fn draw(&mut self, op: Operation) -> Option<u16> {
+        if self.chances.is_empty() {
+            return None;
+        }
+        let chance = self
+            .chances
+            .get(&Some(op))
+            .or_else(|| self.chances.get(&None))?
+            .clone();
+        let seed = self.seed;
+        let x = self.rng.get_or_insert(SplitMix(seed)).next_f64();
+        (x < chance.probability).then_some(chance.code)
     }
 
     /// The latency to add to `op`.
@@ -82,10 +154,12 @@ impl Faults {
             .unwrap_or_default()
     }
 
-    /// Clears every rule and delay.
+    /// Clears every rule and delay, and restarts the generator from its seed.
     pub fn clear(&mut self) {
         self.rules.clear();
+        self.chances.clear();
         self.delays.clear();
+        self.rng = None;
     }
 }
 
@@ -112,6 +186,42 @@ mod tests {
         assert_eq!(f.take(Operation::GetUrl), Some(651));
         f.set(None, 100, None);
         assert_eq!(f.take(Operation::GetUrl), None);
+    }
+
+    fn fired(f: &mut Faults, n: usize) -> Vec<bool> {
+        (0..n)
+            .map(|_| f.take(Operation::LogEvent).is_some())
+            .collect()
+    }
+
+    #[test]
+    fn a_probability_fault_repeats_given_its_seed() {
+        let mut a = Faults::default();
+        a.seed(42);
+        a.set_chance(Some(Operation::LogEvent), 651, 0.3);
+        let mut b = a.clone();
+        let first = fired(&mut a, 200);
+        assert_eq!(first, fired(&mut b, 200));
+        let hits = first.iter().filter(|h| **h).count();
+        assert!((40..=80).contains(&hits), "{hits} of 200 at p = 0.3");
+        a.clear();
+        a.set_chance(Some(Operation::LogEvent), 651, 0.3);
+        assert_eq!(fired(&mut a, 200), first, "clearing restarts from the seed");
+        let mut c = Faults::default();
+        c.seed(43);
+        c.set_chance(Some(Operation::LogEvent), 651, 0.3);
+        assert_ne!(fired(&mut c, 200), first);
+    }
+
+    #[test]
+    fn a_counted_fault_comes_before_a_probability_and_100_clears_both() {
+        let mut f = Faults::default();
+        f.set_chance(None, 621, 1.0);
+        f.set(Some(Operation::LogEvent), 801, Some(1));
+        assert_eq!(f.take(Operation::LogEvent), Some(801));
+        assert_eq!(f.take(Operation::LogEvent), Some(621));
+        f.set(None, 100, None);
+        assert_eq!(f.take(Operation::LogEvent), None);
     }
 
     #[test]

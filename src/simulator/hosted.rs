@@ -319,6 +319,7 @@ impl Hosted {
                         stopped: None,
                         fields: Vec::new(),
                         states: Vec::new(),
+                        ended_by: None,
                     });
                 }
                 self.set_state(port, S::Record, now);

@@ -1,13 +1,16 @@
 //! The simulator: an Encore server in memory, as a state machine — a request in, a response out.
 //!
-//! It owns the profiles (`hosted` now; `recorder` to come), the clock, injected faults, the journal
-//! and what it stores. It knows nothing of XML, HTTP or Rhai, and does no I/O: latency it is asked to
-//! inject is returned to the caller as a delay to wait.
+//! It owns the profiles (`hosted` and `recorder`), the clock, injected faults, the journal and what
+//! it stores. It knows nothing of XML, HTTP or Rhai. Its only I/O is the recorder profile's database;
+//! latency it is asked to inject is returned to the caller as a delay to wait.
 
 mod clock;
+mod config;
+mod db;
 mod faults;
 mod hosted;
 mod journal;
+mod recorder;
 mod refusal;
 mod shared;
 mod store;
@@ -19,12 +22,18 @@ use std::time::Duration;
 use chrono::NaiveDate;
 
 pub use clock::{Clock, ClockMode};
+pub use config::{
+    Column, ConfigError, RecorderConfig, SqlType, UnitConfig, UserConfig,
+    DEFAULT_MAX_RECORDING_SECONDS,
+};
+pub use db::{DbError, DbLocation};
 pub use faults::Faults;
 pub use hosted::{Hosted, DEFAULT_URL_BASE, PORTS as HOSTED_PORTS};
 pub use journal::{Journal, JournalEntry, JOURNAL_CAPACITY};
+pub use recorder::{Recorder, SEGMENT_SECONDS};
 pub use refusal::Refusal;
 pub use shared::Shared;
-pub use store::{Event, Recording, StateChange, Store};
+pub use store::{Assignment, DesktopSegment, Event, Recording, StateChange, Store};
 
 use crate::api::{ApiVersion, Operation, Request, RequestError, Response};
 
@@ -68,6 +77,23 @@ impl FromStr for Profile {
     }
 }
 
+/// Why a simulator cannot be built or cannot do what it was asked beyond the Web API.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// The recorder's configuration is unusable.
+    #[error("{0}")]
+    Config(#[from] ConfigError),
+    /// The recorder's database failed.
+    #[error("{0}")]
+    Database(#[from] DbError),
+    /// The profile has no such thing (calls on hold in `hosted`).
+    #[error("{0}")]
+    NotInProfile(String),
+    /// A telephony event that cannot happen in the port's current state, or on no such port.
+    #[error("{0}")]
+    Telephony(String),
+}
+
 /// How to build a simulator.
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -98,13 +124,31 @@ pub struct Outcome {
     pub delay: Duration,
 }
 
+/// The state of the profile in use.
+#[derive(Debug)]
+enum Engine {
+    Hosted(Hosted),
+    Recorder(Box<Recorder>),
+}
+
 /// A simulated Encore server.
 #[derive(Debug)]
 pub struct Simulator {
     shared: Shared,
     day: NaiveDate,
-    hosted: Hosted,
+    engine: Engine,
     journal: Journal,
+}
+
+fn shared_of(settings: Settings) -> Shared {
+    Shared {
+        api: settings.api,
+        clock: settings.clock,
+        faults: Faults::default(),
+        store: Store::default(),
+        url_base: settings.url_base,
+        last_index: 0,
+    }
 }
 
 impl Simulator {
@@ -112,23 +156,41 @@ impl Simulator {
     pub fn hosted(settings: Settings) -> Simulator {
         let day = settings.clock.today();
         Simulator {
-            shared: Shared {
-                api: settings.api,
-                clock: settings.clock,
-                faults: Faults::default(),
-                store: Store::default(),
-                url_base: settings.url_base,
-                last_index: 0,
-            },
+            shared: shared_of(settings),
             day,
-            hosted: Hosted::default(),
+            engine: Engine::Hosted(Hosted::default()),
             journal: Journal::default(),
         }
     }
 
+    /// A simulator of a real recorder, configured by `config`, keeping what it stores in the
+    /// database at `db`. The URL player base of `settings`, when given, wins over the
+    /// configuration's (a served simulator points links at itself).
+    pub fn recorder(
+        settings: Settings,
+        config: RecorderConfig,
+        db: DbLocation,
+    ) -> Result<Simulator, SimError> {
+        let db = db::Db::open(&db)?;
+        let mut shared = shared_of(settings);
+        shared.last_index = db.last_index()?;
+        shared.url_base = shared.url_base.or_else(|| config.url_player.clone());
+        shared.faults.seed(config.fault_seed);
+        let now = shared.clock.now();
+        Ok(Simulator {
+            day: shared.clock.today(),
+            engine: Engine::Recorder(Box::new(Recorder::new(config, db, now))),
+            shared,
+            journal: Journal::default(),
+        })
+    }
+
     /// The profile.
     pub fn profile(&self) -> Profile {
-        Profile::Hosted
+        match self.engine {
+            Engine::Hosted(_) => Profile::Hosted,
+            Engine::Recorder(_) => Profile::Recorder,
+        }
     }
 
     /// The API version.
@@ -148,7 +210,14 @@ impl Simulator {
         let now = self.shared.clock.now();
         self.roll_day();
         let op = req.op();
-        let (response, reason) = match self.hosted.answer(&mut self.shared, req, now) {
+        let answer = match &mut self.engine {
+            Engine::Hosted(h) => h.answer(&mut self.shared, req, now),
+            Engine::Recorder(r) => {
+                r.tick(now);
+                r.answer(&mut self.shared, req, now)
+            }
+        };
+        let (response, reason) = match answer {
             Ok(r) => (r, String::new()),
             Err(refusal) => (Response::new(op, refusal.code), refusal.reason),
         };
@@ -160,12 +229,22 @@ impl Simulator {
         })
     }
 
-    /// Resets assignments and port states when the clock has passed midnight since the last look.
+    /// Resets assignments and port states when the clock has passed midnight since the last look
+    /// (the hosted service's nightly reset; a real recorder keeps its calls over midnight).
     fn roll_day(&mut self) {
         let today = self.shared.clock.today();
         if today != self.day {
             self.day = today;
-            self.hosted.reset_day();
+            if let Engine::Hosted(h) = &mut self.engine {
+                h.reset_day();
+            }
+        }
+    }
+
+    /// Fires the recorder's timers that are due by the clock's time.
+    fn tick(&mut self) {
+        if let Engine::Recorder(r) = &mut self.engine {
+            r.tick(self.shared.clock.now());
         }
     }
 
@@ -180,16 +259,92 @@ impl Simulator {
             .clock
             .advance_ms((seconds * 1000.0).round() as i64);
         self.roll_day();
+        self.tick();
         Ok(())
     }
 
     /// Back to the state of a new simulator, keeping settings, clock and the call index counter.
-    pub fn reset(&mut self) {
-        self.hosted = Hosted::default();
+    /// The recorder's database is emptied too.
+    pub fn reset(&mut self) -> Result<(), SimError> {
         self.shared.faults.clear();
         self.shared.store = Store::default();
         self.journal.clear();
         self.day = self.shared.clock.today();
+        match &mut self.engine {
+            Engine::Hosted(h) => *h = Hosted::default(),
+            Engine::Recorder(r) => r.reset(self.shared.clock.now())?,
+        }
+        Ok(())
+    }
+
+    /// The recorder, for a telephony event at the clock's time (timers fired first).
+    fn telephony(
+        &mut self,
+        event: &str,
+    ) -> Result<(&mut Recorder, chrono::NaiveDateTime), SimError> {
+        let now = self.shared.clock.now();
+        match &mut self.engine {
+            Engine::Recorder(r) => {
+                r.tick(now);
+                Ok((r, now))
+            }
+            Engine::Hosted(_) => Err(SimError::NotInProfile(format!(
+                "{event} needs the recorder profile (--profile recorder): the hosted service has no telephony events"
+            ))),
+        }
+    }
+
+    /// Telephony: puts the active call on a unit and port on hold (RECORD becomes SUSPENDED).
+    pub fn hold(&mut self, unit: &str, port: &str) -> Result<(), SimError> {
+        let (r, now) = self.telephony("hold")?;
+        r.hold(unit, port, now).map_err(SimError::Telephony)
+    }
+
+    /// Telephony: takes the held call on a unit and port off hold.
+    pub fn retrieve(&mut self, unit: &str, port: &str) -> Result<(), SimError> {
+        let (r, now) = self.telephony("retrieve")?;
+        r.retrieve(unit, port, now).map_err(SimError::Telephony)
+    }
+
+    /// Telephony: ends the active call on a unit and port (or the held one when it is alone),
+    /// saving its recording.
+    pub fn hangup(&mut self, unit: &str, port: &str) -> Result<(), SimError> {
+        let (r, now) = self.telephony("hangup")?;
+        r.hangup(unit, port, now).map_err(SimError::Telephony)
+    }
+
+    /// The stopped recordings, oldest first: the recorder's database, or the hosted store.
+    pub fn recordings(&mut self) -> Result<Vec<Recording>, SimError> {
+        self.tick();
+        match &mut self.engine {
+            Engine::Hosted(_) => Ok(self.shared.store.recordings.clone()),
+            Engine::Recorder(r) => Ok(r.recordings()?),
+        }
+    }
+
+    /// The logged events, oldest first: the recorder's database, or the hosted store.
+    pub fn events(&mut self) -> Result<Vec<Event>, SimError> {
+        match &self.engine {
+            Engine::Hosted(_) => Ok(self.shared.store.events.clone()),
+            Engine::Recorder(r) => Ok(r.events()?),
+        }
+    }
+
+    /// The closed desktop segments (recorder profile; none in hosted).
+    pub fn desktop_segments(&mut self) -> Result<Vec<DesktopSegment>, SimError> {
+        self.tick();
+        match &mut self.engine {
+            Engine::Hosted(_) => Ok(Vec::new()),
+            Engine::Recorder(r) => Ok(r.segments()?),
+        }
+    }
+
+    /// The port assignments kept (recorder profile; the hosted service keeps none).
+    pub fn assignments(&self) -> Result<Vec<Assignment>, SimError> {
+        match &self.engine {
+            Engine::Hosted(_) => Ok(Vec::new()),
+            Engine::Recorder(r) => Ok(r.assignments()?),
+        }
     }
 
     /// Faults and delays, to inject or clear.
@@ -197,7 +352,8 @@ impl Simulator {
         &mut self.shared.faults
     }
 
-    /// What the simulator stored.
+    /// What the hosted profile stored in memory (the recorder profile stores in its database: see
+    /// [`Simulator::recordings`] and [`Simulator::events`]).
     pub fn store(&self) -> &Store {
         &self.shared.store
     }
@@ -207,9 +363,20 @@ impl Simulator {
         &self.journal
     }
 
-    /// The hosted profile's state.
-    pub fn hosted_state(&self) -> &Hosted {
-        &self.hosted
+    /// The hosted profile's state, when that is the profile.
+    pub fn hosted_state(&self) -> Option<&Hosted> {
+        match &self.engine {
+            Engine::Hosted(h) => Some(h),
+            Engine::Recorder(_) => None,
+        }
+    }
+
+    /// The recorder profile's state, when that is the profile.
+    pub fn recorder_state(&self) -> Option<&Recorder> {
+        match &self.engine {
+            Engine::Recorder(r) => Some(r),
+            Engine::Hosted(_) => None,
+        }
     }
 
     /// Answers `op`'s would-be name check for error messages: the operations of this version.

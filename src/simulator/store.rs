@@ -1,4 +1,5 @@
-//! What the simulator keeps: finished recordings with their fields and state history, and events.
+//! What the simulator keeps: finished recordings with their fields and state history, events,
+//! desktop recording segments and the day's port assignments.
 
 use chrono::NaiveDateTime;
 use serde::{Serialize, Serializer};
@@ -44,6 +45,9 @@ pub struct Recording {
     pub fields: Vec<(String, String)>,
     /// The states it went through.
     pub states: Vec<StateChange>,
+    /// What ended it (`StopRecording`, `maximum recording time`, `hangup`), where the profile says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ended_by: Option<String>,
 }
 
 impl Recording {
@@ -91,6 +95,37 @@ pub struct Event {
     pub parm3: String,
     /// The index of the recording running on its port when it was logged.
     pub recording: Option<String>,
+}
+
+/// A stretch of a user's desktop recording: at most ten minutes, closed early by DesktopPause.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DesktopSegment {
+    /// The user's login ID, as configured.
+    pub login: String,
+    /// When the segment began.
+    #[serde(serialize_with = "iso")]
+    pub started: NaiveDateTime,
+    /// When it closed.
+    #[serde(serialize_with = "iso")]
+    pub ended: NaiveDateTime,
+}
+
+/// A port handed out by InitStation or InitUser on a given day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Assignment {
+    /// The day, `YYYY-MM-DD`.
+    pub day: String,
+    /// `InitStation` or `InitUser`.
+    pub op: String,
+    /// The extension or login ID asked for, as sent.
+    pub key: String,
+    /// The unit.
+    pub unit: String,
+    /// The port.
+    pub port: u32,
+    /// When it was first handed out that day.
+    #[serde(serialize_with = "iso")]
+    pub at: NaiveDateTime,
 }
 
 /// Everything kept, in memory.
