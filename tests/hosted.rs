@@ -686,7 +686,7 @@ fn reset_clears_ports_assignments_store_faults_and_journal() {
     call(&mut s, Operation::StartRecording, "1");
     call(&mut s, Operation::StopRecording, "1");
     s.faults_mut().set(None, 651, None);
-    s.reset();
+    s.reset().unwrap();
     assert!(s.store().recordings.is_empty());
     assert_eq!(s.journal().total(), 0);
     assert_eq!(station(&mut s, "zzz").port.as_deref(), Some("1"));
