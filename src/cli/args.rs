@@ -45,9 +45,12 @@ pub struct BackendArgs {
     /// The embedded simulator's profile: hosted (the vendor's test service) or recorder.
     #[arg(long, default_value = "hosted", value_name = "PROFILE")]
     pub profile: String,
-    /// The recorder profile's configuration file.
+    /// The recorder profile's configuration file (see examples/recorder.toml).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// The recorder profile's database file, kept across runs (default: in memory).
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
     /// The API version: 7.0 or 7.1.
     #[arg(long, default_value = "7.1", value_name = "VERSION")]
     pub api: String,

@@ -6,7 +6,9 @@ use std::fmt;
 use super::args::{BackendArgs, ClockArg};
 use crate::api::ApiVersion;
 use crate::client::{Embedded, Transport};
-use crate::simulator::{Clock, ClockMode, Profile, Settings, Simulator};
+use crate::simulator::{
+    Clock, ClockMode, DbLocation, Profile, RecorderConfig, Settings, Simulator,
+};
 
 /// Bad usage or configuration: the message says what and how to fix it; exit code 2.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,6 +42,20 @@ pub struct BackendConfig {
     pub trace: bool,
     /// The simulator's clock.
     pub clock: ClockMode,
+    /// The recorder profile's configuration, read and checked (defaults without `--config`).
+    pub recorder: RecorderConfig,
+    /// Where the recorder profile keeps its database.
+    pub db: DbLocation,
+}
+
+/// Reads and checks a recorder configuration file, naming the file and line of a problem.
+fn read_config(path: &std::path::Path) -> Result<RecorderConfig, UsageError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| UsageError(format!("--config {}: {e}", path.display())))?;
+    RecorderConfig::from_toml(&text).map_err(|e| match e.line {
+        Some(line) => UsageError(format!("{}:{line}: {}", path.display(), e.message)),
+        None => UsageError(format!("{}: {}", path.display(), e.message)),
+    })
 }
 
 impl BackendConfig {
@@ -58,6 +74,15 @@ impl BackendConfig {
                 "--config configures the recorder profile: add --profile recorder",
             ));
         }
+        if a.db.is_some() && profile != Profile::Recorder {
+            return Err(UsageError::new(
+                "--db keeps the recorder profile's database: add --profile recorder",
+            ));
+        }
+        let recorder = match &a.config {
+            Some(path) => read_config(path)?,
+            None => RecorderConfig::default(),
+        };
         let endpoint = a.endpoint.clone().filter(|e| !e.trim().is_empty());
         Ok(BackendConfig {
             endpoint,
@@ -68,6 +93,8 @@ impl BackendConfig {
                 Some(ClockArg::Real) => ClockMode::Real,
                 Some(ClockArg::Virtual) | None => ClockMode::Virtual,
             },
+            recorder,
+            db: a.db.clone().map(DbLocation::File).unwrap_or_default(),
         })
     }
 
@@ -86,9 +113,8 @@ impl BackendConfig {
         let sim = match self.profile {
             Profile::Hosted => Simulator::hosted(settings),
             Profile::Recorder => {
-                return Err(UsageError::new(
-                    "--profile recorder is not available yet; use --profile hosted",
-                ))
+                Simulator::recorder(settings, self.recorder.clone(), self.db.clone())
+                    .map_err(|e| UsageError(format!("--profile recorder: {e}")))?
             }
         };
         Ok(Box::new(Embedded::new(sim)))

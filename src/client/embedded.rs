@@ -172,6 +172,6 @@ fn telephony_error(function: &str, e: SimError) -> ControlError {
         SimError::NotInProfile(_) => ControlError::NotInProfile(format!(
             "{function} needs the recorder profile (--profile recorder): the hosted service has no telephony events"
         )),
-        other => ControlError::Invalid(format!("{function}: {other}")),
+        other => ControlError::Invalid(other.to_string()),
     }
 }

@@ -120,7 +120,7 @@ pub fn functions() -> &'static [FunctionDoc] {
             f!(Simulator, "sim_hold", ["sim_hold(unit, port)"], "Puts the active call on hold (recorder profile).", "sim_hold(1, 5);"),
             f!(Simulator, "sim_retrieve", ["sim_retrieve(unit, port)"], "Takes the held call off hold (recorder profile).", "sim_retrieve(1, 5);"),
             f!(Simulator, "sim_hangup", ["sim_hangup(unit, port)"], "Ends the active call (recorder profile).", "sim_hangup(1, 5);"),
-            f!(Simulator, "sim_fault", ["sim_fault(operation, code)", "sim_fault(operation, code, count)"], "Makes an operation (\"*\": every one) answer a code instead of 100, for the next count calls or until sim_reset; code 100 clears.", "sim_fault(\"StartRecording\", 618, 1);"),
+            f!(Simulator, "sim_fault", ["sim_fault(operation, code)", "sim_fault(operation, code, count)", "sim_fault(operation, code, probability)"], "Makes an operation (\"*\": every one) answer a code instead of 100, for the next count calls or until sim_reset; with a probability (a float from 0 to 1) each call answers it by chance, from a seeded generator so runs repeat; code 100 clears.", "sim_fault(\"StartRecording\", 618, 1);\nsim_fault(\"LogEvent\", 651, 0.25);"),
             f!(Simulator, "sim_delay", ["sim_delay(operation, ms)"], "Adds latency to an operation (\"*\": every one); 0 removes it.", "sim_delay(\"*\", 200);"),
             f!(Simulator, "sim_recordings", ["sim_recordings()"], "The recordings the simulator stored (stopped ones), as maps.", "print(sim_recordings().len());"),
             f!(Simulator, "sim_events", ["sim_events()"], "The events logged, as maps.", "print(sim_events()[0].type);"),

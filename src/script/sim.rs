@@ -115,6 +115,15 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
         },
     );
     let s = session.clone();
+    engine.register_fn(
+        "sim_fault",
+        move |op: &str, code: i64, probability: f64| -> Res<()> {
+            let op = operation_arg("sim_fault", op)?;
+            let code = code_arg("sim_fault", code)?;
+            with_control(&s, "sim_fault", |c| c.fault_chance(op, code, probability))
+        },
+    );
+    let s = session.clone();
     engine.register_fn("sim_delay", move |op: &str, ms: i64| -> Res<()> {
         let op = operation_arg("sim_delay", op)?;
         let ms = u64::try_from(ms).map_err(|_| error(format!("sim_delay: {ms} ms is negative")))?;
