@@ -144,3 +144,9 @@ fn reset_empties_the_database_but_keeps_indexes_unique() {
     on(&mut sim, Op::StopRecording, "1", "1");
     assert_ne!(sim.recordings().unwrap()[0].index, first);
 }
+
+#[test]
+fn a_recorder_can_move_to_another_thread() {
+    fn send<T: Send>(_: &T) {}
+    send(&recorder(SITE));
+}
