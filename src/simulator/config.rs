@@ -246,6 +246,26 @@ struct RawUser {
 struct Lines<'a>(&'a str);
 
 impl Lines<'_> {
+    /// The span of the line where `key` is set (`key = ...`) in the table that starts at `table`,
+    /// for errors about a table entry, whose value carries no span of its own.
+    fn key_span(&self, table: Range<usize>, key: &str) -> Range<usize> {
+        let mut offset = table.start.min(self.0.len());
+        for (i, line) in self.0[offset..].split_inclusive('\n').enumerate() {
+            let t = line.trim_start();
+            if i > 0 && t.starts_with('[') {
+                break;
+            }
+            let rest = t
+                .strip_prefix(key)
+                .or_else(|| t.strip_prefix(&format!("\"{key}\"")));
+            if rest.is_some_and(|r| r.trim_start().starts_with('=')) {
+                return offset..offset + line.len();
+            }
+            offset += line.len();
+        }
+        table
+    }
+
     fn at(&self, span: Range<usize>, message: impl Into<String>) -> ConfigError {
         let end = span.start.min(self.0.len());
         ConfigError {
@@ -391,14 +411,15 @@ impl RecorderConfig {
         if let Some(cols) = &raw.columns {
             config.columns.clear();
             for (name, ty) in cols.get_ref() {
+                let span = lines.key_span(cols.span(), name);
                 let ty_text = ty.as_str().ok_or_else(|| {
                     lines.at(
-                        cols.span(),
+                        span.clone(),
                         format!("column `{name}`: write its type as text, e.g. \"varchar(24)\""),
                     )
                 })?;
                 let sql_type = SqlType::parse(ty_text)
-                    .map_err(|m| lines.at(cols.span(), format!("column `{name}`: {m}")))?;
+                    .map_err(|m| lines.at(span.clone(), format!("column `{name}`: {m}")))?;
                 config.columns.push(Column {
                     name: name.clone(),
                     sql_type,
@@ -529,8 +550,11 @@ fldAmount = "int"
 
     #[test]
     fn a_column_type_that_is_not_sql_is_refused() {
-        let err = RecorderConfig::from_toml("[columns]\nfldX = \"text\"\n").unwrap_err();
-        assert_eq!(err.line, Some(1));
+        let err = RecorderConfig::from_toml(
+            "licences = 1\n\n[columns]\nfldA = \"int\"\nfldX = \"text\"\n",
+        )
+        .unwrap_err();
+        assert_eq!(err.line, Some(5), "{err}");
         assert!(err.message.contains("column `fldX`"), "{err}");
     }
 
