@@ -264,3 +264,19 @@ fn ops_with_an_unknown_name_exits_2_with_a_suggestion() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("did you mean GetURL"), "{}", stderr(&o));
 }
+
+#[test]
+fn ops_shows_parameters_in_the_order_of_the_chosen_version() {
+    let out = stdout(&ecapi(&["ops", "InitUser", "--api", "7.0"]));
+    assert!(
+        out.contains("  User / userName (string)\n  Machine / machineName (string)\n"),
+        "{out}"
+    );
+}
+
+#[test]
+fn call_refuses_a_parameter_given_twice() {
+    let o = ecapi(&["call", "PortStatus", "Unit=1", "Port=1", "unit=2"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(stderr(&o), "ecapi: `unit=2`: unit is given twice\n");
+}

@@ -296,7 +296,11 @@ fn max_recording_time_that_is_not_a_number_is_refused_before_any_answer() {
         err.to_string(),
         "maxRecordingTimeInSeconds must be a whole number, got `abc`"
     );
-    assert_eq!(s.journal().total(), 0, "a refused request is not answered");
+    let entry = s.journal().last().unwrap();
+    assert_eq!(
+        entry.code, 0,
+        "a refused request gets no code, but is journaled"
+    );
 }
 
 #[test]
@@ -638,8 +642,14 @@ fn the_five_7_1_operations_do_not_exist_under_7_0() {
             err.to_string(),
             format!("{} is not part of API 7.0: it was added in 7.1", op.name())
         );
+        let entry = s.journal().last().unwrap();
+        assert_eq!(
+            (entry.op, entry.code),
+            (op.name(), 0),
+            "journaled with code 0"
+        );
+        assert_eq!(entry.reason, err.to_string());
     }
-    assert_eq!(s.journal().total(), 0);
 }
 
 // --- Journal and faults -----------------------------------------------------------------------
@@ -690,4 +700,13 @@ fn reset_clears_ports_assignments_store_faults_and_journal() {
     assert!(s.store().recordings.is_empty());
     assert_eq!(s.journal().total(), 0);
     assert_eq!(station(&mut s, "zzz").port.as_deref(), Some("1"));
+}
+
+#[test]
+fn extensions_and_users_are_keyed_trimmed() {
+    let mut s = sim(ApiVersion::V7_1);
+    assert_eq!(station(&mut s, "100").port.as_deref(), Some("1"));
+    assert_eq!(station(&mut s, " 100 ").port.as_deref(), Some("1"));
+    assert_eq!(user(&mut s, " Smith", "m").port.as_deref(), Some("2"));
+    assert_eq!(user(&mut s, "smith ", "m").port.as_deref(), Some("2"));
 }

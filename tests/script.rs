@@ -326,7 +326,7 @@ fn telephony_events_need_the_recorder_profile() {
     let d = fails("sim_hold(1, 1);");
     assert_eq!(
         d.message,
-        "sim_hold: sim_hold needs the recorder profile (--profile recorder): the hosted service has no telephony events"
+        "sim_hold needs the recorder profile (--profile recorder): the hosted service has no telephony events"
     );
 }
 
@@ -357,4 +357,79 @@ fn an_undefined_variable_is_reported_before_anything_runs() {
     assert!(d.message.contains("extension"), "{}", d.message);
     assert_eq!(d.line, Some(2));
     assert_eq!(r.output, "", "a compile error runs nothing");
+}
+
+#[test]
+fn sim_advance_refuses_more_than_a_century_instead_of_overflowing() {
+    for amount in ["1e300", "9223372036854775807"] {
+        let d = fails(&format!("sim_advance({amount});"));
+        assert!(
+            d.message
+                .contains("at most 3162240000 (100 years) at a time"),
+            "{}",
+            d.message
+        );
+    }
+}
+
+#[test]
+fn sleep_counts_milliseconds_for_integers_and_floats() {
+    let started = std::time::Instant::now();
+    ok("sleep(1); sleep(1.5);");
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(900),
+        "not seconds"
+    );
+    assert_eq!(
+        fails("sleep(-1);").message,
+        "sleep: -1 ms is not a duration"
+    );
+}
+
+#[test]
+fn responses_compare_by_what_the_server_answered() {
+    let out = ok(r#"
+        let a = port_status(1, 3);
+        let b = port_status(1, 3);
+        print([a == b, a != stop_recording(1, 3)]);
+        assert_eq(a, b);
+    "#);
+    assert_eq!(out, "[true, true]\n");
+}
+
+#[test]
+fn max_seconds_must_fit_an_xs_int() {
+    let d = fails("start_recording(1, 7, 9999999999);");
+    assert_eq!(
+        d.message,
+        "start_recording: max_seconds 9999999999 does not fit maxRecordingTimeInSeconds, an xs:int (-2147483648 to 2147483647)"
+    );
+    let d = fails("port(1, 7).start(\"soon\");");
+    assert_eq!(
+        d.message,
+        "start: max_seconds must be a whole number, got \"soon\""
+    );
+}
+
+#[test]
+fn error_messages_name_script_types() {
+    let d = fails("init_station(port(1, 2));");
+    assert_eq!(
+        d.message,
+        "init_station: extension must be a string, not Port"
+    );
+    let d = fails("port_status(port_status(1, 1), 1);");
+    assert_eq!(
+        d.message,
+        "port_status: unit must be an integer or a string, not Response"
+    );
+}
+
+#[test]
+fn unit_values_in_a_log_event_map_count_as_not_given() {
+    let out = ok(r#"
+        print(log_event(#{ type: "A", unit: (), port: (), timestamp: () }).code);
+        print(sim_events()[0].timestamp.len() >= 19);
+    "#);
+    assert_eq!(out, "100\ntrue\n");
 }

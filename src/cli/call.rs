@@ -29,10 +29,16 @@ pub fn call(a: CallArgs) -> Result<ExitCode, UsageError> {
     let config = BackendConfig::from_args(&a.backend)?;
     let op = operation(&a.operation)?;
     let mut request = Request::new(op);
+    let mut seen = Vec::new();
     for p in &a.params {
         let (name, value) = p
             .split_once('=')
             .ok_or_else(|| UsageError(format!("`{p}`: parameters are written Name=Value")))?;
+        let param = crate::api::Param::from_wire_name(name.trim());
+        if param.is_some() && seen.contains(&param) {
+            return Err(UsageError(format!("`{p}`: {} is given twice", name.trim())));
+        }
+        seen.push(param);
         request
             .set_by_name(name.trim(), value)
             .map_err(|e| UsageError(e.to_string()))?;

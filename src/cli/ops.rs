@@ -83,7 +83,7 @@ fn operation_detail(op: Operation, api: ApiVersion) -> String {
         out.push_str(&format!("Not part of API {api}.\n\n"));
     }
     out.push_str("Parameters (7.1 name / 7.0 name):\n");
-    for p in op.params(ApiVersion::V7_1) {
+    for p in op.params(api) {
         let (n71, n70) = (p.wire_name(ApiVersion::V7_1), p.wire_name(ApiVersion::V7_0));
         let ty = if p.is_int() { "int" } else { "string" };
         if n71 == n70 {

@@ -12,6 +12,19 @@ pub fn error(msg: impl Into<String>) -> Box<EvalAltResult> {
     ))
 }
 
+/// The name of a value's type as scripts know it (`Port`, `Response`, `string`, `i64`...).
+pub fn type_name(v: &Dynamic) -> &'static str {
+    let full = v.type_name();
+    match full.rsplit("::").next().unwrap_or(full) {
+        "ScriptResponse" => "Response",
+        "ImmutableString" | "String" | "str" => "string",
+        "Map" => "map",
+        "Array" => "array",
+        "()" => "()",
+        other => other,
+    }
+}
+
 /// A unit or port: an integer or a string, sent as text.
 pub fn unit_or_port(
     function: &str,
@@ -27,7 +40,7 @@ pub fn unit_or_port(
     }
     Err(error(format!(
         "{function}: {what} must be an integer or a string, not {}",
-        v.type_name()
+        type_name(v)
     )))
 }
 
@@ -44,8 +57,21 @@ pub fn text(function: &str, what: &str, v: &Dynamic) -> Result<String, Box<EvalA
     }
     Err(error(format!(
         "{function}: {what} must be a string, not {}",
-        v.type_name()
+        type_name(v)
     )))
+}
+
+/// `max_seconds`: a whole number that fits maxRecordingTimeInSeconds, an `xs:int`.
+pub fn max_seconds(function: &str, v: &Dynamic) -> Result<i64, Box<EvalAltResult>> {
+    let n = int(function, "max_seconds", v)?;
+    if i32::try_from(n).is_err() {
+        return Err(error(format!(
+            "{function}: max_seconds {n} does not fit maxRecordingTimeInSeconds, an xs:int ({} to {})",
+            i32::MIN,
+            i32::MAX
+        )));
+    }
+    Ok(n)
 }
 
 /// A whole number (an integer, or a string of digits).
@@ -64,6 +90,6 @@ pub fn int(function: &str, what: &str, v: &Dynamic) -> Result<i64, Box<EvalAltRe
     }
     Err(error(format!(
         "{function}: {what} must be a whole number, not {}",
-        v.type_name()
+        type_name(v)
     )))
 }

@@ -43,7 +43,7 @@ fn show(v: &Dynamic) -> String {
     } else if let Some(r) = v.clone().try_cast::<ScriptResponse>() {
         r.to_string()
     } else {
-        format!("{v} ({})", v.type_name())
+        format!("{v} ({})", super::args::type_name(v))
     }
 }
 
@@ -86,10 +86,17 @@ pub fn register(engine: &mut Engine) {
         "assert_eq",
         |ctx: NativeCallContext, actual: Dynamic, expected: Dynamic| -> Res<()> {
             let same_type = actual.type_id() == expected.type_id();
-            let equal = same_type
-                && ctx
-                    .call_native_fn::<bool>("==", (actual.clone(), expected.clone()))
-                    .unwrap_or(false);
+            let equal = if same_type {
+                ctx.call_native_fn::<bool>("==", (actual.clone(), expected.clone()))
+                    .map_err(|_| {
+                        failure(format!(
+                            "assert_eq: {} values cannot be compared",
+                            super::args::type_name(&actual)
+                        ))
+                    })?
+            } else {
+                false
+            };
             if equal {
                 Ok(())
             } else {

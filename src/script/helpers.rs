@@ -24,6 +24,12 @@ fn like(name: &str, value: &str, default: &Dynamic) -> Res<Dynamic> {
             ))
         });
     }
+    if default.is_array() || default.is_map() {
+        return Err(error(format!(
+            "param: --set {name}={value} cannot become a {}, as its default is",
+            super::args::type_name(default)
+        )));
+    }
     if default.is_bool() {
         return match value.trim() {
             "true" => Ok(true.into()),
@@ -63,11 +69,15 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
         }
     });
     engine.register_fn("now", now_iso);
-    engine.register_fn("sleep", |ms: i64| -> Res<()> {
-        if ms < 0 {
-            return Err(error(format!("sleep: {ms} ms is negative")));
-        }
-        std::thread::sleep(std::time::Duration::from_millis(ms as u64));
-        Ok(())
-    });
+    engine.register_fn("sleep", |ms: i64| sleep_ms(ms as f64));
+    // Shadows Rhai's own sleep(seconds) for floats, so that sleep always counts milliseconds.
+    engine.register_fn("sleep", sleep_ms);
+}
+
+fn sleep_ms(ms: f64) -> Res<()> {
+    if !(ms.is_finite() && ms >= 0.0) {
+        return Err(error(format!("sleep: {ms} ms is not a duration")));
+    }
+    std::thread::sleep(std::time::Duration::from_secs_f64(ms / 1000.0));
+    Ok(())
 }

@@ -5,7 +5,7 @@
 
 use rhai::{Dynamic, Engine, EvalAltResult, Map};
 
-use super::args::{error, int, text, unit_or_port};
+use super::args::{error, max_seconds, text, unit_or_port};
 use super::response::ScriptResponse;
 use super::session::SharedSession;
 use crate::api::{Operation, Param, Request};
@@ -56,6 +56,10 @@ pub fn now_iso() -> String {
 /// A LogEvent request from a map of `log_event`'s keys, on top of `base`.
 pub fn log_event_request(mut request: Request, map: &Map) -> Res<Request> {
     for (key, value) in map {
+        // () is "not given", for every key alike.
+        if value.is_unit() {
+            continue;
+        }
         let param = LOG_EVENT_KEYS
             .iter()
             .find(|(k, _)| *k == key.as_str())
@@ -73,7 +77,8 @@ pub fn log_event_request(mut request: Request, map: &Map) -> Res<Request> {
         };
         request.set(param, value);
     }
-    if request.get(Param::EventTimestamp).is_empty() && !map.contains_key("timestamp") {
+    let timestamp_given = map.get("timestamp").is_some_and(|v| !v.is_unit());
+    if request.get(Param::EventTimestamp).is_empty() && !timestamp_given {
         request.set(Param::EventTimestamp, now_iso());
     }
     Ok(request)
@@ -134,7 +139,7 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
     engine.register_fn(
         "start_recording",
         move |unit: Dynamic, port: Dynamic, max: Dynamic| {
-            let max = int("start_recording", "max_seconds", &max)?;
+            let max = max_seconds("start_recording", &max)?;
             let r = port_request(O::StartRecording, &unit, &port)?
                 .with(Param::MaxRecordingTime, max.to_string());
             send(&s, r)

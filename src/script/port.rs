@@ -4,7 +4,7 @@
 use compact_str::CompactString;
 use rhai::{Dynamic, Engine, EvalAltResult, Map};
 
-use super::args::{error, int, text, unit_or_port};
+use super::args::{error, max_seconds, text, unit_or_port};
 use super::operations::{log_event_request, send};
 use super::response::ScriptResponse;
 use super::session::SharedSession;
@@ -119,7 +119,7 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
     }
     let s = session.clone();
     engine.register_fn("start", move |p: &mut Port, max: Dynamic| {
-        let max = int("start", "max_seconds", &max)?;
+        let max = max_seconds("start", &max)?;
         send(
             &s,
             p.request(O::StartRecording)

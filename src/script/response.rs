@@ -77,6 +77,13 @@ pub fn register(engine: &mut Engine) {
                 None => Dynamic::UNIT,
             }
         })
+        // Two responses are equal when the server answered the same, whatever the time it took.
+        .register_fn("==", |a: ScriptResponse, b: ScriptResponse| {
+            a.inner == b.inner
+        })
+        .register_fn("!=", |a: ScriptResponse, b: ScriptResponse| {
+            a.inner != b.inner
+        })
         .register_fn("to_string", |r: &mut ScriptResponse| r.to_string())
         .register_fn("to_debug", |r: &mut ScriptResponse| r.to_string());
 }

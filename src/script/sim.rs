@@ -22,7 +22,11 @@ fn with_control<T>(
     let control = transport
         .control()
         .ok_or_else(|| error(ControlError::NotASimulator { function, backend }.to_string()))?;
-    f(control).map_err(|e| error(format!("{function}: {e}")))
+    f(control).map_err(|e| match e {
+        // These already name the function.
+        ControlError::NotInProfile(m) => error(m),
+        other => error(format!("{function}: {other}")),
+    })
 }
 
 /// An operation named by its wire or script name, or `*` for every operation.

@@ -7,8 +7,8 @@ use chrono::{Duration, Local, NaiveDate, NaiveDateTime};
 pub enum ClockMode {
     /// Local wall-clock time, plus whatever `advance` added.
     Real,
-    /// Starts at the local time when the simulator starts and moves only by `advance` (and, from
-    /// scripts, by `sleep`), so that runs repeat and midnight can be reached without waiting.
+    /// Starts at the local time when the simulator starts and moves only by `advance`
+    /// (`sim_advance` in scripts), so that runs repeat and midnight can be reached without waiting.
     #[default]
     Virtual,
 }

@@ -100,7 +100,7 @@ impl Hosted {
 
     /// The port a user was given today, by InitUser (matched without regard to case).
     pub fn user_port(&self, user: &str) -> Option<u32> {
-        self.users.get(&user.to_lowercase()).copied()
+        self.users.get(&user.trim().to_lowercase()).copied()
     }
 
     /// The state of a port (1-based).
@@ -154,6 +154,8 @@ impl Hosted {
                 "Extension is empty",
             ));
         }
+        // Keys are compared trimmed, as Unit is: " 100" and "100" are the same extension.
+        let ext = ext.trim();
         let port = match self.stations.get(ext) {
             Some(p) => {
                 sh.fault_gate(Operation::InitStation)?;
@@ -183,7 +185,7 @@ impl Hosted {
                 format!("{which} is empty"),
             ));
         }
-        let key = user.to_lowercase();
+        let key = user.trim().to_lowercase();
         let port = match self.users.get(&key) {
             Some(p) => {
                 sh.fault_gate(Operation::InitUser)?;

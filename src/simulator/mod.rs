@@ -37,6 +37,10 @@ pub use store::{Assignment, DesktopSegment, Event, Recording, StateChange, Store
 
 use crate::api::{ApiVersion, Operation, Request, RequestError, Response};
 
+/// The most `advance` moves the clock in one call: 100 years, far beyond any test's need and far
+/// from the limits of the calendar.
+pub const MAX_ADVANCE_SECONDS: f64 = 100.0 * 366.0 * 86_400.0;
+
 /// Which kind of Encore system the simulator behaves like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Profile {
@@ -206,8 +210,13 @@ impl Simulator {
     /// Answers one request. An operation the API version lacks, or an integer parameter that is not
     /// one, is refused as a real server would refuse it (with a fault), not answered.
     pub fn handle(&mut self, req: &Request) -> Result<Outcome, RequestError> {
-        req.check(self.shared.api)?;
         let now = self.shared.clock.now();
+        if let Err(e) = req.check(self.shared.api) {
+            // Refused before any answer: journaled with code 0, so the journal still shows it.
+            self.journal
+                .record(now, req, 0, std::borrow::Cow::Borrowed(""), e.to_string());
+            return Err(e);
+        }
         self.roll_day();
         let op = req.op();
         let answer = match &mut self.engine {
@@ -253,6 +262,11 @@ impl Simulator {
         if !(seconds.is_finite() && seconds >= 0.0) {
             return Err(format!(
                 "the clock only moves forward: cannot advance by {seconds} seconds"
+            ));
+        }
+        if seconds > MAX_ADVANCE_SECONDS {
+            return Err(format!(
+                "cannot advance by {seconds} seconds: at most {MAX_ADVANCE_SECONDS} (100 years) at a time"
             ));
         }
         self.shared
