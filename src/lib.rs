@@ -8,11 +8,13 @@
 //! | [`simulator`] | a simulated Encore server (profiles `hosted` and `recorder`): a request in, a response out |
 //! | [`client`] | the transport seam between script functions and backends |
 //! | [`script`] | the Rhai bindings: one function per operation, `Response`, `Port`, assertions |
+//! | [`repl`] | the interactive shell: line editor, meta-commands, result grid |
 //! | [`cli`] | the command line: arguments, configuration, subcommands |
 
 pub mod api;
 pub mod cli;
 pub mod client;
+pub mod repl;
 pub mod script;
 pub mod simulator;
 pub mod soap;

@@ -6,6 +6,7 @@ mod backend;
 mod call;
 mod exit;
 mod ops;
+mod repl;
 mod run;
 
 pub use args::{BackendArgs, Cli, Command};
@@ -18,9 +19,13 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Command::Run(a)) => run::run(a),
         Some(Command::Call(a)) => call::call(a),
         Some(Command::Ops(a)) => ops::ops(a),
-        None | Some(Command::Repl(_)) => Err(UsageError::new(
-            "the REPL is not available yet; use `ecapi run FILE.rhai` or `ecapi call OPERATION`",
-        )),
+        Some(Command::Repl(a)) => repl::repl(a),
+        // Without a subcommand, the REPL with its default options (backend options are given to
+        // `ecapi repl`, or through ECAPI_ENDPOINT).
+        None => match <Cli as clap::Parser>::parse_from(["ecapi", "repl"]).command {
+            Some(Command::Repl(a)) => repl::repl(a),
+            _ => unreachable!("`ecapi repl` parses as the repl command"),
+        },
     };
     match result {
         Ok(code) => code,

@@ -1,7 +1,7 @@
-//! Assertions: `assert`, `assert_eq`, `expect`, `expect_ok`. A failed assertion throws an
-//! [`AssertionFailure`], which the runners tell apart from other script errors.
+//! Assertions: `assert`, `assert_eq`, `expect`, `expect_ok`, and `test` for named cases. A failed
+//! assertion throws an [`AssertionFailure`], which the runners tell apart from other script errors.
 
-use rhai::{Dynamic, Engine, EvalAltResult, NativeCallContext};
+use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, NativeCallContext};
 
 use super::response::ScriptResponse;
 
@@ -110,4 +110,12 @@ pub fn register(engine: &mut Engine) {
     );
     engine.register_fn("expect", expect);
     engine.register_fn("expect_ok", |r: ScriptResponse| expect(r, 100));
+    // Outside `ecapi test` a case simply runs where it stands, so a test file also works with
+    // `ecapi run` and `:load`. The test runner registers its own `test` over this one.
+    engine.register_fn(
+        "test",
+        |ctx: NativeCallContext, _name: &str, body: FnPtr| -> Res<Dynamic> {
+            body.call_within_context(&ctx, ())
+        },
+    );
 }

@@ -111,6 +111,7 @@ pub fn functions() -> &'static [FunctionDoc] {
             f!(Assertion, "assert_eq", ["assert_eq(actual, expected)"], "Fails unless both are equal and of the same type (\"3\" is not 3).", "assert_eq(r.status, \"RECORD\");"),
             f!(Assertion, "expect", ["expect(response, code)"], "Fails unless the response has that code, naming operation, code and message; returns the response.", "expect(stop_recording(1, 5), 608);"),
             f!(Assertion, "expect_ok", ["expect_ok(response)"], "expect(response, 100).", "let r = expect_ok(init_station(\"1234\"));"),
+            f!(Assertion, "test", ["test(name, || { … })"], "A named test case. `ecapi test` runs each case of a file on its own, against a fresh simulator, running the file's top level again for each case; elsewhere the body runs where it stands.", "test(\"a second stop answers 608\", || {\n    let p = station(\"1234\");\n    p.start();\n    expect_ok(p.stop());\n    expect(p.stop(), 608);\n});"),
             f!(Helper, "param", ["param(name)", "param(name, default)"], "A value given with --set NAME=VALUE; with a default, converted to the default's type.", "let ext = param(\"extension\", \"1234\");"),
             f!(Helper, "env", ["env(name)"], "An environment variable, or () when unset.", "let user = env(\"USER\");"),
             f!(Helper, "now", ["now()"], "The local time as an ISO 8601 timestamp.", "log_event(#{ type: \"NOTE\", timestamp: now() });"),

@@ -10,6 +10,7 @@ mod args;
 mod assertions;
 pub mod diagnostic;
 pub mod docs;
+pub mod help;
 mod helpers;
 mod operations;
 mod port;
@@ -27,7 +28,7 @@ pub use diagnostic::Diagnostic;
 pub use operations::LOG_EVENT_KEYS;
 pub use port::Port;
 pub use response::ScriptResponse;
-pub use session::{stderr_trace, Made, Session, SharedSession, TraceSink};
+pub use session::{stderr_trace, Made, Observer, Session, SharedSession, TraceSink};
 
 /// Where `print` and `debug` write.
 #[derive(Debug, Clone, Default)]

@@ -48,12 +48,17 @@ impl Made {
 /// Where trace output goes.
 pub type TraceSink = Box<dyn FnMut(&Trace, &Exchange)>;
 
+/// Told of every request as soon as its answer is in (the REPL prints it as a grid row).
+pub type Observer = Box<dyn FnMut(&Made)>;
+
 /// The state every script function of one engine shares.
 pub struct Session {
     transport: Box<dyn Transport>,
     params: HashMap<String, String>,
     recent: VecDeque<Made>,
+    calls: u64,
     trace_sink: Option<TraceSink>,
+    observer: Option<Observer>,
 }
 
 /// A session shared by the functions registered on one engine.
@@ -66,7 +71,9 @@ impl Session {
             transport,
             params,
             recent: VecDeque::with_capacity(RECENT),
+            calls: 0,
             trace_sink: None,
+            observer: None,
         }
     }
 
@@ -98,6 +105,11 @@ impl Session {
         self.trace_sink = sink;
     }
 
+    /// Sets (or removes) the observer told of each request.
+    pub fn set_observer(&mut self, observer: Option<Observer>) {
+        self.observer = observer;
+    }
+
     /// Whether tracing is on.
     pub fn tracing(&self) -> bool {
         self.trace_sink.is_some()
@@ -108,6 +120,12 @@ impl Session {
         self.recent.iter()
     }
 
+    /// How many requests this session has sent, so a caller can tell which of the recent ones are
+    /// new (the REPL shows those a line of input made).
+    pub fn calls(&self) -> u64 {
+        self.calls
+    }
+
     /// Forgets the recent exchanges.
     pub fn clear_recent(&mut self) {
         self.recent.clear();
@@ -116,6 +134,7 @@ impl Session {
     /// Sends a request through the backend, remembering it.
     pub fn call(&mut self, request: Request) -> Result<Exchange, TransportError> {
         let result = self.transport.call(&request);
+        self.calls += 1;
         if let (Ok(ex), Some(sink)) = (&result, self.trace_sink.as_mut()) {
             if let Some(trace) = &ex.trace {
                 sink(trace, ex);
@@ -128,11 +147,15 @@ impl Session {
             Ok(ex) => (Ok(ex.response.clone()), ex.elapsed),
             Err(e) => (Err(e.to_string()), Duration::ZERO),
         };
-        self.recent.push_back(Made {
+        let made = Made {
             request,
             outcome,
             elapsed,
-        });
+        };
+        if let Some(observer) = self.observer.as_mut() {
+            observer(&made);
+        }
+        self.recent.push_back(made);
         result
     }
 }

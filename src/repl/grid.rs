@@ -1,0 +1,153 @@
+//! The result grid: each request a line of input made, as a row like the vendor's sample client
+//! shows (operation, elapsed time, code, message, extra fields), coloured by outcome when the
+//! terminal supports it.
+
+use std::io::IsTerminal;
+
+use crate::api::ResponseCode;
+use crate::script::Made;
+
+/// Column widths. The message column fits the common messages; the few longer error messages push
+/// the fields right rather than being cut.
+const OP: usize = 15;
+const ELAPSED: usize = 10;
+const CODE: usize = 4;
+const MESSAGE: usize = 32;
+
+/// How a row is told apart: success, warning (608, 609, 627) or error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Code 100.
+    Success,
+    /// A warning code: nothing changed, nothing is wrong.
+    Warning,
+    /// Any other code, or no answer at all.
+    Error,
+}
+
+impl Outcome {
+    fn of(made: &Made) -> Outcome {
+        match &made.outcome {
+            Ok(r) if r.is_ok() => Outcome::Success,
+            Ok(r) if r.response_code().is_some_and(ResponseCode::is_warning) => Outcome::Warning,
+            _ => Outcome::Error,
+        }
+    }
+
+    /// The ANSI colour sequence: green, yellow, red.
+    fn ansi(self) -> &'static str {
+        match self {
+            Outcome::Success => "\x1b[32m",
+            Outcome::Warning => "\x1b[33m",
+            Outcome::Error => "\x1b[31m",
+        }
+    }
+}
+
+const RESET: &str = "\x1b[0m";
+const DIM: &str = "\x1b[2m";
+
+/// Whether to colour output written to standard output: only on a terminal, never when `NO_COLOR`
+/// is set to anything (<https://no-color.org>) or the terminal is `dumb`.
+pub fn color_stdout() -> bool {
+    color_allowed(std::io::stdout().is_terminal())
+}
+
+/// See [`color_stdout`]; `terminal` says whether the output is a terminal.
+pub fn color_allowed(terminal: bool) -> bool {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let dumb = std::env::var("TERM").is_ok_and(|t| t == "dumb");
+    terminal && !no_color && !dumb
+}
+
+/// The header row.
+pub fn header(color: bool) -> String {
+    let text = format!(
+        "{:OP$}  {:>ELAPSED$}  {:>CODE$}  {:MESSAGE$}  fields",
+        "operation", "elapsed", "code", "message"
+    );
+    if color {
+        format!("{DIM}{text}{RESET}")
+    } else {
+        text
+    }
+}
+
+/// One row.
+pub fn row(made: &Made, color: bool) -> String {
+    let op = made.request.op().name();
+    let elapsed = format!("{:.2} ms", made.elapsed.as_secs_f64() * 1000.0);
+    let (code, message, fields) = match &made.outcome {
+        Ok(r) => {
+            let fields: Vec<String> = r
+                .fields()
+                .into_iter()
+                .map(|(f, v)| format!("{}={v}", f.script_name()))
+                .collect();
+            (r.code.to_string(), r.message.to_string(), fields.join(" "))
+        }
+        Err(e) => ("-".to_string(), format!("no answer: {e}"), String::new()),
+    };
+    let (on, off) = if color {
+        (Outcome::of(made).ansi(), RESET)
+    } else {
+        ("", "")
+    };
+    let line = format!(
+        "{op:OP$}  {elapsed:>ELAPSED$}  {on}{code:>CODE$}  {message:MESSAGE$}{off}  {fields}"
+    );
+    line.trim_end().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::api::{Operation, Param, Request, Response};
+
+    fn made(code: ResponseCode, unit: Option<&str>) -> Made {
+        let mut r = Response::new(Operation::InitStation, code);
+        if let Some(u) = unit {
+            r.unit = Some(u.into());
+            r.port = Some("7".into());
+        }
+        Made {
+            request: Request::new(Operation::InitStation).with(Param::Extension, "1234"),
+            outcome: Ok(r),
+            elapsed: Duration::from_micros(1500),
+        }
+    }
+
+    #[test]
+    fn a_row_has_operation_elapsed_code_message_and_fields() {
+        let text = row(&made(ResponseCode::Success, Some("1")), false);
+        assert!(text.starts_with("InitStation      "), "{text}");
+        assert!(
+            text.contains("1.50 ms   100  Command executed as expected"),
+            "{text}"
+        );
+        assert!(text.ends_with("port=7 unit=1"), "{text}");
+    }
+
+    #[test]
+    fn columns_line_up_with_the_header() {
+        let h = header(false);
+        let r = row(&made(ResponseCode::Success, Some("1")), false);
+        assert_eq!(h.find("code").map(|i| i + 4), r.find("100").map(|i| i + 3));
+        assert_eq!(h.find("fields"), r.find("port="));
+    }
+
+    #[test]
+    fn outcomes_are_coloured_green_yellow_red_only_when_asked() {
+        let ok = row(&made(ResponseCode::Success, None), true);
+        assert!(ok.contains("\x1b[32m 100"), "{ok:?}");
+        let warn = made(ResponseCode::PortNotRecording, None);
+        assert_eq!(Outcome::of(&warn), Outcome::Warning);
+        assert!(row(&warn, true).contains("\x1b[33m"));
+        let err = made(ResponseCode::UnitDoesNotExist, None);
+        assert_eq!(Outcome::of(&err), Outcome::Error);
+        assert!(row(&err, true).contains("\x1b[31m"));
+        assert!(!row(&err, false).contains('\x1b'));
+    }
+}

@@ -1,0 +1,342 @@
+//! The interactive shell (`ecapi`, `ecapi repl`): reads Rhai statements, runs them against the
+//! backend, and prints each request as a row of a result grid, the way the vendor's sample client
+//! does.
+//!
+//! On a terminal it uses rustyline (completion, hints, multi-line input, history across sessions);
+//! with standard input not a terminal it reads statements line by line, so it can be piped. The
+//! parts, one per file: [`workspace`] (engine, variables, functions, transcript), [`helper`]
+//! (the editor's completion, hints and validation), [`meta`] (the `:` commands), [`grid`] (result
+//! rows), [`input`] (when input is complete), [`history`] (where history is kept).
+//!
+//! The shell does not know the command line: it receives a [`Connect`] that builds a backend for
+//! a [`Backend`] choice, so that `:backend` and `:api` go through the same validation as the
+//! command line's options.
+
+pub mod grid;
+pub mod helper;
+pub mod history;
+pub mod input;
+pub mod meta;
+pub mod workspace;
+
+use std::cell::{Cell, RefCell};
+use std::io::{BufRead, IsTerminal};
+use std::rc::Rc;
+
+use rustyline::config::{CompletionType, Config};
+use rustyline::error::ReadlineError;
+use rustyline::history::FileHistory;
+use rustyline::Editor;
+
+use crate::api::ApiVersion;
+use crate::client::Transport;
+use crate::script::{stderr_trace, Output};
+use helper::{Helper, Names};
+use workspace::{show, Workspace};
+
+/// Which backend to talk to: a server's URL or the embedded simulator, and the API version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Backend {
+    /// A server's URL, or `None` for the embedded simulator.
+    pub endpoint: Option<String>,
+    /// The API version.
+    pub api: ApiVersion,
+}
+
+/// Builds a backend; the error says why it cannot be had.
+pub type Connect = Box<dyn Fn(&Backend) -> Result<Box<dyn Transport>, String>>;
+
+/// What the shell starts with.
+pub struct Options {
+    /// The backend chosen on the command line.
+    pub backend: Backend,
+    /// Whether `--trace` was given.
+    pub trace: bool,
+    /// How to build a backend, now and on `:backend`, `:api` and `:reset`.
+    pub connect: Connect,
+}
+
+/// Errors that end the shell (rather than a line of input).
+#[derive(Debug, thiserror::Error)]
+pub enum ReplError {
+    /// The first backend could not be built.
+    #[error("{0}")]
+    Connect(String),
+    /// The terminal could not be read.
+    #[error("cannot read the terminal: {0}")]
+    Terminal(#[from] ReadlineError),
+    /// Standard input could not be read.
+    #[error("cannot read standard input: {0}")]
+    Input(#[from] std::io::Error),
+}
+
+/// Whether to go on reading after a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// Read the next line.
+    Continue,
+    /// The line failed; read the next.
+    Failed,
+    /// Leave.
+    Quit,
+}
+
+/// The shell's state between lines.
+pub struct Shell {
+    workspace: Workspace,
+    backend: Backend,
+    connect: Connect,
+    header_shown: Rc<Cell<bool>>,
+}
+
+impl Shell {
+    /// A shell over the backend the options choose.
+    pub fn new(options: Options, color: bool) -> Result<Shell, ReplError> {
+        let transport = (options.connect)(&options.backend).map_err(ReplError::Connect)?;
+        let workspace = Workspace::new(transport, Output::Stdout);
+        // Rows print as each answer comes in, so they interleave with the script's own output.
+        let header_shown = Rc::new(Cell::new(false));
+        let shown = header_shown.clone();
+        workspace
+            .session()
+            .borrow_mut()
+            .set_observer(Some(Box::new(move |made| {
+                if !shown.replace(true) {
+                    println!("{}", grid::header(color));
+                }
+                println!("{}", grid::row(made, color));
+            })));
+        if options.trace {
+            workspace
+                .session()
+                .borrow_mut()
+                .set_trace(Some(stderr_trace()));
+        }
+        Ok(Shell {
+            workspace,
+            backend: options.backend,
+            connect: options.connect,
+            header_shown,
+        })
+    }
+
+    /// The backend, in one line.
+    fn describe(&self) -> String {
+        let trace = if self.workspace.session().borrow().tracing() {
+            ", trace on"
+        } else {
+            ""
+        };
+        format!(
+            "{}{trace}",
+            self.workspace.session().borrow_mut().transport().describe()
+        )
+    }
+
+    /// The banner: version, backend, how to get help.
+    pub fn banner(&self) -> String {
+        format!(
+            "ecapi {} (Encore Web API {}): {}\n:help lists commands and functions, Tab completes, Ctrl-D leaves.\n",
+            env!("CARGO_PKG_VERSION"),
+            self.backend.api,
+            self.describe()
+        )
+    }
+
+    /// The options `ecapi run` needs to run a saved script as it ran here.
+    fn run_options(&self) -> String {
+        let mut out = String::new();
+        if let Some(url) = &self.backend.endpoint {
+            out.push_str(&format!(" --endpoint {url}"));
+        }
+        if self.backend.api != ApiVersion::default() {
+            out.push_str(&format!(" --api {}", self.backend.api));
+        }
+        out
+    }
+
+    /// Handles one complete piece of input: a meta-command or statements.
+    pub fn handle(&mut self, input: &str, history: &[String]) -> Flow {
+        let text = input.trim();
+        if text.is_empty() {
+            return Flow::Continue;
+        }
+        if text.starts_with(':') {
+            return match meta::parse(text) {
+                Ok(m) => meta::execute(self, m, history),
+                Err(e) => self.fail(&e.to_string()),
+            };
+        }
+        self.eval(input, "<repl>")
+    }
+
+    /// Runs statements; `name` is what diagnostics call the source.
+    fn eval(&mut self, source: &str, name: &str) -> Flow {
+        match self.workspace.eval(source).value {
+            Ok(value) => {
+                if let Some(text) = show(&value) {
+                    println!("=> {text}");
+                }
+                Flow::Continue
+            }
+            Err(d) => {
+                eprint!("{}", d.render(name, source));
+                Flow::Failed
+            }
+        }
+    }
+
+    /// Reports a failed command.
+    fn fail(&self, message: &str) -> Flow {
+        eprintln!("error: {message}");
+        Flow::Failed
+    }
+
+    /// Switches backend (`:backend`, `:api`), keeping variables and functions.
+    fn switch(&mut self, backend: Backend) -> Flow {
+        match (self.connect)(&backend) {
+            Ok(transport) => {
+                let note = format!(
+                    "from here on: {}{}",
+                    transport.describe(),
+                    if backend.api == self.backend.api {
+                        String::new()
+                    } else {
+                        format!(" (run with --api {})", backend.api)
+                    }
+                );
+                self.workspace.switch(transport, &note);
+                self.backend = backend;
+                println!("{}", self.describe());
+                Flow::Continue
+            }
+            Err(e) => self.fail(&e),
+        }
+    }
+
+    /// `:reset`.
+    fn reset(&mut self) -> Flow {
+        match (self.connect)(&self.backend) {
+            Ok(transport) => {
+                self.workspace.reset(transport);
+                self.header_shown.set(false);
+                println!("reset: no variables or functions; {}", self.describe());
+                Flow::Continue
+            }
+            Err(e) => self.fail(&e),
+        }
+    }
+
+    fn names(&self) -> Names {
+        Names {
+            variables: self.workspace.variables(),
+            functions: self.workspace.functions(),
+        }
+    }
+}
+
+/// Runs the shell until `:quit`, Ctrl-D or the end of input. Returns whether every piece of input
+/// ran without error (always true on a terminal, where an error is just shown).
+pub fn run(options: Options) -> Result<bool, ReplError> {
+    if std::io::stdin().is_terminal() {
+        interactive(options).map(|()| true)
+    } else {
+        piped(options, std::io::stdin().lock())
+    }
+}
+
+/// The shell on a terminal.
+fn interactive(options: Options) -> Result<(), ReplError> {
+    let color = grid::color_stdout();
+    let mut shell = Shell::new(options, color)?;
+    let config = Config::builder()
+        .completion_type(CompletionType::List)
+        .auto_add_history(false)
+        .history_ignore_dups(true)?
+        .max_history_size(5000)?
+        .build();
+    let names = Rc::new(RefCell::new(Names::default()));
+    let mut editor: Editor<Helper, FileHistory> = Editor::with_config(config)?;
+    editor.set_helper(Some(Helper::new(names.clone(), color)));
+    let history_file = history::path();
+    if let Some(path) = &history_file {
+        // A missing file is the first session; anything else is worth a word but not fatal.
+        if path.exists() {
+            if let Err(e) = editor.load_history(path) {
+                eprintln!("warning: cannot read history {}: {e}", path.display());
+            }
+        }
+    }
+    print!("{}", shell.banner());
+    let prompt = if color {
+        "\x1b[1mecapi>\x1b[0m "
+    } else {
+        "ecapi> "
+    };
+    loop {
+        match editor.readline(&("ecapi> ", prompt)) {
+            Ok(line) => {
+                if !line.trim().is_empty() {
+                    editor.add_history_entry(line.as_str())?;
+                    save_history(&mut editor, history_file.as_deref());
+                }
+                let history: Vec<String> = editor.history().iter().cloned().collect();
+                let flow = shell.handle(&line, &history);
+                *names.borrow_mut() = shell.names();
+                if flow == Flow::Quit {
+                    break;
+                }
+            }
+            // Ctrl-C abandons what was typed; the editor has already cleared it.
+            Err(ReadlineError::Interrupted) => continue,
+            Err(ReadlineError::Eof) => break,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
+/// Writes the history after every line, so that a session that is killed keeps it.
+fn save_history(editor: &mut Editor<Helper, FileHistory>, path: Option<&std::path::Path>) {
+    let Some(path) = path else { return };
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    if let Err(e) = editor.append_history(path) {
+        eprintln!("warning: cannot write history {}: {e}", path.display());
+    }
+}
+
+/// The shell reading piped input: statements are joined until complete, then run. Returns whether
+/// all of them ran without error.
+pub fn piped(options: Options, input: impl BufRead) -> Result<bool, ReplError> {
+    let mut shell = Shell::new(options, false)?;
+    let mut pending = String::new();
+    let mut history = Vec::new();
+    let mut all_ok = true;
+    for line in input.lines() {
+        let line = line?;
+        pending.push_str(&line);
+        pending.push('\n');
+        if pending.trim().is_empty() {
+            pending.clear();
+            continue;
+        }
+        if !pending.trim_start().starts_with(':') && !input::is_complete(&pending) {
+            continue;
+        }
+        history.push(pending.trim_end().to_string());
+        let flow = shell.handle(&pending, &history);
+        pending.clear();
+        match flow {
+            Flow::Quit => return Ok(all_ok),
+            Flow::Failed => all_ok = false,
+            Flow::Continue => {}
+        }
+    }
+    // Input that ends inside a construct still runs, so that the parser reports what is open.
+    if !pending.trim().is_empty() && shell.handle(&pending, &history) == Flow::Failed {
+        all_ok = false;
+    }
+    Ok(all_ok)
+}
