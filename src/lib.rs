@@ -9,12 +9,14 @@
 //! | [`client`] | the transport seam between script functions and backends |
 //! | [`script`] | the Rhai bindings: one function per operation, `Response`, `Port`, assertions |
 //! | [`repl`] | the interactive shell: line editor, meta-commands, result grid |
+//! | [`runner`] | `ecapi test`: finding test files and cases, running them in parallel, reports |
 //! | [`cli`] | the command line: arguments, configuration, subcommands |
 
 pub mod api;
 pub mod cli;
 pub mod client;
 pub mod repl;
+pub mod runner;
 pub mod script;
 pub mod simulator;
 pub mod soap;

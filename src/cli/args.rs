@@ -21,6 +21,8 @@ pub enum Command {
     Repl(ReplArgs),
     /// Run one script.
     Run(RunArgs),
+    /// Run every `.rhai` under the paths as a test; `test("name", || …)` adds named cases.
+    Test(TestArgs),
     /// Send one request from the shell, e.g. `ecapi call InitStation Extension=1234`.
     Call(CallArgs),
     /// List the operations, or show one operation or script function in full.
@@ -79,6 +81,26 @@ pub struct RunArgs {
     /// A value for `param(NAME)`; repeatable.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
+    /// The backend.
+    #[command(flatten)]
+    pub backend: BackendArgs,
+}
+
+/// `ecapi test`.
+#[derive(Debug, Args)]
+pub struct TestArgs {
+    /// Files or folders; every `.rhai` file under them is a test (default: the current folder).
+    #[arg(value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// How many tests run at once (default: the number of cores).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub jobs: Option<usize>,
+    /// Run only the tests whose name (`file` or `file::case`) contains this text.
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+    /// Also write a JUnit XML report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
     /// The backend.
     #[command(flatten)]
     pub backend: BackendArgs,

@@ -8,6 +8,7 @@ mod exit;
 mod ops;
 mod repl;
 mod run;
+mod test;
 
 pub use args::{BackendArgs, Cli, Command};
 pub use backend::{BackendConfig, UsageError};
@@ -17,6 +18,7 @@ pub use exit::{ExitCode, EXIT_FAILURE, EXIT_SUCCESS, EXIT_USAGE};
 pub fn main(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Some(Command::Run(a)) => run::run(a),
+        Some(Command::Test(a)) => test::test(a),
         Some(Command::Call(a)) => call::call(a),
         Some(Command::Ops(a)) => ops::ops(a),
         Some(Command::Repl(a)) => repl::repl(a),

@@ -157,10 +157,13 @@ impl Diagnostic {
         // the calls leading there become notes.
         let mut e = err;
         while let EvalAltResult::ErrorInFunctionCall(name, _, inner, pos) = e {
-            notes.push(format!(
-                "in call to function `{name}` at line {}",
-                pos.line().unwrap_or(0)
-            ));
+            // A closure's generated name (`anon$…`) tells the reader nothing; the position does.
+            if !name.starts_with("anon$") {
+                notes.push(format!(
+                    "in call to function `{name}` at line {}",
+                    pos.line().unwrap_or(0)
+                ));
+            }
             e = inner;
         }
         notes.reverse();

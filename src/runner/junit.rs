@@ -1,0 +1,196 @@
+//! The JUnit XML report (`--junit FILE`): a suite per file and a testcase per test (per named case,
+//! not per file), with each failure's message and, in its text, the diagnostic and the last
+//! requests; captured output goes in `system-out`.
+//!
+//! The layout follows the schema CI servers read (Jenkins' `junit-10.xsd`, which GitLab and GitHub
+//! reporters accept too): `testsuites` > `testsuite` (`name`, `tests`, `failures`, `errors`,
+//! `skipped`, `time`, `timestamp`) > `testcase` (`name`, `classname`, `time`) holding at most one
+//! of `skipped`, `failure` (a failed assertion) or `error` (any other script error).
+
+use std::time::Duration;
+
+use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
+use quick_xml::Writer;
+
+use super::{Status, TestResult};
+
+/// Text as XML 1.0 allows it: control characters other than tab and line ends removed.
+fn clean(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+        .collect()
+}
+
+fn seconds(d: Duration) -> String {
+    format!("{:.3}", d.as_secs_f64())
+}
+
+#[derive(Default)]
+struct Tally {
+    tests: usize,
+    failures: usize,
+    errors: usize,
+    skipped: usize,
+    time: Duration,
+}
+
+impl Tally {
+    fn of<'a>(results: impl Iterator<Item = &'a TestResult>) -> Tally {
+        let mut t = Tally::default();
+        for r in results {
+            t.tests += 1;
+            t.time += r.elapsed;
+            match &r.status {
+                Status::Passed => {}
+                Status::Failed(f) if f.assertion => t.failures += 1,
+                Status::Failed(_) => t.errors += 1,
+                Status::Skipped => t.skipped += 1,
+            }
+        }
+        t
+    }
+
+    fn attrs<'a>(&self, e: &mut BytesStart<'a>) {
+        e.push_attribute(("tests", self.tests.to_string().as_str()));
+        e.push_attribute(("failures", self.failures.to_string().as_str()));
+        e.push_attribute(("errors", self.errors.to_string().as_str()));
+        e.push_attribute(("skipped", self.skipped.to_string().as_str()));
+        e.push_attribute(("time", seconds(self.time).as_str()));
+    }
+}
+
+type W = Writer<Vec<u8>>;
+
+fn text_element(w: &mut W, name: &str, text: &str) -> std::io::Result<()> {
+    w.write_event(Event::Start(BytesStart::new(name)))?;
+    w.write_event(Event::Text(BytesText::new(&clean(text))))?;
+    w.write_event(Event::End(BytesEnd::new(name)))
+}
+
+fn testcase(w: &mut W, r: &TestResult) -> std::io::Result<()> {
+    let mut start = BytesStart::new("testcase");
+    let name = r.id.case.clone().unwrap_or_else(|| r.id.file.clone());
+    start.push_attribute(("name", clean(&name).as_str()));
+    start.push_attribute(("classname", clean(&r.id.file).as_str()));
+    start.push_attribute(("time", seconds(r.elapsed).as_str()));
+    if r.status == Status::Passed && r.output.is_empty() {
+        return w.write_event(Event::Empty(start));
+    }
+    w.write_event(Event::Start(start))?;
+    match &r.status {
+        Status::Passed => {}
+        Status::Skipped => {
+            let mut e = BytesStart::new("skipped");
+            e.push_attribute(("message", "left out by --filter"));
+            w.write_event(Event::Empty(e))?;
+        }
+        Status::Failed(f) => {
+            let (tag, kind) = if f.assertion {
+                ("failure", "assertion")
+            } else {
+                ("error", "error")
+            };
+            let mut e = BytesStart::new(tag);
+            e.push_attribute(("message", clean(&f.message).as_str()));
+            e.push_attribute(("type", kind));
+            w.write_event(Event::Start(e))?;
+            let mut body = f.report.clone();
+            if !r.requests.is_empty() {
+                body.push_str("last requests:\n");
+                for q in &r.requests {
+                    body.push_str(&format!("  {q}\n"));
+                }
+            }
+            w.write_event(Event::Text(BytesText::new(&clean(&body))))?;
+            w.write_event(Event::End(BytesEnd::new(tag)))?;
+        }
+    }
+    if !r.output.is_empty() {
+        text_element(w, "system-out", &r.output)?;
+    }
+    w.write_event(Event::End(BytesEnd::new("testcase")))
+}
+
+/// The report for `results` (in report order), stamped with `timestamp` (ISO 8601).
+pub fn render(results: &[TestResult], timestamp: &str) -> String {
+    let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
+    write(&mut w, results, timestamp).expect("writing to memory does not fail");
+    let mut xml = String::from_utf8(w.into_inner()).expect("the writer writes UTF-8");
+    xml.push('\n');
+    xml
+}
+
+fn write(w: &mut W, results: &[TestResult], timestamp: &str) -> std::io::Result<()> {
+    w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    let mut root = BytesStart::new("testsuites");
+    root.push_attribute(("name", "ecapi test"));
+    Tally::of(results.iter()).attrs(&mut root);
+    w.write_event(Event::Start(root))?;
+    // Results come grouped by file, so consecutive runs of one file make its suite.
+    for chunk in results.chunk_by(|a, b| a.id.file == b.id.file) {
+        let mut suite = BytesStart::new("testsuite");
+        suite.push_attribute(("name", clean(&chunk[0].id.file).as_str()));
+        Tally::of(chunk.iter()).attrs(&mut suite);
+        suite.push_attribute(("timestamp", timestamp));
+        w.write_event(Event::Start(suite))?;
+        for r in chunk {
+            testcase(w, r)?;
+        }
+        w.write_event(Event::End(BytesEnd::new("testsuite")))?;
+    }
+    w.write_event(Event::End(BytesEnd::new("testsuites")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::{Failure, TestId};
+
+    fn result(file: &str, case: Option<&str>, status: Status) -> TestResult {
+        TestResult {
+            id: TestId {
+                file: file.into(),
+                case: case.map(str::to_string),
+            },
+            status,
+            elapsed: Duration::from_millis(3),
+            output: String::new(),
+            requests: vec![
+                "StopRecording(Unit=\"1\", Port=\"1\") -> 608 Warning: Port was not recording"
+                    .into(),
+            ],
+        }
+    }
+
+    #[test]
+    fn each_case_is_a_testcase_in_its_files_suite() {
+        let failure = Status::Failed(Failure {
+            assertion: true,
+            message: "expected 100 from StopRecording, got 608 <warning> & \u{1b}[31m".into(),
+            report: "assertion failed: …\n".into(),
+        });
+        let xml = render(
+            &[
+                result("a.rhai", Some("one"), Status::Passed),
+                result("a.rhai", Some("two"), failure),
+                result("b.rhai", None, Status::Skipped),
+            ],
+            "2024-05-01T10:00:00",
+        );
+        assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"ecapi test\" tests=\"3\" failures=\"1\" errors=\"0\" skipped=\"1\" time=\"0.009\">"), "{xml}");
+        assert!(
+            xml.contains("<testsuite name=\"a.rhai\" tests=\"2\" failures=\"1\""),
+            "{xml}"
+        );
+        assert!(
+            xml.contains("<testcase name=\"two\" classname=\"a.rhai\" time=\"0.003\">"),
+            "{xml}"
+        );
+        assert!(xml.contains("message=\"expected 100 from StopRecording, got 608 &lt;warning&gt; &amp; [31m\" type=\"assertion\""), "{xml}");
+        assert!(
+            xml.contains("last requests:\n  StopRecording(Unit=&quot;1&quot;"),
+            "{xml}"
+        );
+        assert!(xml.contains("<testcase name=\"b.rhai\" classname=\"b.rhai\" time=\"0.003\">\n      <skipped message=\"left out by --filter\"/>"), "{xml}");
+    }
+}
