@@ -98,10 +98,25 @@ fn a_case_failing_inside_its_closure_points_at_the_line_in_the_closure() {
 }
 
 #[test]
-fn passing_scripts_exit_0() {
+fn the_example_scripts_pass_each_with_the_options_of_its_args_line() {
+    let scripts = std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts"))
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "rhai")
+        })
+        .count();
     let out = ecapi_test(&[&format!("{FIXTURES}/passing.rhai"), "scripts"]);
-    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
-    assert!(stdout(&out).ends_with("\n5 passed, 0 failed\n"));
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("ok    scripts/recorder_hold.rhai"), "{text}");
+    assert!(
+        text.ends_with(&format!("\n{} passed, 0 failed\n", scripts + 1)),
+        "{text}"
+    );
 }
 
 #[test]

@@ -7,6 +7,7 @@
 //! fixture would, and a case cannot see what another did.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
@@ -15,13 +16,17 @@ use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, NativeCallContext, Scope};
 use super::{Connector, Failure, Status};
 use crate::script::{self, Output, Session, SharedSession};
 
-/// A test file, read once.
-#[derive(Debug, Clone)]
+/// A test file, read once, with the backend and `param` values it runs with.
+#[derive(Clone)]
 pub struct SourceFile {
     /// The path as shown in reports.
     pub name: String,
     /// Its text.
     pub source: String,
+    /// Its own backend, instead of the run's.
+    pub connect: Option<Connector>,
+    /// Values for `param(NAME)`.
+    pub params: HashMap<String, String>,
 }
 
 /// What `test` does when the script calls it.
@@ -124,10 +129,12 @@ impl Worker {
             ran: false,
         };
         self.output.borrow_mut().clear();
-        let result = match (self.connect)() {
+        let connect = file.connect.as_ref().unwrap_or(&self.connect);
+        let result = match connect() {
             Ok(transport) => {
                 let mut s = self.session.borrow_mut();
                 s.set_transport(transport);
+                s.set_params(file.params.clone());
                 s.clear_recent();
                 drop(s);
                 script::run(&self.engine, &mut Scope::new(), &file.source).map_err(|d| Failure {

@@ -14,6 +14,7 @@ pub mod discover;
 pub mod junit;
 pub mod report;
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
@@ -44,6 +45,28 @@ pub enum RunnerError {
     Connect(String),
 }
 
+/// A file to test, and what it needs to run.
+#[derive(Clone)]
+pub struct TestFile {
+    /// Where it is.
+    pub path: PathBuf,
+    /// Its own backend (from its `// args:` line), instead of the run's.
+    pub connect: Option<Connector>,
+    /// Values for `param(NAME)`.
+    pub params: HashMap<String, String>,
+}
+
+impl TestFile {
+    /// A file that runs on the run's backend, without parameters.
+    pub fn plain(path: PathBuf) -> TestFile {
+        TestFile {
+            path,
+            connect: None,
+            params: HashMap::new(),
+        }
+    }
+}
+
 /// How to run.
 #[derive(Clone)]
 pub struct Options {
@@ -51,7 +74,7 @@ pub struct Options {
     pub jobs: usize,
     /// Only tests whose name contains this text run; the others count as skipped.
     pub filter: Option<String>,
-    /// A fresh backend per test.
+    /// A fresh backend per test, for the files without their own.
     pub connect: Connector,
 }
 
@@ -144,20 +167,22 @@ pub enum Event<'a> {
 /// Runs the tests in `files`, telling `on_event` as it goes, and returns every result in report
 /// order.
 pub fn run(
-    files: &[PathBuf],
+    files: &[TestFile],
     options: &Options,
     mut on_event: impl FnMut(Event<'_>),
 ) -> Result<Vec<TestResult>, RunnerError> {
     let sources = files
         .iter()
-        .map(|p| {
-            std::fs::read_to_string(p)
+        .map(|f| {
+            std::fs::read_to_string(&f.path)
                 .map(|source| SourceFile {
-                    name: p.display().to_string(),
+                    name: f.path.display().to_string(),
                     source,
+                    connect: f.connect.clone(),
+                    params: f.params.clone(),
                 })
                 .map_err(|source| RunnerError::Read {
-                    path: p.clone(),
+                    path: f.path.clone(),
                     source,
                 })
         })

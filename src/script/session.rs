@@ -94,6 +94,11 @@ impl Session {
         self.transport.set_trace(tracing);
     }
 
+    /// Replaces the `--set` values (the test runner reuses one session for files with their own).
+    pub fn set_params(&mut self, params: HashMap<String, String>) {
+        self.params = params;
+    }
+
     /// A `--set` value.
     pub fn param(&self, name: &str) -> Option<&str> {
         self.params.get(name).map(String::as_str)
