@@ -219,10 +219,15 @@ impl Diagnostic {
                     let pad = " ".repeat(gutter);
                     out.push_str(&format!(" {pad} |\n"));
                     out.push_str(&format!(" {line} | {text}\n"));
+                    // Pad by display width, so the caret stays under wide (CJK) characters; tabs
+                    // are kept so the terminal expands them the same way on both lines.
                     let caret_pad: String = text
                         .chars()
                         .take(col.saturating_sub(1))
-                        .map(|c| if c == '\t' { '\t' } else { ' ' })
+                        .map(|c| match c {
+                            '\t' => "\t".to_string(),
+                            c => " ".repeat(unicode_width::UnicodeWidthChar::width(c).unwrap_or(0)),
+                        })
                         .collect();
                     out.push_str(&format!(" {pad} | {caret_pad}^\n"));
                 }
@@ -245,6 +250,22 @@ mod tests {
         let near = closest("port_statu", docs::names());
         assert_eq!(near[..2], ["port_status", "port_status_ex"]);
         assert!(closest("zzzz", docs::names()).is_empty());
+    }
+
+    #[test]
+    fn the_caret_stays_under_the_column_after_wide_characters() {
+        let d = Diagnostic {
+            message: "boom".into(),
+            line: Some(1),
+            column: Some(13),
+            notes: vec![],
+            assertion: false,
+        };
+        let text = d.render("f.rhai", "let 名前 = 1; boom();");
+        assert!(
+            text.ends_with(" 1 | let 名前 = 1; boom();\n   |               ^\n"),
+            "{text}"
+        );
     }
 
     #[test]
