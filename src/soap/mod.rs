@@ -1,20 +1,97 @@
-//! The only place that knows XML: request and response envelopes, faults, and the WSDL.
+//! The only place that knows XML: request and response envelopes, SOAP 1.1 faults, the WSDL that
+//! `ecapi serve` publishes, the reader that learns a server's contract from its WSDL, and the
+//! pretty-printer behind `--trace`.
 //!
-//! (Placeholder until the codec lands: `trace_of` renders the exchange without envelopes.)
+//! Everything is generated from the API model ([`crate::api`]), so an operation or parameter added
+//! there reaches the envelopes and the WSDL without touching this module. Every byte read from the
+//! network goes through one guarded parser ([`xml::Pull`]) that never resolves a DTD or an external
+//! entity.
+//!
+//! | file | owns |
+//! |---|---|
+//! | `names.rs` | fixed namespaces and the configurable names (service namespace, contract...) |
+//! | `contract.rs` | how a client addresses each operation (SOAPAction, parameter order) |
+//! | `envelope.rs` | request and response envelopes, both ways |
+//! | `fault.rs` | SOAP 1.1 faults as WCF writes them |
+//! | `wsdl.rs` | the WSDL we serve |
+//! | `wsdl_reader.rs` | a server's WSDL, read into a [`Contract`] |
+//! | `pretty.rs` | indentation for `--trace` |
+//! | `xml.rs` | the guarded pull parser and escaping |
+
+mod contract;
+mod envelope;
+mod fault;
+pub mod names;
+mod pretty;
+mod wsdl;
+mod wsdl_reader;
+pub mod xml;
+
+pub use contract::{Contract, ContractSource, OperationShape};
+pub use envelope::{
+    decode_fault, decode_request, decode_response, encode_request, encode_response,
+};
+pub use fault::Fault;
+pub use names::Names;
+pub use pretty::pretty;
+pub use wsdl::wsdl;
+pub use wsdl_reader::{read_contract, WsdlError};
+pub use xml::XmlError;
 
 use crate::api::{ApiVersion, Request, Response};
 use crate::client::Trace;
 
-/// The envelopes the simulator would exchange for a request and its response.
+/// Why an envelope could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SoapError {
+    /// The bytes are not acceptable XML.
+    #[error("{0}")]
+    Xml(#[from] XmlError),
+    /// Well-formed XML, but not a SOAP 1.1 message of this contract.
+    #[error("not a SOAP 1.1 message: {0}")]
+    NotSoap(String),
+    /// The SOAPAction or body element names no operation of the API version.
+    #[error("no operation answers to `{0}`")]
+    UnknownAction(String),
+    /// A parameter's text cannot be read as its type.
+    #[error("parameter {name} cannot be read as an integer: `{value}`")]
+    BadParameter {
+        /// The parameter's namespace.
+        ns: String,
+        /// The parameter's element name.
+        name: String,
+        /// Its text.
+        value: String,
+    },
+    /// The body is a SOAP fault.
+    #[error("SOAP fault {}: {}", .0.code(), .0.string)]
+    Fault(Fault),
+}
+
+impl SoapError {
+    /// The fault a server answers this error with, as WCF would.
+    pub fn to_fault(&self) -> Fault {
+        match self {
+            SoapError::UnknownAction(action) => Fault::action_not_supported(action),
+            SoapError::BadParameter { ns, name, value } => {
+                Fault::deserialization_failed(ns, name, value)
+            }
+            SoapError::Xml(e) => Fault::client(&e.to_string()),
+            SoapError::NotSoap(why) => Fault::client(why),
+            SoapError::Fault(fault) => fault.clone(),
+        }
+    }
+}
+
+/// The envelopes the simulator would exchange for a request and its response, pretty-printed, under
+/// the default names.
 pub fn trace_of(request: &Request, response: &Response, version: ApiVersion) -> Trace {
-    let params: Vec<String> = request
-        .params(version)
-        .map(|(p, v)| format!("{}={v}", p.wire_name(version)))
-        .collect();
+    let names = Names::default();
+    let shape = OperationShape::default_for(request.op(), version, &names);
     Trace {
-        action: format!("http://tempuri.org/IECAPI/{}", request.op().name()),
-        request: params.join(" "),
+        action: shape.action.clone(),
+        request: pretty(&encode_request(request, &shape)),
         status: 200,
-        response: format!("{} {}", response.code, response.message),
+        response: pretty(&encode_response(response, &names)),
     }
 }

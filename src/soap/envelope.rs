@@ -1,0 +1,465 @@
+//! Request and response envelopes, both ways, for every operation: generated from the API model
+//! ([`Operation::params`], [`Operation::result_fields`]) rather than written out per operation.
+//!
+//! Writers are strict: they produce exactly the shapes of `wire.md`, compact, as WCF does. Readers
+//! are tolerant: they match elements by local name, accept parameters in any order, in any
+//! namespace and under either version's names, and treat `i:nil` or a missing element as "not
+//! given".
+
+use std::borrow::Cow;
+
+use super::contract::OperationShape;
+use super::fault::Fault;
+use super::names::{Names, SOAP_ENV_NS};
+use super::xml::{push_attr, push_text, Attr, Item, Pull, XmlError, XSI_NS};
+use super::SoapError;
+use crate::api::{ApiVersion, Operation, Param, Request, Response, ResultField};
+
+const ENVELOPE_OPEN: &str =
+    "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body>";
+const ENVELOPE_CLOSE: &str = "</s:Body></s:Envelope>";
+
+/// The request envelope for `request`, shaped as `shape` says (parameter names and order).
+///
+/// `maxRecordingTimeInSeconds` is an `xs:int` and is never sent empty: an empty value goes as `0`.
+pub fn encode_request(request: &Request, shape: &OperationShape) -> String {
+    let mut out = String::with_capacity(256);
+    out.push_str(ENVELOPE_OPEN);
+    out.push('<');
+    out.push_str(request.op().name());
+    out.push_str(" xmlns=\"");
+    push_attr(&mut out, &shape.ns);
+    out.push_str("\">");
+    for (name, param) in &shape.params {
+        let Some(param) = param else { continue };
+        let mut value = request.get(*param);
+        if param.is_int() && value.trim().is_empty() {
+            value = "0";
+        }
+        out.push('<');
+        out.push_str(name);
+        out.push('>');
+        push_text(&mut out, value);
+        out.push_str("</");
+        out.push_str(name);
+        out.push('>');
+    }
+    out.push_str("</");
+    out.push_str(request.op().name());
+    out.push('>');
+    out.push_str(ENVELOPE_CLOSE);
+    out
+}
+
+/// The response envelope for `response`, exactly as WCF writes it: `<Op>Response` in the service
+/// namespace holding `<Op>Result`, whose fields are in the result namespace, `responseCode` and
+/// `responseMessage` first, then the operation's extra fields in ordinal order when the code is 100
+/// (a field the response lacks is written `i:nil`).
+pub fn encode_response(response: &Response, names: &Names) -> String {
+    let op = response.op.name();
+    let mut out = String::with_capacity(512);
+    out.push_str(ENVELOPE_OPEN);
+    out.push('<');
+    out.push_str(op);
+    out.push_str("Response xmlns=\"");
+    push_attr(&mut out, &names.service_ns);
+    out.push_str("\"><");
+    out.push_str(op);
+    out.push_str("Result xmlns:a=\"");
+    push_attr(&mut out, &names.result_ns);
+    out.push_str("\" xmlns:i=\"");
+    out.push_str(XSI_NS);
+    out.push_str("\"><a:responseCode>");
+    out.push_str(&response.code.to_string());
+    out.push_str("</a:responseCode><a:responseMessage>");
+    push_text(&mut out, &response.message);
+    out.push_str("</a:responseMessage>");
+    if response.is_ok() {
+        for field in response.op.result_fields() {
+            let name = field.wire_name();
+            match response.field(*field) {
+                Some(value) => {
+                    out.push_str("<a:");
+                    out.push_str(name);
+                    out.push('>');
+                    push_text(&mut out, &value);
+                    out.push_str("</a:");
+                    out.push_str(name);
+                    out.push('>');
+                }
+                None => {
+                    out.push_str("<a:");
+                    out.push_str(name);
+                    out.push_str(" i:nil=\"true\"/>");
+                }
+            }
+        }
+    }
+    out.push_str("</");
+    out.push_str(op);
+    out.push_str("Result></");
+    out.push_str(op);
+    out.push_str("Response>");
+    out.push_str(ENVELOPE_CLOSE);
+    out
+}
+
+/// Reads a request envelope, as the server does.
+///
+/// The operation comes from the SOAPAction header (`soap_action`, quoted or not) when it is given
+/// and not empty, else from the body element's name; either must name an operation of `version`.
+pub fn decode_request(
+    body: &[u8],
+    soap_action: Option<&str>,
+    version: ApiVersion,
+    names: &Names,
+) -> Result<Request, SoapError> {
+    let action = soap_action
+        .map(|a| a.trim().trim_matches('"').trim())
+        .filter(|a| !a.is_empty());
+    let by_action = match action {
+        Some(action) => Some(
+            Operation::ALL
+                .into_iter()
+                .find(|op| op.exists_in(version) && names.action(*op) == action)
+                .ok_or_else(|| SoapError::UnknownAction(action.to_string()))?,
+        ),
+        None => None,
+    };
+
+    let mut pull = Pull::new(body);
+    enter_body(&mut pull)?;
+    // The first element in the body is the operation's wrapper.
+    let wrapper = loop {
+        match pull.next_in()? {
+            Item::Start { local, .. } => break local,
+            Item::Text(t) if t.trim().is_empty() => {}
+            Item::Text(_) => return Err(SoapError::NotSoap("text directly in the Body".into())),
+            Item::End => return Err(SoapError::NotSoap("the Body is empty".into())),
+        }
+    };
+    let op = match by_action {
+        Some(op) => op,
+        None => Operation::from_name(&wrapper)
+            .filter(|op| op.exists_in(version))
+            .ok_or_else(|| SoapError::UnknownAction(wrapper.clone()))?,
+    };
+
+    let mut request = Request::new(op);
+    let takes = op.params(ApiVersion::V7_1);
+    loop {
+        match pull.next_in()? {
+            Item::Start { local, attrs, .. } => {
+                let nil = is_nil(&attrs);
+                let value = pull.text_of_element()?;
+                let Some(param) = Param::from_wire_name(&local).filter(|p| takes.contains(p))
+                else {
+                    // WCF skips elements its message contract does not name.
+                    continue;
+                };
+                if param.is_int() {
+                    if nil {
+                        continue;
+                    }
+                    if value.trim().parse::<i32>().is_err() {
+                        return Err(SoapError::BadParameter {
+                            ns: names.service_ns.clone(),
+                            name: local,
+                            value,
+                        });
+                    }
+                }
+                request.set(param, if nil { String::new() } else { value });
+            }
+            Item::Text(_) => {}
+            Item::End => break,
+        }
+    }
+    // The rest of the body and envelope must still be well-formed.
+    while pull.next_item()?.is_some() {}
+    Ok(request)
+}
+
+/// Reads a response envelope for `op`, as the client does: fields are found by local name anywhere
+/// under the body; a fault in the body comes back as [`SoapError::Fault`].
+pub fn decode_response(body: &[u8], op: Operation) -> Result<Response, SoapError> {
+    let mut pull = Pull::new(body);
+    enter_body(&mut pull)?;
+    let mut code: Option<String> = None;
+    let mut message: Option<String> = None;
+    let mut fields: Vec<(ResultField, Option<String>)> = Vec::new();
+    let mut first = true;
+    loop {
+        let item = pull.next_in()?;
+        match item {
+            Item::Start { local, attrs, .. } => {
+                if first && local == "Fault" {
+                    return Err(SoapError::Fault(Fault::read(&mut pull)?));
+                }
+                first = false;
+                let wanted = match local.as_str() {
+                    "responseCode" | "responseMessage" => true,
+                    _ => op.result_fields().iter().any(|f| f.wire_name() == local),
+                };
+                if !wanted {
+                    continue;
+                }
+                let nil = is_nil(&attrs);
+                let text = pull.text_of_element()?;
+                let text = if nil { None } else { Some(text) };
+                match local.as_str() {
+                    "responseCode" => code = code.or(text),
+                    "responseMessage" => message = message.or(text),
+                    name => {
+                        let field = *op
+                            .result_fields()
+                            .iter()
+                            .find(|f| f.wire_name() == name)
+                            .expect("matched above");
+                        if !fields.iter().any(|(f, _)| *f == field) {
+                            fields.push((field, text));
+                        }
+                    }
+                }
+            }
+            Item::Text(_) => {}
+            Item::End if pull.depth() < 2 => break,
+            Item::End => {}
+        }
+    }
+    while pull.next_item()?.is_some() {}
+    let code =
+        code.ok_or_else(|| SoapError::NotSoap(format!("the answer to {op} has no responseCode")))?;
+    let code: u16 = code
+        .trim()
+        .parse()
+        .map_err(|_| SoapError::NotSoap(format!("responseCode `{code}` is not a number")))?;
+    let mut response = Response::raw(op, code, Cow::Owned(message.unwrap_or_default()));
+    for (field, text) in fields {
+        if let Some(text) = text {
+            response.set_field(field, &text);
+        }
+    }
+    Ok(response)
+}
+
+/// Reads a body that should be a fault (an HTTP 500), returning the fault if it is one.
+pub fn decode_fault(body: &[u8]) -> Option<Fault> {
+    match decode_response(body, Operation::PortStatus) {
+        Err(SoapError::Fault(fault)) => Some(fault),
+        _ => None,
+    }
+}
+
+/// Moves `pull` into the SOAP 1.1 `Body`, skipping any `Header`.
+fn enter_body(pull: &mut Pull<'_>) -> Result<(), SoapError> {
+    match pull.next_item()? {
+        Some(Item::Start { ns, local, .. }) if local == "Envelope" => {
+            if ns.as_deref() != Some(SOAP_ENV_NS) {
+                return Err(SoapError::NotSoap(format!(
+                    "the Envelope is not in the SOAP 1.1 namespace ({})",
+                    ns.as_deref().unwrap_or("no namespace")
+                )));
+            }
+        }
+        Some(Item::Start { local, .. }) => {
+            return Err(SoapError::NotSoap(format!(
+                "the root element is `{local}`, not a SOAP Envelope"
+            )))
+        }
+        _ => return Err(SoapError::Xml(XmlError::Empty)),
+    }
+    loop {
+        match pull.next_in()? {
+            Item::Start { ns, local, .. }
+                if local == "Body" && ns.as_deref() == Some(SOAP_ENV_NS) =>
+            {
+                return Ok(())
+            }
+            Item::Start { ns, local, .. }
+                if local == "Header" && ns.as_deref() == Some(SOAP_ENV_NS) =>
+            {
+                pull.skip_element()?
+            }
+            Item::Start { local, .. } => {
+                return Err(SoapError::NotSoap(format!(
+                    "unexpected `{local}` in the Envelope"
+                )))
+            }
+            Item::Text(_) => {}
+            Item::End => return Err(SoapError::NotSoap("the Envelope has no Body".into())),
+        }
+    }
+}
+
+fn is_nil(attrs: &[Attr]) -> bool {
+    attrs.iter().any(|a| {
+        a.local == "nil"
+            && a.ns.as_deref() == Some(XSI_NS)
+            && matches!(a.value.trim(), "true" | "1")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::ResponseCode;
+    use crate::soap::Contract;
+
+    fn shape(op: Operation, v: ApiVersion) -> OperationShape {
+        OperationShape::default_for(op, v, &Names::default())
+    }
+
+    #[test]
+    fn the_init_station_request_matches_the_wire_contract_example() {
+        let req = Request::new(Operation::InitStation).with(Param::Extension, "1234");
+        assert_eq!(
+            encode_request(&req, &shape(Operation::InitStation, ApiVersion::V7_1)),
+            "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body>\
+             <InitStation xmlns=\"http://tempuri.org/\"><Extension>1234</Extension></InitStation>\
+             </s:Body></s:Envelope>"
+        );
+    }
+
+    #[test]
+    fn every_request_round_trips_in_both_versions() {
+        for v in ApiVersion::ALL {
+            let contract = Contract::defaults(v, &Names::default());
+            for shape in &contract.operations {
+                let mut req = Request::new(shape.op);
+                for (i, p) in shape.op.params(v).iter().enumerate() {
+                    let value = if p.is_int() {
+                        "42".to_string()
+                    } else {
+                        format!("v{i} <&> \"é\"")
+                    };
+                    req.set(*p, value);
+                }
+                let xml = encode_request(&req, shape);
+                let back = decode_request(xml.as_bytes(), None, v, &Names::default()).unwrap();
+                assert_eq!(back, req, "{} {v}", shape.op);
+                let back = decode_request(
+                    xml.as_bytes(),
+                    Some(&format!("\"{}\"", shape.action)),
+                    v,
+                    &Names::default(),
+                )
+                .unwrap();
+                assert_eq!(back, req, "{} {v}", shape.op);
+            }
+        }
+    }
+
+    #[test]
+    fn parameters_are_read_in_any_order_namespace_and_version() {
+        let xml = r#"<soap:Envelope xmlns:soap="http://schemas.xmlsoap.org/soap/envelope/">
+            <soap:Header><x:Anything xmlns:x="urn:x"/></soap:Header>
+            <soap:Body><e:InitUser xmlns:e="urn:other">
+              <e:userName>smith</e:userName><machineName xsi:nil="true" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"/>
+              <Unknown>ignored</Unknown>
+            </e:InitUser></soap:Body></soap:Envelope>"#;
+        let req =
+            decode_request(xml.as_bytes(), None, ApiVersion::V7_1, &Names::default()).unwrap();
+        assert_eq!(req.op(), Operation::InitUser);
+        assert_eq!(req.get(Param::User), "smith");
+        assert_eq!(req.get(Param::Machine), "");
+    }
+
+    #[test]
+    fn an_operation_of_7_1_is_an_unknown_action_under_7_0() {
+        let req = Request::new(Operation::GetField);
+        let xml = encode_request(&req, &shape(Operation::GetField, ApiVersion::V7_1));
+        let names = Names::default();
+        assert_eq!(
+            decode_request(xml.as_bytes(), None, ApiVersion::V7_0, &names),
+            Err(SoapError::UnknownAction("GetField".into()))
+        );
+        assert_eq!(
+            decode_request(
+                xml.as_bytes(),
+                Some("\"http://tempuri.org/IECAPI/GetField\""),
+                ApiVersion::V7_0,
+                &names
+            ),
+            Err(SoapError::UnknownAction(
+                "http://tempuri.org/IECAPI/GetField".into()
+            ))
+        );
+    }
+
+    #[test]
+    fn a_max_time_that_is_not_an_int_cannot_be_deserialized() {
+        let xml = "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body>\
+                   <StartRecording xmlns=\"http://tempuri.org/\"><Unit>1</Unit><Port>1</Port>\
+                   <maxRecordingTimeInSeconds>abc</maxRecordingTimeInSeconds></StartRecording>\
+                   </s:Body></s:Envelope>";
+        assert_eq!(
+            decode_request(xml.as_bytes(), None, ApiVersion::V7_1, &Names::default()),
+            Err(SoapError::BadParameter {
+                ns: "http://tempuri.org/".into(),
+                name: "maxRecordingTimeInSeconds".into(),
+                value: "abc".into()
+            })
+        );
+    }
+
+    #[test]
+    fn a_response_round_trips_with_fields_only_when_the_code_is_100() {
+        let mut ok = Response::ok(Operation::PortStatusEx);
+        ok.set_field(ResultField::PortStatus, "RECORD");
+        ok.set_field(ResultField::StateDuration, "20");
+        let xml = encode_response(&ok, &Names::default());
+        assert_eq!(
+            decode_response(xml.as_bytes(), Operation::PortStatusEx),
+            Ok(ok)
+        );
+
+        let mut refused = Response::new(
+            Operation::InitStation,
+            ResponseCode::from_code(606).unwrap(),
+        );
+        let xml = encode_response(&refused, &Names::default());
+        assert!(!xml.contains("a:Port"), "{xml}");
+        refused.port = None;
+        assert_eq!(
+            decode_response(xml.as_bytes(), Operation::InitStation),
+            Ok(refused)
+        );
+    }
+
+    #[test]
+    fn a_nil_field_is_not_returned() {
+        let xml = r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body>
+            <GetURLResponse xmlns="http://tempuri.org/"><GetURLResult xmlns:a="urn:any" xmlns:i="http://www.w3.org/2001/XMLSchema-instance">
+            <a:responseCode>100</a:responseCode><a:responseMessage>ok</a:responseMessage><a:URL i:nil="true"/>
+            </GetURLResult></GetURLResponse></s:Body></s:Envelope>"#;
+        let r = decode_response(xml.as_bytes(), Operation::GetUrl).unwrap();
+        assert_eq!((r.code, r.url), (100, None));
+    }
+
+    #[test]
+    fn a_wcf_fault_is_decoded_with_its_code_namespace_and_string() {
+        let xml = r#"<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault><faultcode xmlns:a="http://schemas.microsoft.com/net/2005/12/windowscommunicationfoundation/dispatcher">a:DeserializationFailed</faultcode><faultstring xml:lang="en-US">The formatter threw an exception</faultstring></s:Fault></s:Body></s:Envelope>"#;
+        let fault = decode_fault(xml.as_bytes()).unwrap();
+        assert_eq!(fault.code(), "a:DeserializationFailed");
+        assert_eq!(fault.local, "DeserializationFailed");
+        assert_eq!(fault.ns.as_deref(), Some(crate::soap::names::DISPATCHER_NS));
+        assert_eq!(fault.string, "The formatter threw an exception");
+    }
+
+    #[test]
+    fn every_fault_we_write_reads_back_the_same() {
+        for fault in [
+            Fault::action_not_supported("urn:x"),
+            Fault::deserialization_failed(
+                "http://tempuri.org/",
+                "maxRecordingTimeInSeconds",
+                "a<b",
+            ),
+            Fault::internal_service_fault(),
+            Fault::client("not XML"),
+        ] {
+            assert_eq!(decode_fault(fault.encode().as_bytes()), Some(fault));
+        }
+    }
+}

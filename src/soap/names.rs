@@ -1,0 +1,72 @@
+//! The namespaces and names of the SOAP contract: the fixed ones (SOAP 1.1, XML Schema, WCF's fault
+//! namespaces) and the settings a deployment may change (service namespace, contract name, result
+//! namespace, endpoint path), with the defaults of `wire.md`.
+
+use crate::api::Operation;
+
+/// The SOAP 1.1 envelope namespace.
+pub const SOAP_ENV_NS: &str = "http://schemas.xmlsoap.org/soap/envelope/";
+/// The namespace of WCF's addressing faults (`ActionNotSupported`).
+pub const ADDRESSING_NONE_NS: &str = "http://schemas.microsoft.com/ws/2005/05/addressing/none";
+/// The namespace of WCF's dispatcher faults (`DeserializationFailed`, `InternalServiceFault`).
+pub const DISPATCHER_NS: &str =
+    "http://schemas.microsoft.com/net/2005/12/windowscommunicationfoundation/dispatcher";
+/// The XML Schema namespace.
+pub const XS_NS: &str = "http://www.w3.org/2001/XMLSchema";
+/// The WSDL 1.1 namespace.
+pub const WSDL_NS: &str = "http://schemas.xmlsoap.org/wsdl/";
+/// The WSDL 1.1 SOAP 1.1 binding namespace.
+pub const WSDL_SOAP_NS: &str = "http://schemas.xmlsoap.org/wsdl/soap/";
+/// The SOAP over HTTP transport URI used in WSDL bindings.
+pub const SOAP_HTTP_TRANSPORT: &str = "http://schemas.xmlsoap.org/soap/http";
+
+/// The names a deployment of the service may configure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Names {
+    /// The service namespace: request and response wrapper elements, SOAPAction prefix.
+    pub service_ns: String,
+    /// The service contract (WSDL portType) name.
+    pub contract: String,
+    /// The data contract namespace of the result's fields.
+    pub result_ns: String,
+    /// The endpoint's path on the server.
+    pub path: String,
+}
+
+impl Default for Names {
+    fn default() -> Self {
+        Names {
+            service_ns: "http://tempuri.org/".to_string(),
+            contract: "IECAPI".to_string(),
+            result_ns: "http://schemas.datacontract.org/2004/07/ECAPI".to_string(),
+            path: "/WebAPI/ECAPI.svc".to_string(),
+        }
+    }
+}
+
+impl Names {
+    /// The SOAPAction of an operation, unquoted: WCF's `<namespace><contract>/<operation>`.
+    pub fn action(&self, op: Operation) -> String {
+        let mut action = self.service_ns.clone();
+        if !action.ends_with('/') {
+            action.push('/');
+        }
+        action.push_str(&self.contract);
+        action.push('/');
+        action.push_str(op.name());
+        action
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_action_is_namespace_contract_and_operation() {
+        assert_eq!(
+            Names::default().action(Operation::InitStation),
+            "http://tempuri.org/IECAPI/InitStation"
+        );
+    }
+}
