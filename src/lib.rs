@@ -6,7 +6,9 @@
 //! |---|---|
 //! | [`api`] | the Web API's vocabulary: operations, parameters per version, codes, states |
 //! | [`simulator`] | a simulated Encore server (profiles `hosted` and `recorder`): a request in, a response out |
-//! | [`client`] | the transport seam between script functions and backends |
+//! | [`soap`] | the only place that knows XML: envelopes, faults, the WSDL served and read |
+//! | [`client`] | the transport seam between script functions and backends: embedded, HTTP |
+//! | [`server`] | `ecapi serve`: the simulator as a SOAP endpoint |
 //! | [`script`] | the Rhai bindings: one function per operation, `Response`, `Port`, assertions |
 //! | [`repl`] | the interactive shell: line editor, meta-commands, result grid |
 //! | [`runner`] | `ecapi test`: finding test files and cases, running them in parallel, reports |
@@ -18,5 +20,6 @@ pub mod client;
 pub mod repl;
 pub mod runner;
 pub mod script;
+pub mod server;
 pub mod simulator;
 pub mod soap;

@@ -7,6 +7,7 @@
 
 mod embedded;
 mod error;
+mod http;
 
 use std::time::Duration;
 
@@ -14,6 +15,7 @@ use crate::api::{ApiVersion, Operation, Request, Response};
 
 pub use embedded::Embedded;
 pub use error::{ControlError, TransportError};
+pub use http::{Http, HttpOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 
 /// One request and its answer.
 #[derive(Debug, Clone)]

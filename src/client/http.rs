@@ -1,0 +1,401 @@
+//! The SOAP client: the [`Transport`] for real Encore servers (and `ecapi serve`), over HTTP or
+//! HTTPS.
+//!
+//! One blocking reqwest client holds one connection pool, so a script's requests reuse a kept-alive
+//! connection. TLS is rustls; `--ca-cert` adds a trusted root and `--insecure` turns certificate
+//! checks off. On connect the client reads the server's WSDL to learn the contract (falling back to
+//! the defaults of the wire contract, and saying so in [`Transport::describe`]). All XML work is in
+//! [`crate::soap`]; this module maps HTTP outcomes to [`TransportError`]s a user can act on.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use reqwest::blocking::{Client, RequestBuilder};
+use reqwest::Url;
+
+use super::{Exchange, Trace, Transport, TransportError};
+use crate::api::{ApiVersion, Request};
+use crate::soap::{self, Contract, ContractSource, Names, OperationShape, SoapError};
+
+/// The default time to establish a connection.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default time for a whole request, from sending to having read the answer.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How much of an unexpected body an error shows.
+const BODY_START: usize = 300;
+
+/// How to reach a server.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// The endpoint, e.g. `https://encore.example.com/WebAPI/ECAPI.svc`; user information in the
+    /// URL (`https://user:password@host/...`) is used for basic authentication.
+    pub url: String,
+    /// The API version to speak.
+    pub api: ApiVersion,
+    /// A PEM file with a CA certificate to trust besides the built-in roots.
+    pub ca_cert: Option<PathBuf>,
+    /// Accept any server certificate (testing only).
+    pub insecure: bool,
+    /// The basic authentication user (overrides the URL's).
+    pub user: Option<String>,
+    /// The basic authentication password (overrides the URL's).
+    pub password: Option<String>,
+    /// The time to establish a connection.
+    pub connect_timeout: Duration,
+    /// The time for a whole request.
+    pub timeout: Duration,
+}
+
+impl HttpOptions {
+    /// Options for an endpoint with API 7.1, no authentication and the default timeouts.
+    pub fn new(url: impl Into<String>) -> HttpOptions {
+        HttpOptions {
+            url: url.into(),
+            api: ApiVersion::default(),
+            ca_cert: None,
+            insecure: false,
+            user: None,
+            password: None,
+            connect_timeout: DEFAULT_CONNECT_TIMEOUT,
+            timeout: DEFAULT_TIMEOUT,
+        }
+    }
+}
+
+/// A SOAP client for one endpoint.
+#[derive(Debug)]
+pub struct Http {
+    client: Client,
+    url: Url,
+    auth: Option<(String, String)>,
+    api: ApiVersion,
+    contract: Contract,
+    connect_timeout: Duration,
+    timeout: Duration,
+    trace: bool,
+}
+
+impl Http {
+    /// Builds the client and reads the server's WSDL. Fails when the server cannot be reached at
+    /// all; a WSDL that cannot be fetched or read only makes the client use the default contract.
+    pub fn connect(options: HttpOptions) -> Result<Http, TransportError> {
+        let mut url = Url::parse(options.url.trim()).map_err(|e| TransportError::Http {
+            url: options.url.clone(),
+            detail: format!("not a URL: {e}"),
+        })?;
+        if !matches!(url.scheme(), "http" | "https") {
+            return Err(TransportError::Http {
+                url: options.url.clone(),
+                detail: format!("the scheme must be http or https, not {}", url.scheme()),
+            });
+        }
+        let url_user = percent_decode(url.username());
+        let url_password = url.password().map(percent_decode);
+        let user = options
+            .user
+            .clone()
+            .or((!url_user.is_empty()).then_some(url_user));
+        let password = options.password.clone().or(url_password);
+        let auth = user.map(|u| (u, password.unwrap_or_default()));
+        // Credentials travel in the Authorization header, never in the URL shown or logged.
+        let _ = url.set_username("");
+        let _ = url.set_password(None);
+        let shown = url.to_string();
+
+        let mut builder = Client::builder()
+            .use_rustls_tls()
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.timeout)
+            .tcp_nodelay(true)
+            .user_agent(concat!("ecapi/", env!("CARGO_PKG_VERSION")))
+            .danger_accept_invalid_certs(options.insecure);
+        if let Some(path) = &options.ca_cert {
+            let pem = std::fs::read(path).map_err(|e| TransportError::Tls {
+                url: shown.clone(),
+                detail: format!("cannot read the CA certificate {}: {e}", path.display()),
+            })?;
+            let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| TransportError::Tls {
+                url: shown.clone(),
+                detail: format!("{} is not a PEM certificate: {e}", path.display()),
+            })?;
+            builder = builder.add_root_certificate(cert);
+        }
+        let client = builder.build().map_err(|e| TransportError::Http {
+            url: shown.clone(),
+            detail: error_chain(&e),
+        })?;
+
+        let mut http = Http {
+            client,
+            url,
+            auth,
+            api: options.api,
+            contract: Contract::defaults(options.api, &Names::default()),
+            connect_timeout: options.connect_timeout,
+            timeout: options.timeout,
+            trace: false,
+        };
+        http.contract = http.learn_contract()?;
+        Ok(http)
+    }
+
+    /// The contract in use: from the server's WSDL, or the defaults.
+    pub fn contract(&self) -> &Contract {
+        &self.contract
+    }
+
+    fn learn_contract(&self) -> Result<Contract, TransportError> {
+        let mut wsdl_url = self.url.clone();
+        wsdl_url.set_query(Some("wsdl"));
+        let mut unreachable: Option<TransportError> = None;
+        let result = {
+            let mut fetch = |base: Option<&str>, location: &str| {
+                let target = match base {
+                    Some(base) => Url::parse(base).and_then(|b| b.join(location)),
+                    None => Url::parse(location),
+                }
+                .map_err(|e| format!("bad location `{location}`: {e}"))?;
+                let response = self
+                    .with_auth(self.client.get(target.clone()))
+                    .send()
+                    .map_err(|e| {
+                        let error = self.transport_error(e);
+                        let text = error.to_string();
+                        if unreachable.is_none() {
+                            unreachable = Some(error);
+                        }
+                        text
+                    })?;
+                let status = response.status();
+                if !status.is_success() {
+                    return Err(format!("HTTP {}", status.as_u16()));
+                }
+                let bytes = response.bytes().map_err(|e| error_chain(&e))?;
+                Ok((target.to_string(), bytes.to_vec()))
+            };
+            soap::read_contract(wsdl_url.as_str(), self.api, &mut fetch)
+        };
+        match result {
+            Ok(contract) => Ok(contract),
+            // A server that cannot be reached, or whose TLS fails, is an error now rather than at
+            // the first call.
+            Err(_)
+                if matches!(
+                    unreachable,
+                    Some(TransportError::Connect { .. }) | Some(TransportError::Tls { .. })
+                ) =>
+            {
+                Err(unreachable.expect("matched"))
+            }
+            Err(e) => {
+                let mut contract = Contract::defaults(self.api, &Names::default());
+                contract.source = ContractSource::DefaultsBecause(format!("WSDL not used: {e}"));
+                Ok(contract)
+            }
+        }
+    }
+
+    fn with_auth(&self, builder: RequestBuilder) -> RequestBuilder {
+        match &self.auth {
+            Some((user, password)) => builder.basic_auth(user, Some(password)),
+            None => builder,
+        }
+    }
+
+    fn transport_error(&self, e: reqwest::Error) -> TransportError {
+        let url = self.url.to_string();
+        let chain = error_chain(&e);
+        let lower = chain.to_ascii_lowercase();
+        let tls = [
+            "tls",
+            "certificate",
+            "handshake",
+            "corrupt message",
+            "rustls",
+        ]
+        .iter()
+        .any(|w| lower.contains(w));
+        if e.is_timeout() {
+            let limit = if e.is_connect() {
+                self.connect_timeout
+            } else {
+                self.timeout
+            };
+            TransportError::Timeout {
+                url,
+                seconds: limit.as_secs_f64(),
+            }
+        } else if tls {
+            TransportError::Tls {
+                url,
+                detail: innermost(&e),
+            }
+        } else if e.is_connect() {
+            TransportError::Connect {
+                url,
+                detail: innermost(&e),
+            }
+        } else {
+            TransportError::Http { url, detail: chain }
+        }
+    }
+
+    fn not_soap(&self, status: u16, reason: String, body: &[u8]) -> TransportError {
+        let text = String::from_utf8_lossy(body);
+        let start: String = text.trim().chars().take(BODY_START).collect();
+        TransportError::NotSoap {
+            url: self.url.to_string(),
+            status,
+            reason,
+            start: if start.is_empty() {
+                "(empty body)".to_string()
+            } else {
+                start
+            },
+        }
+    }
+}
+
+impl Transport for Http {
+    fn call(&mut self, request: &Request) -> Result<Exchange, TransportError> {
+        request.check(self.api)?;
+        let op = request.op();
+        let default_shape;
+        let shape = match self.contract.shape(op) {
+            Some(shape) => shape,
+            None => {
+                default_shape = OperationShape::default_for(op, self.api, &self.contract.names);
+                &default_shape
+            }
+        };
+        let body = soap::encode_request(request, shape);
+        let action = shape.action.clone();
+        let started = Instant::now();
+        let sent = self
+            .with_auth(self.client.post(self.url.clone()))
+            .header("Content-Type", "text/xml; charset=utf-8")
+            .header("SOAPAction", format!("\"{action}\""))
+            .body(body.clone())
+            .send()
+            .map_err(|e| self.transport_error(e))?;
+        let status = sent.status().as_u16();
+        let content_type = sent
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string();
+        let bytes = sent.bytes().map_err(|e| self.transport_error(e))?;
+        let elapsed = started.elapsed();
+
+        let response = match soap::decode_response(&bytes, op) {
+            Ok(response) if status == 200 => response,
+            Ok(_) => {
+                return Err(self.not_soap(
+                    status,
+                    "a response envelope with an error status".to_string(),
+                    &bytes,
+                ))
+            }
+            Err(SoapError::Fault(fault)) => {
+                return Err(TransportError::Fault {
+                    code: fault.code(),
+                    string: fault.string,
+                })
+            }
+            Err(e) => {
+                let reason = if status != 200 {
+                    format!("an error page ({content_type})")
+                } else {
+                    e.to_string()
+                };
+                return Err(self.not_soap(status, reason, &bytes));
+            }
+        };
+        let trace = self.trace.then(|| Trace {
+            action,
+            request: soap::pretty(&body),
+            status,
+            response: soap::pretty(&String::from_utf8_lossy(&bytes)),
+        });
+        Ok(Exchange {
+            response,
+            elapsed,
+            trace,
+        })
+    }
+
+    fn api(&self) -> ApiVersion {
+        self.api
+    }
+
+    fn describe(&self) -> String {
+        format!(
+            "SOAP client for {}, API {}, {}",
+            self.url, self.api, self.contract.source
+        )
+    }
+
+    fn set_trace(&mut self, on: bool) {
+        self.trace = on;
+    }
+}
+
+/// Every message in an error's source chain, outermost first.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        let message = s.to_string();
+        if !text.contains(&message) {
+            text.push_str(": ");
+            text.push_str(&message);
+        }
+        source = s.source();
+    }
+    text
+}
+
+/// The innermost message of an error's source chain: the one that says what happened
+/// ("Connection refused", "invalid peer certificate: UnknownIssuer").
+fn innermost(e: &dyn std::error::Error) -> String {
+    let mut last = e.to_string();
+    let mut source = e.source();
+    while let Some(s) = source {
+        last = s.to_string();
+        source = s.source();
+    }
+    last
+}
+
+/// Decodes `%XX` escapes of URL user information.
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+            if let Ok(b) = u8::from_str_radix(hex, 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn user_information_is_percent_decoded() {
+        assert_eq!(percent_decode("p%40ss%3Aword"), "p@ss:word");
+        assert_eq!(percent_decode("plain%"), "plain%");
+    }
+}

@@ -1,0 +1,264 @@
+//! One HTTP request in, one HTTP response out: the WSDL route, the SOAP endpoint and its HTTP-level
+//! refusals (415, 413, 405, 404), and the log line.
+
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::response::Response;
+use axum::routing::any;
+use axum::Router;
+
+use super::ServeOptions;
+use crate::api::{ApiVersion, RequestError};
+use crate::simulator::Simulator;
+use crate::soap::{self, Fault, Names};
+
+/// The default largest request body: 1 MiB, far above any real request (a LogEvent with three
+/// full Parm values is under 8 KiB).
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+
+const TEXT_XML: &str = "text/xml; charset=utf-8";
+
+/// What every request handler shares.
+#[derive(Debug)]
+pub struct AppState {
+    pub simulator: Arc<Mutex<Simulator>>,
+    pub names: Names,
+    pub api: ApiVersion,
+    body_limit: usize,
+    log: bool,
+}
+
+impl AppState {
+    pub fn new(options: ServeOptions) -> AppState {
+        AppState {
+            api: options.simulator.api(),
+            simulator: Arc::new(Mutex::new(options.simulator)),
+            names: options.names,
+            body_limit: options.body_limit,
+            log: options.log,
+        }
+    }
+}
+
+pub fn router(state: Arc<AppState>) -> Router {
+    let path = state.names.path.clone();
+    Router::new()
+        .route(&path, any(endpoint))
+        .fallback(not_found)
+        .with_state(state)
+}
+
+/// What a request came to, for the log line.
+struct Outcome {
+    response: Response,
+    summary: String,
+}
+
+async fn endpoint(
+    State(app): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    method: Method,
+    uri: Uri,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let started = Instant::now();
+    let outcome = match method {
+        Method::POST => soap_call(&app, &headers, body).await,
+        Method::GET | Method::HEAD => describe(&app, &headers, query.as_deref()),
+        _ => Outcome {
+            response: plain(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "use POST for SOAP, GET ?wsdl",
+            ),
+            summary: "method not allowed".to_string(),
+        },
+    };
+    if app.log {
+        eprintln!(
+            "{peer} {method} {uri} {} {} {:.1}ms",
+            outcome.response.status().as_u16(),
+            outcome.summary,
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+    outcome.response
+}
+
+async fn soap_call(app: &AppState, headers: &HeaderMap, body: Body) -> Outcome {
+    if !is_text_xml(headers.get(header::CONTENT_TYPE)) {
+        let got = headers
+            .get(header::CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .unwrap_or_default();
+        return Outcome {
+            response: plain(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                &format!(
+                    "Cannot process the message because the content type '{got}' was not the \
+                     expected type '{TEXT_XML}'."
+                ),
+            ),
+            summary: format!("content type '{got}'"),
+        };
+    }
+    // A declared length over the limit is refused before a byte of the body is read.
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > app.body_limit as u64) {
+        return too_large(app.body_limit);
+    }
+    let bytes = match to_bytes(body, app.body_limit).await {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let length_error = std::error::Error::source(&e)
+                .map(|s| s.to_string().contains("length limit"))
+                .unwrap_or(false)
+                || e.to_string().contains("length limit");
+            if length_error {
+                return too_large(app.body_limit);
+            }
+            return Outcome {
+                response: plain(
+                    StatusCode::BAD_REQUEST,
+                    "the request body could not be read",
+                ),
+                summary: format!("body unreadable: {e}"),
+            };
+        }
+    };
+    let action = headers
+        .get("soapaction")
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+    let request = match soap::decode_request(&bytes, action.as_deref(), app.api, &app.names) {
+        Ok(request) => request,
+        Err(e) => return fault_outcome(e.to_fault(), &e.to_string()),
+    };
+    let op = request.op();
+    // The lock is held only while the simulator answers; a panic inside it becomes a fault
+    // instead of a dropped connection and a poisoned simulator.
+    let answer = {
+        let mut sim = app.simulator.lock().unwrap_or_else(|p| p.into_inner());
+        std::panic::catch_unwind(AssertUnwindSafe(|| sim.handle(&request)))
+    };
+    match answer {
+        Ok(Ok(outcome)) => {
+            if !outcome.delay.is_zero() {
+                tokio::time::sleep(outcome.delay).await;
+            }
+            let xml = soap::encode_response(&outcome.response, &app.names);
+            Outcome {
+                response: xml_response(StatusCode::OK, xml),
+                summary: format!("{op} {}", outcome.response.code),
+            }
+        }
+        Ok(Err(RequestError::NotAnInteger { param, value })) => fault_outcome(
+            Fault::deserialization_failed(&app.names.service_ns, param, &value),
+            &format!("{op} {param}={value}"),
+        ),
+        Ok(Err(RequestError::NotInVersion { op, .. })) => fault_outcome(
+            Fault::action_not_supported(&app.names.action(op)),
+            &format!("{op} not in API {}", app.api),
+        ),
+        Ok(Err(e)) => fault_outcome(Fault::internal_service_fault(), &e.to_string()),
+        Err(_) => fault_outcome(Fault::internal_service_fault(), "simulator panicked"),
+    }
+}
+
+fn describe(app: &AppState, headers: &HeaderMap, query: Option<&str>) -> Outcome {
+    let key = query
+        .and_then(|q| q.split('&').next())
+        .map(|k| k.split('=').next().unwrap_or(k).to_ascii_lowercase());
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    let address = format!("http://{host}{}", app.names.path);
+    match key.as_deref() {
+        Some("wsdl") | Some("singlewsdl") => Outcome {
+            response: xml_response(StatusCode::OK, soap::wsdl(app.api, &app.names, &address)),
+            summary: "WSDL".to_string(),
+        },
+        Some(other) => Outcome {
+            response: plain(StatusCode::NOT_FOUND, "this service publishes ?wsdl only"),
+            summary: format!("no such document ?{other}"),
+        },
+        None => {
+            let page = format!(
+                "<html><head><title>ECAPI</title></head><body><h1>ECAPI</h1><p>A simulated \
+                 Encore Web API {}. Its description: <a href=\"{address}?wsdl\">{address}?wsdl</a>\
+                 </p></body></html>",
+                app.api
+            );
+            let mut response = Response::new(Body::from(page));
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            Outcome {
+                response,
+                summary: "service page".to_string(),
+            }
+        }
+    }
+}
+
+async fn not_found(uri: Uri) -> Response {
+    plain(
+        StatusCode::NOT_FOUND,
+        &format!("no service at {}", uri.path()),
+    )
+}
+
+fn is_text_xml(value: Option<&HeaderValue>) -> bool {
+    value
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("text/xml"))
+}
+
+fn too_large(limit: usize) -> Outcome {
+    Outcome {
+        response: plain(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("the request body is larger than {limit} bytes"),
+        ),
+        summary: "body too large".to_string(),
+    }
+}
+
+fn fault_outcome(fault: Fault, why: &str) -> Outcome {
+    let summary = format!("{} ({why})", fault.code());
+    Outcome {
+        response: xml_response(StatusCode::INTERNAL_SERVER_ERROR, fault.encode()),
+        summary,
+    }
+}
+
+fn xml_response(status: StatusCode, xml: String) -> Response {
+    let mut response = Response::new(Body::from(xml));
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(TEXT_XML));
+    response
+}
+
+fn plain(status: StatusCode, text: &str) -> Response {
+    let mut response = Response::new(Body::from(text.to_string()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/plain; charset=utf-8"),
+    );
+    response
+}

@@ -1,0 +1,260 @@
+//! `ecapi serve`: the simulator as a SOAP endpoint, answering any CRM as if it were Encore.
+//!
+//! This is the only module that names the HTTP server crate (axum over hyper) and it owns its tokio
+//! runtime, so nothing above it is async. The simulator stays a synchronous state machine behind a
+//! mutex: a request holds the lock only while the simulator answers, and injected latency is waited
+//! out after the lock is released, so a slow operation never stalls other clients.
+//!
+//! Bytes become an [`crate::api::Request`] in [`crate::soap::decode_request`] and a response becomes
+//! bytes in [`crate::soap::encode_response`]; this module only adds HTTP: content type, body limit,
+//! status codes, the WSDL route, logging and shutdown.
+
+mod handler;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+use crate::simulator::Simulator;
+use crate::soap::Names;
+
+pub use handler::DEFAULT_BODY_LIMIT;
+
+/// How long shutdown waits for requests in flight before closing their connections.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// What to serve, and where.
+#[derive(Debug)]
+pub struct ServeOptions {
+    /// The address to listen on, e.g. `127.0.0.1:8080` (port 0 picks a free one).
+    pub listen: String,
+    /// The simulator to answer with; its API version decides the operations and the WSDL.
+    pub simulator: Simulator,
+    /// The contract's names (service namespace, endpoint path...).
+    pub names: Names,
+    /// The largest request body accepted, in bytes; larger ones are answered with 413.
+    pub body_limit: usize,
+    /// Whether to log one line per request to stderr.
+    pub log: bool,
+}
+
+impl ServeOptions {
+    /// Options with the default names, a 1 MiB body limit and logging on.
+    pub fn new(listen: impl Into<String>, simulator: Simulator) -> ServeOptions {
+        ServeOptions {
+            listen: listen.into(),
+            simulator,
+            names: Names::default(),
+            body_limit: DEFAULT_BODY_LIMIT,
+            log: true,
+        }
+    }
+}
+
+/// Why the server could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    /// The listen address could not be bound (in use, not local, not an address).
+    #[error("cannot listen on {listen}: {source}")]
+    Bind {
+        /// The address asked for.
+        listen: String,
+        /// What the system reported.
+        source: std::io::Error,
+    },
+    /// The async runtime could not be started.
+    #[error("cannot start the server runtime: {0}")]
+    Runtime(std::io::Error),
+    /// Accepting connections failed.
+    #[error("the server stopped: {0}")]
+    Serve(std::io::Error),
+    /// The server thread ended abnormally.
+    #[error("the server thread panicked")]
+    Panicked,
+}
+
+/// Serves until Ctrl-C or SIGTERM, printing the endpoint and WSDL URLs once listening.
+pub fn serve(options: ServeOptions) -> Result<(), ServerError> {
+    let runtime = runtime()?;
+    runtime.block_on(async move {
+        let (listener, state) = bind(options).await?;
+        let addr = listener.local_addr().map_err(ServerError::Serve)?;
+        let endpoint = format!("http://{addr}{}", state.names.path);
+        let api = state.api;
+        println!("ecapi serve: simulated Encore Web API {api} at {endpoint}");
+        println!("WSDL: {endpoint}?wsdl");
+        println!("Stop with Ctrl-C.");
+        run(listener, state, shutdown_signal()).await
+    })
+}
+
+/// A server running in this process on its own thread, for tests, benchmarks and embedding.
+/// Dropping it stops the server.
+#[derive(Debug)]
+pub struct Running {
+    addr: SocketAddr,
+    path: String,
+    simulator: Arc<Mutex<Simulator>>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<thread::JoinHandle<Result<(), ServerError>>>,
+}
+
+/// Starts a server on its own thread and returns once it is listening, with the bound address (so
+/// `listen` may use port 0).
+pub fn start(options: ServeOptions) -> Result<Running, ServerError> {
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let thread = thread::Builder::new()
+        .name("ecapi-serve".to_string())
+        .spawn(move || -> Result<(), ServerError> {
+            let runtime = match runtime() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                    return Ok(());
+                }
+            };
+            runtime.block_on(async move {
+                let (listener, state) = match bind(options).await {
+                    Ok(bound) => bound,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return Ok(());
+                    }
+                };
+                let addr = listener.local_addr().map_err(ServerError::Serve);
+                let info = addr.map(|a| (a, state.names.path.clone(), state.simulator.clone()));
+                let _ = ready_tx.send(info);
+                run(listener, state, async {
+                    let _ = stop_rx.await;
+                })
+                .await
+            })
+        })
+        .map_err(ServerError::Runtime)?;
+    match ready_rx.recv() {
+        Ok(Ok((addr, path, simulator))) => Ok(Running {
+            addr,
+            path,
+            simulator,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }),
+        Ok(Err(e)) => {
+            let _ = thread.join();
+            Err(e)
+        }
+        Err(_) => Err(match thread.join() {
+            Ok(Err(e)) => e,
+            _ => ServerError::Panicked,
+        }),
+    }
+}
+
+impl Running {
+    /// The address the server listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The endpoint's URL, e.g. `http://127.0.0.1:40123/WebAPI/ECAPI.svc`.
+    pub fn url(&self) -> String {
+        format!("http://{}{}", self.addr, self.path)
+    }
+
+    /// The simulator being served, e.g. to inspect its state after a test.
+    pub fn simulator(&self) -> Arc<Mutex<Simulator>> {
+        self.simulator.clone()
+    }
+
+    /// Stops the server and waits for it.
+    pub fn stop(mut self) -> Result<(), ServerError> {
+        self.shutdown()
+    }
+
+    fn shutdown(&mut self) -> Result<(), ServerError> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.thread.take() {
+            Some(thread) => thread.join().map_err(|_| ServerError::Panicked)?,
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.shutdown();
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ServerError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("ecapi-serve-worker")
+        .build()
+        .map_err(ServerError::Runtime)
+}
+
+async fn bind(
+    options: ServeOptions,
+) -> Result<(tokio::net::TcpListener, Arc<handler::AppState>), ServerError> {
+    let listener = tokio::net::TcpListener::bind(&options.listen)
+        .await
+        .map_err(|source| ServerError::Bind {
+            listen: options.listen.clone(),
+            source,
+        })?;
+    Ok((listener, Arc::new(handler::AppState::new(options))))
+}
+
+async fn run(
+    listener: tokio::net::TcpListener,
+    state: Arc<handler::AppState>,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let router = handler::router(state);
+    let stopping = Arc::new(tokio::sync::Notify::new());
+    let notify = stopping.clone();
+    let server = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        stop.await;
+        notify.notify_one();
+    });
+    // Graceful shutdown waits for requests in flight; a client that never finishes its request
+    // must not keep the server alive, so the wait is bounded.
+    tokio::select! {
+        result = server => result.map_err(ServerError::Serve),
+        _ = async { stopping.notified().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => Ok(()),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    eprintln!("ecapi serve: shutting down");
+}

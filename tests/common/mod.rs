@@ -1,0 +1,128 @@
+//! Helpers shared by the integration tests: simulators with a fixed clock, an in-process server on
+//! a free port, and raw HTTP for requests no well-behaved client would send.
+
+#![allow(dead_code)]
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use ecapi::api::ApiVersion;
+use ecapi::server::{self, Running, ServeOptions};
+use ecapi::simulator::{Clock, Settings, Simulator};
+
+/// A hosted simulator whose virtual clock starts at the same instant in every test, so that two
+/// simulators given the same requests answer the same.
+pub fn simulator(api: ApiVersion) -> Simulator {
+    let origin = NaiveDate::from_ymd_opt(2026, 1, 15)
+        .unwrap()
+        .and_hms_opt(10, 0, 0)
+        .unwrap();
+    Simulator::hosted(Settings {
+        api,
+        clock: Clock::starting_at(origin),
+        url_base: None,
+    })
+}
+
+/// A server on a free local port, quiet.
+pub fn serve(api: ApiVersion) -> Running {
+    serve_sim(simulator(api))
+}
+
+/// A server for a given simulator on a free local port, quiet.
+pub fn serve_sim(sim: Simulator) -> Running {
+    let mut options = ServeOptions::new("127.0.0.1:0", sim);
+    options.log = false;
+    server::start(options).expect("the server starts")
+}
+
+/// An HTTP answer read off the socket.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: String,
+    pub body: String,
+}
+
+/// Sends raw bytes (a whole request) and reads the answer until the server closes.
+pub fn raw(addr: SocketAddr, request: &[u8]) -> Answer {
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    // The server may answer before reading everything (413); a write error then is expected.
+    let _ = stream.write_all(request);
+    read_answer(stream)
+}
+
+/// Reads one answer from a stream whose request asked for `Connection: close`.
+pub fn read_answer(mut stream: TcpStream) -> Answer {
+    let mut bytes = Vec::new();
+    let mut chunk = [0u8; 8192];
+    loop {
+        match stream.read(&mut chunk) {
+            Ok(0) => break,
+            Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+            // A reset after the answer was read (the server closed with unread input) ends it.
+            Err(_) if !bytes.is_empty() => break,
+            Err(e) => panic!("no answer: {e}"),
+        }
+    }
+    let text = String::from_utf8_lossy(&bytes).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP answer: {text:?}"));
+    Answer {
+        status,
+        headers: head.to_string(),
+        body: body.to_string(),
+    }
+}
+
+/// A POST of `body` to the endpoint with the given extra header lines.
+pub fn post(addr: SocketAddr, headers: &str, body: &[u8]) -> Answer {
+    let mut request = format!(
+        "POST /WebAPI/ECAPI.svc HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{headers}Content-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(body);
+    raw(addr, &request)
+}
+
+/// A SOAP POST with the right content type and a SOAPAction.
+pub fn soap(addr: SocketAddr, action: &str, body: &str) -> Answer {
+    post(
+        addr,
+        &format!("Content-Type: text/xml; charset=utf-8\r\nSOAPAction: \"{action}\"\r\n"),
+        body.as_bytes(),
+    )
+}
+
+/// The envelope around a body element.
+pub fn envelope(inner: &str) -> String {
+    format!(
+        "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body>{inner}</s:Body></s:Envelope>"
+    )
+}
+
+/// Asserts the server still answers a PortStatus correctly.
+pub fn assert_still_serving(addr: SocketAddr) {
+    let answer = soap(
+        addr,
+        "http://tempuri.org/IECAPI/PortStatus",
+        &envelope(
+            "<PortStatus xmlns=\"http://tempuri.org/\"><Unit>1</Unit><Port>1</Port></PortStatus>",
+        ),
+    );
+    assert_eq!(answer.status, 200, "{answer:?}");
+    assert!(
+        answer.body.contains("<a:responseCode>100</a:responseCode>"),
+        "{answer:?}"
+    );
+}
