@@ -1,0 +1,255 @@
+//! The SOAP client against an in-process `ecapi serve`: every operation answers as the embedded
+//! simulator does, the contract is learnt from the WSDL, and each kind of failure is its own error.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use ecapi::api::{ApiVersion, Operation, Param, Request};
+use ecapi::client::{Embedded, Http, HttpOptions, Transport, TransportError};
+use ecapi::soap::ContractSource;
+
+/// A call flow that touches all fifteen operations, successes and refusals alike.
+fn flow() -> Vec<Request> {
+    let up = |op| {
+        Request::new(op)
+            .with(Param::Unit, "1")
+            .with(Param::Port, "1")
+    };
+    vec![
+        Request::new(Operation::InitStation).with(Param::Extension, "1234"),
+        Request::new(Operation::InitStation).with(Param::Extension, ""),
+        Request::new(Operation::InitUser)
+            .with(Param::User, "Renée <O'Brien> & co")
+            .with(Param::Machine, "WS-1"),
+        up(Operation::PortStatus),
+        up(Operation::StartRecording).with(Param::MaxRecordingTime, "600"),
+        up(Operation::StartRecording),
+        up(Operation::AssignField)
+            .with(Param::FieldName, "fldClientID")
+            .with(Param::FieldValue, "A&B \"42\""),
+        up(Operation::GetField).with(Param::FieldName, "fldClientID"),
+        up(Operation::GetUrl),
+        up(Operation::PauseRecording),
+        up(Operation::PortStatusEx),
+        up(Operation::ResumeRecording),
+        up(Operation::ResumeRecording),
+        Request::new(Operation::LogEvent)
+            .with(Param::EventType, "Transfer")
+            .with(Param::EventTimestamp, "2026-01-15T10:00:00")
+            .with(Param::Parm1, "é<>&"),
+        Request::new(Operation::LogEvent).with(Param::EventType, "x"),
+        up(Operation::StopRecording),
+        up(Operation::StopRecording),
+        up(Operation::CancelRecording),
+        Request::new(Operation::PortStatus)
+            .with(Param::Unit, "2")
+            .with(Param::Port, "1"),
+        Request::new(Operation::PortStatus)
+            .with(Param::Unit, "1")
+            .with(Param::Port, "999"),
+        Request::new(Operation::DesktopPause).with(Param::User, "jsmith"),
+        Request::new(Operation::DesktopResume).with(Param::User, ""),
+    ]
+}
+
+fn client(url: &str, api: ApiVersion) -> Http {
+    let mut options = HttpOptions::new(url);
+    options.api = api;
+    Http::connect(options).expect("the client connects")
+}
+
+#[test]
+fn every_operation_through_the_client_answers_as_the_embedded_simulator_in_both_versions() {
+    for api in ApiVersion::ALL {
+        let server = serve(api);
+        let mut http = client(&server.url(), api);
+        let mut embedded = Embedded::new(simulator(api));
+        let mut compared = 0;
+        for request in flow() {
+            let over_http = http.call(&request);
+            let local = embedded.call(&request);
+            match (over_http, local) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!(a.response, b.response, "{} under {api}", request.op());
+                    compared += 1;
+                }
+                (Err(TransportError::Request(a)), Err(TransportError::Request(b))) => {
+                    assert_eq!(a, b);
+                    assert!(!request.op().exists_in(api));
+                }
+                (a, b) => panic!("{} under {api}: {a:?} vs {b:?}", request.op()),
+            }
+        }
+        assert!(compared >= 15, "{compared}");
+    }
+}
+
+#[test]
+fn the_client_learns_the_contract_from_the_servers_wsdl_and_says_so() {
+    let server = serve(ApiVersion::V7_0);
+    let http = client(&server.url(), ApiVersion::V7_0);
+    assert_eq!(
+        http.contract().source,
+        ContractSource::Wsdl(format!("{}?wsdl", server.url()))
+    );
+    assert!(
+        http.describe().contains("contract from http://"),
+        "{}",
+        http.describe()
+    );
+    let init_user = http.contract().shape(Operation::InitUser).unwrap();
+    assert_eq!(init_user.params[0].0, "userName");
+}
+
+#[test]
+fn without_a_wsdl_the_client_uses_the_defaults_and_says_why() {
+    let server = serve(ApiVersion::V7_1);
+    let url = format!("http://{}/elsewhere", server.addr());
+    let mut http = client(&url, ApiVersion::V7_1);
+    assert!(
+        http.describe().contains("default contract (WSDL not used"),
+        "{}",
+        http.describe()
+    );
+    // The path answers 404 with a text page: an HTTP error, showing its start.
+    let err = http.call(&Request::new(Operation::PortStatus)).unwrap_err();
+    match err {
+        TransportError::NotSoap { status, start, .. } => {
+            assert_eq!(status, 404);
+            assert!(start.starts_with("no service at /elsewhere"), "{start}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_soap_fault_comes_back_with_its_code_and_string() {
+    // A 7.1 client against a 7.0 server: GetField is not in the server's contract.
+    let server = serve(ApiVersion::V7_0);
+    let mut http = client(&server.url(), ApiVersion::V7_1);
+    let err = http.call(&Request::new(Operation::GetField)).unwrap_err();
+    match &err {
+        TransportError::Fault { code, string } => {
+            assert_eq!(code, "a:ActionNotSupported");
+            assert!(
+                string.contains("http://tempuri.org/IECAPI/GetField"),
+                "{string}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err
+        .to_string()
+        .starts_with("SOAP fault a:ActionNotSupported: "));
+}
+
+#[test]
+fn a_refused_connection_is_a_connect_error() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let err = Http::connect(HttpOptions::new(format!(
+        "http://127.0.0.1:{port}/WebAPI/ECAPI.svc"
+    )))
+    .unwrap_err();
+    assert!(matches!(err, TransportError::Connect { .. }), "{err:?}");
+    assert!(err.to_string().to_lowercase().contains("refused"), "{err}");
+}
+
+#[test]
+fn https_to_a_plain_http_server_is_a_tls_error() {
+    let server = serve(ApiVersion::V7_1);
+    let err = Http::connect(HttpOptions::new(format!(
+        "https://{}/WebAPI/ECAPI.svc",
+        server.addr()
+    )))
+    .unwrap_err();
+    assert!(matches!(err, TransportError::Tls { .. }), "{err:?}");
+}
+
+#[test]
+fn a_missing_ca_certificate_file_is_a_tls_error_naming_it() {
+    let mut options = HttpOptions::new("https://127.0.0.1:1/WebAPI/ECAPI.svc");
+    options.ca_cert = Some("/nonexistent/ca.pem".into());
+    let err = Http::connect(options).unwrap_err();
+    assert!(err.to_string().contains("/nonexistent/ca.pem"), "{err}");
+}
+
+#[test]
+fn a_slow_answer_is_a_timeout() {
+    let mut sim = simulator(ApiVersion::V7_1);
+    sim.faults_mut()
+        .set_delay(Some(Operation::PortStatus), Duration::from_secs(3));
+    let server = serve_sim(sim);
+    let mut options = HttpOptions::new(server.url());
+    options.timeout = Duration::from_millis(300);
+    let mut http = Http::connect(options).unwrap();
+    let err = http
+        .call(
+            &Request::new(Operation::PortStatus)
+                .with(Param::Unit, "1")
+                .with(Param::Port, "1"),
+        )
+        .unwrap_err();
+    assert_eq!(
+        err,
+        TransportError::Timeout {
+            url: server.url(),
+            seconds: 0.3
+        }
+    );
+}
+
+#[test]
+fn tracing_captures_the_envelopes_as_exchanged() {
+    let server = serve(ApiVersion::V7_1);
+    let mut http = client(&server.url(), ApiVersion::V7_1);
+    http.set_trace(true);
+    let exchange = http
+        .call(&Request::new(Operation::InitStation).with(Param::Extension, "77"))
+        .unwrap();
+    let trace = exchange.trace.unwrap();
+    assert_eq!(trace.action, "http://tempuri.org/IECAPI/InitStation");
+    assert_eq!(trace.status, 200);
+    assert!(
+        trace
+            .request
+            .contains("\n      <Extension>77</Extension>\n"),
+        "{}",
+        trace.request
+    );
+    assert!(
+        trace.response.contains("<a:Port>1</a:Port>"),
+        "{}",
+        trace.response
+    );
+    http.set_trace(false);
+    let exchange = http
+        .call(&Request::new(Operation::InitStation).with(Param::Extension, "77"))
+        .unwrap();
+    assert!(exchange.trace.is_none());
+}
+
+#[test]
+fn credentials_in_the_url_are_not_shown() {
+    let server = serve(ApiVersion::V7_1);
+    let url = format!("http://agent:s%40cret@{}/WebAPI/ECAPI.svc", server.addr());
+    let http = client(&url, ApiVersion::V7_1);
+    assert!(!http.describe().contains("cret"), "{}", http.describe());
+}
+
+#[test]
+fn the_embedded_trace_shows_the_envelopes_the_server_would_exchange() {
+    let mut embedded = Embedded::new(simulator(ApiVersion::V7_1));
+    embedded.set_trace(true);
+    let request = Request::new(Operation::InitStation).with(Param::Extension, "1234");
+    let trace = embedded.call(&request).unwrap().trace.unwrap();
+    let server = serve(ApiVersion::V7_1);
+    let mut http = client(&server.url(), ApiVersion::V7_1);
+    http.set_trace(true);
+    let over_http = http.call(&request).unwrap().trace.unwrap();
+    assert_eq!(trace, over_http);
+}
