@@ -27,6 +27,8 @@ pub enum Command {
     Call(CallArgs),
     /// List the operations, or show one operation or script function in full.
     Ops(OpsArgs),
+    /// Serve the simulator as a SOAP endpoint at http://ADDR/WebAPI/ECAPI.svc (WSDL at ?wsdl).
+    Serve(ServeArgs),
 }
 
 /// Which clock the embedded simulator reads.
@@ -62,6 +64,26 @@ pub struct BackendArgs {
     /// The embedded simulator's clock.
     #[arg(long, value_enum, value_name = "CLOCK")]
     pub clock: Option<ClockArg>,
+    /// With --endpoint: a PEM file with a CA certificate to trust for HTTPS.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// With --endpoint: accept any HTTPS certificate (for test servers only).
+    #[arg(long)]
+    pub insecure: bool,
+    /// With --endpoint: the user for basic authentication (or put it in the URL).
+    #[arg(long, env = "ECAPI_USER", value_name = "USER")]
+    pub user: Option<String>,
+    /// With --endpoint: the password for basic authentication.
+    #[arg(
+        long,
+        env = "ECAPI_PASSWORD",
+        value_name = "PASSWORD",
+        hide_env_values = true
+    )]
+    pub password: Option<String>,
+    /// With --endpoint: seconds to wait for each answer (connecting waits at most 10).
+    #[arg(long, default_value = "30", value_name = "SECONDS")]
+    pub timeout: f64,
 }
 
 /// `ecapi repl`.
@@ -132,4 +154,30 @@ pub struct OpsArgs {
     /// Show parameter names and availability for this API version.
     #[arg(long, default_value = "7.1", value_name = "VERSION")]
     pub api: String,
+}
+
+/// `ecapi serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The address to listen on (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub listen: String,
+    /// The simulator's profile: hosted (the vendor's test service) or recorder.
+    #[arg(long, default_value = "hosted", value_name = "PROFILE")]
+    pub profile: String,
+    /// The recorder profile's configuration file.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// The recorder profile's database file (kept across runs); in memory without it.
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// The API version: 7.0 or 7.1.
+    #[arg(long, default_value = "7.1", value_name = "VERSION")]
+    pub api: String,
+    /// The simulator's clock; a served simulator follows the wall clock unless told otherwise.
+    #[arg(long, value_enum, default_value = "real", value_name = "CLOCK")]
+    pub clock: ClockArg,
+    /// Do not log one line per request to standard error.
+    #[arg(long)]
+    pub quiet: bool,
 }

@@ -2,10 +2,12 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use super::args::{BackendArgs, ClockArg};
 use crate::api::ApiVersion;
-use crate::client::{Embedded, Transport};
+use crate::client::{Embedded, Http, HttpOptions, Transport};
 use crate::simulator::{
     Clock, ClockMode, DbLocation, Profile, RecorderConfig, Settings, Simulator,
 };
@@ -46,6 +48,16 @@ pub struct BackendConfig {
     pub recorder: RecorderConfig,
     /// Where the recorder profile keeps its database.
     pub db: DbLocation,
+    /// A CA certificate to trust for HTTPS.
+    pub ca_cert: Option<PathBuf>,
+    /// Accept any HTTPS certificate.
+    pub insecure: bool,
+    /// Basic authentication user.
+    pub user: Option<String>,
+    /// Basic authentication password.
+    pub password: Option<String>,
+    /// Time to wait for each answer.
+    pub timeout: Duration,
 }
 
 /// Reads and checks a recorder configuration file, naming the file and line of a problem.
@@ -65,25 +77,15 @@ impl BackendConfig {
             .api
             .parse()
             .map_err(|e| UsageError(format!("--api: {e}")))?;
-        let profile: Profile = a
-            .profile
-            .parse()
-            .map_err(|e| UsageError(format!("--profile: {e}")))?;
-        if a.config.is_some() && profile != Profile::Recorder {
-            return Err(UsageError::new(
-                "--config configures the recorder profile: add --profile recorder",
-            ));
-        }
-        if a.db.is_some() && profile != Profile::Recorder {
-            return Err(UsageError::new(
-                "--db keeps the recorder profile's database: add --profile recorder",
-            ));
-        }
-        let recorder = match &a.config {
-            Some(path) => read_config(path)?,
-            None => RecorderConfig::default(),
-        };
+        let (profile, recorder, db) =
+            simulator_options(&a.profile, a.config.as_deref(), a.db.as_ref())?;
         let endpoint = a.endpoint.clone().filter(|e| !e.trim().is_empty());
+        if !(a.timeout.is_finite() && a.timeout > 0.0) {
+            return Err(UsageError(format!(
+                "--timeout {}: expected a positive number of seconds",
+                a.timeout
+            )));
+        }
         Ok(BackendConfig {
             endpoint,
             profile,
@@ -94,31 +96,91 @@ impl BackendConfig {
                 Some(ClockArg::Virtual) | None => ClockMode::Virtual,
             },
             recorder,
-            db: a.db.clone().map(DbLocation::File).unwrap_or_default(),
+            db,
+            ca_cert: a.ca_cert.clone(),
+            insecure: a.insecure,
+            user: a.user.clone(),
+            password: a.password.clone(),
+            timeout: Duration::from_secs_f64(a.timeout),
         })
     }
 
     /// Builds the backend.
     pub fn connect(&self) -> Result<Box<dyn Transport>, UsageError> {
         if let Some(url) = &self.endpoint {
-            return Err(UsageError(format!(
-                "--endpoint {url}: the SOAP client is not available yet; leave out --endpoint (and ECAPI_ENDPOINT) to use the embedded simulator"
-            )));
+            let http = Http::connect(HttpOptions {
+                url: url.clone(),
+                api: self.api,
+                ca_cert: self.ca_cert.clone(),
+                insecure: self.insecure,
+                user: self.user.clone(),
+                password: self.password.clone(),
+                connect_timeout: crate::client::DEFAULT_CONNECT_TIMEOUT,
+                timeout: self.timeout,
+            })
+            .map_err(|e| UsageError(format!("--endpoint: {e}")))?;
+            return Ok(Box::new(http));
         }
-        let settings = Settings {
-            api: self.api,
-            clock: Clock::new(self.clock),
-            url_base: None,
-        };
-        let sim = match self.profile {
-            Profile::Hosted => Simulator::hosted(settings),
-            Profile::Recorder => {
-                Simulator::recorder(settings, self.recorder.clone(), self.db.clone())
-                    .map_err(|e| UsageError(format!("--profile recorder: {e}")))?
-            }
-        };
+        let sim = simulator(
+            self.profile,
+            self.api,
+            self.clock,
+            self.recorder.clone(),
+            self.db.clone(),
+        )?;
         Ok(Box::new(Embedded::new(sim)))
     }
+}
+
+/// Validates the simulator options that `ecapi serve` shares with the embedded backend:
+/// `--profile`, `--config`, `--db`.
+pub fn simulator_options(
+    profile: &str,
+    config: Option<&Path>,
+    db: Option<&PathBuf>,
+) -> Result<(Profile, RecorderConfig, DbLocation), UsageError> {
+    let profile: Profile = profile
+        .parse()
+        .map_err(|e| UsageError(format!("--profile: {e}")))?;
+    if config.is_some() && profile != Profile::Recorder {
+        return Err(UsageError::new(
+            "--config configures the recorder profile: add --profile recorder",
+        ));
+    }
+    if db.is_some() && profile != Profile::Recorder {
+        return Err(UsageError::new(
+            "--db keeps the recorder profile's database: add --profile recorder",
+        ));
+    }
+    let recorder = match config {
+        Some(path) => read_config(path)?,
+        None => RecorderConfig::default(),
+    };
+    Ok((
+        profile,
+        recorder,
+        db.cloned().map(DbLocation::File).unwrap_or_default(),
+    ))
+}
+
+/// Builds a simulator (the embedded backend and `ecapi serve`).
+pub fn simulator(
+    profile: Profile,
+    api: ApiVersion,
+    clock: ClockMode,
+    recorder: RecorderConfig,
+    db: DbLocation,
+) -> Result<Simulator, UsageError> {
+    let settings = Settings {
+        api,
+        clock: Clock::new(clock),
+        url_base: None,
+    };
+    Ok(match profile {
+        Profile::Hosted => Simulator::hosted(settings),
+        Profile::Recorder => Simulator::recorder(settings, recorder, db)
+            .map_err(|e| UsageError(format!("--profile recorder: {e}")))?,
+    })
 }
 
 /// Reads `--set NAME=VALUE` options.

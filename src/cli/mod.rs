@@ -8,6 +8,7 @@ mod exit;
 mod ops;
 mod repl;
 mod run;
+mod serve;
 mod test;
 
 pub use args::{BackendArgs, Cli, Command};
@@ -21,6 +22,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Command::Test(a)) => test::test(a),
         Some(Command::Call(a)) => call::call(a),
         Some(Command::Ops(a)) => ops::ops(a),
+        Some(Command::Serve(a)) => serve::serve(a),
         Some(Command::Repl(a)) => repl::repl(a),
         // Without a subcommand, the REPL with its default options (backend options are given to
         // `ecapi repl`, or through ECAPI_ENDPOINT).

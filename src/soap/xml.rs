@@ -348,7 +348,11 @@ mod tests {
 
     #[test]
     fn nesting_beyond_the_cap_is_refused() {
-        let xml = format!("{}{}", "<a>".repeat(MAX_DEPTH + 1), "</a>".repeat(MAX_DEPTH + 1));
+        let xml = format!(
+            "{}{}",
+            "<a>".repeat(MAX_DEPTH + 1),
+            "</a>".repeat(MAX_DEPTH + 1)
+        );
         assert_eq!(items(&xml), Err(XmlError::TooDeep));
     }
 
