@@ -336,3 +336,30 @@ fn many_clients_at_once_leave_the_simulator_consistent() {
     let sim = sim.lock().unwrap();
     assert_eq!(sim.journal().entries().count(), threads * per_thread * 2);
 }
+
+#[test]
+fn a_client_that_expects_100_continue_is_told_to_continue_then_answered() {
+    // .NET clients, WCF's own included, send `Expect: 100-continue` with every POST.
+    use std::io::{Read, Write};
+    let server = serve(ApiVersion::V7_1);
+    let body = envelope(&format!(
+        "<PortStatus xmlns=\"{NS}\"><Unit>1</Unit><Port>1</Port></PortStatus>"
+    ));
+    let mut stream = std::net::TcpStream::connect(server.addr()).unwrap();
+    write!(
+        stream,
+        "POST /WebAPI/ECAPI.svc HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: text/xml; charset=utf-8\r\n\
+         SOAPAction: \"http://tempuri.org/IECAPI/PortStatus\"\r\nExpect: 100-continue\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    let mut interim = [0u8; 25];
+    stream.read_exact(&mut interim).unwrap();
+    assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+    stream.write_all(body.as_bytes()).unwrap();
+    let answer = read_answer(stream);
+    assert_eq!(answer.status, 200);
+    assert!(answer
+        .body
+        .contains("<a:portStatus>NOT RECORDING</a:portStatus>"));
+}

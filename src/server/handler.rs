@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use axum::body::{to_bytes, Body};
-use axum::extract::{ConnectInfo, RawQuery, State};
+use axum::extract::{ConnectInfo, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::any;
@@ -63,16 +63,15 @@ struct Outcome {
 async fn endpoint(
     State(app): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    method: Method,
-    uri: Uri,
-    RawQuery(query): RawQuery,
-    headers: HeaderMap,
-    body: Body,
+    request: axum::extract::Request,
 ) -> Response {
     let started = Instant::now();
+    // The request is taken apart rather than extracted piece by piece, which would copy headers.
+    let (parts, body) = request.into_parts();
+    let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
     let outcome = match method {
         Method::POST => soap_call(&app, &headers, body).await,
-        Method::GET | Method::HEAD => describe(&app, &headers, query.as_deref()),
+        Method::GET | Method::HEAD => describe(&app, &headers, uri.query()),
         _ => Outcome {
             response: plain(
                 StatusCode::METHOD_NOT_ALLOWED,

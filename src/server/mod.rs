@@ -218,7 +218,12 @@ async fn run(
     state: Arc<handler::AppState>,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
+    use axum::serve::ListenerExt;
     let router = handler::router(state);
+    // Requests and answers are small and synchronous: send each segment at once.
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
     let stopping = Arc::new(tokio::sync::Notify::new());
     let notify = stopping.clone();
     let server = axum::serve(
