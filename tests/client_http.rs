@@ -253,3 +253,38 @@ fn the_embedded_trace_shows_the_envelopes_the_server_would_exchange() {
     let over_http = http.call(&request).unwrap().trace.unwrap();
     assert_eq!(trace, over_http);
 }
+
+#[test]
+fn a_served_simulator_is_controlled_through_the_client_and_a_plain_server_is_not() {
+    let server = serve(ApiVersion::V7_1);
+    let mut http = client(&server.url(), ApiVersion::V7_1);
+    assert!(
+        http.describe().contains("served simulator (hosted 7.1)"),
+        "{}",
+        http.describe()
+    );
+    let control = http.control().expect("ecapi serve offers control");
+    control
+        .fault(Some(Operation::PortStatus), 610, Some(1))
+        .unwrap();
+    assert_eq!(
+        control.hold("1", "1"),
+        Err(ecapi::client::ControlError::NotInProfile(
+            "sim_hold needs the recorder profile (--profile recorder): the hosted service has no telephony events"
+                .into()
+        ))
+    );
+    let status = Request::new(Operation::PortStatus)
+        .with(Param::Unit, "1")
+        .with(Param::Port, "1");
+    assert_eq!(http.call(&status).unwrap().response.code, 610);
+    assert_eq!(http.call(&status).unwrap().response.code, 100);
+    let journal = http.control().unwrap().journal().unwrap();
+    assert_eq!(journal.len(), 2);
+
+    let mut elsewhere = client(
+        &format!("http://{}/elsewhere", server.addr()),
+        ApiVersion::V7_1,
+    );
+    assert!(elsewhere.control().is_none());
+}

@@ -334,7 +334,10 @@ fn many_clients_at_once_leave_the_simulator_consistent() {
     );
     let sim = server.simulator();
     let sim = sim.lock().unwrap();
-    assert_eq!(sim.journal().entries().count(), threads * per_thread * 2);
+    assert_eq!(
+        sim.simulator().journal().entries().count(),
+        threads * per_thread * 2
+    );
 }
 
 #[test]

@@ -13,8 +13,9 @@ use std::time::{Duration, Instant};
 use reqwest::blocking::{Client, RequestBuilder};
 use reqwest::Url;
 
-use super::{Exchange, Trace, Transport, TransportError};
-use crate::api::{ApiVersion, Request};
+use super::control::{self, Command, CONTROL_SUFFIX, SIMULATOR_HEADER};
+use super::{ControlError, Exchange, SimControl, Trace, Transport, TransportError};
+use crate::api::{ApiVersion, Operation, Request};
 use crate::soap::{self, Contract, ContractSource, Names, OperationShape, SoapError};
 
 /// The default time to establish a connection.
@@ -71,6 +72,8 @@ pub struct Http {
     auth: Option<(String, String)>,
     api: ApiVersion,
     contract: Contract,
+    /// What a served simulator said it is (`hosted 7.1`); `None` for a real server.
+    simulator: Option<String>,
     connect_timeout: Duration,
     timeout: Duration,
     trace: bool,
@@ -132,11 +135,14 @@ impl Http {
             auth,
             api: options.api,
             contract: Contract::defaults(options.api, &Names::default()),
+            simulator: None,
             connect_timeout: options.connect_timeout,
             timeout: options.timeout,
             trace: false,
         };
-        http.contract = http.learn_contract()?;
+        let (contract, simulator) = http.learn_contract()?;
+        http.contract = contract;
+        http.simulator = simulator;
         Ok(http)
     }
 
@@ -145,10 +151,11 @@ impl Http {
         &self.contract
     }
 
-    fn learn_contract(&self) -> Result<Contract, TransportError> {
+    fn learn_contract(&self) -> Result<(Contract, Option<String>), TransportError> {
         let mut wsdl_url = self.url.clone();
         wsdl_url.set_query(Some("wsdl"));
         let mut unreachable: Option<TransportError> = None;
+        let mut simulator: Option<String> = None;
         let result = {
             let mut fetch = |base: Option<&str>, location: &str| {
                 let target = match base {
@@ -168,6 +175,13 @@ impl Http {
                         text
                     })?;
                 let status = response.status();
+                if base.is_none() {
+                    simulator = response
+                        .headers()
+                        .get(SIMULATOR_HEADER)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                }
                 if !status.is_success() {
                     return Err(format!("HTTP {}", status.as_u16()));
                 }
@@ -177,7 +191,7 @@ impl Http {
             soap::read_contract(wsdl_url.as_str(), self.api, &mut fetch)
         };
         match result {
-            Ok(contract) => Ok(contract),
+            Ok(contract) => Ok((contract, simulator)),
             // A server that cannot be reached, or whose TLS fails, is an error now rather than at
             // the first call.
             Err(_)
@@ -191,7 +205,7 @@ impl Http {
             Err(e) => {
                 let mut contract = Contract::defaults(self.api, &Names::default());
                 contract.source = ContractSource::DefaultsBecause(format!("WSDL not used: {e}"));
-                Ok(contract)
+                Ok((contract, simulator))
             }
         }
     }
@@ -331,14 +345,120 @@ impl Transport for Http {
     }
 
     fn describe(&self) -> String {
+        let served = match &self.simulator {
+            Some(identity) => format!(", served simulator ({identity})"),
+            None => String::new(),
+        };
         format!(
-            "SOAP client for {}, API {}, {}",
+            "SOAP client for {}, API {}, {}{served}",
             self.url, self.api, self.contract.source
         )
     }
 
     fn set_trace(&mut self, on: bool) {
         self.trace = on;
+    }
+
+    fn control(&mut self) -> Option<&mut dyn SimControl> {
+        if self.simulator.is_some() {
+            Some(self)
+        } else {
+            None
+        }
+    }
+}
+
+impl Http {
+    /// Sends one command to a served simulator's control interface.
+    fn command(&mut self, command: Command) -> Result<serde_json::Value, ControlError> {
+        let mut url = self.url.clone();
+        url.set_path(&format!("{}{CONTROL_SUFFIX}", self.url.path()));
+        let sent = self
+            .with_auth(self.client.post(url))
+            .header("Content-Type", "application/json")
+            .body(command.send_json().to_string())
+            .send()
+            .map_err(|e| self.transport_error(e))?;
+        let status = sent.status().as_u16();
+        let bytes = sent.bytes().map_err(|e| self.transport_error(e))?;
+        match serde_json::from_slice::<serde_json::Value>(&bytes) {
+            Ok(answer) if status == 200 => control::read_answer(&answer),
+            _ => Err(ControlError::Transport(self.not_soap(
+                status,
+                "not an answer of the simulator's control interface".to_string(),
+                &bytes,
+            ))),
+        }
+    }
+
+    fn list(&mut self, command: Command) -> Result<Vec<serde_json::Value>, ControlError> {
+        match self.command(command)? {
+            serde_json::Value::Array(items) => Ok(items),
+            other => Err(ControlError::Invalid(format!(
+                "the simulator answered {other} where a list was expected"
+            ))),
+        }
+    }
+}
+
+/// Simulator control over HTTP, offered only when the server is an `ecapi serve`.
+impl SimControl for Http {
+    fn reset(&mut self) -> Result<(), ControlError> {
+        self.command(Command::Reset).map(drop)
+    }
+
+    fn advance(&mut self, seconds: f64) -> Result<(), ControlError> {
+        self.command(Command::Advance(seconds)).map(drop)
+    }
+
+    fn hold(&mut self, unit: &str, port: &str) -> Result<(), ControlError> {
+        self.command(Command::Hold(unit.into(), port.into()))
+            .map(drop)
+    }
+
+    fn retrieve(&mut self, unit: &str, port: &str) -> Result<(), ControlError> {
+        self.command(Command::Retrieve(unit.into(), port.into()))
+            .map(drop)
+    }
+
+    fn hangup(&mut self, unit: &str, port: &str) -> Result<(), ControlError> {
+        self.command(Command::Hangup(unit.into(), port.into()))
+            .map(drop)
+    }
+
+    fn fault(
+        &mut self,
+        op: Option<Operation>,
+        code: u16,
+        count: Option<u32>,
+    ) -> Result<(), ControlError> {
+        self.command(Command::Fault(op, code, count)).map(drop)
+    }
+
+    fn fault_chance(
+        &mut self,
+        op: Option<Operation>,
+        code: u16,
+        probability: f64,
+    ) -> Result<(), ControlError> {
+        self.command(Command::FaultChance(op, code, probability))
+            .map(drop)
+    }
+
+    fn delay(&mut self, op: Option<Operation>, ms: u64) -> Result<(), ControlError> {
+        self.command(Command::Delay(op, ms)).map(drop)
+    }
+
+    fn recordings(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
+        self.list(Command::Recordings)
+    }
+
+    fn events(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
+        self.list(Command::Events)
+    }
+
+    fn journal(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
+        self.list(Command::Journal)
     }
 }
 

@@ -5,6 +5,7 @@
 //! except by speed. Simulator control (`sim_*` functions) goes through [`SimControl`], which the
 //! embedded simulator offers directly and a served simulator through its control interface.
 
+pub mod control;
 mod embedded;
 mod error;
 mod http;

@@ -1,6 +1,7 @@
 //! One HTTP request in, one HTTP response out: the WSDL route, the SOAP endpoint and its HTTP-level
 //! refusals (415, 413, 405, 404), and the log line.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
 use std::sync::{Arc, Mutex};
@@ -15,7 +16,8 @@ use axum::Router;
 
 use super::ServeOptions;
 use crate::api::{ApiVersion, RequestError};
-use crate::simulator::Simulator;
+use crate::client::control::{self, CONTROL_SUFFIX, SIMULATOR_HEADER};
+use crate::client::Embedded;
 use crate::soap::{self, Fault, Names};
 
 /// The default largest request body: 1 MiB, far above any real request (a LogEvent with three
@@ -27,7 +29,11 @@ const TEXT_XML: &str = "text/xml; charset=utf-8";
 /// What every request handler shares.
 #[derive(Debug)]
 pub struct AppState {
-    pub simulator: Arc<Mutex<Simulator>>,
+    /// The simulator, wrapped as the embedded backend so that the control interface runs the very
+    /// code `sim_*` functions run locally.
+    pub simulator: Arc<Mutex<Embedded>>,
+    /// `<profile> <api>`, sent in the simulator header.
+    identity: HeaderValue,
     pub names: Names,
     pub api: ApiVersion,
     body_limit: usize,
@@ -38,7 +44,13 @@ impl AppState {
     pub fn new(options: ServeOptions) -> AppState {
         AppState {
             api: options.simulator.api(),
-            simulator: Arc::new(Mutex::new(options.simulator)),
+            identity: HeaderValue::from_str(&format!(
+                "{} {}",
+                options.simulator.profile(),
+                options.simulator.api()
+            ))
+            .expect("profile and version names are header-safe"),
+            simulator: Arc::new(Mutex::new(Embedded::new(options.simulator))),
             names: options.names,
             body_limit: options.body_limit,
             log: options.log,
@@ -50,6 +62,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     let path = state.names.path.clone();
     Router::new()
         .route(&path, any(endpoint))
+        .route(&format!("{path}{CONTROL_SUFFIX}"), any(control_endpoint))
         .fallback(not_found)
         .with_state(state)
 }
@@ -80,8 +93,26 @@ async fn endpoint(
             summary: "method not allowed".to_string(),
         },
     };
+    finish(&app, outcome, peer, &method, &uri, started)
+}
+
+/// Marks the answer as coming from a simulator and logs it.
+fn finish(
+    app: &AppState,
+    mut outcome: Outcome,
+    peer: SocketAddr,
+    method: &Method,
+    uri: &Uri,
+    started: Instant,
+) -> Response {
+    outcome
+        .response
+        .headers_mut()
+        .insert(SIMULATOR_HEADER, app.identity.clone());
     if app.log {
-        eprintln!(
+        // Logging must never fail a request, even with standard error closed.
+        let _ = writeln!(
+            std::io::stderr(),
             "{peer} {method} {uri} {} {} {:.1}ms",
             outcome.response.status().as_u16(),
             outcome.summary,
@@ -89,6 +120,47 @@ async fn endpoint(
         );
     }
     outcome.response
+}
+
+/// The control interface: one JSON command per POST (see [`crate::client::control`]).
+async fn control_endpoint(
+    State(app): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: axum::extract::Request,
+) -> Response {
+    let started = Instant::now();
+    let (parts, body) = request.into_parts();
+    let outcome = if parts.method != Method::POST {
+        Outcome {
+            response: plain(StatusCode::METHOD_NOT_ALLOWED, "POST a JSON command"),
+            summary: "control: method not allowed".to_string(),
+        }
+    } else {
+        match to_bytes(body, app.body_limit).await {
+            Err(_) => too_large(app.body_limit),
+            Ok(bytes) => {
+                let answer = {
+                    let mut sim = app.simulator.lock().unwrap_or_else(|p| p.into_inner());
+                    control::answer(&mut *sim, &bytes)
+                };
+                let summary = format!(
+                    "control {}",
+                    if answer["ok"] == true {
+                        "ok"
+                    } else {
+                        "refused"
+                    }
+                );
+                let mut response = Response::new(Body::from(answer.to_string()));
+                response.headers_mut().insert(
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/json"),
+                );
+                Outcome { response, summary }
+            }
+        }
+    };
+    finish(&app, outcome, peer, &parts.method, &parts.uri, started)
 }
 
 async fn soap_call(app: &AppState, headers: &HeaderMap, body: Body) -> Outcome {
@@ -147,7 +219,7 @@ async fn soap_call(app: &AppState, headers: &HeaderMap, body: Body) -> Outcome {
     // instead of a dropped connection and a poisoned simulator.
     let answer = {
         let mut sim = app.simulator.lock().unwrap_or_else(|p| p.into_inner());
-        std::panic::catch_unwind(AssertUnwindSafe(|| sim.handle(&request)))
+        std::panic::catch_unwind(AssertUnwindSafe(|| sim.simulator_mut().handle(&request)))
     };
     match answer {
         Ok(Ok(outcome)) => {

@@ -12,6 +12,7 @@
 mod handler;
 
 use std::future::Future;
+use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -19,6 +20,7 @@ use std::time::Duration;
 
 use tokio::sync::oneshot;
 
+use crate::client::Embedded;
 use crate::simulator::Simulator;
 use crate::soap::Names;
 
@@ -85,9 +87,15 @@ pub fn serve(options: ServeOptions) -> Result<(), ServerError> {
         let addr = listener.local_addr().map_err(ServerError::Serve)?;
         let endpoint = format!("http://{addr}{}", state.names.path);
         let api = state.api;
-        println!("ecapi serve: simulated Encore Web API {api} at {endpoint}");
-        println!("WSDL: {endpoint}?wsdl");
-        println!("Stop with Ctrl-C.");
+        // A closed standard output (`ecapi serve | head -1`) must not stop the server.
+        let mut out = std::io::stdout();
+        let _ = writeln!(
+            out,
+            "ecapi serve: simulated Encore Web API {api} at {endpoint}"
+        );
+        let _ = writeln!(out, "WSDL: {endpoint}?wsdl");
+        let _ = writeln!(out, "Stop with Ctrl-C.");
+        let _ = out.flush();
         run(listener, state, shutdown_signal()).await
     })
 }
@@ -98,7 +106,7 @@ pub fn serve(options: ServeOptions) -> Result<(), ServerError> {
 pub struct Running {
     addr: SocketAddr,
     path: String,
-    simulator: Arc<Mutex<Simulator>>,
+    simulator: Arc<Mutex<Embedded>>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<thread::JoinHandle<Result<(), ServerError>>>,
 }
@@ -166,8 +174,9 @@ impl Running {
         format!("http://{}{}", self.addr, self.path)
     }
 
-    /// The simulator being served, e.g. to inspect its state after a test.
-    pub fn simulator(&self) -> Arc<Mutex<Simulator>> {
+    /// The simulator being served (as the embedded backend it is wrapped in), e.g. to inspect its
+    /// state after a test.
+    pub fn simulator(&self) -> Arc<Mutex<Embedded>> {
         self.simulator.clone()
     }
 
@@ -261,5 +270,5 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = terminate => {},
     }
-    eprintln!("ecapi serve: shutting down");
+    let _ = writeln!(std::io::stderr(), "ecapi serve: shutting down");
 }

@@ -1,0 +1,208 @@
+//! The control interface of a served simulator: [`SimControl`] carried as JSON over HTTP, so that
+//! `sim_*` script functions work against `ecapi serve` as they do on the embedded simulator.
+//!
+//! One command per POST to `<endpoint>/control`, e.g. `{"fn":"hold","unit":"1","port":"3"}`;
+//! the answer is `{"ok":true,"value":...}` or `{"ok":false,"kind":"NotInProfile","message":...}`.
+//! Both ends live here: the server calls [`answer`], the SOAP client [`Command::send_json`] and
+//! [`read_answer`]. A real Encore server has no such path; the client only offers control when the
+//! server said it is a simulator (the [`SIMULATOR_HEADER`] on its WSDL).
+
+use serde_json::{json, Value};
+
+use super::{ControlError, SimControl};
+use crate::api::Operation;
+
+/// The header `ecapi serve` adds to its answers, naming its profile and API version; its presence
+/// is how a client knows it may use the control interface.
+pub const SIMULATOR_HEADER: &str = "x-ecapi-simulator";
+
+/// The path of the control interface under the endpoint.
+pub const CONTROL_SUFFIX: &str = "/control";
+
+/// One control request.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Command {
+    /// `sim_reset`.
+    Reset,
+    /// `sim_advance`.
+    Advance(f64),
+    /// `sim_hold`.
+    Hold(String, String),
+    /// `sim_retrieve`.
+    Retrieve(String, String),
+    /// `sim_hangup`.
+    Hangup(String, String),
+    /// `sim_fault` with a count.
+    Fault(Option<Operation>, u16, Option<u32>),
+    /// `sim_fault` with a probability.
+    FaultChance(Option<Operation>, u16, f64),
+    /// `sim_delay`.
+    Delay(Option<Operation>, u64),
+    /// `sim_recordings`.
+    Recordings,
+    /// `sim_events`.
+    Events,
+    /// `sim_journal`.
+    Journal,
+}
+
+fn op_json(op: Option<Operation>) -> Value {
+    op.map_or(Value::Null, |o| Value::from(o.name()))
+}
+
+impl Command {
+    /// The command as the JSON the server reads.
+    pub fn send_json(&self) -> Value {
+        match self {
+            Command::Reset => json!({"fn": "reset"}),
+            Command::Advance(s) => json!({"fn": "advance", "seconds": s}),
+            Command::Hold(u, p) => json!({"fn": "hold", "unit": u, "port": p}),
+            Command::Retrieve(u, p) => json!({"fn": "retrieve", "unit": u, "port": p}),
+            Command::Hangup(u, p) => json!({"fn": "hangup", "unit": u, "port": p}),
+            Command::Fault(op, code, count) => {
+                json!({"fn": "fault", "op": op_json(*op), "code": code, "count": count})
+            }
+            Command::FaultChance(op, code, p) => {
+                json!({"fn": "fault_chance", "op": op_json(*op), "code": code, "probability": p})
+            }
+            Command::Delay(op, ms) => json!({"fn": "delay", "op": op_json(*op), "ms": ms}),
+            Command::Recordings => json!({"fn": "recordings"}),
+            Command::Events => json!({"fn": "events"}),
+            Command::Journal => json!({"fn": "journal"}),
+        }
+    }
+
+    /// Reads a command sent by [`Command::send_json`].
+    pub fn from_json(v: &Value) -> Result<Command, String> {
+        let text = |k: &str| {
+            v.get(k)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| format!("`{k}` must be a string"))
+        };
+        let number = |k: &str| {
+            v.get(k)
+                .and_then(Value::as_f64)
+                .ok_or_else(|| format!("`{k}` must be a number"))
+        };
+        let op = || match v.get("op") {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(name)) => Operation::from_name(name)
+                .map(Some)
+                .ok_or_else(|| format!("unknown operation `{name}`")),
+            Some(_) => Err("`op` must be an operation name or null".to_string()),
+        };
+        let code = || {
+            v.get("code")
+                .and_then(Value::as_u64)
+                .and_then(|c| u16::try_from(c).ok())
+                .ok_or_else(|| "`code` must be a response code".to_string())
+        };
+        match v.get("fn").and_then(Value::as_str).unwrap_or_default() {
+            "reset" => Ok(Command::Reset),
+            "advance" => Ok(Command::Advance(number("seconds")?)),
+            "hold" => Ok(Command::Hold(text("unit")?, text("port")?)),
+            "retrieve" => Ok(Command::Retrieve(text("unit")?, text("port")?)),
+            "hangup" => Ok(Command::Hangup(text("unit")?, text("port")?)),
+            "fault" => Ok(Command::Fault(
+                op()?,
+                code()?,
+                v.get("count")
+                    .and_then(Value::as_u64)
+                    .map(|c| u32::try_from(c).unwrap_or(u32::MAX)),
+            )),
+            "fault_chance" => Ok(Command::FaultChance(op()?, code()?, number("probability")?)),
+            "delay" => Ok(Command::Delay(op()?, number("ms")? as u64)),
+            "recordings" => Ok(Command::Recordings),
+            "events" => Ok(Command::Events),
+            "journal" => Ok(Command::Journal),
+            other => Err(format!("unknown control function `{other}`")),
+        }
+    }
+
+    /// Runs the command on a simulator's control.
+    pub fn apply(self, control: &mut dyn SimControl) -> Result<Value, ControlError> {
+        let done = |r: Result<(), ControlError>| r.map(|()| Value::Null);
+        match self {
+            Command::Reset => done(control.reset()),
+            Command::Advance(s) => done(control.advance(s)),
+            Command::Hold(u, p) => done(control.hold(&u, &p)),
+            Command::Retrieve(u, p) => done(control.retrieve(&u, &p)),
+            Command::Hangup(u, p) => done(control.hangup(&u, &p)),
+            Command::Fault(op, code, count) => done(control.fault(op, code, count)),
+            Command::FaultChance(op, code, p) => done(control.fault_chance(op, code, p)),
+            Command::Delay(op, ms) => done(control.delay(op, ms)),
+            Command::Recordings => control.recordings().map(Value::from),
+            Command::Events => control.events().map(Value::from),
+            Command::Journal => control.journal().map(Value::from),
+        }
+    }
+}
+
+/// The server's side: runs one JSON command and returns the JSON answer.
+pub fn answer(control: &mut dyn SimControl, body: &[u8]) -> Value {
+    let command = serde_json::from_slice::<Value>(body)
+        .map_err(|e| format!("not JSON: {e}"))
+        .and_then(|v| Command::from_json(&v));
+    let result = match command {
+        Ok(command) => command.apply(control),
+        Err(message) => Err(ControlError::Invalid(message)),
+    };
+    match result {
+        Ok(value) => json!({"ok": true, "value": value}),
+        Err(ControlError::NotInProfile(message)) => {
+            json!({"ok": false, "kind": "NotInProfile", "message": message})
+        }
+        Err(e) => json!({"ok": false, "kind": "Invalid", "message": e.to_string()}),
+    }
+}
+
+/// The client's side: the value of an answer, or its error.
+pub fn read_answer(answer: &Value) -> Result<Value, ControlError> {
+    if answer.get("ok").and_then(Value::as_bool) == Some(true) {
+        return Ok(answer.get("value").cloned().unwrap_or(Value::Null));
+    }
+    let message = answer
+        .get("message")
+        .and_then(Value::as_str)
+        .unwrap_or("the simulator refused the control request")
+        .to_string();
+    Err(match answer.get("kind").and_then(Value::as_str) {
+        Some("NotInProfile") => ControlError::NotInProfile(message),
+        _ => ControlError::Invalid(message),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_command_reads_back_as_sent() {
+        for command in [
+            Command::Reset,
+            Command::Advance(1.5),
+            Command::Hold("1".into(), "3".into()),
+            Command::Retrieve("1".into(), "3".into()),
+            Command::Hangup("1".into(), "3".into()),
+            Command::Fault(Some(Operation::PortStatusEx), 610, Some(2)),
+            Command::Fault(None, 801, None),
+            Command::FaultChance(None, 621, 0.25),
+            Command::Delay(Some(Operation::GetUrl), 250),
+            Command::Recordings,
+            Command::Events,
+            Command::Journal,
+        ] {
+            assert_eq!(Command::from_json(&command.send_json()), Ok(command));
+        }
+    }
+
+    #[test]
+    fn a_refusal_keeps_its_kind_and_message() {
+        let answer = json!({"ok": false, "kind": "NotInProfile", "message": "no hold in hosted"});
+        assert_eq!(
+            read_answer(&answer),
+            Err(ControlError::NotInProfile("no hold in hosted".into()))
+        );
+    }
+}
