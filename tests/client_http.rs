@@ -288,3 +288,110 @@ fn a_served_simulator_is_controlled_through_the_client_and_a_plain_server_is_not
     );
     assert!(elsewhere.control().is_none());
 }
+
+/// A whole HTTP answer with the right Content-Length.
+fn answer(status: &str, content_type: &str, body: &str) -> &'static [u8] {
+    let text = format!(
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    Box::leak(text.into_bytes().into_boxed_slice())
+}
+
+fn call_canned(answer: &'static [u8]) -> TransportError {
+    let addr = canned(answer);
+    let mut http = client(&format!("http://{addr}/WebAPI/ECAPI.svc"), ApiVersion::V7_1);
+    http.call(&Request::new(Operation::PortStatus)).unwrap_err()
+}
+
+#[test]
+fn an_html_page_with_status_200_is_not_soap_and_shows_its_start() {
+    let err = call_canned(answer(
+        "200 OK",
+        "text/html",
+        "<html><body>Please log in</body></html",
+    ));
+    match err {
+        TransportError::NotSoap { status, start, .. } => {
+            assert_eq!(status, 200);
+            assert!(start.starts_with("<html><body>Please log in"), "{start}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn an_empty_error_answer_is_not_soap_and_says_the_body_is_empty() {
+    let err = call_canned(answer("500 Internal Server Error", "text/plain", ""));
+    match &err {
+        TransportError::NotSoap { status, start, .. } => {
+            assert_eq!((*status, start.as_str()), (500, "(empty body)"));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        err.to_string().starts_with("HTTP 500 from http://"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_gateway_error_page_shows_its_status_and_start() {
+    let err = call_canned(answer(
+        "502 Bad Gateway",
+        "text/plain",
+        "upstream unreachable.",
+    ));
+    assert!(
+        matches!(&err, TransportError::NotSoap { status: 502, start, .. } if start == "upstream unreachable."),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn an_envelope_without_a_response_code_is_not_soap() {
+    let err = call_canned(answer(
+        "200 OK",
+        "text/xml",
+        "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body><X/></s:Body></s:Envelope>",
+    ));
+    match err {
+        TransportError::NotSoap { status, reason, .. } => {
+            assert_eq!(status, 200);
+            assert!(reason.contains("no responseCode"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_wcf_fault_with_exception_detail_is_read_for_its_code_and_string() {
+    let err = call_canned(answer(
+        "500 Internal Server Error",
+        "text/xml; charset=utf-8",
+        "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body><s:Fault>\
+         <faultcode xmlns:a=\"http://schemas.microsoft.com/net/2005/12/windowscommunicationfoundation/dispatcher\">\
+         a:InternalServiceFault</faultcode><faultstring xml:lang=\"en-US\">Object reference not set</faultstring>\
+         <detail><ExceptionDetail xmlns=\"http://schemas.datacontract.org/2004/07/System.ServiceModel\">\
+         <Message>x</Message></ExceptionDetail></detail></s:Fault></s:Body></s:Envelope>",
+    ));
+    assert_eq!(
+        err,
+        TransportError::Fault {
+            code: "a:InternalServiceFault".into(),
+            string: "Object reference not set".into()
+        }
+    );
+}
+
+#[test]
+fn a_connection_dropped_without_an_answer_is_an_http_error() {
+    let err = call_canned(b"");
+    assert!(
+        matches!(
+            err,
+            TransportError::Http { .. } | TransportError::Connect { .. }
+        ),
+        "{err:?}"
+    );
+}

@@ -126,3 +126,34 @@ pub fn assert_still_serving(addr: SocketAddr) {
         "{answer:?}"
     );
 }
+
+/// A server that answers every request on every connection with the same raw bytes, then closes:
+/// a stand-in for misbehaving servers, proxies and login pages. Empty bytes drop the connection
+/// without an answer.
+pub fn canned(answer: &'static [u8]) -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            // Read the request head (and a small body) before answering, as a server would.
+            let mut buf = [0u8; 65536];
+            let _ = stream.set_read_timeout(Some(Duration::from_millis(200)));
+            let mut seen = Vec::new();
+            while let Ok(n) = stream.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                seen.extend_from_slice(&buf[..n]);
+                if seen.windows(4).any(|w| w == b"\r\n\r\n") && seen.ends_with(b"Envelope>") {
+                    break;
+                }
+                if seen.windows(4).any(|w| w == b"\r\n\r\n") && seen.starts_with(b"GET") {
+                    break;
+                }
+            }
+            let _ = stream.write_all(answer);
+        }
+    });
+    addr
+}
