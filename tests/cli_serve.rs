@@ -39,6 +39,30 @@ fn serve_prints_its_urls_answers_the_client_and_stops_on_sigterm() {
     assert_eq!(answer["code"], 100);
     assert_eq!(answer["port"], "1");
 
+    let traced = Command::new(BIN)
+        .args([
+            "call",
+            "PortStatus",
+            "Unit=1",
+            "Port=1",
+            "--trace",
+            "--endpoint",
+            &url,
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&traced.stderr);
+    assert!(
+        stderr.starts_with(&format!(
+            "# SOAP client for {url}, API 7.1, contract from {url}?wsdl"
+        )),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("<a:portStatus>NOT RECORDING</a:portStatus>"),
+        "{stderr}"
+    );
+
     let status = Command::new("kill")
         .args(["-TERM", &server.id().to_string()])
         .status()

@@ -46,7 +46,12 @@ pub fn call(a: CallArgs) -> Result<ExitCode, UsageError> {
     request
         .check(config.api)
         .map_err(|e| UsageError(e.to_string()))?;
-    let mut session = Session::new(config.connect()?, Default::default());
+    let transport = config.connect()?;
+    if config.trace {
+        // Which backend, and for the SOAP client whether the contract came from the WSDL.
+        eprintln!("# {}", transport.describe());
+    }
+    let mut session = Session::new(transport, Default::default());
     if config.trace {
         session.set_trace(Some(stderr_trace()));
     }

@@ -14,7 +14,12 @@ pub fn run(a: RunArgs) -> Result<ExitCode, UsageError> {
     let file = a.file.display().to_string();
     let source = std::fs::read_to_string(&a.file)
         .map_err(|e| UsageError(format!("cannot read {file}: {e}")))?;
-    let session = Session::new(config.connect()?, params).shared();
+    let transport = config.connect()?;
+    if config.trace {
+        // Which backend, and for the SOAP client whether the contract came from the WSDL.
+        eprintln!("# {}", transport.describe());
+    }
+    let session = Session::new(transport, params).shared();
     if config.trace {
         session.borrow_mut().set_trace(Some(stderr_trace()));
     }
