@@ -395,3 +395,62 @@ fn a_connection_dropped_without_an_answer_is_an_http_error() {
         "{err:?}"
     );
 }
+
+#[test]
+fn a_served_simulator_fails_below_the_web_api_when_told_to() {
+    use ecapi::client::WireFault;
+    let server = serve(ApiVersion::V7_1);
+    let mut http = client(&server.url(), ApiVersion::V7_1);
+    let status = Request::new(Operation::PortStatus)
+        .with(Param::Unit, "1")
+        .with(Param::Port, "1");
+    let mut next_after = |kind: WireFault| {
+        http.control()
+            .unwrap()
+            .wire_fault(Some(Operation::PortStatus), kind, Some(1))
+            .unwrap();
+        let failed = http.call(&status).unwrap_err();
+        // One call only: the next is answered.
+        assert_eq!(http.call(&status).unwrap().response.code, 100);
+        failed
+    };
+    assert!(matches!(
+        next_after(WireFault::HttpError),
+        TransportError::NotSoap { status: 503, .. }
+    ));
+    assert!(matches!(
+        next_after(WireFault::SoapFault),
+        TransportError::Fault { code, .. } if code == "a:InternalServiceFault"
+    ));
+    assert!(matches!(
+        next_after(WireFault::BrokenBody),
+        TransportError::NotSoap { status: 200, reason, .. } if reason.contains("not well-formed")
+    ));
+    assert!(matches!(
+        next_after(WireFault::Drop),
+        TransportError::Http { .. }
+    ));
+    // A rule without a count lasts until reset, and covers every operation when it names none.
+    let control = http.control().unwrap();
+    control
+        .wire_fault(None, WireFault::HttpError, None)
+        .unwrap();
+    assert!(http.call(&status).is_err());
+    assert!(http.call(&status).is_err());
+    http.control().unwrap().reset().unwrap();
+    assert_eq!(http.call(&status).unwrap().response.code, 100);
+}
+
+#[test]
+fn the_embedded_simulator_cannot_fail_below_the_web_api() {
+    let mut embedded = Embedded::new(simulator(ApiVersion::V7_1));
+    let err = embedded
+        .control()
+        .unwrap()
+        .wire_fault(None, ecapi::client::WireFault::Drop, Some(1))
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "only a served simulator (ecapi serve) can answer with a dropped connection"
+    );
+}

@@ -19,6 +19,54 @@ pub const SIMULATOR_HEADER: &str = "x-ecapi-simulator";
 /// The path of the control interface under the endpoint.
 pub const CONTROL_SUFFIX: &str = "/control";
 
+/// A failure below the Web API that a served simulator can be told to answer with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WireFault {
+    /// HTTP 503 with an HTML error page; the request does not reach the simulator.
+    HttpError,
+    /// A SOAP `InternalServiceFault`; the request does not reach the simulator.
+    SoapFault,
+    /// HTTP 200 with half an envelope; the simulator has acted on the request.
+    BrokenBody,
+    /// The connection closes without a complete answer; the simulator has acted on the request.
+    Drop,
+}
+
+impl WireFault {
+    /// Every kind.
+    pub const ALL: [WireFault; 4] = [
+        WireFault::HttpError,
+        WireFault::SoapFault,
+        WireFault::BrokenBody,
+        WireFault::Drop,
+    ];
+
+    /// The kind's name: `http`, `fault`, `broken` or `drop`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WireFault::HttpError => "http",
+            WireFault::SoapFault => "fault",
+            WireFault::BrokenBody => "broken",
+            WireFault::Drop => "drop",
+        }
+    }
+
+    /// The kind named `http`, `fault`, `broken` or `drop`.
+    pub fn from_name(name: &str) -> Option<WireFault> {
+        WireFault::ALL.into_iter().find(|k| k.as_str() == name)
+    }
+
+    /// What the failure looks like, for messages.
+    pub fn describe(self) -> &'static str {
+        match self {
+            WireFault::HttpError => "an HTTP error page",
+            WireFault::SoapFault => "a SOAP fault",
+            WireFault::BrokenBody => "a broken body",
+            WireFault::Drop => "a dropped connection",
+        }
+    }
+}
+
 /// One control request.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Command {
@@ -38,6 +86,8 @@ pub enum Command {
     FaultChance(Option<Operation>, u16, f64),
     /// `sim_delay`.
     Delay(Option<Operation>, u64),
+    /// A failure below the Web API (served simulators only).
+    WireFault(Option<Operation>, WireFault, Option<u32>),
     /// `sim_recordings`.
     Recordings,
     /// `sim_events`.
@@ -66,6 +116,9 @@ impl Command {
                 json!({"fn": "fault_chance", "op": op_json(*op), "code": code, "probability": p})
             }
             Command::Delay(op, ms) => json!({"fn": "delay", "op": op_json(*op), "ms": ms}),
+            Command::WireFault(op, kind, count) => {
+                json!({"fn": "wire_fault", "op": op_json(*op), "kind": kind.as_str(), "count": count})
+            }
             Command::Recordings => json!({"fn": "recordings"}),
             Command::Events => json!({"fn": "events"}),
             Command::Journal => json!({"fn": "journal"}),
@@ -113,6 +166,14 @@ impl Command {
             )),
             "fault_chance" => Ok(Command::FaultChance(op()?, code()?, number("probability")?)),
             "delay" => Ok(Command::Delay(op()?, number("ms")? as u64)),
+            "wire_fault" => Ok(Command::WireFault(
+                op()?,
+                WireFault::from_name(&text("kind")?)
+                    .ok_or_else(|| "`kind` must be http, fault, broken or drop".to_string())?,
+                v.get("count")
+                    .and_then(Value::as_u64)
+                    .map(|c| u32::try_from(c).unwrap_or(u32::MAX)),
+            )),
             "recordings" => Ok(Command::Recordings),
             "events" => Ok(Command::Events),
             "journal" => Ok(Command::Journal),
@@ -132,6 +193,7 @@ impl Command {
             Command::Fault(op, code, count) => done(control.fault(op, code, count)),
             Command::FaultChance(op, code, p) => done(control.fault_chance(op, code, p)),
             Command::Delay(op, ms) => done(control.delay(op, ms)),
+            Command::WireFault(op, kind, count) => done(control.wire_fault(op, kind, count)),
             Command::Recordings => control.recordings().map(Value::from),
             Command::Events => control.events().map(Value::from),
             Command::Journal => control.journal().map(Value::from),
@@ -139,11 +201,15 @@ impl Command {
     }
 }
 
-/// The server's side: runs one JSON command and returns the JSON answer.
-pub fn answer(control: &mut dyn SimControl, body: &[u8]) -> Value {
-    let command = serde_json::from_slice::<Value>(body)
+/// The server's side: reads one JSON command.
+pub fn parse(body: &[u8]) -> Result<Command, String> {
+    serde_json::from_slice::<Value>(body)
         .map_err(|e| format!("not JSON: {e}"))
-        .and_then(|v| Command::from_json(&v));
+        .and_then(|v| Command::from_json(&v))
+}
+
+/// The server's side: runs one command read by [`parse`] and returns the JSON answer.
+pub fn answer(control: &mut dyn SimControl, command: Result<Command, String>) -> Value {
     let result = match command {
         Ok(command) => command.apply(control),
         Err(message) => Err(ControlError::Invalid(message)),
@@ -189,6 +255,8 @@ mod tests {
             Command::Fault(None, 801, None),
             Command::FaultChance(None, 621, 0.25),
             Command::Delay(Some(Operation::GetUrl), 250),
+            Command::WireFault(None, WireFault::Drop, Some(1)),
+            Command::WireFault(Some(Operation::PortStatus), WireFault::HttpError, None),
             Command::Recordings,
             Command::Events,
             Command::Journal,

@@ -449,6 +449,15 @@ impl SimControl for Http {
         self.command(Command::Delay(op, ms)).map(drop)
     }
 
+    fn wire_fault(
+        &mut self,
+        op: Option<Operation>,
+        kind: super::WireFault,
+        count: Option<u32>,
+    ) -> Result<(), ControlError> {
+        self.command(Command::WireFault(op, kind, count)).map(drop)
+    }
+
     fn recordings(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
         self.list(Command::Recordings)
     }

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use crate::api::{ApiVersion, Operation, Request, Response};
 
+pub use control::WireFault;
 pub use embedded::Embedded;
 pub use error::{ControlError, TransportError};
 pub use http::{Http, HttpOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
@@ -100,6 +101,21 @@ pub trait SimControl {
         Err(ControlError::Invalid(
             "this simulator does not offer faults with a probability".to_string(),
         ))
+    }
+    /// Makes a served simulator fail an operation (`None`: every operation) below the Web API for
+    /// the next `count` calls (`None`: until reset; 0 removes the rule): an HTTP error page, a SOAP
+    /// fault, a broken body or a dropped connection. Only `ecapi serve` can do this.
+    fn wire_fault(
+        &mut self,
+        op: Option<Operation>,
+        kind: WireFault,
+        count: Option<u32>,
+    ) -> Result<(), ControlError> {
+        let _ = (op, kind, count);
+        Err(ControlError::Invalid(format!(
+            "only a served simulator (ecapi serve) can answer with {}",
+            kind.describe()
+        )))
     }
     /// Adds latency to an operation (`None`: every operation); 0 removes it.
     fn delay(&mut self, op: Option<Operation>, ms: u64) -> Result<(), ControlError>;

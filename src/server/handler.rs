@@ -15,9 +15,9 @@ use axum::routing::any;
 use axum::Router;
 
 use super::ServeOptions;
-use crate::api::{ApiVersion, RequestError};
-use crate::client::control::{self, CONTROL_SUFFIX, SIMULATOR_HEADER};
-use crate::client::Embedded;
+use crate::api::{ApiVersion, Operation, RequestError};
+use crate::client::control::{self, Command, CONTROL_SUFFIX, SIMULATOR_HEADER};
+use crate::client::{Embedded, WireFault};
 use crate::soap::{self, Fault, Names};
 
 /// The default largest request body: 1 MiB, far above any real request (a LogEvent with three
@@ -34,6 +34,9 @@ pub struct AppState {
     pub simulator: Arc<Mutex<Embedded>>,
     /// `<profile> <api>`, sent in the simulator header.
     identity: HeaderValue,
+    /// Failures below the Web API to answer with, set through the control interface. They live
+    /// here, not in the simulator, because only the server knows HTTP.
+    wire_faults: Mutex<Vec<WireRule>>,
     pub names: Names,
     pub api: ApiVersion,
     body_limit: usize,
@@ -51,6 +54,7 @@ impl AppState {
             ))
             .expect("profile and version names are header-safe"),
             simulator: Arc::new(Mutex::new(Embedded::new(options.simulator))),
+            wire_faults: Mutex::new(Vec::new()),
             names: options.names,
             body_limit: options.body_limit,
             log: options.log,
@@ -65,6 +69,48 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(&format!("{path}{CONTROL_SUFFIX}"), any(control_endpoint))
         .fallback(not_found)
         .with_state(state)
+}
+
+/// One rule of failures below the Web API.
+#[derive(Debug)]
+struct WireRule {
+    op: Option<Operation>,
+    kind: WireFault,
+    /// Calls left; `None` until reset.
+    left: Option<u32>,
+}
+
+impl AppState {
+    /// Adds (or, with a count of 0, removes) the rule for an operation.
+    fn set_wire_fault(&self, op: Option<Operation>, kind: WireFault, count: Option<u32>) {
+        let mut rules = self.wire_faults.lock().unwrap_or_else(|p| p.into_inner());
+        rules.retain(|r| r.op != op);
+        if count != Some(0) {
+            rules.push(WireRule {
+                op,
+                kind,
+                left: count,
+            });
+        }
+    }
+
+    /// The failure this call of `op` must answer with, if any, counting it.
+    fn take_wire_fault(&self, op: Operation) -> Option<WireFault> {
+        let mut rules = self.wire_faults.lock().unwrap_or_else(|p| p.into_inner());
+        // A rule for the operation wins over a rule for every operation.
+        let at = rules
+            .iter()
+            .position(|r| r.op == Some(op))
+            .or_else(|| rules.iter().position(|r| r.op.is_none()))?;
+        let kind = rules[at].kind;
+        if let Some(left) = &mut rules[at].left {
+            *left -= 1;
+            if *left == 0 {
+                rules.remove(at);
+            }
+        }
+        Some(kind)
+    }
 }
 
 /// What a request came to, for the log line.
@@ -139,9 +185,21 @@ async fn control_endpoint(
         match to_bytes(body, app.body_limit).await {
             Err(_) => too_large(app.body_limit),
             Ok(bytes) => {
-                let answer = {
-                    let mut sim = app.simulator.lock().unwrap_or_else(|p| p.into_inner());
-                    control::answer(&mut *sim, &bytes)
+                let answer = match control::parse(&bytes) {
+                    Ok(Command::WireFault(op, kind, count)) => {
+                        app.set_wire_fault(op, kind, count);
+                        serde_json::json!({"ok": true, "value": null})
+                    }
+                    command => {
+                        if let Ok(Command::Reset) = command {
+                            app.wire_faults
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .clear();
+                        }
+                        let mut sim = app.simulator.lock().unwrap_or_else(|p| p.into_inner());
+                        control::answer(&mut *sim, command)
+                    }
                 };
                 let summary = format!(
                     "control {}",
@@ -215,6 +273,28 @@ async fn soap_call(app: &AppState, headers: &HeaderMap, body: Body) -> Outcome {
         Err(e) => return fault_outcome(e.to_fault(), &e.to_string()),
     };
     let op = request.op();
+    let wire_fault = app.take_wire_fault(op);
+    match wire_fault {
+        Some(WireFault::HttpError) => {
+            let mut response = Response::new(Body::from(
+                "<html><head><title>Service Unavailable</title></head><body><h1>Service \
+                 Unavailable</h1><p>The recorder is not answering (simulated).</p></body></html>",
+            ));
+            *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
+            response.headers_mut().insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            return Outcome {
+                response,
+                summary: format!("{op} simulated HTTP error"),
+            };
+        }
+        Some(WireFault::SoapFault) => {
+            return fault_outcome(Fault::internal_service_fault(), "simulated fault");
+        }
+        _ => {}
+    }
     // The lock is held only while the simulator answers; a panic inside it becomes a fault
     // instead of a dropped connection and a poisoned simulator.
     let answer = {
@@ -227,9 +307,20 @@ async fn soap_call(app: &AppState, headers: &HeaderMap, body: Body) -> Outcome {
                 tokio::time::sleep(outcome.delay).await;
             }
             let xml = soap::encode_response(&outcome.response, &app.names);
-            Outcome {
-                response: xml_response(StatusCode::OK, xml),
-                summary: format!("{op} {}", outcome.response.code),
+            let summary = format!("{op} {}", outcome.response.code);
+            match wire_fault {
+                Some(WireFault::BrokenBody) => Outcome {
+                    response: xml_response(StatusCode::OK, xml[..xml.len() / 2].to_string()),
+                    summary: format!("{summary}, simulated broken body"),
+                },
+                Some(WireFault::Drop) => Outcome {
+                    response: dropped(),
+                    summary: format!("{summary}, simulated dropped connection"),
+                },
+                _ => Outcome {
+                    response: xml_response(StatusCode::OK, xml),
+                    summary,
+                },
             }
         }
         Ok(Err(RequestError::NotAnInteger { param, value })) => fault_outcome(
@@ -318,6 +409,24 @@ fn fault_outcome(fault: Fault, why: &str) -> Outcome {
 fn xml_response(status: StatusCode, xml: String) -> Response {
     let mut response = Response::new(Body::from(xml));
     *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(TEXT_XML));
+    response
+}
+
+/// An answer whose body fails at once, so that the connection closes without a complete answer.
+fn dropped() -> Response {
+    let failing = futures_util::stream::once(async {
+        Err::<axum::body::Bytes, std::io::Error>(std::io::Error::other(
+            "simulated dropped connection",
+        ))
+    });
+    xml_response_body(Body::from_stream(failing))
+}
+
+fn xml_response_body(body: Body) -> Response {
+    let mut response = Response::new(body);
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(TEXT_XML));
