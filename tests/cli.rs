@@ -280,3 +280,36 @@ fn call_refuses_a_parameter_given_twice() {
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(stderr(&o), "ecapi: `unit=2`: unit is given twice\n");
 }
+
+#[test]
+fn run_max_time_stops_a_script_that_runs_too_long_with_exit_1() {
+    let s = script("let n = 0;\nloop { n += 1; }\n");
+    let o = ecapi(&["run", s.to_str().unwrap(), "--max-time", "0.2"]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = stderr(&o);
+    assert!(
+        err.starts_with("error: stopped after 0.2 s: the script ran past --max-time\n  --> "),
+        "{err}"
+    );
+    let o = ecapi(&["run", s.to_str().unwrap(), "--max-time", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "ecapi: --max-time 0: expected a positive number of seconds\n"
+    );
+}
+
+#[test]
+fn test_max_time_fails_only_the_test_that_runs_too_long() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("quick.rhai"), "port_status(1, 1);").unwrap();
+    std::fs::write(dir.path().join("forever.rhai"), "loop { }").unwrap();
+    let o = ecapi(&["test", dir.path().to_str().unwrap(), "--max-time", "0.2"]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(
+        out.contains("stopped after 0.2 s: the script ran past --max-time"),
+        "{out}"
+    );
+    assert!(out.trim_end().ends_with("1 passed, 1 failed"), "{out}");
+}

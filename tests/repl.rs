@@ -203,12 +203,30 @@ fn ctrl_c_abandons_the_input_and_ctrl_d_exits() {
     // Were the abandoned text still there, this would continue `init_station(` instead.
     p.send_line("1 + 1").unwrap();
     p.expect("=> 2").unwrap();
+    // A person presses Ctrl-D at the prompt; before it, the terminal is not the editor's yet.
+    p.expect(Regex(PROMPT)).unwrap();
     p.send(ControlCode::EndOfTransmission).unwrap(); // Ctrl-D
     p.expect(Eof).unwrap();
     assert!(matches!(
         p.get_process().wait(),
         Ok(WaitStatus::Exited(_, 0))
     ));
+}
+
+#[test]
+fn ctrl_c_stops_a_running_statement_and_the_session_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = repl(&dir);
+    line(&mut p, "let n = 0;");
+    p.send_line("loop { n += 1; if n == 1 { print(\"run\" + \"ning\") } }")
+        .unwrap();
+    // Once the statement runs, the tty is in its normal mode again, so Ctrl-C is a signal.
+    p.expect("running").unwrap();
+    p.send(ControlCode::EndOfText).unwrap();
+    p.expect("interrupted (Ctrl-C)").unwrap();
+    p.expect(Regex(PROMPT)).unwrap();
+    p.send_line("n > 0").unwrap();
+    p.expect("=> true").unwrap();
 }
 
 #[test]

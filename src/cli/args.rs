@@ -103,6 +103,9 @@ pub struct RunArgs {
     /// A value for `param(NAME)`; repeatable.
     #[arg(long = "set", value_name = "NAME=VALUE")]
     pub set: Vec<String>,
+    /// Stop the script, as an error, when it runs longer than this.
+    #[arg(long, value_name = "SECONDS")]
+    pub max_time: Option<f64>,
     /// The backend.
     #[command(flatten)]
     pub backend: BackendArgs,
@@ -123,6 +126,9 @@ pub struct TestArgs {
     /// Also write a JUnit XML report to this file.
     #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
+    /// Fail a test, as an error, when it runs longer than this.
+    #[arg(long, value_name = "SECONDS")]
+    pub max_time: Option<f64>,
     /// The backend.
     #[command(flatten)]
     pub backend: BackendArgs,

@@ -197,3 +197,16 @@ pub fn parse_sets(sets: &[String]) -> Result<HashMap<String, String>, UsageError
     }
     Ok(map)
 }
+
+/// Reads `--max-time SECONDS`: a positive number of seconds.
+pub fn parse_max_time(t: Option<f64>) -> Result<Option<std::time::Duration>, UsageError> {
+    match t {
+        None => Ok(None),
+        Some(s) if s.is_finite() && s > 0.0 && s < 1e9 => {
+            Ok(Some(std::time::Duration::from_secs_f64(s)))
+        }
+        Some(s) => Err(UsageError(format!(
+            "--max-time {s}: expected a positive number of seconds"
+        ))),
+    }
+}

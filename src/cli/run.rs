@@ -3,7 +3,7 @@
 use rhai::Scope;
 
 use super::args::RunArgs;
-use super::backend::{parse_sets, BackendConfig, UsageError};
+use super::backend::{parse_max_time, parse_sets, BackendConfig, UsageError};
 use super::exit::{ExitCode, EXIT_FAILURE, EXIT_SUCCESS};
 use crate::script::{self, stderr_trace, Output, Session};
 
@@ -12,6 +12,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, UsageError> {
     let config = BackendConfig::from_args(&a.backend)?;
     let params = parse_sets(&a.set)?;
     let file = a.file.display().to_string();
+    let timeout = parse_max_time(a.max_time)?;
     let source = std::fs::read_to_string(&a.file)
         .map_err(|e| UsageError(format!("cannot read {file}: {e}")))?;
     let transport = config.connect()?;
@@ -23,7 +24,10 @@ pub fn run(a: RunArgs) -> Result<ExitCode, UsageError> {
     if config.trace {
         session.borrow_mut().set_trace(Some(stderr_trace()));
     }
-    let engine = script::engine(&session, Output::Stdout);
+    let mut engine = script::engine(&session, Output::Stdout);
+    let stop = script::Stop::new(timeout);
+    stop.install(&mut engine);
+    stop.arm();
     let mut scope = Scope::new();
     match script::run(&engine, &mut scope, &source) {
         Ok(_) => Ok(EXIT_SUCCESS),

@@ -15,7 +15,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::args::TestArgs;
 use super::args::{Cli, Command};
-use super::backend::parse_sets;
+use super::backend::{parse_max_time, parse_sets};
 use super::backend::{BackendConfig, UsageError};
 use super::exit::{ExitCode, EXIT_FAILURE, EXIT_SUCCESS};
 use crate::repl::grid::color_stdout;
@@ -24,6 +24,7 @@ use crate::runner::{self, discover, junit, report, Event, Options, TestFile};
 /// Runs the tests; exit 1 when any failed.
 pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
     let config = BackendConfig::from_args(&a.backend)?;
+    let timeout = parse_max_time(a.max_time)?;
     // Build one backend now, so that a configuration that cannot work is a usage error (exit 2)
     // rather than every test failing.
     config.connect()?;
@@ -46,6 +47,7 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
         jobs,
         filter: a.filter,
         connect: Arc::new(move || config.connect().map_err(|e| e.to_string())),
+        timeout,
     };
 
     let color = color_stdout();

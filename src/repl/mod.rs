@@ -248,6 +248,10 @@ pub fn run(options: Options) -> Result<bool, ReplError> {
 /// The shell on a terminal.
 fn interactive(options: Options) -> Result<(), ReplError> {
     let color = grid::color_stdout();
+    // Ctrl-C while a statement runs stops that statement, not the shell. Failing to install the
+    // handler (one is already installed) leaves the default: the process ends.
+    let flag = workspace::interrupt_flag();
+    let _ = ctrlc::set_handler(move || flag.store(true, std::sync::atomic::Ordering::SeqCst));
     let mut shell = Shell::new(options, color)?;
     let config = Config::builder()
         .completion_type(CompletionType::List)

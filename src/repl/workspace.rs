@@ -5,10 +5,15 @@
 //! the functions of earlier lines, and run; only then are its own functions kept. That is how Rhai's
 //! own REPL keeps state, and it lets a later line redefine a function.
 
+use std::sync::atomic::AtomicBool;
+use std::sync::{Arc, OnceLock};
+
 use rhai::{Dynamic, Engine, Scope, AST};
 
 use crate::client::Transport;
-use crate::script::{self, Diagnostic, Made, Output, Port, ScriptResponse, Session, SharedSession};
+use crate::script::{
+    self, Diagnostic, Made, Output, Port, ScriptResponse, Session, SharedSession, Stop,
+};
 
 /// What one piece of input did.
 #[derive(Debug)]
@@ -28,19 +33,31 @@ pub struct Workspace {
     scope: Scope<'static>,
     functions: AST,
     transcript: Vec<String>,
+    stop: Stop,
+}
+
+/// The process's interrupt flag: Ctrl-C while a statement runs sets it (the editor reads Ctrl-C as
+/// a key, so at the prompt it only abandons the input).
+pub fn interrupt_flag() -> Arc<AtomicBool> {
+    static FLAG: OnceLock<Arc<AtomicBool>> = OnceLock::new();
+    FLAG.get_or_init(|| Arc::new(AtomicBool::new(false)))
+        .clone()
 }
 
 impl Workspace {
     /// A workspace over a backend; `print` writes to `output`.
     pub fn new(transport: Box<dyn Transport>, output: Output) -> Workspace {
         let session = Session::new(transport, Default::default()).shared();
-        let engine = script::engine(&session, output);
+        let mut engine = script::engine(&session, output);
+        let stop = Stop::with_flag(interrupt_flag(), None);
+        stop.install(&mut engine);
         Workspace {
             session,
             engine,
             scope: Scope::new(),
             functions: AST::empty(),
             transcript: Vec::new(),
+            stop,
         }
     }
 
@@ -52,6 +69,7 @@ impl Workspace {
     /// Compiles and runs one piece of input.
     pub fn eval(&mut self, source: &str) -> Evaluated {
         let before = self.session.borrow().calls();
+        self.stop.arm();
         let value = self.eval_inner(source);
         let session = self.session.borrow();
         let new = session.calls() - before;

@@ -77,13 +77,14 @@ pub struct Worker {
     output: Rc<RefCell<String>>,
     cases: Rc<RefCell<Cases>>,
     connect: Connector,
+    stop: script::Stop,
 }
 
 type Res<T> = Result<T, Box<EvalAltResult>>;
 
 impl Worker {
     /// A worker whose tests get their backends from `connect`.
-    pub fn new(connect: Connector) -> Result<Worker, String> {
+    pub fn new(connect: Connector, timeout: Option<std::time::Duration>) -> Result<Worker, String> {
         let session = Session::new(connect()?, Default::default()).shared();
         let output = Rc::new(RefCell::new(String::new()));
         let mut engine = script::engine(&session, Output::Capture(output.clone()));
@@ -111,18 +112,22 @@ impl Worker {
                 Ok(())
             },
         );
+        let stop = script::Stop::new(timeout);
+        stop.install(&mut engine);
         Ok(Worker {
             session,
             engine,
             output,
             cases,
             connect,
+            stop,
         })
     }
 
     /// Runs the file's top level on a fresh backend with `test` in the given mode.
     fn run(&mut self, file: &SourceFile, mode: Mode) -> Outcome {
         let started = Instant::now();
+        self.stop.arm();
         *self.cases.borrow_mut() = Cases {
             mode,
             seen: Vec::new(),

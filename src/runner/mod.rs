@@ -76,6 +76,8 @@ pub struct Options {
     pub filter: Option<String>,
     /// A fresh backend per test, for the files without their own.
     pub connect: Connector,
+    /// The longest a test may run before it fails as an error.
+    pub timeout: Option<std::time::Duration>,
 }
 
 /// Why a test failed.
@@ -285,8 +287,8 @@ fn pool_with<J: Sync, R: Send>(
                 let tx = tx.clone();
                 let (next, work) = (&next, &work);
                 scope.spawn(move || -> Result<(), RunnerError> {
-                    let mut worker =
-                        Worker::new(options.connect.clone()).map_err(RunnerError::Connect)?;
+                    let mut worker = Worker::new(options.connect.clone(), options.timeout)
+                        .map_err(RunnerError::Connect)?;
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(job) = jobs.get(i) else {

@@ -174,6 +174,7 @@ impl Diagnostic {
                 Some(a) => a.message,
                 None => v.to_string(),
             },
+            EvalAltResult::ErrorTerminated(why, _) => why.to_string(),
             EvalAltResult::ErrorFunctionNotFound(sig, _) => {
                 let (m, mut extra) = function_not_found(sig, script_functions);
                 notes.append(&mut extra);

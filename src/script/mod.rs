@@ -17,6 +17,7 @@ mod port;
 mod response;
 mod session;
 mod sim;
+mod stop;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -29,6 +30,7 @@ pub use operations::LOG_EVENT_KEYS;
 pub use port::Port;
 pub use response::ScriptResponse;
 pub use session::{stderr_trace, Made, Observer, Session, SharedSession, TraceSink};
+pub use stop::Stop;
 
 /// Where `print` and `debug` write.
 #[derive(Debug, Clone, Default)]
