@@ -168,7 +168,7 @@ fn run_exits_1_on_a_failed_assertion_with_file_line_column_and_caret() {
     assert_eq!(
         stderr(&o),
         format!(
-            "assertion failed: expected 100 from StopRecording, got 608 Warning: Port was not recording\n  --> {path}:2:3\n   |\n 2 |   expect_ok(p.stop());\n   |   ^\n"
+            "assertion failed: expected 100 from StopRecording, got 608 Warning: Port was not recording (simulator: port 2 is NOT RECORDING; StopRecording needs RECORD)\n  --> {path}:2:3\n   |\n 2 |   expect_ok(p.stop());\n   |   ^\n"
         )
     );
 }

@@ -454,3 +454,25 @@ fn the_embedded_simulator_cannot_fail_below_the_web_api() {
         "only a served simulator (ecapi serve) can answer with a dropped connection"
     );
 }
+
+#[test]
+fn a_served_simulator_gives_its_reason_for_a_non_100_answer_as_the_embedded_one_does() {
+    let server = serve(ApiVersion::V7_1);
+    let mut http = client(&server.url(), ApiVersion::V7_1);
+    let mut embedded = Embedded::new(simulator(ApiVersion::V7_1));
+    let stop = Request::new(Operation::StopRecording)
+        .with(Param::Unit, "1")
+        .with(Param::Port, "5");
+    let over_http = http.call(&stop).unwrap();
+    let local = embedded.call(&stop).unwrap();
+    assert_eq!(over_http.response.code, 608);
+    assert_eq!(
+        over_http.reason.as_deref(),
+        Some("port 5 is NOT RECORDING; StopRecording needs RECORD")
+    );
+    assert_eq!(over_http.reason, local.reason);
+    let status = Request::new(Operation::PortStatus)
+        .with(Param::Unit, "1")
+        .with(Param::Port, "5");
+    assert_eq!(http.call(&status).unwrap().reason, None);
+}

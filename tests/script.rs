@@ -215,7 +215,7 @@ fn expect_returns_the_response_or_fails_as_an_assertion() {
     assert!(d.assertion);
     assert_eq!(
         d.message,
-        "expected 100 from StopRecording, got 608 Warning: Port was not recording"
+        "expected 100 from StopRecording, got 608 Warning: Port was not recording (simulator: port 2 is NOT RECORDING; StopRecording needs RECORD)"
     );
     assert_eq!((d.line, d.column), (Some(1), Some(1)));
 }
@@ -432,4 +432,21 @@ fn unit_values_in_a_log_event_map_count_as_not_given() {
         print(sim_events()[0].timestamp.len() >= 19);
     "#);
     assert_eq!(out, "100\ntrue\n");
+}
+
+#[test]
+fn a_non_100_response_carries_the_simulators_reason_and_expect_shows_it() {
+    let out = ok(r#"
+        print(stop_recording(1, 5).reason);
+        print(type_of(port_status(1, 5).reason));
+    "#);
+    assert_eq!(
+        out,
+        "port 5 is NOT RECORDING; StopRecording needs RECORD\n()\n"
+    );
+    let d = fails("expect_ok(stop_recording(1, 5));");
+    assert_eq!(
+        d.message,
+        "expected 100 from StopRecording, got 608 Warning: Port was not recording (simulator: port 5 is NOT RECORDING; StopRecording needs RECORD)"
+    );
 }

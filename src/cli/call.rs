@@ -60,6 +60,7 @@ pub fn call(a: CallArgs) -> Result<ExitCode, UsageError> {
             let r = ScriptResponse {
                 inner: ex.response,
                 elapsed_ms: ex.elapsed.as_secs_f64() * 1000.0,
+                reason: ex.reason,
             };
             if a.json {
                 println!("{}", to_json(&r));
@@ -82,6 +83,9 @@ fn to_json(r: &ScriptResponse) -> String {
     m.insert("message".into(), r.inner.message.to_string().into());
     m.insert("ok".into(), r.inner.is_ok().into());
     m.insert("elapsed_ms".into(), r.elapsed_ms.into());
+    if let Some(reason) = &r.reason {
+        m.insert("reason".into(), reason.clone().into());
+    }
     for (field, value) in r.inner.fields() {
         let v: serde_json::Value = match (field.is_int(), value.parse::<i64>()) {
             (true, Ok(n)) => n.into(),

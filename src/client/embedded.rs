@@ -51,6 +51,7 @@ impl Transport for Embedded {
             response: outcome.response,
             elapsed,
             trace,
+            reason: outcome.reason,
         })
     }
 

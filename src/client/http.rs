@@ -300,6 +300,11 @@ impl Transport for Http {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_string();
+        let reason = sent
+            .headers()
+            .get(super::REASON_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let bytes = sent.bytes().map_err(|e| self.transport_error(e))?;
         let elapsed = started.elapsed();
 
@@ -337,6 +342,7 @@ impl Transport for Http {
             response,
             elapsed,
             trace,
+            reason,
         })
     }
 

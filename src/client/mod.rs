@@ -29,7 +29,13 @@ pub struct Exchange {
     /// The SOAP envelopes exchanged (or, for the embedded simulator, the ones it would exchange);
     /// present only while tracing is on.
     pub trace: Option<Trace>,
+    /// A simulator's reason for a non-100 answer (embedded, or served in its `x-ecapi-reason`
+    /// header); a real server gives none.
+    pub reason: Option<String>,
 }
+
+/// The header in which a served simulator gives its reason for a non-100 answer.
+pub const REASON_HEADER: &str = "x-ecapi-reason";
 
 /// The envelopes of one exchange, for `--trace`.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -53,8 +53,14 @@ fn expect(r: ScriptResponse, code: i64) -> Res<ScriptResponse> {
     if i64::from(r.inner.code) == code {
         Ok(r)
     } else {
+        // The simulator's reason says why, where the wire message only says what.
+        let why = r
+            .reason
+            .as_deref()
+            .map(|w| format!(" (simulator: {w})"))
+            .unwrap_or_default();
         Err(failure(format!(
-            "expected {code} from {}, got {} {}",
+            "expected {code} from {}, got {} {}{why}",
             r.inner.op, r.inner.code, r.inner.message
         )))
     }

@@ -35,6 +35,7 @@ pub fn send(session: &SharedSession, request: Request) -> Res<ScriptResponse> {
     Ok(ScriptResponse {
         inner: exchange.response,
         elapsed_ms: exchange.elapsed.as_secs_f64() * 1000.0,
+        reason: exchange.reason,
     })
 }
 

@@ -11,6 +11,8 @@ pub struct ScriptResponse {
     pub inner: api::Response,
     /// Milliseconds from request to answer.
     pub elapsed_ms: f64,
+    /// A simulator's reason for a non-100 answer.
+    pub reason: Option<String>,
 }
 
 fn opt(v: &Option<compact_str::CompactString>) -> Dynamic {
@@ -66,6 +68,10 @@ pub fn register(engine: &mut Engine) {
         .register_get("ok", |r: &mut ScriptResponse| r.inner.is_ok())
         .register_get("warning", |r: &mut ScriptResponse| r.is_warning())
         .register_get("elapsed_ms", |r: &mut ScriptResponse| r.elapsed_ms)
+        .register_get("reason", |r: &mut ScriptResponse| match &r.reason {
+            Some(s) => Dynamic::from(s.clone()),
+            None => Dynamic::UNIT,
+        })
         .register_get("unit", |r: &mut ScriptResponse| opt(&r.inner.unit))
         .register_get("port", |r: &mut ScriptResponse| opt(&r.inner.port))
         .register_get("url", |r: &mut ScriptResponse| opt(&r.inner.url))

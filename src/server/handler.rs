@@ -308,6 +308,7 @@ async fn soap_call(app: &AppState, headers: &HeaderMap, body: Body) -> Outcome {
             }
             let xml = soap::encode_response(&outcome.response, &app.names);
             let summary = format!("{op} {}", outcome.response.code);
+            let reason = outcome.reason;
             match wire_fault {
                 Some(WireFault::BrokenBody) => Outcome {
                     response: xml_response(StatusCode::OK, xml[..xml.len() / 2].to_string()),
@@ -317,10 +318,18 @@ async fn soap_call(app: &AppState, headers: &HeaderMap, body: Body) -> Outcome {
                     response: dropped(),
                     summary: format!("{summary}, simulated dropped connection"),
                 },
-                _ => Outcome {
-                    response: xml_response(StatusCode::OK, xml),
-                    summary,
-                },
+                _ => {
+                    let mut response = xml_response(StatusCode::OK, xml);
+                    if let Some(value) = reason.as_deref().map(header_text) {
+                        // Only a simulator says why; clients other than ours ignore the header.
+                        if let Ok(v) = header::HeaderValue::from_str(&value) {
+                            response
+                                .headers_mut()
+                                .insert(crate::client::REASON_HEADER, v);
+                        }
+                    }
+                    Outcome { response, summary }
+                }
             }
         }
         Ok(Err(RequestError::NotAnInteger { param, value })) => fault_outcome(
@@ -334,6 +343,13 @@ async fn soap_call(app: &AppState, headers: &HeaderMap, body: Body) -> Outcome {
         Ok(Err(e)) => fault_outcome(Fault::internal_service_fault(), &e.to_string()),
         Err(_) => fault_outcome(Fault::internal_service_fault(), "simulator panicked"),
     }
+}
+
+/// Text fit for a header value: printable ASCII, anything else as `?`.
+fn header_text(s: &str) -> String {
+    s.chars()
+        .map(|c| if (' '..='~').contains(&c) { c } else { '?' })
+        .collect()
 }
 
 fn describe(app: &AppState, headers: &HeaderMap, query: Option<&str>) -> Outcome {

@@ -126,6 +126,8 @@ pub struct Outcome {
     pub response: Response,
     /// How long the caller should wait before delivering it.
     pub delay: Duration,
+    /// Why the answer is not 100 (as in the journal), for a user to read; `None` for 100.
+    pub reason: Option<String>,
 }
 
 /// The state of the profile in use.
@@ -230,11 +232,13 @@ impl Simulator {
             Ok(r) => (r, String::new()),
             Err(refusal) => (Response::new(op, refusal.code), refusal.reason),
         };
+        let shown = (!reason.is_empty()).then(|| reason.clone());
         self.journal
             .record(now, req, response.code, response.message.clone(), reason);
         Ok(Outcome {
             response,
             delay: self.shared.faults.delay(op),
+            reason: shown,
         })
     }
 
