@@ -219,24 +219,7 @@ impl Hosted {
             check_unit(unit)?;
             tied = Some(check_port(port)?);
         }
-        if req.get(Param::EventTimestamp).trim().is_empty() {
-            return Err(Refusal::new(
-                ResponseCode::UnexpectedError,
-                "eventTimestamp is empty",
-            ));
-        }
-        for p in [Param::Parm1, Param::Parm2, Param::Parm3] {
-            let len = req.get(p).chars().count();
-            if len > 1024 {
-                return Err(Refusal::new(
-                    ResponseCode::UnexpectedError,
-                    format!(
-                        "{} is {len} characters long; the column holds 1024",
-                        p.wire_name(sh.api)
-                    ),
-                ));
-            }
-        }
+        super::checks::event_text(req, sh.api)?;
         if tied.is_none() && sh.api >= ApiVersion::V7_1 {
             tied = self.user_port(req.get(Param::User));
         }
@@ -273,21 +256,7 @@ impl Hosted {
         use RecordingState as S;
         let op = req.op();
         // Required parameters come first (652), then Unit (606), then Port (611).
-        if matches!(op, Operation::AssignField | Operation::GetField) {
-            let name_empty = req.get(Param::FieldName).trim().is_empty();
-            let value_empty = op == Operation::AssignField && req.get(Param::FieldValue).is_empty();
-            if name_empty || value_empty {
-                let which = if name_empty {
-                    "fieldName"
-                } else {
-                    "fieldValue"
-                };
-                return Err(Refusal::new(
-                    ResponseCode::FieldNameAndValueRequired,
-                    format!("{which} is empty"),
-                ));
-            }
-        }
+        super::checks::field_params(req)?;
         check_unit(req.get(Param::Unit))?;
         let port = check_port(req.get(Param::Port))?;
         let state = self.state(port);

@@ -4,6 +4,7 @@
 //! it stores. It knows nothing of XML, HTTP or Rhai. Its only I/O is the recorder profile's database;
 //! latency it is asked to inject is returned to the caller as a delay to wait.
 
+mod checks;
 mod clock;
 mod config;
 mod db;

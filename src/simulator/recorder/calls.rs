@@ -34,21 +34,7 @@ impl Recorder {
         now: NaiveDateTime,
     ) -> Answer<Response> {
         let op = req.op();
-        if matches!(op, Operation::AssignField | Operation::GetField) {
-            let name_empty = req.get(Param::FieldName).trim().is_empty();
-            let value_empty = op == Operation::AssignField && req.get(Param::FieldValue).is_empty();
-            if name_empty || value_empty {
-                let which = if name_empty {
-                    "fieldName"
-                } else {
-                    "fieldValue"
-                };
-                return Err(Refusal::new(
-                    ResponseCode::FieldNameAndValueRequired,
-                    format!("{which} is empty"),
-                ));
-            }
-        }
+        super::super::checks::field_params(req)?;
         let u = self.find_unit(req.get(Param::Unit))?;
         let n = self.find_port(u, req.get(Param::Port))?;
         let unit = self.units[u].id.clone();

@@ -118,24 +118,7 @@ impl Recorder {
             let u = self.find_unit(unit)?;
             tied = Some((u, self.find_port(u, port)?));
         }
-        if req.get(Param::EventTimestamp).trim().is_empty() {
-            return Err(Refusal::new(
-                ResponseCode::UnexpectedError,
-                "eventTimestamp is empty",
-            ));
-        }
-        for p in [Param::Parm1, Param::Parm2, Param::Parm3] {
-            let len = req.get(p).chars().count();
-            if len > 1024 {
-                return Err(Refusal::new(
-                    ResponseCode::UnexpectedError,
-                    format!(
-                        "{} is {len} characters long; the column holds 1024",
-                        p.wire_name(sh.api)
-                    ),
-                ));
-            }
-        }
+        super::super::checks::event_text(req, sh.api)?;
         if tied.is_none() && sh.api >= ApiVersion::V7_1 {
             if let Lookup::One(unit, port) = self.directory.by_login(req.get(Param::User)) {
                 tied = self

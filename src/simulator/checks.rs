@@ -1,0 +1,53 @@
+//! Parameter checks that both profiles make in the same words: the field parameters of
+//! AssignField and GetField (652), and the text of a LogEvent (653).
+
+use super::refusal::{Answer, Refusal};
+use crate::api::{ApiVersion, Operation, Param, Request, ResponseCode};
+
+/// The longest Parm1..Parm3 the event table holds, in characters.
+pub const PARM_LENGTH: usize = 1024;
+
+/// AssignField needs a field name and value, GetField a name: 652 otherwise. Other operations pass.
+pub fn field_params(req: &Request) -> Answer<()> {
+    let op = req.op();
+    if !matches!(op, Operation::AssignField | Operation::GetField) {
+        return Ok(());
+    }
+    let name_empty = req.get(Param::FieldName).trim().is_empty();
+    let value_empty = op == Operation::AssignField && req.get(Param::FieldValue).is_empty();
+    if name_empty || value_empty {
+        let which = if name_empty {
+            "fieldName"
+        } else {
+            "fieldValue"
+        };
+        return Err(Refusal::new(
+            ResponseCode::FieldNameAndValueRequired,
+            format!("{which} is empty"),
+        ));
+    }
+    Ok(())
+}
+
+/// A LogEvent needs a timestamp, and no Parm longer than the column: 653 otherwise.
+pub fn event_text(req: &Request, api: ApiVersion) -> Answer<()> {
+    if req.get(Param::EventTimestamp).trim().is_empty() {
+        return Err(Refusal::new(
+            ResponseCode::UnexpectedError,
+            "eventTimestamp is empty",
+        ));
+    }
+    for p in [Param::Parm1, Param::Parm2, Param::Parm3] {
+        let len = req.get(p).chars().count();
+        if len > PARM_LENGTH {
+            return Err(Refusal::new(
+                ResponseCode::UnexpectedError,
+                format!(
+                    "{} is {len} characters long; the column holds {PARM_LENGTH}",
+                    p.wire_name(api)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
