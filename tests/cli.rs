@@ -313,3 +313,31 @@ fn test_max_time_fails_only_the_test_that_runs_too_long() {
     );
     assert!(out.trim_end().ends_with("1 passed, 1 failed"), "{out}");
 }
+
+#[test]
+fn plain_ecapi_takes_the_repls_backend_options() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ecapi"))
+        .args(["--api", "7.0"])
+        .env_remove("ECAPI_ENDPOINT")
+        .env("NO_COLOR", "1")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"port_status(1, 1)\nport_status_ex(1, 1)\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(1), "the 7.1 call failed under 7.0");
+    assert!(stdout(&o).contains("PortStatus "), "{}", stdout(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("PortStatusEX is not part of API 7.0"),
+        "{}",
+        stderr(&o)
+    );
+}

@@ -67,7 +67,7 @@ fn a_failure_shows_its_position_the_caret_the_last_requests_and_the_output() {
     let text = stdout(&ecapi_test(&[&format!("{FIXTURES}/failing.rhai")]));
     let expected = "\
 ---- tests/fixtures/runner/failing.rhai
-assertion failed: expected 100 from StopRecording, got 608 Warning: Port was not recording
+assertion failed: expected 100 from StopRecording, got 608 Warning: Port was not recording (simulator: port 1 is NOT RECORDING; StopRecording needs RECORD)
   --> tests/fixtures/runner/failing.rhai:6:1
    |
  6 | expect_ok(agent.stop());
@@ -304,7 +304,7 @@ fn the_junit_report_has_a_testcase_per_case_and_follows_the_schema() {
     assert_eq!(failure.name, "failure");
     assert_eq!(
         failure.attr("message"),
-        Some("expected 100 from StopRecording, got 608 Warning: Port was not recording")
+        Some("expected 100 from StopRecording, got 608 Warning: Port was not recording (simulator: port 1 is NOT RECORDING; StopRecording needs RECORD)")
     );
     assert!(failure
         .text

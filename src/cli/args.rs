@@ -7,8 +7,18 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Script, test and simulate integrations with the Encore call recorder's Web API.
 #[derive(Debug, Parser)]
-#[command(name = "ecapi", version, about, long_about = None)]
+#[command(
+    name = "ecapi",
+    version,
+    about,
+    long_about = None,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
+    /// Options of the REPL that `ecapi` alone starts (`ecapi --endpoint URL` is `ecapi repl
+    /// --endpoint URL`).
+    #[command(flatten)]
+    pub repl: ReplArgs,
     /// What to do; without one, the REPL.
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -24,12 +24,8 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Command::Ops(a)) => ops::ops(a),
         Some(Command::Serve(a)) => serve::serve(a),
         Some(Command::Repl(a)) => repl::repl(a),
-        // Without a subcommand, the REPL with its default options (backend options are given to
-        // `ecapi repl`, or through ECAPI_ENDPOINT).
-        None => match <Cli as clap::Parser>::parse_from(["ecapi", "repl"]).command {
-            Some(Command::Repl(a)) => repl::repl(a),
-            _ => unreachable!("`ecapi repl` parses as the repl command"),
-        },
+        // Without a subcommand, the REPL, with the options given before any subcommand.
+        None => repl::repl(cli.repl),
     };
     match result {
         Ok(code) => code,

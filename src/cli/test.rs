@@ -117,6 +117,7 @@ fn with_own_args(path: PathBuf) -> Result<TestFile, UsageError> {
     let run = match <Cli as clap::Parser>::try_parse_from(argv).map_err(|e| bad(e.to_string()))? {
         Cli {
             command: Some(Command::Run(run)),
+            ..
         } => run,
         _ => unreachable!("`ecapi run FILE` parses as the run command"),
     };
