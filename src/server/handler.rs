@@ -14,6 +14,7 @@ use axum::response::Response;
 use axum::routing::any;
 use axum::Router;
 
+use super::url_player::{self, Page};
 use super::ServeOptions;
 use crate::api::{ApiVersion, Operation, RequestError};
 use crate::client::control::{self, Command, CONTROL_SUFFIX, SIMULATOR_HEADER};
@@ -67,6 +68,7 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route(&path, any(endpoint))
         .route(&format!("{path}{CONTROL_SUFFIX}"), any(control_endpoint))
+        .route(url_player::PATH, any(player))
         .fallback(not_found)
         .with_state(state)
 }
@@ -390,6 +392,42 @@ fn describe(app: &AppState, headers: &HeaderMap, query: Option<&str>) -> Outcome
     }
 }
 
+/// The URL player page of a recording (see [`url_player`]).
+async fn player(
+    State(app): State<Arc<AppState>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    request: axum::extract::Request,
+) -> Response {
+    let started = Instant::now();
+    let (parts, _) = request.into_parts();
+    let outcome = if parts.method != Method::GET && parts.method != Method::HEAD {
+        Outcome {
+            response: plain(StatusCode::METHOD_NOT_ALLOWED, "use GET"),
+            summary: "player: method not allowed".to_string(),
+        }
+    } else {
+        let page = {
+            let mut sim = app.simulator.lock().unwrap_or_else(|p| p.into_inner());
+            url_player::page(sim.simulator_mut(), parts.uri.query())
+        };
+        match page {
+            Ok(Page::Found(html)) => Outcome {
+                response: html_response(StatusCode::OK, html),
+                summary: "player".to_string(),
+            },
+            Ok(Page::NotFound(html)) => Outcome {
+                response: html_response(StatusCode::NOT_FOUND, html),
+                summary: "player: no such recording".to_string(),
+            },
+            Err(e) => Outcome {
+                response: plain(StatusCode::INTERNAL_SERVER_ERROR, &e.to_string()),
+                summary: format!("player: {e}"),
+            },
+        }
+    };
+    finish(&app, outcome, peer, &parts.method, &parts.uri, started)
+}
+
 async fn not_found(uri: Uri) -> Response {
     plain(
         StatusCode::NOT_FOUND,
@@ -446,6 +484,16 @@ fn xml_response_body(body: Body) -> Response {
     response
         .headers_mut()
         .insert(header::CONTENT_TYPE, HeaderValue::from_static(TEXT_XML));
+    response
+}
+
+fn html_response(status: StatusCode, html: String) -> Response {
+    let mut response = Response::new(Body::from(html));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
     response
 }
 

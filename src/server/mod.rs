@@ -7,9 +7,10 @@
 //!
 //! Bytes become an [`crate::api::Request`] in [`crate::soap::decode_request`] and a response becomes
 //! bytes in [`crate::soap::encode_response`]; this module only adds HTTP: content type, body limit,
-//! status codes, the WSDL route, logging and shutdown.
+//! status codes, the WSDL route, the URL player page ([`url_player`]), logging and shutdown.
 
 mod handler;
+mod url_player;
 
 use std::future::Future;
 use std::io::Write;
@@ -211,7 +212,7 @@ fn runtime() -> Result<tokio::runtime::Runtime, ServerError> {
 }
 
 async fn bind(
-    options: ServeOptions,
+    mut options: ServeOptions,
 ) -> Result<(tokio::net::TcpListener, Arc<handler::AppState>), ServerError> {
     let listener = tokio::net::TcpListener::bind(&options.listen)
         .await
@@ -219,6 +220,18 @@ async fn bind(
             listen: options.listen.clone(),
             source,
         })?;
+    // GetURL links open the player page served here, unless the configuration names a player.
+    let mut addr = listener.local_addr().map_err(ServerError::Serve)?;
+    if addr.ip().is_unspecified() {
+        // A link to 0.0.0.0 or [::] names no host a browser can open; this machine can.
+        addr.set_ip(match addr {
+            SocketAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+        });
+    }
+    options
+        .simulator
+        .default_url_player(&format!("http://{addr}"));
     Ok((listener, Arc::new(handler::AppState::new(options))))
 }
 

@@ -241,10 +241,28 @@ impl Db {
 
     /// Every stopped recording, oldest first.
     pub fn recordings(&self) -> Result<Vec<Recording>, DbError> {
-        let mut stmt = self.conn.prepare(
-            "SELECT id, call_index, unit, port, started, stopped, ended_by FROM recordings ORDER BY id",
-        )?;
-        let rows = stmt.query_map([], |r| {
+        self.recordings_where("", [])
+    }
+
+    /// The stopped recording with a call index, if any.
+    pub fn recording(&self, index: &str) -> Result<Option<Recording>, DbError> {
+        Ok(self
+            .recordings_where("WHERE call_index = ?1", [index])?
+            .into_iter()
+            .next())
+    }
+
+    /// The recordings a condition selects, oldest first, with their states and fields.
+    fn recordings_where<P: rusqlite::Params>(
+        &self,
+        condition: &str,
+        args: P,
+    ) -> Result<Vec<Recording>, DbError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT id, call_index, unit, port, started, stopped, ended_by FROM recordings \
+             {condition} ORDER BY id"
+        ))?;
+        let rows = stmt.query_map(args, |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 Recording {
@@ -287,12 +305,26 @@ impl Db {
 
     /// Every event, oldest first.
     pub fn events(&self) -> Result<Vec<Event>, DbError> {
-        let mut stmt = self.conn.prepare(
+        self.events_where("", [])
+    }
+
+    /// The events tied to a recording, oldest first.
+    pub fn events_of(&self, index: &str) -> Result<Vec<Event>, DbError> {
+        self.events_where("WHERE recording = ?1", [index])
+    }
+
+    /// The events a condition selects, oldest first.
+    fn events_where<P: rusqlite::Params>(
+        &self,
+        condition: &str,
+        args: P,
+    ) -> Result<Vec<Event>, DbError> {
+        let mut stmt = self.conn.prepare(&format!(
             "SELECT logged, event_type, event_timestamp, unit, port, user, machine, parm1, parm2,
                     parm3, recording
-             FROM events ORDER BY id",
-        )?;
-        let rows = stmt.query_map([], |r| {
+             FROM events {condition} ORDER BY id"
+        ))?;
+        let rows = stmt.query_map(args, |r| {
             Ok(Event {
                 logged: parse_time(&r.get::<_, String>(0)?),
                 event_type: r.get(1)?,
@@ -438,6 +470,34 @@ mod tests {
         assert_eq!(db.segments().unwrap().len(), 1);
         assert_eq!(db.assignments().unwrap()[0].port, 5);
         assert_eq!(db.last_index().unwrap(), 1);
+    }
+
+    #[test]
+    fn a_recording_and_its_events_are_found_by_call_index() {
+        let mut db = Db::open(&DbLocation::Memory).unwrap();
+        db.save_recording(&recording()).unwrap();
+        let event = |recording: Option<&str>| Event {
+            logged: at("2026-11-23 10:01:00"),
+            event_type: "Sale".to_string(),
+            timestamp: String::new(),
+            unit: None,
+            port: None,
+            user: String::new(),
+            machine: String::new(),
+            parm1: String::new(),
+            parm2: String::new(),
+            parm3: String::new(),
+            recording: recording.map(str::to_string),
+        };
+        db.save_event(&event(Some("230000.0001"))).unwrap();
+        db.save_event(&event(None)).unwrap();
+        db.save_event(&event(Some("230000.0002"))).unwrap();
+        assert_eq!(db.recording("230000.0001").unwrap(), Some(recording()));
+        assert_eq!(db.recording("230000.0002").unwrap(), None);
+        assert_eq!(
+            db.events_of("230000.0001").unwrap(),
+            vec![event(Some("230000.0001"))]
+        );
     }
 
     #[test]

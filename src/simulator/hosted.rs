@@ -103,6 +103,14 @@ impl Hosted {
         self.users.get(&user.trim().to_lowercase()).copied()
     }
 
+    /// The recording in progress with a call index, if any.
+    pub fn running(&self, index: &str) -> Option<&Recording> {
+        self.ports
+            .iter()
+            .filter_map(|slot| slot.recording.as_ref())
+            .find(|r| r.index == index)
+    }
+
     /// The state of a port (1-based).
     pub fn state(&self, port: u32) -> RecordingState {
         self.ports[(port - 1) as usize].state

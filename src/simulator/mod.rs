@@ -341,6 +341,52 @@ impl Simulator {
         }
     }
 
+    /// A recording by its call index (`fldCallIndex`): one in progress (`stopped` is `None`), else
+    /// a stopped one; `None` when no recording has that index.
+    pub fn recording(&mut self, index: &str) -> Result<Option<Recording>, SimError> {
+        self.tick();
+        match &mut self.engine {
+            Engine::Hosted(h) => Ok(h.running(index).cloned().or_else(|| {
+                self.shared
+                    .store
+                    .recordings
+                    .iter()
+                    .find(|r| r.index == index)
+                    .cloned()
+            })),
+            Engine::Recorder(r) => Ok(r.recording(index)?),
+        }
+    }
+
+    /// The events tied to a recording (logged while it ran on their port), oldest first.
+    pub fn events_of(&self, index: &str) -> Result<Vec<Event>, SimError> {
+        match &self.engine {
+            Engine::Hosted(_) => Ok(self
+                .shared
+                .store
+                .events
+                .iter()
+                .filter(|e| e.recording.as_deref() == Some(index))
+                .cloned()
+                .collect()),
+            Engine::Recorder(r) => Ok(r.events_of(index)?),
+        }
+    }
+
+    /// Points GetURL links at `base` (a served simulator's own address) unless a URL player base
+    /// is set. Only the recorder profile follows: the hosted service's links keep the vendor's
+    /// player, as the real test service's do.
+    pub fn default_url_player(&mut self, base: &str) {
+        if matches!(self.engine, Engine::Recorder(_)) && self.shared.url_base.is_none() {
+            self.shared.url_base = Some(base.to_string());
+        }
+    }
+
+    /// The URL player base GetURL links use, if any.
+    pub fn url_player(&self) -> Option<&str> {
+        self.shared.url_base.as_deref()
+    }
+
     /// The logged events, oldest first: the recorder's database, or the hosted store.
     pub fn events(&mut self) -> Result<Vec<Event>, SimError> {
         match &self.engine {

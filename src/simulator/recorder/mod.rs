@@ -384,6 +384,27 @@ impl Recorder {
         self.db.recordings()
     }
 
+    /// A recording by call index: one in progress on a port (not yet stopped), else a stopped one
+    /// from the database.
+    pub fn recording(&mut self, index: &str) -> Result<Option<Recording>, DbError> {
+        let running = self
+            .units
+            .iter()
+            .flat_map(|u| u.ports.values())
+            .flat_map(|p| p.active.iter().chain(p.held.iter()))
+            .find(|c| c.recording.index == index);
+        if let Some(call) = running {
+            return Ok(Some(call.recording.clone()));
+        }
+        self.flush()?;
+        self.db.recording(index)
+    }
+
+    /// The events tied to a recording, from the database.
+    pub fn events_of(&self, index: &str) -> Result<Vec<Event>, DbError> {
+        self.db.events_of(index)
+    }
+
     /// Every logged event, from the database.
     pub fn events(&self) -> Result<Vec<Event>, DbError> {
         self.db.events()
