@@ -6,7 +6,7 @@ use rhai::{Array, Dynamic, Engine, EvalAltResult};
 use super::args::{error, int, unit_or_port};
 use super::session::SharedSession;
 use crate::api::{Operation, ResponseCode};
-use crate::client::{ControlError, SimControl};
+use crate::client::{ControlError, SimControl, WireFault};
 
 type Res<T> = Result<T, Box<EvalAltResult>>;
 
@@ -63,6 +63,20 @@ fn code_arg(function: &str, code: i64) -> Res<u16> {
                 codes.join(", ")
             ))
         })
+}
+
+/// A failure below the Web API by name: `http`, `fault`, `broken` or `drop`.
+fn wire_fault_arg(kind: &str) -> Res<WireFault> {
+    WireFault::from_name(kind).ok_or_else(|| {
+        let kinds: Vec<String> = WireFault::ALL
+            .iter()
+            .map(|k| format!("\"{}\" ({})", k.as_str(), k.describe()))
+            .collect();
+        error(format!(
+            "sim_fault: `{kind}` is not a failure a served simulator can answer with; the kinds are {}",
+            kinds.join(", ")
+        ))
+    })
 }
 
 fn to_array(items: Vec<serde_json::Value>) -> Res<Array> {
@@ -125,6 +139,24 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
             let op = operation_arg("sim_fault", op)?;
             let code = code_arg("sim_fault", code)?;
             with_control(&s, "sim_fault", |c| c.fault_chance(op, code, probability))
+        },
+    );
+    // Failures below the Web API, told apart from a response code by the kind being a string.
+    let s = session.clone();
+    engine.register_fn("sim_fault", move |op: &str, kind: &str| -> Res<()> {
+        let op = operation_arg("sim_fault", op)?;
+        let kind = wire_fault_arg(kind)?;
+        with_control(&s, "sim_fault", |c| c.wire_fault(op, kind, None))
+    });
+    let s = session.clone();
+    engine.register_fn(
+        "sim_fault",
+        move |op: &str, kind: &str, count: i64| -> Res<()> {
+            let op = operation_arg("sim_fault", op)?;
+            let kind = wire_fault_arg(kind)?;
+            let count = u32::try_from(count)
+                .map_err(|_| error(format!("sim_fault: count {count} must be 0 or more")))?;
+            with_control(&s, "sim_fault", |c| c.wire_fault(op, kind, Some(count)))
         },
     );
     let s = session.clone();
