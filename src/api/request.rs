@@ -9,8 +9,11 @@ use super::{ApiVersion, Operation, Param};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
     op: Operation,
-    /// Short values (units, ports, extensions) are stored inline, without an allocation.
-    values: [CompactString; Param::ALL.len()],
+    /// Every value, one after the other in parameter order, in one string: short requests (a
+    /// unit and a port) stay inline, without an allocation, and the request stays small to move.
+    text: CompactString,
+    /// Where each parameter's value ends in `text`.
+    ends: [u32; Param::ALL.len()],
 }
 
 /// Why a request cannot be sent at all. These are protocol errors, not response codes: a real server
@@ -52,7 +55,8 @@ impl Request {
     pub fn new(op: Operation) -> Request {
         Request {
             op,
-            values: Default::default(),
+            text: CompactString::default(),
+            ends: [0; Param::ALL.len()],
         }
     }
 
@@ -64,7 +68,24 @@ impl Request {
 
     /// Sets a parameter.
     pub fn set(&mut self, param: Param, value: impl Into<CompactString>) {
-        self.values[param.index()] = value.into();
+        let value: CompactString = value.into();
+        let (start, end) = self.span(param);
+        let mut text = CompactString::with_capacity(self.text.len() - (end - start) + value.len());
+        text.push_str(&self.text[..start]);
+        text.push_str(&value);
+        text.push_str(&self.text[end..]);
+        self.text = text;
+        let grown = value.len() as i64 - (end - start) as i64;
+        for e in &mut self.ends[param.index()..] {
+            *e = (i64::from(*e) + grown) as u32;
+        }
+    }
+
+    /// The byte range of a parameter's value in `text`.
+    fn span(&self, param: Param) -> (usize, usize) {
+        let i = param.index();
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        (start, self.ends[i] as usize)
     }
 
     /// Sets a parameter by its wire name in either version, checking that the operation takes it.
@@ -96,7 +117,8 @@ impl Request {
     /// A parameter's text; empty when not given, except `maxRecordingTimeInSeconds`, which is
     /// never sent empty and reads as `0` until set.
     pub fn get(&self, param: Param) -> &str {
-        let v = &self.values[param.index()];
+        let (start, end) = self.span(param);
+        let v = &self.text[start..end];
         if v.is_empty() && param == Param::MaxRecordingTime {
             "0"
         } else {
@@ -158,6 +180,29 @@ mod tests {
                 (Param::MaxRecordingTime, "0")
             ]
         );
+    }
+
+    #[test]
+    fn setting_a_value_again_replaces_it_and_leaves_the_others() {
+        let mut r = Request::new(Operation::LogEvent)
+            .with(Param::Unit, "1")
+            .with(Param::Port, "5")
+            .with(Param::Parm3, "last");
+        r.set(
+            Param::Unit,
+            "unit one, a long value that does not fit inline",
+        );
+        r.set(Param::Port, "");
+        r.set(Param::EventType, "é");
+        assert_eq!(
+            r.get(Param::Unit),
+            "unit one, a long value that does not fit inline"
+        );
+        assert_eq!(r.get(Param::Port), "");
+        assert_eq!(r.get(Param::EventType), "é");
+        assert_eq!(r.get(Param::Parm3), "last");
+        assert_eq!(r.get(Param::Parm1), "");
+        assert_eq!(r.clone(), r);
     }
 
     #[test]

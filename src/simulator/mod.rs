@@ -220,7 +220,7 @@ impl Simulator {
                 .record(now, req, 0, std::borrow::Cow::Borrowed(""), e.to_string());
             return Err(e);
         }
-        self.roll_day();
+        self.roll_day(now.date());
         let op = req.op();
         let answer = match &mut self.engine {
             Engine::Hosted(h) => h.answer(&mut self.shared, req, now),
@@ -245,8 +245,7 @@ impl Simulator {
 
     /// Resets assignments and port states when the clock has passed midnight since the last look
     /// (the hosted service's nightly reset; a real recorder keeps its calls over midnight).
-    fn roll_day(&mut self) {
-        let today = self.shared.clock.today();
+    fn roll_day(&mut self, today: NaiveDate) {
         if today != self.day {
             self.day = today;
             if let Engine::Hosted(h) = &mut self.engine {
@@ -277,7 +276,7 @@ impl Simulator {
         self.shared
             .clock
             .advance_ms((seconds * 1000.0).round() as i64);
-        self.roll_day();
+        self.roll_day(self.shared.clock.today());
         self.tick();
         Ok(())
     }
