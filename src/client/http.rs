@@ -243,7 +243,7 @@ impl Http {
         } else if tls {
             TransportError::Tls {
                 url,
-                detail: innermost(&e),
+                detail: with_tls_hint(innermost(&e)),
             }
         } else if e.is_connect() {
             TransportError::Connect {
@@ -532,5 +532,40 @@ mod tests {
     fn user_information_is_percent_decoded() {
         assert_eq!(percent_decode("p%40ss%3Aword"), "p@ss:word");
         assert_eq!(percent_decode("plain%"), "plain%");
+    }
+}
+
+/// Adds what to do to the certificate failures people meet with test servers.
+fn with_tls_hint(detail: String) -> String {
+    let hint = if detail.contains("CaUsedAsEndEntity") {
+        "; the server presents a CA certificate as its own (a self-signed certificate made with \
+         `openssl req -x509`): issue the server a certificate from that CA and pass the CA with \
+         --ca-cert, or use --insecure for a test server"
+    } else if detail.contains("UnknownIssuer") {
+        "; pass the CA that issued the server's certificate with --ca-cert FILE, or use \
+         --insecure for a test server"
+    } else if detail.contains("NotValidForName") {
+        "; the certificate does not name the host in --endpoint"
+    } else {
+        ""
+    };
+    format!("{detail}{hint}")
+}
+
+#[cfg(test)]
+mod tls_hint_tests {
+    use super::with_tls_hint;
+
+    #[test]
+    fn certificate_failures_say_what_to_do() {
+        let d = with_tls_hint("invalid peer certificate: UnknownIssuer".into());
+        assert!(d.ends_with("pass the CA that issued the server's certificate with --ca-cert FILE, or use --insecure for a test server"), "{d}");
+        let d =
+            with_tls_hint("invalid peer certificate: Other(OtherError(CaUsedAsEndEntity))".into());
+        assert!(d.contains("presents a CA certificate as its own"), "{d}");
+        assert_eq!(
+            with_tls_hint("handshake failure".into()),
+            "handshake failure"
+        );
     }
 }
