@@ -450,3 +450,17 @@ fn a_non_100_response_carries_the_simulators_reason_and_expect_shows_it() {
         "expected 100 from StopRecording, got 608 Warning: Port was not recording (simulator: port 5 is NOT RECORDING; StopRecording needs RECORD)"
     );
 }
+
+#[test]
+fn now_and_log_events_default_timestamp_follow_the_simulators_clock() {
+    let out = ok(r#"
+        let before = now();
+        sim_advance(2 * 86400);
+        let after = now();
+        log_event(#{ type: "NOTE" });
+        print(before < after);
+        print(sim_events()[0].timestamp == after);
+        print(sim_events()[0].timestamp.sub_string(0, 10) == sim_journal()[-1].time.sub_string(0, 10));
+    "#);
+    assert_eq!(out, "true\ntrue\ntrue\n");
+}

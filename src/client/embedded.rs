@@ -155,6 +155,10 @@ impl SimControl for Embedded {
         Ok(to_json(self.sim.events().map_err(control_error)?.iter()))
     }
 
+    fn clock(&mut self) -> Option<chrono::NaiveDateTime> {
+        Some(self.sim.clock().now())
+    }
+
     fn journal(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
         Ok(to_json(self.sim.journal().entries()))
     }

@@ -131,4 +131,10 @@ pub trait SimControl {
     fn events(&mut self) -> Result<Vec<serde_json::Value>, ControlError>;
     /// The journal: every request and answer, with the reason for each non-100 answer.
     fn journal(&mut self) -> Result<Vec<serde_json::Value>, ControlError>;
+
+    /// The simulator's time, when it is at hand without a request (the embedded simulator's
+    /// clock); `None` means "use the local wall clock".
+    fn clock(&mut self) -> Option<chrono::NaiveDateTime> {
+        None
+    }
 }

@@ -114,7 +114,7 @@ pub fn functions() -> &'static [FunctionDoc] {
             f!(Assertion, "test", ["test(name, || { … })"], "A named test case. `ecapi test` runs each case of a file on its own, against a fresh simulator, running the file's top level again for each case; elsewhere the body runs where it stands.", "test(\"a second stop answers 608\", || {\n    let p = station(\"1234\");\n    p.start();\n    expect_ok(p.stop());\n    expect(p.stop(), 608);\n});"),
             f!(Helper, "param", ["param(name)", "param(name, default)"], "A value given with --set NAME=VALUE; with a default, converted to the default's type.", "let ext = param(\"extension\", \"1234\");"),
             f!(Helper, "env", ["env(name)"], "An environment variable, or () when unset.", "let user = env(\"USER\");"),
-            f!(Helper, "now", ["now()"], "The local time as an ISO 8601 timestamp.", "log_event(#{ type: \"NOTE\", timestamp: now() });"),
+            f!(Helper, "now", ["now()"], "The time as an ISO 8601 timestamp: the embedded simulator's clock (it follows sim_advance), else the local clock.", "log_event(#{ type: \"NOTE\", timestamp: now() });"),
             f!(Helper, "sleep", ["sleep(ms)"], "Waits that many milliseconds of real time (use sim_advance to move the simulator's virtual clock).", "sleep(250);"),
             f!(Simulator, "sim_reset", ["sim_reset()"], "Clears every port, assignment, recording, event, fault and the journal.", "sim_reset();"),
             f!(Simulator, "sim_advance", ["sim_advance(seconds)"], "Moves the simulator's clock forward; past midnight the day's assignments and port states reset.", "sim_advance(24 * 3600);"),

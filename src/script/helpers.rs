@@ -68,7 +68,8 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
             Err(_) => Dynamic::UNIT,
         }
     });
-    engine.register_fn("now", now_iso);
+    let s = session.clone();
+    engine.register_fn("now", move || now_iso(&s));
     engine.register_fn("sleep", |ms: i64| sleep_ms(ms as f64));
     // Shadows Rhai's own sleep(seconds) for floats, so that sleep always counts milliseconds.
     engine.register_fn("sleep", sleep_ms);

@@ -47,15 +47,22 @@ pub fn port_request(op: Operation, unit: &Dynamic, port: &Dynamic) -> Res<Reques
         .with(Param::Port, unit_or_port(f, "port", port)?))
 }
 
-/// The current local time as ISO 8601, the default eventTimestamp.
-pub fn now_iso() -> String {
-    chrono::Local::now()
+/// The current time as ISO 8601, the default eventTimestamp: the embedded simulator's clock (so
+/// that timestamps follow `sim_advance`), else the local wall clock.
+pub fn now_iso(session: &SharedSession) -> String {
+    let simulated = session
+        .borrow_mut()
+        .transport()
+        .control()
+        .and_then(|c| c.clock());
+    simulated
+        .unwrap_or_else(|| chrono::Local::now().naive_local())
         .format("%Y-%m-%dT%H:%M:%S%.3f")
         .to_string()
 }
 
 /// A LogEvent request from a map of `log_event`'s keys, on top of `base`.
-pub fn log_event_request(mut request: Request, map: &Map) -> Res<Request> {
+pub fn log_event_request(session: &SharedSession, mut request: Request, map: &Map) -> Res<Request> {
     for (key, value) in map {
         // () is "not given", for every key alike.
         if value.is_unit() {
@@ -80,7 +87,7 @@ pub fn log_event_request(mut request: Request, map: &Map) -> Res<Request> {
     }
     let timestamp_given = map.get("timestamp").is_some_and(|v| !v.is_unit());
     if request.get(Param::EventTimestamp).is_empty() && !timestamp_given {
-        request.set(Param::EventTimestamp, now_iso());
+        request.set(Param::EventTimestamp, now_iso(session));
     }
     Ok(request)
 }
@@ -170,7 +177,7 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
 
     let s = session.clone();
     engine.register_fn("log_event", move |map: Map| {
-        send(&s, log_event_request(Request::new(O::LogEvent), &map)?)
+        send(&s, log_event_request(&s, Request::new(O::LogEvent), &map)?)
     });
 
     for op in [O::DesktopPause, O::DesktopResume] {

@@ -148,7 +148,7 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
     engine.register_fn("log", move |p: &mut Port, event_type: Dynamic| {
         let mut map = Map::new();
         map.insert("type".into(), event_type);
-        send(&s, log_event_request(p.request(O::LogEvent), &map)?)
+        send(&s, log_event_request(&s, p.request(O::LogEvent), &map)?)
     });
     let s = session.clone();
     engine.register_fn(
@@ -156,7 +156,7 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
         move |p: &mut Port, event_type: Dynamic, extra: Map| {
             let mut map = extra;
             map.insert("type".into(), event_type);
-            send(&s, log_event_request(p.request(O::LogEvent), &map)?)
+            send(&s, log_event_request(&s, p.request(O::LogEvent), &map)?)
         },
     );
 }
