@@ -185,7 +185,11 @@ fn a_dtd_with_an_external_entity_is_refused_without_being_resolved() {
 fn deeply_nested_elements_are_answered_with_a_fault() {
     let server = serve(ApiVersion::V7_1);
     let depth = 100_000;
-    let inner = format!("{}{}", "<a>".repeat(depth), "</a>".repeat(depth));
+    let inner = format!(
+        "<PortStatus xmlns=\"http://tempuri.org/\">{}{}</PortStatus>",
+        "<a>".repeat(depth),
+        "</a>".repeat(depth)
+    );
     assert_client_fault(server.addr(), envelope(&inner).as_bytes());
 }
 
@@ -200,7 +204,7 @@ fn an_empty_body_is_answered_with_a_fault() {
 fn non_utf8_bytes_are_answered_with_a_fault() {
     let server = serve(ApiVersion::V7_1);
     let mut body = envelope(
-        "<InitStation xmlns=\"http://tempuri.org/\"><Extension>X</Extension></InitStation>",
+        "<PortStatus xmlns=\"http://tempuri.org/\"><Unit>X</Unit><Port>1</Port></PortStatus>",
     )
     .into_bytes();
     let at = body.iter().position(|b| *b == b'X').unwrap();
@@ -365,4 +369,29 @@ fn a_client_that_expects_100_continue_is_told_to_continue_then_answered() {
     assert!(answer
         .body
         .contains("<a:portStatus>NOT RECORDING</a:portStatus>"));
+}
+
+#[test]
+fn a_body_that_is_not_the_soapactions_operation_is_answered_with_deserialization_failed() {
+    let server = serve(ApiVersion::V7_1);
+    let answer = soap(
+        server.addr(),
+        "http://tempuri.org/IECAPI/GetURL",
+        &envelope(
+            "<PortStatus xmlns=\"http://tempuri.org/\"><Unit>1</Unit><Port>7</Port></PortStatus>",
+        ),
+    );
+    assert_eq!(answer.status, 500);
+    assert_eq!(
+        fault_code(&answer),
+        "a:DeserializationFailed|http://schemas.microsoft.com/net/2005/12/windowscommunicationfoundation/dispatcher"
+    );
+    assert!(
+        answer
+            .body
+            .contains("Expected to find node type 'Element' with name 'GetURL'"),
+        "{}",
+        answer.body
+    );
+    assert_still_serving(server.addr());
 }

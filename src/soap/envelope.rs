@@ -139,6 +139,14 @@ pub fn decode_request(
         }
     };
     let op = match by_action {
+        // WCF dispatches by the action, then its formatter expects the operation's own element.
+        Some(op) if wrapper != op.name() => {
+            return Err(SoapError::WrongBody {
+                ns: names.service_ns.clone(),
+                expected: op.name().to_string(),
+                found: wrapper,
+            })
+        }
         Some(op) => op,
         None => Operation::from_name(&wrapper)
             .filter(|op| op.exists_in(version))

@@ -52,6 +52,22 @@ impl Fault {
         )
     }
 
+    /// The fault WCF's operation formatter answers when the body's element is not the one the
+    /// SOAPAction's operation expects.
+    pub fn wrong_body(ns: &str, expected: &str, found: &str) -> Fault {
+        Fault::wcf(
+            DISPATCHER_NS,
+            "DeserializationFailed",
+            format!(
+                "The formatter threw an exception while trying to deserialize the message: Error in \
+                 deserializing body of request message for operation '{expected}'. OperationFormatter \
+                 encountered an invalid Message body. Expected to find node type 'Element' with name \
+                 '{expected}' and namespace '{ns}'. Found node type 'Element' with name '{found}' and \
+                 namespace '{ns}'"
+            ),
+        )
+    }
+
     /// The fault for any other failure inside the service.
     pub fn internal_service_fault() -> Fault {
         Fault::wcf(

@@ -63,6 +63,16 @@ pub enum SoapError {
         /// Its text.
         value: String,
     },
+    /// The SOAPAction names one operation and the body's element another (or is not one).
+    #[error("the SOAPAction names {expected} but the body holds `{found}`")]
+    WrongBody {
+        /// The service namespace.
+        ns: String,
+        /// The operation the action names.
+        expected: String,
+        /// The body element found.
+        found: String,
+    },
     /// The body is a SOAP fault.
     #[error("SOAP fault {}: {}", .0.code(), .0.string)]
     Fault(Fault),
@@ -76,6 +86,11 @@ impl SoapError {
             SoapError::BadParameter { ns, name, value } => {
                 Fault::deserialization_failed(ns, name, value)
             }
+            SoapError::WrongBody {
+                ns,
+                expected,
+                found,
+            } => Fault::wrong_body(ns, expected, found),
             SoapError::Xml(e) => Fault::client(&e.to_string()),
             SoapError::NotSoap(why) => Fault::client(why),
             SoapError::Fault(fault) => fault.clone(),
