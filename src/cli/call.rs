@@ -82,7 +82,11 @@ fn to_json(r: &ScriptResponse) -> String {
     m.insert("code".into(), r.inner.code.into());
     m.insert("message".into(), r.inner.message.to_string().into());
     m.insert("ok".into(), r.inner.is_ok().into());
-    m.insert("elapsed_ms".into(), r.elapsed_ms.into());
+    // Microseconds are as precise as a wall clock here is worth.
+    m.insert(
+        "elapsed_ms".into(),
+        ((r.elapsed_ms * 1000.0).round() / 1000.0).into(),
+    );
     if let Some(reason) = &r.reason {
         m.insert("reason".into(), reason.clone().into());
     }

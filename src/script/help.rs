@@ -51,7 +51,31 @@ pub fn list(api: ApiVersion) -> String {
             params.join(", "),
         ));
     }
+    out.push_str(&functions());
     out.push_str("\n`ecapi ops NAME` (in the REPL, `:help NAME`) shows one operation or script function in full.\n");
+    out
+}
+
+/// The script functions besides the fifteen operations, by group, with their forms.
+fn functions() -> String {
+    use super::docs::Group;
+    let mut out = String::new();
+    for group in [
+        Group::Port,
+        Group::PortMethod,
+        Group::Assertion,
+        Group::Helper,
+        Group::Simulator,
+    ] {
+        out.push_str(&format!("\n{}\n", group.title()));
+        for doc in docs::functions().iter().filter(|d| d.group == group) {
+            out.push_str(&format!("  {}\n", doc.signatures.join("   ")));
+        }
+    }
+    out.push_str(
+        "\nA Response has op, code, message, ok, warning, elapsed_ms, reason and the fields unit, port,\n\
+         url, status, duration, value (() when not returned; unit and port are text, as on the wire).\n",
+    );
     out
 }
 
