@@ -354,7 +354,10 @@ fn a_script_defined_function_is_suggested_too() {
 fn an_undefined_variable_is_reported_before_anything_runs() {
     let r = run("init_station(\"1\");\nprint(extension);");
     let d = r.result.unwrap_err();
-    assert!(d.message.contains("extension"), "{}", d.message);
+    assert_eq!(
+        d.message,
+        "undefined variable `extension`: declare it with `let extension = ...;` before this line"
+    );
     assert_eq!(d.line, Some(2));
     assert_eq!(r.output, "", "a compile error runs nothing");
 }

@@ -140,8 +140,15 @@ impl Diagnostic {
     /// From a syntax error.
     pub fn from_parse(err: &ParseError) -> Diagnostic {
         let (line, column) = at(err.1);
+        // Strict variables report an unknown name while compiling; it is not a syntax error.
+        let message = match &*err.0 {
+            rhai::ParseErrorType::VariableUndefined(name) => format!(
+                "undefined variable `{name}`: declare it with `let {name} = ...;` before this line"
+            ),
+            other => format!("syntax error: {other}"),
+        };
         Diagnostic {
-            message: format!("syntax error: {}", err.0),
+            message,
             line,
             column,
             notes: Vec::new(),
