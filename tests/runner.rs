@@ -316,3 +316,21 @@ fn the_junit_report_has_a_testcase_per_case_and_follows_the_schema() {
     assert_eq!(erroring.children[0].name, "error");
     assert!(Path::new(&report).exists());
 }
+
+#[test]
+fn two_cases_with_one_name_fail_the_file_instead_of_hiding_one() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("dup.rhai"),
+        "test(\"start\", || { port_status(1, 1); });\ntest(\"start\", || { port_status(1, 2); });\n",
+    )
+    .unwrap();
+    let out = ecapi_test(&[dir.path().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains("error: two cases are named `start`: give each test(...) a name of its own"),
+        "{text}"
+    );
+    assert!(text.trim_end().ends_with("0 passed, 1 failed"), "{text}");
+}

@@ -176,8 +176,24 @@ impl Worker {
         if !matches && !file.source.contains("test") {
             return Collected::Skipped;
         }
-        let outcome = self.run(file, Mode::Collect);
+        let mut outcome = self.run(file, Mode::Collect);
         let seen = std::mem::take(&mut self.cases.borrow_mut().seen);
+        // Two cases of one name would be reported as one: the file fails as a whole instead.
+        if let Some(dup) = seen
+            .iter()
+            .enumerate()
+            .find(|(i, n)| seen[..*i].contains(n))
+            .map(|(_, n)| n)
+        {
+            let message =
+                format!("two cases are named `{dup}`: give each test(...) a name of its own");
+            outcome.status = Status::Failed(Failure {
+                assertion: false,
+                report: format!("error: {message}\n  --> {}\n", file.name),
+                message,
+            });
+            return Collected::Plain(outcome);
+        }
         if !seen.is_empty() {
             Collected::Cases(seen)
         } else if matches {
