@@ -29,13 +29,14 @@ pub const FIELDS: [&str; 5] = [
 
 /// The properties of a `Response`, offered after a `.` with the `Port` methods: the editor cannot
 /// know which of the two a variable holds.
-const RESPONSE_PROPERTIES: [&str; 12] = [
+const RESPONSE_PROPERTIES: [&str; 13] = [
     "op",
     "code",
     "message",
     "ok",
     "warning",
     "elapsed_ms",
+    "reason",
     "unit",
     "port",
     "url",
@@ -51,6 +52,10 @@ pub struct Names {
     pub variables: Vec<String>,
     /// Script-defined functions.
     pub functions: Vec<String>,
+    /// Variables holding a `Port`: after their `.`, only the methods.
+    pub ports: Vec<String>,
+    /// Variables holding a `Response`: after their `.`, only the properties.
+    pub responses: Vec<String>,
 }
 
 /// The rustyline helper.
@@ -87,8 +92,17 @@ impl Helper {
                 .iter()
                 .filter(|d| d.group == Group::PortMethod)
                 .map(|d| d.name);
-            let all = methods.chain(RESPONSE_PROPERTIES.iter().copied());
-            return (start, matching(all, word));
+            // What the variable before the dot holds, when the last line left it in scope.
+            let object = &before[word_start(&before[..start - 1])..start - 1];
+            let names = self.names.borrow();
+            let all: Vec<&str> = if names.ports.iter().any(|v| v == object) {
+                methods.chain(["unit", "port"]).collect()
+            } else if names.responses.iter().any(|v| v == object) {
+                RESPONSE_PROPERTIES.to_vec()
+            } else {
+                methods.chain(RESPONSE_PROPERTIES.iter().copied()).collect()
+            };
+            return (start, matching(all.into_iter(), word));
         }
         if word.is_empty() {
             return (pos, Vec::new());
@@ -333,10 +347,24 @@ mod tests {
 
     fn helper() -> Helper {
         let names = Names {
-            variables: vec!["agent".into()],
+            variables: vec!["agent".into(), "answer".into(), "x".into()],
             functions: vec!["tolerate".into()],
+            ports: vec!["agent".into()],
+            responses: vec!["answer".into()],
         };
         Helper::new(Rc::new(RefCell::new(names)), false)
+    }
+
+    #[test]
+    fn after_a_dot_a_port_offers_its_methods_and_a_response_its_properties() {
+        let port = complete("agent.");
+        assert!(port.contains(&"status_ex".to_string()) && port.contains(&"unit".to_string()));
+        assert!(!port.contains(&"elapsed_ms".to_string()), "{port:?}");
+        let response = complete("answer.");
+        assert!(response.contains(&"reason".to_string()) && response.contains(&"code".to_string()));
+        assert!(!response.contains(&"stop".to_string()), "{response:?}");
+        let unknown = complete("x.");
+        assert!(unknown.contains(&"stop".to_string()) && unknown.contains(&"code".to_string()));
     }
 
     fn complete(line: &str) -> Vec<String> {

@@ -228,9 +228,12 @@ impl Shell {
     }
 
     fn names(&self) -> Names {
+        let (ports, responses) = self.workspace.typed_variables();
         Names {
             variables: self.workspace.variables(),
             functions: self.workspace.functions(),
+            ports,
+            responses,
         }
     }
 }

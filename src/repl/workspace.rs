@@ -149,6 +149,21 @@ impl Workspace {
         self.scope.iter().map(|(n, _, _)| n.to_string()).collect()
     }
 
+    /// The variables that hold a `Port`, and those that hold a `Response`, for completion after
+    /// a `.`.
+    pub fn typed_variables(&self) -> (Vec<String>, Vec<String>) {
+        let mut ports = Vec::new();
+        let mut responses = Vec::new();
+        for (name, _, value) in self.scope.iter() {
+            if value.is::<Port>() {
+                ports.push(name.to_string());
+            } else if value.is::<ScriptResponse>() {
+                responses.push(name.to_string());
+            }
+        }
+        (ports, responses)
+    }
+
     /// The names of the functions defined so far, for completion.
     pub fn functions(&self) -> Vec<String> {
         self.functions
