@@ -1,5 +1,5 @@
 //! Parameter checks that both profiles make in the same words: the field parameters of
-//! AssignField and GetField (652), and the text of a LogEvent (653).
+//! AssignField and GetField (652), and the type (657) and text (653) of a LogEvent.
 
 use super::refusal::{Answer, Refusal};
 use crate::api::{ApiVersion, Operation, Param, Request, ResponseCode};
@@ -24,6 +24,17 @@ pub fn field_params(req: &Request) -> Answer<()> {
         return Err(Refusal::new(
             ResponseCode::FieldNameAndValueRequired,
             format!("{which} is empty"),
+        ));
+    }
+    Ok(())
+}
+
+/// A LogEvent needs an event type: 657 otherwise.
+pub fn event_type(req: &Request) -> Answer<()> {
+    if req.get(Param::EventType).trim().is_empty() {
+        return Err(Refusal::new(
+            ResponseCode::EventTypeRequired,
+            "eventType is empty",
         ));
     }
     Ok(())

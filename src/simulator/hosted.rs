@@ -215,12 +215,7 @@ impl Hosted {
         now: NaiveDateTime,
     ) -> Answer<Response> {
         let op = Operation::LogEvent;
-        if req.get(Param::EventType).trim().is_empty() {
-            return Err(Refusal::new(
-                ResponseCode::EventTypeRequired,
-                "eventType is empty",
-            ));
-        }
+        super::checks::event_type(req)?;
         let (unit, port) = (req.get(Param::Unit), req.get(Param::Port));
         let mut tied = None;
         if !unit.is_empty() || !port.is_empty() {
