@@ -1,5 +1,6 @@
-//! Parameter checks that both profiles make in the same words: the field parameters of
-//! AssignField and GetField (652), and the type (657) and text (653) of a LogEvent.
+//! Parameter checks that both profiles make in the same words. The required parameters (659, 654,
+//! 652, 657, 662) answer before anything else, whatever the profile, so [`required`] runs once for
+//! every request; the text of a LogEvent (653) is checked by each profile after Unit and Port.
 
 use super::refusal::{Answer, Refusal};
 use crate::api::{ApiVersion, Operation, Param, Request, ResponseCode};
@@ -7,8 +8,34 @@ use crate::api::{ApiVersion, Operation, Param, Request, ResponseCode};
 /// The longest Parm1..Parm3 the event table holds, in characters.
 pub const PARM_LENGTH: usize = 1024;
 
+/// The required parameters of the request's operation: the first checks of all.
+pub fn required(req: &Request) -> Answer<()> {
+    match req.op() {
+        Operation::InitStation => present(req, Param::Extension, ResponseCode::ExtensionRequired),
+        Operation::InitUser => present(req, Param::User, ResponseCode::UserAndMachineRequired)
+            .and_then(|()| present(req, Param::Machine, ResponseCode::UserAndMachineRequired)),
+        Operation::AssignField | Operation::GetField => field_params(req),
+        Operation::LogEvent => event_type(req),
+        Operation::DesktopPause | Operation::DesktopResume => {
+            present(req, Param::User, ResponseCode::UserNameRequired)
+        }
+        _ => Ok(()),
+    }
+}
+
+/// A parameter that must not be empty (or blank), answered with `code` when it is.
+fn present(req: &Request, param: Param, code: ResponseCode) -> Answer<()> {
+    if req.get(param).trim().is_empty() {
+        return Err(Refusal::new(
+            code,
+            format!("{} is empty", param.wire_name(ApiVersion::V7_1)),
+        ));
+    }
+    Ok(())
+}
+
 /// AssignField needs a field name and value, GetField a name: 652 otherwise. Other operations pass.
-pub fn field_params(req: &Request) -> Answer<()> {
+fn field_params(req: &Request) -> Answer<()> {
     let op = req.op();
     if !matches!(op, Operation::AssignField | Operation::GetField) {
         return Ok(());
@@ -30,7 +57,7 @@ pub fn field_params(req: &Request) -> Answer<()> {
 }
 
 /// A LogEvent needs an event type: 657 otherwise.
-pub fn event_type(req: &Request) -> Answer<()> {
+fn event_type(req: &Request) -> Answer<()> {
     if req.get(Param::EventType).trim().is_empty() {
         return Err(Refusal::new(
             ResponseCode::EventTypeRequired,

@@ -129,12 +129,6 @@ impl Hosted {
             Operation::InitUser => self.init_user(sh, req),
             Operation::LogEvent => self.log_event(sh, req, now),
             Operation::DesktopPause | Operation::DesktopResume => {
-                if req.get(Param::User).trim().is_empty() {
-                    return Err(Refusal::new(
-                        ResponseCode::UserNameRequired,
-                        "User is empty",
-                    ));
-                }
                 sh.fault_gate(op)?;
                 Ok(Response::ok(op))
             }
@@ -156,12 +150,6 @@ impl Hosted {
 
     fn init_station(&mut self, sh: &mut Shared, req: &Request) -> Answer<Response> {
         let ext = req.get(Param::Extension);
-        if ext.trim().is_empty() {
-            return Err(Refusal::new(
-                ResponseCode::ExtensionRequired,
-                "Extension is empty",
-            ));
-        }
         // Keys are compared trimmed, as Unit is: " 100" and "100" are the same extension.
         let ext = ext.trim();
         let port = match self.stations.get(ext) {
@@ -181,18 +169,6 @@ impl Hosted {
 
     fn init_user(&mut self, sh: &mut Shared, req: &Request) -> Answer<Response> {
         let user = req.get(Param::User);
-        let machine = req.get(Param::Machine);
-        if user.trim().is_empty() || machine.trim().is_empty() {
-            let which = if user.trim().is_empty() {
-                "User"
-            } else {
-                "Machine"
-            };
-            return Err(Refusal::new(
-                ResponseCode::UserAndMachineRequired,
-                format!("{which} is empty"),
-            ));
-        }
         let key = user.trim().to_lowercase();
         let port = match self.users.get(&key) {
             Some(p) => {
@@ -215,7 +191,6 @@ impl Hosted {
         now: NaiveDateTime,
     ) -> Answer<Response> {
         let op = Operation::LogEvent;
-        super::checks::event_type(req)?;
         let (unit, port) = (req.get(Param::Unit), req.get(Param::Port));
         let mut tied = None;
         if !unit.is_empty() || !port.is_empty() {
@@ -259,7 +234,6 @@ impl Hosted {
         use RecordingState as S;
         let op = req.op();
         // Required parameters come first (652), then Unit (606), then Port (611).
-        super::checks::field_params(req)?;
         check_unit(req.get(Param::Unit))?;
         let port = check_port(req.get(Param::Port))?;
         let state = self.state(port);

@@ -223,10 +223,12 @@ impl Simulator {
         self.roll_day(now.date());
         let op = req.op();
         let answer = match &mut self.engine {
-            Engine::Hosted(h) => h.answer(&mut self.shared, req, now),
+            Engine::Hosted(h) => {
+                checks::required(req).and_then(|()| h.answer(&mut self.shared, req, now))
+            }
             Engine::Recorder(r) => {
                 r.tick(now);
-                r.answer(&mut self.shared, req, now)
+                checks::required(req).and_then(|()| r.answer(&mut self.shared, req, now))
             }
         };
         let (response, reason) = match answer {

@@ -34,7 +34,6 @@ impl Recorder {
         now: NaiveDateTime,
     ) -> Answer<Response> {
         let op = req.op();
-        super::super::checks::field_params(req)?;
         let u = self.find_unit(req.get(Param::Unit))?;
         let n = self.find_port(u, req.get(Param::Port))?;
         let unit = self.units[u].id.clone();

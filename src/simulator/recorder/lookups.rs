@@ -44,12 +44,6 @@ impl Recorder {
         now: NaiveDateTime,
     ) -> Answer<Response> {
         let ext = req.get(Param::Extension);
-        if ext.trim().is_empty() {
-            return Err(Refusal::new(
-                ResponseCode::ExtensionRequired,
-                "Extension is empty",
-            ));
-        }
         match self.directory.by_extension(ext) {
             Lookup::None => Err(Refusal::new(
                 ResponseCode::NoPortForStation,
@@ -72,18 +66,6 @@ impl Recorder {
         now: NaiveDateTime,
     ) -> Answer<Response> {
         let user = req.get(Param::User);
-        let machine = req.get(Param::Machine);
-        if user.trim().is_empty() || machine.trim().is_empty() {
-            let which = if user.trim().is_empty() {
-                "User"
-            } else {
-                "Machine"
-            };
-            return Err(Refusal::new(
-                ResponseCode::UserAndMachineRequired,
-                format!("{which} is empty"),
-            ));
-        }
         match self.directory.by_login(user) {
             Lookup::None => Err(Refusal::new(
                 ResponseCode::NoPortForUser,
@@ -106,7 +88,6 @@ impl Recorder {
         now: NaiveDateTime,
     ) -> Answer<Response> {
         let op = Operation::LogEvent;
-        super::super::checks::event_type(req)?;
         let (unit, port) = (req.get(Param::Unit), req.get(Param::Port));
         let mut tied = None;
         if !unit.is_empty() || !port.is_empty() {

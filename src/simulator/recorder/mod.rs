@@ -262,12 +262,6 @@ impl Recorder {
     fn desktop(&mut self, sh: &mut Shared, req: &Request, now: NaiveDateTime) -> Answer<Response> {
         let op = req.op();
         let user = req.get(crate::api::Param::User);
-        if user.trim().is_empty() {
-            return Err(Refusal::new(
-                ResponseCode::UserNameRequired,
-                "User is empty",
-            ));
-        }
         let Some(login) = self.directory.desktop_login(user).map(str::to_string) else {
             let why = match self.directory.by_login(user) {
                 directory::Lookup::None => "is not in the directory",
