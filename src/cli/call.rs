@@ -10,12 +10,7 @@ use crate::script::{stderr_trace, ScriptResponse, Session};
 pub fn operation(name: &str) -> Result<Operation, UsageError> {
     Operation::lookup(name).ok_or_else(|| {
         let names: Vec<&str> = Operation::ALL.iter().map(|o| o.name()).collect();
-        let near = crate::script::diagnostic::closest(name, names.iter().copied());
-        let hint = if near.is_empty() {
-            String::new()
-        } else {
-            format!(" (did you mean {}?)", near.join(", "))
-        };
+        let hint = crate::script::diagnostic::operation_hint(name);
         UsageError(format!(
             "unknown operation `{name}`{hint}; the operations are: {}",
             names.join(", ")

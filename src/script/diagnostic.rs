@@ -58,6 +58,17 @@ fn strip_position(text: &str) -> String {
     }
 }
 
+/// ` (did you mean A, B?)` for a name that is no operation, or nothing when none is close.
+pub fn operation_hint(name: &str) -> String {
+    let names = crate::api::Operation::ALL.iter().map(|o| o.name());
+    let near = closest(name, names);
+    if near.is_empty() {
+        String::new()
+    } else {
+        format!(" (did you mean {}?)", near.join(", "))
+    }
+}
+
 fn at(pos: Position) -> (Option<usize>, Option<usize>) {
     (pos.line(), pos.position())
 }

@@ -35,13 +35,7 @@ pub fn operation_arg(function: &str, name: &str) -> Res<Option<Operation>> {
         return Ok(None);
     }
     Operation::lookup(name).map(Some).ok_or_else(|| {
-        let names: Vec<&str> = Operation::ALL.iter().map(|o| o.name()).collect();
-        let near = super::diagnostic::closest(name, names.iter().copied());
-        let hint = if near.is_empty() {
-            String::new()
-        } else {
-            format!(" (did you mean {}?)", near.join(", "))
-        };
+        let hint = super::diagnostic::operation_hint(name);
         error(format!(
             "{function}: unknown operation `{name}`{hint}; use an operation name such as PortStatus, or \"*\" for all"
         ))
