@@ -38,8 +38,10 @@ pub struct BackendConfig {
     pub endpoint: Option<String>,
     /// The simulator's profile.
     pub profile: Profile,
-    /// The API version.
+    /// The API version: `--api`, else 7.1 (a SOAP client takes the server's instead).
     pub api: ApiVersion,
+    /// Whether `--api` was given; without it a SOAP client speaks the version of the server's WSDL.
+    pub api_given: bool,
     /// Whether to trace envelopes.
     pub trace: bool,
     /// The simulator's clock.
@@ -73,9 +75,11 @@ fn read_config(path: &std::path::Path) -> Result<RecorderConfig, UsageError> {
 impl BackendConfig {
     /// Validates the backend options.
     pub fn from_args(a: &BackendArgs) -> Result<BackendConfig, UsageError> {
-        let api: ApiVersion = a
+        let api: Option<ApiVersion> = a
             .api
-            .parse()
+            .as_deref()
+            .map(str::parse)
+            .transpose()
             .map_err(|e| UsageError(format!("--api: {e}")))?;
         let (profile, recorder, db) =
             simulator_options(&a.profile, a.config.as_deref(), a.db.as_ref())?;
@@ -89,7 +93,8 @@ impl BackendConfig {
         Ok(BackendConfig {
             endpoint,
             profile,
-            api,
+            api: api.unwrap_or_default(),
+            api_given: api.is_some(),
             trace: a.trace,
             clock: match a.clock {
                 Some(ClockArg::Real) => ClockMode::Real,
@@ -110,7 +115,7 @@ impl BackendConfig {
         if let Some(url) = &self.endpoint {
             let http = Http::connect(HttpOptions {
                 url: url.clone(),
-                api: self.api,
+                api: self.api_given.then_some(self.api),
                 ca_cert: self.ca_cert.clone(),
                 insecure: self.insecure,
                 user: self.user.clone(),
@@ -119,6 +124,9 @@ impl BackendConfig {
                 timeout: self.timeout,
             })
             .map_err(|e| UsageError(format!("--endpoint: {e}")))?;
+            for warning in http.warnings() {
+                eprintln!("ecapi: warning: {warning}");
+            }
             return Ok(Box::new(http));
         }
         let sim = simulator(

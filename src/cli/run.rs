@@ -27,6 +27,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, UsageError> {
     let mut engine = script::engine(&session, Output::Stdout);
     let stop = script::Stop::new(timeout);
     stop.install(&mut engine);
+    session.borrow_mut().set_cancel(stop.cancel());
     stop.arm();
     let mut scope = Scope::new();
     match script::run(&engine, &mut scope, &source) {

@@ -2,7 +2,7 @@
 
 use std::time::{Duration, Instant};
 
-use super::{ControlError, Exchange, SimControl, Transport, TransportError};
+use super::{Cancel, ControlError, Exchange, SimControl, Transport, TransportError};
 use crate::api::{ApiVersion, Operation, Request};
 use crate::simulator::{SimError, Simulator};
 
@@ -11,12 +11,18 @@ use crate::simulator::{SimError, Simulator};
 pub struct Embedded {
     sim: Simulator,
     trace: bool,
+    /// Ends a simulated delay (`sim_delay`) when the run is stopped.
+    cancel: Cancel,
 }
 
 impl Embedded {
     /// Wraps a simulator.
     pub fn new(sim: Simulator) -> Embedded {
-        Embedded { sim, trace: false }
+        Embedded {
+            sim,
+            trace: false,
+            cancel: Cancel::default(),
+        }
     }
 
     /// The simulator.
@@ -35,7 +41,7 @@ impl Transport for Embedded {
         let started = Instant::now();
         let outcome = self.sim.handle(request)?;
         if !outcome.delay.is_zero() {
-            std::thread::sleep(outcome.delay);
+            self.cancel.sleep(outcome.delay)?;
         }
         let elapsed = started.elapsed();
         let trace = if self.trace {
@@ -73,6 +79,10 @@ impl Transport for Embedded {
 
     fn set_trace(&mut self, on: bool) {
         self.trace = on;
+    }
+
+    fn set_cancel(&mut self, cancel: Cancel) {
+        self.cancel = cancel;
     }
 
     fn control(&mut self) -> Option<&mut dyn SimControl> {

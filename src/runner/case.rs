@@ -114,6 +114,7 @@ impl Worker {
         );
         let stop = script::Stop::new(timeout);
         stop.install(&mut engine);
+        session.borrow_mut().set_cancel(stop.cancel());
         Ok(Worker {
             session,
             engine,

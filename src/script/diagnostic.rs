@@ -193,6 +193,9 @@ impl Diagnostic {
                 None => v.to_string(),
             },
             EvalAltResult::ErrorTerminated(why, _) => why.to_string(),
+            EvalAltResult::ErrorDataTooLarge(..) | EvalAltResult::ErrorStackOverflow(..) => {
+                super::Limits::explain(e).unwrap_or_else(|| strip_position(&e.to_string()))
+            }
             EvalAltResult::ErrorFunctionNotFound(sig, _) => {
                 let (m, mut extra) = function_not_found(sig, script_functions);
                 notes.append(&mut extra);

@@ -16,30 +16,33 @@
 //! | `wsdl.rs` | the WSDL we serve |
 //! | `wsdl_reader.rs` | a server's WSDL, read into a [`Contract`] |
 //! | `pretty.rs` | indentation for `--trace` |
+//! | `trace.rs` | one exchange's envelopes as `--trace` shows them |
+//! | `encoding.rs` | the character encoding of an answer (UTF-8, UTF-16 either way round) |
 //! | `xml.rs` | the guarded pull parser and escaping |
 
 mod contract;
+mod encoding;
 mod envelope;
 mod fault;
 pub mod names;
 mod pretty;
+mod trace;
 mod wsdl;
 mod wsdl_reader;
 pub mod xml;
 
 pub use contract::{Contract, ContractSource, OperationShape};
+pub use encoding::{to_utf8, EncodingError};
 pub use envelope::{
     decode_fault, decode_request, decode_response, encode_request, encode_response,
 };
 pub use fault::Fault;
 pub use names::Names;
 pub use pretty::pretty;
+pub use trace::{trace_of, Trace};
 pub use wsdl::wsdl;
-pub use wsdl_reader::{read_contract, WsdlError};
+pub use wsdl_reader::{read_contract, read_wsdl, FetchError, ServerWsdl, WsdlError};
 pub use xml::XmlError;
-
-use crate::api::{ApiVersion, Request, Response};
-use crate::client::Trace;
 
 /// Why an envelope could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -95,18 +98,5 @@ impl SoapError {
             SoapError::NotSoap(why) => Fault::client(why),
             SoapError::Fault(fault) => fault.clone(),
         }
-    }
-}
-
-/// The envelopes the simulator would exchange for a request and its response, pretty-printed, under
-/// the default names.
-pub fn trace_of(request: &Request, response: &Response, version: ApiVersion) -> Trace {
-    let names = Names::default();
-    let shape = OperationShape::default_for(request.op(), version, &names);
-    Trace {
-        action: shape.action.clone(),
-        request: pretty(&encode_request(request, &shape)),
-        status: 200,
-        response: pretty(&encode_response(response, &names)),
     }
 }
