@@ -475,6 +475,44 @@ impl SimControl for Http {
     fn journal(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
         self.list(Command::Journal)
     }
+
+    fn fault_at(
+        &mut self,
+        op: Option<Operation>,
+        code: u16,
+        count: Option<u32>,
+        unit: &str,
+        port: &str,
+    ) -> Result<(), ControlError> {
+        self.command(Command::FaultAt(op, code, count, unit.into(), port.into()))
+            .map(drop)
+    }
+
+    fn delay_at(
+        &mut self,
+        op: Option<Operation>,
+        ms: u64,
+        unit: &str,
+        port: &str,
+    ) -> Result<(), ControlError> {
+        self.command(Command::DelayAt(op, ms, unit.into(), port.into()))
+            .map(drop)
+    }
+
+    fn schedule(
+        &mut self,
+        seconds: f64,
+        event: crate::simulator::TelephonyEvent,
+        unit: &str,
+        port: &str,
+    ) -> Result<(), ControlError> {
+        self.command(Command::At(seconds, event, unit.into(), port.into()))
+            .map(drop)
+    }
+
+    fn scheduled(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
+        self.list(Command::Scheduled)
+    }
 }
 
 /// Every message in an error's source chain, outermost first.
