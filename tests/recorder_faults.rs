@@ -111,7 +111,9 @@ fn a_scheduled_hold_fires_before_the_first_request_past_its_time() {
     // One that cannot happen then is skipped, with the reason kept.
     sim.schedule(0.0, TelephonyEvent::Hold, "1", "1").unwrap();
     assert!(
-        sim.scheduled()[1].outcome.contains("already has a call on hold"),
+        sim.scheduled()[1]
+            .outcome
+            .contains("already has a call on hold"),
         "{:?}",
         sim.scheduled()
     );

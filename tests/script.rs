@@ -480,11 +480,19 @@ fn unit_as_a_request_value_is_an_error_naming_the_argument() {
 #[test]
 fn sim_at_and_port_scopes_are_checked() {
     let d = fails("sim_at(5, \"park\", 1, 5);");
-    assert!(d.message.contains("`park` is not a telephony event"), "{}", d.message);
+    assert!(
+        d.message.contains("`park` is not a telephony event"),
+        "{}",
+        d.message
+    );
     let d = fails("sim_fault(\"StartRecording\", 618, 1, #{ unit: 1 });");
     assert!(d.message.contains("port is missing"), "{}", d.message);
     let d = fails("sim_at(5, \"hold\", 1, 5);");
-    assert!(d.message.contains("needs the recorder profile"), "{}", d.message);
+    assert!(
+        d.message.contains("needs the recorder profile"),
+        "{}",
+        d.message
+    );
     let out = ok(r#"
         sim_fault("PortStatus", 621, 1, #{ unit: 1, port: 5 });
         print(port_status(1, 6).code);

@@ -103,6 +103,10 @@ pub enum Command {
     At(f64, TelephonyEvent, String, String),
     /// `sim_scheduled`.
     Scheduled,
+    /// Makes a session on a served simulator (answered by the server, not a simulator).
+    SessionNew,
+    /// Ends a session: the one whose control path it is sent to, or the one named.
+    SessionDrop(Option<String>),
 }
 
 fn op_json(op: Option<Operation>) -> Value {
@@ -142,6 +146,8 @@ impl Command {
                 json!({"fn": "at", "seconds": s, "event": e.as_str(), "unit": u, "port": p})
             }
             Command::Scheduled => json!({"fn": "scheduled"}),
+            Command::SessionNew => json!({"fn": "session_new"}),
+            Command::SessionDrop(id) => json!({"fn": "session_drop", "id": id}),
         }
     }
 
@@ -204,6 +210,10 @@ impl Command {
                 text("port")?,
             )),
             "scheduled" => Ok(Command::Scheduled),
+            "session_new" => Ok(Command::SessionNew),
+            "session_drop" => Ok(Command::SessionDrop(
+                v.get("id").and_then(Value::as_str).map(str::to_string),
+            )),
             "wire_fault" => Ok(Command::WireFault(
                 op()?,
                 WireFault::from_name(&text("kind")?)
@@ -241,6 +251,9 @@ impl Command {
             Command::DelayAt(op, ms, u, p) => done(control.delay_at(op, ms, &u, &p)),
             Command::At(s, e, u, p) => done(control.schedule(s, e, &u, &p)),
             Command::Scheduled => control.scheduled().map(Value::from),
+            Command::SessionNew | Command::SessionDrop(_) => Err(ControlError::Invalid(
+                "sessions are made and dropped by ecapi serve, not by a simulator".to_string(),
+            )),
         }
     }
 }
@@ -304,10 +317,19 @@ mod tests {
             Command::Recordings,
             Command::Events,
             Command::Journal,
-            Command::FaultAt(Some(Operation::StartRecording), 618, Some(1), "1".into(), "5".into()),
+            Command::FaultAt(
+                Some(Operation::StartRecording),
+                618,
+                Some(1),
+                "1".into(),
+                "5".into(),
+            ),
             Command::DelayAt(None, 300, "1".into(), "5".into()),
             Command::At(30.0, TelephonyEvent::Hold, "1".into(), "5".into()),
             Command::Scheduled,
+            Command::SessionNew,
+            Command::SessionDrop(None),
+            Command::SessionDrop(Some("ab12".into())),
         ] {
             assert_eq!(Command::from_json(&command.send_json()), Ok(command));
         }

@@ -9,6 +9,7 @@ pub mod control;
 mod embedded;
 mod error;
 mod http;
+mod session;
 
 use std::time::Duration;
 
@@ -19,6 +20,7 @@ pub use control::WireFault;
 pub use embedded::Embedded;
 pub use error::{ControlError, TransportError};
 pub use http::{Http, HttpOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use session::Session;
 
 /// One request and its answer.
 #[derive(Debug, Clone)]
@@ -70,6 +72,10 @@ pub trait Transport {
     fn control(&mut self) -> Option<&mut dyn SimControl> {
         None
     }
+
+    /// The test using this backend is over: free what it holds on the server now (a served
+    /// simulator's session) rather than when the backend is dropped. Nothing for most backends.
+    fn finish(&mut self) {}
 }
 
 /// Control of a simulator beyond the Web API: its clock, telephony events, faults, and what it stored.

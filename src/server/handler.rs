@@ -14,6 +14,7 @@ use axum::response::Response;
 use axum::routing::any;
 use axum::Router;
 
+use super::sessions::{self, SESSIONS_PREFIX};
 use super::url_player::{self, Page};
 use super::ServeOptions;
 use crate::api::{ApiVersion, Operation, RequestError};
@@ -42,6 +43,10 @@ pub struct AppState {
     pub api: ApiVersion,
     body_limit: usize,
     log: bool,
+    /// The server's sessions (see [`super::sessions`]); a session shares its server's.
+    pub sessions: Option<Arc<super::sessions::Sessions>>,
+    /// The session's id, when this is a session's state.
+    pub session_id: Option<String>,
 }
 
 impl AppState {
@@ -59,6 +64,32 @@ impl AppState {
             names: options.names,
             body_limit: options.body_limit,
             log: options.log,
+            sessions: None,
+            session_id: None,
+        }
+    }
+
+    /// The state of a session of this server: its own simulator and wire faults, its endpoint at
+    /// `path`, the server's other settings.
+    pub fn for_session(
+        &self,
+        simulator: crate::simulator::Simulator,
+        path: String,
+        id: String,
+    ) -> AppState {
+        AppState {
+            api: self.api,
+            identity: self.identity.clone(),
+            simulator: Arc::new(Mutex::new(Embedded::new(simulator))),
+            wire_faults: Mutex::new(Vec::new()),
+            names: Names {
+                path,
+                ..self.names.clone()
+            },
+            body_limit: self.body_limit,
+            log: self.log,
+            sessions: self.sessions.clone(),
+            session_id: Some(id),
         }
     }
 }
@@ -69,6 +100,18 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(&path, any(endpoint))
         .route(&format!("{path}{CONTROL_SUFFIX}"), any(control_endpoint))
         .route(url_player::PATH, any(player))
+        .route(
+            &format!("{SESSIONS_PREFIX}/{{id}}{path}"),
+            any(sessions::endpoint),
+        )
+        .route(
+            &format!("{SESSIONS_PREFIX}/{{id}}{path}{CONTROL_SUFFIX}"),
+            any(sessions::control),
+        )
+        .route(
+            &format!("{SESSIONS_PREFIX}/{{id}}{}", url_player::PATH),
+            any(sessions::player),
+        )
         .fallback(not_found)
         .with_state(state)
 }
@@ -121,7 +164,7 @@ struct Outcome {
     summary: String,
 }
 
-async fn endpoint(
+pub(super) async fn endpoint(
     State(app): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: axum::extract::Request,
@@ -171,7 +214,7 @@ fn finish(
 }
 
 /// The control interface: one JSON command per POST (see [`crate::client::control`]).
-async fn control_endpoint(
+pub(super) async fn control_endpoint(
     State(app): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: axum::extract::Request,
@@ -191,6 +234,9 @@ async fn control_endpoint(
                     Ok(Command::WireFault(op, kind, count)) => {
                         app.set_wire_fault(op, kind, count);
                         serde_json::json!({"ok": true, "value": null})
+                    }
+                    Ok(session @ (Command::SessionNew | Command::SessionDrop(_))) => {
+                        sessions::answer(&app, &session)
                     }
                     command => {
                         if let Ok(Command::Reset) = command {
@@ -393,7 +439,7 @@ fn describe(app: &AppState, headers: &HeaderMap, query: Option<&str>) -> Outcome
 }
 
 /// The URL player page of a recording (see [`url_player`]).
-async fn player(
+pub(super) async fn player(
     State(app): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: axum::extract::Request,
@@ -497,7 +543,7 @@ fn html_response(status: StatusCode, html: String) -> Response {
     response
 }
 
-fn plain(status: StatusCode, text: &str) -> Response {
+pub(super) fn plain(status: StatusCode, text: &str) -> Response {
     let mut response = Response::new(Body::from(text.to_string()));
     *response.status_mut() = status;
     response.headers_mut().insert(

@@ -166,9 +166,9 @@ impl Faults {
     /// The keys that may apply to a call of `op` on `at`, the most specific first: the operation on
     /// the port, every operation on the port, the operation anywhere, every operation anywhere.
     fn candidates(op: Operation, at: Option<&PortRef>) -> impl Iterator<Item = Key> + '_ {
-        let scoped = at.into_iter().flat_map(move |p| {
-            [(Some(op), Some(p.clone())), (None, Some(p.clone()))]
-        });
+        let scoped = at
+            .into_iter()
+            .flat_map(move |p| [(Some(op), Some(p.clone())), (None, Some(p.clone()))]);
         scoped.chain([(Some(op), None), (None, None)])
     }
 
@@ -295,7 +295,12 @@ mod tests {
         let mut f = Faults::default();
         let five = PortRef::new("1", "05");
         let six = PortRef::new("1", "6");
-        f.set_at(Some(Operation::StartRecording), Some(five.clone()), 618, Some(1));
+        f.set_at(
+            Some(Operation::StartRecording),
+            Some(five.clone()),
+            618,
+            Some(1),
+        );
         f.set(None, 651, Some(1));
         assert_eq!(f.take(Operation::StartRecording, Some(&six)), Some(651));
         assert_eq!(f.take(Operation::StartRecording, Some(&six)), None);
@@ -306,7 +311,10 @@ mod tests {
         );
         assert_eq!(f.take(Operation::StartRecording, Some(&five)), None);
         f.set_delay_at(None, Some(five.clone()), Duration::from_millis(40));
-        assert_eq!(f.delay(Operation::GetUrl, Some(&five)), Duration::from_millis(40));
+        assert_eq!(
+            f.delay(Operation::GetUrl, Some(&five)),
+            Duration::from_millis(40)
+        );
         assert_eq!(f.delay(Operation::GetUrl, Some(&six)), Duration::ZERO);
     }
 
@@ -315,7 +323,10 @@ mod tests {
         let mut f = Faults::default();
         f.set_delay(None, Duration::from_millis(5));
         f.set_delay(Some(Operation::InitUser), Duration::from_millis(50));
-        assert_eq!(f.delay(Operation::InitUser, None), Duration::from_millis(50));
+        assert_eq!(
+            f.delay(Operation::InitUser, None),
+            Duration::from_millis(50)
+        );
         assert_eq!(f.delay(Operation::LogEvent, None), Duration::from_millis(5));
         f.set_delay(None, Duration::ZERO);
         assert_eq!(f.delay(Operation::LogEvent, None), Duration::ZERO);

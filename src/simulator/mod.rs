@@ -233,7 +233,12 @@ impl Simulator {
         self.shared.at = op
             .params(self.shared.api)
             .contains(&crate::api::Param::Port)
-            .then(|| PortRef::new(req.get(crate::api::Param::Unit), req.get(crate::api::Param::Port)));
+            .then(|| {
+                PortRef::new(
+                    req.get(crate::api::Param::Unit),
+                    req.get(crate::api::Param::Port),
+                )
+            });
         let answer = match &mut self.engine {
             Engine::Hosted(h) => {
                 checks::required(req).and_then(|()| h.answer(&mut self.shared, req, now))

@@ -102,8 +102,9 @@ impl Schedule {
     /// Removes and returns the events due by `now`, in due order (events due at the same time in
     /// the order they were scheduled).
     pub fn take_due(&mut self, now: NaiveDateTime) -> Vec<Scheduled> {
-        let (mut due, waiting): (Vec<_>, Vec<_>) =
-            std::mem::take(&mut self.pending).into_iter().partition(|s| s.due <= now);
+        let (mut due, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending)
+            .into_iter()
+            .partition(|s| s.due <= now);
         self.pending = waiting;
         due.sort_by_key(|s| s.due);
         due
@@ -142,7 +143,12 @@ mod tests {
     #[test]
     fn due_events_come_out_in_due_order_and_later_ones_wait() {
         let mut s = Schedule::default();
-        s.add(at("2026-11-30 10:00:30"), TelephonyEvent::Retrieve, "1", "5");
+        s.add(
+            at("2026-11-30 10:00:30"),
+            TelephonyEvent::Retrieve,
+            "1",
+            "5",
+        );
         s.add(at("2026-11-30 10:00:10"), TelephonyEvent::Hold, "1", "5");
         s.add(at("2026-11-30 10:01:00"), TelephonyEvent::Hangup, "1", "5");
         assert!(s.take_due(at("2026-11-30 10:00:00")).is_empty());
@@ -153,7 +159,10 @@ mod tests {
             .collect();
         assert_eq!(due, [TelephonyEvent::Hold, TelephonyEvent::Retrieve]);
         assert!(!s.is_idle());
-        assert_eq!(TelephonyEvent::from_name(" HOLD "), Some(TelephonyEvent::Hold));
+        assert_eq!(
+            TelephonyEvent::from_name(" HOLD "),
+            Some(TelephonyEvent::Hold)
+        );
         assert_eq!(TelephonyEvent::from_name("park"), None);
     }
 }
