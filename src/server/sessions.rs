@@ -210,20 +210,20 @@ pub(super) fn answer(app: &AppState, command: &crate::client::control::Command) 
     }
 }
 
-/// The session named in the path, or the 404 to answer.
-fn lookup(app: &AppState, id: &str) -> Result<Arc<AppState>, Response> {
-    app.sessions
-        .as_ref()
-        .and_then(|s| s.get(id))
-        .ok_or_else(|| {
-            handler::plain(
-                StatusCode::NOT_FOUND,
-                &format!(
-                    "no session {id} on this server (dropped, or ended after being idle); \
-                     make one with `ecapi session new --endpoint URL`"
-                ),
-            )
-        })
+/// The session named in the path.
+fn lookup(app: &AppState, id: &str) -> Option<Arc<AppState>> {
+    app.sessions.as_ref().and_then(|s| s.get(id))
+}
+
+/// The answer for a session that does not exist.
+fn no_session(id: &str) -> Response {
+    handler::plain(
+        StatusCode::NOT_FOUND,
+        &format!(
+            "no session {id} on this server (dropped, or ended after being idle); \
+             make one with `ecapi session new --endpoint URL`"
+        ),
+    )
 }
 
 /// A session's SOAP endpoint and WSDL.
@@ -234,8 +234,8 @@ pub(super) async fn endpoint(
     request: axum::extract::Request,
 ) -> Response {
     match lookup(&app, &id) {
-        Ok(session) => handler::endpoint(State(session), peer, request).await,
-        Err(response) => response,
+        Some(session) => handler::endpoint(State(session), peer, request).await,
+        None => no_session(&id),
     }
 }
 
@@ -247,8 +247,8 @@ pub(super) async fn control(
     request: axum::extract::Request,
 ) -> Response {
     match lookup(&app, &id) {
-        Ok(session) => handler::control_endpoint(State(session), peer, request).await,
-        Err(response) => response,
+        Some(session) => handler::control_endpoint(State(session), peer, request).await,
+        None => no_session(&id),
     }
 }
 
@@ -260,8 +260,8 @@ pub(super) async fn player(
     request: axum::extract::Request,
 ) -> Response {
     match lookup(&app, &id) {
-        Ok(session) => handler::player(State(session), peer, request).await,
-        Err(response) => response,
+        Some(session) => handler::player(State(session), peer, request).await,
+        None => no_session(&id),
     }
 }
 
