@@ -65,7 +65,11 @@ fn config_and_db_need_the_recorder_profile() {
 #[test]
 fn config_alone_means_the_recorder_profile() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("site.toml"), "[[unit]]\nid = 1\nports = 4\n").unwrap();
+    std::fs::write(
+        dir.path().join("site.toml"),
+        "[[unit]]\nid = 1\nports = 4\n",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("flow.rhai"), "sim_hold(1, 9);").unwrap();
     let out = ecapi(dir.path())
         .args(["run", "flow.rhai", "--config", "site.toml"])

@@ -2,9 +2,9 @@
 //! options (and rebuilt from them for `:backend` and `:api`).
 
 use super::args::ReplArgs;
+use super::args::{BackendArgs, ClockArg};
 use super::backend::{BackendConfig, UsageError};
 use super::exit::{ExitCode, EXIT_FAILURE, EXIT_SUCCESS};
-use super::args::{BackendArgs, ClockArg};
 use crate::repl::{self, Backend, Options, SavedArg, SavedArgs};
 use crate::simulator::Profile;
 
@@ -63,7 +63,9 @@ fn saved_args(a: &BackendArgs, config: &BackendConfig) -> SavedArgs {
         saved.endpoint.push(word("--insecure"));
     }
     if a.timeout != 30.0 {
-        saved.endpoint.extend([word("--timeout"), word(&a.timeout.to_string())]);
+        saved
+            .endpoint
+            .extend([word("--timeout"), word(&a.timeout.to_string())]);
     }
     saved
 }

@@ -54,7 +54,9 @@ pub enum TransportError {
     },
     /// The user interrupted the wait for an answer (Ctrl-C in the REPL). The server may have acted
     /// on the request.
-    #[error("interrupted (Ctrl-C) while waiting for {url}; the server may have acted on the request")]
+    #[error(
+        "interrupted (Ctrl-C) while waiting for {url}; the server may have acted on the request"
+    )]
     Interrupted {
         /// The endpoint (or the embedded simulator).
         url: String,

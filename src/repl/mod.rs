@@ -439,8 +439,16 @@ mod tests {
     #[test]
     fn saved_paths_are_relative_to_the_scripts_folder() {
         let cases = [
-            ("/work/examples/recorder.toml", "/work", "examples/recorder.toml"),
-            ("/work/examples/recorder.toml", "/work/scripts", "../examples/recorder.toml"),
+            (
+                "/work/examples/recorder.toml",
+                "/work",
+                "examples/recorder.toml",
+            ),
+            (
+                "/work/examples/recorder.toml",
+                "/work/scripts",
+                "../examples/recorder.toml",
+            ),
             ("/work/site.toml", "/work/a/b", "../../site.toml"),
             ("/work/a/site.toml", "/work/a", "site.toml"),
         ];

@@ -88,14 +88,14 @@ impl Workspace {
         let ast = script::compile(&self.engine, &self.scope, source)?;
         let mut merged = self.functions.clone();
         merged += ast;
-        // A line that fails leaves the variables as they were before it (the names it bound are
-        // gone, the values it changed come back), so the session agrees with the saved script,
-        // which leaves the line out.
-        let before = self.scope.clone();
+        // A line that fails has the names it bound (`let`, shadowing included) undone, so the
+        // session agrees with the saved script, which leaves the line out. Values it changed
+        // through earlier names stay changed, as the requests it sent stay sent.
+        let bound = self.scope.len();
         let value = match script::run_ast(&self.engine, &mut self.scope, &merged) {
             Ok(value) => value,
             Err(d) => {
-                self.scope = before;
+                self.scope.rewind(bound);
                 return Err(d);
             }
         };
@@ -236,7 +236,12 @@ fn table(items: &rhai::Array) -> Option<String> {
         }
     }
     // Maps keep their keys sorted; the columns read better in the order of the simulator's records.
-    keys.sort_by_key(|k| FIRST_COLUMNS.iter().position(|f| f == k).unwrap_or(usize::MAX));
+    keys.sort_by_key(|k| {
+        FIRST_COLUMNS
+            .iter()
+            .position(|f| f == k)
+            .unwrap_or(usize::MAX)
+    });
     let rows: Vec<Vec<String>> = maps
         .iter()
         .map(|m| {
@@ -293,7 +298,9 @@ fn cell(v: &Dynamic) -> String {
             let parts: Vec<String> = a
                 .iter()
                 .map(|e| match e.read_lock::<rhai::Array>() {
-                    Some(pair) if pair.len() == 2 => format!("{}={}", text(&pair[0]), text(&pair[1])),
+                    Some(pair) if pair.len() == 2 => {
+                        format!("{}={}", text(&pair[0]), text(&pair[1]))
+                    }
                     _ => text(e),
                 })
                 .collect();
@@ -372,10 +379,13 @@ mod tests {
     }
 
     #[test]
-    fn a_failing_line_binds_nothing_and_changes_nothing() {
+    fn a_failing_line_binds_nothing() {
         let (mut ws, _) = workspace();
         ok(&mut ws, "let a = 1");
-        let err = ws.eval("let p = station(\"1\"); a = 2; p.strat();").value.unwrap_err();
+        let err = ws
+            .eval("let p = station(\"1\"); let a = 2; p.strat();")
+            .value
+            .unwrap_err();
         assert!(err.message.contains("strat"), "{err:?}");
         assert_eq!(ws.variables(), ["a"]);
         assert_eq!(ws.transcript(), ["let a = 1;"]);
@@ -421,10 +431,19 @@ mod tests {
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(lines[0], "");
         assert!(lines[1].starts_with("seq  time"), "{text}");
-        assert!(lines[1].contains("op") && lines[1].contains("reason"), "{text}");
+        assert!(
+            lines[1].contains("op") && lines[1].contains("reason"),
+            "{text}"
+        );
         assert!(lines[2].starts_with("1    "), "{text}");
-        assert!(lines[2].contains("InitStation") && lines[2].contains("Extension=1234"), "{text}");
-        assert!(lines[3].contains("PortStatus") && lines[3].contains("Unit=1, Port=999"), "{text}");
+        assert!(
+            lines[2].contains("InitStation") && lines[2].contains("Extension=1234"),
+            "{text}"
+        );
+        assert!(
+            lines[3].contains("PortStatus") && lines[3].contains("Unit=1, Port=999"),
+            "{text}"
+        );
         assert_eq!(lines[4], "(2 rows)");
         let empty = ws.eval("sim_events()").value.unwrap();
         assert_eq!(show(&empty).as_deref(), Some("[]"));

@@ -133,8 +133,19 @@ const PROPERTIES: &[(&str, &[&str])] = &[
     (
         "Response",
         &[
-            "op", "code", "message", "ok", "warning", "elapsed_ms", "reason", "unit", "port", "url",
-            "status", "duration", "value",
+            "op",
+            "code",
+            "message",
+            "ok",
+            "warning",
+            "elapsed_ms",
+            "reason",
+            "unit",
+            "port",
+            "url",
+            "status",
+            "duration",
+            "value",
         ],
     ),
     ("Port", &["unit", "port"]),
@@ -151,7 +162,10 @@ fn property_not_found(prop: &str, type_name: &str) -> (String, Vec<String>) {
         None => closest(prop, props.iter().copied()),
     };
     let help = if near.is_empty() {
-        format!("help: the properties of a {type_name} are {}", props.join(", "))
+        format!(
+            "help: the properties of a {type_name} are {}",
+            props.join(", ")
+        )
     } else {
         let near: Vec<String> = near.iter().map(|n| format!("`{n}`")).collect();
         format!("help: did you mean {}?", near.join(", "))
