@@ -21,6 +21,11 @@ pub fn serve(a: ServeArgs) -> Result<ExitCode, UsageError> {
     };
     let mut options = ServeOptions::new(a.listen, simulator(profile, api, clock, recorder, db)?);
     options.log = !a.quiet;
+    options.lenient = a.lenient;
+    options.trace = a.trace;
+    options.body_limit = a.max_message_size;
+    options.max_string_content_length = a.max_string_content_length;
+    options.max_depth = a.max_depth;
     server::serve(options).map_err(|e| UsageError(e.to_string()))?;
     Ok(EXIT_SUCCESS)
 }
