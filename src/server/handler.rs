@@ -14,6 +14,7 @@ use axum::response::Response;
 use axum::routing::any;
 use axum::Router;
 
+use super::sessions::{self, SESSIONS_PREFIX};
 use super::url_player::{self, Page};
 use super::ServeOptions;
 use crate::api::{ApiVersion, Operation, RequestError};
@@ -49,13 +50,17 @@ pub struct AppState {
     read: soap::ReadOptions,
     /// Print each exchange's envelopes to standard error.
     trace: bool,
+    /// The server's sessions (see [`super::sessions`]); a session shares its server's.
+    pub sessions: Option<Arc<super::sessions::Sessions>>,
+    /// The session's id, when this is a session's state.
+    pub session_id: Option<String>,
 }
 
 impl AppState {
     pub fn new(options: ServeOptions) -> AppState {
         let api = options.simulator.api();
         AppState {
-            api: options.simulator.api(),
+            api,
             identity: HeaderValue::from_str(&format!(
                 "{} {}",
                 options.simulator.profile(),
@@ -76,6 +81,34 @@ impl AppState {
             names: options.names,
             body_limit: options.body_limit,
             log: options.log,
+            sessions: None,
+            session_id: None,
+        }
+    }
+
+    /// The state of a session of this server: its own simulator and wire faults, its endpoint at
+    /// `path`, the server's other settings.
+    pub fn for_session(
+        &self,
+        simulator: crate::simulator::Simulator,
+        path: String,
+        id: String,
+    ) -> AppState {
+        AppState {
+            api: self.api,
+            identity: self.identity.clone(),
+            simulator: Arc::new(Mutex::new(Embedded::new(simulator))),
+            wire_faults: Mutex::new(Vec::new()),
+            names: Names {
+                path,
+                ..self.names.clone()
+            },
+            body_limit: self.body_limit,
+            log: self.log,
+            read: self.read.clone(),
+            trace: self.trace,
+            sessions: self.sessions.clone(),
+            session_id: Some(id),
         }
     }
 }
@@ -86,6 +119,18 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(&path, any(endpoint))
         .route(&format!("{path}{CONTROL_SUFFIX}"), any(control_endpoint))
         .route(url_player::PATH, any(player))
+        .route(
+            &format!("{SESSIONS_PREFIX}/{{id}}{path}"),
+            any(sessions::endpoint),
+        )
+        .route(
+            &format!("{SESSIONS_PREFIX}/{{id}}{path}{CONTROL_SUFFIX}"),
+            any(sessions::control),
+        )
+        .route(
+            &format!("{SESSIONS_PREFIX}/{{id}}{}", url_player::PATH),
+            any(sessions::player),
+        )
         .fallback(not_found)
         .with_state(state)
 }
@@ -138,7 +183,7 @@ struct Outcome {
     summary: String,
 }
 
-async fn endpoint(
+pub(super) async fn endpoint(
     State(app): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: axum::extract::Request,
@@ -188,7 +233,7 @@ fn finish(
 }
 
 /// The control interface: one JSON command per POST (see [`crate::client::control`]).
-async fn control_endpoint(
+pub(super) async fn control_endpoint(
     State(app): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: axum::extract::Request,
@@ -208,6 +253,9 @@ async fn control_endpoint(
                     Ok(Command::WireFault(op, kind, count)) => {
                         app.set_wire_fault(op, kind, count);
                         serde_json::json!({"ok": true, "value": null})
+                    }
+                    Ok(session @ (Command::SessionNew | Command::SessionDrop(_))) => {
+                        sessions::answer(&app, &session)
                     }
                     command => {
                         if let Ok(Command::Reset) = command {
@@ -532,7 +580,7 @@ fn describe(app: &AppState, headers: &HeaderMap, query: Option<&str>) -> Outcome
 }
 
 /// The URL player page of a recording (see [`url_player`]).
-async fn player(
+pub(super) async fn player(
     State(app): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: axum::extract::Request,
@@ -631,7 +679,7 @@ fn html_response(status: StatusCode, html: String) -> Response {
     response
 }
 
-fn plain(status: StatusCode, text: &str) -> Response {
+pub(super) fn plain(status: StatusCode, text: &str) -> Response {
     let mut response = Response::new(Body::from(text.to_string()));
     *response.status_mut() = status;
     response.headers_mut().insert(

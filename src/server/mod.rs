@@ -11,6 +11,7 @@
 //! status codes, the WSDL route, the URL player page ([`url_player`]), logging and shutdown.
 
 mod handler;
+mod sessions;
 mod url_player;
 
 use std::future::Future;
@@ -27,6 +28,9 @@ use crate::simulator::Simulator;
 use crate::soap::Names;
 
 pub use handler::DEFAULT_BODY_LIMIT;
+pub use sessions::{
+    SessionOptions, SimulatorFactory, DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_IDLE, SESSIONS_PREFIX,
+};
 
 /// How long shutdown waits for requests in flight before closing their connections.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -53,6 +57,8 @@ pub struct ServeOptions {
     pub trace: bool,
     /// Whether to log one line per request to stderr.
     pub log: bool,
+    /// Whether and how to offer simulator sessions (see [`sessions`]); `None`: none.
+    pub sessions: Option<SessionOptions>,
 }
 
 impl ServeOptions {
@@ -69,6 +75,7 @@ impl ServeOptions {
             lenient: false,
             trace: false,
             log: true,
+            sessions: None,
         }
     }
 }
@@ -244,10 +251,15 @@ async fn bind(
             SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
         });
     }
-    options
-        .simulator
-        .default_url_player(&format!("http://{addr}"));
-    Ok((listener, Arc::new(handler::AppState::new(options))))
+    let base = format!("http://{addr}");
+    options.simulator.default_url_player(&base);
+    let sessions = options
+        .sessions
+        .take()
+        .map(|s| Arc::new(sessions::Sessions::new(s, base)));
+    let mut state = handler::AppState::new(options);
+    state.sessions = sessions;
+    Ok((listener, Arc::new(state)))
 }
 
 async fn run(
