@@ -200,6 +200,22 @@ pub struct ServeArgs {
     /// Do not log one line per request to standard error.
     #[arg(long)]
     pub quiet: bool,
+    /// Read requests kindly (action from the body element, parameters by name in any order,
+    /// namespace or version, latin-1), noting each kindness; default: read as a WCF service does.
+    #[arg(long)]
+    pub lenient: bool,
+    /// Print each exchange's envelopes (request and answer, faults and refusals) to standard error.
+    #[arg(long)]
+    pub trace: bool,
+    /// The largest request in bytes (WCF maxReceivedMessageSize); larger ones get 413.
+    #[arg(long, default_value_t = 65_536, value_name = "BYTES")]
+    pub max_message_size: usize,
+    /// The longest string value in characters (WCF maxStringContentLength); longer is a fault.
+    #[arg(long, default_value_t = 8_192, value_name = "CHARS")]
+    pub max_string_content_length: usize,
+    /// The deepest element nesting (WCF maxDepth); deeper requests get 400.
+    #[arg(long, default_value_t = 32, value_name = "LEVELS")]
+    pub max_depth: usize,
     /// End a simulator session left idle this long (sessions: `ecapi session new`, `ecapi test`).
     #[arg(long, default_value = "600", value_name = "SECONDS")]
     pub session_idle: f64,

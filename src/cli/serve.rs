@@ -33,6 +33,11 @@ pub fn serve(a: ServeArgs) -> Result<ExitCode, UsageError> {
         simulator(profile, api, clock, recorder.clone(), db)?,
     );
     options.log = !a.quiet;
+    options.lenient = a.lenient;
+    options.trace = a.trace;
+    options.body_limit = a.max_message_size;
+    options.max_string_content_length = a.max_string_content_length;
+    options.max_depth = a.max_depth;
     if a.max_sessions > 0 {
         // Each session's simulator is built as the server's, its recorder database in memory.
         let make: SimulatorFactory = Arc::new(move || {

@@ -262,6 +262,12 @@ impl Simulator {
         })
     }
 
+    /// Adds a note to the journal entry of the request answered last (the server's request reader
+    /// notes how it read the request; see [`crate::soap::WireNote`]).
+    pub fn note_last(&mut self, note: &str) {
+        self.journal.note_last(note);
+    }
+
     /// Resets assignments and port states when the clock has passed midnight since the last look
     /// (the hosted service's nightly reset; a real recorder keeps its calls over midnight).
     fn roll_day(&mut self, today: NaiveDate) {
