@@ -15,7 +15,7 @@ use std::time::Duration;
 use crate::api::{ApiVersion, Operation, Request, Response};
 
 pub use control::WireFault;
-pub use embedded::Embedded;
+pub use embedded::{Embedded, MAX_DELAY_MS};
 pub use error::{ControlError, TransportError};
 pub use http::{Http, HttpOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 
@@ -125,10 +125,17 @@ pub trait SimControl {
     }
     /// Adds latency to an operation (`None`: every operation); 0 removes it.
     fn delay(&mut self, op: Option<Operation>, ms: u64) -> Result<(), ControlError>;
-    /// The recordings stored so far, oldest first.
-    fn recordings(&mut self) -> Result<Vec<serde_json::Value>, ControlError>;
-    /// The events logged so far, oldest first.
-    fn events(&mut self) -> Result<Vec<serde_json::Value>, ControlError>;
+    /// The stopped recordings kept that a query selects, oldest first, each a map with its `seq`
+    /// (see [`crate::simulator::Query`]).
+    fn recordings(
+        &mut self,
+        query: &crate::simulator::Query,
+    ) -> Result<Vec<serde_json::Value>, ControlError>;
+    /// The events kept that a query selects, oldest first, each a map with its `seq`.
+    fn events(
+        &mut self,
+        query: &crate::simulator::Query,
+    ) -> Result<Vec<serde_json::Value>, ControlError>;
     /// The journal: every request and answer, with the reason for each non-100 answer.
     fn journal(&mut self) -> Result<Vec<serde_json::Value>, ControlError>;
 
