@@ -178,7 +178,7 @@ fn log_event_fills_the_timestamp_and_refuses_unknown_keys() {
     "#);
     assert_eq!(
         out,
-        "[\"A\", \"1\", 4, \"u\", \"m\", \"1\", \"true\", \"c\"]\ntrue\n653\n"
+        "[\"A\", \"1\", \"4\", \"u\", \"m\", \"1\", \"true\", \"c\"]\ntrue\n653\n"
     );
     let d = fails(r#"log_event(#{ typ: "A" })"#);
     assert_eq!(
@@ -466,4 +466,59 @@ fn now_and_log_events_default_timestamp_follow_the_simulators_clock() {
         print(sim_events()[0].timestamp.sub_string(0, 10) == sim_journal()[-1].time.sub_string(0, 10));
     "#);
     assert_eq!(out, "true\ntrue\ntrue\n");
+}
+
+#[test]
+fn unit_as_a_request_value_is_an_error_naming_the_argument() {
+    let d = fails("let x; assign_field(1, 5, \"fldClientID\", x);");
+    assert_eq!(
+        d.message,
+        "assign_field: value is () (no value): pass a string, or \"\" for an empty value"
+    );
+}
+
+#[test]
+fn sim_at_and_port_scopes_are_checked() {
+    let d = fails("sim_at(5, \"park\", 1, 5);");
+    assert!(
+        d.message.contains("`park` is not a telephony event"),
+        "{}",
+        d.message
+    );
+    let d = fails("sim_fault(\"StartRecording\", 618, 1, #{ unit: 1 });");
+    assert!(d.message.contains("port is missing"), "{}", d.message);
+    let d = fails("sim_at(5, \"hold\", 1, 5);");
+    assert!(
+        d.message.contains("needs the recorder profile"),
+        "{}",
+        d.message
+    );
+    let out = ok(r#"
+        sim_fault("PortStatus", 621, 1, #{ unit: 1, port: 5 });
+        print(port_status(1, 6).code);
+        print(port_status(1, 5).code);
+    "#);
+    assert_eq!(out, "100\n621\n");
+}
+
+#[test]
+fn a_property_in_the_wrong_case_gets_a_did_you_mean() {
+    let d = fails("let r = init_station(\"1\"); r.URL");
+    assert_eq!(d.message, "Response has no property `URL`");
+    assert_eq!(d.notes, ["help: did you mean `url`?"]);
+    let d = fails("let p = station(\"1\"); p.prot");
+    assert_eq!(d.message, "Port has no property `prot`");
+    assert_eq!(d.notes, ["help: did you mean `port`?"]);
+}
+
+#[test]
+fn sim_recordings_give_unit_and_port_as_text_like_a_response() {
+    let out = ok(r#"
+        let p = station("1");
+        p.start();
+        p.stop();
+        let r = sim_recordings()[0];
+        print([type_of(r.unit), type_of(r.port), r.port == p.port]);
+    "#);
+    assert_eq!(out, "[\"string\", \"string\", true]\n");
 }

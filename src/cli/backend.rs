@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::args::{BackendArgs, ClockArg};
 use crate::api::ApiVersion;
-use crate::client::{Embedded, Http, HttpOptions, Transport};
+use crate::client::{Embedded, Http, HttpOptions, Session, Transport};
 use crate::simulator::{
     Clock, ClockMode, DbLocation, Profile, RecorderConfig, Settings, Simulator,
 };
@@ -82,8 +82,19 @@ impl BackendConfig {
             .transpose()
             .map_err(|e| UsageError(format!("--api: {e}")))?;
         let (profile, recorder, db) =
-            simulator_options(&a.profile, a.config.as_deref(), a.db.as_ref())?;
+            simulator_options(a.profile.as_deref(), a.config.as_deref(), a.db.as_ref())?;
         let endpoint = a.endpoint.clone().filter(|e| !e.trim().is_empty());
+        // A password alone would be sent with an empty user name, which no server accepts.
+        let user_in_url = endpoint.as_deref().is_some_and(|e| {
+            e.split_once("://")
+                .and_then(|(_, rest)| rest.split('/').next())
+                .is_some_and(|authority| authority.contains('@'))
+        });
+        if a.password.is_some() && a.user.is_none() && !user_in_url {
+            return Err(UsageError::new(
+                "--password (or ECAPI_PASSWORD) needs --user (or ECAPI_USER, or a user in the URL: https://USER@host/...)",
+            ));
+        }
         if !(a.timeout.is_finite() && a.timeout > 0.0) {
             return Err(UsageError(format!(
                 "--timeout {}: expected a positive number of seconds",
@@ -110,24 +121,49 @@ impl BackendConfig {
         })
     }
 
+    /// Builds the backend for one test of `ecapi test`: as [`BackendConfig::connect`], except that
+    /// an `ecapi serve` gives the test a session of its own, dropped with the backend, so tests in
+    /// parallel never meet each other's state. A real server is shared as it is.
+    pub fn connect_isolated(&self) -> Result<Box<dyn Transport>, UsageError> {
+        if self.endpoint.is_none() {
+            return self.connect();
+        }
+        let mut http = self.connect_http()?;
+        if !http.is_simulator() {
+            return Ok(Box::new(http));
+        }
+        let session = Session::open(&mut http).map_err(|e| {
+            UsageError(format!(
+                "--endpoint: a session of its own for the test: {e}"
+            ))
+        })?;
+        Ok(Box::new(session))
+    }
+
+    /// The SOAP client of `--endpoint`.
+    pub fn connect_http(&self) -> Result<Http, UsageError> {
+        let Some(url) = &self.endpoint else {
+            return Err(UsageError::new("--endpoint URL is needed"));
+        };
+        let http = Http::connect(HttpOptions {
+            url: url.clone(),
+            api: self.api_given.then_some(self.api),
+            ca_cert: self.ca_cert.clone(),
+            insecure: self.insecure,
+            user: self.user.clone(),
+            password: self.password.clone(),
+            connect_timeout: crate::client::DEFAULT_CONNECT_TIMEOUT,
+            timeout: self.timeout,
+        })
+        .map_err(|e| UsageError(format!("--endpoint: {e}")))?;
+        warn_once(&http.warnings());
+        Ok(http)
+    }
+
     /// Builds the backend.
     pub fn connect(&self) -> Result<Box<dyn Transport>, UsageError> {
-        if let Some(url) = &self.endpoint {
-            let http = Http::connect(HttpOptions {
-                url: url.clone(),
-                api: self.api_given.then_some(self.api),
-                ca_cert: self.ca_cert.clone(),
-                insecure: self.insecure,
-                user: self.user.clone(),
-                password: self.password.clone(),
-                connect_timeout: crate::client::DEFAULT_CONNECT_TIMEOUT,
-                timeout: self.timeout,
-            })
-            .map_err(|e| UsageError(format!("--endpoint: {e}")))?;
-            for warning in http.warnings() {
-                eprintln!("ecapi: warning: {warning}");
-            }
-            return Ok(Box::new(http));
+        if self.endpoint.is_some() {
+            return Ok(Box::new(self.connect_http()?));
         }
         let sim = simulator(
             self.profile,
@@ -140,16 +176,34 @@ impl BackendConfig {
     }
 }
 
+/// Prints the SOAP client's warnings (a WSDL not used, a contradicting `--api`) to standard error,
+/// each once per process however many tests connect.
+fn warn_once(warnings: &[String]) {
+    static SHOWN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut shown = SHOWN.lock().unwrap_or_else(|e| e.into_inner());
+    for warning in warnings {
+        if !shown.contains(warning) {
+            eprintln!("ecapi: warning: {warning}");
+            shown.push(warning.clone());
+        }
+    }
+}
+
 /// Validates the simulator options that `ecapi serve` shares with the embedded backend:
-/// `--profile`, `--config`, `--db`.
+/// `--profile`, `--config`, `--db`. Without `--profile`, the profile is `recorder` when `--config`
+/// configures one and `hosted` otherwise.
 pub fn simulator_options(
-    profile: &str,
+    profile: Option<&str>,
     config: Option<&Path>,
     db: Option<&PathBuf>,
 ) -> Result<(Profile, RecorderConfig, DbLocation), UsageError> {
-    let profile: Profile = profile
-        .parse()
-        .map_err(|e| UsageError(format!("--profile: {e}")))?;
+    let profile: Profile = match profile {
+        Some(name) => name
+            .parse()
+            .map_err(|e| UsageError(format!("--profile: {e}")))?,
+        None if config.is_some() => Profile::Recorder,
+        None => Profile::Hosted,
+    };
     if config.is_some() && profile != Profile::Recorder {
         return Err(UsageError::new(
             "--config configures the recorder profile: add --profile recorder",

@@ -15,6 +15,8 @@
 
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::{Client, RequestBuilder, Url};
@@ -97,6 +99,8 @@ pub struct Http {
     /// The trace of the last call, when it failed.
     failed_trace: Option<Trace>,
     cancel: Cancel,
+    /// The options it was made with, for a session's client.
+    options: HttpOptions,
 }
 
 /// How an exchange ended below the SOAP level.
@@ -146,36 +150,7 @@ impl Http {
         let _ = url.set_password(None);
         let shown = url.to_string();
 
-        let mut builder = Client::builder()
-            .use_rustls_tls()
-            .connect_timeout(options.connect_timeout)
-            .timeout(options.timeout)
-            .tcp_nodelay(true)
-            .user_agent(concat!("ecapi/", env!("CARGO_PKG_VERSION")))
-            .danger_accept_invalid_certs(options.insecure);
-        if let Some(path) = &options.ca_cert {
-            let pem = std::fs::read(path).map_err(|e| TransportError::Tls {
-                url: shown.clone(),
-                detail: format!("cannot read the CA certificate {}: {e}", path.display()),
-            })?;
-            let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| TransportError::Tls {
-                url: shown.clone(),
-                detail: format!("{} is not a PEM certificate: {e}", path.display()),
-            })?;
-            builder = builder.add_root_certificate(cert);
-        }
-        let client = builder.build().map_err(|e| TransportError::Http {
-            url: shown.clone(),
-            detail: error_chain(&e),
-        })?;
-        // The client's I/O runs on the calling thread, one request at a time, as a script runs.
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| TransportError::Http {
-                url: shown.clone(),
-                detail: format!("cannot start the HTTP client: {e}"),
-            })?;
+        let (client, runtime) = client_for(&options, &shown)?;
 
         let api = options.api.unwrap_or_default();
         let mut http = Http {
@@ -193,6 +168,7 @@ impl Http {
             trace: false,
             failed_trace: None,
             cancel: Cancel::default(),
+            options: options.clone(),
         };
         http.learn_contract(options.api)?;
         Ok(http)
@@ -390,6 +366,9 @@ impl Http {
 
     fn ending_error(&self, ending: Ending) -> TransportError {
         match ending {
+            Ending::Stopped(Stopped::Interrupted) => TransportError::Interrupted {
+                url: self.url.to_string(),
+            },
             Ending::Stopped(s) => TransportError::Stopped(s),
             Ending::Http(e, _) => self.transport_error(e),
         }
@@ -403,6 +382,44 @@ impl Http {
             start: body_start(body),
         }
     }
+}
+
+/// A client with the options' TLS settings and timeouts, and the runtime its I/O runs on (the
+/// calling thread's, one request at a time, as a script runs). `shown` is the URL for errors.
+fn client_for(
+    options: &HttpOptions,
+    shown: &str,
+) -> Result<(Client, tokio::runtime::Runtime), TransportError> {
+    let mut builder = Client::builder()
+        .use_rustls_tls()
+        .connect_timeout(options.connect_timeout)
+        .timeout(options.timeout)
+        .tcp_nodelay(true)
+        .user_agent(concat!("ecapi/", env!("CARGO_PKG_VERSION")))
+        .danger_accept_invalid_certs(options.insecure);
+    if let Some(path) = &options.ca_cert {
+        let pem = std::fs::read(path).map_err(|e| TransportError::Tls {
+            url: shown.to_string(),
+            detail: format!("cannot read the CA certificate {}: {e}", path.display()),
+        })?;
+        let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| TransportError::Tls {
+            url: shown.to_string(),
+            detail: format!("{} is not a PEM certificate: {e}", path.display()),
+        })?;
+        builder = builder.add_root_certificate(cert);
+    }
+    let client = builder.build().map_err(|e| TransportError::Http {
+        url: shown.to_string(),
+        detail: error_chain(&e),
+    })?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| TransportError::Http {
+            url: shown.to_string(),
+            detail: format!("cannot start the HTTP client: {e}"),
+        })?;
+    Ok((client, runtime))
 }
 
 /// The start of a body for an error message, or `(empty body)`.
@@ -532,6 +549,10 @@ impl Transport for Http {
         self.trace = on;
     }
 
+    fn set_interrupt(&mut self, flag: Arc<AtomicBool>) {
+        self.cancel = Cancel::new(flag, None);
+    }
+
     fn control(&mut self) -> Option<&mut dyn SimControl> {
         if self.simulator.is_some() {
             Some(self)
@@ -554,6 +575,63 @@ impl Transport for Http {
 }
 
 impl Http {
+    /// Whether the server is an `ecapi serve` (it marked its WSDL with [`SIMULATOR_HEADER`]).
+    pub fn is_simulator(&self) -> bool {
+        self.simulator.is_some()
+    }
+
+    /// The endpoint's URL, without credentials.
+    pub fn url(&self) -> &str {
+        self.url.as_str()
+    }
+
+    /// Asks a served simulator for a session of its own (see `ecapi serve`'s sessions) and returns
+    /// a client of the session's endpoint, with this client's settings and contract. Fails on a
+    /// real server (no control interface) and when the server refuses (too many sessions).
+    pub fn open_session(&mut self) -> Result<Http, ControlError> {
+        if self.simulator.is_none() {
+            return Err(ControlError::Invalid(format!(
+                "{} is not an ecapi serve: only a served simulator has sessions",
+                self.url
+            )));
+        }
+        let answer = self.command(Command::SessionNew)?;
+        let path = answer
+            .get("path")
+            .and_then(serde_json::Value::as_str)
+            .ok_or_else(|| {
+                ControlError::Invalid(format!("the server answered {answer} for a new session"))
+            })?;
+        let mut url = self.url.clone();
+        url.set_path(path);
+        // A client and runtime of its own: pooled connections belong to the runtime that made
+        // them, which runs only while its own client waits.
+        let (client, runtime) =
+            client_for(&self.options, self.url.as_str()).map_err(ControlError::Transport)?;
+        Ok(Http {
+            runtime,
+            client,
+            url,
+            auth: self.auth.clone(),
+            api: self.api,
+            contract: self.contract.clone(),
+            offered: self.offered.clone(),
+            warnings: Vec::new(),
+            simulator: self.simulator.clone(),
+            connect_timeout: self.connect_timeout,
+            timeout: self.timeout,
+            trace: self.trace,
+            failed_trace: None,
+            cancel: self.cancel.clone(),
+            options: self.options.clone(),
+        })
+    }
+
+    /// Ends the session this client talks to (a client from [`Http::open_session`]).
+    pub fn drop_session(&mut self) -> Result<(), ControlError> {
+        self.command(Command::SessionDrop(None)).map(drop)
+    }
+
     /// Sends one command to a served simulator's control interface.
     fn command(&mut self, command: Command) -> Result<serde_json::Value, ControlError> {
         let mut url = self.url.clone();
@@ -642,16 +720,60 @@ impl SimControl for Http {
         self.command(Command::WireFault(op, kind, count)).map(drop)
     }
 
-    fn recordings(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
-        self.list(Command::Recordings)
+    fn recordings(
+        &mut self,
+        query: &crate::simulator::Query,
+    ) -> Result<Vec<serde_json::Value>, ControlError> {
+        self.list(Command::Recordings(query.clone()))
     }
 
-    fn events(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
-        self.list(Command::Events)
+    fn events(
+        &mut self,
+        query: &crate::simulator::Query,
+    ) -> Result<Vec<serde_json::Value>, ControlError> {
+        self.list(Command::Events(query.clone()))
     }
 
     fn journal(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
         self.list(Command::Journal)
+    }
+
+    fn fault_at(
+        &mut self,
+        op: Option<Operation>,
+        code: u16,
+        count: Option<u32>,
+        unit: &str,
+        port: &str,
+    ) -> Result<(), ControlError> {
+        self.command(Command::FaultAt(op, code, count, unit.into(), port.into()))
+            .map(drop)
+    }
+
+    fn delay_at(
+        &mut self,
+        op: Option<Operation>,
+        ms: u64,
+        unit: &str,
+        port: &str,
+    ) -> Result<(), ControlError> {
+        self.command(Command::DelayAt(op, ms, unit.into(), port.into()))
+            .map(drop)
+    }
+
+    fn schedule(
+        &mut self,
+        seconds: f64,
+        event: crate::simulator::TelephonyEvent,
+        unit: &str,
+        port: &str,
+    ) -> Result<(), ControlError> {
+        self.command(Command::At(seconds, event, unit.into(), port.into()))
+            .map(drop)
+    }
+
+    fn scheduled(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
+        self.list(Command::Scheduled)
     }
 }
 

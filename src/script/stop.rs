@@ -69,9 +69,9 @@ impl Stop {
 
 /// The error that ends a script because it was stopped: a termination, which `try`/`catch` does
 /// not catch; Rhai gives it the position of the call that was waiting.
-pub fn terminated(stopped: Stopped) -> Box<EvalAltResult> {
+pub fn terminated(why: impl std::fmt::Display) -> Box<EvalAltResult> {
     Box::new(EvalAltResult::ErrorTerminated(
-        Dynamic::from(stopped.to_string()),
+        Dynamic::from(why.to_string()),
         Position::NONE,
     ))
 }

@@ -19,13 +19,19 @@
 //! | `trace.rs` | one exchange's envelopes as `--trace` shows them |
 //! | `encoding.rs` | the character encoding of an answer (UTF-8, UTF-16 either way round) |
 //! | `xml.rs` | the guarded pull parser and escaping |
+//! | `charset.rs` | the content types and charsets WCF reads, bytes to text |
+//! | `reader.rs` | a request read as a WCF service reads it, step by step (`wire.md`) |
+//! | `note.rs` | wire notes: what that reading did that a kinder one would not, in words |
 
+pub mod charset;
 mod contract;
 mod encoding;
 mod envelope;
 mod fault;
 pub mod names;
+mod note;
 mod pretty;
+mod reader;
 mod trace;
 mod wsdl;
 mod wsdl_reader;
@@ -38,7 +44,12 @@ pub use envelope::{
 };
 pub use fault::Fault;
 pub use names::Names;
+pub use note::{render_notes, Kindness, SkipWhy, WireNote};
 pub use pretty::pretty;
+pub use reader::{
+    read_request, Incoming, Read, ReadOptions, Refusal, Refused, DEFAULT_MAX_DEPTH,
+    DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_STRING_CONTENT_LENGTH,
+};
 pub use trace::{trace_of, Trace};
 pub use wsdl::wsdl;
 pub use wsdl_reader::{read_contract, read_wsdl, FetchError, ServerWsdl, WsdlError};
