@@ -9,6 +9,7 @@ mod ops;
 mod repl;
 mod run;
 mod serve;
+mod session;
 mod test;
 
 pub use args::{BackendArgs, Cli, Command};
@@ -23,6 +24,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Command::Call(a)) => call::call(a),
         Some(Command::Ops(a)) => ops::ops(a),
         Some(Command::Serve(a)) => serve::serve(a),
+        Some(Command::Session(a)) => session::session(a),
         Some(Command::Repl(a)) => repl::repl(a),
         // Without a subcommand, the REPL, with the options given before any subcommand.
         None => repl::repl(cli.repl),

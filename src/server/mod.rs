@@ -5,7 +5,8 @@
 //! mutex: a request holds the lock only while the simulator answers, and injected latency is waited
 //! out after the lock is released, so a slow operation never stalls other clients.
 //!
-//! Bytes become an [`crate::api::Request`] in [`crate::soap::decode_request`] and a response becomes
+//! Bytes become an [`crate::api::Request`] in [`crate::soap::read_request`] (as a WCF service
+//! reads them, with notes) and a response becomes
 //! bytes in [`crate::soap::encode_response`]; this module only adds HTTP: content type, body limit,
 //! status codes, the WSDL route, the URL player page ([`url_player`]), logging and shutdown.
 
@@ -14,6 +15,7 @@ mod handler;
 mod listener;
 mod log;
 mod secret;
+mod sessions;
 mod tls;
 mod url_player;
 
@@ -33,6 +35,9 @@ pub use guard::{BasicAuth, TOKEN_HEADER};
 pub use handler::DEFAULT_BODY_LIMIT;
 pub use listener::Limits;
 pub use log::LogFormat;
+pub use sessions::{
+    SessionOptions, SimulatorFactory, DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_IDLE, SESSIONS_PREFIX,
+};
 pub use tls::{TlsSource, CA_FILE};
 
 /// What to serve, and where.
@@ -44,10 +49,21 @@ pub struct ServeOptions {
     pub simulator: Simulator,
     /// The contract's names (service namespace, endpoint path...).
     pub names: Names,
-    /// The largest request body accepted, in bytes; larger ones are answered with 413.
+    /// The largest request body accepted, in bytes (WCF's `maxReceivedMessageSize`); larger ones
+    /// are answered with 413.
     pub body_limit: usize,
+    /// The longest string value read, in characters (WCF's `maxStringContentLength`).
+    pub max_string_content_length: usize,
+    /// The deepest element nesting read (WCF's `maxDepth`).
+    pub max_depth: usize,
+    /// Read requests kindly instead of as WCF does, noting each kindness.
+    pub lenient: bool,
+    /// Print each exchange's envelopes to standard error.
+    pub trace: bool,
     /// Whether to log one line per request to stderr.
     pub log: bool,
+    /// Whether and how to offer simulator sessions (see [`sessions`]); `None`: none.
+    pub sessions: Option<SessionOptions>,
     /// How log lines are written.
     pub log_format: LogFormat,
     /// Timeouts and the connection cap.
@@ -68,15 +84,21 @@ pub struct ServeOptions {
 }
 
 impl ServeOptions {
-    /// Options with the default names, a 1 MiB body limit, logging on, the default limits,
-    /// plain HTTP without authentication, and the control interface on.
+    /// Options with the default names, WCF's default limits (65,536 bytes, 8,192 characters, 32
+    /// levels), the strict reading, logging on, the default timeouts, plain HTTP without
+    /// authentication, and the control interface on.
     pub fn new(listen: impl Into<String>, simulator: Simulator) -> ServeOptions {
         ServeOptions {
             listen: listen.into(),
             simulator,
             names: Names::default(),
             body_limit: DEFAULT_BODY_LIMIT,
+            max_string_content_length: crate::soap::DEFAULT_MAX_STRING_CONTENT_LENGTH,
+            max_depth: crate::soap::DEFAULT_MAX_DEPTH,
+            lenient: false,
+            trace: false,
             log: true,
+            sessions: None,
             log_format: LogFormat::Text,
             limits: Limits::default(),
             tls: None,
@@ -364,14 +386,19 @@ async fn bind(mut options: ServeOptions) -> Result<Bound, ServerError> {
         });
     }
     let base = format!("{scheme}://{addr}");
-    match &guard.link_keys {
-        Some(keys) => {
+    let signer = guard.link_keys.as_ref().map(secret::LinkKeys::signer);
+    match &signer {
+        Some(signer) => {
             options
                 .simulator
-                .sign_own_player_links(&base, keys.signer());
+                .sign_own_player_links(&base, signer.clone());
         }
         None => options.simulator.default_url_player(&base),
     }
+    let offered = options
+        .sessions
+        .take()
+        .map(|s| Arc::new(sessions::Sessions::new(s, base, signer)));
     let front = Arc::new(listener::Front {
         limits: options.limits,
         body_limit: options.body_limit,
@@ -379,7 +406,9 @@ async fn bind(mut options: ServeOptions) -> Result<Bound, ServerError> {
         log: log.clone(),
         tls,
     });
-    let state = Arc::new(handler::AppState::new(options, log));
+    let mut state = handler::AppState::new(options, log);
+    state.sessions = offered;
+    let state = Arc::new(state);
     Ok(Bound {
         listener,
         addr: bound,
