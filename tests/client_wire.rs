@@ -270,6 +270,7 @@ fn importing(location: &str) -> String {
 fn with_failing_import(
     location: impl Fn(SocketAddr) -> String,
     bad: fn(&Seen) -> Option<Reply>,
+    timeout: Duration,
 ) -> (Http, Scripted, String) {
     let root = Arc::new(Mutex::new(String::new()));
     let doc = root.clone();
@@ -285,7 +286,7 @@ fn with_failing_import(
     let import = location(server.addr);
     *root.lock().unwrap() = importing(&import);
     let mut options = HttpOptions::new(server.url());
-    options.timeout = Duration::from_millis(700);
+    options.timeout = timeout;
     let http = Http::connect(options).expect("a failing import does not fail the connection");
     (http, server, import)
 }
@@ -320,6 +321,7 @@ fn an_import_that_refuses_connections_falls_back_to_the_defaults_naming_it() {
     let (mut http, _server, import) = with_failing_import(
         move |_| format!("http://{refused}/svc?wsdl=wsdl0"),
         |_| None,
+        Duration::from_secs(30),
     );
     assert_falls_back_naming(&mut http, &import, "refused");
 }
@@ -329,8 +331,9 @@ fn an_import_that_times_out_falls_back_to_the_defaults_naming_it() {
     let (mut http, _server, import) = with_failing_import(
         |addr| format!("http://{addr}/WebAPI/ECAPI.svc?wsdl=wsdl0"),
         |seen| seen.target.ends_with("wsdl=wsdl0").then_some(Reply::Hang),
+        Duration::from_secs(2),
     );
-    assert_falls_back_naming(&mut http, &import, "no answer within 0.7 s");
+    assert_falls_back_naming(&mut http, &import, "no answer within 2 s");
 }
 
 #[test]
@@ -342,6 +345,7 @@ fn an_import_that_answers_404_falls_back_to_the_defaults_naming_it() {
                 .ends_with("xsd=xsd0")
                 .then(|| answer("404 Not Found", "text/html", b"<h1>Not Found</h1>"))
         },
+        Duration::from_secs(30),
     );
     assert_falls_back_naming(&mut http, &import, "HTTP 404, <h1>Not Found</h1>");
 }
@@ -356,6 +360,7 @@ fn an_import_that_is_not_xml_falls_back_to_the_defaults_naming_it() {
                 .ends_with("wsdl=wsdl0")
                 .then(|| answer("200 OK", "text/xml", b"Service Unavailable"))
         },
+        Duration::from_secs(30),
     );
     let resolved = format!("{}?wsdl=wsdl0", server.url());
     assert_falls_back_naming(&mut http, &resolved, "is not readable XML");
@@ -531,8 +536,13 @@ fn a_request_in_flight_ends_when_the_run_is_interrupted() {
     let cancel = Cancel::default();
     http.set_cancel(cancel.clone());
     let flag = cancel.flag().clone();
+    let seen = server.seen.clone();
     let setter = std::thread::spawn(move || {
-        std::thread::sleep(Duration::from_millis(200));
+        // Ctrl-C once the request has reached the server and waits for its answer.
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while seen.lock().unwrap().iter().all(|s| s.method != "POST") && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
         flag.store(true, Ordering::SeqCst);
     });
     let started = Instant::now();

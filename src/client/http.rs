@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use reqwest::{Client, RequestBuilder, Url};
 
 use super::cancel::POLL;
-use super::control::{self, Command, CONTROL_SUFFIX, SIMULATOR_HEADER};
+use super::control::{self, Command, CONTROL_SUFFIX, CONTROL_TOKEN_HEADER, SIMULATOR_HEADER};
 use super::{
     Cancel, ControlError, Exchange, SimControl, Stopped, Trace, Transport, TransportError,
 };
@@ -54,6 +54,9 @@ pub struct HttpOptions {
     pub user: Option<String>,
     /// The basic authentication password (overrides the URL's).
     pub password: Option<String>,
+    /// The token an `ecapi serve`'s control interface requires (beyond loopback, or when it was
+    /// started with `--control-token`), sent in the `x-ecapi-control-token` header.
+    pub control_token: Option<String>,
     /// The time to establish a connection.
     pub connect_timeout: Duration,
     /// The time for a whole request (each WSDL document included).
@@ -71,6 +74,7 @@ impl HttpOptions {
             insecure: false,
             user: None,
             password: None,
+            control_token: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
         }
@@ -84,6 +88,7 @@ pub struct Http {
     client: Client,
     url: Url,
     auth: Option<(String, String)>,
+    control_token: Option<String>,
     api: ApiVersion,
     contract: Contract,
     /// The operations and the API version the server's WSDL describes; `None` when it could not
@@ -158,6 +163,7 @@ impl Http {
             client,
             url,
             auth,
+            control_token: options.control_token.clone(),
             api,
             contract: Contract::defaults(api, &Names::default()),
             offered: None,
@@ -613,6 +619,7 @@ impl Http {
             client,
             url,
             auth: self.auth.clone(),
+            control_token: self.control_token.clone(),
             api: self.api,
             contract: self.contract.clone(),
             offered: self.offered.clone(),
@@ -636,10 +643,13 @@ impl Http {
     fn command(&mut self, command: Command) -> Result<serde_json::Value, ControlError> {
         let mut url = self.url.clone();
         url.set_path(&format!("{}{CONTROL_SUFFIX}", self.url.path()));
-        let builder = self
+        let mut builder = self
             .with_auth(self.client.post(url))
-            .header("Content-Type", "application/json")
-            .body(command.send_json().to_string());
+            .header("Content-Type", "application/json");
+        if let Some(token) = &self.control_token {
+            builder = builder.header(CONTROL_TOKEN_HEADER, token);
+        }
+        let builder = builder.body(command.send_json().to_string());
         let answer = self
             .exchange(builder)
             .map_err(|e| ControlError::Transport(self.ending_error(e)))?;
