@@ -14,6 +14,7 @@ use crate::api::{ApiVersion, Operation, Request};
 use crate::client::{
     ControlError, Embedded, Exchange, Http, SimControl, Transport, TransportError,
 };
+use crate::simulator::{Query, TelephonyEvent};
 
 /// What the agents talk to. Cheap to clone; each agent makes its own transport with
 /// [`Backend::transport`].
@@ -142,6 +143,8 @@ impl Transport for SharedEmbedded {
     }
 }
 
+/// Every control the embedded simulator offers, run on its thread (a control it does not offer
+/// keeps the trait's default answer).
 impl SimControl for SharedEmbedded {
     fn reset(&mut self) -> Result<(), ControlError> {
         self.sim.with(<Embedded as SimControl>::reset)
@@ -189,12 +192,52 @@ impl SimControl for SharedEmbedded {
         self.sim.with(move |s| s.delay(op, ms))
     }
 
-    fn recordings(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
-        self.sim.with(<Embedded as SimControl>::recordings)
+    fn recordings(&mut self, query: &Query) -> Result<Vec<serde_json::Value>, ControlError> {
+        let query = query.clone();
+        self.sim.with(move |s| s.recordings(&query))
     }
 
-    fn events(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
-        self.sim.with(<Embedded as SimControl>::events)
+    fn events(&mut self, query: &Query) -> Result<Vec<serde_json::Value>, ControlError> {
+        let query = query.clone();
+        self.sim.with(move |s| s.events(&query))
+    }
+
+    fn fault_at(
+        &mut self,
+        op: Option<Operation>,
+        code: u16,
+        count: Option<u32>,
+        unit: &str,
+        port: &str,
+    ) -> Result<(), ControlError> {
+        let (u, p) = (unit.to_string(), port.to_string());
+        self.sim.with(move |s| s.fault_at(op, code, count, &u, &p))
+    }
+
+    fn delay_at(
+        &mut self,
+        op: Option<Operation>,
+        ms: u64,
+        unit: &str,
+        port: &str,
+    ) -> Result<(), ControlError> {
+        let (u, p) = (unit.to_string(), port.to_string());
+        self.sim.with(move |s| s.delay_at(op, ms, &u, &p))
+    }
+
+    fn schedule(
+        &mut self,
+        seconds: f64,
+        event: TelephonyEvent,
+        unit: &str,
+        port: &str,
+    ) -> Result<(), ControlError> {
+        let (u, p) = (unit.to_string(), port.to_string());
+        self.sim.with(move |s| s.schedule(seconds, event, &u, &p))
+    }
+
+    fn scheduled(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
+        self.sim.with(<Embedded as SimControl>::scheduled)
     }
 
     fn journal(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
