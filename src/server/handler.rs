@@ -660,7 +660,7 @@ async fn answer(app: &AppState, read: soap::Read) -> (Outcome, Option<String>) {
             let code = outcome.response.code;
             let xml = soap::encode_response(&outcome.response, &app.names);
             let rendered = soap::render_notes(&notes, Some(code));
-            let reason = [outcome.reason.unwrap_or_default(), rendered.clone()]
+            let reason = [rendered.clone(), outcome.reason.unwrap_or_default()]
                 .into_iter()
                 .filter(|s| !s.is_empty())
                 .collect::<Vec<_>>()
@@ -804,12 +804,15 @@ async fn not_found(uri: Uri) -> Response {
 }
 
 fn too_large(limit: usize) -> Outcome {
+    let note = soap::WireNote::TooLarge { limit }.render(None);
+    let mut response = plain(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &format!("the request body is larger than {limit} bytes"),
+    );
+    set_reason(&mut response, &note);
     Outcome {
-        response: plain(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            &format!("the request body is larger than {limit} bytes"),
-        ),
-        summary: "body too large".to_string(),
+        response,
+        summary: format!("413: {note}"),
     }
 }
 
