@@ -34,6 +34,8 @@ pub enum ErrorKind {
     Fault,
     /// An answer that is not a SOAP response.
     NotSoap,
+    /// Interrupted (Ctrl-C) while waiting for the answer.
+    Interrupted,
     /// Any other HTTP failure.
     Http,
 }
@@ -48,6 +50,7 @@ impl ErrorKind {
             TransportError::Timeout { .. } => ErrorKind::Timeout,
             TransportError::Fault { .. } => ErrorKind::Fault,
             TransportError::NotSoap { .. } => ErrorKind::NotSoap,
+            TransportError::Interrupted { .. } => ErrorKind::Interrupted,
             TransportError::Http { .. } => ErrorKind::Http,
         }
     }
@@ -61,6 +64,7 @@ impl ErrorKind {
             ErrorKind::Timeout => "timeout",
             ErrorKind::Fault => "fault",
             ErrorKind::NotSoap => "not_soap",
+            ErrorKind::Interrupted => "interrupted",
             ErrorKind::Http => "http",
         }
     }
