@@ -11,7 +11,7 @@ use clap::Args;
 use super::args::BackendArgs;
 use super::backend::{parse_sets, simulator, BackendConfig, UsageError};
 use super::exit::{ExitCode, EXIT_FAILURE, EXIT_SUCCESS};
-use crate::client::{Embedded, Http, HttpOptions};
+use crate::client::Embedded;
 use crate::load::{
     self, summary, Backend, EndSignal, LoadError, LoadOptions, Model, Results, Schedule, Threshold,
     Verdict,
@@ -111,19 +111,8 @@ fn thresholds(texts: &[String]) -> Result<Vec<Threshold>, UsageError> {
 
 /// The backend the agents share.
 fn backend(config: &BackendConfig) -> Result<Backend, UsageError> {
-    if let Some(url) = &config.endpoint {
-        let http = Http::connect(HttpOptions {
-            url: url.clone(),
-            api: config.api,
-            ca_cert: config.ca_cert.clone(),
-            insecure: config.insecure,
-            user: config.user.clone(),
-            password: config.password.clone(),
-            connect_timeout: crate::client::DEFAULT_CONNECT_TIMEOUT,
-            timeout: config.timeout,
-        })
-        .map_err(|e| UsageError(format!("--endpoint: {e}")))?;
-        return Ok(Backend::Http(Box::new(http)));
+    if config.endpoint.is_some() {
+        return Ok(Backend::Http(Box::new(config.connect_http()?)));
     }
     let sim = simulator(
         config.profile,
