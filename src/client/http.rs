@@ -2,9 +2,9 @@
 //! HTTPS.
 //!
 //! One reqwest client holds one connection pool, so a script's requests reuse a kept-alive
-//! connection; it runs on a runtime of its own thread's (the script's), so that a request in flight
-//! can be abandoned when the run is stopped ([`Cancel`]): the future is dropped and its connection
-//! closed. TLS is rustls; `--ca-cert` adds a trusted root and `--insecure` turns certificate checks
+//! connection, and clones share it. Each call waits for its answer on the calling thread, watching
+//! the run's [`Cancel`], so that a request in flight is abandoned when the run is stopped: the
+//! future is dropped and its connection closed. TLS is rustls; `--ca-cert` adds a trusted root and `--insecure` turns certificate checks
 //! off.
 //!
 //! On connect the client reads the server's WSDL (wire.md, "The client") to learn the contract, the
@@ -85,7 +85,9 @@ impl HttpOptions {
 /// a clone, so a thousand agents keep a pool of kept-alive connections, not a thousand clients).
 #[derive(Debug, Clone)]
 pub struct Http {
-    runtime: tokio::runtime::Runtime,
+    /// Drives the pool's connections on its own threads; each call waits for its answer on the
+    /// caller's thread (`block_on`), so that clones on many threads share it.
+    runtime: Arc<tokio::runtime::Runtime>,
     client: Client,
     url: Url,
     auth: Option<(String, String)>,
@@ -105,8 +107,6 @@ pub struct Http {
     /// The trace of the last call, when it failed.
     failed_trace: Option<Trace>,
     cancel: Cancel,
-    /// The options it was made with, for a session's client.
-    options: HttpOptions,
 }
 
 /// How an exchange ended below the SOAP level.
@@ -175,7 +175,6 @@ impl Http {
             trace: false,
             failed_trace: None,
             cancel: Cancel::default(),
-            options: options.clone(),
         };
         http.learn_contract(options.api)?;
         Ok(http)
@@ -391,12 +390,12 @@ impl Http {
     }
 }
 
-/// A client with the options' TLS settings and timeouts, and the runtime its I/O runs on (the
-/// calling thread's, one request at a time, as a script runs). `shown` is the URL for errors.
+/// A client with the options' TLS settings and timeouts, and the runtime that drives its
+/// connections. `shown` is the URL for errors.
 fn client_for(
     options: &HttpOptions,
     shown: &str,
-) -> Result<(Client, tokio::runtime::Runtime), TransportError> {
+) -> Result<(Client, Arc<tokio::runtime::Runtime>), TransportError> {
     let mut builder = Client::builder()
         .use_rustls_tls()
         .connect_timeout(options.connect_timeout)
@@ -419,14 +418,18 @@ fn client_for(
         url: shown.to_string(),
         detail: error_chain(&e),
     })?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
+    // Two threads drive every connection of the pool, however many clones (a load test's agents)
+    // wait on it, as reqwest's blocking client does with one.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("ecapi-http")
         .enable_all()
         .build()
         .map_err(|e| TransportError::Http {
             url: shown.to_string(),
             detail: format!("cannot start the HTTP client: {e}"),
         })?;
-    Ok((client, runtime))
+    Ok((client, Arc::new(runtime)))
 }
 
 /// The start of a body for an error message, or `(empty body)`.
@@ -611,13 +614,9 @@ impl Http {
             })?;
         let mut url = self.url.clone();
         url.set_path(path);
-        // A client and runtime of its own: pooled connections belong to the runtime that made
-        // them, which runs only while its own client waits.
-        let (client, runtime) =
-            client_for(&self.options, self.url.as_str()).map_err(ControlError::Transport)?;
         Ok(Http {
-            runtime,
-            client,
+            runtime: self.runtime.clone(),
+            client: self.client.clone(),
             url,
             auth: self.auth.clone(),
             control_token: self.control_token.clone(),
@@ -631,7 +630,6 @@ impl Http {
             trace: self.trace,
             failed_trace: None,
             cancel: self.cancel.clone(),
-            options: self.options.clone(),
         })
     }
 

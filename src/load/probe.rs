@@ -44,13 +44,15 @@ impl ErrorKind {
     /// The kind of a transport error.
     pub fn of(e: &TransportError) -> ErrorKind {
         match e {
-            TransportError::Request(_) => ErrorKind::Request,
+            TransportError::Request(_) | TransportError::NotOffered { .. } => ErrorKind::Request,
             TransportError::Connect { .. } => ErrorKind::Connect,
             TransportError::Tls { .. } => ErrorKind::Tls,
             TransportError::Timeout { .. } => ErrorKind::Timeout,
             TransportError::Fault { .. } => ErrorKind::Fault,
             TransportError::NotSoap { .. } => ErrorKind::NotSoap,
-            TransportError::Interrupted { .. } => ErrorKind::Interrupted,
+            TransportError::Interrupted { .. } | TransportError::Stopped(_) => {
+                ErrorKind::Interrupted
+            }
             TransportError::Http { .. } => ErrorKind::Http,
         }
     }
