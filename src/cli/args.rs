@@ -39,6 +39,12 @@ pub enum Command {
     Ops(OpsArgs),
     /// Serve the simulator as a SOAP endpoint at http://ADDR/WebAPI/ECAPI.svc (WSDL at ?wsdl).
     Serve(ServeArgs),
+    /// Stand between a SOAP client and an Encore server: forward, show, record, compare.
+    Proxy(super::proxy::ProxyArgs),
+    /// Send a recording's requests again and compare each answer with the recorded one.
+    Replay(super::replay::ReplayArgs),
+    /// Turn a recording into a runnable script that expects each recorded code.
+    Script(super::script_cmd::ScriptArgs),
 }
 
 /// Which clock the embedded simulator reads.

@@ -6,8 +6,11 @@ mod backend;
 mod call;
 mod exit;
 mod ops;
+mod proxy;
 mod repl;
+mod replay;
 mod run;
+mod script_cmd;
 mod serve;
 mod test;
 
@@ -23,6 +26,9 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Command::Call(a)) => call::call(a),
         Some(Command::Ops(a)) => ops::ops(a),
         Some(Command::Serve(a)) => serve::serve(a),
+        Some(Command::Proxy(a)) => proxy::proxy(a),
+        Some(Command::Replay(a)) => replay::replay(a),
+        Some(Command::Script(a)) => script_cmd::script(a),
         Some(Command::Repl(a)) => repl::repl(a),
         // Without a subcommand, the REPL, with the options given before any subcommand.
         None => repl::repl(cli.repl),

@@ -16,6 +16,7 @@
 //! | `wsdl.rs` | the WSDL we serve |
 //! | `wsdl_reader.rs` | a server's WSDL, read into a [`Contract`] |
 //! | `pretty.rs` | indentation for `--trace` |
+//! | `rewrite.rs` | `ecapi proxy`'s edits in passing: redacted values, WSDL addresses |
 //! | `xml.rs` | the guarded pull parser and escaping |
 
 mod contract;
@@ -23,6 +24,7 @@ mod envelope;
 mod fault;
 pub mod names;
 mod pretty;
+mod rewrite;
 mod wsdl;
 mod wsdl_reader;
 pub mod xml;
@@ -34,6 +36,7 @@ pub use envelope::{
 pub use fault::Fault;
 pub use names::Names;
 pub use pretty::pretty;
+pub use rewrite::{redact_elements, rewrite_addresses};
 pub use wsdl::wsdl;
 pub use wsdl_reader::{read_contract, WsdlError};
 pub use xml::XmlError;
