@@ -126,9 +126,11 @@ fn every_request_and_answer_pass_through_byte_for_byte_and_are_recorded() {
     assert_eq!(records[7].code, Some(659));
     let last = records.last().unwrap();
     assert_eq!(last.operation, None);
-    assert_eq!(last.outcome, "fault");
-    assert_eq!(last.fault.as_ref().unwrap().code, "a:ActionNotSupported");
+    // Not a SOAP envelope: HTTP 400 with an empty body, as WCF answers.
+    assert_eq!(last.outcome, "http");
+    assert_eq!(last.status, Some(400));
     assert_eq!(last.request, "<x/>");
+    assert!(!last.notes.is_empty(), "the reader says why");
     // The served simulator saw exactly what the client sent.
     let journal = behind.simulator().lock().unwrap().journal().unwrap();
     let ops: Vec<&str> = journal.iter().map(|e| e["op"].as_str().unwrap()).collect();
@@ -643,4 +645,44 @@ fn a_proxy_process_prints_a_line_per_exchange_and_its_summary_on_sigterm() {
         );
     }
     let _ = std::io::stdout().flush();
+}
+
+#[test]
+fn what_a_wcf_service_did_in_reading_is_noted_on_the_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("rec.jsonl");
+    let behind = common::serve(ApiVersion::V7_1);
+    let proxy = proxy_to(&behind.url(), Some(&rec));
+    let out_of_order = "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body>\
+        <PortStatus xmlns=\"http://tempuri.org/\"><Port>1</Port><Unit>1</Unit></PortStatus>\
+        </s:Body></s:Envelope>";
+    let (status, _, body) = post(
+        &proxy.url(),
+        "\"http://tempuri.org/IECAPI/PortStatus\"",
+        out_of_order,
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    assert!(body.contains(">606<"), "{body}");
+    let (status, _, _) = post(&proxy.url(), "", out_of_order).unwrap();
+    assert_eq!(status, 500);
+    let records = record::read(&rec).unwrap();
+    assert_eq!(records[0].code, Some(606));
+    assert_eq!(records[0].notes.len(), 1, "{:?}", records[0].notes);
+    assert!(
+        records[0].notes[0].contains("Unit"),
+        "{:?}",
+        records[0].notes
+    );
+    assert!(
+        records[0].notes[0].contains("(hence 606)"),
+        "{:?}",
+        records[0].notes
+    );
+    assert_eq!(records[1].outcome, "fault");
+    assert!(
+        records[1].notes.iter().any(|n| n.contains("SOAPAction")),
+        "{:?}",
+        records[1].notes
+    );
 }

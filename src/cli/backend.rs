@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::args::{BackendArgs, ClockArg};
 use crate::api::ApiVersion;
-use crate::client::{Embedded, Http, HttpOptions, Transport};
+use crate::client::{Embedded, Http, HttpOptions, Session, Transport};
 use crate::simulator::{
     Clock, ClockMode, DbLocation, Profile, RecorderConfig, Settings, Simulator,
 };
@@ -103,6 +103,43 @@ impl BackendConfig {
             password: a.password.clone(),
             timeout: Duration::from_secs_f64(a.timeout),
         })
+    }
+
+    /// Builds the backend for one test of `ecapi test`: as [`BackendConfig::connect`], except that
+    /// an `ecapi serve` gives the test a session of its own, dropped with the backend, so tests in
+    /// parallel never meet each other's state. A real server is shared as it is.
+    pub fn connect_isolated(&self) -> Result<Box<dyn Transport>, UsageError> {
+        if self.endpoint.is_none() {
+            return self.connect();
+        }
+        let mut http = self.connect_http()?;
+        if !http.is_simulator() {
+            return Ok(Box::new(http));
+        }
+        let session = Session::open(&mut http).map_err(|e| {
+            UsageError(format!(
+                "--endpoint: a session of its own for the test: {e}"
+            ))
+        })?;
+        Ok(Box::new(session))
+    }
+
+    /// The SOAP client of `--endpoint`.
+    pub fn connect_http(&self) -> Result<Http, UsageError> {
+        let Some(url) = &self.endpoint else {
+            return Err(UsageError::new("--endpoint URL is needed"));
+        };
+        Http::connect(HttpOptions {
+            url: url.clone(),
+            api: self.api,
+            ca_cert: self.ca_cert.clone(),
+            insecure: self.insecure,
+            user: self.user.clone(),
+            password: self.password.clone(),
+            connect_timeout: crate::client::DEFAULT_CONNECT_TIMEOUT,
+            timeout: self.timeout,
+        })
+        .map_err(|e| UsageError(format!("--endpoint: {e}")))
     }
 
     /// Builds the backend.

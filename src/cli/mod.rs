@@ -12,6 +12,7 @@ mod replay;
 mod run;
 mod script_cmd;
 mod serve;
+mod session;
 mod test;
 
 pub use args::{BackendArgs, Cli, Command};
@@ -26,6 +27,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Command::Call(a)) => call::call(a),
         Some(Command::Ops(a)) => ops::ops(a),
         Some(Command::Serve(a)) => serve::serve(a),
+        Some(Command::Session(a)) => session::session(a),
         Some(Command::Proxy(a)) => proxy::proxy(a),
         Some(Command::Replay(a)) => replay::replay(a),
         Some(Command::Script(a)) => script_cmd::script(a),

@@ -39,7 +39,8 @@ pub struct ProxyArgs {
     /// The embedded shadow's recorder configuration.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// The embedded shadow's API version: 7.0 or 7.1.
+    /// The API version the upstream serves (requests are read and noted as it reads them), and
+    /// the shadow's: 7.0 or 7.1.
     #[arg(long, default_value = "7.1", value_name = "VERSION")]
     pub api: String,
     /// Answer OPERATION with CODE (and its exact message) instead of forwarding, always or with
@@ -140,6 +141,7 @@ pub fn proxy(a: ProxyArgs) -> Result<ExitCode, UsageError> {
         faults,
         delays,
         seed: a.seed,
+        api,
         print: !a.quiet,
         color: crate::repl::grid::color_stdout(),
     };

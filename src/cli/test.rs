@@ -46,7 +46,8 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
     let options = Options {
         jobs,
         filter: a.filter,
-        connect: Arc::new(move || config.connect().map_err(|e| e.to_string())),
+        // Against an ecapi serve, each test gets a simulator session of its own.
+        connect: Arc::new(move || config.connect_isolated().map_err(|e| e.to_string())),
         timeout,
     };
 
@@ -127,7 +128,7 @@ fn with_own_args(path: PathBuf) -> Result<TestFile, UsageError> {
     Ok(TestFile {
         path,
         connect: Some(Arc::new(move || {
-            config.connect().map_err(|e| e.to_string())
+            config.connect_isolated().map_err(|e| e.to_string())
         })),
         params,
     })

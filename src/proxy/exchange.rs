@@ -10,7 +10,7 @@ use chrono::{DateTime, Utc};
 use super::compare::{Comparison, Observed};
 use crate::api::{ApiVersion, Operation, Param, Request, Response};
 use crate::repl::grid::Outcome;
-use crate::soap::Fault;
+use crate::soap::{Fault, WireNote};
 
 /// What came back to the client.
 #[derive(Debug, Clone, PartialEq)]
@@ -112,8 +112,9 @@ pub struct Exchange {
     pub injected: bool,
     /// From the request's arrival to the answer being ready to send.
     pub elapsed: Duration,
-    /// What a WCF service did in reading the request that a kinder reader would not have (wire.md).
-    pub notes: Vec<String>,
+    /// What a WCF service did in reading the request that a kinder reader would not have
+    /// (`wire.md`), as the request reader found it.
+    pub notes: Vec<WireNote>,
     /// The shadow's answer compared with the upstream's, under `--shadow`.
     pub shadow: Option<Comparison>,
 }
@@ -174,7 +175,7 @@ impl Exchange {
         }
         for note in &self.notes {
             line.push_str("  note: ");
-            line.push_str(note);
+            line.push_str(&note.render(self.answer.code()));
         }
         match &self.shadow {
             Some(Comparison::Differ(diffs)) => {
@@ -215,7 +216,9 @@ mod tests {
             response_body: None,
             injected: false,
             elapsed: Duration::from_micros(1250),
-            notes: vec!["Unit arrived after Port".into()],
+            notes: vec![WireNote::HeaderIgnored {
+                name: "Session".into(),
+            }],
             shadow: None,
         }
     }
@@ -229,7 +232,8 @@ mod tests {
         assert_eq!(
             e.line(false),
             "01:02:03.456  127.0.0.1:5000  StopRecording    Unit=1 Port=5  608 Warning: Port was \
-             not recording  1.2 ms  note: Unit arrived after Port"
+             not recording  1.2 ms  note: header Session arrived without mustUnderstand: a WCF \
+             service ignores it, as here"
         );
         assert!(e.line(true).contains("\x1b[33m608 Warning"));
     }

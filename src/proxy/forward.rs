@@ -33,7 +33,7 @@ use super::exchange::{Answer, Exchange};
 use super::fault::Injector;
 use super::record::{Recorder, Redaction};
 use super::shadow::{Shadow, Tally};
-use crate::api::{ApiVersion, Response};
+use crate::api::Response;
 use crate::soap::{self, Names, SoapError};
 
 /// The largest request body the proxy reads (16 MiB): far above any Web API request, so that the
@@ -92,6 +92,8 @@ pub struct Forwarder {
     pub(super) auth: Option<(String, String)>,
     pub(super) timeout: Duration,
     pub(super) names: Names,
+    /// How the upstream reads requests: its API version and WCF's defaults.
+    pub(super) read: soap::ReadOptions,
     pub(super) injector: Injector,
     pub(super) recorder: Option<Recorder>,
     pub(super) redaction: Redaction,
@@ -187,8 +189,17 @@ impl Forwarder {
             .get("soapaction")
             .and_then(|v| v.to_str().ok())
             .map(|a| a.trim().trim_matches('"').to_string());
-        let request =
-            soap::decode_request(&body, action.as_deref(), ApiVersion::V7_1, &self.names).ok();
+        // The request read as the upstream (a WCF service) reads it, with the reader's notes: a
+        // CRM bug shows the first time it happens, even when the answer looks fine.
+        let incoming = soap::Incoming {
+            body: &body,
+            content_type: headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()),
+            soap_action: headers.get("soapaction").and_then(|v| v.to_str().ok()),
+        };
+        let (request, notes) = match soap::read_request(&incoming, &self.read) {
+            Ok(read) => (Some(read.request), read.notes),
+            Err(refused) => (None, refused.notes),
+        };
         let op = request.as_ref().map(|r| r.op());
         if let Some(op) = op {
             let delay = self.injector.delay(op);
@@ -281,7 +292,7 @@ impl Forwarder {
             response_body,
             injected: injected.is_some(),
             elapsed: started.elapsed(),
-            notes: Vec::new(),
+            notes,
             shadow,
         };
         self.report(&exchange);

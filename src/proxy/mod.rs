@@ -75,6 +75,8 @@ pub struct ProxyOptions {
     pub faults: Vec<FaultRule>,
     /// Requests the proxy holds before forwarding.
     pub delays: Vec<DelayRule>,
+    /// The API version the upstream serves: requests are read (and noted) as it reads them.
+    pub api: crate::api::ApiVersion,
     /// The seed behind `faults`' probabilities.
     pub seed: u64,
     /// Print one line per exchange on standard output.
@@ -99,6 +101,7 @@ impl ProxyOptions {
             faults: Vec::new(),
             delays: Vec::new(),
             seed: 0,
+            api: crate::api::ApiVersion::V7_1,
             print: false,
             color: false,
         }
@@ -242,6 +245,7 @@ fn prepare(options: ProxyOptions) -> Result<(String, Forwarder), ProxyError> {
         auth,
         timeout: options.timeout,
         names: crate::soap::Names::default(),
+        read: crate::soap::ReadOptions::new(options.api, crate::soap::Names::default()),
         injector: Injector::new(options.faults, options.delays, options.seed),
         recorder,
         redaction: Redaction::new(&options.redact),

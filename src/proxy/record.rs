@@ -176,7 +176,7 @@ impl Record {
             fields,
             fault,
             elapsed_ms: (e.elapsed.as_secs_f64() * 1_000_000.0).round() / 1000.0,
-            notes: e.notes.clone(),
+            notes: e.notes.iter().map(|n| n.render(code)).collect(),
             injected: e.injected,
             request: redact.envelope(&e.request_body),
             response: e.response_body.as_deref().map(|b| redact.envelope(b)),

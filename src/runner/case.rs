@@ -86,6 +86,8 @@ impl Worker {
     /// A worker whose tests get their backends from `connect`.
     pub fn new(connect: Connector, timeout: Option<std::time::Duration>) -> Result<Worker, String> {
         let session = Session::new(connect()?, Default::default()).shared();
+        // Each test gets its own backend; this one only proves that one can be built.
+        session.borrow_mut().transport().finish();
         let output = Rc::new(RefCell::new(String::new()));
         let mut engine = script::engine(&session, Output::Capture(output.clone()));
         let cases = Rc::new(RefCell::new(Cases {
@@ -156,6 +158,8 @@ impl Worker {
         };
         let requests = {
             let mut s = self.session.borrow_mut();
+            // The test is over: its session on a served simulator ends now.
+            s.transport().finish();
             let api = s.transport().api();
             s.recent().map(|m| m.summary(api)).collect()
         };

@@ -18,12 +18,18 @@
 //! | `pretty.rs` | indentation for `--trace` |
 //! | `rewrite.rs` | `ecapi proxy`'s edits in passing: redacted values, WSDL addresses |
 //! | `xml.rs` | the guarded pull parser and escaping |
+//! | `charset.rs` | the content types and charsets WCF reads, bytes to text |
+//! | `reader.rs` | a request read as a WCF service reads it, step by step (`wire.md`) |
+//! | `note.rs` | wire notes: what that reading did that a kinder one would not, in words |
 
+pub mod charset;
 mod contract;
 mod envelope;
 mod fault;
 pub mod names;
+mod note;
 mod pretty;
+mod reader;
 mod rewrite;
 mod wsdl;
 mod wsdl_reader;
@@ -35,7 +41,12 @@ pub use envelope::{
 };
 pub use fault::Fault;
 pub use names::Names;
+pub use note::{render_notes, Kindness, SkipWhy, WireNote};
 pub use pretty::pretty;
+pub use reader::{
+    read_request, Incoming, Read, ReadOptions, Refusal, Refused, DEFAULT_MAX_DEPTH,
+    DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_STRING_CONTENT_LENGTH,
+};
 pub use rewrite::{redact_elements, rewrite_addresses};
 pub use wsdl::wsdl;
 pub use wsdl_reader::{read_contract, WsdlError};
