@@ -33,9 +33,10 @@ pub struct ProxyArgs {
     /// `embedded` (the simulator, with --profile/--config/--api) or a server's URL.
     #[arg(long, value_name = "embedded|URL")]
     pub shadow: Option<String>,
-    /// The embedded shadow's profile: hosted or recorder.
-    #[arg(long, default_value = "hosted", value_name = "PROFILE")]
-    pub profile: String,
+    /// The embedded shadow's profile: hosted (the default) or recorder (the default with
+    /// --config).
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
     /// The embedded shadow's recorder configuration.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -95,7 +96,8 @@ pub fn proxy(a: ProxyArgs) -> Result<ExitCode, UsageError> {
     let shadow = match a.shadow.as_deref().map(str::trim) {
         None => None,
         Some("embedded") => {
-            let (profile, recorder, db) = simulator_options(&a.profile, a.config.as_deref(), None)?;
+            let (profile, recorder, db) =
+                simulator_options(a.profile.as_deref(), a.config.as_deref(), None)?;
             // The real clock, as a served simulator's: state durations then compare with the
             // upstream's.
             Some(ShadowTarget::Embedded(Box::new(simulator(
@@ -124,7 +126,7 @@ pub fn proxy(a: ProxyArgs) -> Result<ExitCode, UsageError> {
             )))
         }
     };
-    if a.shadow.is_none() && (a.config.is_some() || a.profile != "hosted") {
+    if a.shadow.is_none() && (a.config.is_some() || a.profile.is_some()) {
         return Err(UsageError::new(
             "--profile and --config configure the embedded shadow: add --shadow embedded",
         ));
