@@ -118,6 +118,7 @@ pub fn proxy(a: ProxyArgs) -> Result<ExitCode, UsageError> {
                 password: None,
                 connect_timeout: DEFAULT_CONNECT_TIMEOUT,
                 timeout,
+                control_token: None,
             }))
         }
         Some(other) => {
