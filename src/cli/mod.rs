@@ -5,6 +5,7 @@ mod args;
 mod backend;
 mod call;
 mod exit;
+mod load;
 mod ops;
 mod proxy;
 mod repl;
@@ -32,6 +33,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Command::Replay(a)) => replay::replay(a),
         Some(Command::Script(a)) => script_cmd::script(a),
         Some(Command::Repl(a)) => repl::repl(a),
+        Some(Command::Load(a)) => load::load(a),
         // Without a subcommand, the REPL, with the options given before any subcommand.
         None => repl::repl(cli.repl),
     };
