@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::args::{BackendArgs, ClockArg};
 use crate::api::ApiVersion;
-use crate::client::{Embedded, Http, HttpOptions, Transport};
+use crate::client::{Embedded, Http, HttpOptions, Transport, TransportError};
 use crate::simulator::{
     Clock, ClockMode, DbLocation, Profile, RecorderConfig, Settings, Simulator,
 };
@@ -30,6 +30,31 @@ impl fmt::Display for UsageError {
 }
 
 impl std::error::Error for UsageError {}
+
+/// Why a backend could not be built.
+#[derive(Debug, Clone)]
+pub enum ConnectError {
+    /// The options cannot work: bad usage or configuration (exit 2).
+    Usage(UsageError),
+    /// The server could not be reached, or did not answer as a Web API server: a transport
+    /// failure, exit 1 on every command (`scripting.md`, exit codes).
+    Transport(TransportError),
+}
+
+impl fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConnectError::Usage(e) => e.fmt(f),
+            ConnectError::Transport(e) => write!(f, "--endpoint: {e}"),
+        }
+    }
+}
+
+impl From<UsageError> for ConnectError {
+    fn from(e: UsageError) -> ConnectError {
+        ConnectError::Usage(e)
+    }
+}
 
 /// The backend to use, validated.
 #[derive(Debug, Clone)]
@@ -80,6 +105,24 @@ impl BackendConfig {
         let (profile, recorder, db) =
             simulator_options(&a.profile, a.config.as_deref(), a.db.as_ref())?;
         let endpoint = a.endpoint.clone().filter(|e| !e.trim().is_empty());
+        // What can be checked without the network is checked here, so that a failure to connect
+        // later is a transport failure, never a mistake in the options.
+        if let Some(url) = &endpoint {
+            match reqwest::Url::parse(url.trim()) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+                Ok(u) => {
+                    return Err(UsageError(format!(
+                        "--endpoint {url}: the scheme must be http or https, not {}",
+                        u.scheme()
+                    )))
+                }
+                Err(e) => return Err(UsageError(format!("--endpoint {url}: not a URL: {e}"))),
+            }
+        }
+        if let Some(path) = &a.ca_cert {
+            std::fs::File::open(path)
+                .map_err(|e| UsageError(format!("--ca-cert {}: {e}", path.display())))?;
+        }
         if !(a.timeout.is_finite() && a.timeout > 0.0) {
             return Err(UsageError(format!(
                 "--timeout {}: expected a positive number of seconds",
@@ -105,8 +148,18 @@ impl BackendConfig {
         })
     }
 
-    /// Builds the backend.
+    /// Builds the backend; any failure is a usage error (the REPL and `serve`, where there is no
+    /// script to fail).
     pub fn connect(&self) -> Result<Box<dyn Transport>, UsageError> {
+        self.open().map_err(|e| match e {
+            ConnectError::Usage(u) => u,
+            t @ ConnectError::Transport(_) => UsageError(t.to_string()),
+        })
+    }
+
+    /// Builds the backend, telling a server that cannot be reached (a transport failure) from
+    /// options that cannot work.
+    pub fn open(&self) -> Result<Box<dyn Transport>, ConnectError> {
         if let Some(url) = &self.endpoint {
             let http = Http::connect(HttpOptions {
                 url: url.clone(),
@@ -118,7 +171,7 @@ impl BackendConfig {
                 connect_timeout: crate::client::DEFAULT_CONNECT_TIMEOUT,
                 timeout: self.timeout,
             })
-            .map_err(|e| UsageError(format!("--endpoint: {e}")))?;
+            .map_err(ConnectError::Transport)?;
             return Ok(Box::new(http));
         }
         let sim = simulator(

@@ -8,6 +8,7 @@ mod exit;
 mod ops;
 mod repl;
 mod run;
+mod script_args;
 mod serve;
 mod test;
 
