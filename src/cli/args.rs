@@ -29,9 +29,10 @@ pub struct Cli {
 pub enum Command {
     /// The interactive shell (the default).
     Repl(ReplArgs),
-    /// Run one script.
+    /// Run one script, with the options of its `// args:` line (the command line's win).
     Run(RunArgs),
-    /// Run every `.rhai` under the paths as a test; `test("name", || …)` adds named cases.
+    /// Run every `.rhai` under the paths as a test; `test("name", || …)` adds named cases. Exit 1
+    /// when a test failed, the backend cannot be reached or no test was selected.
     Test(TestArgs),
     /// Send one request from the shell, e.g. `ecapi call InitStation Extension=1234`.
     Call(CallArgs),
