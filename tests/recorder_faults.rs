@@ -79,3 +79,45 @@ fn a_faulted_start_takes_no_licence_and_no_index() {
     assert_eq!(on(&mut sim, Op::StartRecording, "1", "3"), 100);
     assert_eq!(on(&mut sim, Op::StartRecording, "1", "4"), 100);
 }
+
+#[test]
+fn a_port_scoped_fault_leaves_other_ports_alone() {
+    let mut t = Embedded::new(recorder(SITE));
+    t.control()
+        .unwrap()
+        .fault_at(Some(Op::StartRecording), 618, Some(1), "1", "2")
+        .unwrap();
+    let sim = t.simulator_mut();
+    assert_eq!(on(sim, Op::StartRecording, "1", "1"), 100);
+    assert_eq!(on(sim, Op::PortStatus, "1", "3"), 100);
+    assert_eq!(on(sim, Op::StartRecording, "1", "2"), 618);
+    assert!(last_reason(sim).contains("injected fault"));
+    assert_eq!(on(sim, Op::StartRecording, "1", "2"), 100, "used up");
+}
+
+#[test]
+fn a_scheduled_hold_fires_before_the_first_request_past_its_time() {
+    use ecapi::simulator::TelephonyEvent;
+    let mut sim = recorder(SITE);
+    assert_eq!(on(&mut sim, Op::StartRecording, "1", "1"), 100);
+    sim.schedule(30.0, TelephonyEvent::Hold, "1", "1").unwrap();
+    sim.advance(29.0).unwrap();
+    assert_eq!(status(&mut sim, "1"), "RECORD");
+    sim.advance(1.0).unwrap();
+    assert_eq!(status(&mut sim, "1"), "SUSPENDED");
+    let fired = sim.scheduled();
+    assert_eq!(fired.len(), 1);
+    assert_eq!(fired[0].outcome, "done");
+    // One that cannot happen then is skipped, with the reason kept.
+    sim.schedule(0.0, TelephonyEvent::Hold, "1", "1").unwrap();
+    assert!(
+        sim.scheduled()[1]
+            .outcome
+            .contains("already has a call on hold"),
+        "{:?}",
+        sim.scheduled()
+    );
+    assert!(sim
+        .schedule(5.0, TelephonyEvent::Hangup, "1", "99")
+        .is_err());
+}

@@ -467,3 +467,36 @@ fn now_and_log_events_default_timestamp_follow_the_simulators_clock() {
     "#);
     assert_eq!(out, "true\ntrue\ntrue\n");
 }
+
+#[test]
+fn unit_as_a_request_value_is_an_error_naming_the_argument() {
+    let d = fails("let x; assign_field(1, 5, \"fldClientID\", x);");
+    assert_eq!(
+        d.message,
+        "assign_field: value is () (no value): pass a string, or \"\" for an empty value"
+    );
+}
+
+#[test]
+fn sim_at_and_port_scopes_are_checked() {
+    let d = fails("sim_at(5, \"park\", 1, 5);");
+    assert!(
+        d.message.contains("`park` is not a telephony event"),
+        "{}",
+        d.message
+    );
+    let d = fails("sim_fault(\"StartRecording\", 618, 1, #{ unit: 1 });");
+    assert!(d.message.contains("port is missing"), "{}", d.message);
+    let d = fails("sim_at(5, \"hold\", 1, 5);");
+    assert!(
+        d.message.contains("needs the recorder profile"),
+        "{}",
+        d.message
+    );
+    let out = ok(r#"
+        sim_fault("PortStatus", 621, 1, #{ unit: 1, port: 5 });
+        print(port_status(1, 6).code);
+        print(port_status(1, 5).code);
+    "#);
+    assert_eq!(out, "100\n621\n");
+}

@@ -44,18 +44,28 @@ fn a_request_is_answered_exactly_as_the_wire_contract_shows() {
 }
 
 #[test]
-fn without_a_soapaction_the_operation_comes_from_the_body_element() {
+fn without_a_soapaction_the_action_is_not_supported_and_the_note_names_the_right_one() {
     let server = serve(ApiVersion::V7_1);
     let answer = post(
         server.addr(),
         "Content-Type: text/xml\r\n",
-        envelope("<PortStatus xmlns=\"urn:whatever\"><Port>7</Port><Unit>1</Unit></PortStatus>")
-            .as_bytes(),
+        envelope(
+            "<PortStatus xmlns=\"http://tempuri.org/\"><Unit>1</Unit><Port>7</Port></PortStatus>",
+        )
+        .as_bytes(),
     );
-    assert_eq!(answer.status, 200, "{answer:?}");
+    assert_eq!(answer.status, 500, "{answer:?}");
+    assert_eq!(
+        fault_code(&answer),
+        "a:ActionNotSupported|http://schemas.microsoft.com/ws/2005/05/addressing/none"
+    );
     assert!(answer
         .body
-        .contains("<a:portStatus>NOT RECORDING</a:portStatus>"));
+        .contains("The message with Action '' cannot be processed"));
+    assert!(
+        reason(&answer).contains("send SOAPAction: \"http://tempuri.org/IECAPI/PortStatus\""),
+        "{answer:?}"
+    );
 }
 
 #[test]
@@ -146,27 +156,29 @@ fn a_wrong_content_type_is_answered_with_415() {
     assert_still_serving(server.addr());
 }
 
-fn assert_client_fault(addr: SocketAddr, body: &[u8]) -> Answer {
+/// Asserts WCF's answer to a request that is not readable XML: 400 with an empty body, and a note
+/// saying why in `x-ecapi-reason`.
+fn assert_bad_request(addr: SocketAddr, body: &[u8]) -> Answer {
     let answer = post(
         addr,
         "Content-Type: text/xml; charset=utf-8\r\nSOAPAction: \"http://tempuri.org/IECAPI/PortStatus\"\r\n",
         body,
     );
-    assert_eq!(answer.status, 500, "{answer:?}");
-    assert_eq!(
-        fault_code(&answer),
-        "s:Client|http://schemas.xmlsoap.org/soap/envelope/"
-    );
+    assert_eq!(answer.status, 400, "{answer:?}");
+    assert_eq!(answer.body, "", "{answer:?}");
     assert_still_serving(addr);
     answer
 }
 
 #[test]
-fn truncated_xml_is_answered_with_a_fault() {
+fn truncated_xml_is_answered_with_400() {
     let server = serve(ApiVersion::V7_1);
     let whole = envelope("<PortStatus xmlns=\"http://tempuri.org/\"><Unit>1</Unit></PortStatus>");
-    let answer = assert_client_fault(server.addr(), &whole.as_bytes()[..whole.len() / 2]);
-    assert!(answer.body.contains("not well-formed") || answer.body.contains("still open"));
+    let answer = assert_bad_request(server.addr(), &whole.as_bytes()[..whole.len() / 2]);
+    assert!(
+        reason(&answer).contains("not XML a WCF service reads"),
+        "{answer:?}"
+    );
 }
 
 #[test]
@@ -176,32 +188,33 @@ fn a_dtd_with_an_external_entity_is_refused_without_being_resolved() {
         "<?xml version=\"1.0\"?><!DOCTYPE s:Envelope [<!ENTITY xxe SYSTEM \"file:///etc/passwd\">]>{}",
         envelope("<InitStation xmlns=\"http://tempuri.org/\"><Extension>&xxe;</Extension></InitStation>")
     );
-    let answer = assert_client_fault(server.addr(), body.as_bytes());
-    assert!(answer.body.contains("DOCTYPE"));
-    assert!(!answer.body.contains("root:"));
+    let answer = assert_bad_request(server.addr(), body.as_bytes());
+    assert!(reason(&answer).contains("DOCTYPE"), "{answer:?}");
+    assert!(!answer.headers.contains("root:"));
 }
 
 #[test]
-fn deeply_nested_elements_are_answered_with_a_fault() {
+fn deeply_nested_elements_are_answered_with_400() {
     let server = serve(ApiVersion::V7_1);
-    let depth = 100_000;
+    let depth = 5_000;
     let inner = format!(
         "<PortStatus xmlns=\"http://tempuri.org/\">{}{}</PortStatus>",
         "<a>".repeat(depth),
         "</a>".repeat(depth)
     );
-    assert_client_fault(server.addr(), envelope(&inner).as_bytes());
+    let answer = assert_bad_request(server.addr(), envelope(&inner).as_bytes());
+    assert!(reason(&answer).contains("deeper than 32"), "{answer:?}");
 }
 
 #[test]
-fn an_empty_body_is_answered_with_a_fault() {
+fn an_empty_body_is_answered_with_400() {
     let server = serve(ApiVersion::V7_1);
-    let answer = assert_client_fault(server.addr(), b"");
-    assert!(answer.body.contains("empty"));
+    let answer = assert_bad_request(server.addr(), b"");
+    assert!(reason(&answer).contains("empty"), "{answer:?}");
 }
 
 #[test]
-fn non_utf8_bytes_are_answered_with_a_fault() {
+fn non_utf8_bytes_are_answered_with_400() {
     let server = serve(ApiVersion::V7_1);
     let mut body = envelope(
         "<PortStatus xmlns=\"http://tempuri.org/\"><Unit>X</Unit><Port>1</Port></PortStatus>",
@@ -209,18 +222,19 @@ fn non_utf8_bytes_are_answered_with_a_fault() {
     .into_bytes();
     let at = body.iter().position(|b| *b == b'X').unwrap();
     body.splice(at..at + 1, [0xff, 0xfe, 0xc3]);
-    assert_client_fault(server.addr(), &body);
+    let answer = assert_bad_request(server.addr(), &body);
+    assert!(reason(&answer).contains("not utf-8"), "{answer:?}");
 }
 
 #[test]
-fn xml_that_is_not_a_soap_envelope_is_answered_with_a_fault() {
+fn xml_that_is_not_a_soap_envelope_is_answered_with_400() {
     let server = serve(ApiVersion::V7_1);
-    assert_client_fault(server.addr(), b"<html><body>hello</body></html>");
-    assert_client_fault(
-        server.addr(),
-        b"<e:Envelope xmlns:e=\"http://www.w3.org/2003/05/soap-envelope\"><e:Body/></e:Envelope>",
+    let answer = assert_bad_request(server.addr(), b"<html><body>hello</body></html>");
+    assert!(
+        reason(&answer).contains("the root element is 'html'"),
+        "{answer:?}"
     );
-    assert_client_fault(server.addr(), b"this is not XML at all");
+    assert_bad_request(server.addr(), b"this is not XML at all");
 }
 
 #[test]

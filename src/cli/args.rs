@@ -40,6 +40,8 @@ pub enum Command {
     Ops(OpsArgs),
     /// Serve the simulator as a SOAP endpoint at http://ADDR/WebAPI/ECAPI.svc (WSDL at ?wsdl).
     Serve(ServeArgs),
+    /// A simulator session of your own on a shared `ecapi serve`.
+    Session(SessionArgs),
 }
 
 /// Which clock the embedded simulator reads.
@@ -224,4 +226,55 @@ pub struct ServeArgs {
     /// Do not log one line per request to standard error.
     #[arg(long)]
     pub quiet: bool,
+    /// Read requests kindly (action from the body element, parameters by name in any order,
+    /// namespace or version, latin-1), noting each kindness; default: read as a WCF service does.
+    #[arg(long)]
+    pub lenient: bool,
+    /// Print each exchange's envelopes (request and answer, faults and refusals) to standard error.
+    #[arg(long)]
+    pub trace: bool,
+    /// The largest request in bytes (WCF maxReceivedMessageSize); larger ones get 413.
+    #[arg(long, default_value_t = 65_536, value_name = "BYTES")]
+    pub max_message_size: usize,
+    /// The longest string value in characters (WCF maxStringContentLength); longer is a fault.
+    #[arg(long, default_value_t = 8_192, value_name = "CHARS")]
+    pub max_string_content_length: usize,
+    /// The deepest element nesting (WCF maxDepth); deeper requests get 400.
+    #[arg(long, default_value_t = 32, value_name = "LEVELS")]
+    pub max_depth: usize,
+    /// End a simulator session left idle this long (sessions: `ecapi session new`, `ecapi test`).
+    #[arg(long, default_value = "600", value_name = "SECONDS")]
+    pub session_idle: f64,
+    /// The most simulator sessions at once; 0 offers none.
+    #[arg(long, default_value = "64", value_name = "N")]
+    pub max_sessions: usize,
+}
+
+/// `ecapi session`.
+#[derive(Debug, Args)]
+pub struct SessionArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: SessionAction,
+}
+
+/// `ecapi session new|drop`.
+#[derive(Debug, Subcommand)]
+pub enum SessionAction {
+    /// Make a simulator session of your own on an `ecapi serve` and print its endpoint URL: point
+    /// a CRM, `ecapi --endpoint` or zeep at it. It ends when dropped or after the server's idle time.
+    New(BackendArgs),
+    /// End a session, given its endpoint URL.
+    Drop(SessionDropArgs),
+}
+
+/// `ecapi session drop`.
+#[derive(Debug, Args)]
+pub struct SessionDropArgs {
+    /// The session's endpoint URL, as `ecapi session new` printed it.
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// The backend options (TLS, authentication); its --endpoint is the URL given.
+    #[command(flatten)]
+    pub backend: BackendArgs,
 }

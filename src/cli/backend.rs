@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::args::{BackendArgs, ClockArg};
 use crate::api::ApiVersion;
-use crate::client::{Embedded, Http, HttpOptions, Transport, TransportError};
+use crate::client::{Embedded, Http, HttpOptions, Session, Transport};
 use crate::simulator::{
     Clock, ClockMode, DbLocation, Profile, RecorderConfig, Settings, Simulator,
 };
@@ -37,15 +37,25 @@ pub enum ConnectError {
     /// The options cannot work: bad usage or configuration (exit 2).
     Usage(UsageError),
     /// The server could not be reached, or did not answer as a Web API server: a transport
-    /// failure, exit 1 on every command (`scripting.md`, exit codes).
-    Transport(TransportError),
+    /// failure, exit 1 on every command (`scripting.md`, exit codes). The message names the option.
+    Transport(String),
+}
+
+impl ConnectError {
+    /// The error as a usage error, where every failure is one.
+    pub fn into_usage(self) -> UsageError {
+        match self {
+            ConnectError::Usage(u) => u,
+            ConnectError::Transport(t) => UsageError(t),
+        }
+    }
 }
 
 impl fmt::Display for ConnectError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ConnectError::Usage(e) => e.fmt(f),
-            ConnectError::Transport(e) => write!(f, "--endpoint: {e}"),
+            ConnectError::Transport(e) => f.write_str(e),
         }
     }
 }
@@ -151,28 +161,14 @@ impl BackendConfig {
     /// Builds the backend; any failure is a usage error (the REPL and `serve`, where there is no
     /// script to fail).
     pub fn connect(&self) -> Result<Box<dyn Transport>, UsageError> {
-        self.open().map_err(|e| match e {
-            ConnectError::Usage(u) => u,
-            t @ ConnectError::Transport(_) => UsageError(t.to_string()),
-        })
+        self.open().map_err(ConnectError::into_usage)
     }
 
     /// Builds the backend, telling a server that cannot be reached (a transport failure) from
     /// options that cannot work.
     pub fn open(&self) -> Result<Box<dyn Transport>, ConnectError> {
-        if let Some(url) = &self.endpoint {
-            let http = Http::connect(HttpOptions {
-                url: url.clone(),
-                api: self.api,
-                ca_cert: self.ca_cert.clone(),
-                insecure: self.insecure,
-                user: self.user.clone(),
-                password: self.password.clone(),
-                connect_timeout: crate::client::DEFAULT_CONNECT_TIMEOUT,
-                timeout: self.timeout,
-            })
-            .map_err(ConnectError::Transport)?;
-            return Ok(Box::new(http));
+        if self.endpoint.is_some() {
+            return Ok(Box::new(self.open_http()?));
         }
         let sim = simulator(
             self.profile,
@@ -182,6 +178,52 @@ impl BackendConfig {
             self.db.clone(),
         )?;
         Ok(Box::new(Embedded::new(sim)))
+    }
+
+    /// Builds the backend for one test of `ecapi test`: as [`BackendConfig::open`], except that
+    /// an `ecapi serve` gives the test a session of its own, dropped with the backend, so tests in
+    /// parallel never meet each other's state. A real server is shared as it is.
+    pub fn open_isolated(&self) -> Result<Box<dyn Transport>, ConnectError> {
+        if self.endpoint.is_none() {
+            return self.open();
+        }
+        let mut http = self.open_http()?;
+        if !http.is_simulator() {
+            return Ok(Box::new(http));
+        }
+        let session = Session::open(&mut http).map_err(|e| {
+            ConnectError::Transport(format!(
+                "--endpoint: a session of its own for the test: {e}"
+            ))
+        })?;
+        Ok(Box::new(session))
+    }
+
+    /// As [`BackendConfig::open_isolated`], any failure a usage error.
+    pub fn connect_isolated(&self) -> Result<Box<dyn Transport>, UsageError> {
+        self.open_isolated().map_err(ConnectError::into_usage)
+    }
+
+    /// The SOAP client of `--endpoint`.
+    pub fn connect_http(&self) -> Result<Http, UsageError> {
+        self.open_http().map_err(ConnectError::into_usage)
+    }
+
+    fn open_http(&self) -> Result<Http, ConnectError> {
+        let Some(url) = &self.endpoint else {
+            return Err(UsageError::new("--endpoint URL is needed").into());
+        };
+        Http::connect(HttpOptions {
+            url: url.clone(),
+            api: self.api,
+            ca_cert: self.ca_cert.clone(),
+            insecure: self.insecure,
+            user: self.user.clone(),
+            password: self.password.clone(),
+            connect_timeout: crate::client::DEFAULT_CONNECT_TIMEOUT,
+            timeout: self.timeout,
+        })
+        .map_err(|e| ConnectError::Transport(format!("--endpoint: {e}")))
     }
 }
 

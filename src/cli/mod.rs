@@ -10,6 +10,7 @@ mod repl;
 mod run;
 mod script_args;
 mod serve;
+mod session;
 mod test;
 
 pub use args::{BackendArgs, Cli, Command};
@@ -24,6 +25,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Command::Call(a)) => call::call(a),
         Some(Command::Ops(a)) => ops::ops(a),
         Some(Command::Serve(a)) => serve::serve(a),
+        Some(Command::Session(a)) => session::session(a),
         Some(Command::Repl(a)) => repl::repl(a),
         // Without a subcommand, the REPL, with the options given before any subcommand.
         None => repl::repl(cli.repl),

@@ -4,8 +4,11 @@ use super::args::{ClockArg, ServeArgs};
 use super::backend::{simulator, simulator_options, UsageError};
 use super::exit::{ExitCode, EXIT_SUCCESS};
 use crate::api::ApiVersion;
-use crate::server::{self, ServeOptions};
-use crate::simulator::ClockMode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::server::{self, ServeOptions, SessionOptions, SimulatorFactory};
+use crate::simulator::{ClockMode, DbLocation};
 
 /// Serves until stopped; a listen address that cannot be bound is a usage error.
 pub fn serve(a: ServeArgs) -> Result<ExitCode, UsageError> {
@@ -19,8 +22,34 @@ pub fn serve(a: ServeArgs) -> Result<ExitCode, UsageError> {
         ClockArg::Real => ClockMode::Real,
         ClockArg::Virtual => ClockMode::Virtual,
     };
-    let mut options = ServeOptions::new(a.listen, simulator(profile, api, clock, recorder, db)?);
+    if !(a.session_idle.is_finite() && a.session_idle > 0.0 && a.session_idle < 1e9) {
+        return Err(UsageError(format!(
+            "--session-idle {}: expected a positive number of seconds",
+            a.session_idle
+        )));
+    }
+    let mut options = ServeOptions::new(
+        a.listen,
+        simulator(profile, api, clock, recorder.clone(), db)?,
+    );
     options.log = !a.quiet;
+    options.lenient = a.lenient;
+    options.trace = a.trace;
+    options.body_limit = a.max_message_size;
+    options.max_string_content_length = a.max_string_content_length;
+    options.max_depth = a.max_depth;
+    if a.max_sessions > 0 {
+        // Each session's simulator is built as the server's, its recorder database in memory.
+        let make: SimulatorFactory = Arc::new(move || {
+            simulator(profile, api, clock, recorder.clone(), DbLocation::default())
+                .map_err(|e| e.to_string())
+        });
+        options.sessions = Some(SessionOptions {
+            make,
+            idle: Duration::from_secs_f64(a.session_idle),
+            max: a.max_sessions,
+        });
+    }
     server::serve(options).map_err(|e| UsageError(e.to_string()))?;
     Ok(EXIT_SUCCESS)
 }

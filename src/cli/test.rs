@@ -163,8 +163,11 @@ fn write_reports(a: &TestArgs, run: &Run<'_>) -> Result<(), UsageError> {
 fn connector(config: &BackendConfig, what: &str) -> Result<Connector, UsageError> {
     match config.open() {
         Ok(_) => {
+            // Against an ecapi serve, each test gets a simulator session of its own.
             let config = config.clone();
-            Ok(Arc::new(move || config.open().map_err(|e| e.to_string())))
+            Ok(Arc::new(move || {
+                config.open_isolated().map_err(|e| e.to_string())
+            }))
         }
         Err(ConnectError::Usage(e)) => Err(e),
         Err(e) => {

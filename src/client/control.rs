@@ -11,6 +11,7 @@ use serde_json::{json, Value};
 
 use super::{ControlError, SimControl};
 use crate::api::Operation;
+use crate::simulator::TelephonyEvent;
 
 /// The header `ecapi serve` adds to its answers, naming its profile and API version; its presence
 /// is how a client knows it may use the control interface.
@@ -94,6 +95,18 @@ pub enum Command {
     Events,
     /// `sim_journal`.
     Journal,
+    /// `sim_fault` scoped to a unit and port.
+    FaultAt(Option<Operation>, u16, Option<u32>, String, String),
+    /// `sim_delay` scoped to a unit and port.
+    DelayAt(Option<Operation>, u64, String, String),
+    /// `sim_at`: seconds ahead, the event, unit, port.
+    At(f64, TelephonyEvent, String, String),
+    /// `sim_scheduled`.
+    Scheduled,
+    /// Makes a session on a served simulator (answered by the server, not a simulator).
+    SessionNew,
+    /// Ends a session: the one whose control path it is sent to, or the one named.
+    SessionDrop(Option<String>),
 }
 
 fn op_json(op: Option<Operation>) -> Value {
@@ -122,6 +135,19 @@ impl Command {
             Command::Recordings => json!({"fn": "recordings"}),
             Command::Events => json!({"fn": "events"}),
             Command::Journal => json!({"fn": "journal"}),
+            Command::FaultAt(op, code, count, u, p) => json!({
+                "fn": "fault", "op": op_json(*op), "code": code, "count": count,
+                "unit": u, "port": p
+            }),
+            Command::DelayAt(op, ms, u, p) => {
+                json!({"fn": "delay", "op": op_json(*op), "ms": ms, "unit": u, "port": p})
+            }
+            Command::At(s, e, u, p) => {
+                json!({"fn": "at", "seconds": s, "event": e.as_str(), "unit": u, "port": p})
+            }
+            Command::Scheduled => json!({"fn": "scheduled"}),
+            Command::SessionNew => json!({"fn": "session_new"}),
+            Command::SessionDrop(id) => json!({"fn": "session_drop", "id": id}),
         }
     }
 
@@ -151,21 +177,43 @@ impl Command {
                 .and_then(|c| u16::try_from(c).ok())
                 .ok_or_else(|| "`code` must be a response code".to_string())
         };
+        // A fault or delay with a unit and port is scoped to that port.
+        let scope = || match (v.get("unit"), v.get("port")) {
+            (None | Some(Value::Null), None | Some(Value::Null)) => Ok(None),
+            _ => Ok::<_, String>(Some((text("unit")?, text("port")?))),
+        };
+        let count = || {
+            v.get("count")
+                .and_then(Value::as_u64)
+                .map(|c| u32::try_from(c).unwrap_or(u32::MAX))
+        };
         match v.get("fn").and_then(Value::as_str).unwrap_or_default() {
             "reset" => Ok(Command::Reset),
             "advance" => Ok(Command::Advance(number("seconds")?)),
             "hold" => Ok(Command::Hold(text("unit")?, text("port")?)),
             "retrieve" => Ok(Command::Retrieve(text("unit")?, text("port")?)),
             "hangup" => Ok(Command::Hangup(text("unit")?, text("port")?)),
-            "fault" => Ok(Command::Fault(
-                op()?,
-                code()?,
-                v.get("count")
-                    .and_then(Value::as_u64)
-                    .map(|c| u32::try_from(c).unwrap_or(u32::MAX)),
-            )),
+            "fault" => Ok(match scope()? {
+                None => Command::Fault(op()?, code()?, count()),
+                Some((u, p)) => Command::FaultAt(op()?, code()?, count(), u, p),
+            }),
             "fault_chance" => Ok(Command::FaultChance(op()?, code()?, number("probability")?)),
-            "delay" => Ok(Command::Delay(op()?, number("ms")? as u64)),
+            "delay" => Ok(match scope()? {
+                None => Command::Delay(op()?, number("ms")? as u64),
+                Some((u, p)) => Command::DelayAt(op()?, number("ms")? as u64, u, p),
+            }),
+            "at" => Ok(Command::At(
+                number("seconds")?,
+                TelephonyEvent::from_name(&text("event")?)
+                    .ok_or_else(|| "`event` must be hold, retrieve or hangup".to_string())?,
+                text("unit")?,
+                text("port")?,
+            )),
+            "scheduled" => Ok(Command::Scheduled),
+            "session_new" => Ok(Command::SessionNew),
+            "session_drop" => Ok(Command::SessionDrop(
+                v.get("id").and_then(Value::as_str).map(str::to_string),
+            )),
             "wire_fault" => Ok(Command::WireFault(
                 op()?,
                 WireFault::from_name(&text("kind")?)
@@ -197,6 +245,15 @@ impl Command {
             Command::Recordings => control.recordings().map(Value::from),
             Command::Events => control.events().map(Value::from),
             Command::Journal => control.journal().map(Value::from),
+            Command::FaultAt(op, code, count, u, p) => {
+                done(control.fault_at(op, code, count, &u, &p))
+            }
+            Command::DelayAt(op, ms, u, p) => done(control.delay_at(op, ms, &u, &p)),
+            Command::At(s, e, u, p) => done(control.schedule(s, e, &u, &p)),
+            Command::Scheduled => control.scheduled().map(Value::from),
+            Command::SessionNew | Command::SessionDrop(_) => Err(ControlError::Invalid(
+                "sessions are made and dropped by ecapi serve, not by a simulator".to_string(),
+            )),
         }
     }
 }
@@ -260,6 +317,19 @@ mod tests {
             Command::Recordings,
             Command::Events,
             Command::Journal,
+            Command::FaultAt(
+                Some(Operation::StartRecording),
+                618,
+                Some(1),
+                "1".into(),
+                "5".into(),
+            ),
+            Command::DelayAt(None, 300, "1".into(), "5".into()),
+            Command::At(30.0, TelephonyEvent::Hold, "1".into(), "5".into()),
+            Command::Scheduled,
+            Command::SessionNew,
+            Command::SessionDrop(None),
+            Command::SessionDrop(Some("ab12".into())),
         ] {
             assert_eq!(Command::from_json(&command.send_json()), Ok(command));
         }

@@ -4,7 +4,7 @@ use std::time::{Duration, Instant};
 
 use super::{ControlError, Exchange, SimControl, Transport, TransportError};
 use crate::api::{ApiVersion, Operation, Request};
-use crate::simulator::{SimError, Simulator};
+use crate::simulator::{PortRef, SimError, Simulator, TelephonyEvent};
 
 /// A [`Simulator`] in this process.
 #[derive(Debug)]
@@ -161,6 +161,51 @@ impl SimControl for Embedded {
 
     fn journal(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
         Ok(to_json(self.sim.journal().entries()))
+    }
+
+    fn fault_at(
+        &mut self,
+        op: Option<Operation>,
+        code: u16,
+        count: Option<u32>,
+        unit: &str,
+        port: &str,
+    ) -> Result<(), ControlError> {
+        self.sim
+            .faults_mut()
+            .set_at(op, Some(PortRef::new(unit, port)), code, count);
+        Ok(())
+    }
+
+    fn delay_at(
+        &mut self,
+        op: Option<Operation>,
+        ms: u64,
+        unit: &str,
+        port: &str,
+    ) -> Result<(), ControlError> {
+        self.sim.faults_mut().set_delay_at(
+            op,
+            Some(PortRef::new(unit, port)),
+            Duration::from_millis(ms),
+        );
+        Ok(())
+    }
+
+    fn schedule(
+        &mut self,
+        seconds: f64,
+        event: TelephonyEvent,
+        unit: &str,
+        port: &str,
+    ) -> Result<(), ControlError> {
+        self.sim
+            .schedule(seconds, event, unit, port)
+            .map_err(control_error)
+    }
+
+    fn scheduled(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
+        Ok(to_json(self.sim.scheduled().iter()))
     }
 }
 

@@ -375,6 +375,53 @@ impl Transport for Http {
 }
 
 impl Http {
+    /// Whether the server is an `ecapi serve` (it marked its WSDL with [`SIMULATOR_HEADER`]).
+    pub fn is_simulator(&self) -> bool {
+        self.simulator.is_some()
+    }
+
+    /// The endpoint's URL, without credentials.
+    pub fn url(&self) -> &str {
+        self.url.as_str()
+    }
+
+    /// Asks a served simulator for a session of its own (see `ecapi serve`'s sessions) and returns
+    /// a client of the session's endpoint, with this client's settings and contract. Fails on a
+    /// real server (no control interface) and when the server refuses (too many sessions).
+    pub fn open_session(&mut self) -> Result<Http, ControlError> {
+        if self.simulator.is_none() {
+            return Err(ControlError::Invalid(format!(
+                "{} is not an ecapi serve: only a served simulator has sessions",
+                self.url
+            )));
+        }
+        let answer = self.command(Command::SessionNew)?;
+        let path = answer
+            .get("path")
+            .and_then(serde_json::Value::as_str)
+            .ok_or_else(|| {
+                ControlError::Invalid(format!("the server answered {answer} for a new session"))
+            })?;
+        let mut url = self.url.clone();
+        url.set_path(path);
+        Ok(Http {
+            client: self.client.clone(),
+            url,
+            auth: self.auth.clone(),
+            api: self.api,
+            contract: self.contract.clone(),
+            simulator: self.simulator.clone(),
+            connect_timeout: self.connect_timeout,
+            timeout: self.timeout,
+            trace: self.trace,
+        })
+    }
+
+    /// Ends the session this client talks to (a client from [`Http::open_session`]).
+    pub fn drop_session(&mut self) -> Result<(), ControlError> {
+        self.command(Command::SessionDrop(None)).map(drop)
+    }
+
     /// Sends one command to a served simulator's control interface.
     fn command(&mut self, command: Command) -> Result<serde_json::Value, ControlError> {
         let mut url = self.url.clone();
@@ -474,6 +521,44 @@ impl SimControl for Http {
 
     fn journal(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
         self.list(Command::Journal)
+    }
+
+    fn fault_at(
+        &mut self,
+        op: Option<Operation>,
+        code: u16,
+        count: Option<u32>,
+        unit: &str,
+        port: &str,
+    ) -> Result<(), ControlError> {
+        self.command(Command::FaultAt(op, code, count, unit.into(), port.into()))
+            .map(drop)
+    }
+
+    fn delay_at(
+        &mut self,
+        op: Option<Operation>,
+        ms: u64,
+        unit: &str,
+        port: &str,
+    ) -> Result<(), ControlError> {
+        self.command(Command::DelayAt(op, ms, unit.into(), port.into()))
+            .map(drop)
+    }
+
+    fn schedule(
+        &mut self,
+        seconds: f64,
+        event: crate::simulator::TelephonyEvent,
+        unit: &str,
+        port: &str,
+    ) -> Result<(), ControlError> {
+        self.command(Command::At(seconds, event, unit.into(), port.into()))
+            .map(drop)
+    }
+
+    fn scheduled(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
+        self.list(Command::Scheduled)
     }
 }
 

@@ -9,15 +9,18 @@ pub mod control;
 mod embedded;
 mod error;
 mod http;
+mod session;
 
 use std::time::Duration;
 
 use crate::api::{ApiVersion, Operation, Request, Response};
+use crate::simulator::TelephonyEvent;
 
 pub use control::WireFault;
 pub use embedded::Embedded;
 pub use error::{ControlError, TransportError};
 pub use http::{Http, HttpOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use session::Session;
 
 /// One request and its answer.
 #[derive(Debug, Clone)]
@@ -69,6 +72,10 @@ pub trait Transport {
     fn control(&mut self) -> Option<&mut dyn SimControl> {
         None
     }
+
+    /// The test using this backend is over: free what it holds on the server now (a served
+    /// simulator's session) rather than when the backend is dropped. Nothing for most backends.
+    fn finish(&mut self) {}
 }
 
 /// Control of a simulator beyond the Web API: its clock, telephony events, faults, and what it stored.
@@ -125,6 +132,54 @@ pub trait SimControl {
     }
     /// Adds latency to an operation (`None`: every operation); 0 removes it.
     fn delay(&mut self, op: Option<Operation>, ms: u64) -> Result<(), ControlError>;
+    /// [`SimControl::fault`] for requests that name one unit and port only; other ports are not
+    /// touched.
+    fn fault_at(
+        &mut self,
+        op: Option<Operation>,
+        code: u16,
+        count: Option<u32>,
+        unit: &str,
+        port: &str,
+    ) -> Result<(), ControlError> {
+        let _ = (op, code, count, unit, port);
+        Err(ControlError::Invalid(
+            "this simulator does not offer faults scoped to a port".to_string(),
+        ))
+    }
+    /// [`SimControl::delay`] for requests that name one unit and port only.
+    fn delay_at(
+        &mut self,
+        op: Option<Operation>,
+        ms: u64,
+        unit: &str,
+        port: &str,
+    ) -> Result<(), ControlError> {
+        let _ = (op, ms, unit, port);
+        Err(ControlError::Invalid(
+            "this simulator does not offer delays scoped to a port".to_string(),
+        ))
+    }
+    /// Schedules a telephony event `seconds` ahead on the simulator's clock (`sim_at`); the
+    /// simulator fires it on its own (see [`crate::simulator::Simulator::schedule`]).
+    fn schedule(
+        &mut self,
+        seconds: f64,
+        event: TelephonyEvent,
+        unit: &str,
+        port: &str,
+    ) -> Result<(), ControlError> {
+        let _ = (seconds, event, unit, port);
+        Err(ControlError::Invalid(
+            "this simulator does not schedule events".to_string(),
+        ))
+    }
+    /// The scheduled events: fired ones with their outcome, then pending ones.
+    fn scheduled(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
+        Err(ControlError::Invalid(
+            "this simulator does not schedule events".to_string(),
+        ))
+    }
     /// The recordings stored so far, oldest first.
     fn recordings(&mut self) -> Result<Vec<serde_json::Value>, ControlError>;
     /// The events logged so far, oldest first.

@@ -188,8 +188,12 @@ impl Worker {
             }
             Err(e) => Err(Failure::error(&file.name, e)),
         };
-        // Let go of the backend now (a served simulator's connection, a database file).
-        self.session.borrow_mut().set_transport(Box::new(Detached));
+        // The test is over: its session on a served simulator ends now, and the backend is let go.
+        {
+            let mut s = self.session.borrow_mut();
+            s.transport().finish();
+            s.set_transport(Box::new(Detached));
+        }
         let log = std::mem::take(&mut *self.log.borrow_mut());
         Outcome {
             status: match result {

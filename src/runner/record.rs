@@ -132,6 +132,10 @@ impl Transport for Recorder {
     fn control(&mut self) -> Option<&mut dyn SimControl> {
         self.inner.control()
     }
+
+    fn finish(&mut self) {
+        self.inner.finish();
+    }
 }
 
 /// The backend a worker's session holds between tests: every request is an error. It is never

@@ -44,7 +44,9 @@ pub fn unit_or_port(
     )))
 }
 
-/// Text: a string, or a number or boolean written out.
+/// Text: a string, or a number or boolean written out. `()` is refused: it is most often a variable
+/// or function that gave nothing, and sending it as an empty element would hide that (write `""`
+/// for an empty value).
 pub fn text(function: &str, what: &str, v: &Dynamic) -> Result<String, Box<EvalAltResult>> {
     if v.is_string() {
         return Ok(v.clone().into_string().unwrap_or_default());
@@ -53,7 +55,9 @@ pub fn text(function: &str, what: &str, v: &Dynamic) -> Result<String, Box<EvalA
         return Ok(v.to_string());
     }
     if v.is_unit() {
-        return Ok(String::new());
+        return Err(error(format!(
+            "{function}: {what} is () (no value): pass a string, or \"\" for an empty value"
+        )));
     }
     Err(error(format!(
         "{function}: {what} must be a string, not {}",

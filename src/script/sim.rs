@@ -7,6 +7,7 @@ use super::args::{error, int, unit_or_port};
 use super::session::SharedSession;
 use crate::api::{Operation, ResponseCode};
 use crate::client::{ControlError, SimControl, WireFault};
+use crate::simulator::TelephonyEvent;
 
 type Res<T> = Result<T, Box<EvalAltResult>>;
 
@@ -73,6 +74,28 @@ fn wire_fault_arg(kind: &str) -> Res<WireFault> {
     })
 }
 
+/// The `#{ unit, port }` map that scopes a fault or delay to one port.
+fn port_scope(function: &str, map: &rhai::Map) -> Res<(String, String)> {
+    if let Some(key) = map.keys().find(|k| !["unit", "port"].contains(&k.as_str())) {
+        return Err(error(format!(
+            "{function}: unknown key `{key}` in the scope; the keys are unit, port"
+        )));
+    }
+    let get = |what: &str| {
+        let v = map.get(what).filter(|v| !v.is_unit()).ok_or_else(|| {
+            error(format!(
+                "{function}: the scope needs both unit and port, e.g. #{{ unit: 1, port: 5 }}; {what} is missing"
+            ))
+        })?;
+        unit_or_port(function, what, v).map(|t| t.to_string())
+    };
+    Ok((get("unit")?, get("port")?))
+}
+
+fn count_arg(function: &str, count: i64) -> Res<u32> {
+    u32::try_from(count).map_err(|_| error(format!("{function}: count {count} must be 0 or more")))
+}
+
 fn to_array(items: Vec<serde_json::Value>) -> Res<Array> {
     items.into_iter().map(rhai::serde::to_dynamic).collect()
 }
@@ -121,8 +144,7 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
         move |op: &str, code: i64, count: i64| -> Res<()> {
             let op = operation_arg("sim_fault", op)?;
             let code = code_arg("sim_fault", code)?;
-            let count = u32::try_from(count)
-                .map_err(|_| error(format!("sim_fault: count {count} must be 0 or more")))?;
+            let count = count_arg("sim_fault", count)?;
             with_control(&s, "sim_fault", |c| c.fault(op, code, Some(count)))
         },
     );
@@ -158,6 +180,56 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
         let op = operation_arg("sim_delay", op)?;
         let ms = u64::try_from(ms).map_err(|_| error(format!("sim_delay: {ms} ms is negative")))?;
         with_control(&s, "sim_delay", |c| c.delay(op, ms))
+    });
+
+    // Scoped to one port: other ports (other agents on the same server) are not touched.
+    let s = session.clone();
+    engine.register_fn(
+        "sim_fault",
+        move |op: &str, code: i64, count: i64, scope: rhai::Map| -> Res<()> {
+            let op = operation_arg("sim_fault", op)?;
+            let code = code_arg("sim_fault", code)?;
+            let count = count_arg("sim_fault", count)?;
+            let (unit, port) = port_scope("sim_fault", &scope)?;
+            with_control(&s, "sim_fault", |c| {
+                c.fault_at(op, code, Some(count), &unit, &port)
+            })
+        },
+    );
+    let s = session.clone();
+    engine.register_fn(
+        "sim_delay",
+        move |op: &str, ms: i64, scope: rhai::Map| -> Res<()> {
+            let op = operation_arg("sim_delay", op)?;
+            let ms =
+                u64::try_from(ms).map_err(|_| error(format!("sim_delay: {ms} ms is negative")))?;
+            let (unit, port) = port_scope("sim_delay", &scope)?;
+            with_control(&s, "sim_delay", |c| c.delay_at(op, ms, &unit, &port))
+        },
+    );
+
+    let s = session.clone();
+    engine.register_fn(
+        "sim_at",
+        move |seconds: Dynamic, event: &str, unit: Dynamic, port: Dynamic| -> Res<()> {
+            let secs = if seconds.is_float() {
+                seconds.as_float().unwrap_or_default()
+            } else {
+                int("sim_at", "seconds", &seconds)? as f64
+            };
+            let event = TelephonyEvent::from_name(event).ok_or_else(|| {
+                error(format!(
+                    "sim_at: `{event}` is not a telephony event; the events are \"hold\", \"retrieve\", \"hangup\""
+                ))
+            })?;
+            let unit = unit_or_port("sim_at", "unit", &unit)?;
+            let port = unit_or_port("sim_at", "port", &port)?;
+            with_control(&s, "sim_at", |c| c.schedule(secs, event, &unit, &port))
+        },
+    );
+    let s = session.clone();
+    engine.register_fn("sim_scheduled", move || {
+        to_array(with_control(&s, "sim_scheduled", |c| c.scheduled())?)
     });
 
     let s = session.clone();

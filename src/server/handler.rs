@@ -14,6 +14,7 @@ use axum::response::Response;
 use axum::routing::any;
 use axum::Router;
 
+use super::sessions::{self, SESSIONS_PREFIX};
 use super::url_player::{self, Page};
 use super::ServeOptions;
 use crate::api::{ApiVersion, Operation, RequestError};
@@ -21,9 +22,12 @@ use crate::client::control::{self, Command, CONTROL_SUFFIX, SIMULATOR_HEADER};
 use crate::client::{Embedded, WireFault};
 use crate::soap::{self, Fault, Names};
 
-/// The default largest request body: 1 MiB, far above any real request (a LogEvent with three
-/// full Parm values is under 8 KiB).
-pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+/// The default largest request body: WCF's default `maxReceivedMessageSize`, 65,536 bytes
+/// (`wire.md`, Defaults).
+pub const DEFAULT_BODY_LIMIT: usize = soap::DEFAULT_MAX_MESSAGE_SIZE;
+
+/// The most `x-ecapi-reason` carries, in bytes (`wire.md`: at most 1,024, no control characters).
+pub const REASON_HEADER_LIMIT: usize = 1024;
 
 const TEXT_XML: &str = "text/xml; charset=utf-8";
 
@@ -42,12 +46,21 @@ pub struct AppState {
     pub api: ApiVersion,
     body_limit: usize,
     log: bool,
+    /// How requests are read: WCF's limits, strict or lenient.
+    read: soap::ReadOptions,
+    /// Print each exchange's envelopes to standard error.
+    trace: bool,
+    /// The server's sessions (see [`super::sessions`]); a session shares its server's.
+    pub sessions: Option<Arc<super::sessions::Sessions>>,
+    /// The session's id, when this is a session's state.
+    pub session_id: Option<String>,
 }
 
 impl AppState {
     pub fn new(options: ServeOptions) -> AppState {
+        let api = options.simulator.api();
         AppState {
-            api: options.simulator.api(),
+            api,
             identity: HeaderValue::from_str(&format!(
                 "{} {}",
                 options.simulator.profile(),
@@ -56,9 +69,46 @@ impl AppState {
             .expect("profile and version names are header-safe"),
             simulator: Arc::new(Mutex::new(Embedded::new(options.simulator))),
             wire_faults: Mutex::new(Vec::new()),
+            read: soap::ReadOptions {
+                version: api,
+                names: options.names.clone(),
+                max_message_size: options.body_limit,
+                max_string_content_length: options.max_string_content_length,
+                max_depth: options.max_depth,
+                lenient: options.lenient,
+            },
+            trace: options.trace,
             names: options.names,
             body_limit: options.body_limit,
             log: options.log,
+            sessions: None,
+            session_id: None,
+        }
+    }
+
+    /// The state of a session of this server: its own simulator and wire faults, its endpoint at
+    /// `path`, the server's other settings.
+    pub fn for_session(
+        &self,
+        simulator: crate::simulator::Simulator,
+        path: String,
+        id: String,
+    ) -> AppState {
+        AppState {
+            api: self.api,
+            identity: self.identity.clone(),
+            simulator: Arc::new(Mutex::new(Embedded::new(simulator))),
+            wire_faults: Mutex::new(Vec::new()),
+            names: Names {
+                path,
+                ..self.names.clone()
+            },
+            body_limit: self.body_limit,
+            log: self.log,
+            read: self.read.clone(),
+            trace: self.trace,
+            sessions: self.sessions.clone(),
+            session_id: Some(id),
         }
     }
 }
@@ -69,6 +119,18 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route(&path, any(endpoint))
         .route(&format!("{path}{CONTROL_SUFFIX}"), any(control_endpoint))
         .route(url_player::PATH, any(player))
+        .route(
+            &format!("{SESSIONS_PREFIX}/{{id}}{path}"),
+            any(sessions::endpoint),
+        )
+        .route(
+            &format!("{SESSIONS_PREFIX}/{{id}}{path}{CONTROL_SUFFIX}"),
+            any(sessions::control),
+        )
+        .route(
+            &format!("{SESSIONS_PREFIX}/{{id}}{}", url_player::PATH),
+            any(sessions::player),
+        )
         .fallback(not_found)
         .with_state(state)
 }
@@ -121,7 +183,7 @@ struct Outcome {
     summary: String,
 }
 
-async fn endpoint(
+pub(super) async fn endpoint(
     State(app): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: axum::extract::Request,
@@ -171,7 +233,7 @@ fn finish(
 }
 
 /// The control interface: one JSON command per POST (see [`crate::client::control`]).
-async fn control_endpoint(
+pub(super) async fn control_endpoint(
     State(app): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: axum::extract::Request,
@@ -191,6 +253,9 @@ async fn control_endpoint(
                     Ok(Command::WireFault(op, kind, count)) => {
                         app.set_wire_fault(op, kind, count);
                         serde_json::json!({"ok": true, "value": null})
+                    }
+                    Ok(session @ (Command::SessionNew | Command::SessionDrop(_))) => {
+                        sessions::answer(&app, &session)
                     }
                     command => {
                         if let Ok(Command::Reset) = command {
@@ -224,23 +289,14 @@ async fn control_endpoint(
 }
 
 async fn soap_call(app: &AppState, headers: &HeaderMap, body: Body) -> Outcome {
-    if !is_text_xml(headers.get(header::CONTENT_TYPE)) {
-        let got = headers
-            .get(header::CONTENT_TYPE)
+    let header = |name: header::HeaderName| {
+        headers
+            .get(name)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-            .unwrap_or_default();
-        return Outcome {
-            response: plain(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                &format!(
-                    "Cannot process the message because the content type '{got}' was not the \
-                     expected type '{TEXT_XML}'."
-                ),
-            ),
-            summary: format!("content type '{got}'"),
-        };
-    }
-    // A declared length over the limit is refused before a byte of the body is read.
+    };
+    let content_type = header(header::CONTENT_TYPE);
+    let action = header(header::HeaderName::from_static("soapaction"));
+    // Step 1 of wire.md: a declared length over the limit is refused before a byte is read.
     let declared = headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
@@ -267,30 +323,131 @@ async fn soap_call(app: &AppState, headers: &HeaderMap, body: Body) -> Outcome {
             };
         }
     };
-    let action = headers
-        .get("soapaction")
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
-    let request = match soap::decode_request(&bytes, action.as_deref(), app.api, &app.names) {
-        Ok(request) => request,
-        Err(e) => return fault_outcome(e.to_fault(), &e.to_string()),
+    let incoming = soap::Incoming {
+        body: &bytes,
+        content_type: content_type.as_deref(),
+        soap_action: action.as_deref(),
     };
+    let (outcome, answered) = match soap::read_request(&incoming, &app.read) {
+        Ok(read) => answer(app, read).await,
+        Err(refused) => refusal_outcome(app, refused),
+    };
+    if app.trace {
+        print_trace(&incoming, &outcome, answered.as_deref());
+    }
+    outcome
+}
+
+/// The answer to a request refused while reading it, as WCF answers, with its notes.
+fn refusal_outcome(app: &AppState, refused: soap::Refused) -> (Outcome, Option<String>) {
+    let notes = soap::render_notes(&refused.notes, None);
+    let mut body = None;
+    let mut outcome = match refused.refusal {
+        soap::Refusal::TooLarge => too_large(app.body_limit),
+        soap::Refusal::UnsupportedMediaType { reason_phrase } => Outcome {
+            response: empty(StatusCode::UNSUPPORTED_MEDIA_TYPE, Some(&reason_phrase)),
+            summary: "415".to_string(),
+        },
+        soap::Refusal::BadRequest => Outcome {
+            response: empty(StatusCode::BAD_REQUEST, None),
+            summary: "400".to_string(),
+        },
+        soap::Refusal::Fault(fault) => {
+            let xml = fault.encode();
+            body = Some(xml.clone());
+            Outcome {
+                response: xml_response(StatusCode::INTERNAL_SERVER_ERROR, xml),
+                summary: fault.code(),
+            }
+        }
+    };
+    outcome.summary = format!("{}: {notes}", outcome.summary);
+    set_reason(&mut outcome.response, &notes);
+    (outcome, body)
+}
+
+/// An answer with an empty body and, when given, a reason phrase in the status line.
+fn empty(status: StatusCode, phrase: Option<&str>) -> Response {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = status;
+    if let Some(phrase) =
+        phrase.and_then(|p| hyper::ext::ReasonPhrase::try_from(p.to_string()).ok())
+    {
+        response.extensions_mut().insert(phrase);
+    }
+    response
+}
+
+/// Sets `x-ecapi-reason` to `text`, bounded (see [`reason_header_value`]); nothing when empty.
+fn set_reason(response: &mut Response, text: &str) {
+    if text.is_empty() {
+        return;
+    }
+    if let Ok(v) = HeaderValue::from_str(&reason_header_value(text)) {
+        // Only a simulator says why; clients other than ours ignore the header.
+        response
+            .headers_mut()
+            .insert(crate::client::REASON_HEADER, v);
+    }
+}
+
+/// Prints one exchange for `serve --trace`, in the client's `--trace` layout: the request as it
+/// came (pretty-printed when it is XML), then the status and the answer.
+fn print_trace(incoming: &soap::Incoming<'_>, outcome: &Outcome, answered: Option<&str>) {
+    let request = match soap::charset::content_type(incoming.content_type, true)
+        .ok()
+        .and_then(|c| soap::charset::decode(incoming.body, &c).ok())
+    {
+        Some((text, _)) => soap::pretty(&text),
+        None => String::from_utf8_lossy(incoming.body).into_owned(),
+    };
+    let status = outcome.response.status();
+    let phrase = outcome
+        .response
+        .extensions()
+        .get::<hyper::ext::ReasonPhrase>()
+        .map(|p| String::from_utf8_lossy(p.as_bytes()).into_owned())
+        .or_else(|| status.canonical_reason().map(str::to_string))
+        .unwrap_or_default();
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(
+        err,
+        "--> {}\nContent-Type: {}\nSOAPAction: {}\n{}\n<-- HTTP {} {phrase}\n{}\n",
+        outcome.summary,
+        incoming.content_type.unwrap_or("(none)"),
+        incoming.soap_action.unwrap_or("(none)"),
+        request.trim_end(),
+        status.as_u16(),
+        answered
+            .map(soap::pretty)
+            .as_deref()
+            .map(str::trim_end)
+            .unwrap_or("(empty body)"),
+    );
+}
+
+/// Answers a request that was read: the simulator's answer, with the reader's notes in the
+/// journal, the log line and `x-ecapi-reason`. The second value is the answer's body, for
+/// `--trace`.
+async fn answer(app: &AppState, read: soap::Read) -> (Outcome, Option<String>) {
+    let soap::Read { request, notes, .. } = read;
     let op = request.op();
     let wire_fault = app.take_wire_fault(op);
     match wire_fault {
         Some(WireFault::HttpError) => {
-            let mut response = Response::new(Body::from(
-                "<html><head><title>Service Unavailable</title></head><body><h1>Service \
-                 Unavailable</h1><p>The recorder is not answering (simulated).</p></body></html>",
-            ));
+            let html = "<html><head><title>Service Unavailable</title></head><body><h1>Service \
+                 Unavailable</h1><p>The recorder is not answering (simulated).</p></body></html>";
+            let mut response = Response::new(Body::from(html));
             *response.status_mut() = StatusCode::SERVICE_UNAVAILABLE;
             response.headers_mut().insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/html; charset=utf-8"),
             );
-            return Outcome {
+            let outcome = Outcome {
                 response,
                 summary: format!("{op} simulated HTTP error"),
             };
+            return (outcome, Some(html.to_string()));
         }
         Some(WireFault::SoapFault) => {
             return fault_outcome(Fault::internal_service_fault(), "simulated fault");
@@ -301,36 +458,57 @@ async fn soap_call(app: &AppState, headers: &HeaderMap, body: Body) -> Outcome {
     // instead of a dropped connection and a poisoned simulator.
     let answer = {
         let mut sim = app.simulator.lock().unwrap_or_else(|p| p.into_inner());
-        std::panic::catch_unwind(AssertUnwindSafe(|| sim.simulator_mut().handle(&request)))
+        let answer =
+            std::panic::catch_unwind(AssertUnwindSafe(|| sim.simulator_mut().handle(&request)));
+        // The notes join the journal entry just made, worded with the code it answered.
+        if !notes.is_empty() {
+            let code = match &answer {
+                Ok(Ok(outcome)) => Some(outcome.response.code),
+                _ => None,
+            };
+            sim.simulator_mut()
+                .note_last(&soap::render_notes(&notes, code));
+        }
+        answer
     };
     match answer {
         Ok(Ok(outcome)) => {
             if !outcome.delay.is_zero() {
                 tokio::time::sleep(outcome.delay).await;
             }
+            let code = outcome.response.code;
             let xml = soap::encode_response(&outcome.response, &app.names);
-            let summary = format!("{op} {}", outcome.response.code);
-            let reason = outcome.reason;
+            let rendered = soap::render_notes(&notes, Some(code));
+            let reason = [outcome.reason.unwrap_or_default(), rendered.clone()]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join("; ");
+            let mut summary = format!("{op} {code}");
+            if !rendered.is_empty() {
+                summary.push_str(": ");
+                summary.push_str(&rendered);
+            }
             match wire_fault {
-                Some(WireFault::BrokenBody) => Outcome {
-                    response: xml_response(StatusCode::OK, xml[..xml.len() / 2].to_string()),
-                    summary: format!("{summary}, simulated broken body"),
-                },
-                Some(WireFault::Drop) => Outcome {
-                    response: dropped(),
-                    summary: format!("{summary}, simulated dropped connection"),
-                },
+                Some(WireFault::BrokenBody) => {
+                    let half = xml[..xml.len() / 2].to_string();
+                    let outcome = Outcome {
+                        response: xml_response(StatusCode::OK, half.clone()),
+                        summary: format!("{summary}, simulated broken body"),
+                    };
+                    (outcome, Some(half))
+                }
+                Some(WireFault::Drop) => (
+                    Outcome {
+                        response: dropped(),
+                        summary: format!("{summary}, simulated dropped connection"),
+                    },
+                    Some("(connection dropped)".to_string()),
+                ),
                 _ => {
-                    let mut response = xml_response(StatusCode::OK, xml);
-                    if let Some(value) = reason.as_deref().map(header_text) {
-                        // Only a simulator says why; clients other than ours ignore the header.
-                        if let Ok(v) = header::HeaderValue::from_str(&value) {
-                            response
-                                .headers_mut()
-                                .insert(crate::client::REASON_HEADER, v);
-                        }
-                    }
-                    Outcome { response, summary }
+                    let mut response = xml_response(StatusCode::OK, xml.clone());
+                    set_reason(&mut response, &reason);
+                    (Outcome { response, summary }, Some(xml))
                 }
             }
         }
@@ -347,11 +525,20 @@ async fn soap_call(app: &AppState, headers: &HeaderMap, body: Body) -> Outcome {
     }
 }
 
-/// Text fit for a header value: printable ASCII, anything else as `?`.
-fn header_text(s: &str) -> String {
-    s.chars()
-        .map(|c| if (' '..='~').contains(&c) { c } else { '?' })
-        .collect()
+/// The value of `x-ecapi-reason` for a text: printable ASCII only (anything else becomes `?`, so
+/// no control character reaches a header), at most [`REASON_HEADER_LIMIT`] bytes, cut with `…`
+/// written as `...`.
+pub fn reason_header_value(text: &str) -> String {
+    let mut out = String::with_capacity(text.len().min(REASON_HEADER_LIMIT));
+    for c in text.chars() {
+        if out.len() == REASON_HEADER_LIMIT {
+            out.truncate(REASON_HEADER_LIMIT - 3);
+            out.push_str("...");
+            break;
+        }
+        out.push(if (' '..='~').contains(&c) { c } else { '?' });
+    }
+    out
 }
 
 fn describe(app: &AppState, headers: &HeaderMap, query: Option<&str>) -> Outcome {
@@ -393,7 +580,7 @@ fn describe(app: &AppState, headers: &HeaderMap, query: Option<&str>) -> Outcome
 }
 
 /// The URL player page of a recording (see [`url_player`]).
-async fn player(
+pub(super) async fn player(
     State(app): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
     request: axum::extract::Request,
@@ -435,13 +622,6 @@ async fn not_found(uri: Uri) -> Response {
     )
 }
 
-fn is_text_xml(value: Option<&HeaderValue>) -> bool {
-    value
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|media| media.trim().eq_ignore_ascii_case("text/xml"))
-}
-
 fn too_large(limit: usize) -> Outcome {
     Outcome {
         response: plain(
@@ -452,12 +632,14 @@ fn too_large(limit: usize) -> Outcome {
     }
 }
 
-fn fault_outcome(fault: Fault, why: &str) -> Outcome {
+fn fault_outcome(fault: Fault, why: &str) -> (Outcome, Option<String>) {
     let summary = format!("{} ({why})", fault.code());
-    Outcome {
-        response: xml_response(StatusCode::INTERNAL_SERVER_ERROR, fault.encode()),
+    let xml = fault.encode();
+    let outcome = Outcome {
+        response: xml_response(StatusCode::INTERNAL_SERVER_ERROR, xml.clone()),
         summary,
-    }
+    };
+    (outcome, Some(xml))
 }
 
 fn xml_response(status: StatusCode, xml: String) -> Response {
@@ -497,7 +679,7 @@ fn html_response(status: StatusCode, html: String) -> Response {
     response
 }
 
-fn plain(status: StatusCode, text: &str) -> Response {
+pub(super) fn plain(status: StatusCode, text: &str) -> Response {
     let mut response = Response::new(Body::from(text.to_string()));
     *response.status_mut() = status;
     response.headers_mut().insert(

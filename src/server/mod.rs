@@ -5,11 +5,13 @@
 //! mutex: a request holds the lock only while the simulator answers, and injected latency is waited
 //! out after the lock is released, so a slow operation never stalls other clients.
 //!
-//! Bytes become an [`crate::api::Request`] in [`crate::soap::decode_request`] and a response becomes
+//! Bytes become an [`crate::api::Request`] in [`crate::soap::read_request`] (as a WCF service
+//! reads them, with notes) and a response becomes
 //! bytes in [`crate::soap::encode_response`]; this module only adds HTTP: content type, body limit,
 //! status codes, the WSDL route, the URL player page ([`url_player`]), logging and shutdown.
 
 mod handler;
+mod sessions;
 mod url_player;
 
 use std::future::Future;
@@ -26,6 +28,9 @@ use crate::simulator::Simulator;
 use crate::soap::Names;
 
 pub use handler::DEFAULT_BODY_LIMIT;
+pub use sessions::{
+    SessionOptions, SimulatorFactory, DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_IDLE, SESSIONS_PREFIX,
+};
 
 /// How long shutdown waits for requests in flight before closing their connections.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -39,21 +44,38 @@ pub struct ServeOptions {
     pub simulator: Simulator,
     /// The contract's names (service namespace, endpoint path...).
     pub names: Names,
-    /// The largest request body accepted, in bytes; larger ones are answered with 413.
+    /// The largest request body accepted, in bytes (WCF's `maxReceivedMessageSize`); larger ones
+    /// are answered with 413.
     pub body_limit: usize,
+    /// The longest string value read, in characters (WCF's `maxStringContentLength`).
+    pub max_string_content_length: usize,
+    /// The deepest element nesting read (WCF's `maxDepth`).
+    pub max_depth: usize,
+    /// Read requests kindly instead of as WCF does, noting each kindness.
+    pub lenient: bool,
+    /// Print each exchange's envelopes to standard error.
+    pub trace: bool,
     /// Whether to log one line per request to stderr.
     pub log: bool,
+    /// Whether and how to offer simulator sessions (see [`sessions`]); `None`: none.
+    pub sessions: Option<SessionOptions>,
 }
 
 impl ServeOptions {
-    /// Options with the default names, a 1 MiB body limit and logging on.
+    /// Options with the default names, WCF's default limits (65,536 bytes, 8,192 characters, 32
+    /// levels), the strict reading and logging on.
     pub fn new(listen: impl Into<String>, simulator: Simulator) -> ServeOptions {
         ServeOptions {
             listen: listen.into(),
             simulator,
             names: Names::default(),
             body_limit: DEFAULT_BODY_LIMIT,
+            max_string_content_length: crate::soap::DEFAULT_MAX_STRING_CONTENT_LENGTH,
+            max_depth: crate::soap::DEFAULT_MAX_DEPTH,
+            lenient: false,
+            trace: false,
             log: true,
+            sessions: None,
         }
     }
 }
@@ -229,10 +251,15 @@ async fn bind(
             SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
         });
     }
-    options
-        .simulator
-        .default_url_player(&format!("http://{addr}"));
-    Ok((listener, Arc::new(handler::AppState::new(options))))
+    let base = format!("http://{addr}");
+    options.simulator.default_url_player(&base);
+    let sessions = options
+        .sessions
+        .take()
+        .map(|s| Arc::new(sessions::Sessions::new(s, base)));
+    let mut state = handler::AppState::new(options);
+    state.sessions = sessions;
+    Ok((listener, Arc::new(state)))
 }
 
 async fn run(

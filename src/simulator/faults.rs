@@ -1,10 +1,53 @@
 //! Injected faults: an operation made to answer a chosen code, for the next N calls, until cleared,
 //! or with a probability drawn from a seeded generator (so that runs repeat), and added latency.
+//!
+//! A counted or standing fault, and a delay, may be scoped to one unit and port ([`PortRef`]): it
+//! then applies only to requests that name that unit and port (so parallel agents on one served
+//! simulator are not hit by each other's faults). InitStation, InitUser and the desktop operations
+//! name no port and are met only by unscoped rules. A scoped rule wins over an unscoped one.
 
 use std::collections::HashMap;
 use std::time::Duration;
 
 use crate::api::Operation;
+
+/// A unit and port as a request names them, compared as the recorder compares them: numbers by
+/// value (`"05"` is port 5), other text exactly, surrounding blanks ignored.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PortRef {
+    unit: String,
+    port: String,
+}
+
+impl PortRef {
+    /// The unit and port, normalised for comparison.
+    pub fn new(unit: &str, port: &str) -> PortRef {
+        fn norm(s: &str) -> String {
+            let t = s.trim();
+            match t.parse::<u64>() {
+                Ok(n) => n.to_string(),
+                Err(_) => t.to_string(),
+            }
+        }
+        PortRef {
+            unit: norm(unit),
+            port: norm(port),
+        }
+    }
+
+    /// The unit, normalised.
+    pub fn unit(&self) -> &str {
+        &self.unit
+    }
+
+    /// The port, normalised.
+    pub fn port(&self) -> &str {
+        &self.port
+    }
+}
+
+/// What a rule applies to: an operation (`None`: every one) on a port (`None`: every port).
+type Key = (Option<Operation>, Option<PortRef>);
 
 /// A chosen answer for an operation (or every operation).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,9 +86,9 @@ impl SplitMix {
 /// The faults and delays in force. `None` as the operation means every operation.
 #[derive(Debug, Default, Clone)]
 pub struct Faults {
-    rules: HashMap<Option<Operation>, FaultRule>,
+    rules: HashMap<Key, FaultRule>,
     chances: HashMap<Option<Operation>, Chance>,
-    delays: HashMap<Option<Operation>, Duration>,
+    delays: HashMap<Key, Duration>,
     seed: u64,
     rng: Option<SplitMix>,
 }
@@ -54,14 +97,27 @@ impl Faults {
     /// Makes `op` answer `code` for the next `count` calls that would succeed (`None`: until
     /// cleared). Code 100 clears the rule.
     pub fn set(&mut self, op: Option<Operation>, code: u16, count: Option<u32>) {
-        if code == 100 {
+        self.set_at(op, None, code, count);
+    }
+
+    /// [`Faults::set`] for one unit and port (`None`: every port). Code 100 clears the rule of that
+    /// scope (and, unscoped, the operation's probability rule).
+    pub fn set_at(
+        &mut self,
+        op: Option<Operation>,
+        at: Option<PortRef>,
+        code: u16,
+        count: Option<u32>,
+    ) {
+        if code == 100 && at.is_none() {
             self.chances.remove(&op);
         }
+        let key = (op, at);
         if code == 100 || count == Some(0) {
-            self.rules.remove(&op);
+            self.rules.remove(&key);
         } else {
             self.rules.insert(
-                op,
+                key,
                 FaultRule {
                     code,
                     remaining: count,
@@ -95,25 +151,36 @@ impl Faults {
 
     /// Adds latency to `op`; zero removes it.
     pub fn set_delay(&mut self, op: Option<Operation>, delay: Duration) {
+        self.set_delay_at(op, None, delay);
+    }
+
+    /// [`Faults::set_delay`] for one unit and port (`None`: every port).
+    pub fn set_delay_at(&mut self, op: Option<Operation>, at: Option<PortRef>, delay: Duration) {
         if delay.is_zero() {
-            self.delays.remove(&op);
+            self.delays.remove(&(op, at));
         } else {
-            self.delays.insert(op, delay);
+            self.delays.insert((op, at), delay);
         }
     }
 
-    /// The code to answer instead of 100, if a rule fires; uses up one call of a counted rule. A rule
-    /// for the operation itself wins over one for every operation.
-    /// Counted and standing rules come before probabilities.
-    pub fn take(&mut self, op: Operation) -> Option<u16> {
+    /// The keys that may apply to a call of `op` on `at`, the most specific first: the operation on
+    /// the port, every operation on the port, the operation anywhere, every operation anywhere.
+    fn candidates(op: Operation, at: Option<&PortRef>) -> impl Iterator<Item = Key> + '_ {
+        let scoped = at
+            .into_iter()
+            .flat_map(move |p| [(Some(op), Some(p.clone())), (None, Some(p.clone()))]);
+        scoped.chain([(Some(op), None), (None, None)])
+    }
+
+    /// The code to answer instead of 100, if a rule fires; uses up one call of a counted rule.
+    /// `at` is the unit and port the request names, if any. A rule for the port wins over an
+    /// unscoped one, and a rule for the operation itself over one for every operation. Counted and
+    /// standing rules come before probabilities.
+    pub fn take(&mut self, op: Operation, at: Option<&PortRef>) -> Option<u16> {
         if self.rules.is_empty() {
             return self.draw(op);
         }
-        let key = if self.rules.contains_key(&Some(op)) {
-            Some(op)
-        } else if self.rules.contains_key(&None) {
-            None
-        } else {
+        let Some(key) = Self::candidates(op, at).find(|k| self.rules.contains_key(k)) else {
             return self.draw(op);
         };
         let rule = self.rules.get_mut(&key)?;
@@ -142,15 +209,14 @@ impl Faults {
         (x < chance.probability).then_some(chance.code)
     }
 
-    /// The latency to add to `op`.
-    pub fn delay(&self, op: Operation) -> Duration {
+    /// The latency to add to `op` on `at` (the unit and port the request names, if any); the most
+    /// specific rule wins, as for [`Faults::take`].
+    pub fn delay(&self, op: Operation, at: Option<&PortRef>) -> Duration {
         if self.delays.is_empty() {
             return Duration::ZERO;
         }
-        self.delays
-            .get(&Some(op))
-            .or_else(|| self.delays.get(&None))
-            .copied()
+        Self::candidates(op, at)
+            .find_map(|k| self.delays.get(&k).copied())
             .unwrap_or_default()
     }
 
@@ -171,10 +237,10 @@ mod tests {
     fn a_counted_fault_fires_that_many_times() {
         let mut f = Faults::default();
         f.set(Some(Operation::StartRecording), 618, Some(2));
-        assert_eq!(f.take(Operation::StopRecording), None);
-        assert_eq!(f.take(Operation::StartRecording), Some(618));
-        assert_eq!(f.take(Operation::StartRecording), Some(618));
-        assert_eq!(f.take(Operation::StartRecording), None);
+        assert_eq!(f.take(Operation::StopRecording, None), None);
+        assert_eq!(f.take(Operation::StartRecording, None), Some(618));
+        assert_eq!(f.take(Operation::StartRecording, None), Some(618));
+        assert_eq!(f.take(Operation::StartRecording, None), None);
     }
 
     #[test]
@@ -182,15 +248,15 @@ mod tests {
         let mut f = Faults::default();
         f.set(None, 651, None);
         f.set(Some(Operation::PortStatus), 621, None);
-        assert_eq!(f.take(Operation::PortStatus), Some(621));
-        assert_eq!(f.take(Operation::GetUrl), Some(651));
+        assert_eq!(f.take(Operation::PortStatus, None), Some(621));
+        assert_eq!(f.take(Operation::GetUrl, None), Some(651));
         f.set(None, 100, None);
-        assert_eq!(f.take(Operation::GetUrl), None);
+        assert_eq!(f.take(Operation::GetUrl, None), None);
     }
 
     fn fired(f: &mut Faults, n: usize) -> Vec<bool> {
         (0..n)
-            .map(|_| f.take(Operation::LogEvent).is_some())
+            .map(|_| f.take(Operation::LogEvent, None).is_some())
             .collect()
     }
 
@@ -218,10 +284,38 @@ mod tests {
         let mut f = Faults::default();
         f.set_chance(None, 621, 1.0);
         f.set(Some(Operation::LogEvent), 801, Some(1));
-        assert_eq!(f.take(Operation::LogEvent), Some(801));
-        assert_eq!(f.take(Operation::LogEvent), Some(621));
+        assert_eq!(f.take(Operation::LogEvent, None), Some(801));
+        assert_eq!(f.take(Operation::LogEvent, None), Some(621));
         f.set(None, 100, None);
-        assert_eq!(f.take(Operation::LogEvent), None);
+        assert_eq!(f.take(Operation::LogEvent, None), None);
+    }
+
+    #[test]
+    fn a_port_scoped_fault_leaves_other_ports_alone_and_wins_over_an_unscoped_one() {
+        let mut f = Faults::default();
+        let five = PortRef::new("1", "05");
+        let six = PortRef::new("1", "6");
+        f.set_at(
+            Some(Operation::StartRecording),
+            Some(five.clone()),
+            618,
+            Some(1),
+        );
+        f.set(None, 651, Some(1));
+        assert_eq!(f.take(Operation::StartRecording, Some(&six)), Some(651));
+        assert_eq!(f.take(Operation::StartRecording, Some(&six)), None);
+        assert_eq!(f.take(Operation::InitStation, None), None);
+        assert_eq!(
+            f.take(Operation::StartRecording, Some(&PortRef::new(" 1 ", "5"))),
+            Some(618)
+        );
+        assert_eq!(f.take(Operation::StartRecording, Some(&five)), None);
+        f.set_delay_at(None, Some(five.clone()), Duration::from_millis(40));
+        assert_eq!(
+            f.delay(Operation::GetUrl, Some(&five)),
+            Duration::from_millis(40)
+        );
+        assert_eq!(f.delay(Operation::GetUrl, Some(&six)), Duration::ZERO);
     }
 
     #[test]
@@ -229,9 +323,12 @@ mod tests {
         let mut f = Faults::default();
         f.set_delay(None, Duration::from_millis(5));
         f.set_delay(Some(Operation::InitUser), Duration::from_millis(50));
-        assert_eq!(f.delay(Operation::InitUser), Duration::from_millis(50));
-        assert_eq!(f.delay(Operation::LogEvent), Duration::from_millis(5));
+        assert_eq!(
+            f.delay(Operation::InitUser, None),
+            Duration::from_millis(50)
+        );
+        assert_eq!(f.delay(Operation::LogEvent, None), Duration::from_millis(5));
         f.set_delay(None, Duration::ZERO);
-        assert_eq!(f.delay(Operation::LogEvent), Duration::ZERO);
+        assert_eq!(f.delay(Operation::LogEvent, None), Duration::ZERO);
     }
 }

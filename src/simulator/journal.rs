@@ -29,7 +29,8 @@ pub struct JournalEntry {
     pub code: u16,
     /// responseMessage.
     pub message: Cow<'static, str>,
-    /// Why the answer is not 100; empty when it is.
+    /// Why the answer is not 100, then the request reader's notes (`wire.md`: what a WCF service
+    /// did that a kinder reader would not have); empty when there is neither.
     pub reason: String,
 }
 
@@ -82,6 +83,16 @@ impl Journal {
             message,
             reason,
         });
+    }
+
+    /// Adds a note (what the request reader did, in words) to the most recent entry's reason.
+    pub fn note_last(&mut self, note: &str) {
+        if let Some(last) = self.entries.back_mut() {
+            if !last.reason.is_empty() {
+                last.reason.push_str("; ");
+            }
+            last.reason.push_str(note);
+        }
     }
 
     /// The entries kept, oldest first.

@@ -13,6 +13,7 @@ mod hosted;
 mod journal;
 mod recorder;
 mod refusal;
+mod schedule;
 mod shared;
 mod store;
 
@@ -28,11 +29,12 @@ pub use config::{
     DEFAULT_MAX_RECORDING_SECONDS,
 };
 pub use db::{DbError, DbLocation};
-pub use faults::Faults;
+pub use faults::{Faults, PortRef};
 pub use hosted::{Hosted, DEFAULT_URL_BASE, PORTS as HOSTED_PORTS};
 pub use journal::{Journal, JournalEntry, JOURNAL_CAPACITY};
 pub use recorder::{Recorder, SEGMENT_SECONDS};
 pub use refusal::Refusal;
+pub use schedule::{Scheduled, TelephonyEvent};
 pub use shared::Shared;
 pub use store::{Assignment, DesktopSegment, Event, Recording, StateChange, Store};
 
@@ -145,6 +147,7 @@ pub struct Simulator {
     day: NaiveDate,
     engine: Engine,
     journal: Journal,
+    schedule: schedule::Schedule,
 }
 
 fn shared_of(settings: Settings) -> Shared {
@@ -155,6 +158,7 @@ fn shared_of(settings: Settings) -> Shared {
         store: Store::default(),
         url_base: settings.url_base,
         last_index: 0,
+        at: None,
     }
 }
 
@@ -167,6 +171,7 @@ impl Simulator {
             day,
             engine: Engine::Hosted(Hosted::default()),
             journal: Journal::default(),
+            schedule: schedule::Schedule::default(),
         }
     }
 
@@ -189,6 +194,7 @@ impl Simulator {
             engine: Engine::Recorder(Box::new(Recorder::new(config, db, now))),
             shared,
             journal: Journal::default(),
+            schedule: schedule::Schedule::default(),
         })
     }
 
@@ -214,6 +220,7 @@ impl Simulator {
     /// one, is refused as a real server would refuse it (with a fault), not answered.
     pub fn handle(&mut self, req: &Request) -> Result<Outcome, RequestError> {
         let now = self.shared.clock.now();
+        self.fire_due(now);
         if let Err(e) = req.check(self.shared.api) {
             // Refused before any answer: journaled with code 0, so the journal still shows it.
             self.journal
@@ -222,6 +229,16 @@ impl Simulator {
         }
         self.roll_day(now.date());
         let op = req.op();
+        // Port-scoped faults match the unit and port the request names.
+        self.shared.at = op
+            .params(self.shared.api)
+            .contains(&crate::api::Param::Port)
+            .then(|| {
+                PortRef::new(
+                    req.get(crate::api::Param::Unit),
+                    req.get(crate::api::Param::Port),
+                )
+            });
         let answer = match &mut self.engine {
             Engine::Hosted(h) => {
                 checks::required(req).and_then(|()| h.answer(&mut self.shared, req, now))
@@ -240,9 +257,15 @@ impl Simulator {
             .record(now, req, response.code, response.message.clone(), reason);
         Ok(Outcome {
             response,
-            delay: self.shared.faults.delay(op),
+            delay: self.shared.faults.delay(op, self.shared.at.take().as_ref()),
             reason: shown,
         })
+    }
+
+    /// Adds a note to the journal entry of the request answered last (the server's request reader
+    /// notes how it read the request; see [`crate::soap::WireNote`]).
+    pub fn note_last(&mut self, note: &str) {
+        self.journal.note_last(note);
     }
 
     /// Resets assignments and port states when the clock has passed midnight since the last look
@@ -256,11 +279,73 @@ impl Simulator {
         }
     }
 
-    /// Fires the recorder's timers that are due by the clock's time.
+    /// Fires the scheduled events and the recorder's timers that are due by the clock's time.
     fn tick(&mut self) {
+        let now = self.shared.clock.now();
+        self.fire_due(now);
         if let Engine::Recorder(r) = &mut self.engine {
-            r.tick(self.shared.clock.now());
+            r.tick(now);
         }
+    }
+
+    /// Applies the scheduled telephony events due by `now`, each at its own due time (the
+    /// recorder's timers first brought up to that time), keeping each one's outcome.
+    fn fire_due(&mut self, now: chrono::NaiveDateTime) {
+        if self.schedule.is_idle() {
+            return;
+        }
+        for mut due in self.schedule.take_due(now) {
+            let result = match &mut self.engine {
+                Engine::Recorder(r) => {
+                    r.tick(due.due);
+                    match due.event {
+                        TelephonyEvent::Hold => r.hold(&due.unit, &due.port, due.due),
+                        TelephonyEvent::Retrieve => r.retrieve(&due.unit, &due.port, due.due),
+                        TelephonyEvent::Hangup => r.hangup(&due.unit, &due.port, due.due),
+                    }
+                }
+                Engine::Hosted(_) => Err("the hosted service has no telephony events".to_string()),
+            };
+            due.outcome = match result {
+                Ok(()) => "done".to_string(),
+                Err(why) => why,
+            };
+            self.schedule.fired(due);
+        }
+    }
+
+    /// Schedules a telephony event `seconds` ahead on the simulator's clock (`sim_at`); it fires
+    /// as [`schedule`](self::schedule) describes. The unit and port must exist; 0 seconds fires at
+    /// once. Recorder profile only.
+    pub fn schedule(
+        &mut self,
+        seconds: f64,
+        event: TelephonyEvent,
+        unit: &str,
+        port: &str,
+    ) -> Result<(), SimError> {
+        if !(seconds.is_finite() && (0.0..=MAX_ADVANCE_SECONDS).contains(&seconds)) {
+            return Err(SimError::Telephony(format!(
+                "sim_at: {seconds} seconds ahead is not a time on the clock: from 0 to {MAX_ADVANCE_SECONDS} (100 years)"
+            )));
+        }
+        let Engine::Recorder(r) = &self.engine else {
+            return Err(SimError::NotInProfile(
+                "sim_at needs the recorder profile (--profile recorder): the hosted service has no telephony events".to_string(),
+            ));
+        };
+        r.resolve(unit, port).map_err(SimError::Telephony)?;
+        let now = self.shared.clock.now();
+        let due = now + chrono::Duration::milliseconds((seconds * 1000.0).round() as i64);
+        self.schedule.add(due, event, unit, port);
+        self.fire_due(now);
+        Ok(())
+    }
+
+    /// The scheduled events: those fired (with their outcome), oldest first, then those pending.
+    pub fn scheduled(&mut self) -> Vec<Scheduled> {
+        self.tick();
+        self.schedule.list()
     }
 
     /// Moves the clock forward; crossing midnight resets the day at once.
@@ -289,6 +374,7 @@ impl Simulator {
         self.shared.faults.clear();
         self.shared.store = Store::default();
         self.journal.clear();
+        self.schedule.clear();
         self.day = self.shared.clock.today();
         match &mut self.engine {
             Engine::Hosted(h) => *h = Hosted::default(),
@@ -303,6 +389,7 @@ impl Simulator {
         event: &str,
     ) -> Result<(&mut Recorder, chrono::NaiveDateTime), SimError> {
         let now = self.shared.clock.now();
+        self.fire_due(now);
         match &mut self.engine {
             Engine::Recorder(r) => {
                 r.tick(now);

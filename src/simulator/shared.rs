@@ -2,7 +2,7 @@
 
 use chrono::NaiveDateTime;
 
-use super::{Clock, Faults, Refusal, Store};
+use super::{Clock, Faults, PortRef, Refusal, Store};
 use crate::api::{ApiVersion, Operation, ResponseCode};
 
 /// State and settings common to both profiles.
@@ -20,13 +20,16 @@ pub struct Shared {
     pub url_base: Option<String>,
     /// The last call index handed out; never reset, so indexes stay unique.
     pub last_index: u64,
+    /// The unit and port the request being answered names, if it names one: port-scoped faults
+    /// match it.
+    pub at: Option<PortRef>,
 }
 
 impl Shared {
     /// Answers the injected fault for `op`, if one fires. Rules call this after every check has
     /// passed and before they change anything, so a faulted request leaves no trace in the state.
     pub fn fault_gate(&mut self, op: Operation) -> Result<(), Refusal> {
-        match self.faults.take(op) {
+        match self.faults.take(op, self.at.as_ref()) {
             None => Ok(()),
             Some(code) => {
                 let code = ResponseCode::from_code(code).unwrap_or(ResponseCode::UnexpectedError);

@@ -68,6 +68,145 @@ impl Fault {
         )
     }
 
+    /// The fault WCF's formatter answers when the body element is not the operation's request
+    /// element: `found` is the element's qualified name as written (WCF prints `reader.Name`,
+    /// prefix included), `found_ns` its namespace. Source: CoreWCF
+    /// `Dispatcher/DataContractSerializerOperationFormatter.cs` (`SFxInvalidMessageBody`) and
+    /// `OperationFormatter.cs` (`SFxErrorDeserializingRequestBodyMore`, "Error in deserializing body
+    /// of request message for operation"); `wire.md` step 7.
+    pub fn invalid_body(ns: &str, expected: &str, found: &str, found_ns: &str) -> Fault {
+        Fault::wcf(
+            DISPATCHER_NS,
+            "DeserializationFailed",
+            format!(
+                "The formatter threw an exception while trying to deserialize the message: Error in \
+                 deserializing body of request message for operation '{expected}'. OperationFormatter \
+                 encountered an invalid Message body. Expected to find node type 'Element' with name \
+                 '{expected}' and namespace '{ns}'. Found node type 'Element' with name '{found}' and \
+                 namespace '{found_ns}'"
+            ),
+        )
+    }
+
+    /// The fault for a body that holds no element at all. Source: CoreWCF
+    /// `Dispatcher/OperationFormatter.cs` (`SFxInvalidMessageBodyEmptyMessage`).
+    pub fn empty_body(expected: &str) -> Fault {
+        Fault::wcf(
+            DISPATCHER_NS,
+            "DeserializationFailed",
+            format!(
+                "The formatter threw an exception while trying to deserialize the message: Error in \
+                 deserializing body of request message for operation '{expected}'. The \
+                 OperationFormatter could not deserialize any information from the Message because \
+                 the Message is empty (IsEmpty = true)."
+            ),
+        )
+    }
+
+    /// The fault for a parameter the serializer could not read, with the serializer's own
+    /// message (`inner`). Source: CoreWCF `Dispatcher/DataContractSerializerOperationFormatter.cs`
+    /// (`SFxInvalidMessageBodyErrorDeserializingParameterMore`) wrapped by
+    /// `OperationFormatter.cs` (`SFxErrorDeserializingRequestBody`... "The formatter threw an
+    /// exception while trying to deserialize the message").
+    pub fn parameter_failed(ns: &str, param: &str, inner: &str) -> Fault {
+        Fault::wcf(
+            DISPATCHER_NS,
+            "DeserializationFailed",
+            format!(
+                "The formatter threw an exception while trying to deserialize the message: There was \
+                 an error while trying to deserialize parameter {ns}:{param}. The InnerException \
+                 message was '{inner}'.  Please see InnerException for more details."
+            ),
+        )
+    }
+
+    /// The fault for a string value over the reader quota `maxStringContentLength`, at 1-based
+    /// `line` and `position` of the document. Source: the quota text of CoreWCF
+    /// `Xml/XmlExceptionHelper.cs` (`ThrowMaxStringContentLengthExceeded`, resource
+    /// `XmlMaxStringContentLengthExceeded`) with its line information (`XmlLineInfo`), as WCF
+    /// services quote it: "The maximum string content length quota (8192) has been exceeded while
+    /// reading XML data. This quota may be increased by changing the MaxStringContentLength property
+    /// on the XmlDictionaryReaderQuotas object used when creating the XML reader. Line 15, position
+    /// 12089."
+    pub fn string_quota(
+        ns: &str,
+        param: &str,
+        quota: usize,
+        line: usize,
+        position: usize,
+    ) -> Fault {
+        Fault::parameter_failed(
+            ns,
+            param,
+            &format!(
+                "There was an error deserializing the object of type System.String. The maximum \
+                 string content length quota ({quota}) has been exceeded while reading XML data. \
+                 This quota may be increased by changing the MaxStringContentLength property on the \
+                 XmlDictionaryReaderQuotas object used when creating the XML reader. Line {line}, \
+                 position {position}."
+            ),
+        )
+    }
+
+    /// The fault for a string parameter holding an element (`child`, qualified name as written, in
+    /// `child_ns`). Source: CoreWCF `Xml/XmlExceptionHelper.cs` (`XmlEndElementExpected`: "End
+    /// element '{0}' from namespace '{1}' expected. Found {2}.").
+    pub fn string_with_child(
+        ns: &str,
+        param: &str,
+        child: &str,
+        child_ns: &str,
+        line: usize,
+        position: usize,
+    ) -> Fault {
+        Fault::parameter_failed(
+            ns,
+            param,
+            &format!(
+                "There was an error deserializing the object of type System.String. End element \
+                 '{param}' from namespace '{ns}' expected. Found element '{child}' from namespace \
+                 '{child_ns}'. Line {line}, position {position}."
+            ),
+        )
+    }
+
+    /// The fault for a SOAP 1.2 envelope sent to a SOAP 1.1 endpoint: `s:VersionMismatch` (`wire.md`
+    /// step 4), with the text of WCF's encoder check (`EncoderEnvelopeVersionMismatch`, CoreWCF
+    /// `Channels/Message.cs` and `EnvelopeVersion.ToString()`).
+    pub fn version_mismatch() -> Fault {
+        Fault {
+            prefix: "s".to_string(),
+            local: "VersionMismatch".to_string(),
+            ns: Some(SOAP_ENV_NS.to_string()),
+            string: "The envelope version of the incoming message (Soap12 \
+                     (http://www.w3.org/2003/05/soap-envelope)) does not match that of the encoder \
+                     (Soap11 (http://schemas.xmlsoap.org/soap/envelope/)). Make sure the binding is \
+                     configured with the same version as the expected messages."
+                .to_string(),
+        }
+    }
+
+    /// The fault for a header entry marked `mustUnderstand` that the service does not understand:
+    /// `s:MustUnderstand` (`wire.md` step 5). Source: CoreWCF `MustUnderstandSoapException.cs`
+    /// and its resource `SFxHeaderNotUnderstood`, quoted in full by WCF clients: "The header
+    /// 'Action' from the namespace 'http://www.w3.org/2005/08/addressing' was not understood by the
+    /// recipient of this message, causing the message to not be processed.  This error typically
+    /// indicates…".
+    pub fn must_understand(local: &str, ns: &str) -> Fault {
+        Fault {
+            prefix: "s".to_string(),
+            local: "MustUnderstand".to_string(),
+            ns: Some(SOAP_ENV_NS.to_string()),
+            string: format!(
+                "The header '{local}' from the namespace '{ns}' was not understood by the recipient \
+                 of this message, causing the message to not be processed.  This error typically \
+                 indicates that the sender of this message has enabled a communication protocol \
+                 that the receiver cannot process.  Please ensure that the configuration of the \
+                 client's binding is consistent with the service's binding."
+            ),
+        }
+    }
+
     /// The fault for any other failure inside the service.
     pub fn internal_service_fault() -> Fault {
         Fault::wcf(

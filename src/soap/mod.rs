@@ -17,12 +17,18 @@
 //! | `wsdl_reader.rs` | a server's WSDL, read into a [`Contract`] |
 //! | `pretty.rs` | indentation for `--trace` |
 //! | `xml.rs` | the guarded pull parser and escaping |
+//! | `charset.rs` | the content types and charsets WCF reads, bytes to text |
+//! | `reader.rs` | a request read as a WCF service reads it, step by step (`wire.md`) |
+//! | `note.rs` | wire notes: what that reading did that a kinder one would not, in words |
 
+pub mod charset;
 mod contract;
 mod envelope;
 mod fault;
 pub mod names;
+mod note;
 mod pretty;
+mod reader;
 mod wsdl;
 mod wsdl_reader;
 pub mod xml;
@@ -33,7 +39,12 @@ pub use envelope::{
 };
 pub use fault::Fault;
 pub use names::Names;
+pub use note::{render_notes, Kindness, SkipWhy, WireNote};
 pub use pretty::pretty;
+pub use reader::{
+    read_request, Incoming, Read, ReadOptions, Refusal, Refused, DEFAULT_MAX_DEPTH,
+    DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_STRING_CONTENT_LENGTH,
+};
 pub use wsdl::wsdl;
 pub use wsdl_reader::{read_contract, WsdlError};
 pub use xml::XmlError;

@@ -27,9 +27,13 @@ pub enum XmlError {
     /// The document carries a document type declaration, which is never processed.
     #[error("a document type declaration (DOCTYPE) is not allowed")]
     Doctype,
-    /// Elements nest deeper than [`MAX_DEPTH`].
-    #[error("elements nest deeper than {MAX_DEPTH} levels")]
-    TooDeep,
+    /// Elements nest deeper than the parser's cap ([`MAX_DEPTH`] unless set otherwise).
+    #[error("elements nest deeper than {0} levels")]
+    TooDeep(usize),
+    /// A character XML 1.0 forbids (a control character other than tab, line feed and carriage
+    /// return, U+FFFE, U+FFFF), written raw or as a character reference such as `&#1;`.
+    #[error("the character U+{0:04X} is not allowed in XML 1.0")]
+    ForbiddenChar(u32),
     /// An entity reference other than the five XML predefines.
     #[error("unknown entity reference `&{0};`")]
     UnknownEntity(String),
@@ -74,7 +78,10 @@ pub enum Item {
 pub struct Pull<'a> {
     reader: NsReader<&'a [u8]>,
     depth: usize,
+    max_depth: usize,
     root_seen: bool,
+    /// The qualified name (prefix included) of the element opened last.
+    qname: String,
 }
 
 impl<'a> Pull<'a> {
@@ -88,8 +95,28 @@ impl<'a> Pull<'a> {
         Pull {
             reader,
             depth: 0,
+            max_depth: MAX_DEPTH,
             root_seen: false,
+            qname: String::new(),
         }
+    }
+
+    /// A parser whose nesting cap is `max_depth` levels instead of [`MAX_DEPTH`] (WCF's reader
+    /// quota `maxDepth`: the root element is level 1).
+    pub fn with_max_depth(bytes: &'a [u8], max_depth: usize) -> Pull<'a> {
+        let mut pull = Pull::new(bytes);
+        pull.max_depth = max_depth;
+        pull
+    }
+
+    /// The qualified name, as written (`tem:InitStation`), of the element opened last.
+    pub fn last_qname(&self) -> &str {
+        &self.qname
+    }
+
+    /// How many bytes of the document have been read.
+    pub fn position(&self) -> u64 {
+        self.reader.buffer_position()
     }
 
     /// The current nesting depth (1 inside the root element).
@@ -114,9 +141,11 @@ impl<'a> Pull<'a> {
                     }
                     self.depth += 1;
                     self.root_seen = true;
-                    if self.depth > MAX_DEPTH {
-                        return Err(XmlError::TooDeep);
+                    if self.depth > self.max_depth {
+                        return Err(XmlError::TooDeep(self.max_depth));
                     }
+                    self.qname.clear();
+                    self.qname.push_str(utf8(start.name().as_ref())?);
                     let local = utf8(start.local_name().as_ref())?.to_string();
                     let mut attrs = Vec::new();
                     for attr in start.attributes() {
@@ -249,15 +278,25 @@ fn resolve_reference(name: &str) -> Result<String, XmlError> {
             Some(hex) => u32::from_str_radix(hex, 16),
             None => number.parse::<u32>(),
         };
-        return code
+        let c = code
             .ok()
             .and_then(char::from_u32)
-            .map(String::from)
-            .ok_or_else(|| XmlError::Malformed(format!("bad character reference `&{name};`")));
+            .ok_or_else(|| XmlError::Malformed(format!("bad character reference `&{name};`")))?;
+        if !is_xml_char(c) {
+            return Err(XmlError::ForbiddenChar(c as u32));
+        }
+        return Ok(String::from(c));
     }
     quick_xml::escape::resolve_predefined_entity(name)
         .map(str::to_string)
         .ok_or_else(|| XmlError::UnknownEntity(name.to_string()))
+}
+
+/// Whether XML 1.0 allows the character in a document (its production `Char`): tab, line feed,
+/// carriage return, and everything from U+0020 up except U+FFFE and U+FFFF (Rust's `char` holds
+/// no surrogates).
+pub fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
 }
 
 /// Unescapes an attribute value, expanding only predefined entities and character references.
@@ -353,7 +392,7 @@ mod tests {
             "<a>".repeat(MAX_DEPTH + 1),
             "</a>".repeat(MAX_DEPTH + 1)
         );
-        assert_eq!(items(&xml), Err(XmlError::TooDeep));
+        assert_eq!(items(&xml), Err(XmlError::TooDeep(MAX_DEPTH)));
     }
 
     #[test]

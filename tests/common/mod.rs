@@ -84,6 +84,22 @@ pub fn read_answer(mut stream: TcpStream) -> Answer {
     }
 }
 
+/// The value of a header of an answer (name in any case), or "" when absent.
+pub fn header_of(answer: &Answer, name: &str) -> String {
+    answer
+        .headers
+        .lines()
+        .filter_map(|l| l.split_once(':'))
+        .find(|(n, _)| n.trim().eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_default()
+}
+
+/// The `x-ecapi-reason` header of an answer: why, in the user's words ("" when absent).
+pub fn reason(answer: &Answer) -> String {
+    header_of(answer, "x-ecapi-reason")
+}
+
 /// A POST of `body` to the endpoint with the given extra header lines.
 pub fn post(addr: SocketAddr, headers: &str, body: &[u8]) -> Answer {
     let mut request = format!(

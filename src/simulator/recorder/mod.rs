@@ -301,7 +301,7 @@ impl Recorder {
     }
 
     /// Resolves a unit and port for a telephony event, in words for the caller.
-    fn resolve(&self, unit: &str, port: &str) -> Result<(usize, u32), String> {
+    pub(crate) fn resolve(&self, unit: &str, port: &str) -> Result<(usize, u32), String> {
         let u = self.find_unit(unit).map_err(|r| r.reason)?;
         let p = self.find_port(u, port).map_err(|r| r.reason)?;
         Ok((u, p))
