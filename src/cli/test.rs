@@ -139,7 +139,8 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
 /// Writes every report asked for; a report that cannot be written is a usage error, after the
 /// others are written.
 fn write_reports(a: &TestArgs, run: &Run<'_>) -> Result<(), UsageError> {
-    let reports: [(&str, &Option<PathBuf>, fn(&Run<'_>) -> String); 4] = [
+    type Render = fn(&Run<'_>) -> String;
+    let reports: [(&str, &Option<PathBuf>, Render); 4] = [
         ("--report-junit", &a.report_junit, |r| {
             junit::render(r.results, r.started)
         }),

@@ -260,7 +260,7 @@ pub fn render(run: &Run<'_>) -> String {
     if run.results.is_empty() {
         out.push_str(r#"<p class="note">No test was selected.</p>"#);
     }
-    let _ = write!(out, "</main><script>{SCRIPT}</script></body></html>\n");
+    let _ = writeln!(out, "</main><script>{SCRIPT}</script></body></html>");
     out
 }
 
