@@ -5,7 +5,7 @@ mod recorder_support;
 
 use ecapi::api::Operation as Op;
 use ecapi::client::{ControlError, Embedded, Transport};
-use ecapi::simulator::{Settings, SimError, Simulator};
+use ecapi::simulator::{Query, Settings, SimError, Simulator};
 use recorder_support::*;
 
 #[test]
@@ -221,7 +221,7 @@ fn the_embedded_control_passes_telephony_events_to_the_recorder() {
     let ctl = t.control().unwrap();
     ctl.retrieve("1", "1").unwrap();
     ctl.hangup("1", "1").unwrap();
-    let recs = ctl.recordings().unwrap();
+    let recs = ctl.recordings(&Query::all()).unwrap();
     assert_eq!(recs.len(), 1);
     assert_eq!(recs[0]["ended_by"], "hangup");
     let err = ctl.hangup("1", "1").unwrap_err();

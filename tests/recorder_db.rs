@@ -5,7 +5,7 @@ mod recorder_support;
 
 use ecapi::api::{ApiVersion, Operation as Op};
 use ecapi::client::{Embedded, Transport};
-use ecapi::simulator::{DbLocation, RecorderConfig, SimError, Simulator};
+use ecapi::simulator::{DbLocation, Query, RecorderConfig, SimError, Simulator};
 use recorder_support::*;
 
 fn on_file(path: &std::path::Path) -> Simulator {
@@ -125,10 +125,10 @@ fn sim_recordings_and_sim_events_read_the_database() {
         &[("eventType", "X"), ("eventTimestamp", "t")],
     );
     let ctl = t.control().unwrap();
-    let recs = ctl.recordings().unwrap();
+    let recs = ctl.recordings(&Query::all()).unwrap();
     assert_eq!(recs[0]["port"], 3);
     assert_eq!(recs[0]["states"][0]["state"], "RECORD");
-    assert_eq!(ctl.events().unwrap()[0]["type"], "X");
+    assert_eq!(ctl.events(&Query::all()).unwrap()[0]["type"], "X");
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::process::{Child, Command, Stdio};
 
 use ecapi::api::{ApiVersion, Operation, Request, Response};
 use ecapi::client::{Http, HttpOptions, Transport};
-use ecapi::simulator::{DbLocation, RecorderConfig, Settings, Simulator};
+use ecapi::simulator::{DbLocation, Query, RecorderConfig, Settings, Simulator};
 
 const BIN: &str = env!("CARGO_BIN_EXE_ecapi");
 
@@ -199,7 +199,7 @@ fn a_recorder_killed_with_sigkill_keeps_every_acknowledged_recording_event_and_a
 
     let served = Served::start(&config, &db);
     let mut http = served.client();
-    let recordings = http.control().unwrap().recordings().unwrap();
+    let recordings = http.control().unwrap().recordings(&Query::all()).unwrap();
     let kept: Vec<(String, u64, String)> = recordings
         .iter()
         .map(|r| {
@@ -216,7 +216,7 @@ fn a_recorder_killed_with_sigkill_keeps_every_acknowledged_recording_event_and_a
         assert_eq!(r["states"][0]["state"], "RECORD", "{r}");
     }
 
-    let events = http.control().unwrap().events().unwrap();
+    let events = http.control().unwrap().events(&Query::all()).unwrap();
     let logged: Vec<(&str, Option<&str>)> = events
         .iter()
         .map(|e| (e["type"].as_str().unwrap(), e["recording"].as_str()))

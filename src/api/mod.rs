@@ -17,7 +17,7 @@ mod version;
 pub use operation::{Operation, ResultField};
 pub use param::Param;
 pub use recording_state::RecordingState;
-pub use request::{Request, RequestError};
+pub use request::{Request, RequestError, MAX_STRING_CHARS};
 pub use response::Response;
 pub use response_code::ResponseCode;
 pub use version::{ApiVersion, UnknownVersion};

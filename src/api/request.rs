@@ -38,6 +38,16 @@ pub enum RequestError {
         /// The text given.
         value: String,
     },
+    /// A string value longer than the server's reader quota (`wire.md`: WCF's
+    /// `maxStringContentLength`, [`MAX_STRING_CHARS`] characters), which a real server refuses
+    /// with a DeserializationFailed fault before the request reaches the recorder.
+    #[error("{param} is {chars} characters long; the server reads at most 8192 (its maxStringContentLength quota)")]
+    TooLong {
+        /// The parameter's wire name.
+        param: &'static str,
+        /// Its length in characters.
+        chars: usize,
+    },
     /// A parameter the operation does not take.
     #[error("{op} has no parameter `{name}`; its parameters are: {valid}")]
     UnknownParameter {
@@ -50,7 +60,28 @@ pub enum RequestError {
     },
 }
 
+/// The longest string value a server reads: WCF's reader quota `maxStringContentLength`, 8,192
+/// characters (`wire.md`, "Quotas").
+pub const MAX_STRING_CHARS: usize = 8_192;
+
 impl Request {
+    /// The first value longer than [`MAX_STRING_CHARS`], as the error a server's reader gives.
+    pub fn over_quota(&self) -> Result<(), RequestError> {
+        for (p, v) in self.params(ApiVersion::V7_1) {
+            // A byte count within the quota is a character count within it too.
+            if v.len() > MAX_STRING_CHARS {
+                let chars = v.chars().count();
+                if chars > MAX_STRING_CHARS {
+                    return Err(RequestError::TooLong {
+                        param: p.wire_name(ApiVersion::V7_1),
+                        chars,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// A request with every parameter empty (`maxRecordingTimeInSeconds` reads as `0`).
     pub fn new(op: Operation) -> Request {
         Request {

@@ -202,8 +202,18 @@ pub struct OpsArgs {
     pub api: String,
 }
 
+/// What a served simulator keeps, for `ecapi serve --help`.
+const SERVE_LIMITS: &str = "\
+What it keeps: the hosted profile keeps the last 10,000 recordings and the last 10,000 events in
+memory (each within 16 MiB of text; older ones are dropped), the journal the last 10,000 requests
+(within 8 MiB). The recorder profile keeps every recording and event in its database: with --db on
+disk (one server per file: a second one refuses to start; a damaged file is refused), else in memory
+(the last 10,000 of each).
+sim_recordings and sim_events list at most 1,000 at a time by default; page with `since`.";
+
 /// `ecapi serve`.
 #[derive(Debug, Args)]
+#[command(after_help = SERVE_LIMITS)]
 pub struct ServeArgs {
     /// The address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]

@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::{ControlError, SimControl};
 use crate::api::Operation;
-use crate::simulator::TelephonyEvent;
+use crate::simulator::{Query, TelephonyEvent};
 
 /// The header `ecapi serve` adds to its answers, naming its profile and API version; its presence
 /// is how a client knows it may use the control interface.
@@ -89,10 +89,10 @@ pub enum Command {
     Delay(Option<Operation>, u64),
     /// A failure below the Web API (served simulators only).
     WireFault(Option<Operation>, WireFault, Option<u32>),
-    /// `sim_recordings`.
-    Recordings,
-    /// `sim_events`.
-    Events,
+    /// `sim_recordings`, filtered and limited.
+    Recordings(Query),
+    /// `sim_events`, filtered and limited.
+    Events(Query),
     /// `sim_journal`.
     Journal,
     /// `sim_fault` scoped to a unit and port.
@@ -132,8 +132,8 @@ impl Command {
             Command::WireFault(op, kind, count) => {
                 json!({"fn": "wire_fault", "op": op_json(*op), "kind": kind.as_str(), "count": count})
             }
-            Command::Recordings => json!({"fn": "recordings"}),
-            Command::Events => json!({"fn": "events"}),
+            Command::Recordings(q) => query_json("recordings", q),
+            Command::Events(q) => query_json("events", q),
             Command::Journal => json!({"fn": "journal"}),
             Command::FaultAt(op, code, count, u, p) => json!({
                 "fn": "fault", "op": op_json(*op), "code": code, "count": count,
@@ -198,10 +198,20 @@ impl Command {
                 Some((u, p)) => Command::FaultAt(op()?, code()?, count(), u, p),
             }),
             "fault_chance" => Ok(Command::FaultChance(op()?, code()?, number("probability")?)),
-            "delay" => Ok(match scope()? {
-                None => Command::Delay(op()?, number("ms")? as u64),
-                Some((u, p)) => Command::DelayAt(op()?, number("ms")? as u64, u, p),
-            }),
+            "delay" => {
+                let ms = number("ms")?;
+                if !(ms.is_finite() && ms >= 0.0 && ms.fract() == 0.0) {
+                    return Err(format!(
+                        "`ms` must be a whole number of 0 or more, not {ms}"
+                    ));
+                }
+                // Saturates: anything past u64 is refused as too long by the simulator.
+                let ms = ms as u64;
+                Ok(match scope()? {
+                    None => Command::Delay(op()?, ms),
+                    Some((u, p)) => Command::DelayAt(op()?, ms, u, p),
+                })
+            }
             "at" => Ok(Command::At(
                 number("seconds")?,
                 TelephonyEvent::from_name(&text("event")?)
@@ -222,8 +232,8 @@ impl Command {
                     .and_then(Value::as_u64)
                     .map(|c| u32::try_from(c).unwrap_or(u32::MAX)),
             )),
-            "recordings" => Ok(Command::Recordings),
-            "events" => Ok(Command::Events),
+            "recordings" => Ok(Command::Recordings(query_of(v)?)),
+            "events" => Ok(Command::Events(query_of(v)?)),
             "journal" => Ok(Command::Journal),
             other => Err(format!("unknown control function `{other}`")),
         }
@@ -242,8 +252,8 @@ impl Command {
             Command::FaultChance(op, code, p) => done(control.fault_chance(op, code, p)),
             Command::Delay(op, ms) => done(control.delay(op, ms)),
             Command::WireFault(op, kind, count) => done(control.wire_fault(op, kind, count)),
-            Command::Recordings => control.recordings().map(Value::from),
-            Command::Events => control.events().map(Value::from),
+            Command::Recordings(q) => control.recordings(&q).map(Value::from),
+            Command::Events(q) => control.events(&q).map(Value::from),
             Command::Journal => control.journal().map(Value::from),
             Command::FaultAt(op, code, count, u, p) => {
                 done(control.fault_at(op, code, count, &u, &p))
@@ -256,6 +266,72 @@ impl Command {
             )),
         }
     }
+}
+
+/// A listing command: `{"fn": name, "unit", "port", "after", "from", "limit"}`, filters left out
+/// when not given.
+fn query_json(name: &str, q: &Query) -> Value {
+    let mut v = json!({"fn": name, "after": q.after});
+    if let Some(u) = &q.unit {
+        v["unit"] = json!(u);
+    }
+    if let Some(p) = q.port {
+        v["port"] = json!(p);
+    }
+    if let Some(t) = q.from {
+        v["from"] = json!(t.format(TIME).to_string());
+    }
+    v["limit"] = if q.limit == usize::MAX {
+        Value::Null
+    } else {
+        json!(q.limit)
+    };
+    v
+}
+
+/// How a listing's `from` travels: ISO 8601 without a zone, to the millisecond.
+const TIME: &str = "%Y-%m-%dT%H:%M:%S%.3f";
+
+/// Reads a listing's filters; a missing `limit` is the default (1,000), `null` means none.
+fn query_of(v: &Value) -> Result<Query, String> {
+    let whole = |k: &str| -> Result<Option<u64>, String> {
+        match v.get(k) {
+            None | Some(Value::Null) => Ok(None),
+            Some(n) => n
+                .as_u64()
+                .map(Some)
+                .ok_or_else(|| format!("`{k}` must be a whole number of 0 or more, not {n}")),
+        }
+    };
+    let unit = match v.get("unit") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(u)) => Some(u.clone()),
+        Some(other) => return Err(format!("`unit` must be a string, not {other}")),
+    };
+    let port = whole("port")?
+        .map(|p| u32::try_from(p).map_err(|_| format!("`port` {p} is not a port number")))
+        .transpose()?;
+    let from = match v.get("from") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(t)) => Some(
+            chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f").map_err(|_| {
+                format!("`from` must be a time such as 2026-11-23T10:00:00, not `{t}`")
+            })?,
+        ),
+        Some(other) => return Err(format!("`from` must be a time, not {other}")),
+    };
+    let limit = match v.get("limit") {
+        None => crate::simulator::DEFAULT_LIMIT,
+        Some(Value::Null) => usize::MAX,
+        Some(_) => usize::try_from(whole("limit")?.unwrap_or_default()).unwrap_or(usize::MAX),
+    };
+    Ok(Query {
+        unit,
+        port,
+        after: whole("after")?.unwrap_or(0),
+        from,
+        limit,
+    })
 }
 
 /// The server's side: reads one JSON command.
@@ -314,8 +390,16 @@ mod tests {
             Command::Delay(Some(Operation::GetUrl), 250),
             Command::WireFault(None, WireFault::Drop, Some(1)),
             Command::WireFault(Some(Operation::PortStatus), WireFault::HttpError, None),
-            Command::Recordings,
-            Command::Events,
+            Command::Recordings(Query::default()),
+            Command::Recordings(Query::all()),
+            Command::Events(Query {
+                unit: Some("1".into()),
+                port: Some(3),
+                after: 41,
+                from: chrono::NaiveDate::from_ymd_opt(2026, 11, 23)
+                    .and_then(|d| d.and_hms_milli_opt(10, 0, 0, 250)),
+                limit: 5,
+            }),
             Command::Journal,
             Command::FaultAt(
                 Some(Operation::StartRecording),

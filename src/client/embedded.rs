@@ -4,7 +4,11 @@ use std::time::{Duration, Instant};
 
 use super::{ControlError, Exchange, SimControl, Transport, TransportError};
 use crate::api::{ApiVersion, Operation, Request};
-use crate::simulator::{PortRef, SimError, Simulator, TelephonyEvent};
+use crate::simulator::{PortRef, Query, SimError, Simulator, TelephonyEvent};
+
+/// The longest latency `sim_delay` adds: 10 minutes, beyond any client's timeout, so that a
+/// mistyped number cannot hold every request for ever.
+pub const MAX_DELAY_MS: u64 = 600_000;
 
 /// A [`Simulator`] in this process.
 #[derive(Debug)]
@@ -124,6 +128,7 @@ impl SimControl for Embedded {
     }
 
     fn delay(&mut self, op: Option<Operation>, ms: u64) -> Result<(), ControlError> {
+        check_delay(ms)?;
         self.sim
             .faults_mut()
             .set_delay(op, Duration::from_millis(ms));
@@ -145,14 +150,19 @@ impl SimControl for Embedded {
         Ok(())
     }
 
-    fn recordings(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
+    fn recordings(&mut self, query: &Query) -> Result<Vec<serde_json::Value>, ControlError> {
         Ok(to_json(
-            self.sim.recordings().map_err(control_error)?.iter(),
+            self.sim
+                .list_recordings(query)
+                .map_err(control_error)?
+                .iter(),
         ))
     }
 
-    fn events(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
-        Ok(to_json(self.sim.events().map_err(control_error)?.iter()))
+    fn events(&mut self, query: &Query) -> Result<Vec<serde_json::Value>, ControlError> {
+        Ok(to_json(
+            self.sim.list_events(query).map_err(control_error)?.iter(),
+        ))
     }
 
     fn clock(&mut self) -> Option<chrono::NaiveDateTime> {
@@ -184,6 +194,7 @@ impl SimControl for Embedded {
         unit: &str,
         port: &str,
     ) -> Result<(), ControlError> {
+        check_delay(ms)?;
         self.sim.faults_mut().set_delay_at(
             op,
             Some(PortRef::new(unit, port)),
@@ -207,6 +218,16 @@ impl SimControl for Embedded {
     fn scheduled(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
         Ok(to_json(self.sim.scheduled().iter()))
     }
+}
+
+/// A delay within [`MAX_DELAY_MS`].
+fn check_delay(ms: u64) -> Result<(), ControlError> {
+    if ms > MAX_DELAY_MS {
+        return Err(ControlError::Invalid(format!(
+            "a delay of {ms} ms is too long: at most {MAX_DELAY_MS} ms (10 minutes)"
+        )));
+    }
+    Ok(())
 }
 
 fn control_error(e: SimError) -> ControlError {

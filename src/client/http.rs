@@ -511,12 +511,18 @@ impl SimControl for Http {
         self.command(Command::WireFault(op, kind, count)).map(drop)
     }
 
-    fn recordings(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
-        self.list(Command::Recordings)
+    fn recordings(
+        &mut self,
+        query: &crate::simulator::Query,
+    ) -> Result<Vec<serde_json::Value>, ControlError> {
+        self.list(Command::Recordings(query.clone()))
     }
 
-    fn events(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
-        self.list(Command::Events)
+    fn events(
+        &mut self,
+        query: &crate::simulator::Query,
+    ) -> Result<Vec<serde_json::Value>, ControlError> {
+        self.list(Command::Events(query.clone()))
     }
 
     fn journal(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {

@@ -17,7 +17,7 @@ use crate::api::{ApiVersion, Operation, Request, Response};
 use crate::simulator::TelephonyEvent;
 
 pub use control::WireFault;
-pub use embedded::Embedded;
+pub use embedded::{Embedded, MAX_DELAY_MS};
 pub use error::{ControlError, TransportError};
 pub use http::{Http, HttpOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 pub use session::Session;
@@ -180,10 +180,17 @@ pub trait SimControl {
             "this simulator does not schedule events".to_string(),
         ))
     }
-    /// The recordings stored so far, oldest first.
-    fn recordings(&mut self) -> Result<Vec<serde_json::Value>, ControlError>;
-    /// The events logged so far, oldest first.
-    fn events(&mut self) -> Result<Vec<serde_json::Value>, ControlError>;
+    /// The stopped recordings kept that a query selects, oldest first, each a map with its `seq`
+    /// (see [`crate::simulator::Query`]).
+    fn recordings(
+        &mut self,
+        query: &crate::simulator::Query,
+    ) -> Result<Vec<serde_json::Value>, ControlError>;
+    /// The events kept that a query selects, oldest first, each a map with its `seq`.
+    fn events(
+        &mut self,
+        query: &crate::simulator::Query,
+    ) -> Result<Vec<serde_json::Value>, ControlError>;
     /// The journal: every request and answer, with the reason for each non-100 answer.
     fn journal(&mut self) -> Result<Vec<serde_json::Value>, ControlError>;
 

@@ -7,7 +7,7 @@ use super::args::{error, int, unit_or_port};
 use super::session::SharedSession;
 use crate::api::{Operation, ResponseCode};
 use crate::client::{ControlError, SimControl, WireFault};
-use crate::simulator::TelephonyEvent;
+use crate::simulator::{Query, TelephonyEvent};
 
 type Res<T> = Result<T, Box<EvalAltResult>>;
 
@@ -72,6 +72,61 @@ fn wire_fault_arg(kind: &str) -> Res<WireFault> {
             kinds.join(", ")
         ))
     })
+}
+
+/// A listing's filters from `#{ unit, port, since, limit }`: `since` is a `seq` (the items after
+/// it) or an ISO 8601 time (the items stored at or after it); `limit` defaults to 1,000.
+fn query_arg(function: &str, filters: &rhai::Map) -> Res<Query> {
+    let mut query = Query::default();
+    for (key, value) in filters {
+        match key.as_str() {
+            "unit" => query.unit = Some(unit_or_port(function, "unit", value)?.to_string()),
+            "port" => {
+                let port = unit_or_port(function, "port", value)?;
+                query.port = Some(port.trim().parse().map_err(|_| {
+                    error(format!("{function}: port `{port}` is not a port number"))
+                })?);
+            }
+            "since" if value.is_string() => {
+                let text = value.clone().into_string().unwrap_or_default();
+                let time = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f"]
+                    .iter()
+                    .find_map(|f| chrono::NaiveDateTime::parse_from_str(text.trim(), f).ok())
+                    .or_else(|| {
+                        chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+                            .ok()
+                            .and_then(|d| d.and_hms_opt(0, 0, 0))
+                    })
+                    .ok_or_else(|| {
+                        error(format!(
+                            "{function}: since `{text}` is neither a seq (a whole number) nor a time such as 2026-11-23T10:00:00"
+                        ))
+                    })?;
+                query.from = Some(time);
+            }
+            "since" => {
+                let seq = int(function, "since", value)?;
+                query.after = u64::try_from(seq).map_err(|_| {
+                    error(format!(
+                        "{function}: since {seq} must be a seq of 0 or more"
+                    ))
+                })?;
+            }
+            "limit" => {
+                let limit = int(function, "limit", value)?;
+                query.limit = usize::try_from(limit)
+                    .ok()
+                    .filter(|n| *n >= 1)
+                    .ok_or_else(|| error(format!("{function}: limit {limit} must be 1 or more")))?;
+            }
+            other => {
+                return Err(error(format!(
+                "{function}: unknown filter `{other}`; the filters are unit, port, since and limit"
+            )))
+            }
+        }
+    }
+    Ok(query)
 }
 
 /// The `#{ unit, port }` map that scopes a fault or delay to one port.
@@ -232,14 +287,22 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
         to_array(with_control(&s, "sim_scheduled", |c| c.scheduled())?)
     });
 
-    let s = session.clone();
-    engine.register_fn("sim_recordings", move || {
-        to_array(with_control(&s, "sim_recordings", |c| c.recordings())?)
-    });
-    let s = session.clone();
-    engine.register_fn("sim_events", move || {
-        to_array(with_control(&s, "sim_events", |c| c.events())?)
-    });
+    type Listing = fn(&mut dyn SimControl, &Query) -> Result<Vec<serde_json::Value>, ControlError>;
+    let listings: [(&'static str, Listing); 2] = [
+        ("sim_recordings", |c, q| c.recordings(q)),
+        ("sim_events", |c, q| c.events(q)),
+    ];
+    for (name, f) in listings {
+        let s = session.clone();
+        engine.register_fn(name, move || {
+            to_array(with_control(&s, name, |c| f(c, &Query::default()))?)
+        });
+        let s = session.clone();
+        engine.register_fn(name, move |filters: rhai::Map| -> Res<Array> {
+            let query = query_arg(name, &filters)?;
+            to_array(with_control(&s, name, |c| f(c, &query))?)
+        });
+    }
     let s = session.clone();
     engine.register_fn("sim_journal", move || {
         to_array(with_control(&s, "sim_journal", |c| c.journal())?)

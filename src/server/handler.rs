@@ -233,6 +233,10 @@ fn finish(
 }
 
 /// The control interface: one JSON command per POST (see [`crate::client::control`]).
+///
+/// Listings (`recordings`, `events`) are streamed: the answer's head goes out at once and the items
+/// follow page by page, each page read under the simulator's lock and serialized after it is
+/// released, so a listing of any length never holds SOAP answers for more than one page.
 pub(super) async fn control_endpoint(
     State(app): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -248,44 +252,221 @@ pub(super) async fn control_endpoint(
     } else {
         match to_bytes(body, app.body_limit).await {
             Err(_) => too_large(app.body_limit),
-            Ok(bytes) => {
-                let answer = match control::parse(&bytes) {
-                    Ok(Command::WireFault(op, kind, count)) => {
-                        app.set_wire_fault(op, kind, count);
-                        serde_json::json!({"ok": true, "value": null})
-                    }
-                    Ok(session @ (Command::SessionNew | Command::SessionDrop(_))) => {
-                        sessions::answer(&app, &session)
-                    }
-                    command => {
-                        if let Ok(Command::Reset) = command {
-                            app.wire_faults
-                                .lock()
-                                .unwrap_or_else(|p| p.into_inner())
-                                .clear();
-                        }
-                        let mut sim = app.simulator.lock().unwrap_or_else(|p| p.into_inner());
-                        control::answer(&mut *sim, command)
-                    }
-                };
-                let summary = format!(
-                    "control {}",
-                    if answer["ok"] == true {
-                        "ok"
-                    } else {
-                        "refused"
-                    }
-                );
-                let mut response = Response::new(Body::from(answer.to_string()));
-                response.headers_mut().insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("application/json"),
-                );
-                Outcome { response, summary }
-            }
+            Ok(bytes) => match control::parse(&bytes) {
+                Ok(Command::Recordings(query)) => listing(&app, Listing::Recordings, query),
+                Ok(Command::Events(query)) => listing(&app, Listing::Events, query),
+                command => control_answer(&app, command),
+            },
         }
     };
     finish(&app, outcome, peer, &parts.method, &parts.uri, started)
+}
+
+/// Answers a control command other than a listing.
+fn control_answer(app: &AppState, command: Result<Command, String>) -> Outcome {
+    let mut status = StatusCode::OK;
+    let answer = match command {
+        Ok(Command::WireFault(op, kind, count)) => {
+            app.set_wire_fault(op, kind, count);
+            serde_json::json!({"ok": true, "value": null})
+        }
+        Ok(session @ (Command::SessionNew | Command::SessionDrop(_))) => {
+            sessions::answer(app, &session)
+        }
+        Ok(Command::Journal) => {
+            // Copied under the lock (the journal is bounded), serialized after.
+            let entries: Result<Vec<_>, _> = {
+                let sim = app.simulator.lock().unwrap_or_else(|p| p.into_inner());
+                std::panic::catch_unwind(AssertUnwindSafe(|| {
+                    sim.simulator().journal().entries().cloned().collect()
+                }))
+            };
+            match entries {
+                Ok(entries) => serde_json::json!({"ok": true, "value": entries}),
+                Err(_) => {
+                    status = StatusCode::INTERNAL_SERVER_ERROR;
+                    panicked()
+                }
+            }
+        }
+        command => {
+            if let Ok(Command::Reset) = command {
+                app.wire_faults
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .clear();
+            }
+            // As for SOAP: a panic while answering is an error answer, not a dropped
+            // connection, and the simulator stays usable.
+            let mut sim = app.simulator.lock().unwrap_or_else(|p| p.into_inner());
+            std::panic::catch_unwind(AssertUnwindSafe(|| control::answer(&mut *sim, command)))
+                .unwrap_or_else(|_| {
+                    status = StatusCode::INTERNAL_SERVER_ERROR;
+                    panicked()
+                })
+        }
+    };
+    let summary = format!(
+        "control {}",
+        if answer["ok"] == true {
+            "ok"
+        } else {
+            "refused"
+        }
+    );
+    let mut response = Response::new(Body::from(answer.to_string()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Outcome { response, summary }
+}
+
+/// The control answer for a panic inside the simulator.
+fn panicked() -> serde_json::Value {
+    serde_json::json!({"ok": false, "kind": "Invalid",
+        "message": "the simulator panicked while answering; its state is kept and it goes on serving"})
+}
+
+/// Which listing a control command asked for.
+#[derive(Debug, Clone, Copy)]
+enum Listing {
+    Recordings,
+    Events,
+}
+
+/// How many items a listing reads under the simulator's lock at a time.
+const LISTING_PAGE: usize = 256;
+
+/// One page of a listing, read under the lock and serialized after it is released: the items as
+/// JSON separated by commas (with a leading comma unless `first`), how many, and the last `seq`.
+fn listing_page(
+    app: &AppState,
+    kind: Listing,
+    query: &crate::simulator::Query,
+    first: bool,
+) -> Result<(Vec<u8>, usize, u64), String> {
+    use crate::simulator::Listed;
+    enum Page {
+        Recordings(Vec<Listed<crate::simulator::Recording>>),
+        Events(Vec<Listed<crate::simulator::Event>>),
+    }
+    let page = {
+        let mut sim = app.simulator.lock().unwrap_or_else(|p| p.into_inner());
+        let sim = sim.simulator_mut();
+        std::panic::catch_unwind(AssertUnwindSafe(|| match kind {
+            Listing::Recordings => sim.list_recordings(query).map(Page::Recordings),
+            Listing::Events => sim.list_events(query).map(Page::Events),
+        }))
+        .map_err(|_| "the simulator panicked while listing; its state is kept".to_string())?
+        .map_err(|e| e.to_string())?
+    };
+    fn write<T: serde::Serialize>(items: &[Listed<T>], first: bool, out: &mut Vec<u8>) -> u64 {
+        let mut last = 0;
+        for (i, item) in items.iter().enumerate() {
+            if i > 0 || !first {
+                out.push(b',');
+            }
+            // Plain data (strings, numbers, times as text): serializing cannot fail.
+            let _ = serde_json::to_writer(&mut *out, item);
+            last = item.seq;
+        }
+        last
+    }
+    let mut out = Vec::new();
+    let (count, last) = match &page {
+        Page::Recordings(items) => (items.len(), write(items, first, &mut out)),
+        Page::Events(items) => (items.len(), write(items, first, &mut out)),
+    };
+    Ok((out, count, last))
+}
+
+/// A listing's answer, streamed page by page (see [`control_endpoint`]). A failure before the
+/// first item is an ordinary refusal; one later ends the body early, which a client reads as a
+/// broken answer.
+fn listing(app: &Arc<AppState>, kind: Listing, query: crate::simulator::Query) -> Outcome {
+    use axum::body::Bytes;
+    let wanted = query.limit;
+    let mut page_query = crate::simulator::Query {
+        limit: wanted.min(LISTING_PAGE),
+        ..query
+    };
+    let (first, count, last) = match listing_page(app, kind, &page_query, true) {
+        Ok(page) => page,
+        Err(message) => {
+            return control_answer_value(
+                StatusCode::OK,
+                serde_json::json!({"ok": false, "kind": "Invalid", "message": message}),
+            )
+        }
+    };
+    let mut head = br#"{"ok":true,"value":["#.to_vec();
+    head.extend_from_slice(&first);
+    let more = count == page_query.limit && count < wanted;
+    page_query.after = last;
+    struct Rest {
+        app: Arc<AppState>,
+        kind: Listing,
+        query: crate::simulator::Query,
+        left: usize,
+        more: bool,
+    }
+    let rest = Rest {
+        app: app.clone(),
+        kind,
+        query: page_query,
+        left: wanted - count,
+        more,
+    };
+    let pages = futures_util::stream::unfold(Some(rest), |state| async move {
+        let mut rest = state?;
+        if !rest.more {
+            return Some((Ok::<Bytes, std::io::Error>(Bytes::from_static(b"]}")), None));
+        }
+        rest.query.limit = rest.left.min(LISTING_PAGE);
+        match listing_page(&rest.app, rest.kind, &rest.query, false) {
+            Ok((bytes, count, last)) => {
+                rest.left -= count;
+                rest.more = count == rest.query.limit && rest.left > 0;
+                rest.query.after = last;
+                Some((Ok(Bytes::from(bytes)), Some(rest)))
+            }
+            Err(message) => Some((Err(std::io::Error::other(message)), None)),
+        }
+    });
+    let head = futures_util::stream::once(async move { Ok(Bytes::from(head)) });
+    let mut response = Response::new(Body::from_stream(futures_util::StreamExt::chain(
+        head, pages,
+    )));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Outcome {
+        response,
+        summary: format!(
+            "control {} (streamed)",
+            match kind {
+                Listing::Recordings => "recordings",
+                Listing::Events => "events",
+            }
+        ),
+    }
+}
+
+/// A JSON control answer.
+fn control_answer_value(status: StatusCode, answer: serde_json::Value) -> Outcome {
+    let mut response = Response::new(Body::from(answer.to_string()));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Outcome {
+        response,
+        summary: "control refused".to_string(),
+    }
 }
 
 async fn soap_call(app: &AppState, headers: &HeaderMap, body: Body) -> Outcome {

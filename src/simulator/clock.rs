@@ -2,6 +2,16 @@
 
 use chrono::{Duration, Local, NaiveDate, NaiveDateTime};
 
+/// The latest time the clock reaches: 9999-12-31 23:59:59.999, the last instant a four-digit year
+/// (and so an ISO 8601 timestamp as the Web API and SQL Server's `datetime` write it) can show.
+pub const CLOCK_END: NaiveDateTime = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(d) => match d.and_hms_milli_opt(23, 59, 59, 999) {
+        Some(t) => t,
+        None => NaiveDateTime::MAX,
+    },
+    None => NaiveDateTime::MAX,
+};
+
 /// Which clock the simulator reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum ClockMode {
@@ -46,12 +56,15 @@ impl Clock {
         self.mode
     }
 
-    /// The current time.
+    /// The current time, never past [`CLOCK_END`] (a real clock's offset is checked when it is
+    /// set, so only years of running could reach it; the time then stays at the end).
     pub fn now(&self) -> NaiveDateTime {
-        match self.mode {
-            ClockMode::Real => Local::now().naive_local() + self.offset,
-            ClockMode::Virtual => self.origin + self.offset,
-        }
+        let base = match self.mode {
+            ClockMode::Real => Local::now().naive_local(),
+            ClockMode::Virtual => self.origin,
+        };
+        base.checked_add_signed(self.offset)
+            .map_or(CLOCK_END, |t| t.min(CLOCK_END))
     }
 
     /// Today's date.
@@ -60,8 +73,36 @@ impl Clock {
     }
 
     /// Moves the clock forward by whole milliseconds (negative amounts are refused by the caller).
-    pub fn advance_ms(&mut self, ms: i64) {
-        self.offset += Duration::milliseconds(ms);
+    ///
+    /// # Errors
+    /// The move would take the clock past [`CLOCK_END`]; the clock is left where it was.
+    pub fn advance_ms(&mut self, ms: i64) -> Result<(), PastTheEnd> {
+        let offset = Duration::try_milliseconds(ms)
+            .and_then(|d| self.offset.checked_add(&d))
+            .ok_or(PastTheEnd)?;
+        let base = match self.mode {
+            ClockMode::Real => Local::now().naive_local(),
+            ClockMode::Virtual => self.origin,
+        };
+        match base.checked_add_signed(offset) {
+            Some(t) if t <= CLOCK_END => {
+                self.offset = offset;
+                Ok(())
+            }
+            _ => Err(PastTheEnd),
+        }
+    }
+}
+
+/// A move of the clock refused because it would pass [`CLOCK_END`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("it would move the clock past 9999-12-31")]
+pub struct PastTheEnd;
+
+impl Clock {
+    /// Whole seconds left before the clock reaches [`CLOCK_END`].
+    pub fn seconds_left(&self) -> i64 {
+        (CLOCK_END - self.now()).num_seconds()
     }
 }
 
@@ -78,7 +119,7 @@ mod tests {
         let mut c = Clock::starting_at(at("2026-11-23 23:59:30"));
         assert_eq!(c.now(), at("2026-11-23 23:59:30"));
         assert_eq!(c.now(), at("2026-11-23 23:59:30"));
-        c.advance_ms(45_000);
+        c.advance_ms(45_000).unwrap();
         assert_eq!(c.now(), at("2026-11-24 00:00:15"));
         assert_eq!(c.today(), NaiveDate::from_ymd_opt(2026, 11, 24).unwrap());
     }
@@ -86,8 +127,20 @@ mod tests {
     #[test]
     fn a_real_clock_keeps_its_offset() {
         let mut c = Clock::new(ClockMode::Real);
-        c.advance_ms(86_400_000);
+        c.advance_ms(86_400_000).unwrap();
         let tomorrow = Local::now().naive_local() + Duration::days(1);
         assert!((c.now() - tomorrow).num_seconds().abs() <= 1);
+    }
+
+    #[test]
+    fn the_clock_stops_short_of_passing_the_year_9999_and_stays_where_it_was() {
+        let mut c = Clock::starting_at(at("9999-12-31 23:59:00"));
+        assert_eq!(c.advance_ms(60_000), Err(PastTheEnd));
+        assert_eq!(c.advance_ms(i64::MAX), Err(PastTheEnd));
+        assert_eq!(c.now(), at("9999-12-31 23:59:00"));
+        assert_eq!(c.seconds_left(), 59);
+        c.advance_ms(59_999).unwrap();
+        assert_eq!(c.now(), CLOCK_END);
+        assert_eq!(c.advance_ms(1), Err(PastTheEnd));
     }
 }

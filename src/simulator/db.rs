@@ -4,13 +4,23 @@
 //! fields), events, desktop segments, the day's port assignments and the call index counter. Each
 //! write is one transaction, committed before the caller answers, so a simulator reopened on the same
 //! file finds everything that was acknowledged. This is the simulator's only I/O.
+//!
+//! A database file has one simulator at a time: opening it takes an exclusive OS lock on a sibling
+//! file (`<db>.lock`, held until the simulator is dropped; SQLite's own locks only guard single
+//! transactions, so two servers could otherwise share a file and hand out the same call indexes).
+//! A file whose pages fail SQLite's `PRAGMA quick_check` is refused at open, before anything is
+//! written to it.
 
+use std::fs::File;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDateTime;
 use rusqlite::{params, Connection, OptionalExtension};
 
-use super::store::{Assignment, DesktopSegment, Event, Recording, StateChange};
+use super::store::{
+    Assignment, DesktopSegment, Event, Listed, Query, Recording, StateChange, WINDOW_ITEMS,
+};
 use crate::api::RecordingState;
 
 /// Where the database lives.
@@ -34,9 +44,111 @@ pub enum DbError {
         /// What SQLite reported.
         source: rusqlite::Error,
     },
+    /// Another simulator (another `ecapi serve`, or another process) has the file open.
+    #[error(
+        "the database {} is in use by another ecapi{holder}: one simulator per database file; stop \
+         the other one, or give this one another --db file (the lock is held on {})",
+        path.display(),
+        lock.display()
+    )]
+    InUse {
+        /// The database file.
+        path: PathBuf,
+        /// The lock file.
+        lock: PathBuf,
+        /// ` (process N)` when the holder wrote its process id, else empty.
+        holder: String,
+    },
+    /// The lock file cannot be created or locked.
+    #[error("cannot lock the database {}: {source} (on {})", path.display(), lock.display())]
+    Lock {
+        /// The database file.
+        path: PathBuf,
+        /// The lock file.
+        lock: PathBuf,
+        /// What the system reported.
+        source: std::io::Error,
+    },
+    /// The file is not a SQLite database, or its pages fail `PRAGMA quick_check`.
+    #[error(
+        "the database {} is damaged ({detail}); restore it from a backup, or move it away to \
+         start with an empty database (what it holds would be lost)",
+        path.display()
+    )]
+    Damaged {
+        /// The file.
+        path: PathBuf,
+        /// What SQLite reported.
+        detail: String,
+    },
     /// A read or write failed.
     #[error("database error: {0}")]
     Sql(#[from] rusqlite::Error),
+}
+
+/// The lock file beside a database: its name with `.lock` added.
+pub fn lock_path(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(".lock");
+    PathBuf::from(name)
+}
+
+/// Takes the exclusive lock on a database's lock file, writing this process's id into it.
+fn lock(db: &Path) -> Result<File, DbError> {
+    use fs4::FileExt;
+    let lock = lock_path(db);
+    let failed = |source| DbError::Lock {
+        path: db.to_path_buf(),
+        lock: lock.clone(),
+        source,
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&lock)
+        .map_err(failed)?;
+    match FileExt::try_lock(&file) {
+        Ok(()) => {}
+        Err(fs4::TryLockError::WouldBlock) => {
+            let holder = std::fs::read_to_string(&lock)
+                .ok()
+                .and_then(|t| t.trim().parse::<u32>().ok())
+                .map_or_else(String::new, |pid| format!(" (process {pid})"));
+            return Err(DbError::InUse {
+                path: db.to_path_buf(),
+                lock,
+                holder,
+            });
+        }
+        Err(fs4::TryLockError::Error(e)) => return Err(failed(e)),
+    }
+    // The process id is only a hint for the message above; failing to write it changes nothing.
+    let _ = file.set_len(0);
+    let _ = write!(file, "{}", std::process::id());
+    let _ = file.flush();
+    Ok(file)
+}
+
+/// Whether SQLite says the file is not a database or is damaged.
+fn is_damage(e: &rusqlite::Error) -> bool {
+    matches!(
+        e.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::NotADatabase | rusqlite::ErrorCode::DatabaseCorrupt)
+    )
+}
+
+/// A query's filters as the parameters `?1`..`?5` of the listing statements: after, unit, port,
+/// from, limit.
+fn query_args(q: &Query) -> (i64, Option<String>, Option<u32>, Option<String>, i64) {
+    (
+        i64::try_from(q.after).unwrap_or(i64::MAX),
+        q.unit.clone(),
+        q.port,
+        q.from.map(time),
+        i64::try_from(q.limit).unwrap_or(i64::MAX),
+    )
 }
 
 /// How times are written: sortable text, to the millisecond.
@@ -110,21 +222,59 @@ CREATE TABLE IF NOT EXISTS assignments (
 #[derive(Debug)]
 pub struct Db {
     conn: Connection,
+    /// The lock file, locked while this is open (a file database only).
+    _lock: Option<File>,
+    /// In memory: keep only the last [`WINDOW_ITEMS`] recordings and events, as the hosted store
+    /// does; a file keeps everything.
+    windowed: bool,
 }
+
+/// How often (in rows written) an in-memory database drops what fell out of its window.
+const PRUNE_EVERY: i64 = 500;
 
 impl Db {
     /// Opens (or creates) the database and its tables.
+    ///
+    /// # Errors
+    /// [`DbError::InUse`] when another simulator holds the file, [`DbError::Damaged`] when it is
+    /// not a database or fails `PRAGMA quick_check`, [`DbError::Open`] for anything else.
     pub fn open(location: &DbLocation) -> Result<Db, DbError> {
-        let (conn, path) = match location {
-            DbLocation::Memory => (Connection::open_in_memory(), Path::new(":memory:")),
-            DbLocation::File(p) => (Connection::open(p), p.as_path()),
+        let (conn, path, lock) = match location {
+            DbLocation::Memory => (Connection::open_in_memory(), Path::new(":memory:"), None),
+            DbLocation::File(p) => {
+                let lock = lock(p)?;
+                (Connection::open(p), p.as_path(), Some(lock))
+            }
         };
-        let open_err = |source| DbError::Open {
-            path: path.to_path_buf(),
-            source,
+        let open_err = |source: rusqlite::Error| {
+            if is_damage(&source) {
+                DbError::Damaged {
+                    path: path.to_path_buf(),
+                    detail: source.to_string(),
+                }
+            } else {
+                DbError::Open {
+                    path: path.to_path_buf(),
+                    source,
+                }
+            }
         };
         let conn = conn.map_err(open_err)?;
         if matches!(location, DbLocation::File(_)) {
+            // Checked before anything is written: a damaged file is refused as it was found.
+            let verdict: Vec<String> = conn
+                .prepare("PRAGMA quick_check")
+                .and_then(|mut stmt| {
+                    stmt.query_map([], |r| r.get::<_, String>(0))?
+                        .collect::<Result<_, _>>()
+                })
+                .map_err(open_err)?;
+            if verdict.first().map(String::as_str) != Some("ok") {
+                return Err(DbError::Damaged {
+                    path: path.to_path_buf(),
+                    detail: format!("quick_check: {}", verdict.join("; ")),
+                });
+            }
             // WAL with NORMAL sync: a committed transaction survives the process being killed.
             conn.pragma_update(None, "journal_mode", "WAL")
                 .map_err(open_err)?;
@@ -134,7 +284,11 @@ impl Db {
                 .map_err(open_err)?;
         }
         conn.execute_batch(SCHEMA).map_err(open_err)?;
-        Ok(Db { conn })
+        Ok(Db {
+            conn,
+            _lock: lock,
+            windowed: matches!(location, DbLocation::Memory),
+        })
     }
 
     /// The last call index number handed out (0 for a new database).
@@ -187,6 +341,14 @@ impl Db {
             )?;
         }
         tx.commit()?;
+        if self.windowed && id % PRUNE_EVERY == 0 {
+            let oldest = id - WINDOW_ITEMS as i64;
+            self.conn.execute_batch(&format!(
+                "DELETE FROM recording_states WHERE recording <= {oldest};
+                 DELETE FROM recording_fields WHERE recording <= {oldest};
+                 DELETE FROM recordings WHERE id <= {oldest};"
+            ))?;
+        }
         Ok(())
     }
 
@@ -210,6 +372,13 @@ impl Db {
                 e.recording
             ],
         )?;
+        let id = self.conn.last_insert_rowid();
+        if self.windowed && id % PRUNE_EVERY == 0 {
+            self.conn.execute(
+                "DELETE FROM events WHERE id <= ?1",
+                [id - WINDOW_ITEMS as i64],
+            )?;
+        }
         Ok(())
     }
 
@@ -240,8 +409,13 @@ impl Db {
     }
 
     /// Every stopped recording, oldest first.
+    #[cfg(test)]
     pub fn recordings(&self) -> Result<Vec<Recording>, DbError> {
-        self.recordings_where("", [])
+        Ok(self
+            .list_recordings(&Query::all())?
+            .into_iter()
+            .map(|l| l.item)
+            .collect())
     }
 
     /// The stopped recording with a call index, if any.
@@ -249,7 +423,17 @@ impl Db {
         Ok(self
             .recordings_where("WHERE call_index = ?1", [index])?
             .into_iter()
-            .next())
+            .next()
+            .map(|l| l.item))
+    }
+
+    /// The stopped recordings a query selects, oldest first; `seq` is the row id.
+    pub fn list_recordings(&self, q: &Query) -> Result<Vec<Listed<Recording>>, DbError> {
+        self.recordings_where(
+            "WHERE id > ?1 AND (?2 IS NULL OR unit = ?2) AND (?3 IS NULL OR port = ?3)
+               AND (?4 IS NULL OR stopped >= ?4) ORDER BY id LIMIT ?5",
+            query_args(q),
+        )
     }
 
     /// The recordings a condition selects, oldest first, with their states and fields.
@@ -257,10 +441,10 @@ impl Db {
         &self,
         condition: &str,
         args: P,
-    ) -> Result<Vec<Recording>, DbError> {
+    ) -> Result<Vec<Listed<Recording>>, DbError> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT id, call_index, unit, port, started, stopped, ended_by FROM recordings \
-             {condition} ORDER BY id"
+             {condition}"
         ))?;
         let rows = stmt.query_map(args, |r| {
             Ok((
@@ -300,17 +484,41 @@ impl Db {
                 .query_map([*id], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<_, _>>()?;
         }
-        Ok(recs.into_iter().map(|(_, r)| r).collect())
+        Ok(recs
+            .into_iter()
+            .map(|(id, item)| Listed {
+                seq: id.max(0) as u64,
+                item,
+            })
+            .collect())
     }
 
     /// Every event, oldest first.
+    #[cfg(test)]
     pub fn events(&self) -> Result<Vec<Event>, DbError> {
-        self.events_where("", [])
+        Ok(self
+            .list_events(&Query::all())?
+            .into_iter()
+            .map(|l| l.item)
+            .collect())
     }
 
     /// The events tied to a recording, oldest first.
     pub fn events_of(&self, index: &str) -> Result<Vec<Event>, DbError> {
-        self.events_where("WHERE recording = ?1", [index])
+        Ok(self
+            .events_where("WHERE recording = ?1 ORDER BY id", [index])?
+            .into_iter()
+            .map(|l| l.item)
+            .collect())
+    }
+
+    /// The events a query selects, oldest first; `seq` is the row id.
+    pub fn list_events(&self, q: &Query) -> Result<Vec<Listed<Event>>, DbError> {
+        self.events_where(
+            "WHERE id > ?1 AND (?2 IS NULL OR unit = ?2) AND (?3 IS NULL OR port = ?3)
+               AND (?4 IS NULL OR logged >= ?4) ORDER BY id LIMIT ?5",
+            query_args(q),
+        )
     }
 
     /// The events a condition selects, oldest first.
@@ -318,25 +526,28 @@ impl Db {
         &self,
         condition: &str,
         args: P,
-    ) -> Result<Vec<Event>, DbError> {
+    ) -> Result<Vec<Listed<Event>>, DbError> {
         let mut stmt = self.conn.prepare(&format!(
             "SELECT logged, event_type, event_timestamp, unit, port, user, machine, parm1, parm2,
-                    parm3, recording
-             FROM events {condition} ORDER BY id"
+                    parm3, recording, id
+             FROM events {condition}"
         ))?;
         let rows = stmt.query_map(args, |r| {
-            Ok(Event {
-                logged: parse_time(&r.get::<_, String>(0)?),
-                event_type: r.get(1)?,
-                timestamp: r.get(2)?,
-                unit: r.get(3)?,
-                port: r.get(4)?,
-                user: r.get(5)?,
-                machine: r.get(6)?,
-                parm1: r.get(7)?,
-                parm2: r.get(8)?,
-                parm3: r.get(9)?,
-                recording: r.get(10)?,
+            Ok(Listed {
+                seq: r.get::<_, i64>(11)?.max(0) as u64,
+                item: Event {
+                    logged: parse_time(&r.get::<_, String>(0)?),
+                    event_type: r.get(1)?,
+                    timestamp: r.get(2)?,
+                    unit: r.get(3)?,
+                    port: r.get(4)?,
+                    user: r.get(5)?,
+                    machine: r.get(6)?,
+                    parm1: r.get(7)?,
+                    parm2: r.get(8)?,
+                    parm3: r.get(9)?,
+                    recording: r.get(10)?,
+                },
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
@@ -498,6 +709,64 @@ mod tests {
             db.events_of("230000.0001").unwrap(),
             vec![event(Some("230000.0001"))]
         );
+    }
+
+    #[test]
+    fn a_second_opener_of_a_file_is_refused_until_the_first_is_gone() {
+        let dir = tempfile::tempdir().unwrap();
+        let loc = DbLocation::File(dir.path().join("rec.db"));
+        let first = Db::open(&loc).unwrap();
+        let e = Db::open(&loc).unwrap_err();
+        assert!(matches!(e, DbError::InUse { .. }), "{e}");
+        let text = e.to_string();
+        assert!(text.contains("rec.db is in use by another ecapi"), "{text}");
+        assert!(
+            text.contains(&format!("(process {})", std::process::id())),
+            "{text}"
+        );
+        drop(first);
+        Db::open(&loc).unwrap();
+    }
+
+    #[test]
+    fn a_file_that_is_not_a_database_is_refused_as_damaged() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rec.db");
+        std::fs::write(&path, vec![0x5a; 8192]).unwrap();
+        let e = Db::open(&DbLocation::File(path)).unwrap_err();
+        assert!(matches!(e, DbError::Damaged { .. }), "{e}");
+        assert!(e.to_string().contains("restore it from a backup"), "{e}");
+    }
+
+    #[test]
+    fn an_in_memory_database_keeps_a_window_of_events_and_a_file_keeps_all() {
+        let event = Event {
+            logged: at("2026-11-23 10:01:00"),
+            event_type: "Sale".to_string(),
+            timestamp: String::new(),
+            unit: None,
+            port: None,
+            user: String::new(),
+            machine: String::new(),
+            parm1: String::new(),
+            parm2: String::new(),
+            parm3: String::new(),
+            recording: None,
+        };
+        let n = WINDOW_ITEMS + 2 * PRUNE_EVERY as usize;
+        let memory = Db::open(&DbLocation::Memory).unwrap();
+        for _ in 0..n {
+            memory.save_event(&event).unwrap();
+        }
+        let kept = memory.list_events(&Query::all()).unwrap();
+        assert!(kept.len() <= WINDOW_ITEMS, "{}", kept.len());
+        assert_eq!(kept.last().unwrap().seq, n as u64);
+        let dir = tempfile::tempdir().unwrap();
+        let file = Db::open(&DbLocation::File(dir.path().join("rec.db"))).unwrap();
+        for _ in 0..n {
+            file.save_event(&event).unwrap();
+        }
+        assert_eq!(file.events().unwrap().len(), n);
     }
 
     #[test]

@@ -12,6 +12,13 @@ use crate::api::{ApiVersion, Operation, Request};
 /// How many entries the journal keeps; older ones are dropped (their count stays in `seq`).
 pub const JOURNAL_CAPACITY: usize = 10_000;
 
+/// The most text, in bytes, the entries kept may hold in all (values, message and reason, plus a
+/// fixed cost per entry): 8 MiB. Requests with long values drop older entries sooner.
+pub const JOURNAL_BYTES: usize = 8 * 1024 * 1024;
+
+/// The fixed cost counted per entry for what surrounds its text.
+const ENTRY_COST: usize = 200;
+
 /// One request and its answer.
 #[derive(Debug, Clone, Serialize)]
 pub struct JournalEntry {
@@ -53,11 +60,46 @@ fn params<S: serde::Serializer>(request: &Request, s: S) -> Result<S::Ok, S::Err
     s.collect_seq(non_empty(request))
 }
 
-/// A bounded log of the most recent exchanges.
+impl JournalEntry {
+    /// What the entry costs in memory, roughly.
+    fn weight(&self) -> usize {
+        ENTRY_COST
+            + self
+                .request
+                .params(ApiVersion::V7_1)
+                .map(|(_, v)| v.len())
+                .sum::<usize>()
+            + self.message.len()
+            + self.reason.len()
+    }
+}
+
+/// The request as the journal keeps it: whole, unless a value is longer than WCF's reader quota
+/// (`wire.md`, 8,192 characters), which only a request refused for that can hold; such values are
+/// cut to the quota.
+fn kept(request: &Request) -> Request {
+    let over = |v: &str| v.len() > crate::api::MAX_STRING_CHARS;
+    if !request.params(ApiVersion::V7_1).any(|(_, v)| over(v)) {
+        return request.clone();
+    }
+    let mut cut = Request::new(request.op());
+    for (p, v) in request.params(ApiVersion::V7_1) {
+        let end = v
+            .char_indices()
+            .nth(crate::api::MAX_STRING_CHARS)
+            .map_or(v.len(), |(i, _)| i);
+        cut.set(p, &v[..end]);
+    }
+    cut
+}
+
+/// A bounded log of the most recent exchanges: at most [`JOURNAL_CAPACITY`] entries within
+/// [`JOURNAL_BYTES`].
 #[derive(Debug, Default)]
 pub struct Journal {
     entries: VecDeque<JournalEntry>,
     seq: u64,
+    weight: usize,
 }
 
 impl Journal {
@@ -71,18 +113,24 @@ impl Journal {
         reason: String,
     ) {
         self.seq += 1;
-        if self.entries.len() == JOURNAL_CAPACITY {
-            self.entries.pop_front();
-        }
-        self.entries.push_back(JournalEntry {
+        let entry = JournalEntry {
             seq: self.seq,
             time,
             op: Operation::name(request.op()),
-            request: request.clone(),
+            request: kept(request),
             code,
             message,
             reason,
-        });
+        };
+        self.weight += entry.weight();
+        self.entries.push_back(entry);
+        while self.entries.len() > JOURNAL_CAPACITY
+            || (self.weight > JOURNAL_BYTES && self.entries.len() > 1)
+        {
+            if let Some(old) = self.entries.pop_front() {
+                self.weight -= old.weight();
+            }
+        }
     }
 
     /// Adds a note (what the request reader did, in words) to the most recent entry's reason.
@@ -114,5 +162,74 @@ impl Journal {
     pub fn clear(&mut self) {
         self.entries.clear();
         self.seq = 0;
+        self.weight = 0;
+    }
+
+    /// How many entries are kept.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether no entry is kept.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::Param;
+
+    fn log_event(parm: &str) -> Request {
+        Request::new(Operation::LogEvent)
+            .with(Param::EventType, "Sale")
+            .with(Param::Parm1, parm)
+    }
+
+    #[test]
+    fn the_journal_keeps_its_count_and_its_bytes_bounded() {
+        let mut j = Journal::default();
+        let t = NaiveDateTime::default();
+        for _ in 0..JOURNAL_CAPACITY + 5 {
+            j.record(
+                t,
+                &log_event("x"),
+                100,
+                Cow::Borrowed("Success"),
+                String::new(),
+            );
+        }
+        assert_eq!(j.len(), JOURNAL_CAPACITY);
+        assert_eq!(j.total(), JOURNAL_CAPACITY as u64 + 5);
+        let big = "y".repeat(8_000);
+        for _ in 0..5_000 {
+            j.record(
+                t,
+                &log_event(&big),
+                100,
+                Cow::Borrowed("Success"),
+                String::new(),
+            );
+        }
+        let kept: usize = j.entries().map(JournalEntry::weight).sum();
+        assert!(kept <= JOURNAL_BYTES, "{kept} bytes kept");
+        assert!(j.len() < 5_000);
+        assert_eq!(j.last().unwrap().seq, JOURNAL_CAPACITY as u64 + 5_005);
+    }
+
+    #[test]
+    fn a_value_over_the_quota_is_kept_cut_to_it() {
+        let mut j = Journal::default();
+        let huge = "é".repeat(1_000_000);
+        j.record(
+            NaiveDateTime::default(),
+            &log_event(&huge),
+            0,
+            Cow::Borrowed(""),
+            "too long".into(),
+        );
+        let kept = j.last().unwrap().request.get(Param::Parm1);
+        assert_eq!(kept.chars().count(), crate::api::MAX_STRING_CHARS);
     }
 }

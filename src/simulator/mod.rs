@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 
-pub use clock::{Clock, ClockMode};
+pub use clock::{Clock, ClockMode, PastTheEnd, CLOCK_END};
 pub use config::{
     Column, ConfigError, RecorderConfig, SqlType, UnitConfig, UserConfig,
     DEFAULT_MAX_RECORDING_SECONDS,
@@ -36,7 +36,10 @@ pub use recorder::{Recorder, SEGMENT_SECONDS};
 pub use refusal::Refusal;
 pub use schedule::{Scheduled, TelephonyEvent};
 pub use shared::Shared;
-pub use store::{Assignment, DesktopSegment, Event, Recording, StateChange, Store};
+pub use store::{
+    Assignment, DesktopSegment, Event, Listed, Query, Recording, StateChange, Store, Weigh, Window,
+    DEFAULT_LIMIT, WINDOW_BYTES, WINDOW_ITEMS,
+};
 
 use crate::api::{ApiVersion, Operation, Request, RequestError, Response};
 
@@ -221,7 +224,9 @@ impl Simulator {
     pub fn handle(&mut self, req: &Request) -> Result<Outcome, RequestError> {
         let now = self.shared.clock.now();
         self.fire_due(now);
-        if let Err(e) = req.check(self.shared.api) {
+        // Values over the reader quota never reach a real recorder (the server's reader refuses
+        // them); the embedded simulator refuses them too, so nothing it keeps grows past the quota.
+        if let Err(e) = req.check(self.shared.api).and_then(|()| req.over_quota()) {
             // Refused before any answer: journaled with code 0, so the journal still shows it.
             self.journal
                 .record(now, req, 0, std::borrow::Cow::Borrowed(""), e.to_string());
@@ -349,6 +354,10 @@ impl Simulator {
     }
 
     /// Moves the clock forward; crossing midnight resets the day at once.
+    ///
+    /// # Errors
+    /// A negative or non-finite amount, more than [`MAX_ADVANCE_SECONDS`], or a move past
+    /// [`CLOCK_END`]: the clock stays where it was and the message says so.
     pub fn advance(&mut self, seconds: f64) -> Result<(), String> {
         if !(seconds.is_finite() && seconds >= 0.0) {
             return Err(format!(
@@ -360,9 +369,16 @@ impl Simulator {
                 "cannot advance by {seconds} seconds: at most {MAX_ADVANCE_SECONDS} (100 years) at a time"
             ));
         }
-        self.shared
-            .clock
-            .advance_ms((seconds * 1000.0).round() as i64);
+        let clock = &mut self.shared.clock;
+        clock
+            .advance_ms((seconds * 1000.0).round() as i64)
+            .map_err(|e| {
+                format!(
+                    "cannot advance by {seconds} seconds: {e} (the clock is at {}; {} seconds are left)",
+                    clock.now().format("%Y-%m-%dT%H:%M:%S"),
+                    clock.seconds_left()
+                )
+            })?;
         self.roll_day(self.shared.clock.today());
         self.tick();
         Ok(())
@@ -420,12 +436,34 @@ impl Simulator {
         r.hangup(unit, port, now).map_err(SimError::Telephony)
     }
 
-    /// The stopped recordings, oldest first: the recorder's database, or the hosted store.
+    /// The stopped recordings kept, oldest first: the recorder's database, or the hosted store's
+    /// window.
     pub fn recordings(&mut self) -> Result<Vec<Recording>, SimError> {
+        Ok(self
+            .list_recordings(&Query::all())?
+            .into_iter()
+            .map(|l| l.item)
+            .collect())
+    }
+
+    /// The stopped recordings a query selects, oldest first, each with its `seq`.
+    pub fn list_recordings(&mut self, query: &Query) -> Result<Vec<Listed<Recording>>, SimError> {
         self.tick();
         match &mut self.engine {
-            Engine::Hosted(_) => Ok(self.shared.store.recordings.clone()),
-            Engine::Recorder(r) => Ok(r.recordings()?),
+            Engine::Hosted(_) => Ok(self
+                .shared
+                .store
+                .recordings
+                .page(query, Query::matches_recording)),
+            Engine::Recorder(r) => Ok(r.list_recordings(query)?),
+        }
+    }
+
+    /// The logged events a query selects, oldest first, each with its `seq`.
+    pub fn list_events(&mut self, query: &Query) -> Result<Vec<Listed<Event>>, SimError> {
+        match &self.engine {
+            Engine::Hosted(_) => Ok(self.shared.store.events.page(query, Query::matches_event)),
+            Engine::Recorder(r) => Ok(r.list_events(query)?),
         }
     }
 
@@ -439,6 +477,7 @@ impl Simulator {
                     .store
                     .recordings
                     .iter()
+                    .rev()
                     .find(|r| r.index == index)
                     .cloned()
             })),
@@ -475,12 +514,13 @@ impl Simulator {
         self.shared.url_base.as_deref()
     }
 
-    /// The logged events, oldest first: the recorder's database, or the hosted store.
+    /// The logged events kept, oldest first: the recorder's database, or the hosted store's window.
     pub fn events(&mut self) -> Result<Vec<Event>, SimError> {
-        match &self.engine {
-            Engine::Hosted(_) => Ok(self.shared.store.events.clone()),
-            Engine::Recorder(r) => Ok(r.events()?),
-        }
+        Ok(self
+            .list_events(&Query::all())?
+            .into_iter()
+            .map(|l| l.item)
+            .collect())
     }
 
     /// The closed desktop segments (recorder profile; none in hosted).

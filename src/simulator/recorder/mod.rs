@@ -23,7 +23,7 @@ use chrono::NaiveDateTime;
 use super::config::{RecorderConfig, UnitConfig};
 use super::db::{Db, DbError};
 use super::refusal::{Answer, Refusal};
-use super::store::{Assignment, DesktopSegment, Event, Recording};
+use super::store::{Assignment, DesktopSegment, Event, Listed, Query, Recording};
 use super::Shared;
 use crate::api::{Operation, RecordingState, Request, Response, ResponseCode};
 
@@ -372,10 +372,10 @@ impl Recorder {
         Ok(())
     }
 
-    /// Every stopped recording, from the database.
-    pub fn recordings(&mut self) -> Result<Vec<Recording>, DbError> {
+    /// The stopped recordings a query selects, from the database.
+    pub fn list_recordings(&mut self, query: &Query) -> Result<Vec<Listed<Recording>>, DbError> {
         self.flush()?;
-        self.db.recordings()
+        self.db.list_recordings(query)
     }
 
     /// A recording by call index: one in progress on a port (not yet stopped), else a stopped one
@@ -399,9 +399,9 @@ impl Recorder {
         self.db.events_of(index)
     }
 
-    /// Every logged event, from the database.
-    pub fn events(&self) -> Result<Vec<Event>, DbError> {
-        self.db.events()
+    /// The logged events a query selects, from the database.
+    pub fn list_events(&self, query: &Query) -> Result<Vec<Listed<Event>>, DbError> {
+        self.db.list_events(query)
     }
 
     /// Every closed desktop segment, from the database.
