@@ -275,12 +275,20 @@ impl Lines<'_> {
     }
 }
 
-/// Reads `1-24, 30, 40-41` (or a bare count `24`, meaning 1 to 24) into port numbers.
+/// The most ports a unit may have: far above a real unit's (288 by default), low enough that a
+/// mistyped range cannot fill the memory.
+pub const MAX_UNIT_PORTS: usize = 10_000;
+
+fn too_many_ports(n: u64) -> String {
+    format!("{n} ports: a unit has at most {MAX_UNIT_PORTS}")
+}
+
+/// Reads `1-24, 30, 40-41` (or a bare count `24`, meaning 1 to 24) into port numbers, at most
+/// [`MAX_UNIT_PORTS`].
 fn parse_ports(spec: &NumOrText) -> Result<BTreeSet<u32>, String> {
     let text = match spec {
-        NumOrText::Num(n) if *n >= 1 && *n <= u32::MAX as i64 => {
-            return Ok((1..=*n as u32).collect())
-        }
+        NumOrText::Num(n) if *n > MAX_UNIT_PORTS as i64 => return Err(too_many_ports(*n as u64)),
+        NumOrText::Num(n) if *n >= 1 => return Ok((1..=*n as u32).collect()),
         NumOrText::Num(n) => return Err(format!("{n} ports: a unit has at least one")),
         NumOrText::Text(s) => s,
     };
@@ -299,10 +307,17 @@ fn parse_ports(spec: &NumOrText) -> Result<BTreeSet<u32>, String> {
                 if a > b {
                     return Err(format!("the range {a}-{b} runs backwards"));
                 }
+                let wanted = ports.len() as u64 + u64::from(b - a) + 1;
+                if wanted > MAX_UNIT_PORTS as u64 {
+                    return Err(too_many_ports(wanted));
+                }
                 ports.extend(a..=b);
             }
             None => {
                 ports.insert(number(part)?);
+                if ports.len() > MAX_UNIT_PORTS {
+                    return Err(too_many_ports(ports.len() as u64));
+                }
             }
         }
     }
@@ -579,5 +594,16 @@ fldAmount = "int"
         assert!(SqlType::TinyInt.check("-1").is_err());
         assert_eq!(SqlType::parse(" NVARCHAR ( 8 ) "), Ok(SqlType::Varchar(8)));
         assert!(SqlType::parse("varchar(0)").is_err());
+    }
+
+    #[test]
+    fn a_unit_of_more_ports_than_the_limit_is_refused_without_building_them() {
+        for ports in ["4000000000", "\"1-4000000000\"", "\"1-9999, 10001-10002\""] {
+            let e = RecorderConfig::from_toml(&format!("[[unit]]\nid = 1\nports = {ports}\n"))
+                .unwrap_err();
+            assert!(e.to_string().contains("a unit has at most 10000"), "{e}");
+        }
+        let c = RecorderConfig::from_toml("[[unit]]\nid = 1\nports = \"1-10000\"\n").unwrap();
+        assert_eq!(c.units[0].ports.len(), MAX_UNIT_PORTS);
     }
 }

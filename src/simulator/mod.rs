@@ -26,7 +26,7 @@ use chrono::NaiveDate;
 pub use clock::{Clock, ClockMode, PastTheEnd, CLOCK_END};
 pub use config::{
     Column, ConfigError, RecorderConfig, SqlType, UnitConfig, UserConfig,
-    DEFAULT_MAX_RECORDING_SECONDS,
+    DEFAULT_MAX_RECORDING_SECONDS, MAX_UNIT_PORTS,
 };
 pub use db::{DbError, DbLocation};
 pub use faults::{Faults, PortRef};
