@@ -59,9 +59,10 @@ pub struct BackendArgs {
     /// Talk to a real Encore server (or an `ecapi serve`) at this URL instead of the embedded simulator.
     #[arg(long, env = "ECAPI_ENDPOINT", value_name = "URL")]
     pub endpoint: Option<String>,
-    /// The embedded simulator's profile: hosted (the vendor's test service) or recorder.
-    #[arg(long, default_value = "hosted", value_name = "PROFILE")]
-    pub profile: String,
+    /// The embedded simulator's profile: hosted (the vendor's test service, the default) or
+    /// recorder (the default with --config).
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
     /// The recorder profile's configuration file (see examples/recorder.toml).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -218,9 +219,10 @@ pub struct ServeArgs {
     /// The address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub listen: String,
-    /// The simulator's profile: hosted (the vendor's test service) or recorder.
-    #[arg(long, default_value = "hosted", value_name = "PROFILE")]
-    pub profile: String,
+    /// The simulator's profile: hosted (the vendor's test service, the default) or recorder (the
+    /// default with --config).
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
     /// The recorder profile's configuration file.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,

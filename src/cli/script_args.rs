@@ -251,7 +251,7 @@ mod tests {
         cmd.set = vec!["a=2".into()];
         let merged = merge_run(cmd, script);
         assert_eq!(merged.backend.api, "7.0");
-        assert_eq!(merged.backend.profile, "recorder");
+        assert_eq!(merged.backend.profile.as_deref(), Some("recorder"));
         assert!(merged.backend.trace);
         assert_eq!(merged.set, ["a=1", "a=2"]);
     }

@@ -17,7 +17,7 @@ pub fn serve(a: ServeArgs) -> Result<ExitCode, UsageError> {
         .parse()
         .map_err(|e| UsageError(format!("--api: {e}")))?;
     let (profile, recorder, db) =
-        simulator_options(&a.profile, a.config.as_deref(), a.db.as_ref())?;
+        simulator_options(a.profile.as_deref(), a.config.as_deref(), a.db.as_ref())?;
     let clock = match a.clock {
         ClockArg::Real => ClockMode::Real,
         ClockArg::Virtual => ClockMode::Virtual,

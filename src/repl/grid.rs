@@ -81,20 +81,29 @@ pub fn header(color: bool) -> String {
     }
 }
 
-/// One row for a request the script made.
+/// One row for a request the script made; a non-100 answer from a simulator ends with its
+/// reason, after `--`.
 pub fn row(made: &Made, color: bool) -> String {
     line(
         made.request.op().name(),
         made.elapsed,
         made.outcome.as_ref().map_err(String::as_str),
+        made.reason.as_deref(),
         color,
     )
 }
 
 /// One exchange as a line: the operation, the elapsed time, the code and message (or "no answer"
-/// and the transport error) and the extra fields, in the grid's columns. The REPL's grid and
-/// `ecapi run -v` print it; anything else that shows an exchange should too.
-pub fn line(op: &str, elapsed: Duration, answer: Result<&Response, &str>, color: bool) -> String {
+/// and the transport error), the extra fields, in the grid's columns, and a simulator's reason
+/// for a non-100 answer after `--`. The REPL's grid and `ecapi run -v` print it; anything else
+/// that shows an exchange should too.
+pub fn line(
+    op: &str,
+    elapsed: Duration,
+    answer: Result<&Response, &str>,
+    reason: Option<&str>,
+    color: bool,
+) -> String {
     let elapsed = format!("{:.2} ms", elapsed.as_secs_f64() * 1000.0);
     let (code, message, fields) = match answer {
         Ok(r) => {
@@ -115,7 +124,12 @@ pub fn line(op: &str, elapsed: Duration, answer: Result<&Response, &str>, color:
     let line = format!(
         "{op:OP$}  {elapsed:>ELAPSED$}  {on}{code:>CODE$}  {message:MESSAGE$}{off}  {fields}"
     );
-    line.trim_end().to_string()
+    let line = line.trim_end();
+    match reason.filter(|r| !r.is_empty()) {
+        Some(reason) if color => format!("{line}  {DIM}-- {reason}{RESET}"),
+        Some(reason) => format!("{line}  -- {reason}"),
+        None => line.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -135,7 +149,17 @@ mod tests {
             request: Request::new(Operation::InitStation).with(Param::Extension, "1234"),
             outcome: Ok(r),
             elapsed: Duration::from_micros(1500),
+            reason: None,
         }
+    }
+
+    #[test]
+    fn a_non_100_row_ends_with_the_simulators_reason() {
+        let mut m = made(ResponseCode::UnitDoesNotExist, None);
+        m.reason = Some("unit 9 is not configured".into());
+        let text = row(&m, false);
+        assert!(text.ends_with("  -- unit 9 is not configured"), "{text}");
+        assert!(text.contains("606"), "{text}");
     }
 
     #[test]

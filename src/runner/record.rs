@@ -90,7 +90,7 @@ impl Transport for Recorder {
         };
         let mut result = self.inner.call(request);
         let mut log = self.log.borrow_mut();
-        let (outcome, elapsed) = match &mut result {
+        let (outcome, elapsed, reason) = match &mut result {
             Ok(ex) => {
                 if let Some(t) = &ex.trace {
                     log.last_envelopes = Some(t.clone());
@@ -98,9 +98,9 @@ impl Transport for Recorder {
                 if !self.trace {
                     ex.trace = None;
                 }
-                (Ok(ex.response.clone()), ex.elapsed)
+                (Ok(ex.response.clone()), ex.elapsed, ex.reason.clone())
             }
-            Err(e) => (Err(e.to_string()), Duration::ZERO),
+            Err(e) => (Err(e.to_string()), Duration::ZERO, None),
         };
         if log.calls.len() < KEEP {
             log.calls.push(Call {
@@ -108,6 +108,7 @@ impl Transport for Recorder {
                     request: request.clone(),
                     outcome,
                     elapsed,
+                    reason,
                 },
                 at,
             });

@@ -158,7 +158,13 @@ fn table(out: &mut String, r: &TestResult) {
             .map(|(p, v)| format!("{}={v}", p.wire_name(r.api)))
             .collect();
         let (code, message) = match &made.outcome {
-            Ok(resp) => (resp.code.to_string(), resp.message.to_string()),
+            Ok(resp) => match made.reason.as_deref().filter(|r| !r.is_empty()) {
+                Some(reason) => (
+                    resp.code.to_string(),
+                    format!("{} ({reason})", resp.message),
+                ),
+                None => (resp.code.to_string(), resp.message.to_string()),
+            },
             Err(e) => ("-".to_string(), format!("no answer: {e}")),
         };
         let _ = write!(

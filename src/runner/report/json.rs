@@ -38,6 +38,9 @@ fn request(call: &Call, r: &TestResult) -> Value {
         Ok(resp) => {
             v["code"] = resp.code.into();
             v["message"] = resp.message.to_string().into();
+            if let Some(reason) = &made.reason {
+                v["reason"] = reason.clone().into();
+            }
         }
         Err(e) => v["error"] = e.clone().into(),
     }

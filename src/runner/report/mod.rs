@@ -182,6 +182,7 @@ pub(crate) mod fixture {
                 request: Request::new(op).with(Param::Extension, "1"),
                 outcome: Ok(Response::new(op, code)),
                 elapsed: Duration::from_micros(1500),
+                reason: None,
             },
             at: Duration::from_millis(1),
         }
