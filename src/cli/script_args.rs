@@ -148,8 +148,19 @@ pub fn merge_backend(command_line: &BackendArgs, script: &BackendArgs) -> Backen
         )*};
     }
     from_script!(
-        endpoint, profile, config, db, api, trace, clock, ca_cert, insecure, user, password,
-        timeout
+        endpoint,
+        profile,
+        config,
+        db,
+        api,
+        trace,
+        clock,
+        ca_cert,
+        insecure,
+        user,
+        password,
+        timeout,
+        control_token
     );
     out
 }
