@@ -11,6 +11,7 @@ mod proxy;
 mod repl;
 mod replay;
 mod run;
+mod script_args;
 mod script_cmd;
 mod serve;
 mod session;
