@@ -18,6 +18,7 @@
 //! | `pretty.rs` | indentation for `--trace` |
 //! | `trace.rs` | one exchange's envelopes as `--trace` shows them |
 //! | `encoding.rs` | the character encoding of an answer (UTF-8, UTF-16 either way round) |
+//! | `rewrite.rs` | `ecapi proxy`'s edits in passing: redacted values, WSDL addresses |
 //! | `xml.rs` | the guarded pull parser and escaping |
 //! | `charset.rs` | the content types and charsets WCF reads, bytes to text |
 //! | `reader.rs` | a request read as a WCF service reads it, step by step (`wire.md`) |
@@ -32,6 +33,7 @@ pub mod names;
 mod note;
 mod pretty;
 mod reader;
+mod rewrite;
 mod trace;
 mod wsdl;
 mod wsdl_reader;
@@ -50,6 +52,7 @@ pub use reader::{
     read_request, Incoming, Read, ReadOptions, Refusal, Refused, DEFAULT_MAX_DEPTH,
     DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_STRING_CONTENT_LENGTH,
 };
+pub use rewrite::{redact_elements, rewrite_addresses};
 pub use trace::{trace_of, Trace};
 pub use wsdl::wsdl;
 pub use wsdl_reader::{read_contract, read_wsdl, FetchError, ServerWsdl, WsdlError};
