@@ -355,3 +355,21 @@ fn a_password_without_a_user_is_bad_usage() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("--password (or ECAPI_PASSWORD) needs --user"), "{err}");
 }
+
+#[test]
+fn completions_are_printed_for_bash_zsh_and_fish() {
+    for (shell, mark) in [
+        ("bash", "complete -F _ecapi"),
+        ("zsh", "#compdef ecapi"),
+        ("fish", "complete -c ecapi"),
+    ] {
+        let o = ecapi(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}");
+        let out = stdout(&o);
+        assert!(out.contains(mark), "{shell}: {}", &out[..out.len().min(300)]);
+        assert!(out.contains("session"), "{shell} completes subcommands");
+        assert!(out.contains("max-sessions"), "{shell} completes options");
+    }
+    let o = ecapi(&["completions", "powershell"]);
+    assert_eq!(o.status.code(), Some(2));
+}

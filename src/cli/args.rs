@@ -41,6 +41,27 @@ pub enum Command {
     Serve(ServeArgs),
     /// A simulator session of your own on a shared `ecapi serve`.
     Session(SessionArgs),
+    /// Print a shell completion script, e.g. `ecapi completions bash > ~/.local/share/bash-completion/completions/ecapi`.
+    Completions(CompletionsArgs),
+}
+
+/// `ecapi completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: CompletionShell,
+}
+
+/// The shells completions are written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
 }
 
 /// Which clock the embedded simulator reads.

@@ -4,6 +4,7 @@
 mod args;
 mod backend;
 mod call;
+mod completions;
 mod exit;
 mod ops;
 mod repl;
@@ -25,6 +26,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Command::Ops(a)) => ops::ops(a),
         Some(Command::Serve(a)) => serve::serve(a),
         Some(Command::Session(a)) => session::session(a),
+        Some(Command::Completions(a)) => completions::completions(a),
         Some(Command::Repl(a)) => repl::repl(a),
         // Without a subcommand, the REPL, with the options given before any subcommand.
         None => repl::repl(cli.repl),
