@@ -350,10 +350,22 @@ fn plain_ecapi_takes_the_repls_backend_options() {
 
 #[test]
 fn a_password_without_a_user_is_bad_usage() {
-    let o = ecapi(&["call", "PortStatus", "Unit=1", "Port=1", "--endpoint", "http://127.0.0.1:9/x", "--password", "secret"]);
+    let o = ecapi(&[
+        "call",
+        "PortStatus",
+        "Unit=1",
+        "Port=1",
+        "--endpoint",
+        "http://127.0.0.1:9/x",
+        "--password",
+        "secret",
+    ]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("--password (or ECAPI_PASSWORD) needs --user"), "{err}");
+    assert!(
+        err.contains("--password (or ECAPI_PASSWORD) needs --user"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -366,7 +378,11 @@ fn completions_are_printed_for_bash_zsh_and_fish() {
         let o = ecapi(&["completions", shell]);
         assert_eq!(o.status.code(), Some(0), "{shell}");
         let out = stdout(&o);
-        assert!(out.contains(mark), "{shell}: {}", &out[..out.len().min(300)]);
+        assert!(
+            out.contains(mark),
+            "{shell}: {}",
+            &out[..out.len().min(300)]
+        );
         assert!(out.contains("session"), "{shell} completes subcommands");
         assert!(out.contains("max-sessions"), "{shell} completes options");
     }
