@@ -115,6 +115,14 @@ pub struct BackendArgs {
         hide_env_values = true
     )]
     pub password: Option<String>,
+    /// With --endpoint: the token of an `ecapi serve`'s control interface (for sim_* functions).
+    #[arg(
+        long,
+        env = "ECAPI_CONTROL_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub control_token: Option<String>,
     /// With --endpoint: seconds to wait for each answer (connecting waits at most 10).
     #[arg(long, default_value = "30", value_name = "SECONDS")]
     pub timeout: f64,
@@ -253,6 +261,61 @@ pub struct ServeArgs {
     /// The most simulator sessions at once; 0 offers none.
     #[arg(long, default_value = "64", value_name = "N")]
     pub max_sessions: usize,
+    /// How each request's log line is written: text, or json for log collectors.
+    #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
+    pub log_format: LogFormatArg,
+    /// Serve HTTPS with this PEM certificate (chain); needs --tls-key.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_key",
+        conflicts_with = "tls_self_signed"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a certificate issued by a test CA kept in DIR (made on first use); clients
+    /// trust DIR/ca.pem.
+    #[arg(long, value_name = "DIR")]
+    pub tls_self_signed: Option<PathBuf>,
+    /// Require basic authentication with these credentials (401 without them, as IIS answers).
+    #[arg(long, value_name = "USER:PASSWORD")]
+    pub basic_auth: Option<String>,
+    /// The control interface's token (clients pass it with --control-token or
+    /// ECAPI_CONTROL_TOKEN). Required when given; beyond loopback one is made and printed at start
+    /// when not given.
+    #[arg(
+        long,
+        env = "ECAPI_CONTROL_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub control_token: Option<String>,
+    /// Turn the control interface (sim_* functions over HTTP) off: it answers 404.
+    #[arg(long)]
+    pub no_control: bool,
+    /// Seconds a client has to send a request's headers (the connection closes after).
+    #[arg(long, default_value = "10", value_name = "SECONDS")]
+    pub header_timeout: f64,
+    /// Seconds a client has to send a request's body (408 Request Timeout after).
+    #[arg(long, default_value = "30", value_name = "SECONDS")]
+    pub body_timeout: f64,
+    /// Seconds a kept-alive connection may wait, silent, for its next request.
+    #[arg(long, default_value = "60", value_name = "SECONDS")]
+    pub idle_timeout: f64,
+    /// The most connections served at once; more wait to be accepted.
+    #[arg(long, default_value = "512", value_name = "N")]
+    pub max_connections: usize,
+}
+
+/// `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormatArg {
+    /// One line of text per request.
+    Text,
+    /// One JSON object per request.
+    Json,
 }
 
 /// `ecapi session`.

@@ -56,6 +56,8 @@ pub struct BackendConfig {
     pub user: Option<String>,
     /// Basic authentication password.
     pub password: Option<String>,
+    /// The token of a served simulator's control interface.
+    pub control_token: Option<String>,
     /// Time to wait for each answer.
     pub timeout: Duration,
 }
@@ -112,6 +114,7 @@ impl BackendConfig {
             insecure: a.insecure,
             user: a.user.clone(),
             password: a.password.clone(),
+            control_token: a.control_token.clone(),
             timeout: Duration::from_secs_f64(a.timeout),
         })
     }
@@ -147,6 +150,7 @@ impl BackendConfig {
             insecure: self.insecure,
             user: self.user.clone(),
             password: self.password.clone(),
+            control_token: self.control_token.clone(),
             connect_timeout: crate::client::DEFAULT_CONNECT_TIMEOUT,
             timeout: self.timeout,
         })
@@ -163,6 +167,7 @@ impl BackendConfig {
                 insecure: self.insecure,
                 user: self.user.clone(),
                 password: self.password.clone(),
+                control_token: self.control_token.clone(),
                 connect_timeout: crate::client::DEFAULT_CONNECT_TIMEOUT,
                 timeout: self.timeout,
             })
