@@ -39,6 +39,8 @@ pub enum Command {
     Ops(OpsArgs),
     /// Serve the simulator as a SOAP endpoint at http://ADDR/WebAPI/ECAPI.svc (WSDL at ?wsdl).
     Serve(ServeArgs),
+    /// Load test: N agents run a call flow over and over; percentiles, thresholds, reports.
+    Load(super::load::LoadArgs),
     /// A simulator session of your own on a shared `ecapi serve`.
     Session(SessionArgs),
     /// Print a shell completion script, e.g. `ecapi completions bash > ~/.local/share/bash-completion/completions/ecapi`.

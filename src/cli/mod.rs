@@ -6,6 +6,7 @@ mod backend;
 mod call;
 mod completions;
 mod exit;
+mod load;
 mod ops;
 mod repl;
 mod run;
@@ -28,6 +29,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Command::Session(a)) => session::session(a),
         Some(Command::Completions(a)) => completions::completions(a),
         Some(Command::Repl(a)) => repl::repl(a),
+        Some(Command::Load(a)) => load::load(a),
         // Without a subcommand, the REPL, with the options given before any subcommand.
         None => repl::repl(cli.repl),
     };
