@@ -46,6 +46,12 @@ pub enum Command {
     Session(SessionArgs),
     /// Print a shell completion script, e.g. `ecapi completions bash > ~/.local/share/bash-completion/completions/ecapi`.
     Completions(CompletionsArgs),
+    /// Stand between a SOAP client and an Encore server: forward, show, record, compare.
+    Proxy(super::proxy::ProxyArgs),
+    /// Send a recording's requests again and compare each answer with the recorded one.
+    Replay(super::replay::ReplayArgs),
+    /// Turn a recording into a runnable script that expects each recorded code.
+    Script(super::script_cmd::ScriptArgs),
 }
 
 /// `ecapi completions`.
