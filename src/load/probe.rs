@@ -205,4 +205,12 @@ impl Transport for Measured {
     fn control(&mut self) -> Option<&mut dyn SimControl> {
         self.inner.control()
     }
+
+    fn take_trace(&mut self) -> Option<crate::client::Trace> {
+        self.inner.take_trace()
+    }
+
+    fn set_cancel(&mut self, cancel: crate::client::Cancel) {
+        self.inner.set_cancel(cancel);
+    }
 }

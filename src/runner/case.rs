@@ -87,7 +87,7 @@ pub enum Collected {
     /// Named cases, to run one by one.
     Cases(Vec<String>),
     /// No cases: the file is the test, and this is how it went.
-    Plain(Outcome),
+    Plain(Box<Outcome>),
     /// No cases, and the file did not match the filter: not run.
     Skipped,
     /// `--bail` stopped the run before this file was collected.
@@ -236,12 +236,12 @@ impl Worker {
                 report: format!("error: {message}\n  --> {}:{line}\n", file.name),
                 message,
             });
-            return Collected::Plain(outcome);
+            return Collected::Plain(Box::new(outcome));
         }
         if !seen.is_empty() {
             Collected::Cases(seen.into_iter().map(|(n, _)| n).collect())
         } else if matches {
-            Collected::Plain(outcome)
+            Collected::Plain(Box::new(outcome))
         } else {
             Collected::Skipped
         }
