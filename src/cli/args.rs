@@ -45,6 +45,12 @@ pub enum Command {
     Load(super::load::LoadArgs),
     /// A simulator session of your own on a shared `ecapi serve`.
     Session(SessionArgs),
+    /// Stand between a SOAP client and an Encore server: forward, show, record, compare.
+    Proxy(super::proxy::ProxyArgs),
+    /// Send a recording's requests again and compare each answer with the recorded one.
+    Replay(super::replay::ReplayArgs),
+    /// Turn a recording into a runnable script that expects each recorded code.
+    Script(super::script_cmd::ScriptArgs),
 }
 
 /// Which clock the embedded simulator reads.
