@@ -4,6 +4,7 @@
 mod args;
 mod backend;
 mod call;
+mod completions;
 mod exit;
 mod load;
 mod ops;
@@ -30,6 +31,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Command::Ops(a)) => ops::ops(a),
         Some(Command::Serve(a)) => serve::serve(a),
         Some(Command::Session(a)) => session::session(a),
+        Some(Command::Completions(a)) => completions::completions(a),
         Some(Command::Proxy(a)) => proxy::proxy(a),
         Some(Command::Replay(a)) => replay::replay(a),
         Some(Command::Script(a)) => script_cmd::script(a),
