@@ -82,15 +82,17 @@ fn test_result(file: &str, r: &Replayed) -> TestResult {
         }
     };
     TestResult {
+        id: TestId {
+            file: file.to_string(),
+            row: None,
+            case: Some(case),
+        },
+        status,
         elapsed: r.elapsed,
         output,
-        ..TestResult::not_run(
-            TestId {
-                file: file.to_string(),
-                row: None,
-                case: Some(case),
-            },
-            status,
-        )
+        calls: Vec::new(),
+        dropped: 0,
+        envelopes: None,
+        api: crate::api::ApiVersion::V7_1,
     }
 }
