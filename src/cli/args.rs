@@ -29,9 +29,10 @@ pub struct Cli {
 pub enum Command {
     /// The interactive shell (the default).
     Repl(ReplArgs),
-    /// Run one script.
+    /// Run one script, with the options of its `// args:` line (the command line's win).
     Run(RunArgs),
-    /// Run every `.rhai` under the paths as a test; `test("name", || …)` adds named cases.
+    /// Run every `.rhai` under the paths as a test; `test("name", || …)` adds named cases. Exit 1
+    /// when a test failed, the backend cannot be reached or no test was selected.
     Test(TestArgs),
     /// Send one request from the shell, e.g. `ecapi call InitStation Extension=1234`.
     Call(CallArgs),
@@ -39,6 +40,8 @@ pub enum Command {
     Ops(OpsArgs),
     /// Serve the simulator as a SOAP endpoint at http://ADDR/WebAPI/ECAPI.svc (WSDL at ?wsdl).
     Serve(ServeArgs),
+    /// Load test: N agents run a call flow over and over; percentiles, thresholds, reports.
+    Load(super::load::LoadArgs),
     /// A simulator session of your own on a shared `ecapi serve`.
     Session(SessionArgs),
 }
@@ -94,6 +97,14 @@ pub struct BackendArgs {
         hide_env_values = true
     )]
     pub password: Option<String>,
+    /// With --endpoint: the token of an `ecapi serve`'s control interface (for sim_* functions).
+    #[arg(
+        long,
+        env = "ECAPI_CONTROL_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub control_token: Option<String>,
     /// With --endpoint: seconds to wait for each answer (connecting waits at most 10).
     #[arg(long, default_value = "30", value_name = "SECONDS")]
     pub timeout: f64,
@@ -119,6 +130,13 @@ pub struct RunArgs {
     /// Stop the script, as an error, when it runs longer than this.
     #[arg(long, value_name = "SECONDS")]
     pub max_time: Option<f64>,
+    /// Run the script once per row of this CSV (header row) or JSON (array of objects) file; the
+    /// row is the map `data` in the script.
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+    /// Print one row per request (operation, elapsed, code, message, fields), as the REPL does.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
     /// The backend.
     #[command(flatten)]
     pub backend: BackendArgs,
@@ -136,9 +154,29 @@ pub struct TestArgs {
     /// Run only the tests whose name (`file` or `file::case`) contains this text.
     #[arg(long, value_name = "TEXT")]
     pub filter: Option<String>,
-    /// Also write a JUnit XML report to this file.
+    /// Write a JUnit XML report to this file (written whatever happens).
+    #[arg(long, alias = "junit", value_name = "FILE")]
+    pub report_junit: Option<PathBuf>,
+    /// Write a JSON report to this file.
     #[arg(long, value_name = "FILE")]
-    pub junit: Option<PathBuf>,
+    pub report_json: Option<PathBuf>,
+    /// Write a TAP (version 13) report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub report_tap: Option<PathBuf>,
+    /// Write a self-contained HTML report to this file: every test, its requests as a timeline,
+    /// each failure's message and last envelopes.
+    #[arg(long, value_name = "FILE")]
+    pub report_html: Option<PathBuf>,
+    /// Stop starting tests at the first failure; the rest are reported as skipped.
+    #[arg(long)]
+    pub bail: bool,
+    /// Exit 0 when the paths and --filter select no test (by default that is exit 1).
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// Run every file once per row of this CSV (header row) or JSON (array of objects) file, each
+    /// row a test named by its `name` column or number; the row is the map `data` in the script.
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
     /// Fail a test, as an error, when it runs longer than this.
     #[arg(long, value_name = "SECONDS")]
     pub max_time: Option<f64>,
@@ -232,6 +270,61 @@ pub struct ServeArgs {
     /// The most simulator sessions at once; 0 offers none.
     #[arg(long, default_value = "64", value_name = "N")]
     pub max_sessions: usize,
+    /// How each request's log line is written: text, or json for log collectors.
+    #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
+    pub log_format: LogFormatArg,
+    /// Serve HTTPS with this PEM certificate (chain); needs --tls-key.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_key",
+        conflicts_with = "tls_self_signed"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a certificate issued by a test CA kept in DIR (made on first use); clients
+    /// trust DIR/ca.pem.
+    #[arg(long, value_name = "DIR")]
+    pub tls_self_signed: Option<PathBuf>,
+    /// Require basic authentication with these credentials (401 without them, as IIS answers).
+    #[arg(long, value_name = "USER:PASSWORD")]
+    pub basic_auth: Option<String>,
+    /// The control interface's token (clients pass it with --control-token or
+    /// ECAPI_CONTROL_TOKEN). Required when given; beyond loopback one is made and printed at start
+    /// when not given.
+    #[arg(
+        long,
+        env = "ECAPI_CONTROL_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub control_token: Option<String>,
+    /// Turn the control interface (sim_* functions over HTTP) off: it answers 404.
+    #[arg(long)]
+    pub no_control: bool,
+    /// Seconds a client has to send a request's headers (the connection closes after).
+    #[arg(long, default_value = "10", value_name = "SECONDS")]
+    pub header_timeout: f64,
+    /// Seconds a client has to send a request's body (408 Request Timeout after).
+    #[arg(long, default_value = "30", value_name = "SECONDS")]
+    pub body_timeout: f64,
+    /// Seconds a kept-alive connection may wait, silent, for its next request.
+    #[arg(long, default_value = "60", value_name = "SECONDS")]
+    pub idle_timeout: f64,
+    /// The most connections served at once; more wait to be accepted.
+    #[arg(long, default_value = "512", value_name = "N")]
+    pub max_connections: usize,
+}
+
+/// `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormatArg {
+    /// One line of text per request.
+    Text,
+    /// One JSON object per request.
+    Json,
 }
 
 /// `ecapi session`.

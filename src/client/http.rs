@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use reqwest::blocking::{Client, RequestBuilder};
 use reqwest::Url;
 
-use super::control::{self, Command, CONTROL_SUFFIX, SIMULATOR_HEADER};
+use super::control::{self, Command, CONTROL_SUFFIX, CONTROL_TOKEN_HEADER, SIMULATOR_HEADER};
 use super::{ControlError, Exchange, SimControl, Trace, Transport, TransportError};
 use crate::api::{ApiVersion, Operation, Request};
 use crate::soap::{self, Contract, ContractSource, Names, OperationShape, SoapError};
@@ -44,6 +44,9 @@ pub struct HttpOptions {
     pub user: Option<String>,
     /// The basic authentication password (overrides the URL's).
     pub password: Option<String>,
+    /// The token an `ecapi serve`'s control interface requires (beyond loopback, or when it was
+    /// started with `--control-token`), sent in the `x-ecapi-control-token` header.
+    pub control_token: Option<String>,
     /// The time to establish a connection.
     pub connect_timeout: Duration,
     /// The time for a whole request.
@@ -60,18 +63,21 @@ impl HttpOptions {
             insecure: false,
             user: None,
             password: None,
+            control_token: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
         }
     }
 }
 
-/// A SOAP client for one endpoint.
-#[derive(Debug)]
+/// A SOAP client for one endpoint. Clones share one connection pool (`ecapi load` gives each agent
+/// a clone, so a thousand agents keep a pool of kept-alive connections, not a thousand clients).
+#[derive(Debug, Clone)]
 pub struct Http {
     client: Client,
     url: Url,
     auth: Option<(String, String)>,
+    control_token: Option<String>,
     api: ApiVersion,
     contract: Contract,
     /// What a served simulator said it is (`hosted 7.1`); `None` for a real server.
@@ -137,6 +143,7 @@ impl Http {
             client,
             url,
             auth,
+            control_token: options.control_token.clone(),
             api: options.api,
             contract: Contract::defaults(options.api, &Names::default()),
             simulator: None,
@@ -466,6 +473,7 @@ impl Http {
             client: self.client.clone(),
             url,
             auth: self.auth.clone(),
+            control_token: self.control_token.clone(),
             api: self.api,
             contract: self.contract.clone(),
             simulator: self.simulator.clone(),
@@ -485,9 +493,13 @@ impl Http {
     fn command(&mut self, command: Command) -> Result<serde_json::Value, ControlError> {
         let mut url = self.url.clone();
         url.set_path(&format!("{}{CONTROL_SUFFIX}", self.url.path()));
-        let sent = self
+        let mut request = self
             .with_auth(self.client.post(url))
-            .header("Content-Type", "application/json")
+            .header("Content-Type", "application/json");
+        if let Some(token) = &self.control_token {
+            request = request.header(CONTROL_TOKEN_HEADER, token);
+        }
+        let sent = request
             .body(command.send_json().to_string())
             .send()
             .map_err(|e| self.transport_error(e))?;
