@@ -5,9 +5,11 @@ mod args;
 mod backend;
 mod call;
 mod exit;
+mod load;
 mod ops;
 mod repl;
 mod run;
+mod script_args;
 mod serve;
 mod session;
 mod test;
@@ -26,6 +28,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Command::Serve(a)) => serve::serve(a),
         Some(Command::Session(a)) => session::session(a),
         Some(Command::Repl(a)) => repl::repl(a),
+        Some(Command::Load(a)) => load::load(a),
         // Without a subcommand, the REPL, with the options given before any subcommand.
         None => repl::repl(cli.repl),
     };

@@ -70,8 +70,9 @@ impl HttpOptions {
     }
 }
 
-/// A SOAP client for one endpoint.
-#[derive(Debug)]
+/// A SOAP client for one endpoint. Clones share one connection pool (`ecapi load` gives each agent
+/// a clone, so a thousand agents keep a pool of kept-alive connections, not a thousand clients).
+#[derive(Debug, Clone)]
 pub struct Http {
     client: Client,
     url: Url,
