@@ -12,11 +12,13 @@
 //! | [`script`] | the Rhai bindings: one function per operation, `Response`, `Port`, assertions |
 //! | [`repl`] | the interactive shell: line editor, meta-commands, result grid |
 //! | [`runner`] | `ecapi test`: finding test files and cases, running them in parallel, reports |
+//! | [`load`] | `ecapi load`: agents running a flow, HDR histograms, thresholds, summary and reports |
 //! | [`cli`] | the command line: arguments, configuration, subcommands |
 
 pub mod api;
 pub mod cli;
 pub mod client;
+pub mod load;
 pub mod repl;
 pub mod runner;
 pub mod script;

@@ -85,3 +85,99 @@ fn an_unreachable_endpoint_is_reported_before_anything_runs() {
     let stderr = String::from_utf8_lossy(&call.stderr);
     assert!(stderr.contains("cannot connect to"), "{stderr}");
 }
+
+/// Sends a raw HTTP request and returns the whole answer.
+fn raw_post(addr: &str, headers: &str, body: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "POST /WebAPI/ECAPI.svc HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{headers}\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+}
+
+#[test]
+fn serve_trace_prints_what_each_client_sent_and_got_refusals_included() {
+    let mut server = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0", "--quiet", "--trace"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap()
+        .to_string();
+    let addr = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let body = "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body>\
+                <PortStatus xmlns=\"http://tempuri.org/\"><Unit>1</Unit><Port></Port>\
+                </PortStatus></s:Body></s:Envelope>";
+    let ok = raw_post(
+        &addr,
+        "Content-Type: text/xml; charset=utf-8\r\nSOAPAction: \"http://tempuri.org/IECAPI/PortStatus\"\r\n",
+        body,
+    );
+    assert!(ok.starts_with("HTTP/1.1 200"), "{ok}");
+    let refused = raw_post(&addr, "Content-Type: text/xml; charset=utf-8\r\n", body);
+    assert!(refused.starts_with("HTTP/1.1 500"), "{refused}");
+    let unsupported = raw_post(&addr, "Content-Type: application/json\r\n", "{}");
+    assert!(unsupported.starts_with("HTTP/1.1 415"), "{unsupported}");
+
+    let status = Command::new("kill")
+        .args(["-TERM", &server.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = server.wait_with_output().unwrap();
+    let trace = String::from_utf8_lossy(&out.stderr);
+    // The request as it came, indented, an empty element kept empty; then the answer.
+    assert!(
+        trace.contains(
+            "SOAPAction: \"http://tempuri.org/IECAPI/PortStatus\"\n\
+             <s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\">\n  <s:Body>\n    \
+             <PortStatus xmlns=\"http://tempuri.org/\">\n      <Unit>1</Unit>\n"
+        ),
+        "{trace}"
+    );
+    assert!(trace.contains("<-- HTTP 200 OK\n<s:Envelope"), "{trace}");
+    assert!(
+        trace.contains("<a:responseCode>"),
+        "the answer is shown: {trace}"
+    );
+    // The fault, with its note in the summary line.
+    assert!(
+        trace.contains("--> a:ActionNotSupported: no SOAPAction arrived"),
+        "{trace}"
+    );
+    assert!(trace.contains("SOAPAction: (none)"), "{trace}");
+    assert!(
+        trace.contains("<-- HTTP 500 Internal Server Error\n"),
+        "{trace}"
+    );
+    assert!(
+        trace.contains("a:ActionNotSupported</faultcode>"),
+        "{trace}"
+    );
+    // The refusal, with WCF's status line and its empty body.
+    assert!(
+        trace.contains(
+            "<-- HTTP 415 Cannot process the message because the content type \
+             'application/json' was not the expected type 'text/xml; charset=utf-8'.\n(empty body)"
+        ),
+        "{trace}"
+    );
+}

@@ -42,14 +42,43 @@ fn a_bad_configuration_is_refused_at_start_with_its_file_and_line() {
 fn config_and_db_need_the_recorder_profile() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("flow.rhai"), "").unwrap();
-    for opt in ["--config", "--db"] {
+    for args in [
+        ["--config", "x", "--profile", "hosted"],
+        ["--db", "x", "--profile", "hosted"],
+    ] {
         let out = ecapi(dir.path())
-            .args(["run", "flow.rhai", opt, "x"])
+            .args(["run", "flow.rhai"])
+            .args(args)
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{opt}");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(String::from_utf8_lossy(&out.stderr).contains("add --profile recorder"));
     }
+    let out = ecapi(dir.path())
+        .args(["run", "flow.rhai", "--db", "x"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("add --profile recorder"));
+}
+
+#[test]
+fn config_alone_means_the_recorder_profile() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("site.toml"),
+        "[[unit]]\nid = 1\nports = 4\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("flow.rhai"), "sim_hold(1, 9);").unwrap();
+    let out = ecapi(dir.path())
+        .args(["run", "flow.rhai", "--config", "site.toml"])
+        .output()
+        .unwrap();
+    // The recorder profile answers that port 9 is not one of unit 1's, not that hold needs it.
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!err.contains("needs the recorder profile"), "{err}");
+    assert!(err.contains("port"), "{err}");
 }
 
 #[test]

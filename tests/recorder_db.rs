@@ -126,7 +126,7 @@ fn sim_recordings_and_sim_events_read_the_database() {
     );
     let ctl = t.control().unwrap();
     let recs = ctl.recordings(&Query::all()).unwrap();
-    assert_eq!(recs[0]["port"], 3);
+    assert_eq!(recs[0]["port"], "3", "text, as in a Response");
     assert_eq!(recs[0]["states"][0]["state"], "RECORD");
     assert_eq!(ctl.events(&Query::all()).unwrap()[0]["type"], "X");
 }

@@ -120,15 +120,18 @@ fn tab_completes_port_st_to_the_two_functions() {
     .unwrap();
 }
 
+/// The continuation prompt, once the editor reads the next line of an open construct.
+const MORE: &str = r"\x1b\[\?2004h(?:\x1b\[[0-9;?]*[A-Za-z]|\r)*  \.\.\.>";
+
 #[test]
-fn an_open_brace_continues_on_the_next_line() {
+fn an_open_brace_continues_on_the_next_line_after_a_continuation_prompt() {
     let dir = tempfile::tempdir().unwrap();
     let mut p = repl(&dir);
-    // The editor keeps reading while the brace is open: no prompt comes between the lines.
+    // While the brace is open the shell keeps reading, and says so with `...>`.
     p.send_line("fn twice(x) {").unwrap();
-    p.expect("fn twice(x) {").unwrap();
+    p.expect(Regex(MORE)).unwrap();
     p.send_line("  x * 2").unwrap();
-    p.expect("x * 2").unwrap();
+    p.expect(Regex(MORE)).unwrap();
     let shown = line(&mut p, "}");
     assert!(!shown.contains("error"), "{shown}");
     let shown = line(&mut p, "twice(21)");
@@ -230,6 +233,23 @@ fn ctrl_c_stops_a_running_statement_and_the_session_goes_on() {
 }
 
 #[test]
+fn ctrl_c_ends_a_request_waiting_for_its_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = repl(&dir);
+    line(&mut p, "sim_delay(\"PortStatus\", 60000);");
+    p.send_line("print(\"send\" + \"ing\"); port_status(1, 1)")
+        .unwrap();
+    // The request is on its way (its answer would take a minute): Ctrl-C ends the wait.
+    p.expect("sending").unwrap();
+    p.send(ControlCode::EndOfText).unwrap();
+    p.expect("interrupted (Ctrl-C) while waiting for the embedded simulator")
+        .unwrap();
+    p.expect(Regex(PROMPT)).unwrap();
+    let shown = line(&mut p, "1 + 1");
+    assert!(shown.contains("=> 2"), "{shown}");
+}
+
+#[test]
 fn errors_show_a_caret_and_the_session_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let mut p = repl(&dir);
@@ -301,4 +321,101 @@ fn piped_meta_commands_work_too() {
     assert_eq!(code, Some(0));
     assert!(out.contains("port_status(unit, port)"), "{out}");
     assert!(out.contains("Encore Web API 7.0 operations"), "{out}");
+}
+
+#[test]
+fn a_failed_line_is_not_saved_and_its_names_are_undone() {
+    let (code, out, err) = piped(
+        "let a = 1;\nlet p = station(\"1\"); let a = 2; p.strat();\nprint(a);\nprint(p)\n:save /dev/null\n",
+    );
+    assert_eq!(code, Some(1));
+    assert!(err.contains("Port has no method `strat`"), "{err}");
+    assert!(err.contains("undefined variable `p`"), "{err}");
+    assert!(out.contains("\n1\n"), "a is 1 again: {out}");
+    assert!(out.contains("saved 2 statement(s)"), "{out}");
+}
+
+#[test]
+fn save_from_a_recorder_repl_writes_args_relative_to_the_script_and_replays() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("site.toml");
+    std::fs::write(
+        &config,
+        "[[unit]]\nid = 1\nports = 4\n\n[[user]]\nextension = \"2001\"\nlogin = \"asmith\"\nunit = 1\nport = 3\n",
+    )
+    .unwrap();
+    let flows = dir.path().join("flows");
+    std::fs::create_dir(&flows).unwrap();
+    let saved = flows.join("hold.rhai");
+    let input = format!(
+        "let p = station(\"2001\"); p.strat();\n\
+         let agent = station(\"2001\");\n\
+         expect_ok(agent.start());\n\
+         sim_hold(agent.unit, agent.port);\n\
+         assert_eq(agent.status().status, \"SUSPENDED\");\n\
+         :save {}\n",
+        saved.display()
+    );
+    use std::io::Write;
+    let mut child = ecapi()
+        .args(["repl", "--config"])
+        .arg(&config)
+        .current_dir(dir.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        text(&out.stdout).contains("saved 4 statement(s)"),
+        "{out:?}"
+    );
+    let script = std::fs::read_to_string(&saved).unwrap();
+    let first = script.lines().next().unwrap();
+    assert_eq!(first, "// args: --config ../site.toml");
+    assert!(script.contains("// Run it with: ecapi run "), "{script}");
+    assert!(!script.contains("strat"), "{script}");
+    // Replayed where it was saved, on the backend its // args: line names.
+    let replay = ecapi()
+        .args(["test", "hold.rhai"])
+        .current_dir(&flows)
+        .output()
+        .unwrap();
+    assert!(
+        replay.status.success(),
+        "{}{}",
+        text(&replay.stdout),
+        text(&replay.stderr)
+    );
+}
+
+#[test]
+fn api_alone_shows_the_version_and_rows_show_the_simulators_reason() {
+    let (code, out, _) = piped(":api\nport_status(1, 999)\n");
+    assert_eq!(code, Some(0));
+    assert!(
+        out.contains("API 7.1 (the operations of the 7.1 guide)"),
+        "{out}"
+    );
+    let row = out.lines().find(|l| l.starts_with("PortStatus")).unwrap();
+    assert!(row.contains(" 611  Error: Port does not exist"), "{row}");
+    assert!(row.contains("  -- "), "{row}");
+}
+
+#[test]
+fn the_journal_shows_as_a_table() {
+    let (code, out, _) = piped("init_station(\"1234\");\nsim_journal()\n");
+    assert_eq!(code, Some(0));
+    let header = out.lines().find(|l| l.starts_with("seq")).expect(&out);
+    for column in ["time", "op", "params", "code", "message", "reason"] {
+        assert!(header.contains(column), "{header}");
+    }
+    assert!(out.contains("(1 row)"), "{out}");
 }

@@ -178,7 +178,7 @@ fn log_event_fills_the_timestamp_and_refuses_unknown_keys() {
     "#);
     assert_eq!(
         out,
-        "[\"A\", \"1\", 4, \"u\", \"m\", \"1\", \"true\", \"c\"]\ntrue\n653\n"
+        "[\"A\", \"1\", \"4\", \"u\", \"m\", \"1\", \"true\", \"c\"]\ntrue\n653\n"
     );
     let d = fails(r#"log_event(#{ typ: "A" })"#);
     assert_eq!(
@@ -499,4 +499,26 @@ fn sim_at_and_port_scopes_are_checked() {
         print(port_status(1, 5).code);
     "#);
     assert_eq!(out, "100\n621\n");
+}
+
+#[test]
+fn a_property_in_the_wrong_case_gets_a_did_you_mean() {
+    let d = fails("let r = init_station(\"1\"); r.URL");
+    assert_eq!(d.message, "Response has no property `URL`");
+    assert_eq!(d.notes, ["help: did you mean `url`?"]);
+    let d = fails("let p = station(\"1\"); p.prot");
+    assert_eq!(d.message, "Port has no property `prot`");
+    assert_eq!(d.notes, ["help: did you mean `port`?"]);
+}
+
+#[test]
+fn sim_recordings_give_unit_and_port_as_text_like_a_response() {
+    let out = ok(r#"
+        let p = station("1");
+        p.start();
+        p.stop();
+        let r = sim_recordings()[0];
+        print([type_of(r.unit), type_of(r.port), r.port == p.port]);
+    "#);
+    assert_eq!(out, "[\"string\", \"string\", true]\n");
 }

@@ -205,7 +205,7 @@ fn a_recorder_killed_with_sigkill_keeps_every_acknowledged_recording_event_and_a
         .map(|r| {
             (
                 r["index"].as_str().unwrap().to_string(),
-                r["port"].as_u64().unwrap(),
+                r["port"].as_str().unwrap().parse::<u64>().unwrap(),
                 r["fields"][0][1].as_str().unwrap_or_default().to_string(),
             )
         })

@@ -241,7 +241,7 @@ fn listings_filter_by_unit_port_and_time_and_page_by_seq_over_the_control_interf
     };
     let all2 = list(&mut http, port2.clone());
     assert_eq!(seqs(&all2), vec![2, 4, 6]);
-    assert!(all2.iter().all(|r| r["port"] == 2));
+    assert!(all2.iter().all(|r| r["port"] == "2"));
     let first = list(
         &mut http,
         Query {

@@ -39,6 +39,8 @@ pub enum Command {
     Ops(OpsArgs),
     /// Serve the simulator as a SOAP endpoint at http://ADDR/WebAPI/ECAPI.svc (WSDL at ?wsdl).
     Serve(ServeArgs),
+    /// Load test: N agents run a call flow over and over; percentiles, thresholds, reports.
+    Load(super::load::LoadArgs),
     /// A simulator session of your own on a shared `ecapi serve`.
     Session(SessionArgs),
 }
@@ -58,9 +60,10 @@ pub struct BackendArgs {
     /// Talk to a real Encore server (or an `ecapi serve`) at this URL instead of the embedded simulator.
     #[arg(long, env = "ECAPI_ENDPOINT", value_name = "URL")]
     pub endpoint: Option<String>,
-    /// The embedded simulator's profile: hosted (the vendor's test service) or recorder.
-    #[arg(long, default_value = "hosted", value_name = "PROFILE")]
-    pub profile: String,
+    /// The embedded simulator's profile: hosted (the vendor's test service, the default) or
+    /// recorder (the default with --config).
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
     /// The recorder profile's configuration file (see examples/recorder.toml).
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -93,6 +96,14 @@ pub struct BackendArgs {
         hide_env_values = true
     )]
     pub password: Option<String>,
+    /// With --endpoint: the token of an `ecapi serve`'s control interface (for sim_* functions).
+    #[arg(
+        long,
+        env = "ECAPI_CONTROL_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
+    pub control_token: Option<String>,
     /// With --endpoint: seconds to wait for each answer (connecting waits at most 10).
     #[arg(long, default_value = "30", value_name = "SECONDS")]
     pub timeout: f64,
@@ -190,9 +201,10 @@ pub struct ServeArgs {
     /// The address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub listen: String,
-    /// The simulator's profile: hosted (the vendor's test service) or recorder.
-    #[arg(long, default_value = "hosted", value_name = "PROFILE")]
-    pub profile: String,
+    /// The simulator's profile: hosted (the vendor's test service, the default) or recorder (the
+    /// default with --config).
+    #[arg(long, value_name = "PROFILE")]
+    pub profile: Option<String>,
     /// The recorder profile's configuration file.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
@@ -230,6 +242,61 @@ pub struct ServeArgs {
     /// The most simulator sessions at once; 0 offers none.
     #[arg(long, default_value = "64", value_name = "N")]
     pub max_sessions: usize,
+    /// How each request's log line is written: text, or json for log collectors.
+    #[arg(long, value_enum, default_value = "text", value_name = "FORMAT")]
+    pub log_format: LogFormatArg,
+    /// Serve HTTPS with this PEM certificate (chain); needs --tls-key.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "tls_key",
+        conflicts_with = "tls_self_signed"
+    )]
+    pub tls_cert: Option<PathBuf>,
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Serve HTTPS with a certificate issued by a test CA kept in DIR (made on first use); clients
+    /// trust DIR/ca.pem.
+    #[arg(long, value_name = "DIR")]
+    pub tls_self_signed: Option<PathBuf>,
+    /// Require basic authentication with these credentials (401 without them, as IIS answers).
+    #[arg(long, value_name = "USER:PASSWORD")]
+    pub basic_auth: Option<String>,
+    /// The control interface's token (clients pass it with --control-token or
+    /// ECAPI_CONTROL_TOKEN). Required when given; beyond loopback one is made and printed at start
+    /// when not given.
+    #[arg(
+        long,
+        env = "ECAPI_CONTROL_TOKEN",
+        hide_env_values = true,
+        value_name = "TOKEN"
+    )]
+    pub control_token: Option<String>,
+    /// Turn the control interface (sim_* functions over HTTP) off: it answers 404.
+    #[arg(long)]
+    pub no_control: bool,
+    /// Seconds a client has to send a request's headers (the connection closes after).
+    #[arg(long, default_value = "10", value_name = "SECONDS")]
+    pub header_timeout: f64,
+    /// Seconds a client has to send a request's body (408 Request Timeout after).
+    #[arg(long, default_value = "30", value_name = "SECONDS")]
+    pub body_timeout: f64,
+    /// Seconds a kept-alive connection may wait, silent, for its next request.
+    #[arg(long, default_value = "60", value_name = "SECONDS")]
+    pub idle_timeout: f64,
+    /// The most connections served at once; more wait to be accepted.
+    #[arg(long, default_value = "512", value_name = "N")]
+    pub max_connections: usize,
+}
+
+/// `--log-format`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormatArg {
+    /// One line of text per request.
+    Text,
+    /// One JSON object per request.
+    Json,
 }
 
 /// `ecapi session`.

@@ -56,6 +56,8 @@ pub struct BackendConfig {
     pub user: Option<String>,
     /// Basic authentication password.
     pub password: Option<String>,
+    /// The token of a served simulator's control interface.
+    pub control_token: Option<String>,
     /// Time to wait for each answer.
     pub timeout: Duration,
 }
@@ -78,8 +80,19 @@ impl BackendConfig {
             .parse()
             .map_err(|e| UsageError(format!("--api: {e}")))?;
         let (profile, recorder, db) =
-            simulator_options(&a.profile, a.config.as_deref(), a.db.as_ref())?;
+            simulator_options(a.profile.as_deref(), a.config.as_deref(), a.db.as_ref())?;
         let endpoint = a.endpoint.clone().filter(|e| !e.trim().is_empty());
+        // A password alone would be sent with an empty user name, which no server accepts.
+        let user_in_url = endpoint.as_deref().is_some_and(|e| {
+            e.split_once("://")
+                .and_then(|(_, rest)| rest.split('/').next())
+                .is_some_and(|authority| authority.contains('@'))
+        });
+        if a.password.is_some() && a.user.is_none() && !user_in_url {
+            return Err(UsageError::new(
+                "--password (or ECAPI_PASSWORD) needs --user (or ECAPI_USER, or a user in the URL: https://USER@host/...)",
+            ));
+        }
         if !(a.timeout.is_finite() && a.timeout > 0.0) {
             return Err(UsageError(format!(
                 "--timeout {}: expected a positive number of seconds",
@@ -101,6 +114,7 @@ impl BackendConfig {
             insecure: a.insecure,
             user: a.user.clone(),
             password: a.password.clone(),
+            control_token: a.control_token.clone(),
             timeout: Duration::from_secs_f64(a.timeout),
         })
     }
@@ -136,6 +150,7 @@ impl BackendConfig {
             insecure: self.insecure,
             user: self.user.clone(),
             password: self.password.clone(),
+            control_token: self.control_token.clone(),
             connect_timeout: crate::client::DEFAULT_CONNECT_TIMEOUT,
             timeout: self.timeout,
         })
@@ -152,6 +167,7 @@ impl BackendConfig {
                 insecure: self.insecure,
                 user: self.user.clone(),
                 password: self.password.clone(),
+                control_token: self.control_token.clone(),
                 connect_timeout: crate::client::DEFAULT_CONNECT_TIMEOUT,
                 timeout: self.timeout,
             })
@@ -170,15 +186,20 @@ impl BackendConfig {
 }
 
 /// Validates the simulator options that `ecapi serve` shares with the embedded backend:
-/// `--profile`, `--config`, `--db`.
+/// `--profile`, `--config`, `--db`. Without `--profile`, the profile is `recorder` when `--config`
+/// configures one and `hosted` otherwise.
 pub fn simulator_options(
-    profile: &str,
+    profile: Option<&str>,
     config: Option<&Path>,
     db: Option<&PathBuf>,
 ) -> Result<(Profile, RecorderConfig, DbLocation), UsageError> {
-    let profile: Profile = profile
-        .parse()
-        .map_err(|e| UsageError(format!("--profile: {e}")))?;
+    let profile: Profile = match profile {
+        Some(name) => name
+            .parse()
+            .map_err(|e| UsageError(format!("--profile: {e}")))?,
+        None if config.is_some() => Profile::Recorder,
+        None => Profile::Hosted,
+    };
     if config.is_some() && profile != Profile::Recorder {
         return Err(UsageError::new(
             "--config configures the recorder profile: add --profile recorder",

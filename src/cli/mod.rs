@@ -5,6 +5,7 @@ mod args;
 mod backend;
 mod call;
 mod exit;
+mod load;
 mod ops;
 mod repl;
 mod run;
@@ -26,6 +27,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Command::Serve(a)) => serve::serve(a),
         Some(Command::Session(a)) => session::session(a),
         Some(Command::Repl(a)) => repl::repl(a),
+        Some(Command::Load(a)) => load::load(a),
         // Without a subcommand, the REPL, with the options given before any subcommand.
         None => repl::repl(cli.repl),
     };

@@ -2,13 +2,16 @@
 //! options (and rebuilt from them for `:backend` and `:api`).
 
 use super::args::ReplArgs;
+use super::args::{BackendArgs, ClockArg};
 use super::backend::{BackendConfig, UsageError};
 use super::exit::{ExitCode, EXIT_FAILURE, EXIT_SUCCESS};
-use crate::repl::{self, Backend, Options};
+use crate::repl::{self, Backend, Options, SavedArg, SavedArgs};
+use crate::simulator::Profile;
 
 /// Runs the shell. Piped input that had an error exits 1, so a CI job notices.
 pub fn repl(a: ReplArgs) -> Result<ExitCode, UsageError> {
     let config = BackendConfig::from_args(&a.backend)?;
+    let saved_args = saved_args(&a.backend, &config);
     let options = Options {
         backend: Backend {
             endpoint: config.endpoint.clone(),
@@ -21,6 +24,7 @@ pub fn repl(a: ReplArgs) -> Result<ExitCode, UsageError> {
             c.api = b.api;
             c.connect().map_err(|e| e.to_string())
         }),
+        saved_args,
     };
     match repl::run(options) {
         Ok(true) => Ok(EXIT_SUCCESS),
@@ -31,4 +35,37 @@ pub fn repl(a: ReplArgs) -> Result<ExitCode, UsageError> {
             Ok(EXIT_FAILURE)
         }
     }
+}
+
+/// The backend options given, as `:save` writes them on a script's `// args:` line.
+fn saved_args(a: &BackendArgs, config: &BackendConfig) -> SavedArgs {
+    let word = |w: &str| SavedArg::Word(w.to_string());
+    let path = |p: &std::path::Path| {
+        SavedArg::Path(std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()))
+    };
+    let mut saved = SavedArgs::default();
+    if config.profile == Profile::Recorder && a.config.is_none() {
+        saved.embedded.extend([word("--profile"), word("recorder")]);
+    }
+    if let Some(file) = &a.config {
+        saved.embedded.extend([word("--config"), path(file)]);
+    }
+    if let Some(file) = &a.db {
+        saved.embedded.extend([word("--db"), path(file)]);
+    }
+    if a.clock == Some(ClockArg::Real) {
+        saved.embedded.extend([word("--clock"), word("real")]);
+    }
+    if let Some(file) = &a.ca_cert {
+        saved.endpoint.extend([word("--ca-cert"), path(file)]);
+    }
+    if a.insecure {
+        saved.endpoint.push(word("--insecure"));
+    }
+    if a.timeout != 30.0 {
+        saved
+            .endpoint
+            .extend([word("--timeout"), word(&a.timeout.to_string())]);
+    }
+    saved
 }

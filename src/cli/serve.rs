@@ -1,13 +1,15 @@
 //! `ecapi serve`: the simulator as a SOAP endpoint until Ctrl-C or SIGTERM.
 
-use super::args::{ClockArg, ServeArgs};
-use super::backend::{simulator, simulator_options, UsageError};
-use super::exit::{ExitCode, EXIT_SUCCESS};
-use crate::api::ApiVersion;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::server::{self, ServeOptions, SessionOptions, SimulatorFactory};
+use super::args::{ClockArg, LogFormatArg, ServeArgs};
+use super::backend::{simulator, simulator_options, UsageError};
+use super::exit::{ExitCode, EXIT_SUCCESS};
+use crate::api::ApiVersion;
+use crate::server::{
+    self, BasicAuth, Limits, LogFormat, ServeOptions, SessionOptions, SimulatorFactory, TlsSource,
+};
 use crate::simulator::{ClockMode, DbLocation};
 
 /// Serves until stopped; a listen address that cannot be bound is a usage error.
@@ -17,11 +19,45 @@ pub fn serve(a: ServeArgs) -> Result<ExitCode, UsageError> {
         .parse()
         .map_err(|e| UsageError(format!("--api: {e}")))?;
     let (profile, recorder, db) =
-        simulator_options(&a.profile, a.config.as_deref(), a.db.as_ref())?;
+        simulator_options(a.profile.as_deref(), a.config.as_deref(), a.db.as_ref())?;
     let clock = match a.clock {
         ClockArg::Real => ClockMode::Real,
         ClockArg::Virtual => ClockMode::Virtual,
     };
+    let seconds = |name: &str, value: f64| {
+        if value.is_finite() && value > 0.0 && value <= 86_400.0 {
+            Ok(Duration::from_secs_f64(value))
+        } else {
+            Err(UsageError(format!(
+                "--{name} {value}: expected a number of seconds above 0 and at most 86400"
+            )))
+        }
+    };
+    let limits = Limits {
+        header_timeout: seconds("header-timeout", a.header_timeout)?,
+        body_timeout: seconds("body-timeout", a.body_timeout)?,
+        idle_timeout: seconds("idle-timeout", a.idle_timeout)?,
+        max_connections: match a.max_connections {
+            0 => {
+                return Err(UsageError(
+                    "--max-connections 0: expected at least 1".into(),
+                ))
+            }
+            n => n,
+        },
+    };
+    let basic_auth = a
+        .basic_auth
+        .as_deref()
+        .map(BasicAuth::parse)
+        .transpose()
+        .map_err(|e| UsageError(format!("--basic-auth: {e}")))?;
+    let tls = match (a.tls_cert, a.tls_key, a.tls_self_signed) {
+        (Some(cert), Some(key), _) => Some(TlsSource::Files { cert, key }),
+        (_, _, Some(dir)) => Some(TlsSource::SelfSigned(dir)),
+        _ => None,
+    };
+    let control_token = a.control_token.filter(|t| !t.trim().is_empty());
     if !(a.session_idle.is_finite() && a.session_idle > 0.0 && a.session_idle < 1e9) {
         return Err(UsageError(format!(
             "--session-idle {}: expected a positive number of seconds",
@@ -33,6 +69,15 @@ pub fn serve(a: ServeArgs) -> Result<ExitCode, UsageError> {
         simulator(profile, api, clock, recorder.clone(), db)?,
     );
     options.log = !a.quiet;
+    options.log_format = match a.log_format {
+        LogFormatArg::Text => LogFormat::Text,
+        LogFormatArg::Json => LogFormat::Json,
+    };
+    options.limits = limits;
+    options.tls = tls;
+    options.basic_auth = basic_auth;
+    options.control = !a.no_control;
+    options.control_token = control_token;
     options.lenient = a.lenient;
     options.trace = a.trace;
     options.body_limit = a.max_message_size;

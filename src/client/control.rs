@@ -17,6 +17,11 @@ use crate::simulator::{Query, TelephonyEvent};
 /// is how a client knows it may use the control interface.
 pub const SIMULATOR_HEADER: &str = "x-ecapi-simulator";
 
+/// The header a client sends the control token in, when the server requires one (`ecapi serve`
+/// beyond loopback, or started with `--control-token`). `Authorization` stays free for basic
+/// authentication.
+pub const CONTROL_TOKEN_HEADER: &str = "x-ecapi-control-token";
+
 /// The path of the control interface under the endpoint.
 pub const CONTROL_SUFFIX: &str = "/control";
 

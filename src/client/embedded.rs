@@ -1,5 +1,7 @@
 //! The embedded simulator behind the transport seam.
 
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::{ControlError, Exchange, SimControl, Transport, TransportError};
@@ -15,12 +17,17 @@ pub const MAX_DELAY_MS: u64 = 600_000;
 pub struct Embedded {
     sim: Simulator,
     trace: bool,
+    interrupt: Option<Arc<AtomicBool>>,
 }
 
 impl Embedded {
     /// Wraps a simulator.
     pub fn new(sim: Simulator) -> Embedded {
-        Embedded { sim, trace: false }
+        Embedded {
+            sim,
+            trace: false,
+            interrupt: None,
+        }
     }
 
     /// The simulator.
@@ -34,12 +41,32 @@ impl Embedded {
     }
 }
 
+impl Embedded {
+    /// Waits out injected latency, giving up when interrupted.
+    fn wait(&self, delay: Duration) -> Result<(), TransportError> {
+        let Some(flag) = &self.interrupt else {
+            std::thread::sleep(delay);
+            return Ok(());
+        };
+        let until = Instant::now() + delay;
+        while let Some(left) = until.checked_duration_since(Instant::now()) {
+            if flag.load(Ordering::SeqCst) {
+                return Err(TransportError::Interrupted {
+                    url: "the embedded simulator".to_string(),
+                });
+            }
+            std::thread::sleep(left.min(Duration::from_millis(20)));
+        }
+        Ok(())
+    }
+}
+
 impl Transport for Embedded {
     fn call(&mut self, request: &Request) -> Result<Exchange, TransportError> {
         let started = Instant::now();
         let outcome = self.sim.handle(request)?;
         if !outcome.delay.is_zero() {
-            std::thread::sleep(outcome.delay);
+            self.wait(outcome.delay)?;
         }
         let elapsed = started.elapsed();
         let trace = if self.trace {
@@ -77,6 +104,10 @@ impl Transport for Embedded {
 
     fn set_trace(&mut self, on: bool) {
         self.trace = on;
+    }
+
+    fn set_interrupt(&mut self, flag: Arc<AtomicBool>) {
+        self.interrupt = Some(flag);
     }
 
     fn control(&mut self) -> Option<&mut dyn SimControl> {

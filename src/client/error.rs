@@ -52,6 +52,15 @@ pub enum TransportError {
         /// The start of the body.
         start: String,
     },
+    /// The user interrupted the wait for an answer (Ctrl-C in the REPL). The server may have acted
+    /// on the request.
+    #[error(
+        "interrupted (Ctrl-C) while waiting for {url}; the server may have acted on the request"
+    )]
+    Interrupted {
+        /// The endpoint (or the embedded simulator).
+        url: String,
+    },
     /// Anything else the HTTP layer reported.
     #[error("HTTP error talking to {url}: {detail}")]
     Http {

@@ -8,12 +8,14 @@
 //! [`crate::soap`]; this module maps HTTP outcomes to [`TransportError`]s a user can act on.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use reqwest::blocking::{Client, RequestBuilder};
 use reqwest::Url;
 
-use super::control::{self, Command, CONTROL_SUFFIX, SIMULATOR_HEADER};
+use super::control::{self, Command, CONTROL_SUFFIX, CONTROL_TOKEN_HEADER, SIMULATOR_HEADER};
 use super::{ControlError, Exchange, SimControl, Trace, Transport, TransportError};
 use crate::api::{ApiVersion, Operation, Request};
 use crate::soap::{self, Contract, ContractSource, Names, OperationShape, SoapError};
@@ -42,6 +44,9 @@ pub struct HttpOptions {
     pub user: Option<String>,
     /// The basic authentication password (overrides the URL's).
     pub password: Option<String>,
+    /// The token an `ecapi serve`'s control interface requires (beyond loopback, or when it was
+    /// started with `--control-token`), sent in the `x-ecapi-control-token` header.
+    pub control_token: Option<String>,
     /// The time to establish a connection.
     pub connect_timeout: Duration,
     /// The time for a whole request.
@@ -58,18 +63,21 @@ impl HttpOptions {
             insecure: false,
             user: None,
             password: None,
+            control_token: None,
             connect_timeout: DEFAULT_CONNECT_TIMEOUT,
             timeout: DEFAULT_TIMEOUT,
         }
     }
 }
 
-/// A SOAP client for one endpoint.
-#[derive(Debug)]
+/// A SOAP client for one endpoint. Clones share one connection pool (`ecapi load` gives each agent
+/// a clone, so a thousand agents keep a pool of kept-alive connections, not a thousand clients).
+#[derive(Debug, Clone)]
 pub struct Http {
     client: Client,
     url: Url,
     auth: Option<(String, String)>,
+    control_token: Option<String>,
     api: ApiVersion,
     contract: Contract,
     /// What a served simulator said it is (`hosted 7.1`); `None` for a real server.
@@ -77,6 +85,8 @@ pub struct Http {
     connect_timeout: Duration,
     timeout: Duration,
     trace: bool,
+    /// Set by Ctrl-C in the REPL: a request waiting for its answer gives up.
+    interrupt: Option<Arc<AtomicBool>>,
 }
 
 impl Http {
@@ -133,12 +143,14 @@ impl Http {
             client,
             url,
             auth,
+            control_token: options.control_token.clone(),
             api: options.api,
             contract: Contract::defaults(options.api, &Names::default()),
             simulator: None,
             connect_timeout: options.connect_timeout,
             timeout: options.timeout,
             trace: false,
+            interrupt: None,
         };
         let (contract, simulator) = http.learn_contract()?;
         http.contract = contract;
@@ -286,26 +298,17 @@ impl Transport for Http {
         let body = soap::encode_request(request, shape);
         let action = shape.action.clone();
         let started = Instant::now();
-        let sent = self
+        let builder = self
             .with_auth(self.client.post(self.url.clone()))
             .header("Content-Type", "text/xml; charset=utf-8")
             .header("SOAPAction", format!("\"{action}\""))
-            .body(body.clone())
-            .send()
-            .map_err(|e| self.transport_error(e))?;
-        let status = sent.status().as_u16();
-        let content_type = sent
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_string();
-        let reason = sent
-            .headers()
-            .get(super::REASON_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_string);
-        let bytes = sent.bytes().map_err(|e| self.transport_error(e))?;
+            .body(body.clone());
+        let Fetched {
+            status,
+            content_type,
+            reason,
+            bytes,
+        } = self.fetch(builder)?;
         let elapsed = started.elapsed();
 
         let response = match soap::decode_response(&bytes, op) {
@@ -365,6 +368,10 @@ impl Transport for Http {
         self.trace = on;
     }
 
+    fn set_interrupt(&mut self, flag: Arc<AtomicBool>) {
+        self.interrupt = Some(flag);
+    }
+
     fn control(&mut self) -> Option<&mut dyn SimControl> {
         if self.simulator.is_some() {
             Some(self)
@@ -374,7 +381,65 @@ impl Transport for Http {
     }
 }
 
+/// An answer read whole.
+struct Fetched {
+    status: u16,
+    content_type: String,
+    reason: Option<String>,
+    bytes: Vec<u8>,
+}
+
 impl Http {
+    /// Sends a request and reads its answer whole. With an interrupt flag the wait happens on a
+    /// helper thread, so that Ctrl-C can end it (the request itself finishes, unseen, in the
+    /// background); without one, on this thread.
+    fn fetch(&self, builder: RequestBuilder) -> Result<Fetched, TransportError> {
+        fn read(builder: RequestBuilder) -> Result<Fetched, reqwest::Error> {
+            let sent = builder.send()?;
+            let header = |name: &str| {
+                sent.headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            let content_type = header("content-type").unwrap_or_default();
+            let reason = header(super::REASON_HEADER);
+            let status = sent.status().as_u16();
+            let bytes = sent.bytes()?.to_vec();
+            Ok(Fetched {
+                status,
+                content_type,
+                reason,
+                bytes,
+            })
+        }
+        let Some(flag) = &self.interrupt else {
+            return read(builder).map_err(|e| self.transport_error(e));
+        };
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = tx.send(read(builder));
+        });
+        loop {
+            match rx.recv_timeout(Duration::from_millis(25)) {
+                Ok(result) => return result.map_err(|e| self.transport_error(e)),
+                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+                    if flag.load(Ordering::SeqCst) {
+                        return Err(TransportError::Interrupted {
+                            url: self.url.to_string(),
+                        });
+                    }
+                }
+                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+                    return Err(TransportError::Http {
+                        url: self.url.to_string(),
+                        detail: "the request ended without an answer".to_string(),
+                    })
+                }
+            }
+        }
+    }
+
     /// Whether the server is an `ecapi serve` (it marked its WSDL with [`SIMULATOR_HEADER`]).
     pub fn is_simulator(&self) -> bool {
         self.simulator.is_some()
@@ -408,12 +473,14 @@ impl Http {
             client: self.client.clone(),
             url,
             auth: self.auth.clone(),
+            control_token: self.control_token.clone(),
             api: self.api,
             contract: self.contract.clone(),
             simulator: self.simulator.clone(),
             connect_timeout: self.connect_timeout,
             timeout: self.timeout,
             trace: self.trace,
+            interrupt: self.interrupt.clone(),
         })
     }
 
@@ -426,9 +493,13 @@ impl Http {
     fn command(&mut self, command: Command) -> Result<serde_json::Value, ControlError> {
         let mut url = self.url.clone();
         url.set_path(&format!("{}{CONTROL_SUFFIX}", self.url.path()));
-        let sent = self
+        let mut request = self
             .with_auth(self.client.post(url))
-            .header("Content-Type", "application/json")
+            .header("Content-Type", "application/json");
+        if let Some(token) = &self.control_token {
+            request = request.header(CONTROL_TOKEN_HEADER, token);
+        }
+        let sent = request
             .body(command.send_json().to_string())
             .send()
             .map_err(|e| self.transport_error(e))?;

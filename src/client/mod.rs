@@ -73,6 +73,12 @@ pub trait Transport {
         None
     }
 
+    /// A flag that, once set (Ctrl-C in the REPL), makes a request waiting for its answer give up
+    /// with [`TransportError::Interrupted`]. Without one, requests wait until answered or timed out.
+    fn set_interrupt(&mut self, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+        let _ = flag;
+    }
+
     /// The test using this backend is over: free what it holds on the server now (a served
     /// simulator's session) rather than when the backend is dropped. Nothing for most backends.
     fn finish(&mut self) {}

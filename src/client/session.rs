@@ -52,6 +52,10 @@ impl Transport for Session {
         self.http.control()
     }
 
+    fn set_interrupt(&mut self, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+        self.http.set_interrupt(flag);
+    }
+
     fn finish(&mut self) {
         if std::mem::take(&mut self.open) {
             // A session that cannot be dropped now (the server went away) ends when idle.

@@ -73,7 +73,7 @@ pub fn header(color: bool) -> String {
     }
 }
 
-/// One row.
+/// One row; a non-100 answer from a simulator ends with its reason, after `--`.
 pub fn row(made: &Made, color: bool) -> String {
     let op = made.request.op().name();
     let elapsed = format!("{:.2} ms", made.elapsed.as_secs_f64() * 1000.0);
@@ -96,7 +96,12 @@ pub fn row(made: &Made, color: bool) -> String {
     let line = format!(
         "{op:OP$}  {elapsed:>ELAPSED$}  {on}{code:>CODE$}  {message:MESSAGE$}{off}  {fields}"
     );
-    line.trim_end().to_string()
+    let line = line.trim_end();
+    match made.reason.as_deref().filter(|r| !r.is_empty()) {
+        Some(reason) if color => format!("{line}  {DIM}-- {reason}{RESET}"),
+        Some(reason) => format!("{line}  -- {reason}"),
+        None => line.to_string(),
+    }
 }
 
 #[cfg(test)]
@@ -116,7 +121,17 @@ mod tests {
             request: Request::new(Operation::InitStation).with(Param::Extension, "1234"),
             outcome: Ok(r),
             elapsed: Duration::from_micros(1500),
+            reason: None,
         }
+    }
+
+    #[test]
+    fn a_non_100_row_ends_with_the_simulators_reason() {
+        let mut m = made(ResponseCode::UnitDoesNotExist, None);
+        m.reason = Some("unit 9 is not configured".into());
+        let text = row(&m, false);
+        assert!(text.ends_with("  -- unit 9 is not configured"), "{text}");
+        assert!(text.contains("606"), "{text}");
     }
 
     #[test]

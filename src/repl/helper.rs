@@ -12,7 +12,6 @@ use rustyline::hint::{Hint, Hinter};
 use rustyline::validate::{ValidationContext, ValidationResult, Validator};
 use rustyline::Context;
 
-use super::input::is_complete;
 use super::meta::COMMANDS;
 use crate::api::Operation;
 use crate::script::docs::{self, Group};
@@ -328,14 +327,12 @@ impl Highlighter for Helper {
     }
 }
 
+/// Every line is accepted as typed: the shell gathers lines until the input is complete (see
+/// [`super::input::is_complete`]) and shows its continuation prompt meanwhile, which the editor's own multi-line
+/// mode cannot.
 impl Validator for Helper {
-    fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
-        let input = ctx.input();
-        if input.trim_start().starts_with(':') || is_complete(input) {
-            Ok(ValidationResult::Valid(None))
-        } else {
-            Ok(ValidationResult::Incomplete)
-        }
+    fn validate(&self, _ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
+        Ok(ValidationResult::Valid(None))
     }
 }
 

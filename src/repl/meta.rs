@@ -25,8 +25,8 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
     ),
     (
         ":api",
-        "7.0|7.1",
-        "switch the API version (a fresh backend)",
+        "[7.0|7.1]",
+        "show the API version, or switch it (a fresh backend)",
     ),
     (":trace", "[on|off]", "print each request's SOAP envelopes"),
     (":history", "", "the lines entered, oldest first"),
@@ -59,6 +59,8 @@ pub enum Meta {
     Backend(Option<String>),
     /// `:api VERSION`.
     Api(ApiVersion),
+    /// `:api` alone: show the version.
+    ApiShow,
     /// `:trace [on|off]`; `None` shows the state.
     Trace(Option<bool>),
     /// `:history`.
@@ -124,10 +126,11 @@ pub fn parse(line: &str) -> Result<Meta, MetaError> {
         ":help" | ":h" | ":?" => Ok(Meta::Help(arg)),
         ":ops" => none(Meta::Ops),
         ":backend" => Ok(Meta::Backend(arg)),
+        ":api" if rest.is_empty() => Ok(Meta::ApiShow),
         ":api" => rest
             .parse()
             .map(Meta::Api)
-            .map_err(|_| MetaError::Usage("usage: :api 7.0|7.1".into())),
+            .map_err(|_| MetaError::Usage("usage: :api [7.0|7.1]".into())),
         ":trace" => match rest {
             "" => Ok(Meta::Trace(None)),
             "on" => Ok(Meta::Trace(Some(true))),
@@ -205,6 +208,10 @@ pub fn execute(shell: &mut Shell, meta: Meta, history: &[String]) -> Flow {
             };
             return shell.switch(backend);
         }
+        Meta::ApiShow => println!(
+            "API {} (the operations of the {} guide); :api 7.0|7.1 switches",
+            shell.backend.api, shell.backend.api
+        ),
         Meta::Api(api) => {
             let backend = Backend {
                 endpoint: shell.backend.endpoint.clone(),
@@ -235,11 +242,18 @@ pub fn execute(shell: &mut Shell, meta: Meta, history: &[String]) -> Flow {
             }
         }
         Meta::Save(file) => {
+            // The backend options go on an `// args:` first line, which `ecapi run` and `ecapi
+            // test` read, so the script runs on the same backend wherever it is run from.
+            let options = shell.run_options(&file);
+            let args = if options.is_empty() {
+                String::new()
+            } else {
+                format!("args: {options}\n")
+            };
             let header = format!(
-                "Saved from the ecapi REPL ({}).\nRun it with: ecapi run {}{}",
+                "{args}Saved from the ecapi REPL ({}).\nRun it with: ecapi run {}",
                 shell.describe(),
                 file.display(),
-                shell.run_options()
             );
             let text = shell.workspace.script(&header);
             let count = shell.workspace.transcript().len();
@@ -283,8 +297,9 @@ mod tests {
     fn wrong_arguments_say_how_to_write_the_command() {
         assert_eq!(
             parse(":api 8").unwrap_err().to_string(),
-            "usage: :api 7.0|7.1"
+            "usage: :api [7.0|7.1]"
         );
+        assert_eq!(parse(":api"), Ok(Meta::ApiShow));
         assert_eq!(parse(":save").unwrap_err().to_string(), "usage: :save FILE");
         assert_eq!(
             parse(":trace maybe").unwrap_err().to_string(),

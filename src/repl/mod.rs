@@ -43,6 +43,26 @@ pub struct Backend {
     pub api: ApiVersion,
 }
 
+/// A backend option as it goes into a saved script's `// args:` line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SavedArg {
+    /// A word as it is (`--profile`, `recorder`).
+    Word(String),
+    /// A file, absolute; written relative to the saved script's folder, as `// args:` reads it.
+    Path(std::path::PathBuf),
+}
+
+/// The backend options a saved script needs besides `--endpoint` and `--api` (which `:backend` and
+/// `:api` change): those of the embedded simulator, and those of the SOAP client. Credentials are
+/// never saved.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SavedArgs {
+    /// For the embedded simulator: `--profile`, `--config`, `--db`, `--clock`.
+    pub embedded: Vec<SavedArg>,
+    /// For a server: `--ca-cert`, `--insecure`, `--timeout`.
+    pub endpoint: Vec<SavedArg>,
+}
+
 /// Builds a backend; the error says why it cannot be had.
 pub type Connect = Box<dyn Fn(&Backend) -> Result<Box<dyn Transport>, String>>;
 
@@ -54,6 +74,8 @@ pub struct Options {
     pub trace: bool,
     /// How to build a backend, now and on `:backend`, `:api` and `:reset`.
     pub connect: Connect,
+    /// The backend options to save with a script.
+    pub saved_args: SavedArgs,
 }
 
 /// Errors that end the shell (rather than a line of input).
@@ -86,6 +108,7 @@ pub struct Shell {
     workspace: Workspace,
     backend: Backend,
     connect: Connect,
+    saved_args: SavedArgs,
     header_shown: Rc<Cell<bool>>,
 }
 
@@ -116,6 +139,7 @@ impl Shell {
             workspace,
             backend: options.backend,
             connect: options.connect,
+            saved_args: options.saved_args,
             header_shown,
         })
     }
@@ -143,16 +167,31 @@ impl Shell {
         )
     }
 
-    /// The options `ecapi run` needs to run a saved script as it ran here.
-    fn run_options(&self) -> String {
-        let mut out = String::new();
-        if let Some(url) = &self.backend.endpoint {
-            out.push_str(&format!(" --endpoint {url}"));
+    /// The backend options `ecapi run` needs to run a script saved as `file` as it ran here, for
+    /// its `// args:` line: paths relative to the script's folder. Empty for the default backend.
+    fn run_options(&self, file: &std::path::Path) -> String {
+        let mut words: Vec<String> = Vec::new();
+        let extra = match &self.backend.endpoint {
+            Some(url) => {
+                words.extend(["--endpoint".to_string(), url.clone()]);
+                &self.saved_args.endpoint
+            }
+            None => &self.saved_args.embedded,
+        };
+        let folder = std::path::absolute(file)
+            .ok()
+            .and_then(|f| f.parent().map(std::path::Path::to_path_buf))
+            .unwrap_or_default();
+        for arg in extra {
+            words.push(match arg {
+                SavedArg::Word(w) => w.clone(),
+                SavedArg::Path(p) => relative(p, &folder).display().to_string(),
+            });
         }
         if self.backend.api != ApiVersion::default() {
-            out.push_str(&format!(" --api {}", self.backend.api));
+            words.extend(["--api".to_string(), self.backend.api.to_string()]);
         }
-        out
+        words.join(" ")
     }
 
     /// Handles one complete piece of input: a meta-command or statements.
@@ -238,6 +277,28 @@ impl Shell {
     }
 }
 
+/// `path` as seen from `folder` (both absolute): `../site.toml`, `examples/recorder.toml`. A path on
+/// another drive stays absolute.
+fn relative(path: &std::path::Path, folder: &std::path::Path) -> std::path::PathBuf {
+    use std::path::Component;
+    fn normal(p: &std::path::Path) -> Vec<Component<'_>> {
+        p.components().filter(|c| *c != Component::CurDir).collect()
+    }
+    let (to, from) = (normal(path), normal(folder));
+    if to.first() != from.first() {
+        return path.to_path_buf();
+    }
+    let common = to.iter().zip(&from).take_while(|(a, b)| a == b).count();
+    let mut out = std::path::PathBuf::new();
+    for _ in common..from.len() {
+        out.push("..");
+    }
+    for c in &to[common..] {
+        out.push(c);
+    }
+    out
+}
+
 /// Runs the shell until `:quit`, Ctrl-D or the end of input. Returns whether every piece of input
 /// ran without error (always true on a terminal, where an error is just shown).
 pub fn run(options: Options) -> Result<bool, ReplError> {
@@ -275,27 +336,49 @@ fn interactive(options: Options) -> Result<(), ReplError> {
         }
     }
     print!("{}", shell.banner());
-    let prompt = if color {
-        "\x1b[1mecapi>\x1b[0m "
+    let (prompt, more) = if color {
+        ("\x1b[1mecapi>\x1b[0m ", "\x1b[2m  ...>\x1b[0m ")
     } else {
-        "ecapi> "
+        ("ecapi> ", "  ...> ")
     };
+    // Lines are gathered until the input is complete (no bracket, string or comment left open);
+    // the lines after the first get the continuation prompt.
+    let mut pending = String::new();
     loop {
-        match editor.readline(&("ecapi> ", prompt)) {
+        let shown = if pending.is_empty() {
+            ("ecapi> ", prompt)
+        } else {
+            ("  ...> ", more)
+        };
+        match editor.readline(&shown) {
             Ok(line) => {
-                if !line.trim().is_empty() {
-                    editor.add_history_entry(line.as_str())?;
+                pending.push_str(&line);
+                pending.push('\n');
+                if !pending.trim_start().starts_with(':') && !input::is_complete(&pending) {
+                    continue;
+                }
+                let text = std::mem::take(&mut pending);
+                let entry = text.trim_end();
+                if !entry.trim().is_empty() {
+                    editor.add_history_entry(entry)?;
                     save_history(&mut editor, history_file.as_deref());
                 }
                 let history: Vec<String> = editor.history().iter().cloned().collect();
-                let flow = shell.handle(&line, &history);
+                let flow = shell.handle(&text, &history);
                 *names.borrow_mut() = shell.names();
                 if flow == Flow::Quit {
                     break;
                 }
             }
-            // Ctrl-C abandons what was typed; the editor has already cleared it.
-            Err(ReadlineError::Interrupted) => continue,
+            // Ctrl-C abandons what was typed, the lines gathered so far included.
+            Err(ReadlineError::Interrupted) => pending.clear(),
+            Err(ReadlineError::Eof) if !pending.is_empty() => {
+                // Ctrl-D inside an open construct runs it, so the parser says what is open.
+                let text = std::mem::take(&mut pending);
+                let history: Vec<String> = editor.history().iter().cloned().collect();
+                shell.handle(&text, &history);
+                break;
+            }
             Err(ReadlineError::Eof) => break,
             Err(e) => return Err(e.into()),
         }
@@ -346,4 +429,35 @@ pub fn piped(options: Options, input: impl BufRead) -> Result<bool, ReplError> {
         all_ok = false;
     }
     Ok(all_ok)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative;
+    use std::path::Path;
+
+    #[test]
+    fn saved_paths_are_relative_to_the_scripts_folder() {
+        let cases = [
+            (
+                "/work/examples/recorder.toml",
+                "/work",
+                "examples/recorder.toml",
+            ),
+            (
+                "/work/examples/recorder.toml",
+                "/work/scripts",
+                "../examples/recorder.toml",
+            ),
+            ("/work/site.toml", "/work/a/b", "../../site.toml"),
+            ("/work/a/site.toml", "/work/a", "site.toml"),
+        ];
+        for (path, folder, expected) in cases {
+            assert_eq!(
+                relative(Path::new(path), Path::new(folder)),
+                Path::new(expected),
+                "{path} from {folder}"
+            );
+        }
+    }
 }

@@ -46,7 +46,9 @@ pub fn interrupt_flag() -> Arc<AtomicBool> {
 
 impl Workspace {
     /// A workspace over a backend; `print` writes to `output`.
-    pub fn new(transport: Box<dyn Transport>, output: Output) -> Workspace {
+    pub fn new(mut transport: Box<dyn Transport>, output: Output) -> Workspace {
+        // Ctrl-C ends the wait for an answer too, not only the script between requests.
+        transport.set_interrupt(interrupt_flag());
         let session = Session::new(transport, Default::default()).shared();
         let mut engine = script::engine(&session, output);
         let stop = Stop::with_flag(interrupt_flag(), None);
@@ -86,7 +88,17 @@ impl Workspace {
         let ast = script::compile(&self.engine, &self.scope, source)?;
         let mut merged = self.functions.clone();
         merged += ast;
-        let value = script::run_ast(&self.engine, &mut self.scope, &merged)?;
+        // A line that fails has the names it bound (`let`, shadowing included) undone, so the
+        // session agrees with the saved script, which leaves the line out. Values it changed
+        // through earlier names stay changed, as the requests it sent stay sent.
+        let bound = self.scope.len();
+        let value = match script::run_ast(&self.engine, &mut self.scope, &merged) {
+            Ok(value) => value,
+            Err(d) => {
+                self.scope.rewind(bound);
+                return Err(d);
+            }
+        };
         merged.clear_statements();
         self.functions = merged;
         let statement = self.terminated(source.trim());
@@ -111,7 +123,8 @@ impl Workspace {
     }
 
     /// Forgets variables, functions and transcript, and starts over on a new backend.
-    pub fn reset(&mut self, transport: Box<dyn Transport>) {
+    pub fn reset(&mut self, mut transport: Box<dyn Transport>) {
+        transport.set_interrupt(interrupt_flag());
         self.session.borrow_mut().set_transport(transport);
         self.session.borrow_mut().clear_recent();
         self.scope.clear();
@@ -120,7 +133,8 @@ impl Workspace {
     }
 
     /// Switches to another backend, keeping variables and functions; the transcript notes it.
-    pub fn switch(&mut self, transport: Box<dyn Transport>, note: &str) {
+    pub fn switch(&mut self, mut transport: Box<dyn Transport>, note: &str) {
+        transport.set_interrupt(interrupt_flag());
         self.session.borrow_mut().set_transport(transport);
         self.transcript.push(format!("// {note}"));
     }
@@ -175,10 +189,14 @@ impl Workspace {
 }
 
 /// How a value shows after `=> `, or `None` when it needs no line: nothing (`()`), or a
-/// Response, which its grid row already shows.
+/// Response, which its grid row already shows. A list of maps (`sim_journal()`,
+/// `sim_recordings()`, `sim_events()`...) shows as a table, one row per map.
 pub fn show(value: &Dynamic) -> Option<String> {
     if value.is_unit() || value.is::<ScriptResponse>() {
         return None;
+    }
+    if let Some(rows) = value.read_lock::<rhai::Array>().and_then(|a| table(&a)) {
+        return Some(rows);
     }
     if let Some(p) = value.clone().try_cast::<Port>() {
         return Some(p.to_string());
@@ -187,6 +205,120 @@ pub fn show(value: &Dynamic) -> Option<String> {
         return Some(format!("{:?}", value.to_string()));
     }
     Some(value.to_string())
+}
+
+/// The columns that come first when present, in this order; the others follow alphabetically.
+const FIRST_COLUMNS: &[&str] = &[
+    "seq", "time", "due", "index", "unit", "port", "op", "event", "type", "user", "params", "code",
+    "message", "started", "stopped", "outcome", "reason",
+];
+
+/// The widest a table cell gets; longer values end with `…`.
+const CELL: usize = 40;
+
+/// A list of maps as a table: a column per key (in the order keys first appear), a row per map,
+/// a count below. `None` when the value is not a non-empty list of maps.
+fn table(items: &rhai::Array) -> Option<String> {
+    use unicode_width::UnicodeWidthStr;
+    if items.is_empty() || !items.iter().all(|i| i.is_map()) {
+        return None;
+    }
+    let maps: Vec<rhai::Map> = items
+        .iter()
+        .filter_map(|i| i.clone().try_cast::<rhai::Map>())
+        .collect();
+    let mut keys: Vec<String> = Vec::new();
+    for map in &maps {
+        for key in map.keys() {
+            if !keys.iter().any(|k| k == key.as_str()) {
+                keys.push(key.to_string());
+            }
+        }
+    }
+    // Maps keep their keys sorted; the columns read better in the order of the simulator's records.
+    keys.sort_by_key(|k| {
+        FIRST_COLUMNS
+            .iter()
+            .position(|f| f == k)
+            .unwrap_or(usize::MAX)
+    });
+    let rows: Vec<Vec<String>> = maps
+        .iter()
+        .map(|m| {
+            keys.iter()
+                .map(|k| m.get(k.as_str()).map(cell).unwrap_or_default())
+                .collect()
+        })
+        .collect();
+    let widths: Vec<usize> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, k)| {
+            rows.iter()
+                .map(|r| r[i].width())
+                .chain([k.width()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let line = |cells: &[String]| {
+        let padded: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!("{c}{}", " ".repeat(w - c.width())))
+            .collect();
+        padded.join("  ").trim_end().to_string()
+    };
+    let mut out = String::from("\n");
+    out.push_str(&line(&keys));
+    out.push('\n');
+    for row in &rows {
+        out.push_str(&line(row));
+        out.push('\n');
+    }
+    out.push_str(&format!(
+        "({} {})",
+        rows.len(),
+        if rows.len() == 1 { "row" } else { "rows" }
+    ));
+    Some(out)
+}
+
+/// One value as a table cell: text as it is, `[name, value]` pairs as `name=value`, a map as
+/// `key=value` pairs, cut to [`CELL`] characters.
+fn cell(v: &Dynamic) -> String {
+    fn text(v: &Dynamic) -> String {
+        if v.is_unit() {
+            return String::new();
+        }
+        if v.is_string() {
+            return v.to_string();
+        }
+        if let Some(a) = v.read_lock::<rhai::Array>() {
+            let parts: Vec<String> = a
+                .iter()
+                .map(|e| match e.read_lock::<rhai::Array>() {
+                    Some(pair) if pair.len() == 2 => {
+                        format!("{}={}", text(&pair[0]), text(&pair[1]))
+                    }
+                    _ => text(e),
+                })
+                .collect();
+            return parts.join(", ");
+        }
+        if let Some(m) = v.read_lock::<rhai::Map>() {
+            let parts: Vec<String> = m.iter().map(|(k, v)| format!("{k}={}", text(v))).collect();
+            return parts.join(", ");
+        }
+        v.to_string()
+    }
+    let full = text(v).replace('\n', " ");
+    if full.chars().count() > CELL {
+        let cut: String = full.chars().take(CELL - 1).collect();
+        format!("{cut}…")
+    } else {
+        full
+    }
 }
 
 #[cfg(test)]
@@ -247,6 +379,21 @@ mod tests {
     }
 
     #[test]
+    fn a_failing_line_binds_nothing() {
+        let (mut ws, _) = workspace();
+        ok(&mut ws, "let a = 1");
+        let err = ws
+            .eval("let p = station(\"1\"); let a = 2; p.strat();")
+            .value
+            .unwrap_err();
+        assert!(err.message.contains("strat"), "{err:?}");
+        assert_eq!(ws.variables(), ["a"]);
+        assert_eq!(ws.transcript(), ["let a = 1;"]);
+        assert_eq!(ws.eval("a").value.unwrap().as_int().unwrap(), 1);
+        assert!(ws.eval("p").value.is_err());
+    }
+
+    #[test]
     fn the_saved_script_runs_as_one() {
         let (mut ws, _) = workspace();
         for line in [
@@ -273,6 +420,33 @@ mod tests {
         assert!(ws.eval("a").value.is_err());
         assert!(ws.eval("f()").value.is_err());
         assert!(ws.transcript().is_empty());
+    }
+
+    #[test]
+    fn a_list_of_maps_shows_as_a_table() {
+        let (mut ws, _) = workspace();
+        ok(&mut ws, "init_station(\"1234\"); port_status(1, 999);");
+        let journal = ws.eval("sim_journal()").value.unwrap();
+        let text = show(&journal).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "");
+        assert!(lines[1].starts_with("seq  time"), "{text}");
+        assert!(
+            lines[1].contains("op") && lines[1].contains("reason"),
+            "{text}"
+        );
+        assert!(lines[2].starts_with("1    "), "{text}");
+        assert!(
+            lines[2].contains("InitStation") && lines[2].contains("Extension=1234"),
+            "{text}"
+        );
+        assert!(
+            lines[3].contains("PortStatus") && lines[3].contains("Unit=1, Port=999"),
+            "{text}"
+        );
+        assert_eq!(lines[4], "(2 rows)");
+        let empty = ws.eval("sim_events()").value.unwrap();
+        assert_eq!(show(&empty).as_deref(), Some("[]"));
     }
 
     #[test]

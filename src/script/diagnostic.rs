@@ -120,6 +120,59 @@ fn function_not_found(signature: &str, script_functions: &[String]) -> (String, 
     )
 }
 
+/// The property and type of Rhai's "Unknown property 'URL' - a getter is not registered for type
+/// 'Response'" (rhai `func/func_call.rs`).
+fn unknown_property(text: &str) -> Option<(&str, &str)> {
+    let rest = text.strip_prefix("Unknown property '")?;
+    let (prop, rest) = rest.split_once("' - a getter is not registered for type '")?;
+    Some((prop, rest.strip_suffix('\'')?))
+}
+
+/// The properties of the script types, for suggestions.
+const PROPERTIES: &[(&str, &[&str])] = &[
+    (
+        "Response",
+        &[
+            "op",
+            "code",
+            "message",
+            "ok",
+            "warning",
+            "elapsed_ms",
+            "reason",
+            "unit",
+            "port",
+            "url",
+            "status",
+            "duration",
+            "value",
+        ],
+    ),
+    ("Port", &["unit", "port"]),
+];
+
+/// Explains a property that the value's type does not have.
+fn property_not_found(prop: &str, type_name: &str) -> (String, Vec<String>) {
+    let Some((_, props)) = PROPERTIES.iter().find(|(t, _)| *t == type_name) else {
+        return (format!("{type_name} has no property `{prop}`"), Vec::new());
+    };
+    // A name in the wrong case (`r.URL`) is the likeliest slip.
+    let near: Vec<&str> = match props.iter().find(|p| p.eq_ignore_ascii_case(prop)) {
+        Some(same) => vec![same],
+        None => closest(prop, props.iter().copied()),
+    };
+    let help = if near.is_empty() {
+        format!(
+            "help: the properties of a {type_name} are {}",
+            props.join(", ")
+        )
+    } else {
+        let near: Vec<String> = near.iter().map(|n| format!("`{n}`")).collect();
+        format!("help: did you mean {}?", near.join(", "))
+    };
+    (format!("{type_name} has no property `{prop}`"), vec![help])
+}
+
 /// Rhai's own functions that scripts commonly call, for suggestions.
 const COMMON_BUILTINS: &[&str] = &[
     "print",
@@ -193,6 +246,12 @@ impl Diagnostic {
                 None => v.to_string(),
             },
             EvalAltResult::ErrorTerminated(why, _) => why.to_string(),
+            EvalAltResult::ErrorDotExpr(text, _) if unknown_property(text).is_some() => {
+                let (prop, type_name) = unknown_property(text).expect("matched");
+                let (m, mut extra) = property_not_found(prop, type_name);
+                notes.append(&mut extra);
+                m
+            }
             EvalAltResult::ErrorFunctionNotFound(sig, _) => {
                 let (m, mut extra) = function_not_found(sig, script_functions);
                 notes.append(&mut extra);

@@ -22,6 +22,8 @@ pub struct Made {
     pub outcome: Result<Response, String>,
     /// How long it took.
     pub elapsed: Duration,
+    /// A simulator's reason for a non-100 answer; `None` for 100 and from a real server.
+    pub reason: Option<String>,
 }
 
 impl Made {
@@ -148,14 +150,15 @@ impl Session {
         if self.recent.len() == RECENT {
             self.recent.pop_front();
         }
-        let (outcome, elapsed) = match &result {
-            Ok(ex) => (Ok(ex.response.clone()), ex.elapsed),
-            Err(e) => (Err(e.to_string()), Duration::ZERO),
+        let (outcome, elapsed, reason) = match &result {
+            Ok(ex) => (Ok(ex.response.clone()), ex.elapsed, ex.reason.clone()),
+            Err(e) => (Err(e.to_string()), Duration::ZERO, None),
         };
         let made = Made {
             request,
             outcome,
             elapsed,
+            reason,
         };
         if let Some(observer) = self.observer.as_mut() {
             observer(&made);

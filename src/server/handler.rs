@@ -14,6 +14,8 @@ use axum::response::Response;
 use axum::routing::any;
 use axum::Router;
 
+use super::guard::{self, Guard};
+use super::log::RequestLog;
 use super::sessions::{self, SESSIONS_PREFIX};
 use super::url_player::{self, Page};
 use super::ServeOptions;
@@ -45,7 +47,9 @@ pub struct AppState {
     pub names: Names,
     pub api: ApiVersion,
     body_limit: usize,
-    log: bool,
+    log: Option<Arc<RequestLog>>,
+    /// `http` or `https`, for the addresses the WSDL and the service page show.
+    scheme: &'static str,
     /// How requests are read: WCF's limits, strict or lenient.
     read: soap::ReadOptions,
     /// Print each exchange's envelopes to standard error.
@@ -57,7 +61,7 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(options: ServeOptions) -> AppState {
+    pub fn new(options: ServeOptions, log: Option<Arc<RequestLog>>) -> AppState {
         let api = options.simulator.api();
         AppState {
             api,
@@ -80,7 +84,12 @@ impl AppState {
             trace: options.trace,
             names: options.names,
             body_limit: options.body_limit,
-            log: options.log,
+            log,
+            scheme: if options.tls.is_some() {
+                "https"
+            } else {
+                "http"
+            },
             sessions: None,
             session_id: None,
         }
@@ -104,7 +113,8 @@ impl AppState {
                 ..self.names.clone()
             },
             body_limit: self.body_limit,
-            log: self.log,
+            log: self.log.clone(),
+            scheme: self.scheme,
             read: self.read.clone(),
             trace: self.trace,
             sessions: self.sessions.clone(),
@@ -113,23 +123,30 @@ impl AppState {
     }
 }
 
-pub fn router(state: Arc<AppState>) -> Router {
+/// The routes; the control interface and the player page behind their guards
+/// ([`super::guard`]).
+pub fn router(state: Arc<AppState>, guard: Arc<Guard>) -> Router {
     let path = state.names.path.clone();
+    let control_guard = axum::middleware::from_fn_with_state(guard.clone(), guard::control);
+    let player_guard = axum::middleware::from_fn_with_state(guard, guard::player);
     Router::new()
         .route(&path, any(endpoint))
-        .route(&format!("{path}{CONTROL_SUFFIX}"), any(control_endpoint))
-        .route(url_player::PATH, any(player))
+        .route(
+            &format!("{path}{CONTROL_SUFFIX}"),
+            any(control_endpoint).layer(control_guard.clone()),
+        )
+        .route(url_player::PATH, any(player).layer(player_guard.clone()))
         .route(
             &format!("{SESSIONS_PREFIX}/{{id}}{path}"),
             any(sessions::endpoint),
         )
         .route(
             &format!("{SESSIONS_PREFIX}/{{id}}{path}{CONTROL_SUFFIX}"),
-            any(sessions::control),
+            any(sessions::control).layer(control_guard),
         )
         .route(
             &format!("{SESSIONS_PREFIX}/{{id}}{}", url_player::PATH),
-            any(sessions::player),
+            any(sessions::player).layer(player_guard),
         )
         .fallback(not_found)
         .with_state(state)
@@ -219,14 +236,14 @@ fn finish(
         .response
         .headers_mut()
         .insert(SIMULATOR_HEADER, app.identity.clone());
-    if app.log {
-        // Logging must never fail a request, even with standard error closed.
-        let _ = writeln!(
-            std::io::stderr(),
-            "{peer} {method} {uri} {} {} {:.1}ms",
+    if let Some(log) = &app.log {
+        log.request(
+            peer,
+            method,
+            uri,
             outcome.response.status().as_u16(),
-            outcome.summary,
-            started.elapsed().as_secs_f64() * 1000.0
+            &outcome.summary,
+            started.elapsed(),
         );
     }
     outcome.response
@@ -660,7 +677,7 @@ async fn answer(app: &AppState, read: soap::Read) -> (Outcome, Option<String>) {
             let code = outcome.response.code;
             let xml = soap::encode_response(&outcome.response, &app.names);
             let rendered = soap::render_notes(&notes, Some(code));
-            let reason = [outcome.reason.unwrap_or_default(), rendered.clone()]
+            let reason = [rendered.clone(), outcome.reason.unwrap_or_default()]
                 .into_iter()
                 .filter(|s| !s.is_empty())
                 .collect::<Vec<_>>()
@@ -730,7 +747,7 @@ fn describe(app: &AppState, headers: &HeaderMap, query: Option<&str>) -> Outcome
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
-    let address = format!("http://{host}{}", app.names.path);
+    let address = format!("{}://{host}{}", app.scheme, app.names.path);
     match key.as_deref() {
         Some("wsdl") | Some("singlewsdl") => Outcome {
             response: xml_response(StatusCode::OK, soap::wsdl(app.api, &app.names, &address)),
@@ -741,6 +758,8 @@ fn describe(app: &AppState, headers: &HeaderMap, query: Option<&str>) -> Outcome
             summary: format!("no such document ?{other}"),
         },
         None => {
+            // The address comes from the client's Host header: escaped like any value.
+            let address = url_player::escape(&address);
             let page = format!(
                 "<html><head><title>ECAPI</title></head><body><h1>ECAPI</h1><p>A simulated \
                  Encore Web API {}. Its description: <a href=\"{address}?wsdl\">{address}?wsdl</a>\
@@ -804,12 +823,15 @@ async fn not_found(uri: Uri) -> Response {
 }
 
 fn too_large(limit: usize) -> Outcome {
+    let note = soap::WireNote::TooLarge { limit }.render(None);
+    let mut response = plain(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        &format!("the request body is larger than {limit} bytes"),
+    );
+    set_reason(&mut response, &note);
     Outcome {
-        response: plain(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            &format!("the request body is larger than {limit} bytes"),
-        ),
-        summary: "body too large".to_string(),
+        response,
+        summary: format!("413: {note}"),
     }
 }
 

@@ -10,8 +10,13 @@
 //! bytes in [`crate::soap::encode_response`]; this module only adds HTTP: content type, body limit,
 //! status codes, the WSDL route, the URL player page ([`url_player`]), logging and shutdown.
 
+mod guard;
 mod handler;
+mod listener;
+mod log;
+mod secret;
 mod sessions;
+mod tls;
 mod url_player;
 
 use std::future::Future;
@@ -19,7 +24,6 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::thread;
-use std::time::Duration;
 
 use tokio::sync::oneshot;
 
@@ -27,13 +31,14 @@ use crate::client::Embedded;
 use crate::simulator::Simulator;
 use crate::soap::Names;
 
+pub use guard::{BasicAuth, TOKEN_HEADER};
 pub use handler::DEFAULT_BODY_LIMIT;
+pub use listener::Limits;
+pub use log::LogFormat;
 pub use sessions::{
     SessionOptions, SimulatorFactory, DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_IDLE, SESSIONS_PREFIX,
 };
-
-/// How long shutdown waits for requests in flight before closing their connections.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+pub use tls::{TlsSource, CA_FILE};
 
 /// What to serve, and where.
 #[derive(Debug)]
@@ -59,11 +64,29 @@ pub struct ServeOptions {
     pub log: bool,
     /// Whether and how to offer simulator sessions (see [`sessions`]); `None`: none.
     pub sessions: Option<SessionOptions>,
+    /// How log lines are written.
+    pub log_format: LogFormat,
+    /// Timeouts and the connection cap.
+    pub limits: Limits,
+    /// HTTPS: where the certificate comes from; `None`: plain HTTP.
+    pub tls: Option<TlsSource>,
+    /// Basic authentication every request must carry; `None`: none.
+    pub basic_auth: Option<BasicAuth>,
+    /// Whether the control interface answers (`--no-control` turns it off: 404).
+    pub control: bool,
+    /// The control interface's token. Required whenever given; when not given, one is made at
+    /// start if the server listens beyond loopback or [`ServeOptions::require_control_token`].
+    pub control_token: Option<String>,
+    /// Require the control token even on loopback (as beyond it), e.g. to test a client.
+    pub require_control_token: bool,
+    /// Key GetURL links to the server's own player even on loopback (as beyond it).
+    pub key_player_links: bool,
 }
 
 impl ServeOptions {
     /// Options with the default names, WCF's default limits (65,536 bytes, 8,192 characters, 32
-    /// levels), the strict reading and logging on.
+    /// levels), the strict reading, logging on, the default timeouts, plain HTTP without
+    /// authentication, and the control interface on.
     pub fn new(listen: impl Into<String>, simulator: Simulator) -> ServeOptions {
         ServeOptions {
             listen: listen.into(),
@@ -76,6 +99,14 @@ impl ServeOptions {
             trace: false,
             log: true,
             sessions: None,
+            log_format: LogFormat::Text,
+            limits: Limits::default(),
+            tls: None,
+            basic_auth: None,
+            control: true,
+            control_token: None,
+            require_control_token: false,
+            key_player_links: false,
         }
     }
 }
@@ -97,6 +128,12 @@ pub enum ServerError {
     /// Accepting connections failed.
     #[error("the server stopped: {0}")]
     Serve(std::io::Error),
+    /// The TLS certificate or key could not be read or made.
+    #[error("HTTPS: {0}")]
+    Tls(String),
+    /// The control token could not be made.
+    #[error("cannot make the control token: {0}")]
+    Token(String),
     /// The server thread ended abnormally.
     #[error("the server thread panicked")]
     Panicked,
@@ -106,10 +143,9 @@ pub enum ServerError {
 pub fn serve(options: ServeOptions) -> Result<(), ServerError> {
     let runtime = runtime()?;
     runtime.block_on(async move {
-        let (listener, state) = bind(options).await?;
-        let addr = listener.local_addr().map_err(ServerError::Serve)?;
-        let endpoint = format!("http://{addr}{}", state.names.path);
-        let api = state.api;
+        let bound = bind(options).await?;
+        let endpoint = bound.url();
+        let api = bound.state.api;
         // A closed standard output (`ecapi serve | head -1`) must not stop the server.
         let mut out = std::io::stdout();
         let _ = writeln!(
@@ -117,9 +153,20 @@ pub fn serve(options: ServeOptions) -> Result<(), ServerError> {
             "ecapi serve: simulated Encore Web API {api} at {endpoint}"
         );
         let _ = writeln!(out, "WSDL: {endpoint}?wsdl");
+        if let Some(ca) = &bound.ca_file {
+            let _ = writeln!(out, "HTTPS: clients trust the CA in {}", ca.display());
+        }
+        if !bound.guard.control {
+            let _ = writeln!(out, "Control interface: off");
+        } else if let Some(token) = &bound.guard.token {
+            let _ = writeln!(
+                out,
+                "Control token: {token} (clients: --control-token or ECAPI_CONTROL_TOKEN)"
+            );
+        }
         let _ = writeln!(out, "Stop with Ctrl-C.");
         let _ = out.flush();
-        run(listener, state, shutdown_signal()).await
+        run(bound, shutdown_signal()).await
     })
 }
 
@@ -128,7 +175,9 @@ pub fn serve(options: ServeOptions) -> Result<(), ServerError> {
 #[derive(Debug)]
 pub struct Running {
     addr: SocketAddr,
+    scheme: &'static str,
     path: String,
+    control_token: Option<String>,
     simulator: Arc<Mutex<Embedded>>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<thread::JoinHandle<Result<(), ServerError>>>,
@@ -150,17 +199,23 @@ pub fn start(options: ServeOptions) -> Result<Running, ServerError> {
                 }
             };
             runtime.block_on(async move {
-                let (listener, state) = match bind(options).await {
+                let bound = match bind(options).await {
                     Ok(bound) => bound,
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));
                         return Ok(());
                     }
                 };
-                let addr = listener.local_addr().map_err(ServerError::Serve);
-                let info = addr.map(|a| (a, state.names.path.clone(), state.simulator.clone()));
-                let _ = ready_tx.send(info);
-                run(listener, state, async {
+                let _ = ready_tx.send(Ok(Running {
+                    addr: bound.addr,
+                    scheme: bound.scheme(),
+                    path: bound.state.names.path.clone(),
+                    control_token: bound.guard.token.clone(),
+                    simulator: bound.state.simulator.clone(),
+                    stop: None,
+                    thread: None,
+                }));
+                run(bound, async {
                     let _ = stop_rx.await;
                 })
                 .await
@@ -168,13 +223,11 @@ pub fn start(options: ServeOptions) -> Result<Running, ServerError> {
         })
         .map_err(ServerError::Runtime)?;
     match ready_rx.recv() {
-        Ok(Ok((addr, path, simulator))) => Ok(Running {
-            addr,
-            path,
-            simulator,
-            stop: Some(stop_tx),
-            thread: Some(thread),
-        }),
+        Ok(Ok(mut running)) => {
+            running.stop = Some(stop_tx);
+            running.thread = Some(thread);
+            Ok(running)
+        }
         Ok(Err(e)) => {
             let _ = thread.join();
             Err(e)
@@ -192,9 +245,15 @@ impl Running {
         self.addr
     }
 
-    /// The endpoint's URL, e.g. `http://127.0.0.1:40123/WebAPI/ECAPI.svc`.
+    /// The endpoint's URL, e.g. `http://127.0.0.1:40123/WebAPI/ECAPI.svc` (`https://` when
+    /// serving HTTPS).
     pub fn url(&self) -> String {
-        format!("http://{}{}", self.addr, self.path)
+        format!("{}://{}{}", self.scheme, self.addr, self.path)
+    }
+
+    /// The token the control interface requires, if it requires one.
+    pub fn control_token(&self) -> Option<&str> {
+        self.control_token.as_deref()
     }
 
     /// The simulator being served (as the embedded backend it is wrapped in), e.g. to inspect its
@@ -233,17 +292,92 @@ fn runtime() -> Result<tokio::runtime::Runtime, ServerError> {
         .map_err(ServerError::Runtime)
 }
 
-async fn bind(
-    mut options: ServeOptions,
-) -> Result<(tokio::net::TcpListener, Arc<handler::AppState>), ServerError> {
+/// A server bound to its address, ready to run.
+struct Bound {
+    listener: tokio::net::TcpListener,
+    addr: SocketAddr,
+    state: Arc<handler::AppState>,
+    guard: Arc<guard::Guard>,
+    front: Arc<listener::Front>,
+    /// The CA file clients trust, with `--tls-self-signed`.
+    ca_file: Option<std::path::PathBuf>,
+}
+
+impl Bound {
+    fn scheme(&self) -> &'static str {
+        if self.front.tls.is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("{}://{}{}", self.scheme(), self.addr, self.state.names.path)
+    }
+}
+
+async fn bind(mut options: ServeOptions) -> Result<Bound, ServerError> {
     let listener = tokio::net::TcpListener::bind(&options.listen)
         .await
         .map_err(|source| ServerError::Bind {
             listen: options.listen.clone(),
             source,
         })?;
+    let bound = listener.local_addr().map_err(ServerError::Serve)?;
+    // Beyond loopback, anyone on the network may reach the server: the control interface needs
+    // a token and player links a key.
+    let exposed = !bound.ip().is_loopback();
+    let token = match options.control_token.take() {
+        Some(token) => Some(token),
+        None if options.control && (exposed || options.require_control_token) => {
+            Some(secret::random_token().map_err(ServerError::Token)?)
+        }
+        None => None,
+    };
+    let link_keys = (exposed || options.key_player_links)
+        .then(|| match &token {
+            Some(token) => Ok(secret::LinkKeys::new(token)),
+            None => secret::random_token().map(|s| secret::LinkKeys::new(&s)),
+        })
+        .transpose()
+        .map_err(ServerError::Token)?;
+    let log = options
+        .log
+        .then(|| Arc::new(log::RequestLog::stderr(options.log_format)));
+    let guard = Arc::new(guard::Guard {
+        control: options.control,
+        token,
+        link_keys,
+        hosts: guard::Hosts::new(&options.listen, bound.ip()),
+        log: log.clone(),
+    });
+
+    let listen_host = {
+        let host = options.listen.rsplit_once(':').map_or("", |(h, _)| h);
+        host.trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string()
+    };
+    let (tls, ca_file) = match &options.tls {
+        None => (None, None),
+        Some(source) => {
+            let mut hosts = Vec::new();
+            if !listen_host.is_empty() && !bound.ip().is_unspecified() {
+                hosts.push(listen_host.clone());
+            }
+            let acceptor = tls::acceptor(source, &hosts).map_err(ServerError::Tls)?;
+            let ca = match source {
+                TlsSource::SelfSigned(dir) => Some(dir.join(CA_FILE)),
+                TlsSource::Files { .. } => None,
+            };
+            (Some(acceptor), ca)
+        }
+    };
+    let scheme = if tls.is_some() { "https" } else { "http" };
+
     // GetURL links open the player page served here, unless the configuration names a player.
-    let mut addr = listener.local_addr().map_err(ServerError::Serve)?;
+    let mut addr = bound;
     if addr.ip().is_unspecified() {
         // A link to 0.0.0.0 or [::] names no host a browser can open; this machine can.
         addr.set_ip(match addr {
@@ -251,44 +385,46 @@ async fn bind(
             SocketAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
         });
     }
-    let base = format!("http://{addr}");
-    options.simulator.default_url_player(&base);
-    let sessions = options
+    let base = format!("{scheme}://{addr}");
+    let signer = guard.link_keys.as_ref().map(secret::LinkKeys::signer);
+    match &signer {
+        Some(signer) => {
+            options
+                .simulator
+                .sign_own_player_links(&base, signer.clone());
+        }
+        None => options.simulator.default_url_player(&base),
+    }
+    let offered = options
         .sessions
         .take()
-        .map(|s| Arc::new(sessions::Sessions::new(s, base)));
-    let mut state = handler::AppState::new(options);
-    state.sessions = sessions;
-    Ok((listener, Arc::new(state)))
+        .map(|s| Arc::new(sessions::Sessions::new(s, base, signer)));
+    let front = Arc::new(listener::Front {
+        limits: options.limits,
+        body_limit: options.body_limit,
+        basic_auth: options.basic_auth.clone(),
+        log: log.clone(),
+        tls,
+    });
+    let mut state = handler::AppState::new(options, log);
+    state.sessions = offered;
+    let state = Arc::new(state);
+    Ok(Bound {
+        listener,
+        addr: bound,
+        state,
+        guard,
+        front,
+        ca_file,
+    })
 }
 
 async fn run(
-    listener: tokio::net::TcpListener,
-    state: Arc<handler::AppState>,
+    bound: Bound,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
-    use axum::serve::ListenerExt;
-    let router = handler::router(state);
-    // Requests and answers are small and synchronous: send each segment at once.
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
-    let stopping = Arc::new(tokio::sync::Notify::new());
-    let notify = stopping.clone();
-    let server = axum::serve(
-        listener,
-        router.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
-        stop.await;
-        notify.notify_one();
-    });
-    // Graceful shutdown waits for requests in flight; a client that never finishes its request
-    // must not keep the server alive, so the wait is bounded.
-    tokio::select! {
-        result = server => result.map_err(ServerError::Serve),
-        _ = async { stopping.notified().await; tokio::time::sleep(SHUTDOWN_GRACE).await } => Ok(()),
-    }
+    let router = handler::router(bound.state, bound.guard);
+    listener::run(bound.listener, bound.front, router, stop).await
 }
 
 async fn shutdown_signal() {

@@ -82,6 +82,8 @@ pub struct Sessions {
     options: SessionOptions,
     /// `http://host:port`, the base of each session's URL player links.
     base: String,
+    /// Signs the links, when the server keys them.
+    signer: Option<crate::simulator::LinkSigner>,
     live: Mutex<HashMap<String, Entry>>,
 }
 
@@ -96,10 +98,15 @@ impl std::fmt::Debug for Sessions {
 
 impl Sessions {
     /// Sessions of a server whose links start with `base` (`http://127.0.0.1:8080`).
-    pub fn new(options: SessionOptions, base: String) -> Sessions {
+    pub fn new(
+        options: SessionOptions,
+        base: String,
+        signer: Option<crate::simulator::LinkSigner>,
+    ) -> Sessions {
         Sessions {
             options,
             base,
+            signer,
             live: Mutex::new(HashMap::new()),
         }
     }
@@ -131,7 +138,13 @@ impl Sessions {
         let id = new_id()?;
         let mut simulator = (self.options.make)()
             .map_err(|e| format!("the session's simulator could not be built: {e}"))?;
-        simulator.default_url_player(&format!("{}{SESSIONS_PREFIX}/{id}", self.base));
+        let base = format!("{}{SESSIONS_PREFIX}/{id}", self.base);
+        match &self.signer {
+            Some(signer) => {
+                simulator.sign_own_player_links(&base, signer.clone());
+            }
+            None => simulator.default_url_player(&base),
+        }
         let path = format!("{SESSIONS_PREFIX}/{id}{}", parent.names.path);
         let state = Arc::new(parent.for_session(simulator, path.clone(), id.clone()));
         let mut live = self.live();

@@ -17,7 +17,10 @@ use crate::simulator::{Event, Recording, SimError, Simulator};
 pub const PATH: &str = "/encore/urlplayer.aspx";
 
 /// The query parameter naming the recording.
-const INDEX_PARAM: &str = "fldCallIndex";
+pub(super) const INDEX_PARAM: &str = "fldCallIndex";
+
+/// The query parameter carrying a keyed link's key (see [`super::secret::LinkKeys`]).
+pub(super) const KEY_PARAM: &str = "key";
 
 /// What the player answers.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,7 +61,7 @@ pub fn page(sim: &mut Simulator, query: Option<&str>) -> Result<Page, SimError> 
 
 /// A query parameter's value, percent-decoded; names compare without regard to case, as the
 /// Windows server a real player runs on compares them.
-fn param(query: &str, name: &str) -> Option<String> {
+pub(super) fn param(query: &str, name: &str) -> Option<String> {
     query.split('&').find_map(|pair| {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         decode(key)

@@ -36,8 +36,8 @@ pub struct JournalEntry {
     pub code: u16,
     /// responseMessage.
     pub message: Cow<'static, str>,
-    /// Why the answer is not 100, then the request reader's notes (`wire.md`: what a WCF service
-    /// did that a kinder reader would not have); empty when there is neither.
+    /// The request reader's notes (`wire.md`: what a WCF service did that a kinder reader would
+    /// not have), then why the answer is not 100; empty when there is neither.
     pub reason: String,
 }
 
@@ -133,13 +133,15 @@ impl Journal {
         }
     }
 
-    /// Adds a note (what the request reader did, in words) to the most recent entry's reason.
+    /// Puts a note (what the request reader did, in words) before the most recent entry's
+    /// reason: it is usually the cause of that reason.
     pub fn note_last(&mut self, note: &str) {
         if let Some(last) = self.entries.back_mut() {
-            if !last.reason.is_empty() {
-                last.reason.push_str("; ");
+            if last.reason.is_empty() {
+                last.reason = note.to_string();
+            } else {
+                last.reason = format!("{note}; {}", last.reason);
             }
-            last.reason.push_str(note);
         }
     }
 

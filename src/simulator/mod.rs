@@ -35,7 +35,7 @@ pub use journal::{Journal, JournalEntry, JOURNAL_CAPACITY};
 pub use recorder::{Recorder, SEGMENT_SECONDS};
 pub use refusal::Refusal;
 pub use schedule::{Scheduled, TelephonyEvent};
-pub use shared::Shared;
+pub use shared::{LinkSigner, Shared};
 pub use store::{
     Assignment, DesktopSegment, Event, Listed, Query, Recording, StateChange, Store, Weigh, Window,
     DEFAULT_LIMIT, WINDOW_BYTES, WINDOW_ITEMS,
@@ -161,6 +161,7 @@ fn shared_of(settings: Settings) -> Shared {
         store: Store::default(),
         url_base: settings.url_base,
         last_index: 0,
+        link_signer: None,
         at: None,
     }
 }
@@ -507,6 +508,18 @@ impl Simulator {
         if matches!(self.engine, Engine::Recorder(_)) && self.shared.url_base.is_none() {
             self.shared.url_base = Some(base.to_string());
         }
+    }
+
+    /// Points GetURL links at `base` as [`Simulator::default_url_player`] does, and signs them
+    /// with `signer` when the links lead there (a configured player keeps unsigned links: its
+    /// server does not know the key). Returns whether links are signed.
+    pub fn sign_own_player_links(&mut self, base: &str, signer: LinkSigner) -> bool {
+        if matches!(self.engine, Engine::Recorder(_)) && self.shared.url_base.is_none() {
+            self.shared.url_base = Some(base.to_string());
+            self.shared.link_signer = Some(signer);
+            return true;
+        }
+        false
     }
 
     /// The URL player base GetURL links use, if any.

@@ -1,5 +1,7 @@
 //! What every profile shares: the clock, the API version, faults, the store and the call index.
 
+use std::sync::Arc;
+
 use chrono::NaiveDateTime;
 
 use super::{Clock, Faults, PortRef, Refusal, Store};
@@ -23,6 +25,20 @@ pub struct Shared {
     /// The unit and port the request being answered names, if it names one: port-scoped faults
     /// match it.
     pub at: Option<PortRef>,
+    /// Signs GetURL links with a key for their call index; `None`: links carry no key.
+    pub link_signer: Option<LinkSigner>,
+}
+
+/// Makes the `key` a GetURL link carries for a call index, so that only someone handed the link
+/// can open its player page. The server that serves the player owns the secret; the simulator
+/// only asks for the key.
+#[derive(Clone)]
+pub struct LinkSigner(pub Arc<dyn Fn(&str) -> String + Send + Sync>);
+
+impl std::fmt::Debug for LinkSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LinkSigner")
+    }
 }
 
 impl Shared {
@@ -52,11 +68,16 @@ impl Shared {
         format!("{hours}.{:04}", self.last_index)
     }
 
-    /// The GetURL link for a call index.
+    /// The GetURL link for a call index, with `&key=` when links are signed.
     pub fn url_for(&self, base: &str, index: &str) -> String {
-        format!(
+        let mut url = format!(
             "{}/encore/urlplayer.aspx?fldCallIndex={index}&siteid=1",
             base.trim_end_matches('/')
-        )
+        );
+        if let Some(LinkSigner(sign)) = &self.link_signer {
+            url.push_str("&key=");
+            url.push_str(&sign(index));
+        }
+        url
     }
 }

@@ -237,6 +237,18 @@ pub(crate) fn iso<S: Serializer>(t: &NaiveDateTime, s: S) -> Result<S::Ok, S::Er
     s.serialize_str(&t.format("%Y-%m-%dT%H:%M:%S").to_string())
 }
 
+/// Serializes a port number as text, as a Response carries it (`r.port == p.port` in scripts).
+fn text<S: Serializer>(n: &u32, s: S) -> Result<S::Ok, S::Error> {
+    s.collect_str(n)
+}
+
+fn text_opt<S: Serializer>(n: &Option<u32>, s: S) -> Result<S::Ok, S::Error> {
+    match n {
+        Some(n) => s.collect_str(n),
+        None => s.serialize_none(),
+    }
+}
+
 fn iso_opt<S: Serializer>(t: &Option<NaiveDateTime>, s: S) -> Result<S::Ok, S::Error> {
     match t {
         Some(t) => iso(t, s),
@@ -261,7 +273,8 @@ pub struct Recording {
     pub index: String,
     /// The unit.
     pub unit: String,
-    /// The port.
+    /// The port (text when serialized, as in a Response).
+    #[serde(serialize_with = "text")]
     pub port: u32,
     /// When StartRecording began it.
     #[serde(serialize_with = "iso")]
@@ -309,7 +322,8 @@ pub struct Event {
     pub timestamp: String,
     /// The unit it is tied to, if any.
     pub unit: Option<String>,
-    /// The port it is tied to, if any.
+    /// The port it is tied to, if any (text when serialized, as in a Response).
+    #[serde(serialize_with = "text_opt")]
     pub port: Option<u32>,
     /// User, as sent.
     pub user: String,

@@ -63,15 +63,6 @@ pub enum Kindness {
         /// The service namespace.
         expected: String,
     },
-    /// A value over the string quota was read whole.
-    QuotaIgnored {
-        /// The parameter.
-        param: &'static str,
-        /// Its length in UTF-16 code units, as WCF counts.
-        length: usize,
-        /// The quota.
-        quota: usize,
-    },
 }
 
 /// One finding of the request reader.
@@ -363,14 +354,6 @@ fn kindness_words(kindness: &Kindness) -> String {
             } else {
                 format!("namespace '{found}'")
             }
-        ),
-        Kindness::QuotaIgnored {
-            param,
-            length,
-            quota,
-        } => format!(
-            "{param} with {length} characters was read whole; a WCF service reads at most {quota} \
-             and would have answered a:DeserializationFailed"
         ),
     }
 }

@@ -553,29 +553,23 @@ impl Ctx<'_> {
         } else {
             value.encode_utf16().count()
         };
+        // The quota holds under --lenient too: the simulator behind the reader keeps it as well.
         if length > quota {
-            if !self.options.lenient {
-                let (line, position) = line_and_position(self.text, *offset);
-                return Err(Box::new((
-                    Refusal::Fault(Fault::string_quota(
-                        self.service_ns,
-                        name,
-                        quota,
-                        line,
-                        position,
-                    )),
-                    WireNote::QuotaExceeded {
-                        param: name,
-                        length,
-                        quota,
-                    },
-                )));
-            }
-            notes.push(WireNote::Lenient(Kindness::QuotaIgnored {
-                param: name,
-                length,
-                quota,
-            }));
+            let (line, position) = line_and_position(self.text, *offset);
+            return Err(Box::new((
+                Refusal::Fault(Fault::string_quota(
+                    self.service_ns,
+                    name,
+                    quota,
+                    line,
+                    position,
+                )),
+                WireNote::QuotaExceeded {
+                    param: name,
+                    length,
+                    quota,
+                },
+            )));
         }
         request.set(param, value);
         Ok(())

@@ -45,4 +45,22 @@ for api in 7.1 7.0; do
     wait "$server_pid" || { echo "ecapi serve did not stop cleanly"; status=1; }
     server_pid=""
 done
+
+# A hold scheduled with sim_at, met by the client alone (recorder profile, real clock).
+out="$work/serve-recorder.out"
+"$ECAPI_BIN" serve --listen 127.0.0.1:0 --profile recorder --config "$root/examples/recorder.toml" \
+    --clock real --quiet >"$out" &
+server_pid=$!
+url=""
+for _ in $(seq 100); do
+    url="$(sed -n 's/^WSDL: \(.*\)?wsdl$/\1/p' "$out")"
+    [[ -n "$url" ]] && break
+    kill -0 "$server_pid" 2>/dev/null || { echo "ecapi serve exited"; exit 1; }
+    sleep 0.1
+done
+[[ -n "$url" ]] || { echo "ecapi serve did not report its address"; exit 1; }
+python3 "$here/zeep_scheduled_hold.py" "$url" || status=1
+kill -TERM "$server_pid"
+wait "$server_pid" || { echo "ecapi serve did not stop cleanly"; status=1; }
+server_pid=""
 exit $status

@@ -1,0 +1,294 @@
+//! One agent: a thread with its own script state (a Rhai engine and scope over its own session),
+//! running the flow over and over as the schedule says, recording what it sees into its buffer.
+//!
+//! The flow sees the map `agent` (`index` from 0, `data`: the agent's row of `--data` or an empty
+//! map, `iteration`: this agent's iteration count from 0); it keeps whatever else the flow stores in
+//! it from one iteration to the next. Other variables start afresh each iteration. `sleep(ms)` is the
+//! agent's talk and wrap-up time: it waits without using the processor, and returns at once when
+//! the test's time is up so the iteration can finish. `print` output is dropped.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::{Duration, Instant};
+
+use rhai::{Dynamic, Engine, EvalAltResult, Map, Scope, AST};
+
+use super::backend::Backend;
+use super::probe::{micros, Buffer, Event, IterationEnd, Measured};
+use super::schedule::{EndSignal, Model, Schedule};
+use crate::script::{self, Diagnostic, Output, Session};
+
+/// The stack of each agent's thread: ample for Rhai's evaluation of a call flow, small enough for a
+/// thousand agents (only the pages touched are resident).
+pub const STACK_BYTES: usize = 1024 * 1024;
+
+/// What every agent shares.
+pub struct Shared {
+    /// The flow's source.
+    pub source: String,
+    /// Values for `param(NAME)`.
+    pub params: HashMap<String, String>,
+    /// `--data` rows; agent `i` gets row `i mod len`.
+    pub data: Vec<serde_json::Value>,
+    /// The backend.
+    pub backend: Backend,
+    /// The timetable.
+    pub schedule: Schedule,
+    /// The end of the test.
+    pub end: Arc<EndSignal>,
+    /// Agents ready, then the start.
+    pub gate: Gate,
+    /// Agents that have finished.
+    pub finished: Counter,
+    /// Open model: the next iteration to start.
+    pub next: AtomicU64,
+    /// Agents running an iteration now.
+    pub active: Arc<AtomicU64>,
+    /// Whether `--trace` is on.
+    pub trace: bool,
+}
+
+/// A count that threads can wait on.
+#[derive(Debug, Default)]
+pub struct Counter {
+    count: Mutex<usize>,
+    changed: Condvar,
+}
+
+impl Counter {
+    /// Adds one.
+    pub fn add(&self) {
+        *self.count.lock().unwrap_or_else(|p| p.into_inner()) += 1;
+        self.changed.notify_all();
+    }
+
+    /// Waits until the count reaches `n` (true) or `deadline` passes (false).
+    pub fn wait_for(&self, n: usize, deadline: Instant) -> bool {
+        let mut count = self.count.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if *count >= n {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            count = self
+                .changed
+                .wait_timeout(count, deadline - now)
+                .unwrap_or_else(|p| p.into_inner())
+                .0;
+        }
+    }
+}
+
+/// The start line: agents get ready (build their engine, compile the flow), then wait for the
+/// start, so setting up a thousand agents does not count as the test.
+#[derive(Debug, Default)]
+pub struct Gate {
+    /// Agents ready.
+    pub ready: Counter,
+    start: Mutex<Option<Option<Instant>>>,
+    opened: Condvar,
+}
+
+impl Gate {
+    /// Starts the test at `t0` (or, with `None`, calls it off).
+    pub fn open(&self, t0: Option<Instant>) {
+        *self.start.lock().unwrap_or_else(|p| p.into_inner()) = Some(t0);
+        self.opened.notify_all();
+    }
+
+    /// Waits for the start; `None` when the test was called off.
+    fn wait(&self) -> Option<Instant> {
+        let mut start = self.start.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+            if let Some(t0) = *start {
+                return t0;
+            }
+            start = self.opened.wait(start).unwrap_or_else(|p| p.into_inner());
+        }
+    }
+}
+
+/// The `agent` map an agent's flow sees.
+pub fn agent_map(index: usize, data: &[serde_json::Value]) -> Map {
+    let mut map = Map::new();
+    map.insert("index".into(), Dynamic::from(index as i64));
+    let row = if data.is_empty() {
+        Dynamic::from(Map::new())
+    } else {
+        rhai::serde::to_dynamic(&data[index % data.len()]).unwrap_or(Dynamic::UNIT)
+    };
+    map.insert("data".into(), row);
+    map.insert("iteration".into(), Dynamic::from(0_i64));
+    map
+}
+
+/// An engine for one agent: every ecapi function over the agent's session, with `sleep` that
+/// watches the end of the test, a stop at the end of the grace period, and `print` dropped.
+pub fn engine(
+    session: &script::SharedSession,
+    end: Arc<EndSignal>,
+    buffer: Option<Arc<Buffer>>,
+) -> Engine {
+    let mut engine = script::engine(
+        session,
+        Output::Capture(Rc::new(RefCell::new(String::new()))),
+    );
+    engine.on_print(|_| {});
+    engine.on_debug(|_, _, _| {});
+    let (e1, b1) = (end.clone(), buffer.clone());
+    engine.register_fn("sleep", move |ms: i64| sleep(&e1, b1.as_deref(), ms as f64));
+    let (e2, b2) = (end.clone(), buffer);
+    engine.register_fn("sleep", move |ms: f64| sleep(&e2, b2.as_deref(), ms));
+    engine.on_progress(move |_| {
+        end.is_stopped()
+            .then(|| Dynamic::from("the load test ended".to_string()))
+    });
+    engine
+}
+
+/// `sleep(ms)` under load: waits until `ms` have passed or the test's time is up; records how late
+/// it woke as generator lag.
+fn sleep(end: &EndSignal, buffer: Option<&Buffer>, ms: f64) -> Result<(), Box<EvalAltResult>> {
+    if !(ms.is_finite() && (0.0..1e12).contains(&ms)) {
+        return Err(format!("sleep: {ms} ms is not a duration").into());
+    }
+    let wake = Instant::now() + Duration::from_secs_f64(ms / 1000.0);
+    if end.wait_until(wake) {
+        if let Some(buffer) = buffer {
+            buffer.push(Event::Lag {
+                us: micros(Instant::now().saturating_duration_since(wake)),
+                waited: false,
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Runs one agent to the end of the test. Called on the agent's own thread.
+pub fn run(shared: Arc<Shared>, index: usize, buffer: Arc<Buffer>) {
+    let lateness = Rc::new(Cell::new(0_u64));
+    let t0_cell = Rc::new(Cell::new(Instant::now()));
+    let mut transport = shared.backend.transport();
+    transport.set_trace(false);
+    let measured = Measured::new(transport, buffer.clone(), lateness.clone(), t0_cell.clone());
+    let session = Session::new(Box::new(measured), shared.params.clone()).shared();
+    if shared.trace {
+        session.borrow_mut().set_trace(Some(script::stderr_trace()));
+    }
+    let engine = engine(&session, shared.end.clone(), Some(buffer.clone()));
+    let mut scope = Scope::new();
+    scope.push("agent", agent_map(index, &shared.data));
+    // The flow compiled on the main thread before any agent started, so this cannot fail.
+    let ast = script::compile(&engine, &scope, &shared.source).ok();
+    shared.gate.ready.add();
+    let (Some(t0), Some(ast)) = (shared.gate.wait(), ast) else {
+        shared.finished.add();
+        return;
+    };
+    t0_cell.set(t0);
+    let mut flow = Flow {
+        engine: &engine,
+        scope: &mut scope,
+        ast: &ast,
+        buffer: &buffer,
+        shared: &shared,
+        t0,
+        iteration: 0,
+    };
+    match shared.schedule.model {
+        Model::Closed => {
+            let start = t0 + shared.schedule.start_of(index);
+            if shared.end.wait_until(start) {
+                buffer.push(Event::Lag {
+                    us: micros(Instant::now().saturating_duration_since(start)),
+                    waited: false,
+                });
+                while !shared.end.is_ended() {
+                    flow.iterate();
+                }
+            }
+        }
+        Model::Open { .. } => {
+            let end_of_test = t0 + shared.schedule.duration;
+            let mut idle_since = Instant::now();
+            while !shared.end.is_ended() {
+                let k = shared.next.fetch_add(1, Ordering::Relaxed);
+                let due = t0 + shared.schedule.due(k);
+                if due >= end_of_test || !shared.end.wait_until(due) {
+                    break;
+                }
+                let now = Instant::now();
+                // Lag is the generator's own delay: from when this agent could have started it
+                // (due, or free again) to when it did. Waiting for a free agent is the server's
+                // doing and goes into latency instead.
+                buffer.push(Event::Lag {
+                    us: micros(now.saturating_duration_since(due.max(idle_since))),
+                    waited: idle_since > due,
+                });
+                lateness.set(micros(now.saturating_duration_since(due)));
+                flow.iterate();
+                idle_since = Instant::now();
+            }
+        }
+    }
+    shared.finished.add();
+}
+
+/// One agent's flow, ready to iterate.
+struct Flow<'a> {
+    engine: &'a Engine,
+    scope: &'a mut Scope<'static>,
+    ast: &'a AST,
+    buffer: &'a Buffer,
+    shared: &'a Shared,
+    t0: Instant,
+    iteration: i64,
+}
+
+impl Flow<'_> {
+    fn iterate(&mut self) {
+        if let Some(mut agent) = self
+            .scope
+            .get_mut("agent")
+            .and_then(|a| a.write_lock::<Map>())
+        {
+            agent.insert("iteration".into(), Dynamic::from(self.iteration));
+        }
+        self.iteration += 1;
+        let base = self.scope.len();
+        let started = Instant::now();
+        self.shared.active.fetch_add(1, Ordering::Relaxed);
+        let result = self
+            .engine
+            .eval_ast_with_scope::<Dynamic>(self.scope, self.ast);
+        self.shared.active.fetch_sub(1, Ordering::Relaxed);
+        self.scope.rewind(base);
+        let end = match result {
+            Ok(_) => IterationEnd::Completed,
+            Err(_) if self.shared.end.is_stopped() => IterationEnd::Interrupted,
+            Err(e) => IterationEnd::Failed(failure(&e, self.ast)),
+        };
+        let now = Instant::now();
+        self.buffer.push(Event::Iteration {
+            end,
+            duration_us: micros(now - started),
+            at_ms: micros(now.saturating_duration_since(self.t0)) / 1000,
+        });
+    }
+}
+
+/// A failed iteration as `line N: message`, the key failures are counted under.
+fn failure(e: &EvalAltResult, ast: &AST) -> String {
+    let names: Vec<String> = ast.iter_functions().map(|f| f.name.to_string()).collect();
+    let d = Diagnostic::from_eval(e, &names);
+    match d.line {
+        Some(line) => format!("line {line}: {}", d.message),
+        None => d.message,
+    }
+}

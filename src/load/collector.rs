@@ -1,0 +1,146 @@
+//! The collector: a thread that empties every agent's buffer a few times a second into the
+//! [`Results`], closes the timeline second by second, and draws the live progress line (indicatif,
+//! on standard error; hidden when that is not a terminal).
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::probe::{Buffer, Event};
+use super::results::{Results, Second};
+
+/// How often the buffers are emptied and the progress line redrawn.
+pub const TICK: Duration = Duration::from_millis(200);
+
+/// A second stays open for late events this long after it ends.
+const SETTLE_SECS: u64 = 2;
+
+/// Gathers the agents' events.
+pub struct Collector {
+    results: Results,
+    open: BTreeMap<u64, Second>,
+    buffers: Vec<Arc<Buffer>>,
+    active: Arc<AtomicU64>,
+    agents: u64,
+    t0: Instant,
+    duration: Duration,
+    progress: ProgressBar,
+    recent: VecDeque<(Instant, u64)>,
+}
+
+impl Collector {
+    /// A collector over the agents' buffers; `show_progress` false hides the progress line.
+    pub fn new(
+        results: Results,
+        buffers: Vec<Arc<Buffer>>,
+        active: Arc<AtomicU64>,
+        t0: Instant,
+        duration: Duration,
+        show_progress: bool,
+    ) -> Collector {
+        let progress = if show_progress {
+            ProgressBar::with_draw_target(
+                Some(duration.as_secs().max(1)),
+                ProgressDrawTarget::stderr(),
+            )
+        } else {
+            ProgressBar::hidden()
+        };
+        progress.set_style(
+            ProgressStyle::with_template("{elapsed:>4} [{bar:24}] {msg}")
+                .expect("the template is valid")
+                .progress_chars("=> "),
+        );
+        let agents = buffers.len() as u64;
+        Collector {
+            results,
+            open: BTreeMap::new(),
+            buffers,
+            active,
+            agents,
+            t0,
+            duration,
+            progress,
+            recent: VecDeque::new(),
+        }
+    }
+
+    /// Runs until `done` says so (or is dropped), then takes the last events and returns the
+    /// results, the timeline closed.
+    pub fn run(mut self, done: Receiver<()>) -> Results {
+        while let Err(RecvTimeoutError::Timeout) = done.recv_timeout(TICK) {
+            self.drain();
+            let now_s = self.t0.elapsed().as_secs();
+            self.close_before(now_s.saturating_sub(SETTLE_SECS));
+            self.draw();
+        }
+        self.drain();
+        self.close_before(u64::MAX);
+        self.progress.finish_and_clear();
+        self.results
+    }
+
+    fn drain(&mut self) {
+        let now_s = self.t0.elapsed().as_secs();
+        let oldest_open = self.open.keys().next().copied().unwrap_or(now_s);
+        for buffer in &self.buffers {
+            for event in buffer.take() {
+                let t = match &event {
+                    Event::Request { at_ms, .. } | Event::Iteration { at_ms, .. } => at_ms / 1000,
+                    Event::Lag { .. } => now_s,
+                };
+                // An event for a second already closed joins the oldest one still open.
+                let t = t.max(oldest_open.min(now_s));
+                let second = self.open.entry(t).or_insert_with(|| Second::new(t));
+                self.results.absorb(event, second);
+            }
+        }
+        let active = self.active.load(Ordering::Relaxed);
+        let current = self.open.entry(now_s).or_insert_with(|| Second::new(now_s));
+        current.active = current.active.max(active);
+    }
+
+    fn close_before(&mut self, t: u64) {
+        while let Some(entry) = self.open.first_entry() {
+            if *entry.key() >= t {
+                break;
+            }
+            self.results.timeline.push(entry.remove());
+        }
+    }
+
+    fn draw(&mut self) {
+        if self.progress.is_hidden() {
+            return;
+        }
+        let now = Instant::now();
+        let overall = self.results.overall();
+        self.recent.push_back((now, overall.count));
+        while self.recent.len() > 2 && now.duration_since(self.recent[0].0) > Duration::from_secs(2)
+        {
+            self.recent.pop_front();
+        }
+        let (then, count_then) = self.recent[0];
+        let span = now.duration_since(then).as_secs_f64();
+        let rate = if span > 0.0 {
+            (overall.count - count_then) as f64 / span
+        } else {
+            0.0
+        };
+        let errors = overall.error_count() + self.results.iterations.failed;
+        self.progress
+            .set_position(self.t0.elapsed().as_secs().min(self.duration.as_secs()));
+        self.progress.set_message(format!(
+            "agents {}/{}  {:.0} req/s  p95 {:.1} ms  errors {}",
+            self.active.load(Ordering::Relaxed),
+            self.agents,
+            rate,
+            overall.latency.percentile_ms(95.0),
+            errors
+        ));
+    }
+}

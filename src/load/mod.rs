@@ -1,0 +1,184 @@
+//! `ecapi load`: telephony-shaped load. N agents, each with its own script state, run a call flow
+//! over and over against one backend (a real server, an `ecapi serve`, or one embedded simulator
+//! shared by all), while every request is timed at the transport seam into HDR histograms.
+//!
+//! The room's plan, one concept per file:
+//!
+//! | file | owns |
+//! |---|---|
+//! | `agent.rs` | one agent: its engine, scope, `sleep`, the loop of iterations |
+//! | `backend.rs` | the backend the agents share |
+//! | `schedule.rs` | the closed and open models' timetables, the end of the test |
+//! | `probe.rs` | what agents record, and the measuring transport |
+//! | `collector.rs` | gathering events into results, the timeline, live progress |
+//! | `histogram.rs` | latency histograms and their interchange encoding |
+//! | `results.rs` | the result model, and merging several processes' results |
+//! | `threshold.rs` | k6-style thresholds (`p95<200ms`) and their verdicts |
+//! | `summary.rs` | the end-of-run table and the JSON summary (written and read back) |
+//! | `report_html.rs` | the self-contained HTML report with SVG charts |
+//! | `data.rs` | `--data` rows from CSV or JSON |
+//!
+//! It uses `client/` and `script/`; nothing below it imports it. The command line (`cli/load.rs`)
+//! turns its arguments into [`LoadOptions`].
+
+pub mod agent;
+pub mod backend;
+pub mod collector;
+pub mod data;
+pub mod histogram;
+pub mod probe;
+pub mod report_html;
+pub mod results;
+pub mod schedule;
+pub mod summary;
+pub mod threshold;
+
+use std::collections::HashMap;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use rhai::Scope;
+
+pub use backend::Backend;
+pub use results::Results;
+pub use schedule::{EndSignal, Model, Schedule};
+pub use threshold::{Threshold, Verdict};
+
+use crate::script::{self, Diagnostic, Session};
+
+/// After the test's time is up, running iterations get this long to finish (their `sleep`s return
+/// at once); then they are interrupted.
+pub const GRACE: Duration = Duration::from_secs(5);
+
+/// After the interruption, how long to wait for agents still inside a request before reporting
+/// without them.
+const STOP_WAIT: Duration = Duration::from_secs(2);
+
+/// What to run, validated.
+#[derive(Debug, Clone)]
+pub struct LoadOptions {
+    /// The flow's file name, for reports.
+    pub flow: String,
+    /// The flow's source.
+    pub source: String,
+    /// Values for `param(NAME)`.
+    pub params: HashMap<String, String>,
+    /// `--data` rows (JSON objects); agent `i` gets row `i mod len`.
+    pub data: Vec<serde_json::Value>,
+    /// The timetable.
+    pub schedule: Schedule,
+    /// Print every exchange's envelopes.
+    pub trace: bool,
+    /// Draw the live progress line (when standard error is a terminal).
+    pub progress: bool,
+}
+
+/// Why a test could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The flow does not compile.
+    #[error("{}", .0.message)]
+    Compile(Diagnostic),
+    /// An agent's thread could not be started.
+    #[error("cannot start agent {index}: {source} (fewer agents, or a higher limit on threads)")]
+    Spawn {
+        /// Which agent.
+        index: usize,
+        /// What the system said.
+        source: std::io::Error,
+    },
+}
+
+/// Runs a test to its end (or until `end` is given early, by Ctrl-C) and returns its results.
+pub fn run(
+    options: LoadOptions,
+    backend: Backend,
+    end: Arc<EndSignal>,
+) -> Result<Results, LoadError> {
+    // Compile once here, so a mistake in the flow is one clear error, not one per agent.
+    {
+        let session = Session::new(backend.transport(), HashMap::new()).shared();
+        let engine = agent::engine(&session, end.clone(), None);
+        let mut scope = Scope::new();
+        scope.push("agent", agent::agent_map(0, &options.data));
+        script::compile(&engine, &scope, &options.source).map_err(LoadError::Compile)?;
+    }
+    let schedule = options.schedule;
+    let mut results = Results::new(options.flow.clone(), backend.describe());
+    results.agents = schedule.agents as u64;
+    results.ramp_up_s = schedule.ramp_up.as_secs_f64();
+    if let Model::Open { rate } = schedule.model {
+        results.rate = Some(rate);
+    }
+    let shared = Arc::new(agent::Shared {
+        source: options.source,
+        params: options.params,
+        data: options.data,
+        backend,
+        schedule,
+        end: end.clone(),
+        gate: agent::Gate::default(),
+        finished: agent::Counter::default(),
+        next: AtomicU64::new(0),
+        active: Arc::new(AtomicU64::new(0)),
+        trace: options.trace,
+    });
+    let buffers: Vec<Arc<probe::Buffer>> = (0..schedule.agents)
+        .map(|_| Arc::new(probe::Buffer::default()))
+        .collect();
+    for (index, buffer) in buffers.iter().enumerate() {
+        let (s, b) = (shared.clone(), buffer.clone());
+        let spawned = std::thread::Builder::new()
+            .name(format!("agent-{index}"))
+            .stack_size(agent::STACK_BYTES)
+            .spawn(move || agent::run(s, index, b));
+        if let Err(source) = spawned {
+            shared.gate.open(None);
+            return Err(LoadError::Spawn { index, source });
+        }
+    }
+    // Every agent has built its engine and compiled the flow: start.
+    shared.gate.ready.wait_for(schedule.agents, far_future());
+    let t0 = Instant::now();
+    shared.gate.open(Some(t0));
+
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let collector = collector::Collector::new(
+        results,
+        buffers,
+        shared.active.clone(),
+        t0,
+        schedule.duration,
+        options.progress,
+    );
+    let collecting = std::thread::Builder::new()
+        .name("load-collector".to_string())
+        .spawn(move || collector.run(done_rx))
+        .expect("the collector thread starts");
+
+    end.wait_until(t0 + schedule.duration);
+    let elapsed = t0.elapsed().min(schedule.duration);
+    end.end();
+    let n = schedule.agents;
+    if !shared.finished.wait_for(n, Instant::now() + GRACE) {
+        end.stop();
+        shared.finished.wait_for(n, Instant::now() + STOP_WAIT);
+    }
+    let _ = done_tx.send(());
+    let mut results = collecting.join().expect("the collector does not panic");
+    results.duration_s = elapsed.as_secs_f64();
+    if let Model::Open { .. } = schedule.model {
+        let due = Schedule {
+            duration: elapsed,
+            ..schedule
+        }
+        .due_count();
+        results.iterations.missed = due.saturating_sub(results.iterations.started());
+    }
+    Ok(results)
+}
+
+fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(86_400 * 365)
+}

@@ -1,0 +1,412 @@
+//! The result model of a load test: every figure the summary, the JSON, the HTML report and the
+//! thresholds read, built from the agents' [`Event`]s, and merged across processes
+//! (`ecapi load --merge`). Latencies are kept as histograms, so merged percentiles are exact.
+
+use std::collections::BTreeMap;
+
+use super::histogram::{Latency, SECOND_FIGURES, TOTAL_FIGURES};
+use super::probe::{Event, IterationEnd, Outcome};
+
+/// An iteration that starts this late (generator lag) is counted as started late: the load machine,
+/// not the server, held it up.
+pub const LATE_US: u64 = 10_000;
+
+/// How many distinct failure messages are kept; the rest are counted under "(other failures)".
+pub const FAILURE_KINDS: usize = 50;
+
+/// One operation's figures.
+#[derive(Debug, Clone)]
+pub struct OpStats {
+    /// Requests made (answered or not).
+    pub count: u64,
+    /// Response codes met, and how often.
+    pub codes: BTreeMap<u16, u64>,
+    /// Transport errors by kind (`connect`, `timeout`…), and how often.
+    pub errors: BTreeMap<String, u64>,
+    /// Latency from when each request was due (coordinated omission corrected; in the closed
+    /// model the same as `service`).
+    pub latency: Latency,
+    /// Time from sending to the answer.
+    pub service: Latency,
+}
+
+impl Default for OpStats {
+    fn default() -> OpStats {
+        OpStats {
+            count: 0,
+            codes: BTreeMap::new(),
+            errors: BTreeMap::new(),
+            latency: Latency::new(TOTAL_FIGURES),
+            service: Latency::new(TOTAL_FIGURES),
+        }
+    }
+}
+
+impl OpStats {
+    /// Requests that got no response code.
+    pub fn error_count(&self) -> u64 {
+        self.errors.values().sum()
+    }
+
+    /// Requests answered with a code other than 100.
+    pub fn not_ok_count(&self) -> u64 {
+        self.codes
+            .iter()
+            .filter(|(c, _)| **c != 100)
+            .map(|(_, n)| n)
+            .sum()
+    }
+
+    fn merge(&mut self, other: &OpStats) {
+        self.count += other.count;
+        for (c, n) in &other.codes {
+            *self.codes.entry(*c).or_default() += n;
+        }
+        for (k, n) in &other.errors {
+            *self.errors.entry(k.clone()).or_default() += n;
+        }
+        self.latency.add(&other.latency);
+        self.service.add(&other.service);
+    }
+}
+
+/// What became of the flow's iterations.
+#[derive(Debug, Clone)]
+pub struct Iterations {
+    /// Ran to their end.
+    pub completed: u64,
+    /// Threw: an error, a failed `expect` or assertion.
+    pub failed: u64,
+    /// Still running past the grace period at the end, and stopped.
+    pub interrupted: u64,
+    /// Open model: iterations due before the end that never started (every agent was busy).
+    pub missed: u64,
+    /// Open model: iterations that had to wait for a free agent (their latency includes the wait).
+    pub waited: u64,
+    /// Failure messages (`line N: message`), and how often.
+    pub failures: BTreeMap<String, u64>,
+    /// How long iterations took (completed and failed).
+    pub duration: Latency,
+}
+
+impl Default for Iterations {
+    fn default() -> Iterations {
+        Iterations {
+            completed: 0,
+            failed: 0,
+            interrupted: 0,
+            missed: 0,
+            waited: 0,
+            failures: BTreeMap::new(),
+            duration: Latency::new(TOTAL_FIGURES),
+        }
+    }
+}
+
+impl Iterations {
+    /// Iterations that started.
+    pub fn started(&self) -> u64 {
+        self.completed + self.failed + self.interrupted
+    }
+}
+
+/// One second of the timeline.
+#[derive(Debug, Clone)]
+pub struct Second {
+    /// Seconds since the start (this second covers `t` to `t + 1`).
+    pub t: u64,
+    /// Requests answered (or failed) in it.
+    pub requests: u64,
+    /// Of them, answered with a code other than 100.
+    pub not_ok: u64,
+    /// Of them, without an answer (transport errors).
+    pub errors: u64,
+    /// Iterations that ended in it.
+    pub iterations: u64,
+    /// Of them, failed.
+    pub failed: u64,
+    /// Agents running an iteration at the end of the second (the most, once merged).
+    pub active: u64,
+    /// The latency of its requests.
+    pub latency: Latency,
+}
+
+impl Second {
+    /// An empty second.
+    pub fn new(t: u64) -> Second {
+        Second {
+            t,
+            requests: 0,
+            not_ok: 0,
+            errors: 0,
+            iterations: 0,
+            failed: 0,
+            active: 0,
+            latency: Latency::new(SECOND_FIGURES),
+        }
+    }
+
+    fn merge(&mut self, other: &Second) {
+        self.requests += other.requests;
+        self.not_ok += other.not_ok;
+        self.errors += other.errors;
+        self.iterations += other.iterations;
+        self.failed += other.failed;
+        self.active += other.active;
+        self.latency.add(&other.latency);
+    }
+}
+
+/// Every figure of a test (or of several merged).
+#[derive(Debug, Clone)]
+pub struct Results {
+    /// The flow's file name.
+    pub flow: String,
+    /// What the agents talked to.
+    pub backend: String,
+    /// When the test started, RFC 3339 UTC.
+    pub started: String,
+    /// How long it ran, in seconds (the longest, once merged).
+    pub duration_s: f64,
+    /// How many agents (all processes', once merged).
+    pub agents: u64,
+    /// Open model: iterations started per second (all processes', once merged).
+    pub rate: Option<f64>,
+    /// Ramp-up, in seconds.
+    pub ramp_up_s: f64,
+    /// How many processes' results these are.
+    pub processes: u64,
+    /// Per operation (wire name), in name order.
+    pub operations: BTreeMap<String, OpStats>,
+    /// The iterations.
+    pub iterations: Iterations,
+    /// Generator lag: how late agents started, woke from `sleep` or picked up due iterations.
+    pub lag: Latency,
+    /// Second by second.
+    pub timeline: Vec<Second>,
+}
+
+impl Results {
+    /// Empty results for a test about to start.
+    pub fn new(flow: String, backend: String) -> Results {
+        Results {
+            flow,
+            backend,
+            started: chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            duration_s: 0.0,
+            agents: 0,
+            rate: None,
+            ramp_up_s: 0.0,
+            processes: 1,
+            operations: BTreeMap::new(),
+            iterations: Iterations::default(),
+            lag: Latency::new(TOTAL_FIGURES),
+            timeline: Vec::new(),
+        }
+    }
+
+    /// All operations together.
+    pub fn overall(&self) -> OpStats {
+        let mut all = OpStats::default();
+        for op in self.operations.values() {
+            all.merge(op);
+        }
+        all
+    }
+
+    /// Requests per second over the test.
+    pub fn rate_of(&self, count: u64) -> f64 {
+        if self.duration_s > 0.0 {
+            count as f64 / self.duration_s
+        } else {
+            0.0
+        }
+    }
+
+    /// Iterations that started this much late or more because of the load machine.
+    pub fn late(&self) -> u64 {
+        self.lag.count_above_us(LATE_US)
+    }
+
+    /// Takes in one event; `second` is the timeline's entry for its time.
+    pub fn absorb(&mut self, event: Event, second: &mut Second) {
+        match event {
+            Event::Request {
+                op,
+                latency_us,
+                service_us,
+                outcome,
+                ..
+            } => {
+                let stats = self.operations.entry(op.name().to_string()).or_default();
+                stats.count += 1;
+                stats.latency.record_us(latency_us);
+                stats.service.record_us(service_us);
+                second.requests += 1;
+                second.latency.record_us(latency_us);
+                match outcome {
+                    Outcome::Code(code) => {
+                        *stats.codes.entry(code).or_default() += 1;
+                        if code != 100 {
+                            second.not_ok += 1;
+                        }
+                    }
+                    Outcome::Error(kind) => {
+                        *stats.errors.entry(kind.name().to_string()).or_default() += 1;
+                        second.errors += 1;
+                    }
+                }
+            }
+            Event::Iteration {
+                end, duration_us, ..
+            } => {
+                let it = &mut self.iterations;
+                match end {
+                    IterationEnd::Completed => {
+                        it.completed += 1;
+                        it.duration.record_us(duration_us);
+                        second.iterations += 1;
+                    }
+                    IterationEnd::Failed(why) => {
+                        it.failed += 1;
+                        it.duration.record_us(duration_us);
+                        second.iterations += 1;
+                        second.failed += 1;
+                        let key = if it.failures.len() < FAILURE_KINDS
+                            || it.failures.contains_key(&why)
+                        {
+                            why
+                        } else {
+                            "(other failures)".to_string()
+                        };
+                        *it.failures.entry(key).or_default() += 1;
+                    }
+                    IterationEnd::Interrupted => it.interrupted += 1,
+                }
+            }
+            Event::Lag { us, waited } => {
+                self.lag.record_us(us);
+                if waited {
+                    self.iterations.waited += 1;
+                }
+            }
+        }
+    }
+
+    /// Adds another process's results to these (`ecapi load --merge`). Counts and histograms add
+    /// up; the timeline is merged second by second from each test's start; the duration is the
+    /// longest.
+    pub fn merge(&mut self, other: &Results) {
+        if self.flow != other.flow && !self.flow.split(", ").any(|f| f == other.flow) {
+            self.flow = format!("{}, {}", self.flow, other.flow);
+        }
+        if self.backend != other.backend {
+            self.backend = "several backends".to_string();
+        }
+        self.started = self.started.clone().min(other.started.clone());
+        self.duration_s = self.duration_s.max(other.duration_s);
+        self.agents += other.agents;
+        self.rate = match (self.rate, other.rate) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+        self.ramp_up_s = self.ramp_up_s.max(other.ramp_up_s);
+        self.processes += other.processes;
+        for (name, op) in &other.operations {
+            self.operations.entry(name.clone()).or_default().merge(op);
+        }
+        let (a, b) = (&mut self.iterations, &other.iterations);
+        a.completed += b.completed;
+        a.failed += b.failed;
+        a.interrupted += b.interrupted;
+        a.missed += b.missed;
+        a.waited += b.waited;
+        for (k, n) in &b.failures {
+            *a.failures.entry(k.clone()).or_default() += n;
+        }
+        a.duration.add(&b.duration);
+        self.lag.add(&other.lag);
+        for s in &other.timeline {
+            match self.timeline.iter_mut().find(|m| m.t == s.t) {
+                Some(mine) => mine.merge(s),
+                None => self.timeline.push(s.clone()),
+            }
+        }
+        self.timeline.sort_by_key(|s| s.t);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::Operation;
+    use crate::load::probe::ErrorKind;
+
+    fn request(op: Operation, ms: u64, outcome: Outcome) -> Event {
+        Event::Request {
+            op,
+            latency_us: ms * 1000,
+            service_us: ms * 1000,
+            outcome,
+            at_ms: 0,
+        }
+    }
+
+    #[test]
+    fn events_add_up_per_operation_and_per_second() {
+        let mut r = Results::new("f.rhai".into(), "x".into());
+        let mut s = Second::new(0);
+        r.absorb(
+            request(Operation::InitStation, 2, Outcome::Code(100)),
+            &mut s,
+        );
+        r.absorb(
+            request(Operation::InitStation, 4, Outcome::Code(601)),
+            &mut s,
+        );
+        r.absorb(
+            request(Operation::PortStatus, 1, Outcome::Error(ErrorKind::Timeout)),
+            &mut s,
+        );
+        r.absorb(
+            Event::Iteration {
+                end: IterationEnd::Failed("line 3: boom".into()),
+                duration_us: 10,
+                at_ms: 0,
+            },
+            &mut s,
+        );
+        let init = &r.operations["InitStation"];
+        assert_eq!((init.count, init.not_ok_count()), (2, 1));
+        assert_eq!(r.operations["PortStatus"].errors["timeout"], 1);
+        assert_eq!((s.requests, s.not_ok, s.errors, s.failed), (3, 1, 1, 1));
+        assert_eq!(r.iterations.failures["line 3: boom"], 1);
+        assert_eq!(r.overall().count, 3);
+    }
+
+    #[test]
+    fn merged_results_add_counts_and_keep_the_longest_duration() {
+        let mut a = Results::new("f.rhai".into(), "x".into());
+        let mut b = a.clone();
+        let mut s = Second::new(0);
+        a.absorb(
+            request(Operation::PortStatus, 1, Outcome::Code(100)),
+            &mut s,
+        );
+        a.timeline.push(s.clone());
+        b.absorb(
+            request(Operation::PortStatus, 9, Outcome::Code(100)),
+            &mut s,
+        );
+        b.timeline.push(s);
+        a.duration_s = 10.0;
+        b.duration_s = 12.0;
+        a.agents = 5;
+        b.agents = 7;
+        a.merge(&b);
+        assert_eq!(a.operations["PortStatus"].count, 2);
+        assert_eq!((a.agents, a.processes, a.duration_s), (12, 2, 12.0));
+        assert_eq!(a.timeline.len(), 1);
+        assert_eq!(a.timeline[0].requests, 3);
+    }
+}

@@ -1,0 +1,415 @@
+//! Two views of [`Results`]: the end-of-run table on standard output, and the JSON summary
+//! (`--summary-json`), which holds every figure and the histograms themselves (HdrHistogram's V2
+//! compressed encoding in base64) so that [`from_json`] can read it back for `--merge`.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde_json::{json, Map, Value};
+
+use super::histogram::Latency;
+use super::results::{Iterations, OpStats, Results, Second, LATE_US};
+use super::threshold::Verdict;
+
+/// The `format` field of a JSON summary; [`from_json`] refuses others.
+pub const FORMAT: &str = "ecapi-load-summary/1";
+
+/// The percentiles every latency shows.
+pub const PERCENTILES: [(f64, &str); 4] =
+    [(50.0, "p50"), (90.0, "p90"), (95.0, "p95"), (99.0, "p99")];
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn codes_text(codes: &BTreeMap<u16, u64>, errors: &BTreeMap<String, u64>) -> String {
+    let mut parts: Vec<String> = codes.iter().map(|(c, n)| format!("{c}×{n}")).collect();
+    parts.extend(errors.iter().map(|(k, n)| format!("{k}×{n}")));
+    parts.join(" ")
+}
+
+/// The end-of-run table: the test, iterations, requests, generator lag, one row per operation and
+/// one for all, then the thresholds with their verdicts.
+pub fn table(r: &Results, verdicts: &[Verdict]) -> String {
+    let mut out = String::new();
+    let model = match r.rate {
+        Some(rate) => format!("open model, {rate}/s"),
+        None => "closed model".to_string(),
+    };
+    let processes = if r.processes > 1 {
+        format!(", {} processes merged", r.processes)
+    } else {
+        String::new()
+    };
+    let _ = writeln!(
+        out,
+        "{}: {} agents, {model}, {:.1} s (ramp-up {:.0} s){processes}\nbackend: {}",
+        r.flow, r.agents, r.duration_s, r.ramp_up_s, r.backend
+    );
+    let it = &r.iterations;
+    let _ = writeln!(
+        out,
+        "iterations: {} completed, {} failed, {} interrupted ({:.1}/s)",
+        thousands(it.completed),
+        thousands(it.failed),
+        thousands(it.interrupted),
+        r.rate_of(it.completed + it.failed)
+    );
+    if r.rate.is_some() {
+        let _ = writeln!(
+            out,
+            "  open model: {} waited for a free agent, {} due but never started",
+            thousands(it.waited),
+            thousands(it.missed)
+        );
+    }
+    let mut failures: Vec<_> = it.failures.iter().collect();
+    failures.sort_by(|a, b| b.1.cmp(a.1));
+    for (why, n) in failures.iter().take(5) {
+        let _ = writeln!(out, "  failed ×{n}: {why}");
+    }
+    if failures.len() > 5 {
+        let _ = writeln!(
+            out,
+            "  … {} more kinds of failure (see --summary-json)",
+            failures.len() - 5
+        );
+    }
+    let all = r.overall();
+    let _ = writeln!(
+        out,
+        "requests: {} ({:.1}/s), {} without an answer, {} answered with a code other than 100",
+        thousands(all.count),
+        r.rate_of(all.count),
+        thousands(all.error_count()),
+        thousands(all.not_ok_count())
+    );
+    let _ = writeln!(
+        out,
+        "generator lag: p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms; {} started late (over {} ms)",
+        r.lag.percentile_ms(50.0),
+        r.lag.percentile_ms(99.0),
+        r.lag.max_ms(),
+        thousands(r.late()),
+        LATE_US / 1000
+    );
+    if r.rate.is_some() {
+        let _ = writeln!(
+            out,
+            "latency counts from when each iteration was due; service time (sending to answer): \
+             p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+            all.service.percentile_ms(50.0),
+            all.service.percentile_ms(99.0),
+            all.service.max_ms()
+        );
+    }
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "{:<16} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  codes",
+        "operation", "count", "rate/s", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "max ms"
+    );
+    let row = |out: &mut String, name: &str, s: &OpStats| {
+        let _ = writeln!(
+            out,
+            "{:<16} {:>9} {:>9.1} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3}  {}",
+            name,
+            s.count,
+            r.rate_of(s.count),
+            s.latency.percentile_ms(50.0),
+            s.latency.percentile_ms(90.0),
+            s.latency.percentile_ms(95.0),
+            s.latency.percentile_ms(99.0),
+            s.latency.max_ms(),
+            codes_text(&s.codes, &s.errors)
+        );
+    };
+    for (name, s) in &r.operations {
+        row(&mut out, name, s);
+    }
+    if r.operations.len() != 1 {
+        row(&mut out, "all", &all);
+    }
+    if !verdicts.is_empty() {
+        let _ = writeln!(out, "\nthresholds:");
+        for v in verdicts {
+            let _ = writeln!(
+                out,
+                "  {}  {:<28} {}",
+                if v.pass { "pass" } else { "FAIL" },
+                v.threshold,
+                v.shown
+            );
+        }
+    }
+    out
+}
+
+fn figures(h: &Latency) -> Value {
+    let mut m = Map::new();
+    m.insert("min".into(), json!(h.min_ms()));
+    m.insert("mean".into(), json!(round3(h.mean_ms())));
+    for (p, name) in PERCENTILES {
+        m.insert(name.into(), json!(h.percentile_ms(p)));
+    }
+    m.insert("max".into(), json!(h.max_ms()));
+    Value::Object(m)
+}
+
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
+fn op_json(s: &OpStats, r: &Results) -> Value {
+    json!({
+        "count": s.count,
+        "rate": round3(r.rate_of(s.count)),
+        "errors": s.error_count(),
+        "not_ok": s.not_ok_count(),
+        "latency_ms": figures(&s.latency),
+        "service_ms": figures(&s.service),
+        "codes": s.codes.iter().map(|(c, n)| (c.to_string(), json!(n))).collect::<Map<_, _>>(),
+        "errors_by_kind": s.errors,
+        "latency_histogram": s.latency.to_base64(),
+        "service_histogram": s.service.to_base64(),
+    })
+}
+
+/// The JSON summary: every figure, the histograms, the timeline and the verdicts.
+pub fn to_json(r: &Results, verdicts: &[Verdict]) -> Value {
+    let it = &r.iterations;
+    let all = r.overall();
+    json!({
+        "format": FORMAT,
+        "flow": r.flow,
+        "backend": r.backend,
+        "started": r.started,
+        "duration_s": round3(r.duration_s),
+        "agents": r.agents,
+        "model": if r.rate.is_some() { "open" } else { "closed" },
+        "rate": r.rate,
+        "ramp_up_s": r.ramp_up_s,
+        "processes": r.processes,
+        "iterations": {
+            "completed": it.completed,
+            "failed": it.failed,
+            "interrupted": it.interrupted,
+            "missed": it.missed,
+            "waited": it.waited,
+            "rate": round3(r.rate_of(it.completed + it.failed)),
+            "failures": it.failures,
+            "duration_ms": figures(&it.duration),
+            "duration_histogram": it.duration.to_base64(),
+        },
+        "requests": op_json(&all, r),
+        "operations": r.operations.iter().map(|(n, s)| (n.clone(), op_json(s, r))).collect::<Map<_, _>>(),
+        "lag": {
+            "ms": figures(&r.lag),
+            "late": r.late(),
+            "late_over_ms": LATE_US / 1000,
+            "histogram": r.lag.to_base64(),
+        },
+        "timeline": r.timeline.iter().map(|s| json!({
+            "t": s.t,
+            "requests": s.requests,
+            "not_ok": s.not_ok,
+            "errors": s.errors,
+            "iterations": s.iterations,
+            "failed": s.failed,
+            "active": s.active,
+            "p50": s.latency.percentile_ms(50.0),
+            "p95": s.latency.percentile_ms(95.0),
+            "p99": s.latency.percentile_ms(99.0),
+            "max": s.latency.max_ms(),
+            "histogram": s.latency.to_base64(),
+        })).collect::<Vec<_>>(),
+        "thresholds": verdicts.iter().map(|v| json!({
+            "threshold": v.threshold,
+            "value": v.actual,
+            "shown": v.shown,
+            "pass": v.pass,
+        })).collect::<Vec<_>>(),
+        "passed": verdicts.iter().all(|v| v.pass),
+    })
+}
+
+/// Reads a JSON summary back into results (for `--merge`); the error names the field at fault.
+pub fn from_json(v: &Value) -> Result<Results, String> {
+    let format = v.get("format").and_then(Value::as_str);
+    if format != Some(FORMAT) {
+        return Err(format!(
+            "not an ecapi load summary (its \"format\" is {}, expected \"{FORMAT}\")",
+            format.map_or("missing".to_string(), |f| format!("\"{f}\""))
+        ));
+    }
+    let mut r = Results::new(text(v, "flow")?, text(v, "backend")?);
+    r.started = text(v, "started")?;
+    r.duration_s = float(v, "duration_s")?;
+    r.agents = count(v, "agents")?;
+    r.rate = v.get("rate").and_then(Value::as_f64);
+    r.ramp_up_s = float(v, "ramp_up_s")?;
+    r.processes = count(v, "processes")?;
+    let it = field(v, "iterations")?;
+    r.iterations = Iterations {
+        completed: count(it, "completed")?,
+        failed: count(it, "failed")?,
+        interrupted: count(it, "interrupted")?,
+        missed: count(it, "missed")?,
+        waited: count(it, "waited")?,
+        failures: counts(it, "failures")?,
+        duration: histogram(it, "duration_histogram")?,
+    };
+    let ops = field(v, "operations")?
+        .as_object()
+        .ok_or("\"operations\" is not an object")?;
+    for (name, op) in ops {
+        let at = |e: String| format!("operations.{name}: {e}");
+        let codes = counts(op, "codes")
+            .map_err(at)?
+            .into_iter()
+            .map(|(c, n)| {
+                c.parse::<u16>()
+                    .map(|c| (c, n))
+                    .map_err(|_| at(format!("codes: `{c}` is not a response code")))
+            })
+            .collect::<Result<_, _>>()?;
+        r.operations.insert(
+            name.clone(),
+            OpStats {
+                count: count(op, "count").map_err(at)?,
+                codes,
+                errors: counts(op, "errors_by_kind").map_err(at)?,
+                latency: histogram(op, "latency_histogram").map_err(at)?,
+                service: histogram(op, "service_histogram").map_err(at)?,
+            },
+        );
+    }
+    r.lag = histogram(field(v, "lag")?, "histogram").map_err(|e| format!("lag: {e}"))?;
+    let timeline = field(v, "timeline")?
+        .as_array()
+        .ok_or("\"timeline\" is not an array")?;
+    for (i, s) in timeline.iter().enumerate() {
+        let at = |e: String| format!("timeline[{i}]: {e}");
+        r.timeline.push(Second {
+            t: count(s, "t").map_err(at)?,
+            requests: count(s, "requests").map_err(at)?,
+            not_ok: count(s, "not_ok").map_err(at)?,
+            errors: count(s, "errors").map_err(at)?,
+            iterations: count(s, "iterations").map_err(at)?,
+            failed: count(s, "failed").map_err(at)?,
+            active: count(s, "active").map_err(at)?,
+            latency: histogram(s, "histogram").map_err(at)?,
+        });
+    }
+    Ok(r)
+}
+
+fn field<'a>(v: &'a Value, name: &str) -> Result<&'a Value, String> {
+    v.get(name).ok_or_else(|| format!("\"{name}\" is missing"))
+}
+
+fn text(v: &Value, name: &str) -> Result<String, String> {
+    field(v, name)?
+        .as_str()
+        .map(str::to_string)
+        .ok_or_else(|| format!("\"{name}\" is not a string"))
+}
+
+fn float(v: &Value, name: &str) -> Result<f64, String> {
+    field(v, name)?
+        .as_f64()
+        .ok_or_else(|| format!("\"{name}\" is not a number"))
+}
+
+fn count(v: &Value, name: &str) -> Result<u64, String> {
+    field(v, name)?
+        .as_u64()
+        .ok_or_else(|| format!("\"{name}\" is not a whole number"))
+}
+
+fn counts(v: &Value, name: &str) -> Result<BTreeMap<String, u64>, String> {
+    let obj = field(v, name)?
+        .as_object()
+        .ok_or_else(|| format!("\"{name}\" is not an object"))?;
+    obj.iter()
+        .map(|(k, n)| {
+            n.as_u64()
+                .map(|n| (k.clone(), n))
+                .ok_or_else(|| format!("\"{name}.{k}\" is not a whole number"))
+        })
+        .collect()
+}
+
+fn histogram(v: &Value, name: &str) -> Result<Latency, String> {
+    let text = field(v, name)?
+        .as_str()
+        .ok_or_else(|| format!("\"{name}\" is not a string"))?;
+    Latency::from_base64(text).map_err(|e| format!("\"{name}\": {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::Operation;
+    use crate::load::probe::{Event, Outcome};
+
+    fn sample() -> Results {
+        let mut r = Results::new("flow.rhai".into(), "embedded".into());
+        r.duration_s = 2.0;
+        r.agents = 3;
+        let mut s = Second::new(0);
+        for ms in 1..=100 {
+            r.absorb(
+                Event::Request {
+                    op: Operation::PortStatus,
+                    latency_us: ms * 1000,
+                    service_us: ms * 1000,
+                    outcome: Outcome::Code(if ms == 100 { 603 } else { 100 }),
+                    at_ms: 0,
+                },
+                &mut s,
+            );
+        }
+        r.timeline.push(s);
+        r
+    }
+
+    #[test]
+    fn the_json_summary_reads_back_with_the_same_figures() {
+        let r = sample();
+        let json = to_json(&r, &[]);
+        assert_eq!(json["operations"]["PortStatus"]["codes"]["603"], 1);
+        assert_eq!(json["requests"]["not_ok"], 1);
+        let back = from_json(&json).unwrap();
+        assert_eq!(to_json(&back, &[]), json);
+    }
+
+    #[test]
+    fn a_file_that_is_no_summary_is_refused_by_name() {
+        assert_eq!(
+            from_json(&json!({"format": "k6"})).unwrap_err(),
+            "not an ecapi load summary (its \"format\" is \"k6\", expected \"ecapi-load-summary/1\")"
+        );
+        let mut json = to_json(&sample(), &[]);
+        json["operations"]["PortStatus"]["latency_histogram"] = json!("@@");
+        assert!(from_json(&json)
+            .unwrap_err()
+            .starts_with("operations.PortStatus: \"latency_histogram\": not base64"));
+    }
+
+    #[test]
+    fn the_table_shows_each_operation_with_its_codes() {
+        let t = table(&sample(), &[]);
+        assert!(t.contains("requests: 100 (50.0/s), 0 without an answer, 1 answered with a code other than 100"), "{t}");
+        let row = t.lines().find(|l| l.starts_with("PortStatus")).unwrap();
+        assert!(row.ends_with("100×99 603×1"), "{row}");
+    }
+}

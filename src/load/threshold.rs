@@ -1,0 +1,366 @@
+//! Thresholds, k6's model for CI: each `--threshold` names a figure, a comparison and a limit
+//! (`p95<200ms`, `errors<1%`, `InitStation.p99<500ms`, `rate>100/s`); the test passes only when
+//! every one holds, and the summary lists each with its verdict.
+//!
+//! Grammar: `[OPERATION.]FIGURE COMPARISON VALUE[UNIT]`, spaces allowed, where
+//! - FIGURE is a latency (`p50`, `p90`, `p95`, `p99`, any `pN` or `p(N)`, `med`, `avg`, `min`,
+//!   `max`; units `ms` (the default), `s`, `us`), `errors` (requests without a response code) or
+//!   `not_ok` (requests answered with a code other than 100), each a share (`1%` or `0.01`),
+//!   `rate` (requests per second; `/s` or `/m`), or `failed` (the share of iterations that failed;
+//!   no operation);
+//! - COMPARISON is `<`, `<=`, `>` or `>=`;
+//! - OPERATION is an operation's wire or script name (`InitStation`, `init_station`).
+
+use std::fmt;
+use std::str::FromStr;
+
+use super::results::{OpStats, Results};
+use crate::api::Operation;
+
+/// What a threshold measures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Figure {
+    /// A latency percentile (0 to 100), in ms.
+    Percentile(f64),
+    /// The smallest latency, in ms.
+    Min,
+    /// The mean latency, in ms.
+    Avg,
+    /// The largest latency, in ms.
+    Max,
+    /// The share of requests without a response code (transport errors), 0 to 1.
+    Errors,
+    /// The share of requests answered with a code other than 100, 0 to 1.
+    NotOk,
+    /// Requests per second.
+    Rate,
+    /// The share of iterations that failed, 0 to 1.
+    Failed,
+}
+
+/// A comparison.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Comparison {
+    /// `<`
+    Less,
+    /// `<=`
+    LessOrEqual,
+    /// `>`
+    Greater,
+    /// `>=`
+    GreaterOrEqual,
+}
+
+impl Comparison {
+    fn holds(self, actual: f64, limit: f64) -> bool {
+        match self {
+            Comparison::Less => actual < limit,
+            Comparison::LessOrEqual => actual <= limit,
+            Comparison::Greater => actual > limit,
+            Comparison::GreaterOrEqual => actual >= limit,
+        }
+    }
+}
+
+/// One threshold, parsed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Threshold {
+    /// As written.
+    pub text: String,
+    /// The operation it is about; `None` for all requests.
+    pub op: Option<Operation>,
+    /// The figure.
+    pub figure: Figure,
+    /// The comparison.
+    pub comparison: Comparison,
+    /// The limit, in the figure's unit (ms, a share from 0 to 1, per second).
+    pub limit: f64,
+}
+
+/// A threshold's verdict on a test's results.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Verdict {
+    /// The threshold as written.
+    pub threshold: String,
+    /// The figure measured, in the figure's unit; `None` when there was nothing to measure.
+    pub actual: Option<f64>,
+    /// The figure measured, for people (`12.3 ms`, `0.5 %`, `210.4/s`, or why there is none).
+    pub shown: String,
+    /// Whether it holds.
+    pub pass: bool,
+}
+
+impl fmt::Display for Threshold {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+fn bad(text: &str, why: impl fmt::Display) -> String {
+    format!("--threshold '{text}': {why}")
+}
+
+impl FromStr for Threshold {
+    type Err = String;
+
+    /// Parses a threshold; the error names the threshold and what is wrong with it, with an example.
+    fn from_str(text: &str) -> Result<Threshold, String> {
+        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let at = compact.find(['<', '>']).ok_or_else(|| {
+            bad(
+                text,
+                "no comparison: write FIGURE<VALUE or FIGURE>VALUE, e.g. p95<200ms",
+            )
+        })?;
+        let (left, rest) = compact.split_at(at);
+        let (comparison, value) = if let Some(v) = rest.strip_prefix("<=") {
+            (Comparison::LessOrEqual, v)
+        } else if let Some(v) = rest.strip_prefix(">=") {
+            (Comparison::GreaterOrEqual, v)
+        } else if let Some(v) = rest.strip_prefix('<') {
+            (Comparison::Less, v)
+        } else {
+            (Comparison::Greater, &rest[1..])
+        };
+        if left.is_empty() {
+            return Err(bad(text, "no figure before the comparison, e.g. p95<200ms"));
+        }
+        let (op, name) = match left.split_once('.') {
+            // `p99.9` has a dot too: it is an operation only when the left part is not `pN`.
+            Some((op, name)) if !is_percentile_prefix(op) => {
+                let found = Operation::lookup(op).ok_or_else(|| {
+                    bad(
+                        text,
+                        format!(
+                            "no operation {op}{}",
+                            crate::script::diagnostic::operation_hint(op)
+                        ),
+                    )
+                })?;
+                (Some(found), name)
+            }
+            _ => (None, left),
+        };
+        let figure = figure(name).ok_or_else(|| {
+            bad(
+                text,
+                format!(
+                    "no figure {name}: use p50, p90, p95, p99, pN, med, avg, min, max, errors, \
+                     not_ok, rate or failed"
+                ),
+            )
+        })?;
+        if figure == Figure::Failed && op.is_some() {
+            return Err(bad(
+                text,
+                "failed counts iterations of the whole flow; it takes no operation",
+            ));
+        }
+        let limit = limit(figure, value).map_err(|why| bad(text, why))?;
+        Ok(Threshold {
+            text: text.trim().to_string(),
+            op,
+            figure,
+            comparison,
+            limit,
+        })
+    }
+}
+
+fn is_percentile_prefix(s: &str) -> bool {
+    s.strip_prefix('p')
+        .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
+}
+
+fn figure(name: &str) -> Option<Figure> {
+    let lower = name.to_ascii_lowercase();
+    let f = match lower.as_str() {
+        "min" => Figure::Min,
+        "max" => Figure::Max,
+        "avg" | "mean" => Figure::Avg,
+        "med" => Figure::Percentile(50.0),
+        "errors" => Figure::Errors,
+        "not_ok" => Figure::NotOk,
+        "rate" => Figure::Rate,
+        "failed" => Figure::Failed,
+        _ => {
+            let digits = lower.strip_prefix('p')?;
+            let digits = digits
+                .strip_prefix('(')
+                .and_then(|d| d.strip_suffix(')'))
+                .unwrap_or(digits);
+            let p: f64 = digits.parse().ok()?;
+            if !(0.0..=100.0).contains(&p) {
+                return None;
+            }
+            Figure::Percentile(p)
+        }
+    };
+    Some(f)
+}
+
+/// Splits `200ms` into the number and its unit.
+fn number(value: &str) -> Result<(f64, &str), String> {
+    let end = value
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(value.len());
+    let (n, unit) = value.split_at(end);
+    if n.is_empty() {
+        return Err(format!("no number after the comparison (got `{value}`)"));
+    }
+    let n: f64 = n.parse().map_err(|_| format!("`{n}` is not a number"))?;
+    Ok((n, unit))
+}
+
+fn limit(figure: Figure, value: &str) -> Result<f64, String> {
+    let (n, unit) = number(value)?;
+    match figure {
+        Figure::Percentile(_) | Figure::Min | Figure::Avg | Figure::Max => match unit {
+            "" | "ms" => Ok(n),
+            "s" => Ok(n * 1000.0),
+            "us" | "µs" => Ok(n / 1000.0),
+            other => Err(format!(
+                "a latency is in ms, s or us, not `{other}` (e.g. p95<200ms)"
+            )),
+        },
+        Figure::Errors | Figure::NotOk | Figure::Failed => match unit {
+            "%" if n <= 100.0 => Ok(n / 100.0),
+            "" if n <= 1.0 => Ok(n),
+            "" => Err(format!(
+                "a share is a percentage or a fraction up to 1: write {n}% or {}",
+                n / 100.0
+            )),
+            "%" => Err(format!("{n}% is more than 100%")),
+            other => Err(format!("a share is in % (e.g. errors<1%), not `{other}`")),
+        },
+        Figure::Rate => match unit {
+            "" | "/s" => Ok(n),
+            "/m" | "/min" => Ok(n / 60.0),
+            other => Err(format!(
+                "a rate is per second (/s) or per minute (/m), not `{other}`"
+            )),
+        },
+    }
+}
+
+impl Threshold {
+    /// The threshold's verdict on a test's results. A threshold about requests that never happened
+    /// fails, saying so (a CI gate must not pass on nothing).
+    pub fn evaluate(&self, results: &Results) -> Verdict {
+        let verdict = |actual: Option<f64>, shown: String| Verdict {
+            threshold: self.text.clone(),
+            pass: actual.is_some_and(|a| self.comparison.holds(a, self.limit)),
+            actual,
+            shown,
+        };
+        if self.figure == Figure::Failed {
+            let it = &results.iterations;
+            let ran = it.completed + it.failed;
+            if ran == 0 {
+                return verdict(None, "no iteration ended".to_string());
+            }
+            let share = it.failed as f64 / ran as f64;
+            return verdict(Some(share), format!("{:.2} %", share * 100.0));
+        }
+        let overall;
+        let stats: &OpStats = match self.op {
+            Some(op) => match results.operations.get(op.name()) {
+                Some(s) => s,
+                None => {
+                    return verdict(None, format!("no {} requests were made", op.name()));
+                }
+            },
+            None => {
+                overall = results.overall();
+                &overall
+            }
+        };
+        if self.figure == Figure::Rate {
+            let rate = results.rate_of(stats.count);
+            return verdict(Some(rate), format!("{rate:.1}/s"));
+        }
+        if stats.count == 0 {
+            return verdict(None, "no requests were made".to_string());
+        }
+        let ms = |v: f64| verdict(Some(v), format!("{v:.2} ms"));
+        let share = |n: u64| {
+            let s = n as f64 / stats.count as f64;
+            verdict(Some(s), format!("{:.2} %", s * 100.0))
+        };
+        match self.figure {
+            Figure::Percentile(p) => ms(stats.latency.percentile_ms(p)),
+            Figure::Min => ms(stats.latency.min_ms()),
+            Figure::Avg => ms(stats.latency.mean_ms()),
+            Figure::Max => ms(stats.latency.max_ms()),
+            Figure::Errors => share(stats.error_count()),
+            Figure::NotOk => share(stats.not_ok_count()),
+            Figure::Rate | Figure::Failed => unreachable!("handled above"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(s: &str) -> Threshold {
+        s.parse().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn the_issue_examples_parse() {
+        let t = parse("p95<200ms");
+        assert_eq!(
+            (t.op, t.figure, t.comparison, t.limit),
+            (None, Figure::Percentile(95.0), Comparison::Less, 200.0)
+        );
+        let t = parse("errors<1%");
+        assert_eq!((t.figure, t.limit), (Figure::Errors, 0.01));
+        let t = parse("InitStation.p99<500ms");
+        assert_eq!(
+            (t.op, t.figure),
+            (Some(Operation::InitStation), Figure::Percentile(99.0))
+        );
+        let t = parse("rate>100/s");
+        assert_eq!(
+            (t.figure, t.comparison, t.limit),
+            (Figure::Rate, Comparison::Greater, 100.0)
+        );
+    }
+
+    #[test]
+    fn other_forms_parse() {
+        assert_eq!(parse("p99.9 <= 1s").figure, Figure::Percentile(99.9));
+        assert_eq!(parse("p99.9 <= 1s").limit, 1000.0);
+        assert_eq!(parse("p(90)<5").figure, Figure::Percentile(90.0));
+        assert_eq!(
+            parse("port_status.max<250us").op,
+            Some(Operation::PortStatus)
+        );
+        assert_eq!(
+            parse("StartRecording.p99.9<2s").figure,
+            Figure::Percentile(99.9)
+        );
+        assert_eq!(parse("failed<=0.05").limit, 0.05);
+        assert_eq!(parse("rate>=600/m").limit, 10.0);
+        assert_eq!(parse("not_ok<2%").figure, Figure::NotOk);
+    }
+
+    #[test]
+    fn malformed_thresholds_say_what_is_wrong() {
+        let err = |s: &str| s.parse::<Threshold>().unwrap_err();
+        assert_eq!(
+            err("p95 200ms"),
+            "--threshold 'p95 200ms': no comparison: write FIGURE<VALUE or FIGURE>VALUE, e.g. p95<200ms"
+        );
+        assert!(err("p95<").contains("no number after the comparison"));
+        assert!(err("p95<200furlongs").contains("a latency is in ms, s or us, not `furlongs`"));
+        assert!(err("errors<5").contains("write 5% or 0.05"));
+        assert!(
+            err("InitStatoin.p95<1").contains("no operation InitStatoin (did you mean InitStation")
+        );
+        assert!(err("p101<1").contains("no figure p101"));
+        assert!(err("InitStation.failed<1%").contains("takes no operation"));
+        assert!(err("<5").contains("no figure before the comparison"));
+    }
+}
