@@ -50,8 +50,11 @@ pub fn replay(a: ReplayArgs) -> Result<ExitCode, UsageError> {
         let file = a.file.display().to_string();
         let tests: Vec<TestResult> = results.iter().map(|r| test_result(&file, r)).collect();
         let timestamp = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string();
-        std::fs::write(path, crate::runner::junit::render(&tests, &timestamp))
-            .map_err(|e| UsageError(format!("--report-junit {}: {e}", path.display())))?;
+        std::fs::write(
+            path,
+            crate::runner::report::junit::render(&tests, &timestamp),
+        )
+        .map_err(|e| UsageError(format!("--report-junit {}: {e}", path.display())))?;
     }
     Ok(if failed > 0 {
         EXIT_FAILURE
@@ -81,11 +84,15 @@ fn test_result(file: &str, r: &Replayed) -> TestResult {
     TestResult {
         id: TestId {
             file: file.to_string(),
+            row: None,
             case: Some(case),
         },
         status,
         elapsed: r.elapsed,
         output,
-        requests: Vec::new(),
+        calls: Vec::new(),
+        dropped: 0,
+        envelopes: None,
+        api: crate::api::ApiVersion::V7_1,
     }
 }
