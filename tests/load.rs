@@ -433,3 +433,74 @@ fn the_html_report_opens_in_headless_chromium_without_console_errors() {
         .collect();
     assert!(console.is_empty(), "console: {console:?}");
 }
+
+#[test]
+fn each_agent_sees_its_own_data_row_and_index() {
+    let dir = folder();
+    let data = write(
+        dir.path(),
+        "agents.csv",
+        "ext,login\n4000,anna\n4001,bo\n4002,cy\n",
+    );
+    // Five agents over three rows: agents 3 and 4 start over at the first rows.
+    let flow = write(
+        dir.path(),
+        "data.rhai",
+        "assert_eq(agent.data.ext, `${4000 + agent.index % 3}`);\n\
+         let p = station(agent.data.ext);\n\
+         assert_eq(agent.iteration >= 0, true);\n",
+    );
+    let summary = dir.path().join("s.json");
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--agents",
+        "5",
+        "--duration",
+        "1",
+        "--data",
+        data.to_str().unwrap(),
+        "--summary-json",
+        summary.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let s = json(&summary);
+    assert_eq!(n(&s["iterations"]["failed"]), 0, "{}", s["iterations"]);
+    assert!(n(&s["iterations"]["completed"]) >= 5);
+
+    let bad = write(dir.path(), "bad.csv", "ext,login\n4000\n");
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--duration",
+        "1",
+        "--data",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("bad.csv: line 2: 1 fields, but the header names 2"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_flow_that_never_completes_exits_1_with_its_reason_and_one_that_does_not_compile_too() {
+    let dir = folder();
+    let flow = write(dir.path(), "typo.rhai", "port_statsu(1, 5);\n");
+    let out = ecapi(&["load", flow.to_str().unwrap(), "--duration", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("line 1: unknown function `port_statsu`")
+            && stdout(&out).contains("did you mean port_status"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stderr(&out).contains("no iteration of"), "{}", stderr(&out));
+
+    let flow = write(dir.path(), "syntax.rhai", "let x = ;\n");
+    let out = ecapi(&["load", flow.to_str().unwrap(), "--duration", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("syntax.rhai:1:9"), "{}", stderr(&out));
+}
