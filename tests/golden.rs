@@ -56,16 +56,9 @@ fn find_ms(l: &str) -> Option<(usize, usize)> {
 }
 
 fn run_golden(script: &Path, golden: &Path, extra: &[&str]) {
-    let source = std::fs::read_to_string(script).unwrap();
     let mut args: Vec<String> = vec!["run".into(), script.display().to_string()];
     args.extend(extra.iter().map(|s| s.to_string()));
-    if let Some(rest) = source
-        .lines()
-        .next()
-        .and_then(|l| l.strip_prefix("// args: "))
-    {
-        args.extend(rest.split_whitespace().map(str::to_string));
-    }
+    // `ecapi run` reads the script's own `// args:` line.
     let out = ecapi().args(&args).output().unwrap();
     let actual = format!(
         "exit: {}\n--- stdout\n{}--- stderr\n{}",

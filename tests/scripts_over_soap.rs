@@ -27,13 +27,14 @@ fn normalize(text: &str) -> String {
         .collect()
 }
 
-fn run(script: &Path, args: &[String], endpoint: Option<&str>) -> (Option<i32>, String, String) {
+/// `ecapi run SCRIPT`, which reads the script's `// args:` line itself.
+fn run(script: &Path, endpoint: Option<&str>) -> (Option<i32>, String, String) {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ecapi"));
     command
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("ECAPI_ENDPOINT")
         .env("NO_COLOR", "1");
-    command.arg("run").arg(script).args(args);
+    command.arg("run").arg(script);
     if let Some(endpoint) = endpoint {
         command.args(["--endpoint", endpoint]);
     }
@@ -45,10 +46,11 @@ fn run(script: &Path, args: &[String], endpoint: Option<&str>) -> (Option<i32>, 
     )
 }
 
-/// `ecapi serve` with a script's simulator options on a free port, and its endpoint URL.
-fn serve(args: &[String]) -> (Child, String) {
+/// `ecapi serve` with a script's simulator options on a free port, and its endpoint URL. It runs
+/// in the script's folder, as paths in `// args:` are relative to it.
+fn serve(args: &[String], dir: &Path) -> (Child, String) {
     let mut server = Command::new(env!("CARGO_BIN_EXE_ecapi"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .current_dir(dir)
         .args([
             "serve",
             "--listen",
@@ -92,9 +94,9 @@ fn every_example_script_answers_the_same_through_ecapi_serve_as_embedded() {
             .map(|rest| rest.split_whitespace().map(str::to_string).collect())
             .unwrap_or_default();
         // A fresh server per script, as a fresh embedded simulator per run.
-        let (mut server, url) = serve(&args);
-        let embedded = run(&script, &args, None);
-        let served = run(&script, &args, Some(&url));
+        let (mut server, url) = serve(&args, &dir);
+        let embedded = run(&script, None);
+        let served = run(&script, Some(&url));
         let _ = server.kill();
         let _ = server.wait();
         assert_eq!(embedded.0, Some(0), "{}: {embedded:?}", script.display());

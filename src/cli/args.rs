@@ -29,9 +29,10 @@ pub struct Cli {
 pub enum Command {
     /// The interactive shell (the default).
     Repl(ReplArgs),
-    /// Run one script.
+    /// Run one script, with the options of its `// args:` line (the command line's win).
     Run(RunArgs),
-    /// Run every `.rhai` under the paths as a test; `test("name", || …)` adds named cases.
+    /// Run every `.rhai` under the paths as a test; `test("name", || …)` adds named cases. Exit 1
+    /// when a test failed, the backend cannot be reached or no test was selected.
     Test(TestArgs),
     /// Send one request from the shell, e.g. `ecapi call InitStation Extension=1234`.
     Call(CallArgs),
@@ -129,6 +130,13 @@ pub struct RunArgs {
     /// Stop the script, as an error, when it runs longer than this.
     #[arg(long, value_name = "SECONDS")]
     pub max_time: Option<f64>,
+    /// Run the script once per row of this CSV (header row) or JSON (array of objects) file; the
+    /// row is the map `data` in the script.
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
+    /// Print one row per request (operation, elapsed, code, message, fields), as the REPL does.
+    #[arg(long, short = 'v')]
+    pub verbose: bool,
     /// The backend.
     #[command(flatten)]
     pub backend: BackendArgs,
@@ -146,9 +154,29 @@ pub struct TestArgs {
     /// Run only the tests whose name (`file` or `file::case`) contains this text.
     #[arg(long, value_name = "TEXT")]
     pub filter: Option<String>,
-    /// Also write a JUnit XML report to this file.
+    /// Write a JUnit XML report to this file (written whatever happens).
+    #[arg(long, alias = "junit", value_name = "FILE")]
+    pub report_junit: Option<PathBuf>,
+    /// Write a JSON report to this file.
     #[arg(long, value_name = "FILE")]
-    pub junit: Option<PathBuf>,
+    pub report_json: Option<PathBuf>,
+    /// Write a TAP (version 13) report to this file.
+    #[arg(long, value_name = "FILE")]
+    pub report_tap: Option<PathBuf>,
+    /// Write a self-contained HTML report to this file: every test, its requests as a timeline,
+    /// each failure's message and last envelopes.
+    #[arg(long, value_name = "FILE")]
+    pub report_html: Option<PathBuf>,
+    /// Stop starting tests at the first failure; the rest are reported as skipped.
+    #[arg(long)]
+    pub bail: bool,
+    /// Exit 0 when the paths and --filter select no test (by default that is exit 1).
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// Run every file once per row of this CSV (header row) or JSON (array of objects) file, each
+    /// row a test named by its `name` column or number; the row is the map `data` in the script.
+    #[arg(long, value_name = "FILE")]
+    pub data: Option<PathBuf>,
     /// Fail a test, as an error, when it runs longer than this.
     #[arg(long, value_name = "SECONDS")]
     pub max_time: Option<f64>,

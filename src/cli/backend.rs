@@ -31,6 +31,41 @@ impl fmt::Display for UsageError {
 
 impl std::error::Error for UsageError {}
 
+/// Why a backend could not be built.
+#[derive(Debug, Clone)]
+pub enum ConnectError {
+    /// The options cannot work: bad usage or configuration (exit 2).
+    Usage(UsageError),
+    /// The server could not be reached, or did not answer as a Web API server: a transport
+    /// failure, exit 1 on every command (`scripting.md`, exit codes). The message names the option.
+    Transport(String),
+}
+
+impl ConnectError {
+    /// The error as a usage error, where every failure is one.
+    pub fn into_usage(self) -> UsageError {
+        match self {
+            ConnectError::Usage(u) => u,
+            ConnectError::Transport(t) => UsageError(t),
+        }
+    }
+}
+
+impl fmt::Display for ConnectError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ConnectError::Usage(e) => e.fmt(f),
+            ConnectError::Transport(e) => f.write_str(e),
+        }
+    }
+}
+
+impl From<UsageError> for ConnectError {
+    fn from(e: UsageError) -> ConnectError {
+        ConnectError::Usage(e)
+    }
+}
+
 /// The backend to use, validated.
 #[derive(Debug, Clone)]
 pub struct BackendConfig {
@@ -82,6 +117,24 @@ impl BackendConfig {
         let (profile, recorder, db) =
             simulator_options(a.profile.as_deref(), a.config.as_deref(), a.db.as_ref())?;
         let endpoint = a.endpoint.clone().filter(|e| !e.trim().is_empty());
+        // What can be checked without the network is checked here, so that a failure to connect
+        // later is a transport failure, never a mistake in the options.
+        if let Some(url) = &endpoint {
+            match reqwest::Url::parse(url.trim()) {
+                Ok(u) if matches!(u.scheme(), "http" | "https") => {}
+                Ok(u) => {
+                    return Err(UsageError(format!(
+                        "--endpoint {url}: the scheme must be http or https, not {}",
+                        u.scheme()
+                    )))
+                }
+                Err(e) => return Err(UsageError(format!("--endpoint {url}: not a URL: {e}"))),
+            }
+        }
+        if let Some(path) = &a.ca_cert {
+            std::fs::File::open(path)
+                .map_err(|e| UsageError(format!("--ca-cert {}: {e}", path.display())))?;
+        }
         // A password alone would be sent with an empty user name, which no server accepts.
         let user_in_url = endpoint.as_deref().is_some_and(|e| {
             e.split_once("://")
@@ -119,29 +172,60 @@ impl BackendConfig {
         })
     }
 
-    /// Builds the backend for one test of `ecapi test`: as [`BackendConfig::connect`], except that
+    /// Builds the backend; any failure is a usage error (the REPL and `serve`, where there is no
+    /// script to fail).
+    pub fn connect(&self) -> Result<Box<dyn Transport>, UsageError> {
+        self.open().map_err(ConnectError::into_usage)
+    }
+
+    /// Builds the backend, telling a server that cannot be reached (a transport failure) from
+    /// options that cannot work.
+    pub fn open(&self) -> Result<Box<dyn Transport>, ConnectError> {
+        if self.endpoint.is_some() {
+            return Ok(Box::new(self.open_http()?));
+        }
+        let sim = simulator(
+            self.profile,
+            self.api,
+            self.clock,
+            self.recorder.clone(),
+            self.db.clone(),
+        )?;
+        Ok(Box::new(Embedded::new(sim)))
+    }
+
+    /// Builds the backend for one test of `ecapi test`: as [`BackendConfig::open`], except that
     /// an `ecapi serve` gives the test a session of its own, dropped with the backend, so tests in
     /// parallel never meet each other's state. A real server is shared as it is.
-    pub fn connect_isolated(&self) -> Result<Box<dyn Transport>, UsageError> {
+    pub fn open_isolated(&self) -> Result<Box<dyn Transport>, ConnectError> {
         if self.endpoint.is_none() {
-            return self.connect();
+            return self.open();
         }
-        let mut http = self.connect_http()?;
+        let mut http = self.open_http()?;
         if !http.is_simulator() {
             return Ok(Box::new(http));
         }
         let session = Session::open(&mut http).map_err(|e| {
-            UsageError(format!(
+            ConnectError::Transport(format!(
                 "--endpoint: a session of its own for the test: {e}"
             ))
         })?;
         Ok(Box::new(session))
     }
 
+    /// As [`BackendConfig::open_isolated`], any failure a usage error.
+    pub fn connect_isolated(&self) -> Result<Box<dyn Transport>, UsageError> {
+        self.open_isolated().map_err(ConnectError::into_usage)
+    }
+
     /// The SOAP client of `--endpoint`.
     pub fn connect_http(&self) -> Result<Http, UsageError> {
+        self.open_http().map_err(ConnectError::into_usage)
+    }
+
+    fn open_http(&self) -> Result<Http, ConnectError> {
         let Some(url) = &self.endpoint else {
-            return Err(UsageError::new("--endpoint URL is needed"));
+            return Err(UsageError::new("--endpoint URL is needed").into());
         };
         Http::connect(HttpOptions {
             url: url.clone(),
@@ -154,34 +238,7 @@ impl BackendConfig {
             connect_timeout: crate::client::DEFAULT_CONNECT_TIMEOUT,
             timeout: self.timeout,
         })
-        .map_err(|e| UsageError(format!("--endpoint: {e}")))
-    }
-
-    /// Builds the backend.
-    pub fn connect(&self) -> Result<Box<dyn Transport>, UsageError> {
-        if let Some(url) = &self.endpoint {
-            let http = Http::connect(HttpOptions {
-                url: url.clone(),
-                api: self.api,
-                ca_cert: self.ca_cert.clone(),
-                insecure: self.insecure,
-                user: self.user.clone(),
-                password: self.password.clone(),
-                control_token: self.control_token.clone(),
-                connect_timeout: crate::client::DEFAULT_CONNECT_TIMEOUT,
-                timeout: self.timeout,
-            })
-            .map_err(|e| UsageError(format!("--endpoint: {e}")))?;
-            return Ok(Box::new(http));
-        }
-        let sim = simulator(
-            self.profile,
-            self.api,
-            self.clock,
-            self.recorder.clone(),
-            self.db.clone(),
-        )?;
-        Ok(Box::new(Embedded::new(sim)))
+        .map_err(|e| ConnectError::Transport(format!("--endpoint: {e}")))
     }
 }
 

@@ -1,7 +1,7 @@
 //! `ecapi call OPERATION [Param=Value]…`: one request from the shell.
 
 use super::args::CallArgs;
-use super::backend::{BackendConfig, UsageError};
+use super::backend::{BackendConfig, ConnectError, UsageError};
 use super::exit::{ExitCode, EXIT_FAILURE, EXIT_SUCCESS};
 use crate::api::{Operation, Request};
 use crate::script::{stderr_trace, ScriptResponse, Session};
@@ -19,7 +19,7 @@ pub fn operation(name: &str) -> Result<Operation, UsageError> {
 }
 
 /// Sends one request; prints the response. Any response code exits 0: it is data. A transport
-/// failure exits 1.
+/// failure (a server that cannot be reached included) exits 1.
 pub fn call(a: CallArgs) -> Result<ExitCode, UsageError> {
     let config = BackendConfig::from_args(&a.backend)?;
     let op = operation(&a.operation)?;
@@ -41,7 +41,14 @@ pub fn call(a: CallArgs) -> Result<ExitCode, UsageError> {
     request
         .check(config.api)
         .map_err(|e| UsageError(e.to_string()))?;
-    let transport = config.connect()?;
+    let transport = match config.open() {
+        Ok(t) => t,
+        Err(ConnectError::Usage(e)) => return Err(e),
+        Err(e @ ConnectError::Transport(_)) => {
+            eprintln!("ecapi: {op} failed: {e}");
+            return Ok(EXIT_FAILURE);
+        }
+    };
     if config.trace {
         // Which backend, and for the SOAP client whether the contract came from the WSDL.
         eprintln!("# {}", transport.describe());

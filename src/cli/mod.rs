@@ -9,6 +9,7 @@ mod load;
 mod ops;
 mod repl;
 mod run;
+mod script_args;
 mod serve;
 mod session;
 mod test;

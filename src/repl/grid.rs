@@ -4,7 +4,9 @@
 
 use std::io::IsTerminal;
 
-use crate::api::ResponseCode;
+use std::time::Duration;
+
+use crate::api::{Response, ResponseCode};
 use crate::script::Made;
 
 /// Column widths. The message column fits the common messages; the few longer error messages push
@@ -26,8 +28,14 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    #[cfg(test)]
     fn of(made: &Made) -> Outcome {
-        match &made.outcome {
+        Outcome::of_answer(made.outcome.as_ref().map_err(String::as_str))
+    }
+
+    /// The outcome of an answer (or of no answer: the transport error's text).
+    pub fn of_answer(answer: Result<&Response, &str>) -> Outcome {
+        match answer {
             Ok(r) if r.is_ok() => Outcome::Success,
             Ok(r) if r.response_code().is_some_and(ResponseCode::is_warning) => Outcome::Warning,
             _ => Outcome::Error,
@@ -73,11 +81,31 @@ pub fn header(color: bool) -> String {
     }
 }
 
-/// One row; a non-100 answer from a simulator ends with its reason, after `--`.
+/// One row for a request the script made; a non-100 answer from a simulator ends with its
+/// reason, after `--`.
 pub fn row(made: &Made, color: bool) -> String {
-    let op = made.request.op().name();
-    let elapsed = format!("{:.2} ms", made.elapsed.as_secs_f64() * 1000.0);
-    let (code, message, fields) = match &made.outcome {
+    line(
+        made.request.op().name(),
+        made.elapsed,
+        made.outcome.as_ref().map_err(String::as_str),
+        made.reason.as_deref(),
+        color,
+    )
+}
+
+/// One exchange as a line: the operation, the elapsed time, the code and message (or "no answer"
+/// and the transport error), the extra fields, in the grid's columns, and a simulator's reason
+/// for a non-100 answer after `--`. The REPL's grid and `ecapi run -v` print it; anything else
+/// that shows an exchange should too.
+pub fn line(
+    op: &str,
+    elapsed: Duration,
+    answer: Result<&Response, &str>,
+    reason: Option<&str>,
+    color: bool,
+) -> String {
+    let elapsed = format!("{:.2} ms", elapsed.as_secs_f64() * 1000.0);
+    let (code, message, fields) = match answer {
         Ok(r) => {
             let fields: Vec<String> = r
                 .fields()
@@ -89,7 +117,7 @@ pub fn row(made: &Made, color: bool) -> String {
         Err(e) => ("-".to_string(), format!("no answer: {e}"), String::new()),
     };
     let (on, off) = if color {
-        (Outcome::of(made).ansi(), RESET)
+        (Outcome::of_answer(answer).ansi(), RESET)
     } else {
         ("", "")
     };
@@ -97,7 +125,7 @@ pub fn row(made: &Made, color: bool) -> String {
         "{op:OP$}  {elapsed:>ELAPSED$}  {on}{code:>CODE$}  {message:MESSAGE$}{off}  {fields}"
     );
     let line = line.trim_end();
-    match made.reason.as_deref().filter(|r| !r.is_empty()) {
+    match reason.filter(|r| !r.is_empty()) {
         Some(reason) if color => format!("{line}  {DIM}-- {reason}{RESET}"),
         Some(reason) => format!("{line}  -- {reason}"),
         None => line.to_string(),

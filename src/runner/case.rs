@@ -13,7 +13,10 @@ use std::time::{Duration, Instant};
 
 use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, NativeCallContext, Scope};
 
-use super::{Connector, Failure, Status};
+use super::record::{Call, Detached, Recorder, SharedLog};
+use super::{Connector, Failure, Row, Status, TestId};
+use crate::api::ApiVersion;
+use crate::client::Trace;
 use crate::script::{self, Output, Session, SharedSession};
 
 /// A test file, read once, with the backend and `param` values it runs with.
@@ -27,6 +30,19 @@ pub struct SourceFile {
     pub connect: Option<Connector>,
     /// Values for `param(NAME)`.
     pub params: HashMap<String, String>,
+    /// The data row this run gets as the map `data`, for a data-driven run.
+    pub row: Option<Row>,
+}
+
+impl SourceFile {
+    /// The id of this file's (or row's) test, or of one of its cases.
+    pub fn test_id(&self, case: Option<&str>) -> TestId {
+        TestId {
+            file: self.name.clone(),
+            row: self.row.as_ref().map(|r| r.name.clone()),
+            case: case.map(str::to_string),
+        }
+    }
 }
 
 /// What `test` does when the script calls it.
@@ -41,7 +57,8 @@ enum Mode {
 #[derive(Debug)]
 struct Cases {
     mode: Mode,
-    seen: Vec<String>,
+    /// Each `test` call's case name and line.
+    seen: Vec<(String, usize)>,
     ran: bool,
 }
 
@@ -54,8 +71,14 @@ pub struct Outcome {
     pub elapsed: Duration,
     /// What `print` and `debug` wrote.
     pub output: String,
-    /// The last requests it made, one line each.
-    pub requests: Vec<String>,
+    /// The requests it made (at most [`super::record::KEEP`]).
+    pub calls: Vec<Call>,
+    /// How many more requests it made than were kept.
+    pub dropped: usize,
+    /// The envelopes of its last exchange.
+    pub envelopes: Option<Trace>,
+    /// The API version of its backend.
+    pub api: ApiVersion,
 }
 
 /// What collecting a file found.
@@ -67,6 +90,8 @@ pub enum Collected {
     Plain(Outcome),
     /// No cases, and the file did not match the filter: not run.
     Skipped,
+    /// `--bail` stopped the run before this file was collected.
+    Bailed,
 }
 
 /// A worker thread's engine and session. Rhai engines are not `Send`, so each worker builds its
@@ -78,16 +103,15 @@ pub struct Worker {
     cases: Rc<RefCell<Cases>>,
     connect: Connector,
     stop: script::Stop,
+    log: SharedLog,
 }
 
 type Res<T> = Result<T, Box<EvalAltResult>>;
 
 impl Worker {
     /// A worker whose tests get their backends from `connect`.
-    pub fn new(connect: Connector, timeout: Option<std::time::Duration>) -> Result<Worker, String> {
-        let session = Session::new(connect()?, Default::default()).shared();
-        // Each test gets its own backend; this one only proves that one can be built.
-        session.borrow_mut().transport().finish();
+    pub fn new(connect: Connector, timeout: Option<std::time::Duration>) -> Worker {
+        let session = Session::new(Box::new(Detached), Default::default()).shared();
         let output = Rc::new(RefCell::new(String::new()));
         let mut engine = script::engine(&session, Output::Capture(output.clone()));
         let cases = Rc::new(RefCell::new(Cases {
@@ -103,7 +127,8 @@ impl Worker {
                 let run = {
                     let mut c = c.borrow_mut();
                     let index = c.seen.len();
-                    c.seen.push(name.to_string());
+                    let line = ctx.call_position().line().unwrap_or(0);
+                    c.seen.push((name.to_string(), line));
                     let run = c.mode == Mode::Run(index);
                     c.ran |= run;
                     run
@@ -116,14 +141,15 @@ impl Worker {
         );
         let stop = script::Stop::new(timeout);
         stop.install(&mut engine);
-        Ok(Worker {
+        Worker {
             session,
             engine,
             output,
             cases,
             connect,
             stop,
-        })
+            log: SharedLog::default(),
+        }
     }
 
     /// Runs the file's top level on a fresh backend with `test` in the given mode.
@@ -137,32 +163,38 @@ impl Worker {
         };
         self.output.borrow_mut().clear();
         let connect = file.connect.as_ref().unwrap_or(&self.connect);
+        let mut api = ApiVersion::default();
         let result = match connect() {
             Ok(transport) => {
+                api = transport.api();
                 let mut s = self.session.borrow_mut();
-                s.set_transport(transport);
+                s.set_transport(Box::new(Recorder::new(transport, self.log.clone())));
                 s.set_params(file.params.clone());
                 s.clear_recent();
                 drop(s);
-                script::run(&self.engine, &mut Scope::new(), &file.source).map_err(|d| Failure {
+                // Request times count from the start of the script, not of the backend's setup.
+                self.log.borrow_mut().restart();
+                let mut scope = Scope::new();
+                if let Some(row) = &file.row {
+                    let data: Dynamic = rhai::serde::to_dynamic(&row.values)
+                        .expect("JSON values convert to Rhai values");
+                    scope.push_constant("data", data);
+                }
+                script::run(&self.engine, &mut scope, &file.source).map_err(|d| Failure {
                     assertion: d.assertion,
                     message: d.message.clone(),
                     report: d.render(&file.name, &file.source),
                 })
             }
-            Err(e) => Err(Failure {
-                assertion: false,
-                message: e.clone(),
-                report: format!("error: {e}\n"),
-            }),
+            Err(e) => Err(Failure::error(&file.name, e)),
         };
-        let requests = {
+        // The test is over: its session on a served simulator ends now, and the backend is let go.
+        {
             let mut s = self.session.borrow_mut();
-            // The test is over: its session on a served simulator ends now.
             s.transport().finish();
-            let api = s.transport().api();
-            s.recent().map(|m| m.summary(api)).collect()
-        };
+            s.set_transport(Box::new(Detached));
+        }
+        let log = std::mem::take(&mut *self.log.borrow_mut());
         Outcome {
             status: match result {
                 Ok(_) => Status::Passed,
@@ -170,7 +202,10 @@ impl Worker {
             },
             elapsed: started.elapsed(),
             output: self.output.borrow().clone(),
-            requests,
+            calls: log.calls,
+            dropped: log.dropped,
+            envelopes: log.last_envelopes,
+            api,
         }
     }
 
@@ -183,23 +218,27 @@ impl Worker {
         let mut outcome = self.run(file, Mode::Collect);
         let seen = std::mem::take(&mut self.cases.borrow_mut().seen);
         // Two cases of one name would be reported as one: the file fails as a whole instead.
-        if let Some(dup) = seen
+        if let Some((i, (dup, line))) = seen
             .iter()
             .enumerate()
-            .find(|(i, n)| seen[..*i].contains(n))
-            .map(|(_, n)| n)
+            .find(|(i, (n, _))| seen[..*i].iter().any(|(m, _)| m == n))
         {
-            let message =
-                format!("two cases are named `{dup}`: give each test(...) a name of its own");
+            let first = seen[..i]
+                .iter()
+                .find(|(m, _)| m == dup)
+                .map_or(0, |(_, l)| *l);
+            let message = format!(
+                "two cases are named `{dup}` (lines {first} and {line}): give each test(...) a name of its own"
+            );
             outcome.status = Status::Failed(Failure {
                 assertion: false,
-                report: format!("error: {message}\n  --> {}\n", file.name),
+                report: format!("error: {message}\n  --> {}:{line}\n", file.name),
                 message,
             });
             return Collected::Plain(outcome);
         }
         if !seen.is_empty() {
-            Collected::Cases(seen)
+            Collected::Cases(seen.into_iter().map(|(n, _)| n).collect())
         } else if matches {
             Collected::Plain(outcome)
         } else {
@@ -213,11 +252,7 @@ impl Worker {
         if matches!(outcome.status, Status::Passed) && !self.cases.borrow().ran {
             // The top level took another path this time (it depends on something that changed).
             let message = format!("the case `{name}` was not reached on this run");
-            outcome.status = Status::Failed(Failure {
-                assertion: false,
-                report: format!("error: {message}\n  --> {}\n", file.name),
-                message,
-            });
+            outcome.status = Status::Failed(Failure::error(&file.name, message));
         }
         outcome
     }

@@ -1,6 +1,10 @@
-//! The JUnit XML report (`--junit FILE`): a suite per file and a testcase per test (per named case,
-//! not per file), with each failure's message and, in its text, the diagnostic and the last
-//! requests; captured output goes in `system-out`.
+//! The JUnit XML report (`--report-junit FILE`, or `--junit FILE`): a suite per file and a
+//! testcase per test (per named case or data row, not per file), with each failure's message and,
+//! in its text, the diagnostic and the last requests; captured output goes in `system-out`.
+//!
+//! A testcase's `classname` is the file's path without its extension and without dots (`cases`
+//! for `./cases.rhai`, `scripts/flow_v2` for `scripts/flow.v2.rhai`): Jenkins splits a classname
+//! at its last dot into package and class.
 //!
 //! The layout follows the schema CI servers read (Jenkins' `junit-10.xsd`, which GitLab and GitHub
 //! reporters accept too): `testsuites` > `testsuite` (`name`, `tests`, `failures`, `errors`,
@@ -12,7 +16,7 @@ use std::time::Duration;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 
-use super::{Status, TestResult};
+use crate::runner::{Status, TestResult};
 
 /// Text as XML 1.0 allows it: control characters other than tab and line ends removed.
 fn clean(text: &str) -> String {
@@ -44,7 +48,7 @@ impl Tally {
                 Status::Passed => {}
                 Status::Failed(f) if f.assertion => t.failures += 1,
                 Status::Failed(_) => t.errors += 1,
-                Status::Skipped => t.skipped += 1,
+                Status::Skipped(_) => t.skipped += 1,
             }
         }
         t
@@ -67,11 +71,20 @@ fn text_element(w: &mut W, name: &str, text: &str) -> std::io::Result<()> {
     w.write_event(Event::End(BytesEnd::new(name)))
 }
 
+/// The `classname` for a test file: its path without `./`, its extension or dots.
+pub fn classname(file: &str) -> String {
+    let mut f = file;
+    while let Some(rest) = f.strip_prefix("./").or_else(|| f.strip_prefix(".\\")) {
+        f = rest;
+    }
+    let f = f.strip_suffix(".rhai").unwrap_or(f);
+    f.replace('.', "_")
+}
+
 fn testcase(w: &mut W, r: &TestResult) -> std::io::Result<()> {
     let mut start = BytesStart::new("testcase");
-    let name = r.id.case.clone().unwrap_or_else(|| r.id.file.clone());
-    start.push_attribute(("name", clean(&name).as_str()));
-    start.push_attribute(("classname", clean(&r.id.file).as_str()));
+    start.push_attribute(("name", clean(&r.id.short()).as_str()));
+    start.push_attribute(("classname", clean(&classname(&r.id.file)).as_str()));
     start.push_attribute(("time", seconds(r.elapsed).as_str()));
     if r.status == Status::Passed && r.output.is_empty() {
         return w.write_event(Event::Empty(start));
@@ -79,9 +92,9 @@ fn testcase(w: &mut W, r: &TestResult) -> std::io::Result<()> {
     w.write_event(Event::Start(start))?;
     match &r.status {
         Status::Passed => {}
-        Status::Skipped => {
+        Status::Skipped(why) => {
             let mut e = BytesStart::new("skipped");
-            e.push_attribute(("message", "left out by --filter"));
+            e.push_attribute(("message", why.reason()));
             w.write_event(Event::Empty(e))?;
         }
         Status::Failed(f) => {
@@ -95,9 +108,10 @@ fn testcase(w: &mut W, r: &TestResult) -> std::io::Result<()> {
             e.push_attribute(("type", kind));
             w.write_event(Event::Start(e))?;
             let mut body = f.report.clone();
-            if !r.requests.is_empty() {
+            let last = r.last_requests();
+            if !last.is_empty() {
                 body.push_str("last requests:\n");
-                for q in &r.requests {
+                for q in &last {
                     body.push_str(&format!("  {q}\n"));
                 }
             }
@@ -144,22 +158,27 @@ fn write(w: &mut W, results: &[TestResult], timestamp: &str) -> std::io::Result<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::runner::{Failure, TestId};
+    use crate::api::{Operation, ResponseCode};
+    use crate::runner::report::fixture;
+    use crate::runner::{Failure, Skip};
 
     fn result(file: &str, case: Option<&str>, status: Status) -> TestResult {
-        TestResult {
-            id: TestId {
-                file: file.into(),
-                case: case.map(str::to_string),
-            },
-            status,
-            elapsed: Duration::from_millis(3),
-            output: String::new(),
-            requests: vec![
-                "StopRecording(Unit=\"1\", Port=\"1\") -> 608 Warning: Port was not recording"
-                    .into(),
-            ],
-        }
+        let mut r = fixture::result(case, status);
+        r.id.file = file.into();
+        r.elapsed = Duration::from_millis(3);
+        r.output = String::new();
+        r.calls = vec![fixture::call(
+            Operation::StopRecording,
+            ResponseCode::PortNotRecording,
+        )];
+        r
+    }
+
+    #[test]
+    fn classnames_have_no_dots() {
+        assert_eq!(classname("./cases.rhai"), "cases");
+        assert_eq!(classname("scripts/flow.v2.rhai"), "scripts/flow_v2");
+        assert_eq!(classname("../x/a.rhai"), "__/x/a");
     }
 
     #[test]
@@ -173,7 +192,7 @@ mod tests {
             &[
                 result("a.rhai", Some("one"), Status::Passed),
                 result("a.rhai", Some("two"), failure),
-                result("b.rhai", None, Status::Skipped),
+                result("b.rhai", None, Status::Skipped(Skip::Filter)),
             ],
             "2024-05-01T10:00:00",
         );
@@ -183,14 +202,14 @@ mod tests {
             "{xml}"
         );
         assert!(
-            xml.contains("<testcase name=\"two\" classname=\"a.rhai\" time=\"0.003\">"),
+            xml.contains("<testcase name=\"two\" classname=\"a\" time=\"0.003\">"),
             "{xml}"
         );
         assert!(xml.contains("message=\"expected 100 from StopRecording, got 608 &lt;warning&gt; &amp; [31m\" type=\"assertion\""), "{xml}");
         assert!(
-            xml.contains("last requests:\n  StopRecording(Unit=&quot;1&quot;"),
+            xml.contains("last requests:\n  StopRecording() -&gt; 608"),
             "{xml}"
         );
-        assert!(xml.contains("<testcase name=\"b.rhai\" classname=\"b.rhai\" time=\"0.003\">\n      <skipped message=\"left out by --filter\"/>"), "{xml}");
+        assert!(xml.contains("<testcase name=\"b.rhai\" classname=\"b\" time=\"0.003\">\n      <skipped message=\"left out by --filter\"/>"), "{xml}");
     }
 }

@@ -1,0 +1,96 @@
+//! The TAP report (`--report-tap FILE`), in TAP version 13 (<https://testanything.org/tap-version-13-specification.html>):
+//! the version line, the plan `1..N`, then a numbered `ok` / `not ok` line per test. A skipped
+//! test is `ok N - name # SKIP reason`; a failed one is followed by a YAML diagnostics block,
+//! indented two spaces between `---` and `...`, with the message, severity, the diagnostic, the
+//! last requests and the output.
+
+use crate::runner::{Status, TestResult};
+
+/// A YAML double-quoted scalar: JSON's string syntax is a subset of YAML's.
+fn quoted(text: &str) -> String {
+    serde_json::Value::from(text).to_string()
+}
+
+/// A YAML literal block (`|-`) holding `text`, its lines indented by `indent` spaces.
+fn block(text: &str, indent: usize) -> String {
+    let pad = " ".repeat(indent);
+    let mut out = String::from("|-\n");
+    for line in text.trim_end().lines() {
+        // A control character has no place in a YAML block; tabs and line ends are not kept there.
+        let line: String = line
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        out.push_str(&format!("{pad}{}\n", line.trim_end()));
+    }
+    out
+}
+
+/// A test's description: its name, with `#` (TAP's directive mark) escaped.
+fn description(r: &TestResult) -> String {
+    r.id.name().replace('\\', "\\\\").replace('#', "\\#")
+}
+
+/// The report for `results`, in report order.
+pub fn render(results: &[TestResult]) -> String {
+    let mut out = format!("TAP version 13\n1..{}\n", results.len());
+    for (i, r) in results.iter().enumerate() {
+        let n = i + 1;
+        let name = description(r);
+        match &r.status {
+            Status::Passed => out.push_str(&format!("ok {n} - {name}\n")),
+            Status::Skipped(why) => {
+                out.push_str(&format!("ok {n} - {name} # SKIP {}\n", why.reason()))
+            }
+            Status::Failed(f) => {
+                out.push_str(&format!("not ok {n} - {name}\n"));
+                out.push_str("  ---\n");
+                out.push_str(&format!("  message: {}\n", quoted(&f.message)));
+                let severity = if f.assertion { "fail" } else { "error" };
+                out.push_str(&format!("  severity: {severity}\n"));
+                out.push_str(&format!(
+                    "  duration_ms: {:.3}\n",
+                    r.elapsed.as_secs_f64() * 1000.0
+                ));
+                out.push_str(&format!("  diagnostic: {}", block(&f.report, 4)));
+                let last = r.last_requests();
+                if !last.is_empty() {
+                    out.push_str("  requests:\n");
+                    for q in &last {
+                        out.push_str(&format!("    - {}\n", quoted(q)));
+                    }
+                }
+                if !r.output.trim().is_empty() {
+                    out.push_str(&format!("  output: {}", block(&r.output, 4)));
+                }
+                out.push_str("  ...\n");
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::runner::report::fixture::result;
+    use crate::runner::{Failure, Skip};
+
+    #[test]
+    fn a_failure_gets_a_yaml_block_and_a_skip_its_directive() {
+        let failed = Status::Failed(Failure {
+            assertion: true,
+            message: "expected \"100\" # got 608".into(),
+            report: "assertion failed\n  --> t/a.rhai:3:1\n".into(),
+        });
+        let tap = render(&[
+            result(Some("one"), Status::Passed),
+            result(Some("two #2"), failed),
+            result(None, Status::Skipped(Skip::Bail)),
+        ]);
+        assert_eq!(
+            tap,
+            "TAP version 13\n1..3\nok 1 - t/a.rhai::one\nnot ok 2 - t/a.rhai::two \\#2\n  ---\n  message: \"expected \\\"100\\\" # got 608\"\n  severity: fail\n  duration_ms: 2.500\n  diagnostic: |-\n    assertion failed\n      --> t/a.rhai:3:1\n  requests:\n    - \"InitStation(Extension=\\\"1\\\") -> 100 Command executed as expected\"\n  output: |-\n    hello\n  ...\nok 3 - t/a.rhai # SKIP not run: --bail stopped the run at a failure\n"
+        );
+    }
+}
