@@ -12,6 +12,7 @@
 //! | [`script`] | the Rhai bindings: one function per operation, `Response`, `Port`, assertions |
 //! | [`repl`] | the interactive shell: line editor, meta-commands, result grid |
 //! | [`runner`] | `ecapi test`: finding test files and cases, running them in parallel, reports |
+//! | [`proxy`] | `ecapi proxy`, `replay`, `script`: forwarding, the exchange record, replay, shadow comparison |
 //! | [`load`] | `ecapi load`: agents running a flow, HDR histograms, thresholds, summary and reports |
 //! | [`cli`] | the command line: arguments, configuration, subcommands |
 
@@ -19,6 +20,7 @@ pub mod api;
 pub mod cli;
 pub mod client;
 pub mod load;
+pub mod proxy;
 pub mod repl;
 pub mod runner;
 pub mod script;

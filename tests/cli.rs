@@ -226,15 +226,21 @@ fn ops_lists_every_operation_with_its_function_and_parameters() {
             .unwrap_or_else(|| panic!("{op} listed"));
         assert!(line.contains(op.script_name()), "{line}");
     }
+    // The function's own argument order, and the wire's beside it.
+    let init_user = out.lines().find(|l| l.starts_with("InitUser ")).unwrap();
     assert!(
-        out.contains("InitUser         init_user         (Machine, User)"),
+        init_user.contains("init_user(user, machine)")
+            && init_user.trim_end().ends_with("Machine, User"),
         "{out}"
     );
     let o = ecapi(&["ops", "--api", "7.0"]);
     let out = stdout(&o);
-    assert!(out.contains("(userName, machineName)"), "{out}");
+    let init_user = out.lines().find(|l| l.starts_with("InitUser ")).unwrap();
+    assert!(init_user.ends_with("userName, machineName"), "{out}");
+    let get_field = out.lines().find(|l| l.starts_with("GetField ")).unwrap();
     assert!(
-        out.contains("GetField         get_field         (Unit, Port, fieldName)  [since 7.1]"),
+        get_field.contains("get_field(unit, port, name)")
+            && get_field.ends_with("Unit, Port, fieldName  [since 7.1]"),
         "{out}"
     );
 }
@@ -340,4 +346,46 @@ fn plain_ecapi_takes_the_repls_backend_options() {
         "{}",
         stderr(&o)
     );
+}
+
+#[test]
+fn a_password_without_a_user_is_bad_usage() {
+    let o = ecapi(&[
+        "call",
+        "PortStatus",
+        "Unit=1",
+        "Port=1",
+        "--endpoint",
+        "http://127.0.0.1:9/x",
+        "--password",
+        "secret",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("--password (or ECAPI_PASSWORD) needs --user"),
+        "{err}"
+    );
+}
+
+#[test]
+fn completions_are_printed_for_bash_zsh_and_fish() {
+    for (shell, mark) in [
+        ("bash", "complete -F _ecapi"),
+        ("zsh", "#compdef ecapi"),
+        ("fish", "complete -c ecapi"),
+    ] {
+        let o = ecapi(&["completions", shell]);
+        assert_eq!(o.status.code(), Some(0), "{shell}");
+        let out = stdout(&o);
+        assert!(
+            out.contains(mark),
+            "{shell}: {}",
+            &out[..out.len().min(300)]
+        );
+        assert!(out.contains("session"), "{shell} completes subcommands");
+        assert!(out.contains("max-sessions"), "{shell} completes options");
+    }
+    let o = ecapi(&["completions", "powershell"]);
+    assert_eq!(o.status.code(), Some(2));
 }

@@ -264,3 +264,67 @@ fn the_hosted_profile_serves_the_page_of_its_recordings_too() {
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("<tr><th>Port</th><td>7</td></tr>"), "{page}");
 }
+
+#[test]
+fn the_page_lists_the_desktop_segments_that_overlap_the_recording_and_sim_desktops_shows_them() {
+    let server = served(&SITE.replace("port = 3\n", "port = 3\ndesktop = true\n"));
+    let mut http = client(&server);
+    // A segment of the desktop closes before the call: it does not overlap.
+    advance(&mut http, 650.0);
+    assert_eq!(
+        call(&mut http, Operation::InitStation, &[("Extension", "100")]).code,
+        100
+    );
+    assert_eq!(
+        call(
+            &mut http,
+            Operation::StartRecording,
+            &with(&[("maxRecordingTimeInSeconds", "0")])
+        )
+        .code,
+        100
+    );
+    let url = call(&mut http, Operation::GetUrl, PORT)
+        .url
+        .expect("a URL")
+        .to_string();
+    advance(&mut http, 600.0);
+    assert_eq!(call(&mut http, Operation::StopRecording, PORT).code, 100);
+    advance(&mut http, 700.0);
+
+    let desktops = http.control().unwrap().desktops().unwrap();
+    assert_eq!(desktops.len(), 1, "{desktops:#?}");
+    let smith = &desktops[0];
+    assert_eq!(
+        (
+            &smith["login"],
+            &smith["state"],
+            &smith["unit"],
+            &smith["port"]
+        ),
+        (
+            &serde_json::json!("smith"),
+            &serde_json::json!("RECORD"),
+            &serde_json::json!("1"),
+            &serde_json::json!("3")
+        )
+    );
+    let segments = smith["segments"].as_array().unwrap();
+    // 0-600, 600-1200, 1200-1800, and the open one from 1800 (the clock is at 1950).
+    assert_eq!(segments.len(), 4, "{segments:#?}");
+    assert!(segments[..3]
+        .iter()
+        .all(|s| s["open"] == false && s["ended"].is_string()));
+    assert_eq!(segments[3]["open"], true);
+    assert!(segments[3]["ended"].is_null());
+
+    let (status, page) = get(&url);
+    assert_eq!(status, 200, "{page}");
+    let section = page.split("<h2>Desktop</h2>").nth(1).expect(&page);
+    // The call ran from 650 s to 1250 s: the segments 600-1200 and 1200-1800 overlap it.
+    assert_eq!(
+        section.matches("<tr><td>smith</td>").count(),
+        2,
+        "{section}"
+    );
+}

@@ -44,6 +44,33 @@ pub enum Command {
     Load(super::load::LoadArgs),
     /// A simulator session of your own on a shared `ecapi serve`.
     Session(SessionArgs),
+    /// Print a shell completion script, e.g. `ecapi completions bash > ~/.local/share/bash-completion/completions/ecapi`.
+    Completions(CompletionsArgs),
+    /// Stand between a SOAP client and an Encore server: forward, show, record, compare.
+    Proxy(super::proxy::ProxyArgs),
+    /// Send a recording's requests again and compare each answer with the recorded one.
+    Replay(super::replay::ReplayArgs),
+    /// Turn a recording into a runnable script that expects each recorded code.
+    Script(super::script_cmd::ScriptArgs),
+}
+
+/// `ecapi completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum, value_name = "SHELL")]
+    pub shell: CompletionShell,
+}
+
+/// The shells completions are written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum CompletionShell {
+    /// Bash.
+    Bash,
+    /// Zsh.
+    Zsh,
+    /// Fish.
+    Fish,
 }
 
 /// Which clock the embedded simulator reads.

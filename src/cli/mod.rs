@@ -4,12 +4,16 @@
 mod args;
 mod backend;
 mod call;
+mod completions;
 mod exit;
 mod load;
 mod ops;
+mod proxy;
 mod repl;
+mod replay;
 mod run;
 mod script_args;
+mod script_cmd;
 mod serve;
 mod session;
 mod test;
@@ -27,6 +31,10 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Command::Ops(a)) => ops::ops(a),
         Some(Command::Serve(a)) => serve::serve(a),
         Some(Command::Session(a)) => session::session(a),
+        Some(Command::Completions(a)) => completions::completions(a),
+        Some(Command::Proxy(a)) => proxy::proxy(a),
+        Some(Command::Replay(a)) => replay::replay(a),
+        Some(Command::Script(a)) => script_cmd::script(a),
         Some(Command::Repl(a)) => repl::repl(a),
         Some(Command::Load(a)) => load::load(a),
         // Without a subcommand, the REPL, with the options given before any subcommand.

@@ -108,6 +108,8 @@ pub enum Command {
     At(f64, TelephonyEvent, String, String),
     /// `sim_scheduled`.
     Scheduled,
+    /// `sim_desktops`.
+    Desktops,
     /// Makes a session on a served simulator (answered by the server, not a simulator).
     SessionNew,
     /// Ends a session: the one whose control path it is sent to, or the one named.
@@ -151,6 +153,7 @@ impl Command {
                 json!({"fn": "at", "seconds": s, "event": e.as_str(), "unit": u, "port": p})
             }
             Command::Scheduled => json!({"fn": "scheduled"}),
+            Command::Desktops => json!({"fn": "desktops"}),
             Command::SessionNew => json!({"fn": "session_new"}),
             Command::SessionDrop(id) => json!({"fn": "session_drop", "id": id}),
         }
@@ -225,6 +228,7 @@ impl Command {
                 text("port")?,
             )),
             "scheduled" => Ok(Command::Scheduled),
+            "desktops" => Ok(Command::Desktops),
             "session_new" => Ok(Command::SessionNew),
             "session_drop" => Ok(Command::SessionDrop(
                 v.get("id").and_then(Value::as_str).map(str::to_string),
@@ -266,6 +270,7 @@ impl Command {
             Command::DelayAt(op, ms, u, p) => done(control.delay_at(op, ms, &u, &p)),
             Command::At(s, e, u, p) => done(control.schedule(s, e, &u, &p)),
             Command::Scheduled => control.scheduled().map(Value::from),
+            Command::Desktops => control.desktops().map(Value::from),
             Command::SessionNew | Command::SessionDrop(_) => Err(ControlError::Invalid(
                 "sessions are made and dropped by ecapi serve, not by a simulator".to_string(),
             )),
@@ -416,6 +421,7 @@ mod tests {
             Command::DelayAt(None, 300, "1".into(), "5".into()),
             Command::At(30.0, TelephonyEvent::Hold, "1".into(), "5".into()),
             Command::Scheduled,
+            Command::Desktops,
             Command::SessionNew,
             Command::SessionDrop(None),
             Command::SessionDrop(Some("ab12".into())),

@@ -246,6 +246,10 @@ impl SimControl for Embedded {
             .map_err(control_error)
     }
 
+    fn desktops(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
+        Ok(to_json(self.sim.desktops().map_err(control_error)?.iter()))
+    }
+
     fn scheduled(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
         Ok(to_json(self.sim.scheduled().iter()))
     }

@@ -634,6 +634,10 @@ impl SimControl for Http {
             .map(drop)
     }
 
+    fn desktops(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
+        self.list(Command::Desktops)
+    }
+
     fn scheduled(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
         self.list(Command::Scheduled)
     }

@@ -180,6 +180,12 @@ pub trait SimControl {
             "this simulator does not schedule events".to_string(),
         ))
     }
+    /// Each recorded desktop's state and segments, the open one included.
+    fn desktops(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
+        Err(ControlError::Invalid(
+            "this simulator does not list desktops".to_string(),
+        ))
+    }
     /// The scheduled events: fired ones with their outcome, then pending ones.
     fn scheduled(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
         Err(ControlError::Invalid(

@@ -42,6 +42,25 @@ impl Outcome {
         }
     }
 
+    /// The class of an answer's code (`None`: no answer at all), for other views of an exchange
+    /// (`ecapi proxy`'s line) to colour as the grid does.
+    pub fn of_code(code: Option<u16>) -> Outcome {
+        match code.map(|c| (c, ResponseCode::from_code(c))) {
+            Some((100, _)) => Outcome::Success,
+            Some((_, Some(rc))) if rc.is_warning() => Outcome::Warning,
+            _ => Outcome::Error,
+        }
+    }
+
+    /// `text` in this outcome's colour when `color` is on.
+    pub fn paint(self, text: &str, color: bool) -> String {
+        if color {
+            format!("{}{text}{RESET}", self.ansi())
+        } else {
+            text.to_string()
+        }
+    }
+
     /// The ANSI colour sequence: green, yellow, red.
     fn ansi(self) -> &'static str {
         match self {

@@ -24,7 +24,22 @@ fn hint(suggestions: &[String]) -> String {
     }
 }
 
-/// The table of operations for a version.
+/// The script function's fullest form, in its own argument order (`init_user(user, machine)`),
+/// which is not always the wire order (InitUser sends Machine before User).
+/// A map argument's keys are left to `ecapi ops NAME`.
+fn script_form(op: Operation) -> String {
+    let form = docs::find(op.script_name())
+        .and_then(|d| d.signatures.iter().max_by_key(|s| s.len()))
+        .map_or_else(|| format!("{}()", op.script_name()), |s| s.to_string());
+    if form.contains("#{") {
+        format!("{}(#{{ type, … }})", op.script_name())
+    } else {
+        form
+    }
+}
+
+/// The table of operations for a version: the operation, its script function with the function's
+/// own arguments, and the wire parameters in the order they are sent.
 pub fn list(api: ApiVersion) -> String {
     let mut out = format!("Encore Web API {api} operations\n\n");
     let width = Operation::ALL
@@ -34,9 +49,13 @@ pub fn list(api: ApiVersion) -> String {
         .unwrap_or(0);
     let fwidth = Operation::ALL
         .iter()
-        .map(|o| o.script_name().len())
+        .map(|o| script_form(*o).chars().count())
         .max()
         .unwrap_or(0);
+    out.push_str(&format!(
+        "{:width$}  {:fwidth$}  wire parameters, in order\n",
+        "operation", "script function"
+    ));
     for op in Operation::ALL {
         let params: Vec<&str> = op.params(api).iter().map(|p| p.wire_name(api)).collect();
         let avail = if op.exists_in(api) {
@@ -45,9 +64,9 @@ pub fn list(api: ApiVersion) -> String {
             format!("  [since {}]", op.since())
         };
         out.push_str(&format!(
-            "{:width$}  {:fwidth$}  ({}){avail}\n",
+            "{:width$}  {:fwidth$}  {}{avail}\n",
             op.name(),
-            op.script_name(),
+            script_form(op),
             params.join(", "),
         ));
     }

@@ -283,6 +283,10 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
         },
     );
     let s = session.clone();
+    engine.register_fn("sim_desktops", move || {
+        to_array(with_control(&s, "sim_desktops", |c| c.desktops())?)
+    });
+    let s = session.clone();
     engine.register_fn("sim_scheduled", move || {
         to_array(with_control(&s, "sim_scheduled", |c| c.scheduled())?)
     });

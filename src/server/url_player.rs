@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use chrono::NaiveDateTime;
 
-use crate::simulator::{Event, Recording, SimError, Simulator};
+use crate::simulator::{DesktopView, Event, Recording, SegmentView, SimError, Simulator};
 
 /// The player's path, as GetURL writes it.
 pub const PATH: &str = "/encore/urlplayer.aspx";
@@ -56,7 +56,13 @@ pub fn page(sim: &mut Simulator, query: Option<&str>) -> Result<Page, SimError> 
         ))));
     };
     let events = sim.events_of(&index)?;
-    Ok(Page::Found(render(&recording, &events, sim.clock().now())))
+    let desktops = sim.desktops()?;
+    Ok(Page::Found(render(
+        &recording,
+        &events,
+        &desktops,
+        sim.clock().now(),
+    )))
 }
 
 /// A query parameter's value, percent-decoded; names compare without regard to case, as the
@@ -161,8 +167,15 @@ fn head(title: &str) -> String {
     )
 }
 
-/// The page of a recording, as of `now` (the simulator's clock) for one still running.
-pub fn render(rec: &Recording, events: &[Event], now: NaiveDateTime) -> String {
+/// The page of a recording, as of `now` (the simulator's clock) for one still running. Of the
+/// `desktops`, those of the user whose phone is the recording's unit and port show the segments
+/// that overlap the recording.
+pub fn render(
+    rec: &Recording,
+    events: &[Event],
+    desktops: &[DesktopView],
+    now: NaiveDateTime,
+) -> String {
     let index = escape(&rec.index);
     let mut html = head(&format!("Recording {}", rec.index));
     let _ = writeln!(html, "<h1>Recording {index}</h1>");
@@ -276,8 +289,64 @@ pub fn render(rec: &Recording, events: &[Event], now: NaiveDateTime) -> String {
         }
         let _ = writeln!(html, "</table>");
     }
+    desktop_section(&mut html, rec, desktops, now);
     html.push_str("</body>\n</html>\n");
     html
+}
+
+/// The desktop segments of the recording's user that overlap the recording; nothing when the
+/// port's user has no recorded desktop.
+fn desktop_section(
+    html: &mut String,
+    rec: &Recording,
+    desktops: &[DesktopView],
+    now: NaiveDateTime,
+) {
+    let port = rec.port.to_string();
+    let end = rec.stopped.unwrap_or(now);
+    let mine: Vec<&DesktopView> = desktops
+        .iter()
+        .filter(|d| {
+            d.unit.as_deref() == Some(rec.unit.as_str()) && d.port.as_deref() == Some(&port)
+        })
+        .collect();
+    if mine.is_empty() {
+        return;
+    }
+    let _ = writeln!(html, "<h2>Desktop</h2>");
+    let overlapping: Vec<(&str, &SegmentView)> = mine
+        .iter()
+        .flat_map(|d| d.segments.iter().map(move |s| (d.login.as_str(), s)))
+        .filter(|(_, s)| s.started < end && s.ended.unwrap_or(now) > rec.started)
+        .collect();
+    if overlapping.is_empty() {
+        let _ = writeln!(
+            html,
+            "<p>No desktop segment of {} overlaps this recording.</p>",
+            escape(&mine[0].login)
+        );
+        return;
+    }
+    let _ = writeln!(
+        html,
+        "<table class=\"desktop\">\n<tr><th>Login</th><th>From</th><th>To</th><th>Duration</th></tr>"
+    );
+    for (login, s) in overlapping {
+        let to = s.ended.unwrap_or(now);
+        let _ = writeln!(
+            html,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(login),
+            time(s.started),
+            if s.open {
+                "<span class=\"running\">recording</span>".to_string()
+            } else {
+                time(to)
+            },
+            duration((to - s.started).num_milliseconds()),
+        );
+    }
+    let _ = writeln!(html, "</table>");
 }
 
 /// The stretches of a recording's states: state, from, to. The NOT RECORDING that ends a stopped
@@ -358,7 +427,7 @@ mod tests {
             ],
             ended_by: None,
         };
-        let html = render(&rec, &[], at("2026-11-23 10:01:45"));
+        let html = render(&rec, &[], &[], at("2026-11-23 10:01:45"));
         assert!(html.contains("still recording"), "{html}");
         assert!(html.contains("0:01:45 so far"), "{html}");
         assert!(

@@ -32,7 +32,7 @@ pub use db::{DbError, DbLocation};
 pub use faults::{Faults, PortRef};
 pub use hosted::{Hosted, DEFAULT_URL_BASE, PORTS as HOSTED_PORTS};
 pub use journal::{Journal, JournalEntry, JOURNAL_CAPACITY};
-pub use recorder::{Recorder, SEGMENT_SECONDS};
+pub use recorder::{DesktopView, Recorder, SegmentView, SEGMENT_SECONDS};
 pub use refusal::Refusal;
 pub use schedule::{Scheduled, TelephonyEvent};
 pub use shared::{LinkSigner, Shared};
@@ -542,6 +542,16 @@ impl Simulator {
         match &mut self.engine {
             Engine::Hosted(_) => Ok(Vec::new()),
             Engine::Recorder(r) => Ok(r.segments()?),
+        }
+    }
+
+    /// Each recorded desktop's state and segments, the open one included (recorder profile; the
+    /// hosted service records no desktops, so the list is empty).
+    pub fn desktops(&mut self) -> Result<Vec<DesktopView>, SimError> {
+        self.tick();
+        match &mut self.engine {
+            Engine::Hosted(_) => Ok(Vec::new()),
+            Engine::Recorder(r) => Ok(r.desktops()?),
         }
     }
 

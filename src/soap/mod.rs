@@ -16,6 +16,7 @@
 //! | `wsdl.rs` | the WSDL we serve |
 //! | `wsdl_reader.rs` | a server's WSDL, read into a [`Contract`] |
 //! | `pretty.rs` | indentation for `--trace` |
+//! | `rewrite.rs` | `ecapi proxy`'s edits in passing: redacted values, WSDL addresses |
 //! | `xml.rs` | the guarded pull parser and escaping |
 //! | `charset.rs` | the content types and charsets WCF reads, bytes to text |
 //! | `reader.rs` | a request read as a WCF service reads it, step by step (`wire.md`) |
@@ -29,6 +30,7 @@ pub mod names;
 mod note;
 mod pretty;
 mod reader;
+mod rewrite;
 mod wsdl;
 mod wsdl_reader;
 pub mod xml;
@@ -45,6 +47,7 @@ pub use reader::{
     read_request, Incoming, Read, ReadOptions, Refusal, Refused, DEFAULT_MAX_DEPTH,
     DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_STRING_CONTENT_LENGTH,
 };
+pub use rewrite::{redact_elements, rewrite_addresses};
 pub use wsdl::wsdl;
 pub use wsdl_reader::{read_contract, WsdlError};
 pub use xml::XmlError;

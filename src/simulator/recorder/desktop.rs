@@ -12,6 +12,42 @@ use crate::simulator::store::DesktopSegment;
 /// The longest a desktop segment runs, in seconds.
 pub const SEGMENT_SECONDS: i64 = 600;
 
+/// One recorded desktop as `sim_desktops()` shows it: its state and every segment, the open one
+/// included.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DesktopView {
+    /// The login, as configured.
+    pub login: String,
+    /// `RECORD` or `NOT RECORDING`.
+    pub state: String,
+    /// The unit of the user's phone, when the directory gives the login one port.
+    pub unit: Option<String>,
+    /// The port of the user's phone (text, as in a Response).
+    pub port: Option<String>,
+    /// The segments, oldest first; the last is open while the desktop records.
+    pub segments: Vec<SegmentView>,
+}
+
+/// A desktop segment; an open one has no end yet.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SegmentView {
+    /// When it began.
+    #[serde(serialize_with = "crate::simulator::store::iso")]
+    pub started: NaiveDateTime,
+    /// When it closed; `None` while open.
+    #[serde(serialize_with = "iso_or_null")]
+    pub ended: Option<NaiveDateTime>,
+    /// Whether it is still recording.
+    pub open: bool,
+}
+
+fn iso_or_null<S: serde::Serializer>(t: &Option<NaiveDateTime>, s: S) -> Result<S::Ok, S::Error> {
+    match t {
+        Some(t) => crate::simulator::store::iso(t, s),
+        None => s.serialize_none(),
+    }
+}
+
 /// The recorded desktops, by login matched without regard to case.
 #[derive(Debug, Clone, Default)]
 pub struct Desktops {
@@ -71,6 +107,14 @@ impl Desktops {
             started: start,
             ended: now,
         })
+    }
+
+    /// The open segment's start for every recorded desktop: (configured login, start while
+    /// recording), by login.
+    pub fn open_segments(&self) -> impl Iterator<Item = (&str, Option<NaiveDateTime>)> {
+        self.users
+            .values()
+            .map(|(login, open)| (login.as_str(), *open))
     }
 
     /// Stops a desktop's recording.

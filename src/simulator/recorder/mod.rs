@@ -28,7 +28,7 @@ use super::Shared;
 use crate::api::{Operation, RecordingState, Request, Response, ResponseCode};
 
 use desktop::Desktops;
-pub use desktop::SEGMENT_SECONDS;
+pub use desktop::{DesktopView, SegmentView, SEGMENT_SECONDS};
 use directory::Directory;
 use licences::Licences;
 use port::{Line, Port};
@@ -408,6 +408,48 @@ impl Recorder {
     pub fn segments(&mut self) -> Result<Vec<DesktopSegment>, DbError> {
         self.flush()?;
         self.db.segments()
+    }
+
+    /// Every recorded desktop with its state and segments (closed ones from the database, then the
+    /// open one), in login order.
+    pub fn desktops(&mut self) -> Result<Vec<DesktopView>, DbError> {
+        let closed = self.segments()?;
+        let mut views = Vec::new();
+        for (login, open) in self.desktops.open_segments() {
+            let (unit, port) = match self.directory.by_login(login) {
+                directory::Lookup::One(unit, port) => (Some(unit), Some(port.to_string())),
+                _ => (None, None),
+            };
+            let mut segments: Vec<SegmentView> = closed
+                .iter()
+                .filter(|s| s.login.eq_ignore_ascii_case(login))
+                .map(|s| SegmentView {
+                    started: s.started,
+                    ended: Some(s.ended),
+                    open: false,
+                })
+                .collect();
+            if let Some(started) = open {
+                segments.push(SegmentView {
+                    started,
+                    ended: None,
+                    open: true,
+                });
+            }
+            views.push(DesktopView {
+                login: login.to_string(),
+                state: if open.is_some() {
+                    RecordingState::Record
+                } else {
+                    RecordingState::NotRecording
+                }
+                .to_string(),
+                unit,
+                port,
+                segments,
+            });
+        }
+        Ok(views)
     }
 
     /// Every port assignment, from the database.

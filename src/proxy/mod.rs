@@ -1,0 +1,469 @@
+//! `ecapi proxy`, `ecapi replay` and `ecapi script`: a proxy that understands the Encore Web API,
+//! standing between any SOAP client (a CRM) and an Encore server (or an `ecapi serve`).
+//!
+//! It forwards every exchange unchanged, and on the way reads it: one [`Exchange`] per request,
+//! which every view reads (as mitmproxy's flow): the live line on standard output, the JSON Lines
+//! record, the shadow comparison. A recording can then be replayed against any backend, or turned
+//! into a Rhai flow.
+//!
+//! | file | owns |
+//! |---|---|
+//! | `listen.rs` | the proxy's HTTP listener (hyper; why not axum is said there) |
+//! | `forward.rs` | forwarding, pass-through of failures, WSDL addresses, the exchange made on the way |
+//! | `exchange.rs` | the [`Exchange`] and its live line |
+//! | `record.rs` | the JSON Lines record, reading it back, `--redact` |
+//! | `compare.rs` | two answers compared, volatile fields by form |
+//! | `ports.rs` | the unit and port one server handed out for another's |
+//! | `shadow.rs` | `--shadow`: the second backend and the tally per operation |
+//! | `fault.rs` | `--fault`, `--delay`, `--seed` |
+//! | `replay.rs` | `ecapi replay`: a recording's requests sent again and compared |
+//! | `script_gen.rs` | `ecapi script`: a recording as a runnable Rhai flow |
+//!
+//! The proxy owns its tokio runtime (as `server/` does), so nothing above it is async; it uses
+//! `client/` (the shadow), `soap/` and `api/`, and nothing below it imports it.
+
+pub mod compare;
+mod exchange;
+pub mod fault;
+mod forward;
+mod listen;
+pub mod ports;
+pub mod record;
+pub mod replay;
+pub mod script_gen;
+pub mod shadow;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::thread;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+
+pub use exchange::{Answer, Exchange};
+pub use fault::{DelayRule, FaultRule};
+pub use shadow::{ShadowTarget, Tally};
+
+use fault::Injector;
+use forward::{Forwarder, Stats};
+use record::{Recorder, Redaction};
+use shadow::Shadow;
+
+/// What `ecapi proxy` is told.
+#[derive(Debug)]
+pub struct ProxyOptions {
+    /// The address to listen on (port 0 picks a free one).
+    pub listen: String,
+    /// The upstream's endpoint URL (http or https; user information there becomes basic
+    /// authentication for clients that send none, and is never shown or recorded).
+    pub upstream: String,
+    /// A PEM CA certificate to trust for an HTTPS upstream.
+    pub ca_cert: Option<PathBuf>,
+    /// Accept any certificate from the upstream (test servers only).
+    pub insecure: bool,
+    /// How long to wait for the upstream's answer before answering 504.
+    pub timeout: Duration,
+    /// Where to record every exchange (JSON Lines).
+    pub record: Option<PathBuf>,
+    /// Names of parameters or fields whose values are never recorded.
+    pub redact: Vec<String>,
+    /// A second backend to compare every answer with.
+    pub shadow: Option<ShadowTarget>,
+    /// Requests the proxy answers itself.
+    pub faults: Vec<FaultRule>,
+    /// Requests the proxy holds before forwarding.
+    pub delays: Vec<DelayRule>,
+    /// The API version the upstream serves: requests are read (and noted) as it reads them.
+    pub api: crate::api::ApiVersion,
+    /// The seed behind `faults`' probabilities.
+    pub seed: u64,
+    /// Print one line per exchange on standard output.
+    pub print: bool,
+    /// Colour those lines.
+    pub color: bool,
+}
+
+impl ProxyOptions {
+    /// Options that forward to `upstream` and do nothing else: no record, no shadow, no faults,
+    /// no printing, a 30 s time-out.
+    pub fn new(listen: impl Into<String>, upstream: impl Into<String>) -> ProxyOptions {
+        ProxyOptions {
+            listen: listen.into(),
+            upstream: upstream.into(),
+            ca_cert: None,
+            insecure: false,
+            timeout: Duration::from_secs(30),
+            record: None,
+            redact: Vec::new(),
+            shadow: None,
+            faults: Vec::new(),
+            delays: Vec::new(),
+            seed: 0,
+            api: crate::api::ApiVersion::V7_1,
+            print: false,
+            color: false,
+        }
+    }
+}
+
+/// Why the proxy could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ProxyError {
+    /// The upstream URL or TLS options are unusable.
+    #[error("--upstream: {0}")]
+    Upstream(String),
+    /// The record file cannot be created.
+    #[error("--record {path}: {source}")]
+    Record {
+        /// The file.
+        path: PathBuf,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// The shadow backend cannot be used.
+    #[error("--shadow: {0}")]
+    Shadow(String),
+    /// The listen address cannot be bound.
+    #[error("cannot listen on {listen}: {source}")]
+    Bind {
+        /// The address asked for.
+        listen: String,
+        /// What the system said.
+        source: std::io::Error,
+    },
+    /// The runtime or the proxy's thread could not start.
+    #[error("cannot start the proxy: {0}")]
+    Runtime(std::io::Error),
+}
+
+/// What a run of the proxy saw, for the summary at exit.
+#[derive(Debug, Clone, Default)]
+pub struct Summary {
+    /// SOAP exchanges seen.
+    pub exchanges: u64,
+    /// Under `--shadow`, the agreements and differences per operation.
+    pub shadow: Option<Tally>,
+}
+
+impl Summary {
+    /// The summary as text: the exchange count and, under `--shadow`, the table.
+    pub fn render(&self) -> String {
+        let mut out = format!("ecapi proxy: {} exchanges\n", self.exchanges);
+        if let Some(tally) = &self.shadow {
+            out.push_str("shadow comparison:\n");
+            out.push_str(&tally.render());
+        }
+        out
+    }
+}
+
+/// Reads `--upstream` into a URL without credentials, and the credentials.
+fn upstream_url(text: &str) -> Result<(reqwest::Url, Option<(String, String)>), ProxyError> {
+    let mut url = reqwest::Url::parse(text.trim())
+        .map_err(|e| ProxyError::Upstream(format!("`{text}` is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(ProxyError::Upstream(format!(
+            "the scheme must be http or https, not {}",
+            url.scheme()
+        )));
+    }
+    let auth = (!url.username().is_empty()).then(|| {
+        (
+            percent_decode(url.username()),
+            url.password().map(percent_decode).unwrap_or_default(),
+        )
+    });
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
+    Ok((url, auth))
+}
+
+fn percent_decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((h * 16 + l) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Builds everything but the listener. Blocking work (reading certificates, connecting the shadow)
+/// happens here, outside any runtime.
+fn prepare(options: ProxyOptions) -> Result<(String, Forwarder), ProxyError> {
+    let (upstream, auth) = upstream_url(&options.upstream)?;
+    let mut builder = reqwest::Client::builder()
+        .use_rustls_tls()
+        .connect_timeout(crate::client::DEFAULT_CONNECT_TIMEOUT)
+        .tcp_nodelay(true)
+        .pool_idle_timeout(Duration::from_secs(60))
+        // Redirects are the client's to follow, not the proxy's.
+        .redirect(reqwest::redirect::Policy::none())
+        .danger_accept_invalid_certs(options.insecure);
+    if let Some(path) = &options.ca_cert {
+        let pem = std::fs::read(path).map_err(|e| {
+            ProxyError::Upstream(format!(
+                "cannot read the CA certificate {}: {e}",
+                path.display()
+            ))
+        })?;
+        let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| {
+            ProxyError::Upstream(format!("{} is not a PEM certificate: {e}", path.display()))
+        })?;
+        builder = builder.add_root_certificate(cert);
+    }
+    let client = builder
+        .build()
+        .map_err(|e| ProxyError::Upstream(e.to_string()))?;
+    let recorder = match &options.record {
+        Some(path) => Some(Recorder::create(path).map_err(|source| ProxyError::Record {
+            path: path.clone(),
+            source,
+        })?),
+        None => None,
+    };
+    let shadow = match options.shadow {
+        Some(target) => Some(Arc::new(
+            Shadow::connect(target).map_err(|e| ProxyError::Shadow(e.to_string()))?,
+        )),
+        None => None,
+    };
+    let forwarder = Forwarder {
+        client,
+        upstream,
+        auth,
+        timeout: options.timeout,
+        names: crate::soap::Names::default(),
+        read: crate::soap::ReadOptions::new(options.api, crate::soap::Names::default()),
+        injector: Injector::new(options.faults, options.delays, options.seed),
+        recorder,
+        redaction: Redaction::new(&options.redact),
+        shadow,
+        print: options.print,
+        color: options.color,
+        origin: String::new(),
+        stats: Mutex::new(Stats::default()),
+    };
+    Ok((options.listen, forwarder))
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ProxyError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .thread_name("ecapi-proxy-worker")
+        .build()
+        .map_err(ProxyError::Runtime)
+}
+
+async fn bind(
+    listen: &str,
+    forwarder: &mut Forwarder,
+) -> Result<tokio::net::TcpListener, ProxyError> {
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|source| ProxyError::Bind {
+            listen: listen.to_string(),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(ProxyError::Runtime)?;
+    forwarder.origin = format!("http://{addr}");
+    Ok(listener)
+}
+
+impl Forwarder {
+    fn summary(&self) -> Summary {
+        let stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
+        Summary {
+            exchanges: stats.exchanges,
+            shadow: self.shadow.as_ref().map(|_| stats.tally.clone()),
+        }
+    }
+
+    /// Writes the summary line into the record, if there is one.
+    fn record_summary(&self, summary: &Summary) {
+        if let Some(recorder) = &self.recorder {
+            let line = serde_json::json!({
+                "kind": "summary",
+                "time": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                "exchanges": summary.exchanges,
+                "shadow": summary.shadow.as_ref().map(|t| &t.operations),
+            });
+            let _ = recorder.write(&line);
+        }
+    }
+}
+
+/// Runs until Ctrl-C or SIGTERM, printing where it listens, then the summary.
+pub fn run(options: ProxyOptions) -> Result<Summary, ProxyError> {
+    let (listen, mut forwarder) = prepare(options)?;
+    let runtime = runtime()?;
+    let summary = runtime.block_on(async move {
+        let listener = bind(&listen, &mut forwarder).await?;
+        let endpoint = format!("{}{}", forwarder.origin, forwarder.upstream.path());
+        let mut out = std::io::stdout();
+        let _ = writeln!(
+            out,
+            "ecapi proxy: {endpoint} → {}",
+            forwarder.upstream.as_str()
+        );
+        if let Some(shadow) = &forwarder.shadow {
+            let _ = writeln!(out, "shadow: {}", shadow.describe());
+        }
+        if let Some(recorder) = &forwarder.recorder {
+            let _ = writeln!(out, "recording to {}", recorder.path().display());
+        }
+        let _ = writeln!(out, "WSDL: {endpoint}?wsdl");
+        let _ = writeln!(out, "Stop with Ctrl-C.");
+        let _ = out.flush();
+        let forwarder = Arc::new(forwarder);
+        listen::serve(listener, forwarder.clone(), shutdown_signal()).await;
+        let summary = forwarder.summary();
+        forwarder.record_summary(&summary);
+        Ok::<_, ProxyError>(summary)
+    })?;
+    // The runtime is dropped here, closing connections still open.
+    drop(runtime);
+    Ok(summary)
+}
+
+/// A proxy running in this process on its own thread, for tests, benchmarks and embedding.
+#[derive(Debug)]
+pub struct Running {
+    addr: SocketAddr,
+    path: String,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<thread::JoinHandle<Summary>>,
+}
+
+/// Starts a proxy on its own thread and returns once it listens.
+pub fn start(options: ProxyOptions) -> Result<Running, ProxyError> {
+    let (listen, mut forwarder) = prepare(options)?;
+    let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+    let (stop_tx, stop_rx) = oneshot::channel::<()>();
+    let thread = thread::Builder::new()
+        .name("ecapi-proxy".to_string())
+        .spawn(move || {
+            let runtime = match runtime() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = ready_tx.send(Err(e));
+                    return Summary::default();
+                }
+            };
+            runtime.block_on(async move {
+                let listener = match bind(&listen, &mut forwarder).await {
+                    Ok(l) => l,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return Summary::default();
+                    }
+                };
+                let addr = listener.local_addr().map_err(ProxyError::Runtime);
+                let _ = ready_tx.send(addr.map(|a| (a, forwarder.upstream.path().to_string())));
+                let forwarder = Arc::new(forwarder);
+                listen::serve(listener, forwarder.clone(), async {
+                    let _ = stop_rx.await;
+                })
+                .await;
+                let summary = forwarder.summary();
+                forwarder.record_summary(&summary);
+                summary
+            })
+        })
+        .map_err(ProxyError::Runtime)?;
+    match ready_rx.recv() {
+        Ok(Ok((addr, path))) => Ok(Running {
+            addr,
+            path,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }),
+        Ok(Err(e)) => {
+            let _ = thread.join();
+            Err(e)
+        }
+        Err(_) => Err(ProxyError::Runtime(std::io::Error::other(
+            "the proxy thread ended before listening",
+        ))),
+    }
+}
+
+impl Running {
+    /// The address the proxy listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The proxy's endpoint URL: its address with the upstream's path.
+    pub fn url(&self) -> String {
+        format!("http://{}{}", self.addr, self.path)
+    }
+
+    /// Stops the proxy and returns what it saw (the record gets its summary line).
+    pub fn stop(mut self) -> Summary {
+        self.shutdown()
+    }
+
+    fn shutdown(&mut self) -> Summary {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        self.thread
+            .take()
+            .and_then(|t| t.join().ok())
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.shutdown();
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upstream_credentials_are_taken_out_of_the_url() {
+        let (url, auth) =
+            upstream_url("https://CORP%5Csmith:p%40ss@encore:8443/WebAPI/ECAPI.svc").unwrap();
+        assert_eq!(url.as_str(), "https://encore:8443/WebAPI/ECAPI.svc");
+        assert_eq!(auth, Some(("CORP\\smith".to_string(), "p@ss".to_string())));
+        assert!(upstream_url("ftp://x/").is_err());
+        assert!(upstream_url("not a url").is_err());
+    }
+}

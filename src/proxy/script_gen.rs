@@ -1,0 +1,237 @@
+//! `ecapi script`: a recording turned into a readable, runnable Rhai flow that `expect`s each
+//! recorded code, so that a production incident becomes a regression test.
+//!
+//! Units and ports handed out by a recorded InitStation or InitUser become variables (`unit`,
+//! `port`, then `unit2`, `port2`…) taken from that Init's answer at run time, and every later
+//! request on the same unit and port uses them; other units and ports stay as written. A recorded
+//! `portStatus` or `fieldValue` is asserted too. What a script cannot repeat is kept as a comment
+//! saying why: a request that named no operation, a fault (a script function throws on one), an
+//! HTTP error, a request the proxy answered itself. A request whose answer never came (dropped,
+//! timed out) is sent unchecked, since the server may have acted on it.
+
+use super::record::Record;
+use crate::api::{ApiVersion, Operation, Param, ResultField};
+
+/// A Rhai string literal.
+fn lit(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// A unit or port as written in the recording: a bare number when it is one, else a string.
+fn unit_or_port(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text.len() < 10
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && (text == "0" || !text.starts_with('0'));
+    if plain {
+        text.to_string()
+    } else {
+        lit(text)
+    }
+}
+
+/// The variables bound to the units and ports of Init answers.
+#[derive(Default)]
+struct Vars {
+    /// (recorded unit, recorded port, unit variable, port variable).
+    pairs: Vec<(String, String, String, String)>,
+}
+
+impl Vars {
+    fn args(&self, unit: &str, port: &str) -> String {
+        match self
+            .pairs
+            .iter()
+            .rev()
+            .find(|(u, p, _, _)| u == unit && p == port)
+        {
+            Some((_, _, uv, pv)) => format!("{uv}, {pv}"),
+            None => format!("{}, {}", unit_or_port(unit), unit_or_port(port)),
+        }
+    }
+
+    /// Binds a new pair; returns the variable names, or `None` when the pair is bound already.
+    fn bind(&mut self, unit: &str, port: &str) -> Option<(String, String)> {
+        if self.pairs.iter().any(|(u, p, _, _)| u == unit && p == port) {
+            return None;
+        }
+        let n = self.pairs.len() + 1;
+        let suffix = if n == 1 { String::new() } else { n.to_string() };
+        let (uv, pv) = (format!("unit{suffix}"), format!("port{suffix}"));
+        self.pairs
+            .push((unit.into(), port.into(), uv.clone(), pv.clone()));
+        Some((uv, pv))
+    }
+}
+
+/// The call expression for a recorded request.
+fn call(op: Operation, r: &Record, vars: &Vars) -> String {
+    let p = |param: Param| {
+        r.parameters
+            .get(param.wire_name(ApiVersion::V7_1))
+            .map_or("", String::as_str)
+    };
+    let at = || vars.args(p(Param::Unit), p(Param::Port));
+    let name = op.script_name();
+    match op {
+        Operation::InitStation => format!("{name}({})", lit(p(Param::Extension))),
+        Operation::InitUser if p(Param::Machine) == p(Param::User) => {
+            format!("{name}({})", lit(p(Param::User)))
+        }
+        Operation::InitUser => {
+            format!(
+                "{name}({}, {})",
+                lit(p(Param::User)),
+                lit(p(Param::Machine))
+            )
+        }
+        Operation::StartRecording => match p(Param::MaxRecordingTime).trim() {
+            "" | "0" => format!("{name}({})", at()),
+            max => format!("{name}({}, {max})", at()),
+        },
+        Operation::AssignField => format!(
+            "{name}({}, {}, {})",
+            at(),
+            lit(p(Param::FieldName)),
+            lit(p(Param::FieldValue))
+        ),
+        Operation::GetField => format!("{name}({}, {})", at(), lit(p(Param::FieldName))),
+        Operation::LogEvent => {
+            let mut entries = Vec::new();
+            let (unit, port) = (p(Param::Unit), p(Param::Port));
+            if !unit.is_empty() || !port.is_empty() {
+                let args = vars.args(unit, port);
+                let (u, pt) = args.split_once(", ").unwrap_or((&args, ""));
+                entries.push(format!("unit: {u}"));
+                entries.push(format!("port: {pt}"));
+            }
+            for (key, param) in crate::script::LOG_EVENT_KEYS {
+                if matches!(param, Param::Unit | Param::Port) {
+                    continue;
+                }
+                let v = p(param);
+                // The timestamp is always given: a script's default would be "now".
+                if !v.is_empty() || param == Param::EventTimestamp {
+                    entries.push(format!("{key}: {}", lit(v)));
+                }
+            }
+            format!("{name}(#{{ {} }})", entries.join(", "))
+        }
+        Operation::DesktopPause | Operation::DesktopResume => {
+            format!("{name}({})", lit(p(Param::User)))
+        }
+        _ => format!("{name}({})", at()),
+    }
+}
+
+/// The flow for a recording; `source` names the file in the header comment.
+pub fn script(records: &[Record], source: &str) -> String {
+    let mut out = String::new();
+    out.push_str(&format!(
+        "// Made by `ecapi script` from {source}: {} recorded exchanges",
+        records.len()
+    ));
+    if let Some(first) = records.first() {
+        out.push_str(&format!(", from {}", first.time));
+    }
+    out.push_str(".\n// Each request expects the code the server answered then; unit and port come from the\n// Init answers. Run it with `ecapi run FILE.rhai` (add --endpoint URL for a server).\n");
+    let mut vars = Vars::default();
+    for (i, r) in records.iter().enumerate() {
+        let n = i + 1;
+        out.push('\n');
+        let Some(op) = r.op() else {
+            out.push_str(&format!(
+                "// #{n}: a request that named no operation (SOAPAction {}), answered {}: not repeatable from a script.\n",
+                r.action.as_deref().map_or("absent".to_string(), |a| format!("'{a}'")),
+                describe(r)
+            ));
+            continue;
+        };
+        if r.injected {
+            out.push_str(&format!(
+                "// #{n}: {} was answered {} by the proxy itself (--fault); the server never saw it.\n",
+                op.name(),
+                describe(r)
+            ));
+            continue;
+        }
+        let expr = call(op, r, &vars);
+        match (r.outcome.as_str(), r.code) {
+            ("answered", Some(code)) => {
+                let checks: Vec<(&str, &String)> =
+                    [ResultField::PortStatus, ResultField::FieldValue]
+                        .iter()
+                        .filter_map(|f| r.fields.get(f.wire_name()).map(|v| (f.script_name(), v)))
+                        .collect();
+                let is_init = matches!(op, Operation::InitStation | Operation::InitUser);
+                let bound = match (is_init, r.fields.get("Unit"), r.fields.get("Port")) {
+                    (true, Some(u), Some(p)) if code == 100 => vars.bind(u, p),
+                    _ => None,
+                };
+                if bound.is_none() && checks.is_empty() {
+                    out.push_str(&format!("expect({expr}, {code});\n"));
+                    continue;
+                }
+                out.push_str(&format!("let r = expect({expr}, {code});\n"));
+                if let Some((uv, pv)) = bound {
+                    out.push_str(&format!("let {uv} = r.unit;\nlet {pv} = r.port;\n"));
+                }
+                for (name, value) in checks {
+                    out.push_str(&format!("assert_eq(r.{name}, {});\n", lit(value)));
+                }
+            }
+            ("dropped" | "timeout", _) => {
+                out.push_str(&format!(
+                    "// #{n}: the recorded answer was {}; sent again, not checked.\ntry {{ {expr}; }} catch {{ }}\n",
+                    describe(r)
+                ));
+            }
+            _ => {
+                out.push_str(&format!(
+                    "// #{n}: {expr} was answered {}: not repeatable from a script.\n",
+                    describe(r)
+                ));
+            }
+        }
+    }
+    out
+}
+
+fn describe(r: &Record) -> String {
+    match (&r.fault, r.outcome.as_str(), r.code) {
+        (Some(f), _, _) => format!("with the fault {}", f.code),
+        (_, "dropped", _) => "a dropped connection".to_string(),
+        (_, "timeout", _) => "no answer in time".to_string(),
+        (_, "http", _) => format!("with HTTP {}", r.status.unwrap_or_default()),
+        (_, _, Some(code)) => format!("{code}"),
+        (_, outcome, _) => outcome.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn literals_and_numbers_are_written_as_rhai_reads_them() {
+        assert_eq!(lit("A&B \"x\"\\\n"), "\"A&B \\\"x\\\"\\\\\\n\"");
+        assert_eq!(unit_or_port("5"), "5");
+        assert_eq!(unit_or_port("007"), "\"007\"");
+        assert_eq!(unit_or_port(" 1"), "\" 1\"");
+        assert_eq!(unit_or_port(""), "\"\"");
+    }
+}
