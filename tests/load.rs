@@ -339,15 +339,20 @@ fn the_open_model_shows_a_slow_server_s_queueing_where_the_closed_model_does_not
         );
         json(&summary)
     };
-    // Two agents and 50 ms answers serve at most 40 calls a second; 100 are due each second, so
+    // Two agents and 50 ms answers serve at most 40 calls a second; 150 are due each second, so
     // by the end calls wait seconds for a free agent.
     let closed = run(&[], "closed.json");
-    let open = run(&["--rate", "100/s"], "open.json");
+    let open = run(&["--rate", "150/s"], "open.json");
     assert_eq!(open["model"], "open");
+    // The factors leave room for a busy machine, which slows the closed run's answers too; on a
+    // quiet one the open model's p99 is some 30 times the closed model's.
+    let p50 = |s: &Value| s["requests"]["latency_ms"]["p50"].as_f64().unwrap();
     assert!(
-        p99(&open) > 5.0 * p99(&closed),
-        "open p99 {} ms, closed p99 {} ms",
+        p99(&open) > 3.0 * p99(&closed) && p50(&open) > 5.0 * p50(&closed),
+        "open p50 {} p99 {} ms, closed p50 {} p99 {} ms",
+        p50(&open),
         p99(&open),
+        p50(&closed),
         p99(&closed)
     );
     // The wait is the server's doing, so it is in latency, not in the generator's lag; the

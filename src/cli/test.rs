@@ -252,6 +252,13 @@ fn own_options(
         Some(p) => Some(Arc::new(data::read(p).map_err(|e| UsageError(e.0))?)),
         None => rows,
     };
+    // The command line's --max-time wins, as every option given there does.
+    let timeout = match a.max_time {
+        Some(_) => None,
+        None => {
+            parse_max_time(own.max_time).map_err(|e| UsageError(format!("{file}: // args: {e}")))?
+        }
+    };
     Ok(Some(TestFile {
         path: path.to_path_buf(),
         connect: Some(connect),
@@ -259,5 +266,6 @@ fn own_options(
         rows,
         problem: None,
         excluded: false,
+        timeout,
     }))
 }
