@@ -77,8 +77,9 @@ pub fn to_utf8<'a>(
             let declared = match content_type.and_then(charset).as_deref() {
                 None => None,
                 Some("utf-8" | "utf8" | "us-ascii") => Some(Encoding::Utf8),
-                Some("utf-16le") => Some(Encoding::Utf16Le),
-                Some("utf-16be" | "unicodefffe") => Some(Encoding::Utf16Be),
+                // `utf-16-le` is how Python and some proxies spell the IANA name.
+                Some("utf-16le" | "utf-16-le") => Some(Encoding::Utf16Le),
+                Some("utf-16be" | "utf-16-be" | "unicodefffe") => Some(Encoding::Utf16Be),
                 // Without a mark RFC 2781 says big endian; the bytes say better when they can.
                 Some("utf-16") => Some(sniffed.unwrap_or(Encoding::Utf16Be)),
                 Some(other) => return Err(EncodingError::Unsupported(other.to_string())),
@@ -163,6 +164,11 @@ mod tests {
         );
         assert_eq!(got, (doc.to_string(), "UTF-16LE"));
         let got = decoded(&utf16(doc, true, false), Some("text/xml;charset=utf-16BE"));
+        assert_eq!(got, (doc.to_string(), "UTF-16BE"));
+        let got = decoded(
+            &utf16(doc, true, false),
+            Some("text/xml; charset=utf-16-be"),
+        );
         assert_eq!(got, (doc.to_string(), "UTF-16BE"));
         // utf-16 without a mark: the bytes tell the order.
         let got = decoded(&utf16(doc, false, false), Some("text/xml; charset=utf-16"));
