@@ -634,3 +634,25 @@ fn the_html_report_opens_in_headless_chromium_without_console_errors() {
     assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
     assert!(png.len() > 10_000, "a blank page? {} bytes", png.len());
 }
+
+#[test]
+fn a_files_own_max_time_applies_under_test_and_the_command_lines_wins() {
+    let dir = folder(&[
+        ("spin.rhai", "// args: --max-time 0.2\nloop { }\n"),
+        ("quick.rhai", PASSING),
+    ]);
+    let out = ecapi(dir.path(), &["test", "."]);
+    let (o, _) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{o}");
+    assert!(
+        o.contains("stopped after 0.2 s: the script ran past --max-time"),
+        "{o}"
+    );
+    assert!(o.ends_with("1 passed, 1 failed\n"), "{o}");
+    let out = ecapi(dir.path(), &["test", ".", "--max-time", "0.1"]);
+    assert!(
+        text(&out).0.contains("stopped after 0.1 s"),
+        "{:?}",
+        text(&out)
+    );
+}

@@ -31,8 +31,9 @@ pub enum Command {
     Repl(ReplArgs),
     /// Run one script, with the options of its `// args:` line (the command line's win).
     Run(RunArgs),
-    /// Run every `.rhai` under the paths as a test; `test("name", || …)` adds named cases. Exit 1
-    /// when a test failed, the backend cannot be reached or no test was selected.
+    /// Run every `.rhai` under the paths as a test; `test("name", || …)` adds named cases, a file's
+    /// `// args:` line its options. Exit 1 when a test failed, the backend cannot be reached or no
+    /// test was selected.
     Test(TestArgs),
     /// Send one request from the shell, e.g. `ecapi call InitStation Extension=1234`.
     Call(CallArgs),
@@ -178,11 +179,11 @@ pub struct TestArgs {
     /// How many tests run at once (default: the number of cores).
     #[arg(long, short = 'j', value_name = "N")]
     pub jobs: Option<usize>,
-    /// Run only the tests whose name (`file` or `file::case`) contains this text.
+    /// Run only the tests whose name (`file`, `file::case`, `file::row`) contains this text.
     #[arg(long, value_name = "TEXT")]
     pub filter: Option<String>,
     /// Write a JUnit XML report to this file (written whatever happens).
-    #[arg(long, alias = "junit", value_name = "FILE")]
+    #[arg(long, visible_alias = "junit", value_name = "FILE")]
     pub report_junit: Option<PathBuf>,
     /// Write a JSON report to this file.
     #[arg(long, value_name = "FILE")]

@@ -12,6 +12,8 @@
 //! - Options given on the command line win over the same options in the line: an option whose
 //!   command-line value is not its default replaces the line's (`--set` values are merged, the
 //!   command line's winning for a name given in both).
+//! - Under `ecapi test`, the line's backend options, `--set`, `--data` and `--max-time` apply to
+//!   that file; `-v` is for `ecapi run` only.
 
 use std::path::{Path, PathBuf};
 

@@ -32,6 +32,8 @@ pub struct SourceFile {
     pub params: HashMap<String, String>,
     /// The data row this run gets as the map `data`, for a data-driven run.
     pub row: Option<Row>,
+    /// Its own time limit (`--max-time` in its `// args:` line), instead of the run's.
+    pub timeout: Option<Duration>,
 }
 
 impl SourceFile {
@@ -103,6 +105,8 @@ pub struct Worker {
     cases: Rc<RefCell<Cases>>,
     connect: Connector,
     stop: script::Stop,
+    /// The run's time limit, and the one `stop` enforces now (a file's own may differ).
+    timeout: (Option<Duration>, Option<Duration>),
     log: SharedLog,
 }
 
@@ -148,6 +152,7 @@ impl Worker {
             cases,
             connect,
             stop,
+            timeout: (timeout, timeout),
             log: SharedLog::default(),
         }
     }
@@ -155,6 +160,12 @@ impl Worker {
     /// Runs the file's top level on a fresh backend with `test` in the given mode.
     fn run(&mut self, file: &SourceFile, mode: Mode) -> Outcome {
         let started = Instant::now();
+        let limit = file.timeout.or(self.timeout.0);
+        if limit != self.timeout.1 {
+            self.stop = script::Stop::new(limit);
+            self.stop.install(&mut self.engine);
+            self.timeout.1 = limit;
+        }
         self.stop.arm();
         *self.cases.borrow_mut() = Cases {
             mode,

@@ -67,6 +67,8 @@ pub struct TestFile {
     pub problem: Option<String>,
     /// Left out by the filter before being read: reported as skipped, never read or run.
     pub excluded: bool,
+    /// Its own time limit (`--max-time` in its `// args:` line), instead of the run's.
+    pub timeout: Option<Duration>,
 }
 
 impl TestFile {
@@ -79,6 +81,7 @@ impl TestFile {
             rows: None,
             problem: None,
             excluded: false,
+            timeout: None,
         }
     }
 }
@@ -302,6 +305,7 @@ fn prepare(files: &[TestFile]) -> Vec<Entry> {
                 connect: f.connect.clone(),
                 params: f.params.clone(),
                 row,
+                timeout: f.timeout,
             }));
         }
     }

@@ -544,11 +544,11 @@ fn refusal_outcome(app: &AppState, refused: soap::Refused) -> (Outcome, Option<S
         soap::Refusal::TooLarge => too_large(app.body_limit),
         soap::Refusal::UnsupportedMediaType { reason_phrase } => Outcome {
             response: empty(StatusCode::UNSUPPORTED_MEDIA_TYPE, Some(&reason_phrase)),
-            summary: "415".to_string(),
+            summary: "refused".to_string(),
         },
         soap::Refusal::BadRequest => Outcome {
             response: empty(StatusCode::BAD_REQUEST, None),
-            summary: "400".to_string(),
+            summary: "refused".to_string(),
         },
         soap::Refusal::Fault(fault) => {
             let xml = fault.encode();

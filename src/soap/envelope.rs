@@ -104,7 +104,9 @@ pub fn encode_response(response: &Response, names: &Names) -> String {
     out
 }
 
-/// Reads a request envelope, as the server does.
+/// Reads a request envelope kindly: parameters by local name in any order, namespace or version.
+/// `ecapi serve` reads as WCF does instead ([`super::read_request`], which also says what it did);
+/// this stays for round trips of what [`encode_request`] writes.
 ///
 /// The operation comes from the SOAPAction header (`soap_action`, quoted or not) when it is given
 /// and not empty, else from the body element's name; either must name an operation of `version`.
