@@ -382,10 +382,17 @@ fn save_from_a_recorder_repl_writes_args_relative_to_the_script_and_replays() {
     assert_eq!(first, "// args: --config ../site.toml");
     assert!(script.contains("// Run it with: ecapi run "), "{script}");
     assert!(!script.contains("strat"), "{script}");
-    // Replayed where it was saved, on the backend its // args: line names.
+    // Replayed from another folder, on the backend its // args: line names, with the command the
+    // header prints.
+    let command = script
+        .lines()
+        .find_map(|l| l.strip_prefix("// Run it with: "))
+        .unwrap();
+    let words: Vec<&str> = command.split_whitespace().collect();
+    assert_eq!(words[..2], ["ecapi", "run"], "{command}");
     let replay = ecapi()
-        .args(["test", "hold.rhai"])
-        .current_dir(&flows)
+        .args(&words[1..])
+        .current_dir(dir.path())
         .output()
         .unwrap();
     assert!(

@@ -13,6 +13,8 @@
 //! test is then in error), or no test was selected (`--allow-empty` makes that 0); 2 for bad
 //! usage or configuration.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -52,10 +54,11 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
     let found = discover::files(&paths).map_err(|e| UsageError(e.to_string()))?;
     // Build one backend now: options that cannot work are a usage error (exit 2); a server that
     // cannot be reached makes every test an error (exit 1), with the reports written.
-    let connect = connector(&config, "")?;
+    let unreachable = Unreachable::default();
+    let connect = connector(&config, "", &unreachable)?;
     let files: Vec<TestFile> = found
         .into_iter()
-        .map(|path| test_file(path, &a, rows.clone()))
+        .map(|path| test_file(path, &a, rows.clone(), &unreachable))
         .collect();
     let options = Options {
         jobs,
@@ -161,8 +164,22 @@ fn write_reports(a: &TestArgs, run: &Run<'_>) -> Result<(), UsageError> {
 /// A fresh backend per test from `config`. A server that cannot be reached now gives every test
 /// that error at once (`what` says whose backend it is; the run's own is announced on standard
 /// error); options that cannot work are an error.
-fn connector(config: &BackendConfig, what: &str) -> Result<Connector, UsageError> {
-    match config.open() {
+fn connector(
+    config: &BackendConfig,
+    what: &str,
+    unreachable: &Unreachable,
+) -> Result<Connector, UsageError> {
+    // An endpoint found unreachable once is not tried again for every file (each try may wait
+    // for the connection time-out).
+    let known = config
+        .endpoint
+        .as_ref()
+        .and_then(|e| unreachable.borrow().get(e).cloned());
+    let opened = match known {
+        Some(e) => Err(ConnectError::Transport(e)),
+        None => config.open(),
+    };
+    match opened {
         Ok(_) => {
             // Against an ecapi serve, each test gets a simulator session of its own.
             let config = config.clone();
@@ -172,6 +189,11 @@ fn connector(config: &BackendConfig, what: &str) -> Result<Connector, UsageError
         }
         Err(ConnectError::Usage(e)) => Err(e),
         Err(e) => {
+            if let Some(endpoint) = &config.endpoint {
+                unreachable
+                    .borrow_mut()
+                    .insert(endpoint.clone(), e.to_string());
+            }
             let message = format!("{what}{e}");
             if what.is_empty() {
                 eprintln!("ecapi: {message}");
@@ -180,6 +202,9 @@ fn connector(config: &BackendConfig, what: &str) -> Result<Connector, UsageError
         }
     }
 }
+
+/// Endpoints found unreachable in this run, with the error.
+type Unreachable = RefCell<HashMap<String, String>>;
 
 /// Whether the filter certainly selects nothing in the file at `path`: neither its name (nor a
 /// data row's) contains it, nor does its text contain the filter's case part.
@@ -204,7 +229,12 @@ fn excluded(path: &Path, filter: &str, rows: Option<&[Row]>) -> bool {
 }
 
 /// The file as the runner takes it: with its own options, or what is wrong with them.
-fn test_file(path: PathBuf, a: &TestArgs, rows: Option<Arc<Vec<Row>>>) -> TestFile {
+fn test_file(
+    path: PathBuf,
+    a: &TestArgs,
+    rows: Option<Arc<Vec<Row>>>,
+    unreachable: &Unreachable,
+) -> TestFile {
     if let Some(filter) = &a.filter {
         if excluded(&path, filter, rows.as_deref().map(Vec::as_slice)) {
             return TestFile {
@@ -220,7 +250,7 @@ fn test_file(path: PathBuf, a: &TestArgs, rows: Option<Arc<Vec<Row>>>) -> TestFi
     let Ok(source) = std::fs::read_to_string(&path) else {
         return plain; // the runner reports it
     };
-    match own_options(&path, &source, a, rows) {
+    match own_options(&path, &source, a, rows, unreachable) {
         Ok(Some(f)) => f,
         Ok(None) => plain,
         Err(e) => TestFile {
@@ -237,6 +267,7 @@ fn own_options(
     source: &str,
     a: &TestArgs,
     rows: Option<Arc<Vec<Row>>>,
+    unreachable: &Unreachable,
 ) -> Result<Option<TestFile>, UsageError> {
     let Some(own) = script_args::read(path, source)? else {
         return Ok(None);
@@ -245,7 +276,7 @@ fn own_options(
     let backend = script_args::merge_backend(&a.backend, &own.backend);
     let config = BackendConfig::from_args(&backend)
         .map_err(|e| UsageError(format!("{file}: // args: {e}")))?;
-    let connect = connector(&config, &format!("{file}: "))
+    let connect = connector(&config, &format!("{file}: "), unreachable)
         .map_err(|e| UsageError(format!("{file}: // args: {e}")))?;
     let params = parse_sets(&own.set).map_err(|e| UsageError(format!("{file}: // args: {e}")))?;
     let rows = match &own.data {

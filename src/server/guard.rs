@@ -115,51 +115,115 @@ fn split_port(text: &str) -> (&str, &str) {
     }
 }
 
+/// A refused request: the answer, and what the log line says of it.
+type Refusal = (Response, String);
+
 impl Guard {
     /// Why a request's `Host` is refused, if it is.
-    fn host_refusal(&self, headers: &HeaderMap) -> Option<Response> {
+    fn host_refusal(&self, headers: &HeaderMap) -> Option<Refusal> {
         let host = headers.get(header::HOST).map(|h| h.to_str().unwrap_or("?"));
         match host {
             Some(host) if self.hosts.allows(host) => None,
-            Some(host) => Some(plain(
-                StatusCode::FORBIDDEN,
-                &format!(
-                    "the Host '{host}' does not name this server: it answers to {} (listen on the \
-                     name clients use, --listen NAME:PORT, to add it)",
-                    self.hosts.describe()
+            Some(host) => Some((
+                plain(
+                    StatusCode::FORBIDDEN,
+                    &format!(
+                        "the Host '{host}' does not name this server: it answers to {} (listen \
+                         on the name clients use, --listen NAME:PORT, to add it)",
+                        self.hosts.describe()
+                    ),
                 ),
+                format!("foreign Host '{host}'"),
             )),
-            None => Some(plain(
-                StatusCode::FORBIDDEN,
-                "the request has no Host header naming this server",
+            None => Some((
+                plain(
+                    StatusCode::FORBIDDEN,
+                    "the request has no Host header naming this server",
+                ),
+                "no Host".to_string(),
             )),
         }
     }
-}
 
-/// The control interface's guard (see the module's doc).
-pub async fn control(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    match guard.control_refusal(&request) {
-        None => next.run(request).await,
-        Some(refusal) => guard.logged(&request, refusal, "control: refused", started),
+    fn control_refusal(&self, request: &Request) -> Option<Refusal> {
+        if !self.control {
+            return Some((
+                plain(
+                    StatusCode::NOT_FOUND,
+                    "the control interface is off on this server (ecapi serve --no-control)",
+                ),
+                "off".to_string(),
+            ));
+        }
+        let headers = request.headers();
+        if let Some(refusal) = self.host_refusal(headers) {
+            return Some(refusal);
+        }
+        if request.method() == Method::POST && !is_json(headers.get(header::CONTENT_TYPE)) {
+            let got = headers
+                .get(header::CONTENT_TYPE)
+                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+                .unwrap_or_default();
+            return Some((
+                plain(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    &format!("the control interface takes only 'application/json', not '{got}'"),
+                ),
+                format!("content type '{got}'"),
+            ));
+        }
+        let token = self.token.as_ref()?;
+        match headers.get(TOKEN_HEADER).and_then(|v| v.to_str().ok()) {
+            Some(given) if secret::same(given.trim(), token) => None,
+            Some(_) => Some((
+                plain(
+                    StatusCode::FORBIDDEN,
+                    "the control token is wrong: use the one `ecapi serve` printed at start or \
+                     was given with --control-token",
+                ),
+                "wrong token".to_string(),
+            )),
+            None => Some((
+                plain(
+                    StatusCode::FORBIDDEN,
+                    &format!(
+                        "the control interface of this server needs its token: pass \
+                         --control-token TOKEN or set ECAPI_CONTROL_TOKEN (a client sends it in \
+                         the {TOKEN_HEADER} header); `ecapi serve` printed it at start"
+                    ),
+                ),
+                "no token".to_string(),
+            )),
+        }
     }
-}
 
-/// The player page's guard: the `Host`, and the link's key when links are keyed.
-pub async fn player(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
-    let started = Instant::now();
-    match guard.player_refusal(&request) {
-        None => next.run(request).await,
-        Some(refusal) => guard.logged(&request, refusal, "player: refused", started),
+    fn player_refusal(&self, request: &Request) -> Option<Refusal> {
+        if let Some(refusal) = self.host_refusal(request.headers()) {
+            return Some(refusal);
+        }
+        let keys = self.link_keys.as_ref()?;
+        let query = request.uri().query().unwrap_or("");
+        let index = url_player::param(query, url_player::INDEX_PARAM).unwrap_or_default();
+        let key = url_player::param(query, url_player::KEY_PARAM).unwrap_or_default();
+        if keys.verify(&index, &key) {
+            return None;
+        }
+        let mut response = Response::new(Body::from(url_player::not_found(
+            "This link's key is missing or wrong: open the link exactly as GetURL handed it out.",
+        )));
+        *response.status_mut() = StatusCode::NOT_FOUND;
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("text/html; charset=utf-8"),
+        );
+        Some((response, "wrong or missing link key".to_string()))
     }
-}
 
-impl Guard {
+    /// Logs a refusal and returns its answer.
     fn logged(
         &self,
         request: &Request,
-        refusal: Response,
+        (refusal, why): Refusal,
         what: &str,
         started: Instant,
     ) -> Response {
@@ -172,82 +236,29 @@ impl Guard {
                 request.method(),
                 request.uri(),
                 refusal.status().as_u16(),
-                what,
+                &format!("{what} refused: {why}"),
                 started.elapsed(),
             );
         }
         refusal
     }
+}
 
-    fn control_refusal(&self, request: &Request) -> Option<Response> {
-        let guard = self;
-        if !guard.control {
-            return Some(plain(
-                StatusCode::NOT_FOUND,
-                "the control interface is off on this server (ecapi serve --no-control)",
-            ));
-        }
-        let headers = request.headers();
-        if let Some(refusal) = guard.host_refusal(headers) {
-            return Some(refusal);
-        }
-        if request.method() == Method::POST && !is_json(headers.get(header::CONTENT_TYPE)) {
-            let got = headers
-                .get(header::CONTENT_TYPE)
-                .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-                .unwrap_or_default();
-            return Some(plain(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                &format!("the control interface takes only 'application/json', not '{got}'"),
-            ));
-        }
-        if let Some(token) = &guard.token {
-            let given = headers.get(TOKEN_HEADER).and_then(|v| v.to_str().ok());
-            match given {
-                Some(given) if secret::same(given.trim(), token) => {}
-                Some(_) => return Some(plain(
-                    StatusCode::FORBIDDEN,
-                    "the control token is wrong: use the one `ecapi serve` printed at start or \
-                     was given with --control-token",
-                )),
-                None => {
-                    return Some(plain(
-                        StatusCode::FORBIDDEN,
-                        &format!(
-                            "the control interface of this server needs its token: pass \
-                         --control-token TOKEN or set ECAPI_CONTROL_TOKEN (a client sends it in \
-                         the {TOKEN_HEADER} header); `ecapi serve` printed it at start"
-                        ),
-                    ))
-                }
-            }
-        }
-        None
+/// The control interface's guard (see the module's doc).
+pub async fn control(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    match guard.control_refusal(&request) {
+        None => next.run(request).await,
+        Some(refusal) => guard.logged(&request, refusal, "control", started),
     }
+}
 
-    fn player_refusal(&self, request: &Request) -> Option<Response> {
-        let guard = self;
-        if let Some(refusal) = guard.host_refusal(request.headers()) {
-            return Some(refusal);
-        }
-        if let Some(keys) = &guard.link_keys {
-            let query = request.uri().query().unwrap_or("");
-            let index = url_player::param(query, url_player::INDEX_PARAM).unwrap_or_default();
-            let key = url_player::param(query, url_player::KEY_PARAM).unwrap_or_default();
-            if !keys.verify(&index, &key) {
-                let mut response = Response::new(Body::from(url_player::not_found(
-                "This link's key is missing or wrong: open the link exactly as GetURL handed it \
-                 out.",
-            )));
-                *response.status_mut() = StatusCode::NOT_FOUND;
-                response.headers_mut().insert(
-                    header::CONTENT_TYPE,
-                    HeaderValue::from_static("text/html; charset=utf-8"),
-                );
-                return Some(response);
-            }
-        }
-        None
+/// The player page's guard: the `Host`, and the link's key when links are keyed.
+pub async fn player(State(guard): State<Arc<Guard>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    match guard.player_refusal(&request) {
+        None => next.run(request).await,
+        Some(refusal) => guard.logged(&request, refusal, "player", started),
     }
 }
 

@@ -1,7 +1,8 @@
 //! `ecapi serve`: the simulator as a SOAP endpoint, answering any CRM as if it were Encore.
 //!
-//! This is the only module that names the HTTP server crate (axum over hyper) and it owns its tokio
-//! runtime, so nothing above it is async. The simulator stays a synchronous state machine behind a
+//! This is the only module that names the HTTP server crates (axum's router over hyper's HTTP/1
+//! connections, accepted by [`listener`]) and it owns its tokio runtime, so nothing above it is
+//! async. The simulator stays a synchronous state machine behind a
 //! mutex: a request holds the lock only while the simulator answers, and injected latency is waited
 //! out after the lock is released, so a slow operation never stalls other clients.
 //!

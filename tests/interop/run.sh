@@ -63,4 +63,22 @@ python3 "$here/zeep_scheduled_hold.py" "$url" || status=1
 kill -TERM "$server_pid"
 wait "$server_pid" || { echo "ecapi serve did not stop cleanly"; status=1; }
 server_pid=""
+
+# HTTPS with a generated CA and basic authentication: zeep trusts DIR/ca.pem and sends credentials.
+out="$work/serve-https.out"
+"$ECAPI_BIN" serve --listen 127.0.0.1:0 --tls-self-signed "$work/ca" --basic-auth crm:s3cret \
+    --quiet >"$out" &
+server_pid=$!
+url=""
+for _ in $(seq 100); do
+    url="$(sed -n 's/^WSDL: \(.*\)?wsdl$/\1/p' "$out")"
+    [[ -n "$url" ]] && break
+    kill -0 "$server_pid" 2>/dev/null || { echo "ecapi serve exited"; exit 1; }
+    sleep 0.1
+done
+[[ -n "$url" ]] || { echo "ecapi serve did not report its address"; exit 1; }
+python3 "$here/zeep_https.py" "$url" "$work/ca/ca.pem" crm s3cret || status=1
+kill -TERM "$server_pid"
+wait "$server_pid" || { echo "ecapi serve did not stop cleanly"; status=1; }
+server_pid=""
 exit $status
