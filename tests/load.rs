@@ -339,15 +339,20 @@ fn the_open_model_shows_a_slow_server_s_queueing_where_the_closed_model_does_not
         );
         json(&summary)
     };
-    // Two agents and 50 ms answers serve at most 40 calls a second; 100 are due each second, so
+    // Two agents and 50 ms answers serve at most 40 calls a second; 150 are due each second, so
     // by the end calls wait seconds for a free agent.
     let closed = run(&[], "closed.json");
-    let open = run(&["--rate", "100/s"], "open.json");
+    let open = run(&["--rate", "150/s"], "open.json");
     assert_eq!(open["model"], "open");
+    // The factors leave room for a busy machine, which slows the closed run's answers too; on a
+    // quiet one the open model's p99 is some 30 times the closed model's.
+    let p50 = |s: &Value| s["requests"]["latency_ms"]["p50"].as_f64().unwrap();
     assert!(
-        p99(&open) > 5.0 * p99(&closed),
-        "open p99 {} ms, closed p99 {} ms",
+        p99(&open) > 3.0 * p99(&closed) && p50(&open) > 5.0 * p50(&closed),
+        "open p50 {} p99 {} ms, closed p50 {} p99 {} ms",
+        p50(&open),
         p99(&open),
+        p50(&closed),
         p99(&closed)
     );
     // The wait is the server's doing, so it is in latency, not in the generator's lag; the
@@ -432,4 +437,75 @@ fn the_html_report_opens_in_headless_chromium_without_console_errors() {
         .filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught") || l.contains("ERR_"))
         .collect();
     assert!(console.is_empty(), "console: {console:?}");
+}
+
+#[test]
+fn each_agent_sees_its_own_data_row_and_index() {
+    let dir = folder();
+    let data = write(
+        dir.path(),
+        "agents.csv",
+        "ext,login\n4000,anna\n4001,bo\n4002,cy\n",
+    );
+    // Five agents over three rows: agents 3 and 4 start over at the first rows.
+    let flow = write(
+        dir.path(),
+        "data.rhai",
+        "assert_eq(agent.data.ext, `${4000 + agent.index % 3}`);\n\
+         let p = station(agent.data.ext);\n\
+         assert_eq(agent.iteration >= 0, true);\n",
+    );
+    let summary = dir.path().join("s.json");
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--agents",
+        "5",
+        "--duration",
+        "1",
+        "--data",
+        data.to_str().unwrap(),
+        "--summary-json",
+        summary.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let s = json(&summary);
+    assert_eq!(n(&s["iterations"]["failed"]), 0, "{}", s["iterations"]);
+    assert!(n(&s["iterations"]["completed"]) >= 5);
+
+    let bad = write(dir.path(), "bad.csv", "ext,login\n4000\n");
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--duration",
+        "1",
+        "--data",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("bad.csv: line 2: 1 fields, but the header names 2"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_flow_that_never_completes_exits_1_with_its_reason_and_one_that_does_not_compile_too() {
+    let dir = folder();
+    let flow = write(dir.path(), "typo.rhai", "port_statsu(1, 5);\n");
+    let out = ecapi(&["load", flow.to_str().unwrap(), "--duration", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("line 1: unknown function `port_statsu`")
+            && stdout(&out).contains("did you mean port_status"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stderr(&out).contains("no iteration of"), "{}", stderr(&out));
+
+    let flow = write(dir.path(), "syntax.rhai", "let x = ;\n");
+    let out = ecapi(&["load", flow.to_str().unwrap(), "--duration", "1"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("syntax.rhai:1:9"), "{}", stderr(&out));
 }

@@ -456,3 +456,30 @@ fn a_database_with_damaged_pages_is_refused_at_start_with_what_to_do() {
     // The file is left as it was found.
     assert_eq!(std::fs::read(&damaged).unwrap(), bytes);
 }
+
+#[test]
+fn scheduled_events_and_delays_beyond_their_bounds_are_refused_with_the_bound() {
+    use ecapi::client::{Embedded, SimControl};
+    use ecapi::simulator::TelephonyEvent;
+    let mut sim = Embedded::new(recorder(DbLocation::Memory));
+    for _ in 0..10_000 {
+        sim.schedule(3600.0, TelephonyEvent::Hold, "1", "1")
+            .unwrap();
+    }
+    let e = sim
+        .schedule(3600.0, TelephonyEvent::Hold, "1", "1")
+        .unwrap_err();
+    assert!(
+        e.to_string().contains("10000 events are already waiting"),
+        "{e}"
+    );
+    let e = sim.delay(None, 600_001).unwrap_err();
+    assert!(e.to_string().contains("at most 600000 ms"), "{e}");
+    sim.delay(None, 600_000).unwrap();
+    // Over the control interface, the number as sent is named.
+    let e = ecapi::client::control::parse(br#"{"fn":"delay","op":null,"ms":1e30}"#).unwrap_err();
+    assert!(
+        e.contains("a delay of 1000000000000000000000000000000 ms is too long"),
+        "{e}"
+    );
+}

@@ -99,9 +99,10 @@ pub struct BackendArgs {
     /// The recorder profile's database file, kept across runs (default: in memory).
     #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
-    /// The API version: 7.0 or 7.1.
-    #[arg(long, default_value = "7.1", value_name = "VERSION")]
-    pub api: String,
+    /// The API version: 7.0 or 7.1. Default: with --endpoint the version the server's WSDL
+    /// describes, else 7.1.
+    #[arg(long, value_name = "VERSION")]
+    pub api: Option<String>,
     /// Print each request's SOAP envelopes to standard error.
     #[arg(long)]
     pub trace: bool,

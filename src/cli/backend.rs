@@ -73,8 +73,10 @@ pub struct BackendConfig {
     pub endpoint: Option<String>,
     /// The simulator's profile.
     pub profile: Profile,
-    /// The API version.
+    /// The API version: `--api`, else 7.1 (a SOAP client takes the server's instead).
     pub api: ApiVersion,
+    /// Whether `--api` was given; without it a SOAP client speaks the version of the server's WSDL.
+    pub api_given: bool,
     /// Whether to trace envelopes.
     pub trace: bool,
     /// The simulator's clock.
@@ -110,9 +112,11 @@ fn read_config(path: &std::path::Path) -> Result<RecorderConfig, UsageError> {
 impl BackendConfig {
     /// Validates the backend options.
     pub fn from_args(a: &BackendArgs) -> Result<BackendConfig, UsageError> {
-        let api: ApiVersion = a
+        let api: Option<ApiVersion> = a
             .api
-            .parse()
+            .as_deref()
+            .map(str::parse)
+            .transpose()
             .map_err(|e| UsageError(format!("--api: {e}")))?;
         let (profile, recorder, db) =
             simulator_options(a.profile.as_deref(), a.config.as_deref(), a.db.as_ref())?;
@@ -155,7 +159,8 @@ impl BackendConfig {
         Ok(BackendConfig {
             endpoint,
             profile,
-            api,
+            api: api.unwrap_or_default(),
+            api_given: api.is_some(),
             trace: a.trace,
             clock: match a.clock {
                 Some(ClockArg::Real) => ClockMode::Real,
@@ -227,9 +232,9 @@ impl BackendConfig {
         let Some(url) = &self.endpoint else {
             return Err(UsageError::new("--endpoint URL is needed").into());
         };
-        Http::connect(HttpOptions {
+        let http = Http::connect(HttpOptions {
             url: url.clone(),
-            api: self.api,
+            api: self.api_given.then_some(self.api),
             ca_cert: self.ca_cert.clone(),
             insecure: self.insecure,
             user: self.user.clone(),
@@ -238,7 +243,22 @@ impl BackendConfig {
             connect_timeout: crate::client::DEFAULT_CONNECT_TIMEOUT,
             timeout: self.timeout,
         })
-        .map_err(|e| ConnectError::Transport(format!("--endpoint: {e}")))
+        .map_err(|e| ConnectError::Transport(format!("--endpoint: {e}")))?;
+        warn_once(&http.warnings());
+        Ok(http)
+    }
+}
+
+/// Prints the SOAP client's warnings (a WSDL not used, a contradicting `--api`) to standard error,
+/// each once per process however many tests connect.
+fn warn_once(warnings: &[String]) {
+    static SHOWN: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    let mut shown = SHOWN.lock().unwrap_or_else(|e| e.into_inner());
+    for warning in warnings {
+        if !shown.contains(warning) {
+            eprintln!("ecapi: warning: {warning}");
+            shown.push(warning.clone());
+        }
     }
 }
 

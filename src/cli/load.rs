@@ -215,7 +215,14 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
         }
         Err(e) => return Err(UsageError(e.to_string())),
     };
-    report(&a, &results, &verdict_rules)
+    let code = report(&a, &results, &verdict_rules)?;
+    let it = &results.iterations;
+    if it.completed == 0 && it.failed > 0 {
+        // A flow that never gets through is a script error, whatever the thresholds say.
+        eprintln!("ecapi load: no iteration of {file} completed; every one failed (reasons above)");
+        return Ok(EXIT_FAILURE);
+    }
+    Ok(code)
 }
 
 /// `--merge`: reads the summaries, merges them, and reports as a test would.

@@ -111,7 +111,7 @@ pub fn proxy(a: ProxyArgs) -> Result<ExitCode, UsageError> {
         Some(url) if url.starts_with("http://") || url.starts_with("https://") => {
             Some(ShadowTarget::Url(HttpOptions {
                 url: url.to_string(),
-                api,
+                api: Some(api),
                 ca_cert: a.ca_cert.clone(),
                 insecure: a.insecure,
                 user: None,

@@ -21,6 +21,8 @@ pub fn repl(a: ReplArgs) -> Result<ExitCode, UsageError> {
         connect: Box::new(move |b: &Backend| {
             let mut c = config.clone();
             c.endpoint = b.endpoint.clone();
+            // `:api` chooses a version as --api does.
+            c.api_given = c.api_given || b.api != c.api;
             c.api = b.api;
             c.connect().map_err(|e| e.to_string())
         }),

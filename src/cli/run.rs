@@ -64,6 +64,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, UsageError> {
     let mut engine = script::engine(&session, Output::Stdout);
     let stop = script::Stop::new(timeout);
     stop.install(&mut engine);
+    session.borrow_mut().set_cancel(stop.cancel());
 
     let Some(rows) = rows else {
         stop.arm();

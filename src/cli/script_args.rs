@@ -259,11 +259,11 @@ mod tests {
         )
         .unwrap();
         let mut cmd = defaults();
-        cmd.backend.api = "7.1".into(); // the default: the script's value stays
+        cmd.backend.api = None; // not given: the script's value stays
         cmd.backend.trace = true;
         cmd.set = vec!["a=2".into()];
         let merged = merge_run(cmd, script);
-        assert_eq!(merged.backend.api, "7.0");
+        assert_eq!(merged.backend.api.as_deref(), Some("7.0"));
         assert_eq!(merged.backend.profile.as_deref(), Some("recorder"));
         assert!(merged.backend.trace);
         assert_eq!(merged.set, ["a=1", "a=2"]);

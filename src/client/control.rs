@@ -213,7 +213,12 @@ impl Command {
                         "`ms` must be a whole number of 0 or more, not {ms}"
                     ));
                 }
-                // Saturates: anything past u64 is refused as too long by the simulator.
+                if ms > super::MAX_DELAY_MS as f64 {
+                    return Err(format!(
+                        "a delay of {ms} ms is too long: at most {} ms (10 minutes)",
+                        super::MAX_DELAY_MS
+                    ));
+                }
                 let ms = ms as u64;
                 Ok(match scope()? {
                     None => Command::Delay(op()?, ms),

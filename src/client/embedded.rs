@@ -1,10 +1,8 @@
 //! The embedded simulator behind the transport seam.
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use super::{ControlError, Exchange, SimControl, Transport, TransportError};
+use super::{Cancel, ControlError, Exchange, SimControl, Stopped, Transport, TransportError};
 use crate::api::{ApiVersion, Operation, Request};
 use crate::simulator::{PortRef, Query, SimError, Simulator, TelephonyEvent};
 
@@ -17,7 +15,8 @@ pub const MAX_DELAY_MS: u64 = 600_000;
 pub struct Embedded {
     sim: Simulator,
     trace: bool,
-    interrupt: Option<Arc<AtomicBool>>,
+    /// Ends a simulated delay (`sim_delay`) when the run is stopped.
+    cancel: Cancel,
 }
 
 impl Embedded {
@@ -26,7 +25,7 @@ impl Embedded {
         Embedded {
             sim,
             trace: false,
-            interrupt: None,
+            cancel: Cancel::default(),
         }
     }
 
@@ -42,22 +41,14 @@ impl Embedded {
 }
 
 impl Embedded {
-    /// Waits out injected latency, giving up when interrupted.
+    /// Waits out injected latency, giving up when the run is stopped.
     fn wait(&self, delay: Duration) -> Result<(), TransportError> {
-        let Some(flag) = &self.interrupt else {
-            std::thread::sleep(delay);
-            return Ok(());
-        };
-        let until = Instant::now() + delay;
-        while let Some(left) = until.checked_duration_since(Instant::now()) {
-            if flag.load(Ordering::SeqCst) {
-                return Err(TransportError::Interrupted {
-                    url: "the embedded simulator".to_string(),
-                });
-            }
-            std::thread::sleep(left.min(Duration::from_millis(20)));
-        }
-        Ok(())
+        self.cancel.sleep(delay).map_err(|stopped| match stopped {
+            Stopped::Interrupted => TransportError::Interrupted {
+                url: "the embedded simulator".to_string(),
+            },
+            other => TransportError::Stopped(other),
+        })
     }
 }
 
@@ -106,8 +97,8 @@ impl Transport for Embedded {
         self.trace = on;
     }
 
-    fn set_interrupt(&mut self, flag: Arc<AtomicBool>) {
-        self.interrupt = Some(flag);
+    fn set_cancel(&mut self, cancel: Cancel) {
+        self.cancel = cancel;
     }
 
     fn control(&mut self) -> Option<&mut dyn SimControl> {

@@ -1,6 +1,7 @@
 //! Errors of the transport seam: everything that keeps a request from getting a response code.
 
-use crate::api::RequestError;
+use super::Stopped;
+use crate::api::{ApiVersion, Operation, RequestError};
 
 /// Why a request got no response code. Each message is meant to be read by the user as is.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -8,6 +9,20 @@ pub enum TransportError {
     /// The request itself cannot be sent (an operation the API version lacks, a bad integer).
     #[error("{0}")]
     Request(#[from] RequestError),
+    /// The server's WSDL does not describe the operation, so it was not sent (wire.md, "The
+    /// client").
+    #[error("{op} is not offered by the server at {url} (its WSDL describes API {api})")]
+    NotOffered {
+        /// The operation.
+        op: Operation,
+        /// The endpoint.
+        url: String,
+        /// The API version the server's WSDL describes.
+        api: ApiVersion,
+    },
+    /// The run was stopped (Ctrl-C, `--max-time`) while the request waited for its answer.
+    #[error("{0}")]
+    Stopped(#[from] Stopped),
     /// The server could not be reached.
     #[error("cannot connect to {url}: {detail}")]
     Connect {

@@ -1,24 +1,33 @@
 //! The SOAP client: the [`Transport`] for real Encore servers (and `ecapi serve`), over HTTP or
 //! HTTPS.
 //!
-//! One blocking reqwest client holds one connection pool, so a script's requests reuse a kept-alive
-//! connection. TLS is rustls; `--ca-cert` adds a trusted root and `--insecure` turns certificate
-//! checks off. On connect the client reads the server's WSDL to learn the contract (falling back to
-//! the defaults of the wire contract, and saying so in [`Transport::describe`]). All XML work is in
+//! One reqwest client holds one connection pool, so a script's requests reuse a kept-alive
+//! connection, and clones share it. Each call waits for its answer on the calling thread, watching
+//! the run's [`Cancel`], so that a request in flight is abandoned when the run is stopped: the
+//! future is dropped and its connection closed. TLS is rustls; `--ca-cert` adds a trusted root and `--insecure` turns certificate checks
+//! off.
+//!
+//! On connect the client reads the server's WSDL (wire.md, "The client") to learn the contract, the
+//! API version the server speaks and the operations it offers. When the WSDL or any document it
+//! imports cannot be had (refused, timed out, an HTTP error, not XML), it falls back to the
+//! defaults and says which document failed and why ([`Transport::warnings`]). All XML work is in
 //! [`crate::soap`]; this module maps HTTP outcomes to [`TransportError`]s a user can act on.
 
+use std::future::Future;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use reqwest::blocking::{Client, RequestBuilder};
-use reqwest::Url;
+use reqwest::{Client, RequestBuilder, Url};
 
+use super::cancel::POLL;
 use super::control::{self, Command, CONTROL_SUFFIX, CONTROL_TOKEN_HEADER, SIMULATOR_HEADER};
-use super::{ControlError, Exchange, SimControl, Trace, Transport, TransportError};
+use super::{
+    Cancel, ControlError, Exchange, SimControl, Stopped, Trace, Transport, TransportError,
+};
 use crate::api::{ApiVersion, Operation, Request};
-use crate::soap::{self, Contract, ContractSource, Names, OperationShape, SoapError};
+use crate::soap::{self, Contract, ContractSource, FetchError, Names, OperationShape, SoapError};
 
 /// The default time to establish a connection.
 pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -34,8 +43,9 @@ pub struct HttpOptions {
     /// The endpoint, e.g. `https://encore.example.com/WebAPI/ECAPI.svc`; user information in the
     /// URL (`https://user:password@host/...`) is used for basic authentication.
     pub url: String,
-    /// The API version to speak.
-    pub api: ApiVersion,
+    /// The API version to speak, when the user chose one (`--api`); `None` takes the version the
+    /// server's WSDL describes (7.1 when the WSDL cannot be read).
+    pub api: Option<ApiVersion>,
     /// A PEM file with a CA certificate to trust besides the built-in roots.
     pub ca_cert: Option<PathBuf>,
     /// Accept any server certificate (testing only).
@@ -49,16 +59,17 @@ pub struct HttpOptions {
     pub control_token: Option<String>,
     /// The time to establish a connection.
     pub connect_timeout: Duration,
-    /// The time for a whole request.
+    /// The time for a whole request (each WSDL document included).
     pub timeout: Duration,
 }
 
 impl HttpOptions {
-    /// Options for an endpoint with API 7.1, no authentication and the default timeouts.
+    /// Options for an endpoint with the server's API version, no authentication and the default
+    /// timeouts.
     pub fn new(url: impl Into<String>) -> HttpOptions {
         HttpOptions {
             url: url.into(),
-            api: ApiVersion::default(),
+            api: None,
             ca_cert: None,
             insecure: false,
             user: None,
@@ -74,24 +85,53 @@ impl HttpOptions {
 /// a clone, so a thousand agents keep a pool of kept-alive connections, not a thousand clients).
 #[derive(Debug, Clone)]
 pub struct Http {
+    /// Drives the pool's connections on its own threads; each call waits for its answer on the
+    /// caller's thread (`block_on`), so that clones on many threads share it.
+    runtime: Arc<tokio::runtime::Runtime>,
     client: Client,
     url: Url,
     auth: Option<(String, String)>,
     control_token: Option<String>,
     api: ApiVersion,
     contract: Contract,
+    /// The operations and the API version the server's WSDL describes; `None` when it could not
+    /// be read.
+    offered: Option<(Vec<Operation>, ApiVersion)>,
+    /// What the user should know about the set-up.
+    warnings: Vec<String>,
     /// What a served simulator said it is (`hosted 7.1`); `None` for a real server.
     simulator: Option<String>,
     connect_timeout: Duration,
     timeout: Duration,
     trace: bool,
-    /// Set by Ctrl-C in the REPL: a request waiting for its answer gives up.
-    interrupt: Option<Arc<AtomicBool>>,
+    /// The trace of the last call, when it failed.
+    failed_trace: Option<Trace>,
+    cancel: Cancel,
+}
+
+/// How an exchange ended below the SOAP level.
+enum Ending {
+    /// The run was stopped.
+    Stopped(Stopped),
+    /// The HTTP layer failed; the status, when it had come.
+    Http(reqwest::Error, Option<u16>),
+}
+
+/// An answer read whole: status, the headers the client reads, the body.
+struct Answer {
+    status: u16,
+    content_type: Option<String>,
+    /// A served simulator's reason for a non-100 answer.
+    reason: Option<String>,
+    /// What a served simulator says it is.
+    simulator: Option<String>,
+    body: Vec<u8>,
 }
 
 impl Http {
     /// Builds the client and reads the server's WSDL. Fails when the server cannot be reached at
-    /// all; a WSDL that cannot be fetched or read only makes the client use the default contract.
+    /// all; a WSDL that cannot be fetched or read only makes the client use the default contract
+    /// (and say so in [`Transport::warnings`]).
     pub fn connect(options: HttpOptions) -> Result<Http, TransportError> {
         let mut url = Url::parse(options.url.trim()).map_err(|e| TransportError::Http {
             url: options.url.clone(),
@@ -116,45 +156,27 @@ impl Http {
         let _ = url.set_password(None);
         let shown = url.to_string();
 
-        let mut builder = Client::builder()
-            .use_rustls_tls()
-            .connect_timeout(options.connect_timeout)
-            .timeout(options.timeout)
-            .tcp_nodelay(true)
-            .user_agent(concat!("ecapi/", env!("CARGO_PKG_VERSION")))
-            .danger_accept_invalid_certs(options.insecure);
-        if let Some(path) = &options.ca_cert {
-            let pem = std::fs::read(path).map_err(|e| TransportError::Tls {
-                url: shown.clone(),
-                detail: format!("cannot read the CA certificate {}: {e}", path.display()),
-            })?;
-            let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| TransportError::Tls {
-                url: shown.clone(),
-                detail: format!("{} is not a PEM certificate: {e}", path.display()),
-            })?;
-            builder = builder.add_root_certificate(cert);
-        }
-        let client = builder.build().map_err(|e| TransportError::Http {
-            url: shown.clone(),
-            detail: error_chain(&e),
-        })?;
+        let (client, runtime) = client_for(&options, &shown)?;
 
+        let api = options.api.unwrap_or_default();
         let mut http = Http {
+            runtime,
             client,
             url,
             auth,
             control_token: options.control_token.clone(),
-            api: options.api,
-            contract: Contract::defaults(options.api, &Names::default()),
+            api,
+            contract: Contract::defaults(api, &Names::default()),
+            offered: None,
+            warnings: Vec::new(),
             simulator: None,
             connect_timeout: options.connect_timeout,
             timeout: options.timeout,
             trace: false,
-            interrupt: None,
+            failed_trace: None,
+            cancel: Cancel::default(),
         };
-        let (contract, simulator) = http.learn_contract()?;
-        http.contract = contract;
-        http.simulator = simulator;
+        http.learn_contract(options.api)?;
         Ok(http)
     }
 
@@ -163,7 +185,52 @@ impl Http {
         &self.contract
     }
 
-    fn learn_contract(&self) -> Result<(Contract, Option<String>), TransportError> {
+    /// Runs a future on the client's runtime until it ends or the run is stopped.
+    fn wait<T>(&self, future: impl Future<Output = T>) -> Result<T, Stopped> {
+        self.cancel.check()?;
+        let cancel = &self.cancel;
+        self.runtime.block_on(async move {
+            tokio::pin!(future);
+            loop {
+                tokio::select! {
+                    out = &mut future => return Ok(out),
+                    _ = tokio::time::sleep(POLL) => cancel.check()?,
+                }
+            }
+        })
+    }
+
+    /// Sends a request and reads its answer whole.
+    fn exchange(&self, builder: RequestBuilder) -> Result<Answer, Ending> {
+        let answer = self.wait(async move {
+            let sent = builder.send().await.map_err(|e| (e, None))?;
+            let status = sent.status().as_u16();
+            let header = |name: &str| {
+                sent.headers()
+                    .get(name)
+                    .and_then(|v| v.to_str().ok())
+                    .map(str::to_string)
+            };
+            let content_type = header("content-type");
+            let reason = header(super::REASON_HEADER);
+            let simulator = header(SIMULATOR_HEADER);
+            let body = sent.bytes().await.map_err(|e| (e, Some(status)))?;
+            Ok(Answer {
+                status,
+                content_type,
+                reason,
+                simulator,
+                body: body.to_vec(),
+            })
+        });
+        match answer {
+            Err(stopped) => Err(Ending::Stopped(stopped)),
+            Ok(Err((e, status))) => Err(Ending::Http(e, status)),
+            Ok(Ok(answer)) => Ok(answer),
+        }
+    }
+
+    fn learn_contract(&mut self, explicit: Option<ApiVersion>) -> Result<(), TransportError> {
         let mut wsdl_url = self.url.clone();
         wsdl_url.set_query(Some("wsdl"));
         let mut unreachable: Option<TransportError> = None;
@@ -174,36 +241,66 @@ impl Http {
                     Some(base) => Url::parse(base).and_then(|b| b.join(location)),
                     None => Url::parse(location),
                 }
-                .map_err(|e| format!("bad location `{location}`: {e}"))?;
-                let response = self
-                    .with_auth(self.client.get(target.clone()))
-                    .send()
-                    .map_err(|e| {
+                .map_err(|e| FetchError::from(format!("bad location `{location}`: {e}")))?;
+                let failed = |detail: String| FetchError {
+                    url: Some(target.to_string()),
+                    detail,
+                };
+                let answer = match self.exchange(self.with_auth(self.client.get(target.clone()))) {
+                    Ok(answer) => answer,
+                    Err(Ending::Stopped(s)) => return Err(failed(s.to_string())),
+                    Err(Ending::Http(e, _)) => {
                         let error = self.transport_error(e);
-                        let text = error.to_string();
-                        if unreachable.is_none() {
+                        let text = match &error {
+                            TransportError::Timeout { seconds, .. } => {
+                                format!("no answer within {seconds} s")
+                            }
+                            TransportError::Connect { detail, .. }
+                            | TransportError::Tls { detail, .. }
+                            | TransportError::Http { detail, .. } => detail.clone(),
+                            other => other.to_string(),
+                        };
+                        // Only the endpoint itself being out of reach fails the connection.
+                        if base.is_none() {
                             unreachable = Some(error);
                         }
-                        text
-                    })?;
-                let status = response.status();
+                        return Err(failed(text));
+                    }
+                };
                 if base.is_none() {
-                    simulator = response
-                        .headers()
-                        .get(SIMULATOR_HEADER)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_string);
+                    simulator = answer.simulator;
                 }
-                if !status.is_success() {
-                    return Err(format!("HTTP {}", status.as_u16()));
+                if !(200..300).contains(&answer.status) {
+                    return Err(failed(format!(
+                        "HTTP {}, {}",
+                        answer.status,
+                        body_start(&answer.body)
+                    )));
                 }
-                let bytes = response.bytes().map_err(|e| error_chain(&e))?;
-                Ok((target.to_string(), bytes.to_vec()))
+                let (text, _) = soap::to_utf8(&answer.body, answer.content_type.as_deref())
+                    .map_err(|e| failed(e.to_string()))?;
+                Ok((target.to_string(), text.into_owned()))
             };
-            soap::read_contract(wsdl_url.as_str(), self.api, &mut fetch)
+            soap::read_wsdl(wsdl_url.as_str(), &mut fetch)
         };
+        self.simulator = simulator;
         match result {
-            Ok(contract) => Ok((contract, simulator)),
+            Ok(server) => {
+                let described = server.api();
+                self.api = explicit.unwrap_or(described);
+                if explicit.is_some_and(|api| api != described) {
+                    self.warnings.push(format!(
+                        "--api {} contradicts the server's WSDL at {}, which describes API \
+                         {described}; requests are made in API {} as asked",
+                        self.api,
+                        server.url(),
+                        self.api
+                    ));
+                }
+                self.contract = server.contract(self.api);
+                self.offered = Some((server.offered(), described));
+                Ok(())
+            }
             // A server that cannot be reached, or whose TLS fails, is an error now rather than at
             // the first call.
             Err(_)
@@ -215,9 +312,15 @@ impl Http {
                 Err(unreachable.expect("matched"))
             }
             Err(e) => {
+                self.api = explicit.unwrap_or_default();
                 let mut contract = Contract::defaults(self.api, &Names::default());
                 contract.source = ContractSource::DefaultsBecause(format!("WSDL not used: {e}"));
-                Ok((contract, simulator))
+                self.contract = contract;
+                self.warnings.push(format!(
+                    "the server's WSDL could not be used ({e}); using the default contract of API {}",
+                    self.api
+                ));
+                Ok(())
             }
         }
     }
@@ -267,26 +370,93 @@ impl Http {
         }
     }
 
+    fn ending_error(&self, ending: Ending) -> TransportError {
+        match ending {
+            Ending::Stopped(Stopped::Interrupted) => TransportError::Interrupted {
+                url: self.url.to_string(),
+            },
+            Ending::Stopped(s) => TransportError::Stopped(s),
+            Ending::Http(e, _) => self.transport_error(e),
+        }
+    }
+
     fn not_soap(&self, status: u16, reason: String, body: &[u8]) -> TransportError {
-        let text = String::from_utf8_lossy(body);
-        let start: String = text.trim().chars().take(BODY_START).collect();
         TransportError::NotSoap {
             url: self.url.to_string(),
             status,
             reason,
-            start: if start.is_empty() {
-                "(empty body)".to_string()
-            } else {
-                start
-            },
+            start: body_start(body),
         }
+    }
+}
+
+/// A client with the options' TLS settings and timeouts, and the runtime that drives its
+/// connections. `shown` is the URL for errors.
+fn client_for(
+    options: &HttpOptions,
+    shown: &str,
+) -> Result<(Client, Arc<tokio::runtime::Runtime>), TransportError> {
+    let mut builder = Client::builder()
+        .use_rustls_tls()
+        .connect_timeout(options.connect_timeout)
+        .timeout(options.timeout)
+        .tcp_nodelay(true)
+        .user_agent(concat!("ecapi/", env!("CARGO_PKG_VERSION")))
+        .danger_accept_invalid_certs(options.insecure);
+    if let Some(path) = &options.ca_cert {
+        let pem = std::fs::read(path).map_err(|e| TransportError::Tls {
+            url: shown.to_string(),
+            detail: format!("cannot read the CA certificate {}: {e}", path.display()),
+        })?;
+        let cert = reqwest::Certificate::from_pem(&pem).map_err(|e| TransportError::Tls {
+            url: shown.to_string(),
+            detail: format!("{} is not a PEM certificate: {e}", path.display()),
+        })?;
+        builder = builder.add_root_certificate(cert);
+    }
+    let client = builder.build().map_err(|e| TransportError::Http {
+        url: shown.to_string(),
+        detail: error_chain(&e),
+    })?;
+    // Two threads drive every connection of the pool, however many clones (a load test's agents)
+    // wait on it, as reqwest's blocking client does with one.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .thread_name("ecapi-http")
+        .enable_all()
+        .build()
+        .map_err(|e| TransportError::Http {
+            url: shown.to_string(),
+            detail: format!("cannot start the HTTP client: {e}"),
+        })?;
+    Ok((client, Arc::new(runtime)))
+}
+
+/// The start of a body for an error message, or `(empty body)`.
+fn body_start(body: &[u8]) -> String {
+    let text = String::from_utf8_lossy(body);
+    let start: String = text.trim().chars().take(BODY_START).collect();
+    if start.is_empty() {
+        "(empty body)".to_string()
+    } else {
+        start
     }
 }
 
 impl Transport for Http {
     fn call(&mut self, request: &Request) -> Result<Exchange, TransportError> {
-        request.check(self.api)?;
+        self.failed_trace = None;
         let op = request.op();
+        if let Some((offered, described)) = &self.offered {
+            if !offered.contains(&op) {
+                return Err(TransportError::NotOffered {
+                    op,
+                    url: self.url.to_string(),
+                    api: *described,
+                });
+            }
+        }
+        request.check(self.api)?;
         let default_shape;
         let shape = match self.contract.shape(op) {
             Some(shape) => shape,
@@ -303,50 +473,71 @@ impl Transport for Http {
             .header("Content-Type", "text/xml; charset=utf-8")
             .header("SOAPAction", format!("\"{action}\""))
             .body(body.clone());
-        let Fetched {
-            status,
-            content_type,
-            reason,
-            bytes,
-        } = self.fetch(builder)?;
-        let elapsed = started.elapsed();
-
-        let response = match soap::decode_response(&bytes, op) {
-            Ok(response) if status == 200 => response,
-            Ok(_) => {
-                return Err(self.not_soap(
-                    status,
-                    "a response envelope with an error status".to_string(),
-                    &bytes,
-                ))
-            }
-            Err(SoapError::Fault(fault)) => {
-                return Err(TransportError::Fault {
-                    code: fault.code(),
-                    string: fault.string,
-                })
-            }
-            Err(e) => {
-                let reason = if status != 200 {
-                    format!("an error page ({content_type})")
-                } else {
-                    e.to_string()
+        let answer = match self.exchange(builder) {
+            Ok(answer) => answer,
+            Err(ending) => {
+                // A connection that drops after the status line still shows that status.
+                let status = match &ending {
+                    Ending::Http(_, status) => status.unwrap_or(0),
+                    Ending::Stopped(_) => 0,
                 };
-                return Err(self.not_soap(status, reason, &bytes));
+                let error = self.ending_error(ending);
+                if self.trace {
+                    let mut trace = Trace::unanswered(&action, &body, error.to_string());
+                    trace.status = status;
+                    self.failed_trace = Some(trace);
+                }
+                return Err(error);
             }
         };
-        let trace = self.trace.then(|| Trace {
-            action,
-            request: soap::pretty(&body),
-            status,
-            response: soap::pretty(&String::from_utf8_lossy(&bytes)),
+        let elapsed = started.elapsed();
+        let status = answer.status;
+        let decoded = soap::to_utf8(&answer.body, answer.content_type.as_deref());
+        let trace = self.trace.then(|| {
+            let text = match &decoded {
+                Ok((text, _)) => String::from_utf8_lossy(text),
+                Err(_) => String::from_utf8_lossy(&answer.body),
+            };
+            Trace::answered(&action, &body, status, &text)
         });
-        Ok(Exchange {
-            response,
-            elapsed,
-            trace,
-            reason,
-        })
+        let outcome = match decoded {
+            Err(e) => Err(self.not_soap(status, e.to_string(), &answer.body)),
+            Ok((text, _)) => match soap::decode_response(&text, op) {
+                Ok(response) if status == 200 => Ok(response),
+                Ok(_) => Err(self.not_soap(
+                    status,
+                    "a response envelope with an error status".to_string(),
+                    &text,
+                )),
+                Err(SoapError::Fault(fault)) => Err(TransportError::Fault {
+                    code: fault.code(),
+                    string: fault.string,
+                }),
+                Err(e) => {
+                    let reason = if status != 200 {
+                        format!(
+                            "an error page ({})",
+                            answer.content_type.as_deref().unwrap_or("")
+                        )
+                    } else {
+                        e.to_string()
+                    };
+                    Err(self.not_soap(status, reason, &text))
+                }
+            },
+        };
+        match outcome {
+            Ok(response) => Ok(Exchange {
+                response,
+                elapsed,
+                trace,
+                reason: answer.reason,
+            }),
+            Err(e) => {
+                self.failed_trace = trace;
+                Err(e)
+            }
+        }
     }
 
     fn api(&self) -> ApiVersion {
@@ -369,7 +560,7 @@ impl Transport for Http {
     }
 
     fn set_interrupt(&mut self, flag: Arc<AtomicBool>) {
-        self.interrupt = Some(flag);
+        self.cancel = Cancel::new(flag, None);
     }
 
     fn control(&mut self) -> Option<&mut dyn SimControl> {
@@ -379,67 +570,21 @@ impl Transport for Http {
             None
         }
     }
-}
 
-/// An answer read whole.
-struct Fetched {
-    status: u16,
-    content_type: String,
-    reason: Option<String>,
-    bytes: Vec<u8>,
+    fn take_trace(&mut self) -> Option<Trace> {
+        self.failed_trace.take()
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        self.warnings.clone()
+    }
+
+    fn set_cancel(&mut self, cancel: Cancel) {
+        self.cancel = cancel;
+    }
 }
 
 impl Http {
-    /// Sends a request and reads its answer whole. With an interrupt flag the wait happens on a
-    /// helper thread, so that Ctrl-C can end it (the request itself finishes, unseen, in the
-    /// background); without one, on this thread.
-    fn fetch(&self, builder: RequestBuilder) -> Result<Fetched, TransportError> {
-        fn read(builder: RequestBuilder) -> Result<Fetched, reqwest::Error> {
-            let sent = builder.send()?;
-            let header = |name: &str| {
-                sent.headers()
-                    .get(name)
-                    .and_then(|v| v.to_str().ok())
-                    .map(str::to_string)
-            };
-            let content_type = header("content-type").unwrap_or_default();
-            let reason = header(super::REASON_HEADER);
-            let status = sent.status().as_u16();
-            let bytes = sent.bytes()?.to_vec();
-            Ok(Fetched {
-                status,
-                content_type,
-                reason,
-                bytes,
-            })
-        }
-        let Some(flag) = &self.interrupt else {
-            return read(builder).map_err(|e| self.transport_error(e));
-        };
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            let _ = tx.send(read(builder));
-        });
-        loop {
-            match rx.recv_timeout(Duration::from_millis(25)) {
-                Ok(result) => return result.map_err(|e| self.transport_error(e)),
-                Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
-                    if flag.load(Ordering::SeqCst) {
-                        return Err(TransportError::Interrupted {
-                            url: self.url.to_string(),
-                        });
-                    }
-                }
-                Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                    return Err(TransportError::Http {
-                        url: self.url.to_string(),
-                        detail: "the request ended without an answer".to_string(),
-                    })
-                }
-            }
-        }
-    }
-
     /// Whether the server is an `ecapi serve` (it marked its WSDL with [`SIMULATOR_HEADER`]).
     pub fn is_simulator(&self) -> bool {
         self.simulator.is_some()
@@ -470,17 +615,21 @@ impl Http {
         let mut url = self.url.clone();
         url.set_path(path);
         Ok(Http {
+            runtime: self.runtime.clone(),
             client: self.client.clone(),
             url,
             auth: self.auth.clone(),
             control_token: self.control_token.clone(),
             api: self.api,
             contract: self.contract.clone(),
+            offered: self.offered.clone(),
+            warnings: Vec::new(),
             simulator: self.simulator.clone(),
             connect_timeout: self.connect_timeout,
             timeout: self.timeout,
             trace: self.trace,
-            interrupt: self.interrupt.clone(),
+            failed_trace: None,
+            cancel: self.cancel.clone(),
         })
     }
 
@@ -493,24 +642,22 @@ impl Http {
     fn command(&mut self, command: Command) -> Result<serde_json::Value, ControlError> {
         let mut url = self.url.clone();
         url.set_path(&format!("{}{CONTROL_SUFFIX}", self.url.path()));
-        let mut request = self
+        let mut builder = self
             .with_auth(self.client.post(url))
             .header("Content-Type", "application/json");
         if let Some(token) = &self.control_token {
-            request = request.header(CONTROL_TOKEN_HEADER, token);
+            builder = builder.header(CONTROL_TOKEN_HEADER, token);
         }
-        let sent = request
-            .body(command.send_json().to_string())
-            .send()
-            .map_err(|e| self.transport_error(e))?;
-        let status = sent.status().as_u16();
-        let bytes = sent.bytes().map_err(|e| self.transport_error(e))?;
-        match serde_json::from_slice::<serde_json::Value>(&bytes) {
-            Ok(answer) if status == 200 => control::read_answer(&answer),
+        let builder = builder.body(command.send_json().to_string());
+        let answer = self
+            .exchange(builder)
+            .map_err(|e| ControlError::Transport(self.ending_error(e)))?;
+        match serde_json::from_slice::<serde_json::Value>(&answer.body) {
+            Ok(json) if answer.status == 200 => control::read_answer(&json),
             _ => Err(ControlError::Transport(self.not_soap(
-                status,
+                answer.status,
                 "not an answer of the simulator's control interface".to_string(),
-                &bytes,
+                &answer.body,
             ))),
         }
     }

@@ -5,6 +5,7 @@
 //! except by speed. Simulator control (`sim_*` functions) goes through [`SimControl`], which the
 //! embedded simulator offers directly and a served simulator through its control interface.
 
+mod cancel;
 pub mod control;
 mod embedded;
 mod error;
@@ -16,6 +17,9 @@ use std::time::Duration;
 use crate::api::{ApiVersion, Operation, Request, Response};
 use crate::simulator::TelephonyEvent;
 
+/// The envelopes of one exchange, for `--trace`; defined with the envelopes in [`crate::soap`].
+pub use crate::soap::Trace;
+pub use cancel::{Cancel, Stopped};
 pub use control::WireFault;
 pub use embedded::{Embedded, MAX_DELAY_MS};
 pub use error::{ControlError, TransportError};
@@ -40,19 +44,6 @@ pub struct Exchange {
 /// The header in which a served simulator gives its reason for a non-100 answer.
 pub const REASON_HEADER: &str = "x-ecapi-reason";
 
-/// The envelopes of one exchange, for `--trace`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Trace {
-    /// The SOAPAction header value, unquoted.
-    pub action: String,
-    /// The request envelope as sent.
-    pub request: String,
-    /// The HTTP status of the answer (200 for the embedded simulator).
-    pub status: u16,
-    /// The response body as received.
-    pub response: String,
-}
-
 /// A backend that answers Web API requests.
 pub trait Transport {
     /// Sends one request and waits for its answer. A response code other than 100 is an `Ok`;
@@ -73,6 +64,24 @@ pub trait Transport {
         None
     }
 
+    /// The trace of the last call when it failed (a fault, an HTTP error, a dropped connection),
+    /// taken once; `None` when tracing is off or the last call succeeded (its trace is in its
+    /// [`Exchange`]).
+    fn take_trace(&mut self) -> Option<Trace> {
+        None
+    }
+
+    /// What the user should know about how this backend was set up (a WSDL that could not be
+    /// read, an `--api` the server contradicts), one sentence each.
+    fn warnings(&self) -> Vec<String> {
+        Vec::new()
+    }
+
+    /// Gives the backend the run's stop (Ctrl-C, `--max-time`), so that a request in flight or a
+    /// simulated delay ends when the run is stopped.
+    fn set_cancel(&mut self, cancel: Cancel) {
+        let _ = cancel;
+    }
     /// A flag that, once set (Ctrl-C in the REPL), makes a request waiting for its answer give up
     /// with [`TransportError::Interrupted`]. Without one, requests wait until answered or timed out.
     fn set_interrupt(&mut self, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) {

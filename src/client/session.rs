@@ -56,6 +56,18 @@ impl Transport for Session {
         self.http.set_interrupt(flag);
     }
 
+    fn set_cancel(&mut self, cancel: super::Cancel) {
+        self.http.set_cancel(cancel);
+    }
+
+    fn take_trace(&mut self) -> Option<super::Trace> {
+        self.http.take_trace()
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        self.http.warnings()
+    }
+
     fn finish(&mut self) {
         if std::mem::take(&mut self.open) {
             // A session that cannot be dropped now (the server went away) ends when idle.

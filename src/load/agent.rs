@@ -287,8 +287,13 @@ impl Flow<'_> {
 fn failure(e: &EvalAltResult, ast: &AST) -> String {
     let names: Vec<String> = ast.iter_functions().map(|f| f.name.to_string()).collect();
     let d = Diagnostic::from_eval(e, &names);
-    match d.line {
+    let mut text = match d.line {
         Some(line) => format!("line {line}: {}", d.message),
         None => d.message,
+    };
+    for note in &d.notes {
+        text.push_str("; ");
+        text.push_str(note.trim());
     }
+    text
 }

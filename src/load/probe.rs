@@ -44,13 +44,15 @@ impl ErrorKind {
     /// The kind of a transport error.
     pub fn of(e: &TransportError) -> ErrorKind {
         match e {
-            TransportError::Request(_) => ErrorKind::Request,
+            TransportError::Request(_) | TransportError::NotOffered { .. } => ErrorKind::Request,
             TransportError::Connect { .. } => ErrorKind::Connect,
             TransportError::Tls { .. } => ErrorKind::Tls,
             TransportError::Timeout { .. } => ErrorKind::Timeout,
             TransportError::Fault { .. } => ErrorKind::Fault,
             TransportError::NotSoap { .. } => ErrorKind::NotSoap,
-            TransportError::Interrupted { .. } => ErrorKind::Interrupted,
+            TransportError::Interrupted { .. } | TransportError::Stopped(_) => {
+                ErrorKind::Interrupted
+            }
             TransportError::Http { .. } => ErrorKind::Http,
         }
     }
@@ -202,5 +204,13 @@ impl Transport for Measured {
 
     fn control(&mut self) -> Option<&mut dyn SimControl> {
         self.inner.control()
+    }
+
+    fn take_trace(&mut self) -> Option<crate::client::Trace> {
+        self.inner.take_trace()
+    }
+
+    fn set_cancel(&mut self, cancel: crate::client::Cancel) {
+        self.inner.set_cancel(cancel);
     }
 }

@@ -79,7 +79,7 @@ fn line_chart(title: &str, y_label: &str, xs: &[f64], series: &[Series<'_>]) -> 
         esc(title),
         esc(title)
     );
-    let x_max = xs.iter().cloned().fold(1.0, f64::max);
+    let x_max = xs.iter().map(|x| x.ceil()).fold(1.0, f64::max);
     let y_max_data = series
         .iter()
         .flat_map(|s| s.values.iter().cloned())
@@ -221,7 +221,8 @@ fn bar_chart(title: &str, bars: &[(String, u64, &str)]) -> String {
 
 /// The page.
 pub fn render(r: &Results, verdicts: &[Verdict]) -> String {
-    let xs: Vec<f64> = r.timeline.iter().map(|s| s.t as f64).collect();
+    // Each second's figures sit at its middle; the axis runs to the end of the last second.
+    let xs: Vec<f64> = r.timeline.iter().map(|s| s.t as f64 + 0.5).collect();
     let mut body = String::new();
     let model = match r.rate {
         Some(rate) => format!("open model, {rate} iterations/s"),

@@ -159,10 +159,11 @@ impl Shell {
 
     /// The banner: version, backend, how to get help.
     pub fn banner(&self) -> String {
+        // The backend's own: a SOAP client without --api speaks the server's WSDL's version.
+        let api = self.workspace.session().borrow_mut().transport().api();
         format!(
-            "ecapi {} (Encore Web API {}): {}\n:help lists commands and functions, Tab completes, Ctrl-D leaves.\n",
+            "ecapi {} (Encore Web API {api}): {}\n:help lists commands and functions, Tab completes, Ctrl-D leaves.\n",
             env!("CARGO_PKG_VERSION"),
-            self.backend.api,
             self.describe()
         )
     }

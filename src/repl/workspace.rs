@@ -53,6 +53,7 @@ impl Workspace {
         let mut engine = script::engine(&session, output);
         let stop = Stop::with_flag(interrupt_flag(), None);
         stop.install(&mut engine);
+        session.borrow_mut().set_cancel(stop.cancel());
         Workspace {
             session,
             engine,

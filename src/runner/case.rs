@@ -89,7 +89,7 @@ pub enum Collected {
     /// Named cases, to run one by one.
     Cases(Vec<String>),
     /// No cases: the file is the test, and this is how it went.
-    Plain(Outcome),
+    Plain(Box<Outcome>),
     /// No cases, and the file did not match the filter: not run.
     Skipped,
     /// `--bail` stopped the run before this file was collected.
@@ -145,6 +145,7 @@ impl Worker {
         );
         let stop = script::Stop::new(timeout);
         stop.install(&mut engine);
+        session.borrow_mut().set_cancel(stop.cancel());
         Worker {
             session,
             engine,
@@ -246,12 +247,12 @@ impl Worker {
                 report: format!("error: {message}\n  --> {}:{line}\n", file.name),
                 message,
             });
-            return Collected::Plain(outcome);
+            return Collected::Plain(Box::new(outcome));
         }
         if !seen.is_empty() {
             Collected::Cases(seen.into_iter().map(|(n, _)| n).collect())
         } else if matches {
-            Collected::Plain(outcome)
+            Collected::Plain(Box::new(outcome))
         } else {
             Collected::Skipped
         }

@@ -363,7 +363,7 @@ pub fn run(
         let found = collected.next().expect("one result per source");
         match found {
             Collected::Plain(outcome) => {
-                slots.push(Some(TestResult::new(file.test_id(None), outcome)))
+                slots.push(Some(TestResult::new(file.test_id(None), *outcome)))
             }
             Collected::Skipped => slots.push(Some(TestResult::not_run(
                 file.test_id(None),

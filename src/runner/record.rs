@@ -67,6 +67,8 @@ pub struct Recorder {
     inner: Box<dyn Transport>,
     log: SharedLog,
     trace: bool,
+    /// The trace of the last call when it failed, handed on under `--trace`.
+    failed_trace: Option<crate::client::Trace>,
 }
 
 impl Recorder {
@@ -77,6 +79,7 @@ impl Recorder {
             inner,
             log,
             trace: false,
+            failed_trace: None,
         }
     }
 }
@@ -88,6 +91,7 @@ impl Transport for Recorder {
             let started = *log.started.get_or_insert_with(Instant::now);
             started.elapsed()
         };
+        self.failed_trace = None;
         let mut result = self.inner.call(request);
         let mut log = self.log.borrow_mut();
         let (outcome, elapsed, reason) = match &mut result {
@@ -100,7 +104,14 @@ impl Transport for Recorder {
                 }
                 (Ok(ex.response.clone()), ex.elapsed, ex.reason.clone())
             }
-            Err(e) => (Err(e.to_string()), Duration::ZERO, None),
+            Err(e) => {
+                // A fault, an HTTP error, a dropped connection: its envelopes are the last ones.
+                if let Some(t) = self.inner.take_trace() {
+                    log.last_envelopes = Some(t.clone());
+                    self.failed_trace = self.trace.then_some(t);
+                }
+                (Err(e.to_string()), Duration::ZERO, None)
+            }
         };
         if log.calls.len() < KEEP {
             log.calls.push(Call {
@@ -136,6 +147,22 @@ impl Transport for Recorder {
 
     fn finish(&mut self) {
         self.inner.finish();
+    }
+
+    fn take_trace(&mut self) -> Option<crate::client::Trace> {
+        self.failed_trace.take()
+    }
+
+    fn warnings(&self) -> Vec<String> {
+        self.inner.warnings()
+    }
+
+    fn set_cancel(&mut self, cancel: crate::client::Cancel) {
+        self.inner.set_cancel(cancel);
+    }
+
+    fn set_interrupt(&mut self, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) {
+        self.inner.set_interrupt(flag);
     }
 }
 

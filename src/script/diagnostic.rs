@@ -246,6 +246,9 @@ impl Diagnostic {
                 None => v.to_string(),
             },
             EvalAltResult::ErrorTerminated(why, _) => why.to_string(),
+            EvalAltResult::ErrorDataTooLarge(..) | EvalAltResult::ErrorStackOverflow(..) => {
+                super::Limits::explain(e).unwrap_or_else(|| strip_position(&e.to_string()))
+            }
             EvalAltResult::ErrorDotExpr(text, _) if unknown_property(text).is_some() => {
                 let (prop, type_name) = unknown_property(text).expect("matched");
                 let (m, mut extra) = property_not_found(prop, type_name);

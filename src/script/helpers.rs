@@ -1,10 +1,14 @@
 //! Helpers: `param` (values from `--set`), `env`, `now`, `sleep`.
 
+use std::time::Duration;
+
 use rhai::{Dynamic, Engine, EvalAltResult};
 
 use super::args::error;
 use super::operations::now_iso;
 use super::session::SharedSession;
+use super::stop::terminated;
+use crate::client::Cancel;
 
 type Res<T> = Result<T, Box<EvalAltResult>>;
 
@@ -70,15 +74,73 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
     });
     let s = session.clone();
     engine.register_fn("now", move || now_iso(&s));
-    engine.register_fn("sleep", |ms: i64| sleep_ms(ms as f64));
+    let s = session.clone();
+    engine.register_fn("sleep", move |ms: i64| {
+        let cancel = s.borrow().cancel().clone();
+        sleep_ms(&cancel, ms as f64, &ms.to_string())
+    });
     // Shadows Rhai's own sleep(seconds) for floats, so that sleep always counts milliseconds.
-    engine.register_fn("sleep", sleep_ms);
+    let s = session.clone();
+    engine.register_fn("sleep", move |ms: f64| {
+        let cancel = s.borrow().cancel().clone();
+        sleep_ms(&cancel, ms, &ms.to_string())
+    });
 }
 
-fn sleep_ms(ms: f64) -> Res<()> {
-    if !(ms.is_finite() && ms >= 0.0) {
-        return Err(error(format!("sleep: {ms} ms is not a duration")));
+/// The longest `sleep`: a day. Longer is surely a mistake in units.
+const MAX_SLEEP_MS: f64 = 86_400_000.0;
+
+/// Sleeps `ms` milliseconds unless the run is stopped first (Ctrl-C, `--max-time`), which ends the
+/// script. `shown` is the argument as the script gave it, for errors.
+fn sleep_ms(cancel: &Cancel, ms: f64, shown: &str) -> Res<()> {
+    if !ms.is_finite() || ms < 0.0 {
+        return Err(error(format!("sleep: {shown} ms is not a duration")));
     }
-    std::thread::sleep(std::time::Duration::from_secs_f64(ms / 1000.0));
-    Ok(())
+    if ms > MAX_SLEEP_MS {
+        return Err(error(format!(
+            "sleep: {shown} ms is more than a day ({MAX_SLEEP_MS} ms); sleep counts milliseconds"
+        )));
+    }
+    cancel
+        .sleep(Duration::from_secs_f64(ms / 1000.0))
+        .map_err(terminated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::Ordering;
+    use std::time::Instant;
+
+    #[test]
+    fn absurd_sleeps_are_errors_naming_the_argument() {
+        let cancel = Cancel::default();
+        for (ms, shown) in [
+            (-1.0, "-1"),
+            (f64::NAN, "NaN"),
+            (1e30, "1e30"),
+            (i64::MAX as f64, "9223372036854775807"),
+        ] {
+            let err = sleep_ms(&cancel, ms, shown).unwrap_err().to_string();
+            assert!(err.contains(&format!("sleep: {shown} ms is ")), "{err}");
+        }
+    }
+
+    #[test]
+    fn a_sleep_ends_when_the_run_is_interrupted_and_ends_the_script() {
+        let cancel = Cancel::default();
+        let flag = cancel.flag().clone();
+        let setter = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(30));
+            flag.store(true, Ordering::SeqCst);
+        });
+        let started = Instant::now();
+        let err = sleep_ms(&cancel, 3_600_000.0, "3600000").unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(60));
+        assert!(
+            matches!(*err, EvalAltResult::ErrorTerminated(ref v, _) if v.to_string() == "interrupted (Ctrl-C)"),
+            "{err}"
+        );
+        setter.join().unwrap();
+    }
 }

@@ -12,6 +12,7 @@ pub mod diagnostic;
 pub mod docs;
 pub mod help;
 mod helpers;
+mod limits;
 mod operations;
 mod port;
 mod response;
@@ -26,10 +27,11 @@ use rhai::{Dynamic, Engine, Scope, AST};
 
 pub use assertions::AssertionFailure;
 pub use diagnostic::Diagnostic;
+pub use limits::Limits;
 pub use operations::LOG_EVENT_KEYS;
 pub use port::Port;
 pub use response::ScriptResponse;
-pub use session::{stderr_trace, Made, Observer, Session, SharedSession, TraceSink};
+pub use session::{render_trace, stderr_trace, Made, Observer, Session, SharedSession, TraceSink};
 pub use stop::Stop;
 
 /// Where `print` and `debug` write.
@@ -47,6 +49,7 @@ pub fn engine(session: &SharedSession, output: Output) -> Engine {
     let mut engine = Engine::new();
     engine.set_strict_variables(true);
     engine.set_max_expr_depths(256, 256);
+    Limits::default().apply(&mut engine);
     response::register(&mut engine);
     operations::register(&mut engine, session);
     port::register(&mut engine, session);

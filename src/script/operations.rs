@@ -28,10 +28,11 @@ type Res<T> = Result<T, Box<EvalAltResult>>;
 /// Sends a request and wraps the answer; a transport failure becomes a script error.
 pub fn send(session: &SharedSession, request: Request) -> Res<ScriptResponse> {
     let op = request.op();
-    let exchange = session
-        .borrow_mut()
-        .call(request)
-        .map_err(|e| error(format!("{op} failed: {e}")))?;
+    let exchange = session.borrow_mut().call(request).map_err(|e| match e {
+        // A stopped run ends the script; `try` does not catch it.
+        crate::client::TransportError::Stopped(s) => super::stop::terminated(s),
+        e => error(format!("{op} failed: {e}")),
+    })?;
     Ok(ScriptResponse {
         inner: exchange.response,
         elapsed_ms: exchange.elapsed.as_secs_f64() * 1000.0,

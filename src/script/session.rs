@@ -5,10 +5,10 @@ use std::cell::RefCell;
 use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 use std::rc::Rc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use crate::api::{Request, Response};
-use crate::client::{Exchange, Trace, Transport, TransportError};
+use crate::api::{Operation, Request, Response};
+use crate::client::{Cancel, Exchange, Trace, Transport, TransportError};
 
 /// How many exchanges a session remembers for failure reports.
 pub const RECENT: usize = 10;
@@ -47,8 +47,9 @@ impl Made {
     }
 }
 
-/// Where trace output goes.
-pub type TraceSink = Box<dyn FnMut(&Trace, &Exchange)>;
+/// Where trace output goes: the operation, the time the exchange took, its envelopes (for a
+/// failed exchange too: a fault, an HTTP error, a dropped connection).
+pub type TraceSink = Box<dyn FnMut(Operation, Duration, &Trace)>;
 
 /// Told of every request as soon as its answer is in (the REPL prints it as a grid row).
 pub type Observer = Box<dyn FnMut(&Made)>;
@@ -61,6 +62,7 @@ pub struct Session {
     calls: u64,
     trace_sink: Option<TraceSink>,
     observer: Option<Observer>,
+    cancel: Cancel,
 }
 
 /// A session shared by the functions registered on one engine.
@@ -76,6 +78,7 @@ impl Session {
             calls: 0,
             trace_sink: None,
             observer: None,
+            cancel: Cancel::default(),
         }
     }
 
@@ -94,6 +97,18 @@ impl Session {
         let tracing = self.trace_sink.is_some();
         self.transport = transport;
         self.transport.set_trace(tracing);
+        self.transport.set_cancel(self.cancel.clone());
+    }
+
+    /// Sets what stops the run (Ctrl-C, `--max-time`), for `sleep` and for requests in flight.
+    pub fn set_cancel(&mut self, cancel: Cancel) {
+        self.transport.set_cancel(cancel.clone());
+        self.cancel = cancel;
+    }
+
+    /// What stops the run.
+    pub fn cancel(&self) -> &Cancel {
+        &self.cancel
     }
 
     /// Replaces the `--set` values (the test runner reuses one session for files with their own).
@@ -140,11 +155,21 @@ impl Session {
 
     /// Sends a request through the backend, remembering it.
     pub fn call(&mut self, request: Request) -> Result<Exchange, TransportError> {
+        let started = Instant::now();
         let result = self.transport.call(&request);
         self.calls += 1;
-        if let (Ok(ex), Some(sink)) = (&result, self.trace_sink.as_mut()) {
-            if let Some(trace) = &ex.trace {
-                sink(trace, ex);
+        if let Some(sink) = self.trace_sink.as_mut() {
+            match &result {
+                Ok(ex) => {
+                    if let Some(trace) = &ex.trace {
+                        sink(request.op(), ex.elapsed, trace);
+                    }
+                }
+                Err(_) => {
+                    if let Some(trace) = self.transport.take_trace() {
+                        sink(request.op(), started.elapsed(), &trace);
+                    }
+                }
             }
         }
         if self.recent.len() == RECENT {
@@ -170,17 +195,31 @@ impl Session {
 
 /// The trace sink that writes each exchange to standard error, for `--trace`.
 pub fn stderr_trace() -> TraceSink {
-    Box::new(|trace: &Trace, ex: &Exchange| {
+    Box::new(|op: Operation, elapsed: Duration, trace: &Trace| {
         let mut err = std::io::stderr().lock();
-        let _ = writeln!(
-            err,
-            "--> {} ({:.2} ms)\nSOAPAction: \"{}\"\n{}\n<-- HTTP {}\n{}\n",
-            ex.response.op,
-            ex.elapsed.as_secs_f64() * 1000.0,
-            trace.action,
-            trace.request.trim_end(),
-            trace.status,
-            trace.response.trim_end()
-        );
+        let _ = err.write_all(render_trace(op, elapsed, trace).as_bytes());
     })
+}
+
+/// One exchange as `--trace` prints it: the request with its SOAPAction, then the status and the
+/// answer, or what happened instead of one.
+pub fn render_trace(op: Operation, elapsed: Duration, trace: &Trace) -> String {
+    let mut out = format!(
+        "--> {op} ({:.2} ms)\nSOAPAction: \"{}\"\n{}\n",
+        elapsed.as_secs_f64() * 1000.0,
+        trace.action,
+        trace.request.trim_end(),
+    );
+    if trace.status != 0 {
+        out.push_str(&format!("<-- HTTP {}\n", trace.status));
+        if !trace.response.is_empty() {
+            out.push_str(trace.response.trim_end());
+            out.push('\n');
+        }
+    }
+    if let Some(failure) = &trace.failure {
+        out.push_str(&format!("<-- no answer: {failure}\n"));
+    }
+    out.push('\n');
+    out
 }

@@ -1,14 +1,15 @@
 //! Stopping a running script: on request (Ctrl-C in the REPL) or when it runs past a time limit
-//! (`--max-time`), through Rhai's progress hook. A native call in progress (a `sleep`, a request
-//! waiting for its answer) finishes first; the script stops at its next operation.
+//! (`--max-time`). Rhai's progress hook stops the script between operations; `sleep` and the
+//! backend's waits (a request in flight, a simulated delay) watch the same [`Cancel`], so they end
+//! within [`crate::client::cancel::POLL`] too instead of finishing first.
 
-use std::cell::Cell;
-use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use rhai::{Dynamic, Engine};
+use rhai::{Dynamic, Engine, EvalAltResult, Position};
+
+use crate::client::{Cancel, Stopped};
 
 /// How often, in Rhai operations, the clock is read for a time limit.
 const CLOCK_EVERY: u64 = 1024;
@@ -16,59 +17,63 @@ const CLOCK_EVERY: u64 = 1024;
 /// An interrupt flag and an optional time limit for the scripts an engine runs.
 #[derive(Debug, Clone)]
 pub struct Stop {
-    interrupt: Arc<AtomicBool>,
-    timeout: Option<Duration>,
-    started: Rc<Cell<Instant>>,
+    cancel: Cancel,
 }
 
 impl Stop {
     /// A stop with an optional time limit per run.
     pub fn new(timeout: Option<Duration>) -> Stop {
-        Stop {
-            interrupt: Arc::new(AtomicBool::new(false)),
-            timeout,
-            started: Rc::new(Cell::new(Instant::now())),
-        }
+        Stop::with_flag(Arc::new(AtomicBool::new(false)), timeout)
     }
 
     /// A stop that watches an existing flag (one a signal handler sets for the whole process).
     pub fn with_flag(interrupt: Arc<AtomicBool>, timeout: Option<Duration>) -> Stop {
         Stop {
-            interrupt,
-            timeout,
-            started: Rc::new(Cell::new(Instant::now())),
+            cancel: Cancel::new(interrupt, timeout),
         }
     }
 
     /// The flag that, once set (from a signal handler, say), stops the running script.
     pub fn interrupt_flag(&self) -> Arc<AtomicBool> {
-        self.interrupt.clone()
+        self.cancel.flag().clone()
+    }
+
+    /// What the backend and `sleep` watch; give it to the session with
+    /// [`Session::set_cancel`](super::Session::set_cancel).
+    pub fn cancel(&self) -> Cancel {
+        self.cancel.clone()
     }
 
     /// Starts the clock of a run and clears an interrupt left from before it.
     pub fn arm(&self) {
-        self.started.set(Instant::now());
-        self.interrupt.store(false, Ordering::SeqCst);
+        self.cancel.restart();
     }
 
     /// Makes the engine check this stop as it runs.
     pub fn install(&self, engine: &mut Engine) {
-        let stop = self.clone();
+        let cancel = self.cancel.clone();
         engine.on_progress(move |ops| {
-            if stop.interrupt.swap(false, Ordering::SeqCst) {
-                return Some(Dynamic::from("interrupted (Ctrl-C)".to_string()));
+            // The flag is spent here, so that the next run starts clean even without `arm`.
+            if cancel.flag().swap(false, Ordering::SeqCst) {
+                return Some(Dynamic::from(Stopped::Interrupted.to_string()));
             }
-            match stop.timeout {
-                Some(limit) if ops % CLOCK_EVERY == 0 && stop.started.get().elapsed() > limit => {
-                    Some(Dynamic::from(format!(
-                        "stopped after {} s: the script ran past --max-time",
-                        limit.as_secs_f64()
-                    )))
+            match cancel.limit() {
+                Some(limit) if ops % CLOCK_EVERY == 0 && cancel.elapsed() > limit => {
+                    Some(Dynamic::from(Stopped::TimeLimit(limit).to_string()))
                 }
                 _ => None,
             }
         });
     }
+}
+
+/// The error that ends a script because it was stopped: a termination, which `try`/`catch` does
+/// not catch; Rhai gives it the position of the call that was waiting.
+pub fn terminated(why: impl std::fmt::Display) -> Box<EvalAltResult> {
+    Box::new(EvalAltResult::ErrorTerminated(
+        Dynamic::from(why.to_string()),
+        Position::NONE,
+    ))
 }
 
 #[cfg(test)]

@@ -341,6 +341,12 @@ impl Simulator {
             ));
         };
         r.resolve(unit, port).map_err(SimError::Telephony)?;
+        if self.schedule.pending_count() >= schedule::MAX_PENDING {
+            return Err(SimError::Telephony(format!(
+                "sim_at: {} events are already waiting, the most a simulator keeps; let some fire (sim_advance) or sim_reset",
+                schedule::MAX_PENDING
+            )));
+        }
         let now = self.shared.clock.now();
         let due = now + chrono::Duration::milliseconds((seconds * 1000.0).round() as i64);
         self.schedule.add(due, event, unit, port);

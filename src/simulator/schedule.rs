@@ -13,6 +13,10 @@ use std::fmt;
 use chrono::NaiveDateTime;
 use serde::Serialize;
 
+/// How many events may wait at once; `sim_at` beyond it is refused, so that scripts cannot grow the
+/// list (read at every request) without bound.
+pub const MAX_PENDING: usize = 10_000;
+
 /// How many fired events are kept for `sim_scheduled()`; older ones are dropped.
 const FIRED_CAPACITY: usize = 1_000;
 
@@ -83,6 +87,11 @@ pub struct Schedule {
 }
 
 impl Schedule {
+    /// How many events wait.
+    pub fn pending_count(&self) -> usize {
+        self.pending.len()
+    }
+
     /// Adds an event.
     pub fn add(&mut self, due: NaiveDateTime, event: TelephonyEvent, unit: &str, port: &str) {
         self.pending.push(Scheduled {

@@ -16,6 +16,8 @@
 //! | `wsdl.rs` | the WSDL we serve |
 //! | `wsdl_reader.rs` | a server's WSDL, read into a [`Contract`] |
 //! | `pretty.rs` | indentation for `--trace` |
+//! | `trace.rs` | one exchange's envelopes as `--trace` shows them |
+//! | `encoding.rs` | the character encoding of an answer (UTF-8, UTF-16 either way round) |
 //! | `rewrite.rs` | `ecapi proxy`'s edits in passing: redacted values, WSDL addresses |
 //! | `xml.rs` | the guarded pull parser and escaping |
 //! | `charset.rs` | the content types and charsets WCF reads, bytes to text |
@@ -24,6 +26,7 @@
 
 pub mod charset;
 mod contract;
+mod encoding;
 mod envelope;
 mod fault;
 pub mod names;
@@ -31,11 +34,13 @@ mod note;
 mod pretty;
 mod reader;
 mod rewrite;
+mod trace;
 mod wsdl;
 mod wsdl_reader;
 pub mod xml;
 
 pub use contract::{Contract, ContractSource, OperationShape};
+pub use encoding::{to_utf8, EncodingError};
 pub use envelope::{
     decode_fault, decode_request, decode_response, encode_request, encode_response,
 };
@@ -48,12 +53,10 @@ pub use reader::{
     DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_STRING_CONTENT_LENGTH,
 };
 pub use rewrite::{redact_elements, rewrite_addresses};
+pub use trace::{trace_of, Trace};
 pub use wsdl::wsdl;
-pub use wsdl_reader::{read_contract, WsdlError};
+pub use wsdl_reader::{read_contract, read_wsdl, FetchError, ServerWsdl, WsdlError};
 pub use xml::XmlError;
-
-use crate::api::{ApiVersion, Request, Response};
-use crate::client::Trace;
 
 /// Why an envelope could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -109,18 +112,5 @@ impl SoapError {
             SoapError::NotSoap(why) => Fault::client(why),
             SoapError::Fault(fault) => fault.clone(),
         }
-    }
-}
-
-/// The envelopes the simulator would exchange for a request and its response, pretty-printed, under
-/// the default names.
-pub fn trace_of(request: &Request, response: &Response, version: ApiVersion) -> Trace {
-    let names = Names::default();
-    let shape = OperationShape::default_for(request.op(), version, &names);
-    Trace {
-        action: shape.action.clone(),
-        request: pretty(&encode_request(request, &shape)),
-        status: 200,
-        response: pretty(&encode_response(response, &names)),
     }
 }

@@ -5,6 +5,12 @@
 //! import `?xsd=xsd0`...), so the reader follows `wsdl:import` and `xsd:import`/`xsd:include`
 //! through a caller-supplied fetch function; it knows nothing of HTTP. Every document goes through
 //! the guarded parser, and the number of documents is capped.
+//!
+//! Besides the contract, the WSDL says which API version the server speaks (wire.md, "The client":
+//! 7.1 when it describes any operation 7.1 added, else 7.0) and which operations it offers, so that
+//! the client refuses an operation the server lacks before sending it. Any document that cannot be
+//! had or read is an error naming that document, so that the client can fall back to the defaults
+//! and say why.
 
 use std::collections::{HashMap, HashSet, VecDeque};
 
@@ -19,13 +25,21 @@ const MAX_DOCUMENTS: usize = 16;
 /// Why a WSDL could not be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WsdlError {
-    /// A document could not be fetched.
+    /// A document could not be fetched (refused, timed out, an HTTP error...).
     #[error("cannot fetch {url}: {detail}")]
     Fetch {
-        /// The document's URL.
+        /// The document's URL (as resolved, when the fetch could resolve it).
         url: String,
         /// What the fetch reported.
         detail: String,
+    },
+    /// A document is XML but neither a WSDL nor an XML schema (an HTML error page, say).
+    #[error("{url} is not a WSDL or XML schema document (its root element is `{root}`)")]
+    NotWsdl {
+        /// The document's URL.
+        url: String,
+        /// The root element's local name.
+        root: String,
     },
     /// A document is not acceptable XML.
     #[error("{url} is not readable XML: {error}")]
@@ -43,9 +57,24 @@ pub enum WsdlError {
     TooManyDocuments(String),
 }
 
+/// Why a fetch failed: the URL tried (resolved, when it could be) and what happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchError {
+    /// The URL tried; `None` when the location could not even be resolved.
+    pub url: Option<String>,
+    /// What happened, for the user.
+    pub detail: String,
+}
+
+impl From<String> for FetchError {
+    fn from(detail: String) -> FetchError {
+        FetchError { url: None, detail }
+    }
+}
+
 /// A document fetcher: given the URL of the importing document (`None` for the first) and a
-/// location as written, returns the resolved URL and the document's bytes.
-pub type Fetch<'a> = dyn FnMut(Option<&str>, &str) -> Result<(String, Vec<u8>), String> + 'a;
+/// location as written, returns the resolved URL and the document's bytes, as UTF-8.
+pub type Fetch<'a> = dyn FnMut(Option<&str>, &str) -> Result<(String, Vec<u8>), FetchError> + 'a;
 
 /// An element of a document, with what the reader needs of it.
 #[derive(Debug)]
@@ -102,13 +131,102 @@ fn local_part(qname: &str) -> &str {
     qname.rsplit(':').next().unwrap_or(qname)
 }
 
-#[derive(Default)]
+#[derive(Debug, Default)]
 struct Found {
     definitions_ns: Option<String>,
     contract: Option<String>,
     actions: HashMap<String, String>,
     /// Top-level schema elements: name → (schema namespace, child element names in order).
     elements: HashMap<String, (String, Vec<String>)>,
+    /// Operation names of port types.
+    port_ops: HashSet<String>,
+}
+
+/// What a server's WSDL (with everything it imports) describes.
+#[derive(Debug)]
+pub struct ServerWsdl {
+    found: Found,
+    url: String,
+}
+
+impl ServerWsdl {
+    /// The URL of the WSDL's first document.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Whether the WSDL describes an operation (in a binding, a port type or as a schema element).
+    pub fn offers(&self, op: Operation) -> bool {
+        let name = op.name();
+        self.found.actions.contains_key(name)
+            || self.found.elements.contains_key(name)
+            || self.found.port_ops.contains(name)
+    }
+
+    /// The operations the WSDL describes, in the guide's order.
+    pub fn offered(&self) -> Vec<Operation> {
+        Operation::ALL
+            .into_iter()
+            .filter(|op| self.offers(*op))
+            .collect()
+    }
+
+    /// The API version the WSDL describes: 7.1 when it has any operation that 7.1 added, else 7.0
+    /// (wire.md, "The client").
+    pub fn api(&self) -> ApiVersion {
+        if Operation::ALL
+            .iter()
+            .any(|op| op.since() == ApiVersion::V7_1 && self.offers(*op))
+        {
+            ApiVersion::V7_1
+        } else {
+            ApiVersion::V7_0
+        }
+    }
+
+    /// The contract for speaking `version` to this server. Operations the WSDL does not describe
+    /// keep their default shape under the names it gives.
+    pub fn contract(&self, version: ApiVersion) -> Contract {
+        let found = &self.found;
+        let defaults = Names::default();
+        let service_ns = Operation::ALL
+            .iter()
+            .find_map(|op| found.elements.get(op.name()).map(|(ns, _)| ns.clone()))
+            .or(found.definitions_ns.clone())
+            .unwrap_or(defaults.service_ns.clone());
+        let names = Names {
+            service_ns,
+            contract: found.contract.clone().unwrap_or(defaults.contract.clone()),
+            ..defaults
+        };
+        let operations = Operation::ALL
+            .into_iter()
+            .filter(|op| op.exists_in(version))
+            .map(|op| {
+                let mut shape = OperationShape::default_for(op, version, &names);
+                if let Some(action) = found.actions.get(op.name()) {
+                    shape.action = action.clone();
+                }
+                if let Some((ns, children)) = found.elements.get(op.name()) {
+                    shape.ns = ns.clone();
+                    let takes = op.params(ApiVersion::V7_1);
+                    shape.params = children
+                        .iter()
+                        .map(|name| {
+                            let param = Param::from_wire_name(name).filter(|p| takes.contains(p));
+                            (name.clone(), param)
+                        })
+                        .collect();
+                }
+                shape
+            })
+            .collect();
+        Contract {
+            names,
+            operations,
+            source: ContractSource::Wsdl(self.url.clone()),
+        }
+    }
 }
 
 /// Reads the WSDL at `url` and everything it imports into the contract for `version`. Operations
@@ -118,6 +236,13 @@ pub fn read_contract(
     version: ApiVersion,
     fetch: &mut Fetch<'_>,
 ) -> Result<Contract, WsdlError> {
+    Ok(read_wsdl(url, fetch)?.contract(version))
+}
+
+/// Reads the WSDL at `url` and everything it imports. Any document that cannot be fetched, is not
+/// XML, or is neither a WSDL nor a schema is an error naming it; so is a description of none of
+/// the Web API's operations.
+pub fn read_wsdl(url: &str, fetch: &mut Fetch<'_>) -> Result<ServerWsdl, WsdlError> {
     let mut found = Found::default();
     let mut queue: VecDeque<(Option<String>, String)> = VecDeque::new();
     let mut seen: HashSet<String> = HashSet::new();
@@ -127,11 +252,10 @@ pub fn read_contract(
         if seen.len() >= MAX_DOCUMENTS {
             return Err(WsdlError::TooManyDocuments(url.to_string()));
         }
-        let (doc_url, bytes) =
-            fetch(base.as_deref(), &location).map_err(|detail| WsdlError::Fetch {
-                url: location.clone(),
-                detail,
-            })?;
+        let (doc_url, bytes) = fetch(base.as_deref(), &location).map_err(|e| WsdlError::Fetch {
+            url: e.url.unwrap_or_else(|| location.clone()),
+            detail: e.detail,
+        })?;
         if !seen.insert(doc_url.clone()) {
             continue;
         }
@@ -145,6 +269,11 @@ pub fn read_contract(
             read_definitions(&root, &mut found, &mut imports);
         } else if root.is(XS_NS, "schema") {
             read_schema(&root, &mut found, &mut imports);
+        } else {
+            return Err(WsdlError::NotWsdl {
+                url: doc_url,
+                root: root.local,
+            });
         }
         for location in imports {
             queue.push_back((Some(doc_url.clone()), location));
@@ -152,51 +281,14 @@ pub fn read_contract(
     }
     let source_url = first_url.unwrap_or_else(|| url.to_string());
 
-    let has_any = Operation::ALL
-        .iter()
-        .any(|op| found.actions.contains_key(op.name()) || found.elements.contains_key(op.name()));
-    if !has_any {
-        return Err(WsdlError::NoOperations(source_url));
-    }
-
-    let defaults = Names::default();
-    let service_ns = Operation::ALL
-        .iter()
-        .find_map(|op| found.elements.get(op.name()).map(|(ns, _)| ns.clone()))
-        .or(found.definitions_ns.clone())
-        .unwrap_or(defaults.service_ns.clone());
-    let names = Names {
-        service_ns,
-        contract: found.contract.clone().unwrap_or(defaults.contract.clone()),
-        ..defaults
+    let wsdl = ServerWsdl {
+        found,
+        url: source_url,
     };
-    let operations = Operation::ALL
-        .into_iter()
-        .filter(|op| op.exists_in(version))
-        .map(|op| {
-            let mut shape = OperationShape::default_for(op, version, &names);
-            if let Some(action) = found.actions.get(op.name()) {
-                shape.action = action.clone();
-            }
-            if let Some((ns, children)) = found.elements.get(op.name()) {
-                shape.ns = ns.clone();
-                let takes = op.params(ApiVersion::V7_1);
-                shape.params = children
-                    .iter()
-                    .map(|name| {
-                        let param = Param::from_wire_name(name).filter(|p| takes.contains(p));
-                        (name.clone(), param)
-                    })
-                    .collect();
-            }
-            shape
-        })
-        .collect();
-    Ok(Contract {
-        names,
-        operations,
-        source: ContractSource::Wsdl(source_url),
-    })
+    if wsdl.offered().is_empty() {
+        return Err(WsdlError::NoOperations(wsdl.url));
+    }
+    Ok(wsdl)
 }
 
 fn read_definitions(root: &Node, found: &mut Found, imports: &mut Vec<String>) {
@@ -216,6 +308,11 @@ fn read_definitions(root: &Node, found: &mut Found, imports: &mut Vec<String>) {
     for port_type in root.children(WSDL_NS, "portType") {
         if found.contract.is_none() {
             found.contract = port_type.attr("name").map(str::to_string);
+        }
+        for op in port_type.children(WSDL_NS, "operation") {
+            if let Some(name) = op.attr("name") {
+                found.port_ops.insert(name.to_string());
+            }
         }
     }
     for binding in root.children(WSDL_NS, "binding") {
@@ -317,7 +414,7 @@ mod tests {
                 "http://h/svc?wsdl" => root,
                 "http://h/svc?wsdl=wsdl0" => wsdl0,
                 "http://h/svc?xsd=xsd0" => xsd0,
-                _ => return Err("404".to_string()),
+                _ => return Err("404".to_string().into()),
             };
             Ok((loc.to_string(), doc.as_bytes().to_vec()))
         };
@@ -342,13 +439,70 @@ mod tests {
     }
 
     #[test]
-    fn a_document_without_operations_is_refused() {
+    fn a_document_that_is_not_a_wsdl_is_refused_naming_it() {
         let mut fetch = |_: Option<&str>, loc: &str| {
             Ok((loc.to_string(), b"<html><body>hi</body></html>".to_vec()))
+        };
+        assert_eq!(
+            read_contract("http://h/x", ApiVersion::V7_1, &mut fetch)
+                .unwrap_err()
+                .to_string(),
+            "http://h/x is not a WSDL or XML schema document (its root element is `html`)"
+        );
+        let mut fetch = |_: Option<&str>, loc: &str| {
+            Ok((
+                loc.to_string(),
+                format!("<definitions xmlns=\"{WSDL_NS}\"/>").into_bytes(),
+            ))
         };
         assert!(matches!(
             read_contract("http://h/x", ApiVersion::V7_1, &mut fetch),
             Err(WsdlError::NoOperations(_))
         ));
+    }
+
+    #[test]
+    fn the_api_version_and_the_operations_offered_come_from_the_wsdl() {
+        for v in ApiVersion::ALL {
+            let doc = wsdl(v, &Names::default(), "http://h/WebAPI/ECAPI.svc");
+            let mut fetch =
+                |_: Option<&str>, loc: &str| Ok((loc.to_string(), doc.clone().into_bytes()));
+            let server = read_wsdl("http://h/WebAPI/ECAPI.svc?wsdl", &mut fetch).unwrap();
+            assert_eq!(server.api(), v);
+            for op in Operation::ALL {
+                assert_eq!(server.offers(op), op.exists_in(v), "{op} under {v}");
+            }
+        }
+    }
+
+    #[test]
+    fn an_import_that_fails_is_named_with_what_happened() {
+        let root = r#"<wsdl:definitions xmlns:wsdl="http://schemas.xmlsoap.org/wsdl/">
+            <wsdl:import namespace="urn:x" location="http://h/svc?wsdl=wsdl0"/></wsdl:definitions>"#;
+        for (answer, expected) in [
+            (
+                Err("connection refused"),
+                "cannot fetch http://h/svc?wsdl=wsdl0: connection refused",
+            ),
+            (
+                Ok("<a><b></a>"),
+                "http://h/svc?wsdl=wsdl0 is not readable XML: not well-formed XML",
+            ),
+        ] {
+            let mut fetch = |_: Option<&str>, loc: &str| {
+                if loc == "http://h/svc?wsdl" {
+                    return Ok((loc.to_string(), root.as_bytes().to_vec()));
+                }
+                match answer {
+                    Ok(doc) => Ok((loc.to_string(), doc.as_bytes().to_vec())),
+                    Err(e) => Err(FetchError {
+                        url: Some(loc.to_string()),
+                        detail: e.to_string(),
+                    }),
+                }
+            };
+            let err = read_wsdl("http://h/svc?wsdl", &mut fetch).unwrap_err();
+            assert!(err.to_string().starts_with(expected), "{err}");
+        }
     }
 }

@@ -207,6 +207,7 @@ pub(crate) mod fixture {
                 request: "<s:Envelope><s:Body><InitStation/></s:Body></s:Envelope>".into(),
                 status: 200,
                 response: "<s:Envelope><s:Body><InitStationResponse/></s:Body></s:Envelope>".into(),
+                failure: None,
             }),
             api: ApiVersion::V7_1,
         }
