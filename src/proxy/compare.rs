@@ -129,7 +129,8 @@ pub fn compare(expected: &Observed, actual: &Observed) -> Vec<Difference> {
 
 fn quoted(value: Option<&str>) -> String {
     match value {
-        Some(v) => format!("\"{v}\""),
+        // Quoted as Rust writes a string, so a value holding quotes stays readable.
+        Some(v) => format!("{v:?}"),
         None => NONE.to_string(),
     }
 }

@@ -198,15 +198,18 @@ impl Record {
         Some(request)
     }
 
-    /// The recorded answer as comparisons see it; `None` when the client got no SOAP answer at all
-    /// (dropped, timed out, unreachable, another HTTP answer) or the proxy made it up (`--fault`).
+    /// The recorded answer as comparisons see it: only a SOAP answer with a code. `None` when the
+    /// client got none (dropped, timed out, unreachable), when the proxy made it up (`--fault`),
+    /// and for a fault or HTTP error answered to a request the service had read (the request
+    /// reader refuses every request a WCF service refuses, and those name no operation): such a
+    /// failure came from inside the server (an `InternalServiceFault`, an error page), not from the
+    /// request, so another backend is not expected to repeat it.
     pub fn observed(&self) -> Option<Observed> {
         if self.injected {
             return None;
         }
-        match (self.outcome.as_str(), &self.fault) {
-            ("fault", Some(f)) => Some(Observed::Fault(f.code.clone())),
-            ("answered", _) => {
+        match self.outcome.as_str() {
+            "answered" => {
                 let op = self.op()?;
                 let mut r = Response::raw(op, self.code?, self.message.clone().unwrap_or_default());
                 for field in op.result_fields() {

@@ -7,8 +7,9 @@
 //! - a request that named no operation cannot be sent again (the upstream answered it with a fault
 //!   or an HTTP error that only its bytes explain): skipped;
 //! - a request the proxy answered itself (`--fault`) never reached the upstream: skipped;
-//! - a request whose answer never came (dropped, timed out) is sent, since the upstream may have
-//!   acted on it, but its answer is not compared.
+//! - a request whose answer never came (dropped, timed out), or came as a fault or an HTTP error
+//!   from inside the server, is sent, since the upstream may have acted on it, but its answer is
+//!   not compared (see [`Record::observed`]).
 
 use std::time::{Duration, Instant};
 

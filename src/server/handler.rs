@@ -541,7 +541,8 @@ fn refusal_outcome(app: &AppState, refused: soap::Refused) -> (Outcome, Option<S
     let notes = soap::render_notes(&refused.notes, None);
     let mut body = None;
     let mut outcome = match refused.refusal {
-        soap::Refusal::TooLarge => too_large(app.body_limit),
+        // too_large says why itself.
+        soap::Refusal::TooLarge => return (too_large(app.body_limit), None),
         soap::Refusal::UnsupportedMediaType { reason_phrase } => Outcome {
             response: empty(StatusCode::UNSUPPORTED_MEDIA_TYPE, Some(&reason_phrase)),
             summary: "refused".to_string(),
