@@ -546,6 +546,11 @@ fn basic_auth_answers_401_as_iis_does_without_or_with_wrong_credentials_and_200_
         Ok(mut http) => http.call(&status_request()).unwrap_err().to_string(),
     };
     assert!(err.contains("401"), "{err}");
+    // wire.md, "The client": a 401 is said as "authentication failed".
+    assert!(
+        err.contains("authentication failed") && err.contains("were refused"),
+        "{err}"
+    );
 }
 
 #[test]

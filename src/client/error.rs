@@ -67,6 +67,19 @@ pub enum TransportError {
         /// The start of the body.
         start: String,
     },
+    /// HTTP 401: the server (IIS's basic authentication, for one) refused the credentials, or
+    /// none were given (wire.md, "The client": said as "authentication failed").
+    #[error(
+        "authentication failed: HTTP 401 from {url} ({challenge}); give the server's user with \
+         --user and --password (or in the URL)"
+    )]
+    Unauthorized {
+        /// The endpoint.
+        url: String,
+        /// What the server asked for (its `WWW-Authenticate` header), or that credentials were
+        /// sent and refused.
+        challenge: String,
+    },
     /// The user interrupted the wait for an answer (Ctrl-C in the REPL). The server may have acted
     /// on the request.
     #[error(

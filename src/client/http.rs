@@ -125,6 +125,8 @@ struct Answer {
     reason: Option<String>,
     /// What a served simulator says it is.
     simulator: Option<String>,
+    /// The `WWW-Authenticate` challenge of a 401.
+    challenge: Option<String>,
     body: Vec<u8>,
 }
 
@@ -214,12 +216,14 @@ impl Http {
             let content_type = header("content-type");
             let reason = header(super::REASON_HEADER);
             let simulator = header(SIMULATOR_HEADER);
+            let challenge = header("www-authenticate");
             let body = sent.bytes().await.map_err(|e| (e, Some(status)))?;
             Ok(Answer {
                 status,
                 content_type,
                 reason,
                 simulator,
+                challenge,
                 body: body.to_vec(),
             })
         });
@@ -269,6 +273,11 @@ impl Http {
                 };
                 if base.is_none() {
                     simulator = answer.simulator;
+                }
+                if answer.status == 401 {
+                    return Err(failed(
+                        "HTTP 401, authentication failed (--user and --password)".to_string(),
+                    ));
                 }
                 if !(200..300).contains(&answer.status) {
                     return Err(failed(format!(
@@ -501,6 +510,14 @@ impl Transport for Http {
             Trace::answered(&action, &body, status, &text)
         });
         let outcome = match decoded {
+            _ if status == 401 => Err(TransportError::Unauthorized {
+                url: self.url.to_string(),
+                challenge: match (&self.auth, &answer.challenge) {
+                    (Some(_), _) => "the credentials given were refused".to_string(),
+                    (None, Some(c)) => format!("no credentials were given; it asks for {c}"),
+                    (None, None) => "no credentials were given".to_string(),
+                },
+            }),
             Err(e) => Err(self.not_soap(status, e.to_string(), &answer.body)),
             Ok((text, _)) => match soap::decode_response(&text, op) {
                 Ok(response) if status == 200 => Ok(response),

@@ -34,6 +34,8 @@ pub enum ErrorKind {
     Fault,
     /// An answer that is not a SOAP response.
     NotSoap,
+    /// HTTP 401: authentication failed.
+    Unauthorized,
     /// Interrupted (Ctrl-C) while waiting for the answer.
     Interrupted,
     /// Any other HTTP failure.
@@ -50,6 +52,7 @@ impl ErrorKind {
             TransportError::Timeout { .. } => ErrorKind::Timeout,
             TransportError::Fault { .. } => ErrorKind::Fault,
             TransportError::NotSoap { .. } => ErrorKind::NotSoap,
+            TransportError::Unauthorized { .. } => ErrorKind::Unauthorized,
             TransportError::Interrupted { .. } | TransportError::Stopped(_) => {
                 ErrorKind::Interrupted
             }
@@ -66,6 +69,7 @@ impl ErrorKind {
             ErrorKind::Timeout => "timeout",
             ErrorKind::Fault => "fault",
             ErrorKind::NotSoap => "not_soap",
+            ErrorKind::Unauthorized => "unauthorized",
             ErrorKind::Interrupted => "interrupted",
             ErrorKind::Http => "http",
         }
