@@ -323,6 +323,20 @@ fn redacted_values_and_credentials_never_reach_the_record() {
         .contains("<a:fieldValue>[redacted]</a:fieldValue>"));
     assert_eq!(records[3].parameters["User"], "[redacted]");
     assert_eq!(records[3].parameters["Machine"], "WS-9");
+
+    // A redacted recording still becomes a regression check: a withheld value is neither
+    // compared by replay nor asserted by the script (GetField answered `123` here and does again).
+    let mut fresh = Embedded::new(Simulator::hosted(Settings::default()));
+    let results = replay(&records, &mut fresh);
+    assert!(
+        results.iter().all(|r| r.verdict == Verdict::Passed),
+        "{results:#?}"
+    );
+    let flow = ecapi::proxy::script_gen::script(&records, "rec.jsonl");
+    assert!(
+        !flow.contains("assert_eq(r.value, \"[redacted]\")"),
+        "{flow}"
+    );
 }
 
 #[test]
