@@ -270,6 +270,34 @@ fn args_lines_are_read_relative_to_the_script_from_any_folder_by_test_and_run() 
 }
 
 #[test]
+fn an_args_line_asking_for_a_simulator_profile_is_named_as_unused_against_an_endpoint() {
+    // The recorder flow's `// args:` asks for a recorder of its own; a served hosted simulator
+    // answers instead, and the run must say so rather than fail for an unnamed reason.
+    let dir = recorder_folder();
+    let mut options = ecapi::server::ServeOptions::new(
+        "127.0.0.1:0",
+        ecapi::simulator::Simulator::hosted(ecapi::simulator::Settings::default()),
+    );
+    options.log = false;
+    let server = ecapi::server::start(options).unwrap();
+    let url = server.url();
+    for args in [
+        vec!["test", "flows", "--endpoint", &url],
+        vec!["run", "flows/units.rhai", "--endpoint", &url],
+    ] {
+        let out = ecapi(dir.path(), &args);
+        let (o, e) = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}\n{o}{e}");
+        assert_eq!(
+            e.matches("warning: --profile, --config configure the embedded simulator and are not used with --endpoint")
+                .count(),
+            1,
+            "{args:?}\n{e}"
+        );
+    }
+}
+
+#[test]
 fn a_malformed_args_line_is_an_error_naming_its_file_and_line() {
     let dir = folder(&[
         ("nospace.rhai", "// A flow.\n//args: --api 7.0\nprint(1);\n"),

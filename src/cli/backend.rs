@@ -77,6 +77,9 @@ pub struct BackendConfig {
     pub api: ApiVersion,
     /// Whether `--api` was given; without it a SOAP client speaks the version of the server's WSDL.
     pub api_given: bool,
+    /// The embedded simulator's options that were given (`--profile`, `--config`, `--db`,
+    /// `--clock`): with `--endpoint` they choose nothing, and the client says so.
+    pub simulator_options: Vec<&'static str>,
     /// Whether to trace envelopes.
     pub trace: bool,
     /// The simulator's clock.
@@ -161,6 +164,15 @@ impl BackendConfig {
             profile,
             api: api.unwrap_or_default(),
             api_given: api.is_some(),
+            simulator_options: [
+                ("--profile", a.profile.is_some()),
+                ("--config", a.config.is_some()),
+                ("--db", a.db.is_some()),
+                ("--clock", a.clock.is_some()),
+            ]
+            .into_iter()
+            .filter_map(|(name, given)| given.then_some(name))
+            .collect(),
             trace: a.trace,
             clock: match a.clock {
                 Some(ClockArg::Real) => ClockMode::Real,
@@ -245,6 +257,26 @@ impl BackendConfig {
         })
         .map_err(|e| ConnectError::Transport(format!("--endpoint: {e}")))?;
         warn_once(&http.warnings());
+        if !self.simulator_options.is_empty() {
+            // A script's `// args:` line may ask for the recorder profile; a server answers with
+            // its own, so a test that depends on it would fail for a reason nobody named.
+            warn_once(&[format!(
+                "{} configure{} the embedded simulator and {} not used with --endpoint: {} \
+                 answers with its own (start `ecapi serve` with those options to serve them)",
+                self.simulator_options.join(", "),
+                if self.simulator_options.len() == 1 {
+                    "s"
+                } else {
+                    ""
+                },
+                if self.simulator_options.len() == 1 {
+                    "is"
+                } else {
+                    "are"
+                },
+                http.url()
+            )]);
+        }
         Ok(http)
     }
 }
