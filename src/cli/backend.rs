@@ -257,7 +257,13 @@ impl BackendConfig {
         })
         .map_err(|e| ConnectError::Transport(format!("--endpoint: {e}")))?;
         warn_once(&http.warnings());
-        if !self.simulator_options.is_empty() {
+        // A served simulator of the profile asked for is what the options asked for (its
+        // configuration cannot be compared from here); anything else is named.
+        let same_profile = http
+            .simulator_identity()
+            .and_then(|id| id.split_whitespace().next())
+            .is_some_and(|served| served == self.profile.as_str());
+        if !self.simulator_options.is_empty() && !same_profile {
             // A script's `// args:` line may ask for the recorder profile; a server answers with
             // its own, so a test that depends on it would fail for a reason nobody named.
             warn_once(&[format!(

@@ -607,6 +607,12 @@ impl Http {
         self.simulator.is_some()
     }
 
+    /// What a served simulator says it is (`<profile> <api>`, e.g. `recorder 7.1`); `None` for a
+    /// real server.
+    pub fn simulator_identity(&self) -> Option<&str> {
+        self.simulator.as_deref()
+    }
+
     /// The endpoint's URL, without credentials.
     pub fn url(&self) -> &str {
         self.url.as_str()
