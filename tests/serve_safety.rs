@@ -140,6 +140,11 @@ fn a_server_that_requires_the_token_refuses_control_without_it_and_obeys_with_it
         err.contains("403") && err.contains("needs its token"),
         "{err}"
     );
+    // Said as a refusal of the control interface, not as a SOAP answer gone wrong.
+    assert!(
+        err.starts_with("the control interface of ") && !err.contains("not a SOAP response"),
+        "{err}"
+    );
     let mut options = HttpOptions::new(server.url());
     options.control_token = Some(token);
     let mut http = Http::connect(options).unwrap();

@@ -116,6 +116,18 @@ pub enum ControlError {
     /// An argument the simulator cannot act on.
     #[error("{0}")]
     Invalid(String),
+    /// The served simulator's control interface refused the command below the JSON level: no
+    /// or a wrong control token (403), a Host it does not serve, a server with `--no-control`
+    /// (404). The text is the server's own.
+    #[error("the control interface of {url} refused the command (HTTP {status}): {text}")]
+    Refused {
+        /// The endpoint whose control interface was asked.
+        url: String,
+        /// The HTTP status.
+        status: u16,
+        /// What the server said, trimmed.
+        text: String,
+    },
     /// The served simulator's control interface failed.
     #[error("{0}")]
     Transport(#[from] TransportError),

@@ -677,6 +677,24 @@ impl Http {
             .map_err(|e| ControlError::Transport(self.ending_error(e)))?;
         match serde_json::from_slice::<serde_json::Value>(&answer.body) {
             Ok(json) if answer.status == 200 => control::read_answer(&json),
+            // The guards of `ecapi serve` answer in plain text that says what to do.
+            _ if matches!(answer.status, 401 | 403 | 404 | 415 | 421)
+                && answer
+                    .content_type
+                    .as_deref()
+                    .is_some_and(|t| t.starts_with("text/plain")) =>
+            {
+                let text = String::from_utf8_lossy(&answer.body);
+                let mut text: String = text.trim().chars().take(400).collect();
+                if text.is_empty() {
+                    text = "no reason given".to_string();
+                }
+                Err(ControlError::Refused {
+                    url: self.url.to_string(),
+                    status: answer.status,
+                    text,
+                })
+            }
             _ => Err(ControlError::Transport(self.not_soap(
                 answer.status,
                 "not an answer of the simulator's control interface".to_string(),
