@@ -294,6 +294,27 @@ fn failed_iterations_are_counted_with_their_reason_and_the_test_goes_on() {
         "{}",
         stdout(&out)
     );
+    // A threshold on failures is there, so no word about unchecked failures.
+    assert!(!stdout(&out).contains("no threshold checks that"));
+
+    // Without one, the run passes (k6's model) but says that failures went unchecked.
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--agents",
+        "4",
+        "--duration",
+        "1",
+        "--threshold",
+        "p95<10s",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("iterations failed (")
+            && stdout(&out).contains("--threshold 'failed<1%'"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 /// p99 latency of all requests in a summary.

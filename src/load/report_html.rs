@@ -241,6 +241,10 @@ pub fn render(r: &Results, verdicts: &[Verdict]) -> String {
             verdicts.len()
         )
     };
+    let verdict_line = match super::summary::unchecked_failures(r, verdicts) {
+        Some(word) => format!("{verdict_line}<p class=\"fail\">{}</p>", esc(&word)),
+        None => verdict_line,
+    };
     let _ = write!(
         body,
         "<h1>ecapi load: {}</h1>{verdict_line}\

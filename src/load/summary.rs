@@ -150,7 +150,30 @@ pub fn table(r: &Results, verdicts: &[Verdict]) -> String {
             );
         }
     }
+    if let Some(word) = unchecked_failures(r, verdicts) {
+        let _ = writeln!(out, "\nnote: {word}");
+    }
     out
+}
+
+/// A word for a run whose iterations failed while no threshold looks at failures: k6's model
+/// lets such a run pass, and a user reading "every threshold holds" must not miss it.
+pub fn unchecked_failures(r: &Results, verdicts: &[Verdict]) -> Option<String> {
+    let it = &r.iterations;
+    let checked = verdicts
+        .iter()
+        .any(|v| v.threshold.trim_start().starts_with("failed"));
+    let total = it.completed + it.failed;
+    if it.failed == 0 || checked || total == 0 {
+        return None;
+    }
+    Some(format!(
+        "{} of {} iterations failed ({:.1} %) and no threshold checks that: add --threshold \
+         'failed<1%' to make failures fail the run",
+        it.failed,
+        total,
+        it.failed as f64 * 100.0 / total as f64
+    ))
 }
 
 fn figures(h: &Latency) -> Value {
