@@ -389,3 +389,36 @@ fn completions_are_printed_for_bash_zsh_and_fish() {
     let o = ecapi(&["completions", "powershell"]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+#[test]
+fn a_run_whose_standard_output_is_closed_does_not_panic() {
+    // `ecapi run flow.rhai | head -1`: the reader goes away while the script still prints.
+    use std::io::Read;
+    use std::process::Stdio;
+    let dir = tempfile::tempdir().unwrap();
+    let flow = dir.path().join("chatty.rhai");
+    std::fs::write(
+        &flow,
+        "for i in 0..20000 { print(`line ${i} of a chatty flow`); }\n",
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ecapi"))
+        .args(["run", flow.to_str().unwrap()])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 16];
+    child.stdout.take().unwrap().read_exact(&mut first).unwrap();
+    // The pipe's reading end is dropped here, so every later write fails with EPIPE.
+    let mut err = String::new();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut err)
+        .unwrap();
+    let status = child.wait().unwrap();
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(status.code(), Some(0), "{err}");
+}

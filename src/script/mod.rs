@@ -58,8 +58,16 @@ pub fn engine(session: &SharedSession, output: Output) -> Engine {
     sim::register(&mut engine, session);
     match output {
         Output::Stdout => {
-            engine.on_print(|s| println!("{s}"));
-            engine.on_debug(|s, _, pos| eprintln!("[debug {pos}] {s}"));
+            // A closed standard output (`ecapi run flow.rhai | head -1`) must not panic the
+            // run: what cannot be shown is dropped and the flow goes on.
+            engine.on_print(|s| {
+                use std::io::Write as _;
+                let _ = writeln!(std::io::stdout(), "{s}");
+            });
+            engine.on_debug(|s, _, pos| {
+                use std::io::Write as _;
+                let _ = writeln!(std::io::stderr(), "[debug {pos}] {s}");
+            });
         }
         Output::Capture(buf) => {
             let b = buf.clone();
