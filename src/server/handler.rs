@@ -505,11 +505,7 @@ async fn soap_call(app: &AppState, headers: &HeaderMap, body: Body) -> Outcome {
     let bytes = match to_bytes(body, app.body_limit).await {
         Ok(bytes) => bytes,
         Err(e) => {
-            let length_error = std::error::Error::source(&e)
-                .map(|s| s.to_string().contains("length limit"))
-                .unwrap_or(false)
-                || e.to_string().contains("length limit");
-            if length_error {
+            if is_length_limit(&e) {
                 return too_large(app.body_limit);
             }
             return Outcome {
@@ -891,4 +887,18 @@ pub(super) fn plain(status: StatusCode, text: &str) -> Response {
         HeaderValue::from_static("text/plain; charset=utf-8"),
     );
     response
+}
+
+/// Whether reading a body failed because it passed the limit given to `to_bytes` (its error
+/// kind, `http_body_util::LengthLimitError`, somewhere in the chain), rather than because the
+/// connection failed.
+fn is_length_limit(e: &axum::Error) -> bool {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(error) = source {
+        if error.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        source = error.source();
+    }
+    false
 }
