@@ -8,6 +8,7 @@
 //! | [`simulator`] | a simulated Encore server (profiles `hosted` and `recorder`): a request in, a response out |
 //! | [`soap`] | the only place that knows XML: envelopes, faults, the WSDL served and read |
 //! | [`client`] | the transport seam between script functions and backends: embedded, HTTP |
+//! | [`shutdown`] | Ctrl-C and SIGTERM as one future, for `serve` and `proxy` |
 //! | [`server`] | `ecapi serve`: the simulator as a SOAP endpoint |
 //! | [`script`] | the Rhai bindings: one function per operation, `Response`, `Port`, assertions |
 //! | [`repl`] | the interactive shell: line editor, meta-commands, result grid |
@@ -25,5 +26,6 @@ pub mod repl;
 pub mod runner;
 pub mod script;
 pub mod server;
+pub mod shutdown;
 pub mod simulator;
 pub mod soap;

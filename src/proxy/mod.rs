@@ -327,7 +327,7 @@ pub fn run(options: ProxyOptions) -> Result<Summary, ProxyError> {
         let _ = writeln!(out, "Stop with Ctrl-C.");
         let _ = out.flush();
         let forwarder = Arc::new(forwarder);
-        listen::serve(listener, forwarder.clone(), shutdown_signal()).await;
+        listen::serve(listener, forwarder.clone(), crate::shutdown::requested()).await;
         let summary = forwarder.summary();
         forwarder.record_summary(&summary);
         Ok::<_, ProxyError>(summary)
@@ -429,27 +429,6 @@ impl Running {
 impl Drop for Running {
     fn drop(&mut self) {
         let _ = self.shutdown();
-    }
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut term) => {
-                term.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
     }
 }
 
