@@ -426,3 +426,39 @@ fn the_journal_shows_as_a_table() {
     }
     assert!(out.contains("(1 row)"), "{out}");
 }
+
+/// Five statements arriving in one read, as a paste without bracketed paste (or tmux send-keys)
+/// delivers them: each runs, in order.
+#[test]
+fn five_lines_written_at_once_all_run_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = repl(&dir);
+    p.send(
+        "print(1000 + 1)\nprint(1000 + 2)\ninit_station(\"1234\")\nlet x = 1003;\nprint(x + 1)\nprint(1000 + 5)\n",
+    )
+    .unwrap();
+    p.expect("1001").unwrap();
+    p.expect("1002").unwrap();
+    p.expect("InitStation").unwrap();
+    p.expect("1004").unwrap();
+    p.expect("1005").unwrap();
+    p.expect(Regex(PROMPT)).unwrap();
+}
+
+/// A bracketed paste arrives as one input holding line breaks: Enter runs every line of it, in
+/// order, as if each had been typed (a block spread over lines stays one statement).
+#[test]
+fn a_bracketed_paste_runs_every_pasted_line_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut p = repl(&dir);
+    p.send(
+        "\x1b[200~print(2000 + 1)\nfn twice(n) {\n  n * 2\n}\nprint(twice(1001))\ninit_station(\"1234\")\nprint(2000 + 5)\n\x1b[201~",
+    )
+    .unwrap();
+    p.send("\r").unwrap();
+    p.expect("2001").unwrap();
+    p.expect("2002").unwrap();
+    p.expect("InitStation").unwrap();
+    p.expect("2005").unwrap();
+    p.expect(Regex(PROMPT)).unwrap();
+}

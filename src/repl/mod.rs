@@ -352,22 +352,33 @@ fn interactive(options: Options) -> Result<(), ReplError> {
             ("  ...> ", more)
         };
         match editor.readline(&shown) {
-            Ok(line) => {
-                pending.push_str(&line);
-                pending.push('\n');
-                if !pending.trim_start().starts_with(':') && !input::is_complete(&pending) {
-                    continue;
+            Ok(entered) => {
+                // A bracketed paste arrives as one input with its line breaks in it: each of its
+                // lines is taken as if typed, so that every pasted statement runs, in order.
+                let mut quit = false;
+                let entered = entered.strip_suffix('\n').unwrap_or(&entered);
+                for line in entered.split('\n') {
+                    let line = line.strip_suffix('\r').unwrap_or(line);
+                    pending.push_str(line);
+                    pending.push('\n');
+                    if !pending.trim_start().starts_with(':') && !input::is_complete(&pending) {
+                        continue;
+                    }
+                    let text = std::mem::take(&mut pending);
+                    let entry = text.trim_end();
+                    if !entry.trim().is_empty() {
+                        editor.add_history_entry(entry)?;
+                        save_history(&mut editor, history_file.as_deref());
+                    }
+                    let history: Vec<String> = editor.history().iter().cloned().collect();
+                    let flow = shell.handle(&text, &history);
+                    *names.borrow_mut() = shell.names();
+                    if flow == Flow::Quit {
+                        quit = true;
+                        break;
+                    }
                 }
-                let text = std::mem::take(&mut pending);
-                let entry = text.trim_end();
-                if !entry.trim().is_empty() {
-                    editor.add_history_entry(entry)?;
-                    save_history(&mut editor, history_file.as_deref());
-                }
-                let history: Vec<String> = editor.history().iter().cloned().collect();
-                let flow = shell.handle(&text, &history);
-                *names.borrow_mut() = shell.names();
-                if flow == Flow::Quit {
+                if quit {
                     break;
                 }
             }
