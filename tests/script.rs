@@ -274,6 +274,31 @@ fn sim_advance_past_midnight_resets_the_day() {
 }
 
 #[test]
+fn a_whole_number_of_seconds_refused_is_named_exactly_not_rounded_through_a_float() {
+    // 2^53 + 1 has no exact f64: rounded, it would read 9007199254740992.
+    let d = fails("sim_advance(9007199254740993);");
+    assert_eq!(
+        d.message,
+        "sim_advance: cannot advance by 9007199254740993 seconds: at most 3162240000 (100 years) at a time"
+    );
+    let d = fails("sim_advance(-9007199254740993);");
+    assert_eq!(
+        d.message,
+        "sim_advance: the clock only moves forward: cannot advance by -9007199254740993 seconds"
+    );
+    let d = fails(r#"sim_at(-9007199254740993, "hold", 1, 1);"#);
+    assert_eq!(
+        d.message,
+        "sim_at: -9007199254740993 seconds ahead is not a time on the clock: from 0 to 3162240000 (100 years)"
+    );
+    let d = fails(r#"sim_at(-1.5, "hold", 1, 1);"#);
+    assert_eq!(
+        d.message,
+        "sim_at: -1.5 seconds ahead is not a time on the clock: from 0 to 3162240000 (100 years)"
+    );
+}
+
+#[test]
 fn sim_journal_explains_each_refusal() {
     let out = ok(r#"
         stop_recording(1, 8);

@@ -7,7 +7,7 @@ use super::args::{error, int, unit_or_port};
 use super::session::SharedSession;
 use crate::api::{Operation, ResponseCode};
 use crate::client::{ControlError, SimControl, WireFault};
-use crate::simulator::{Query, TelephonyEvent};
+use crate::simulator::{self, Query, TelephonyEvent};
 
 type Res<T> = Result<T, Box<EvalAltResult>>;
 
@@ -167,7 +167,13 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
         let secs = if seconds.is_float() {
             seconds.as_float().unwrap_or_default()
         } else {
-            int("sim_advance", "seconds", &seconds)? as f64
+            // A whole number is checked here, so that a refusal names it as written (a float
+            // has no exact form for every i64).
+            let whole = int("sim_advance", "seconds", &seconds)?;
+            if let Some(refusal) = simulator::advance_refusal(&whole, whole as f64) {
+                return Err(error(format!("sim_advance: {refusal}")));
+            }
+            whole as f64
         };
         with_control(&s, "sim_advance", |c| c.advance(secs))
     });
@@ -270,7 +276,11 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
             let secs = if seconds.is_float() {
                 seconds.as_float().unwrap_or_default()
             } else {
-                int("sim_at", "seconds", &seconds)? as f64
+                let whole = int("sim_at", "seconds", &seconds)?;
+                if let Some(refusal) = simulator::schedule_refusal(&whole, whole as f64) {
+                    return Err(error(format!("sim_at: {refusal}")));
+                }
+                whole as f64
             };
             let event = TelephonyEvent::from_name(event).ok_or_else(|| {
                 error(format!(

@@ -47,6 +47,30 @@ use crate::api::{ApiVersion, Operation, Request, RequestError, Response};
 /// from the limits of the calendar.
 pub const MAX_ADVANCE_SECONDS: f64 = 100.0 * 366.0 * 86_400.0;
 
+/// Why the clock cannot move forward by `seconds`, or `None` when it can (within the clock's end,
+/// which [`Simulator::advance`] checks). `shown` is the amount as the caller wrote it, so that a
+/// whole number is named exactly rather than rounded through a float.
+pub fn advance_refusal(shown: &dyn std::fmt::Display, seconds: f64) -> Option<String> {
+    if !(seconds.is_finite() && seconds >= 0.0) {
+        return Some(format!(
+            "the clock only moves forward: cannot advance by {shown} seconds"
+        ));
+    }
+    (seconds > MAX_ADVANCE_SECONDS).then(|| {
+        format!("cannot advance by {shown} seconds: at most {MAX_ADVANCE_SECONDS} (100 years) at a time")
+    })
+}
+
+/// Why an event cannot be scheduled `seconds` ahead (`sim_at`), or `None`; `shown` as in
+/// [`advance_refusal`].
+pub fn schedule_refusal(shown: &dyn std::fmt::Display, seconds: f64) -> Option<String> {
+    (!(seconds.is_finite() && (0.0..=MAX_ADVANCE_SECONDS).contains(&seconds))).then(|| {
+        format!(
+            "{shown} seconds ahead is not a time on the clock: from 0 to {MAX_ADVANCE_SECONDS} (100 years)"
+        )
+    })
+}
+
 /// Which kind of Encore system the simulator behaves like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Profile {
@@ -330,10 +354,8 @@ impl Simulator {
         unit: &str,
         port: &str,
     ) -> Result<(), SimError> {
-        if !(seconds.is_finite() && (0.0..=MAX_ADVANCE_SECONDS).contains(&seconds)) {
-            return Err(SimError::Telephony(format!(
-                "sim_at: {seconds} seconds ahead is not a time on the clock: from 0 to {MAX_ADVANCE_SECONDS} (100 years)"
-            )));
+        if let Some(refusal) = schedule_refusal(&seconds, seconds) {
+            return Err(SimError::Telephony(refusal));
         }
         let Engine::Recorder(r) = &self.engine else {
             return Err(SimError::NotInProfile(
@@ -366,15 +388,8 @@ impl Simulator {
     /// A negative or non-finite amount, more than [`MAX_ADVANCE_SECONDS`], or a move past
     /// [`CLOCK_END`]: the clock stays where it was and the message says so.
     pub fn advance(&mut self, seconds: f64) -> Result<(), String> {
-        if !(seconds.is_finite() && seconds >= 0.0) {
-            return Err(format!(
-                "the clock only moves forward: cannot advance by {seconds} seconds"
-            ));
-        }
-        if seconds > MAX_ADVANCE_SECONDS {
-            return Err(format!(
-                "cannot advance by {seconds} seconds: at most {MAX_ADVANCE_SECONDS} (100 years) at a time"
-            ));
+        if let Some(refusal) = advance_refusal(&seconds, seconds) {
+            return Err(refusal);
         }
         let clock = &mut self.shared.clock;
         clock
