@@ -7,6 +7,7 @@ mod common;
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use ecapi::api::{ApiVersion, Operation, Param, Request};
@@ -15,6 +16,7 @@ use ecapi::proxy::compare::Comparison;
 use ecapi::proxy::record::{self, Record};
 use ecapi::proxy::replay::{replay, Verdict};
 use ecapi::proxy::{self, ProxyOptions, ShadowTarget};
+use ecapi::server::{ServeOptions, SessionOptions};
 use ecapi::simulator::{ClockMode, DbLocation, RecorderConfig, Settings, Simulator};
 use ecapi::soap::{encode_request, Names, OperationShape};
 
@@ -698,5 +700,102 @@ fn what_a_wcf_service_did_in_reading_is_noted_on_the_record() {
         records[1].notes.iter().any(|n| n.contains("SOAPAction")),
         "{:?}",
         records[1].notes
+    );
+}
+
+/// A simulator session of its own on `server`, made as a user makes one; its endpoint URL.
+fn new_session(server: &str) -> String {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecapi"))
+        .args(["session", "new", "--endpoint", server])
+        .env_remove("ECAPI_ENDPOINT")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let url = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    assert!(url.contains("/sessions/"), "{url}");
+    url
+}
+
+#[test]
+fn a_replay_against_another_session_of_the_same_server_compares_links_by_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("rec.jsonl");
+    // A recorder without a URL player of its own: links point at the server, under the session.
+    let site = || {
+        let config = RecorderConfig::from_toml(
+            "licences = 4\n[[unit]]\nid = 1\nports = \"1-4\"\n[[user]]\nextension = \"100\"\nunit = 1\nport = 3\n",
+        )
+        .unwrap();
+        Simulator::recorder(
+            Settings {
+                api: ApiVersion::V7_1,
+                clock: ecapi::simulator::Clock::new(ClockMode::Real),
+                url_base: None,
+            },
+            config,
+            DbLocation::Memory,
+        )
+    };
+    let mut options = ServeOptions::new("127.0.0.1:0", site().unwrap());
+    options.log = false;
+    options.sessions = Some(SessionOptions {
+        make: Arc::new(move || site().map_err(|e| e.to_string())),
+        idle: Duration::from_secs(600),
+        max: 4,
+    });
+    let server = ecapi::server::start(options).unwrap();
+    let (first, second) = (new_session(&server.url()), new_session(&server.url()));
+    let proxy = proxy_to(&first, Some(&rec));
+    let mut http = Http::connect(HttpOptions::new(proxy.url())).unwrap();
+    let r = http
+        .call(&Request::new(Operation::InitStation).with(Param::Extension, "100"))
+        .unwrap();
+    let (unit, port) = (r.response.unit.unwrap(), r.response.port.unwrap());
+    for op in [
+        Operation::StartRecording,
+        Operation::GetUrl,
+        Operation::StopRecording,
+    ] {
+        http.call(&unit_port(op, &unit, &port)).unwrap();
+    }
+    drop(proxy);
+    let records = record::read(&rec).unwrap();
+    let link = records[2].observed();
+    assert!(
+        format!("{link:?}").contains("/sessions/"),
+        "the recorded link is on the first session: {link:?}"
+    );
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecapi"))
+        .arg("replay")
+        .arg(&rec)
+        .args(["--endpoint", &second])
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("ok      #3 GetURL"), "{stdout}");
+    assert!(stdout.contains("4 agree, 0 differ"), "{stdout}");
+}
+
+#[test]
+fn a_replay_that_compared_nothing_exits_1_and_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("empty.jsonl");
+    std::fs::write(&rec, "").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecapi"))
+        .arg("replay")
+        .arg(&rec)
+        .env_remove("ECAPI_ENDPOINT")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("nothing was compared: none of the 0 exchanges"),
+        "{stderr}"
     );
 }

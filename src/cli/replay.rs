@@ -1,5 +1,5 @@
 //! `ecapi replay`: a recording's requests sent again to a backend, each answer compared with the
-//! recorded one; exit 1 on a difference, naming each.
+//! recorded one; exit 1 on a difference, naming each, and when nothing could be compared.
 
 use std::path::PathBuf;
 
@@ -40,11 +40,11 @@ pub fn replay(a: ReplayArgs) -> Result<ExitCode, UsageError> {
         .iter()
         .filter(|r| matches!(r.verdict, Verdict::NotCompared(_)))
         .count();
+    let agree = results.len() - failed - skipped;
     println!(
-        "{} exchanges replayed against {}: {} agree, {failed} differ, {skipped} not compared",
+        "{} exchanges replayed against {}: {agree} agree, {failed} differ, {skipped} not compared",
         results.len(),
         backend.describe(),
-        results.len() - failed - skipped
     );
     if let Some(path) = &a.report_junit {
         let file = a.file.display().to_string();
@@ -55,6 +55,15 @@ pub fn replay(a: ReplayArgs) -> Result<ExitCode, UsageError> {
             crate::runner::report::junit::render(&tests, &timestamp),
         )
         .map_err(|e| UsageError(format!("--report-junit {}: {e}", path.display())))?;
+    }
+    if failed == 0 && agree == 0 {
+        // A replay that compared nothing proves nothing: a CI step must not pass on it.
+        eprintln!(
+            "ecapi: nothing was compared: none of the {} exchanges in {} has an answer that could be checked",
+            results.len(),
+            a.file.display()
+        );
+        return Ok(EXIT_FAILURE);
     }
     Ok(if failed > 0 {
         EXIT_FAILURE

@@ -6,12 +6,14 @@
 //! - `Port` of InitStation and InitUser: a whole number (the hosted service hands ports out from a
 //!   daily counter, a recorder from its directory);
 //! - `URL` of GetURL: the link's shape, its path and query with every run of digits taken as one
-//!   digit and the origin left out (each server has its own player and recording index);
+//!   digit and the origin and a session's `/sessions/<id>` prefix left out (each server, and each
+//!   session of an `ecapi serve`, has its own player and recording index);
 //! - `stateDuration` of PortStatusEX: within [`DURATION_TOLERANCE`] seconds of each other.
 
 use std::fmt;
 
 use crate::api::{Operation, Response, ResultField};
+use crate::server::SESSIONS_PREFIX;
 
 /// How far apart two `stateDuration`s may be and still agree, in seconds: two servers asked a
 /// moment apart, or a recording replayed later, count the same state's seconds from different
@@ -154,12 +156,19 @@ fn same_form(op: Operation, field: ResultField, x: &str, y: &str) -> bool {
     }
 }
 
-/// A link's shape: its path and query, without the origin, with every run of digits as `#`.
+/// A link's shape: its path and query, without the origin and without the `/sessions/<id>`
+/// prefix of a simulator session on an `ecapi serve` (each session has its own id, like each
+/// server its own origin), with every run of digits as `#`.
 pub fn url_shape(url: &str) -> String {
     let rest = url
         .split_once("://")
         .map(|(_, rest)| rest.find('/').map_or("", |at| &rest[at..]))
         .unwrap_or(url);
+    let rest = rest
+        .strip_prefix(SESSIONS_PREFIX)
+        .and_then(|r| r.strip_prefix('/'))
+        .and_then(|r| r.find('/').map(|at| &r[at..]))
+        .unwrap_or(rest);
     let mut shape = String::with_capacity(rest.len());
     let mut in_digits = false;
     for c in rest.chars() {
@@ -253,5 +262,20 @@ mod tests {
             "answer code 100 against fault a:ActionNotSupported"
         );
         assert!(compare(&fault, &fault.clone()).is_empty());
+    }
+
+    #[test]
+    fn links_on_sessions_of_one_server_compare_by_shape_without_the_session_prefix() {
+        let a = "http://127.0.0.1:8080/sessions/0f3a9c55e1d24b7a8c6e2f1d0b9a8c7e/encore/urlplayer.aspx?rec=12";
+        let b = "http://127.0.0.1:8080/sessions/a1b2c3d4e5f60718293a4b5c6d7e8f90/encore/urlplayer.aspx?rec=7";
+        let plain = "http://127.0.0.1:9090/encore/urlplayer.aspx?rec=3";
+        assert_eq!(url_shape(a), "/encore/urlplayer.aspx?rec=#");
+        assert_eq!(url_shape(a), url_shape(b));
+        assert_eq!(url_shape(a), url_shape(plain));
+        // A different page under a session is still a different shape.
+        let other = "http://127.0.0.1:8080/sessions/0f3a9c55e1d24b7a8c6e2f1d0b9a8c7e/encore/other.aspx?rec=12";
+        assert_ne!(url_shape(a), url_shape(other));
+        // A path that only starts like one is left alone.
+        assert_eq!(url_shape("http://h/sessionsX/p"), "/sessionsX/p");
     }
 }
