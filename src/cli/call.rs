@@ -5,6 +5,7 @@ use super::backend::{BackendConfig, ConnectError, UsageError};
 use super::exit::{ExitCode, EXIT_FAILURE, EXIT_SUCCESS};
 use crate::api::{Operation, Request};
 use crate::script::{stderr_trace, ScriptResponse, Session};
+use crate::stdout::outln;
 
 /// Finds an operation by name, or says which exist.
 pub fn operation(name: &str) -> Result<Operation, UsageError> {
@@ -65,9 +66,9 @@ pub fn call(a: CallArgs) -> Result<ExitCode, UsageError> {
                 reason: ex.reason,
             };
             if a.json {
-                println!("{}", to_json(&r));
+                outln!("{}", to_json(&r));
             } else {
-                println!("{r}");
+                outln!("{r}");
             }
             Ok(EXIT_SUCCESS)
         }

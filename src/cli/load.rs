@@ -17,6 +17,7 @@ use crate::load::{
     Verdict,
 };
 use crate::simulator::ClockMode;
+use crate::stdout::out;
 
 /// The most agents one process runs (each is a thread).
 const MAX_AGENTS: usize = 20_000;
@@ -248,7 +249,7 @@ fn merge(a: &LoadArgs, rules: &[Threshold]) -> Result<ExitCode, UsageError> {
 /// Prints the summary, writes the reports and decides the exit code.
 fn report(a: &LoadArgs, results: &Results, rules: &[Threshold]) -> Result<ExitCode, UsageError> {
     let verdicts: Vec<Verdict> = rules.iter().map(|t| t.evaluate(results)).collect();
-    print!("{}", summary::table(results, &verdicts));
+    out!("{}", summary::table(results, &verdicts));
     if let Some(path) = &a.summary_json {
         let text = serde_json::to_string_pretty(&summary::to_json(results, &verdicts))
             .expect("a summary serializes");

@@ -6,6 +6,7 @@ use super::backend::UsageError;
 use super::exit::{ExitCode, EXIT_SUCCESS};
 use crate::api::ApiVersion;
 use crate::script::help;
+use crate::stdout::out;
 
 /// Prints the list, or one entry in full.
 pub fn ops(a: OpsArgs) -> Result<ExitCode, UsageError> {
@@ -14,8 +15,8 @@ pub fn ops(a: OpsArgs) -> Result<ExitCode, UsageError> {
         .parse()
         .map_err(|e| UsageError(format!("--api: {e}")))?;
     match a.operation {
-        None => print!("{}", help::list(api)),
-        Some(name) => print!(
+        None => out!("{}", help::list(api)),
+        Some(name) => out!(
             "{}",
             help::detail(&name, api).map_err(|e| UsageError(e.to_string()))?
         ),

@@ -12,6 +12,7 @@ use crate::api::ApiVersion;
 use crate::client::{HttpOptions, DEFAULT_CONNECT_TIMEOUT};
 use crate::proxy::{self, DelayRule, FaultRule, ProxyOptions, ShadowTarget};
 use crate::simulator::ClockMode;
+use crate::stdout::out;
 
 /// `ecapi proxy`.
 #[derive(Debug, Args)]
@@ -149,6 +150,6 @@ pub fn proxy(a: ProxyArgs) -> Result<ExitCode, UsageError> {
         color: crate::repl::grid::color_stdout(),
     };
     let summary = proxy::run(options).map_err(|e| UsageError(e.to_string()))?;
-    print!("{}", summary.render());
+    out!("{}", summary.render());
     Ok(EXIT_SUCCESS)
 }

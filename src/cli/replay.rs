@@ -11,6 +11,7 @@ use super::exit::{ExitCode, EXIT_FAILURE, EXIT_SUCCESS};
 use crate::proxy::record;
 use crate::proxy::replay::{replay as run_replay, Replayed, Verdict};
 use crate::runner::{Failure, Status, TestId, TestResult};
+use crate::stdout::outln;
 
 /// `ecapi replay`.
 #[derive(Debug, Args)]
@@ -33,7 +34,7 @@ pub fn replay(a: ReplayArgs) -> Result<ExitCode, UsageError> {
     let mut backend = config.connect()?;
     let results = run_replay(&records, backend.as_mut());
     for r in &results {
-        println!("{}", r.line());
+        outln!("{}", r.line());
     }
     let failed = results.iter().filter(|r| r.is_failure()).count();
     let skipped = results
@@ -41,7 +42,7 @@ pub fn replay(a: ReplayArgs) -> Result<ExitCode, UsageError> {
         .filter(|r| matches!(r.verdict, Verdict::NotCompared(_)))
         .count();
     let agree = results.len() - failed - skipped;
-    println!(
+    outln!(
         "{} exchanges replayed against {}: {agree} agree, {failed} differ, {skipped} not compared",
         results.len(),
         backend.describe(),

@@ -14,6 +14,7 @@ use super::script_args;
 use crate::repl::grid;
 use crate::runner::data;
 use crate::script::{self, stderr_trace, Made, Output, Session};
+use crate::stdout::outln;
 
 /// Runs the script; script errors are printed with their position and give exit code 1, as does
 /// a backend that cannot be reached. With `--data`, every row runs (on one backend) and the exit
@@ -56,9 +57,9 @@ pub fn run(a: RunArgs) -> Result<ExitCode, UsageError> {
             .borrow_mut()
             .set_observer(Some(Box::new(move |made: &Made| {
                 if !header_shown.replace(true) {
-                    println!("{}", grid::header(color));
+                    outln!("{}", grid::header(color));
                 }
-                println!("{}", grid::row(made, color));
+                outln!("{}", grid::row(made, color));
             })));
     }
     let mut engine = script::engine(&session, Output::Stdout);

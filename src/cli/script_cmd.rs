@@ -7,6 +7,7 @@ use clap::Args;
 use super::backend::UsageError;
 use super::exit::{ExitCode, EXIT_SUCCESS};
 use crate::proxy::{record, script_gen};
+use crate::stdout::out;
 
 /// `ecapi script`.
 #[derive(Debug, Args)]
@@ -30,7 +31,7 @@ pub fn script(a: ScriptArgs) -> Result<ExitCode, UsageError> {
     match &a.output {
         Some(out) => std::fs::write(out, flow)
             .map_err(|e| UsageError(format!("-o {}: {e}", out.display())))?,
-        None => print!("{flow}"),
+        None => out!("{flow}"),
     }
     Ok(EXIT_SUCCESS)
 }

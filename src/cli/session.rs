@@ -5,6 +5,7 @@
 use super::args::{SessionAction, SessionArgs};
 use super::backend::{BackendConfig, UsageError};
 use super::exit::{ExitCode, EXIT_FAILURE, EXIT_SUCCESS};
+use crate::stdout::outln;
 
 /// Makes or ends a session.
 pub fn session(a: SessionArgs) -> Result<ExitCode, UsageError> {
@@ -19,7 +20,7 @@ pub fn session(a: SessionArgs) -> Result<ExitCode, UsageError> {
             let mut server = config.connect_http()?;
             match server.open_session() {
                 Ok(session) => {
-                    println!("{}", session.url());
+                    outln!("{}", session.url());
                     Ok(EXIT_SUCCESS)
                 }
                 Err(e) => {

@@ -30,6 +30,7 @@ use super::script_args;
 use crate::repl::grid::color_stdout;
 use crate::runner::report::{self, html, json, junit, tap, Run};
 use crate::runner::{self, data, discover, Connector, Event, Options, Row, TestFile};
+use crate::stdout::{out, outln};
 
 /// Runs the tests; exit 1 when any failed or none was selected.
 pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
@@ -88,11 +89,11 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
             let text = report::line(r, color);
             match (&bar, text) {
                 (Some(b), Some(t)) => {
-                    b.suspend(|| println!("{t}"));
+                    b.suspend(|| outln!("{t}"));
                     b.inc(1);
                 }
                 (Some(b), None) => b.inc(1),
-                (None, Some(t)) => println!("{t}"),
+                (None, Some(t)) => outln!("{t}"),
                 (None, None) => {}
             }
         }
@@ -102,9 +103,9 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
         b.finish_and_clear();
     }
 
-    print!("{}", report::failures(&results));
+    out!("{}", report::failures(&results));
     let counts = report::Counts::of(&results);
-    println!("\n{counts}");
+    outln!("\n{counts}");
     let run = Run {
         results: &results,
         started: &stamp,

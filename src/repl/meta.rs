@@ -9,6 +9,7 @@ use crate::script::diagnostic::closest;
 use crate::script::docs::{self, Group};
 use crate::script::help;
 use crate::script::stderr_trace;
+use crate::stdout::{out, outln};
 
 /// Every meta-command: name, arguments, what it does. `:help` prints this; completion offers it.
 pub const COMMANDS: &[(&str, &str, &str)] = &[
@@ -183,20 +184,20 @@ pub fn overview() -> String {
 /// Carries out a meta-command. `history` is the lines entered, for `:history`.
 pub fn execute(shell: &mut Shell, meta: Meta, history: &[String]) -> Flow {
     match meta {
-        Meta::Help(None) => print!("{}", overview()),
+        Meta::Help(None) => out!("{}", overview()),
         Meta::Help(Some(name)) => {
             let name = name.trim_start_matches(':');
             if let Some((n, args, what)) = COMMANDS.iter().find(|(n, _, _)| &n[1..] == name) {
-                println!("{n} {args}\n\n{what}");
+                outln!("{n} {args}\n\n{what}");
             } else {
                 match help::detail(name, shell.backend.api) {
-                    Ok(text) => print!("{text}"),
+                    Ok(text) => out!("{text}"),
                     Err(e) => return shell.fail(&e.to_string()),
                 }
             }
         }
-        Meta::Ops => print!("{}", help::list(shell.backend.api)),
-        Meta::Backend(None) => println!("{}", shell.describe()),
+        Meta::Ops => out!("{}", help::list(shell.backend.api)),
+        Meta::Backend(None) => outln!("{}", shell.describe()),
         Meta::Backend(Some(target)) => {
             let endpoint = match target.as_str() {
                 "sim" | "simulator" => None,
@@ -208,9 +209,10 @@ pub fn execute(shell: &mut Shell, meta: Meta, history: &[String]) -> Flow {
             };
             return shell.switch(backend);
         }
-        Meta::ApiShow => println!(
+        Meta::ApiShow => outln!(
             "API {} (the operations of the {} guide); :api 7.0|7.1 switches",
-            shell.backend.api, shell.backend.api
+            shell.backend.api,
+            shell.backend.api
         ),
         Meta::Api(api) => {
             let backend = Backend {
@@ -219,7 +221,7 @@ pub fn execute(shell: &mut Shell, meta: Meta, history: &[String]) -> Flow {
             };
             return shell.switch(backend);
         }
-        Meta::Trace(None) => println!(
+        Meta::Trace(None) => outln!(
             "trace is {}",
             if shell.workspace.session().borrow().tracing() {
                 "on"
@@ -230,14 +232,14 @@ pub fn execute(shell: &mut Shell, meta: Meta, history: &[String]) -> Flow {
         Meta::Trace(Some(on)) => {
             let sink = on.then(stderr_trace);
             shell.workspace.session().borrow_mut().set_trace(sink);
-            println!("trace {}", if on { "on" } else { "off" });
+            outln!("trace {}", if on { "on" } else { "off" });
         }
         Meta::History => {
             for (i, line) in history.iter().enumerate() {
                 let mut lines = line.lines();
-                println!("{:4}  {}", i + 1, lines.next().unwrap_or(""));
+                outln!("{:4}  {}", i + 1, lines.next().unwrap_or(""));
                 for more in lines {
-                    println!("      {more}");
+                    outln!("      {more}");
                 }
             }
         }
@@ -258,7 +260,7 @@ pub fn execute(shell: &mut Shell, meta: Meta, history: &[String]) -> Flow {
             let text = shell.workspace.script(&header);
             let count = shell.workspace.transcript().len();
             match std::fs::write(&file, text) {
-                Ok(()) => println!("saved {count} statement(s) to {}", file.display()),
+                Ok(()) => outln!("saved {count} statement(s) to {}", file.display()),
                 Err(e) => return shell.fail(&format!("cannot write {}: {e}", file.display())),
             }
         }

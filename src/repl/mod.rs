@@ -31,6 +31,7 @@ use rustyline::Editor;
 use crate::api::ApiVersion;
 use crate::client::Transport;
 use crate::script::{stderr_trace, Output};
+use crate::stdout::{out, outln};
 use helper::{Helper, Names};
 use workspace::{show, Workspace};
 
@@ -125,9 +126,9 @@ impl Shell {
             .borrow_mut()
             .set_observer(Some(Box::new(move |made| {
                 if !shown.replace(true) {
-                    println!("{}", grid::header(color));
+                    outln!("{}", grid::header(color));
                 }
-                println!("{}", grid::row(made, color));
+                outln!("{}", grid::row(made, color));
             })));
         if options.trace {
             workspace
@@ -215,7 +216,7 @@ impl Shell {
         match self.workspace.eval(source).value {
             Ok(value) => {
                 if let Some(text) = show(&value) {
-                    println!("=> {text}");
+                    outln!("=> {text}");
                 }
                 Flow::Continue
             }
@@ -247,7 +248,7 @@ impl Shell {
                 );
                 self.workspace.switch(transport, &note);
                 self.backend = backend;
-                println!("{}", self.describe());
+                outln!("{}", self.describe());
                 Flow::Continue
             }
             Err(e) => self.fail(&e),
@@ -260,7 +261,7 @@ impl Shell {
             Ok(transport) => {
                 self.workspace.reset(transport);
                 self.header_shown.set(false);
-                println!("reset: no variables or functions; {}", self.describe());
+                outln!("reset: no variables or functions; {}", self.describe());
                 Flow::Continue
             }
             Err(e) => self.fail(&e),
@@ -336,7 +337,7 @@ fn interactive(options: Options) -> Result<(), ReplError> {
             }
         }
     }
-    print!("{}", shell.banner());
+    out!("{}", shell.banner());
     let (prompt, more) = if color {
         ("\x1b[1mecapi>\x1b[0m ", "\x1b[2m  ...>\x1b[0m ")
     } else {
