@@ -142,6 +142,10 @@ pub struct BackendArgs {
 /// `ecapi repl`.
 #[derive(Debug, Args)]
 pub struct ReplArgs {
+    /// A folder to look in for imported modules, after the importing script's own folder;
+    /// repeatable, searched in order.
+    #[arg(long, value_name = "DIR")]
+    pub module_path: Vec<PathBuf>,
     /// The backend.
     #[command(flatten)]
     pub backend: BackendArgs,
@@ -166,6 +170,10 @@ pub struct RunArgs {
     /// Print one row per request (operation, elapsed, code, message, fields), as the REPL does.
     #[arg(long, short = 'v')]
     pub verbose: bool,
+    /// A folder to look in for imported modules, after the importing script's own folder;
+    /// repeatable, searched in order.
+    #[arg(long, value_name = "DIR")]
+    pub module_path: Vec<PathBuf>,
     /// The backend.
     #[command(flatten)]
     pub backend: BackendArgs,
@@ -209,6 +217,10 @@ pub struct TestArgs {
     /// Fail a test, as an error, when it runs longer than this.
     #[arg(long, value_name = "SECONDS")]
     pub max_time: Option<f64>,
+    /// A folder to look in for imported modules, after the importing script's own folder;
+    /// repeatable, searched in order.
+    #[arg(long, value_name = "DIR")]
+    pub module_path: Vec<PathBuf>,
     /// The backend.
     #[command(flatten)]
     pub backend: BackendArgs,

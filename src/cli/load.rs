@@ -64,6 +64,9 @@ pub struct LoadArgs {
     /// No live progress line (it is drawn only when standard error is a terminal anyway).
     #[arg(long)]
     pub no_progress: bool,
+    /// A folder to look in for imported modules, after the flow's own folder; repeatable.
+    #[arg(long, value_name = "DIR")]
+    pub module_path: Vec<PathBuf>,
     /// The backend (the embedded simulator follows the real clock under load).
     #[command(flatten)]
     pub backend: BackendArgs,
@@ -202,6 +205,7 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
     let options = LoadOptions {
         flow: file.clone(),
         source: source.clone(),
+        modules: crate::script::Modules::for_script(&flow, &a.module_path),
         params,
         data,
         schedule,

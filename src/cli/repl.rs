@@ -27,6 +27,7 @@ pub fn repl(a: ReplArgs) -> Result<ExitCode, UsageError> {
             c.connect().map_err(|e| e.to_string())
         }),
         saved_args,
+        module_path: a.module_path,
     };
     match repl::run(options) {
         Ok(true) => Ok(EXIT_SUCCESS),

@@ -63,6 +63,8 @@ pub fn run(a: RunArgs) -> Result<ExitCode, UsageError> {
             })));
     }
     let mut engine = script::engine(&session, Output::Stdout);
+    // Imports are looked for beside the script, wherever it is run from, then in --module-path.
+    script::Modules::for_script(&a.file, &a.module_path).install(&mut engine);
     let stop = script::Stop::new(timeout);
     stop.install(&mut engine);
     session.borrow_mut().set_cancel(stop.cancel());

@@ -7,8 +7,8 @@
 //!   there that looks meant as one but is not written so (`//args:`, `// args --api 7.0`,
 //!   `// ARGS:`) is an error naming the file and line, as is an option `ecapi run` does not know
 //!   and a second `// args:` line.
-//! - Paths in it (`--config`, `--db`, `--ca-cert`, `--data`) are relative to the script's folder,
-//!   so `cd scripts && ecapi test .` reads the same files as `ecapi test scripts`.
+//! - Paths in it (`--config`, `--db`, `--ca-cert`, `--data`, `--module-path`) are relative to the
+//!   script's folder, so `cd scripts && ecapi test .` reads the same files as `ecapi test scripts`.
 //! - Options given on the command line win over the same options in the line: an option whose
 //!   command-line value is not its default replaces the line's (`--set` values are merged, the
 //!   command line's winning for a name given in both).
@@ -113,6 +113,11 @@ pub fn parse(path: &Path, line: &ArgsLine) -> Result<RunArgs, UsageError> {
     rebase(&mut run.backend.db);
     rebase(&mut run.backend.ca_cert);
     rebase(&mut run.data);
+    for p in &mut run.module_path {
+        if p.is_relative() {
+            *p = dir.join(&*p);
+        }
+    }
     Ok(run)
 }
 
@@ -178,6 +183,11 @@ pub fn merge_run(command_line: RunArgs, script: RunArgs) -> RunArgs {
         max_time: command_line.max_time.or(script.max_time),
         data: command_line.data.or(script.data),
         verbose: command_line.verbose || script.verbose,
+        module_path: if command_line.module_path.is_empty() {
+            script.module_path
+        } else {
+            command_line.module_path
+        },
         backend,
     }
 }

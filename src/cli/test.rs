@@ -52,7 +52,7 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
     } else {
         a.paths.clone()
     };
-    let found = discover::files(&paths).map_err(|e| UsageError(e.to_string()))?;
+    let found = discover::files(&paths, &a.module_path).map_err(|e| UsageError(e.to_string()))?;
     // Build one backend now: options that cannot work are a usage error (exit 2); a server that
     // cannot be reached makes every test an error (exit 1), with the reports written.
     let unreachable = Unreachable::default();
@@ -67,6 +67,7 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
         connect,
         timeout,
         bail: a.bail,
+        module_path: a.module_path.clone(),
     };
 
     let color = color_stdout();
@@ -299,5 +300,8 @@ fn own_options(
         problem: None,
         excluded: false,
         timeout,
+        // The command line's folders win, as every option given there does.
+        module_path: (a.module_path.is_empty() && !own.module_path.is_empty())
+            .then_some(own.module_path),
     }))
 }

@@ -15,7 +15,6 @@
 
 use std::future::Future;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -574,10 +573,6 @@ impl Transport for Http {
 
     fn set_trace(&mut self, on: bool) {
         self.trace = on;
-    }
-
-    fn set_interrupt(&mut self, flag: Arc<AtomicBool>) {
-        self.cancel = Cancel::new(flag, None);
     }
 
     fn control(&mut self) -> Option<&mut dyn SimControl> {

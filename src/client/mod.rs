@@ -77,17 +77,13 @@ pub trait Transport {
         Vec::new()
     }
 
-    /// Gives the backend the run's stop (Ctrl-C, `--max-time`), so that a request in flight or a
-    /// simulated delay ends when the run is stopped.
+    /// Gives the backend the run's stop, the one interrupt mechanism of every command (Ctrl-C in
+    /// the REPL, SIGINT and SIGTERM under `ecapi test`, `--max-time`, `--test-timeout`), so that a
+    /// request in flight or a simulated delay ends when the run is stopped
+    /// ([`TransportError::Interrupted`]). Without one, requests wait until answered or timed out.
     fn set_cancel(&mut self, cancel: Cancel) {
         let _ = cancel;
     }
-    /// A flag that, once set (Ctrl-C in the REPL), makes a request waiting for its answer give up
-    /// with [`TransportError::Interrupted`]. Without one, requests wait until answered or timed out.
-    fn set_interrupt(&mut self, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) {
-        let _ = flag;
-    }
-
     /// The test using this backend is over: free what it holds on the server now (a served
     /// simulator's session) rather than when the backend is dropped. Nothing for most backends.
     fn finish(&mut self) {}

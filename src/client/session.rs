@@ -52,10 +52,6 @@ impl Transport for Session {
         self.http.control()
     }
 
-    fn set_interrupt(&mut self, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) {
-        self.http.set_interrupt(flag);
-    }
-
     fn set_cancel(&mut self, cancel: super::Cancel) {
         self.http.set_cancel(cancel);
     }

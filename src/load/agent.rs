@@ -29,6 +29,8 @@ pub const STACK_BYTES: usize = 1024 * 1024;
 pub struct Shared {
     /// The flow's source.
     pub source: String,
+    /// Where the flow's imports are looked for.
+    pub modules: script::Modules,
     /// Values for `param(NAME)`.
     pub params: HashMap<String, String>,
     /// `--data` rows; agent `i` gets row `i mod len`.
@@ -181,7 +183,8 @@ pub fn run(shared: Arc<Shared>, index: usize, buffer: Arc<Buffer>) {
     if shared.trace {
         session.borrow_mut().set_trace(Some(script::stderr_trace()));
     }
-    let engine = engine(&session, shared.end.clone(), Some(buffer.clone()));
+    let mut engine = engine(&session, shared.end.clone(), Some(buffer.clone()));
+    shared.modules.install(&mut engine);
     let mut scope = Scope::new();
     scope.push("agent", agent_map(index, &shared.data));
     // The flow compiled on the main thread before any agent started, so this cannot fail.

@@ -62,6 +62,8 @@ pub struct LoadOptions {
     pub flow: String,
     /// The flow's source.
     pub source: String,
+    /// Where the flow's imports are looked for: its folder, then `--module-path`.
+    pub modules: script::Modules,
     /// Values for `param(NAME)`.
     pub params: HashMap<String, String>,
     /// `--data` rows (JSON objects); agent `i` gets row `i mod len`.
@@ -99,7 +101,8 @@ pub fn run(
     // Compile once here, so a mistake in the flow is one clear error, not one per agent.
     {
         let session = Session::new(backend.transport(), HashMap::new()).shared();
-        let engine = agent::engine(&session, end.clone(), None);
+        let mut engine = agent::engine(&session, end.clone(), None);
+        options.modules.install(&mut engine);
         let mut scope = Scope::new();
         scope.push("agent", agent::agent_map(0, &options.data));
         script::compile(&engine, &scope, &options.source).map_err(LoadError::Compile)?;
@@ -113,6 +116,7 @@ pub fn run(
     }
     let shared = Arc::new(agent::Shared {
         source: options.source,
+        modules: options.modules,
         params: options.params,
         data: options.data,
         backend,

@@ -77,6 +77,8 @@ pub struct Options {
     pub connect: Connect,
     /// The backend options to save with a script.
     pub saved_args: SavedArgs,
+    /// Where `import` looks for modules: the working folder, then these (`--module-path`).
+    pub module_path: Vec<std::path::PathBuf>,
 }
 
 /// Errors that end the shell (rather than a line of input).
@@ -117,7 +119,11 @@ impl Shell {
     /// A shell over the backend the options choose.
     pub fn new(options: Options, color: bool) -> Result<Shell, ReplError> {
         let transport = (options.connect)(&options.backend).map_err(ReplError::Connect)?;
-        let workspace = Workspace::new(transport, Output::Stdout);
+        let mut workspace = Workspace::new(transport, Output::Stdout);
+        workspace.set_modules(&crate::script::Modules {
+            base: None,
+            search: options.module_path.clone(),
+        });
         // Rows print as each answer comes in, so they interleave with the script's own output.
         let header_shown = Rc::new(Cell::new(false));
         let shown = header_shown.clone();

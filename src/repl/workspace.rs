@@ -46,9 +46,7 @@ pub fn interrupt_flag() -> Arc<AtomicBool> {
 
 impl Workspace {
     /// A workspace over a backend; `print` writes to `output`.
-    pub fn new(mut transport: Box<dyn Transport>, output: Output) -> Workspace {
-        // Ctrl-C ends the wait for an answer too, not only the script between requests.
-        transport.set_interrupt(interrupt_flag());
+    pub fn new(transport: Box<dyn Transport>, output: Output) -> Workspace {
         let session = Session::new(transport, Default::default()).shared();
         let mut engine = script::engine(&session, output);
         let stop = Stop::with_flag(interrupt_flag(), None);
@@ -62,6 +60,11 @@ impl Workspace {
             transcript: Vec::new(),
             stop,
         }
+    }
+
+    /// Where `import` looks for modules.
+    pub fn set_modules(&mut self, modules: &crate::script::Modules) {
+        modules.install(&mut self.engine);
     }
 
     /// The session: backend, tracing, recent requests.
@@ -124,8 +127,7 @@ impl Workspace {
     }
 
     /// Forgets variables, functions and transcript, and starts over on a new backend.
-    pub fn reset(&mut self, mut transport: Box<dyn Transport>) {
-        transport.set_interrupt(interrupt_flag());
+    pub fn reset(&mut self, transport: Box<dyn Transport>) {
         self.session.borrow_mut().set_transport(transport);
         self.session.borrow_mut().clear_recent();
         self.scope.clear();
@@ -134,8 +136,7 @@ impl Workspace {
     }
 
     /// Switches to another backend, keeping variables and functions; the transcript notes it.
-    pub fn switch(&mut self, mut transport: Box<dyn Transport>, note: &str) {
-        transport.set_interrupt(interrupt_flag());
+    pub fn switch(&mut self, transport: Box<dyn Transport>, note: &str) {
         self.session.borrow_mut().set_transport(transport);
         self.transcript.push(format!("// {note}"));
     }

@@ -17,7 +17,7 @@ use super::record::{Call, Detached, Recorder, SharedLog};
 use super::{Connector, Failure, Row, Status, TestId};
 use crate::api::ApiVersion;
 use crate::client::Trace;
-use crate::script::{self, Output, Session, SharedSession};
+use crate::script::{self, Modules, Output, Session, SharedSession};
 
 /// A test file, read once, with the backend and `param` values it runs with.
 #[derive(Clone)]
@@ -34,6 +34,8 @@ pub struct SourceFile {
     pub row: Option<Row>,
     /// Its own time limit (`--max-time` in its `// args:` line), instead of the run's.
     pub timeout: Option<Duration>,
+    /// Where its imports are looked for: its folder, then the `--module-path` folders.
+    pub modules: Modules,
 }
 
 impl SourceFile {
@@ -168,6 +170,7 @@ impl Worker {
             self.timeout.1 = limit;
         }
         self.stop.arm();
+        file.modules.install(&mut self.engine);
         *self.cases.borrow_mut() = Cases {
             mode,
             seen: Vec::new(),

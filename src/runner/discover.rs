@@ -1,25 +1,124 @@
-//! Finding the test files: every `.rhai` file under the paths given, in sorted order.
+//! Finding the test files: every `.rhai` file under the paths given, in sorted order, except the
+//! helper modules that tests import.
+//!
+//! A file found in a folder is a helper, not a test, when
+//! - its name starts with `_` (`_fixtures.rhai`), or
+//! - it is under a folder named `lib` (`suite/lib/agents.rhai`) or under a `--module-path`
+//!   folder, or
+//! - a test file found imports it (`import "helpers" as h;` beside `helpers.rhai`, or through a
+//!   `--module-path` folder), as [`crate::script::Modules`] resolves the import.
+//!
+//! A file named on the command line is always a test.
 
 use std::path::{Path, PathBuf};
 
 use super::RunnerError;
+use crate::script::Modules;
 
-/// The `.rhai` files under `paths` (a path may name a file), sorted, each once. Hidden folders and
-/// `target` (cargo's build output) are not searched.
-pub fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, RunnerError> {
-    let mut out = Vec::new();
+/// The test files under `paths` (a path may name a file), sorted, each once, without the helper
+/// modules (see the module docs; `module_path` is `--module-path`). Hidden folders and `target`
+/// (cargo's build output) are not searched.
+pub fn files(paths: &[PathBuf], module_path: &[PathBuf]) -> Result<Vec<PathBuf>, RunnerError> {
+    let mut named = Vec::new();
+    let mut found = Vec::new();
     for path in paths {
         if path.is_file() {
-            out.push(path.clone());
+            named.push(path.clone());
         } else if path.is_dir() {
-            walk(path, &mut out)?;
+            let mut under = Vec::new();
+            walk(path, &mut under)?;
+            // Only the folders below the one given count: `ecapi test ~/lib/suite` has tests.
+            under.retain(|p| !helper_by_name(p.strip_prefix(path).unwrap_or(p)));
+            found.extend(under);
         } else {
             return Err(RunnerError::NoSuchPath(path.clone()));
         }
     }
+    let imported: Vec<PathBuf> = found
+        .iter()
+        .chain(&named)
+        .flat_map(|file| imported_files(file, module_path))
+        .collect();
+    let module_dirs: Vec<PathBuf> = module_path
+        .iter()
+        .filter_map(|d| d.canonicalize().ok())
+        .collect();
+    found.retain(|p| {
+        let in_module_dir = p
+            .canonicalize()
+            .is_ok_and(|p| module_dirs.iter().any(|d| p.starts_with(d)));
+        !in_module_dir && !imported.iter().any(|i| same_file(i, p))
+    });
+    let mut out = named;
+    out.extend(found);
     out.sort();
     out.dedup();
     Ok(out)
+}
+
+/// `_name.rhai`, or a file under a `lib` folder (`path` is relative to the folder searched).
+fn helper_by_name(path: &Path) -> bool {
+    let underscore = path
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with('_'));
+    let in_lib = path
+        .parent()
+        .into_iter()
+        .flat_map(Path::components)
+        .any(|c| c.as_os_str() == "lib");
+    underscore || in_lib
+}
+
+fn same_file(a: &Path, b: &Path) -> bool {
+    match (a.canonicalize(), b.canonicalize()) {
+        (Ok(a), Ok(b)) => a == b,
+        _ => a == b,
+    }
+}
+
+/// The files the imports of `file` name, as the script runtime would resolve them.
+fn imported_files(file: &Path, module_path: &[PathBuf]) -> Vec<PathBuf> {
+    let Ok(text) = std::fs::read_to_string(file) else {
+        return Vec::new();
+    };
+    let modules = Modules::for_script(file, module_path);
+    import_paths(&text)
+        .into_iter()
+        .filter_map(|p| {
+            modules
+                .candidates(None, &p)
+                .into_iter()
+                .find(|c| c.is_file())
+        })
+        .collect()
+}
+
+/// The paths of the `import "PATH"` statements in a script's text (string literals only; a path
+/// computed at run time cannot be known before).
+pub fn import_paths(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let code = line.split("//").next().unwrap_or("");
+        let mut rest = code;
+        while let Some(at) = rest.find("import") {
+            let before = rest[..at].chars().next_back();
+            let after = &rest[at + "import".len()..];
+            rest = after;
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                continue;
+            }
+            let trimmed = after.trim_start();
+            if trimmed.len() == after.len() {
+                continue; // `importer`, not the keyword
+            }
+            if let Some(quoted) = trimmed.strip_prefix('"') {
+                if let Some(end) = quoted.find('"') {
+                    out.push(quoted[..end].to_string());
+                }
+            }
+        }
+    }
+    out
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), RunnerError> {
@@ -59,7 +158,7 @@ mod tests {
         for f in ["b/two.rhai", "a.rhai", "notes.txt", ".git/x.rhai"] {
             std::fs::write(root.join(f), "").unwrap();
         }
-        let found = files(&[root.to_path_buf()]).unwrap();
+        let found = files(&[root.to_path_buf()], &[]).unwrap();
         let names: Vec<_> = found
             .iter()
             .map(|p| p.strip_prefix(root).unwrap())
@@ -69,7 +168,59 @@ mod tests {
 
     #[test]
     fn a_missing_path_is_an_error() {
-        let err = files(&[PathBuf::from("no/such/dir")]).unwrap_err();
+        let err = files(&[PathBuf::from("no/such/dir")], &[]).unwrap_err();
         assert_eq!(err.to_string(), "no/such/dir: no such file or folder");
+    }
+
+    #[test]
+    fn helper_modules_are_not_tests() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for d in ["flows", "lib", "shared"] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        let files_and_text = [
+            (
+                "flows/a.rhai",
+                "import \"helpers\" as h;\nimport \"common\" as c;\n",
+            ),
+            ("flows/helpers.rhai", "fn f() { 1 }"),
+            ("flows/_setup.rhai", ""),
+            ("lib/agents.rhai", ""),
+            ("shared/common.rhai", ""),
+            ("shared/unused.rhai", ""),
+            (
+                "b.rhai",
+                "// import \"notes\" is only a comment\nlet importer = 1;",
+            ),
+            ("notes.rhai", ""),
+        ];
+        for (f, text) in files_and_text {
+            std::fs::write(root.join(f), text).unwrap();
+        }
+        let found = files(&[root.to_path_buf()], &[root.join("shared")]).unwrap();
+        let names: Vec<_> = found
+            .iter()
+            .map(|p| p.strip_prefix(root).unwrap().to_path_buf())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                PathBuf::from("b.rhai"),
+                PathBuf::from("flows/a.rhai"),
+                PathBuf::from("notes.rhai")
+            ]
+        );
+        // Named on the command line, a helper is a test.
+        let named = files(&[root.join("flows/_setup.rhai")], &[]).unwrap();
+        assert_eq!(named, [root.join("flows/_setup.rhai")]);
+    }
+
+    #[test]
+    fn import_paths_are_read_from_import_statements_only() {
+        assert_eq!(
+            import_paths("import \"a/b\" as x;\nlet y = 1; import   \"c\";\n// import \"d\"\nreimport \"e\";"),
+            ["a/b", "c"]
+        );
     }
 }

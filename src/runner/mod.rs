@@ -69,6 +69,8 @@ pub struct TestFile {
     pub excluded: bool,
     /// Its own time limit (`--max-time` in its `// args:` line), instead of the run's.
     pub timeout: Option<Duration>,
+    /// Its own module folders (`--module-path` in its `// args:` line), instead of the run's.
+    pub module_path: Option<Vec<PathBuf>>,
 }
 
 impl TestFile {
@@ -82,6 +84,7 @@ impl TestFile {
             problem: None,
             excluded: false,
             timeout: None,
+            module_path: None,
         }
     }
 }
@@ -99,6 +102,8 @@ pub struct Options {
     pub timeout: Option<std::time::Duration>,
     /// Stop starting tests at the first failure (`--bail`); the tests not run are skipped.
     pub bail: bool,
+    /// Folders to look in for imported modules after the test file's own (`--module-path`).
+    pub module_path: Vec<PathBuf>,
 }
 
 /// Why a test failed.
@@ -264,7 +269,7 @@ enum Entry {
     Decided(TestResult),
 }
 
-fn prepare(files: &[TestFile]) -> Vec<Entry> {
+fn prepare(files: &[TestFile], options: &Options) -> Vec<Entry> {
     let mut out = Vec::new();
     for f in files {
         let name = f.path.display().to_string();
@@ -306,6 +311,10 @@ fn prepare(files: &[TestFile]) -> Vec<Entry> {
                 params: f.params.clone(),
                 row,
                 timeout: f.timeout,
+                modules: crate::script::Modules::for_script(
+                    &f.path,
+                    f.module_path.as_ref().unwrap_or(&options.module_path),
+                ),
             }));
         }
     }
@@ -319,7 +328,7 @@ pub fn run(
     options: &Options,
     mut on_event: impl FnMut(Event<'_>),
 ) -> Result<Vec<TestResult>, RunnerError> {
-    let entries = prepare(files);
+    let entries = prepare(files, options);
     let sources: Vec<&SourceFile> = entries
         .iter()
         .filter_map(|e| match e {

@@ -160,10 +160,6 @@ impl Transport for Recorder {
     fn set_cancel(&mut self, cancel: crate::client::Cancel) {
         self.inner.set_cancel(cancel);
     }
-
-    fn set_interrupt(&mut self, flag: std::sync::Arc<std::sync::atomic::AtomicBool>) {
-        self.inner.set_interrupt(flag);
-    }
 }
 
 /// The backend a worker's session holds between tests: every request is an error. It is never

@@ -19,6 +19,9 @@ pub struct Diagnostic {
     pub notes: Vec<String>,
     /// Whether it is a failed assertion rather than an error.
     pub assertion: bool,
+    /// The module file the position is in, when it is not the script itself (an error inside an
+    /// imported `helpers.rhai`).
+    pub file: Option<String>,
 }
 
 /// Up to three names close to `name`, best first.
@@ -217,6 +220,7 @@ impl Diagnostic {
             column,
             notes: Vec::new(),
             assertion: false,
+            file: None,
         }
     }
 
@@ -226,16 +230,41 @@ impl Diagnostic {
         let mut notes = Vec::new();
         // Descend into calls of script-defined functions: the innermost position is the culprit;
         // the calls leading there become notes.
+        // Descend into calls of script-defined functions and into imported modules: the innermost
+        // position is the culprit; the calls and imports leading there become notes. `file` is
+        // the module file the current position is in (`None`: the script itself).
         let mut e = err;
-        while let EvalAltResult::ErrorInFunctionCall(name, _, inner, pos) = e {
-            // A closure's generated name (`anon$…`) tells the reader nothing; the position does.
-            if !name.starts_with("anon$") {
-                notes.push(format!(
-                    "in call to function `{name}` at line {}",
-                    pos.line().unwrap_or(0)
-                ));
+        let mut file: Option<String> = None;
+        let place = |file: &Option<String>, pos: Position| match file {
+            Some(f) => format!("{f}:{}", pos.line().unwrap_or(0)),
+            None => format!("line {}", pos.line().unwrap_or(0)),
+        };
+        loop {
+            match e {
+                EvalAltResult::ErrorInFunctionCall(name, source, inner, pos) => {
+                    // A closure's generated name (`anon$…`) tells the reader nothing; the
+                    // position does.
+                    if !name.starts_with("anon$") {
+                        notes.push(format!(
+                            "in call to function `{name}` at {}",
+                            place(&file, *pos)
+                        ));
+                    }
+                    // The function's body is in the file it was defined in: a module names its
+                    // file as its source, the script has none.
+                    file = (!source.is_empty()).then(|| source.clone());
+                    e = inner;
+                }
+                EvalAltResult::ErrorInModule(module, inner, pos) => {
+                    notes.push(format!(
+                        "in module {module} imported at {}",
+                        place(&file, *pos)
+                    ));
+                    file = Some(module.clone());
+                    e = inner;
+                }
+                _ => break,
             }
-            e = inner;
         }
         notes.reverse();
         let pos = e.position();
@@ -268,6 +297,7 @@ impl Diagnostic {
             column,
             notes,
             assertion,
+            file,
         }
     }
 
@@ -280,7 +310,18 @@ impl Diagnostic {
     ///  3 | expect_ok(stop_recording(1, 5));
     ///    | ^
     /// ```
+    ///
+    /// An error inside an imported module is shown at the module's file and line, with its line
+    /// read from that file.
     pub fn render(&self, file: &str, source: &str) -> String {
+        let module_text;
+        let (file, source) = match &self.file {
+            Some(module) => {
+                module_text = std::fs::read_to_string(module).unwrap_or_default();
+                (module.as_str(), module_text.as_str())
+            }
+            None => (file, source),
+        };
         let kind = if self.assertion {
             "assertion failed"
         } else {
@@ -341,6 +382,7 @@ mod tests {
             column: Some(13),
             notes: vec![],
             assertion: false,
+            file: None,
         };
         let text = d.render("f.rhai", "let 名前 = 1; boom();");
         assert!(
@@ -357,6 +399,7 @@ mod tests {
             column: Some(3),
             notes: vec!["help: x".into()],
             assertion: false,
+            file: None,
         };
         let text = d.render("f.rhai", "let a = 1;\n  boom();\n");
         assert_eq!(
