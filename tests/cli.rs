@@ -306,18 +306,53 @@ fn run_max_time_stops_a_script_that_runs_too_long_with_exit_1() {
 }
 
 #[test]
-fn test_max_time_fails_only_the_test_that_runs_too_long() {
+fn test_timeout_fails_only_the_test_that_runs_too_long() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("quick.rhai"), "port_status(1, 1);").unwrap();
     std::fs::write(dir.path().join("forever.rhai"), "loop { }").unwrap();
-    let o = ecapi(&["test", dir.path().to_str().unwrap(), "--max-time", "0.2"]);
-    assert_eq!(o.status.code(), Some(1));
-    let out = stdout(&o);
-    assert!(
-        out.contains("stopped after 0.2 s: the script ran past --max-time"),
-        "{out}"
+    // `--max-time` is another name for `--test-timeout` under `ecapi test`.
+    for option in ["--test-timeout", "--max-time"] {
+        let o = ecapi(&["test", dir.path().to_str().unwrap(), option, "0.2"]);
+        assert_eq!(o.status.code(), Some(1));
+        let out = stdout(&o);
+        assert!(
+            out.contains(
+                "error: the test ran past its time limit of 0.2 s and was stopped \
+                 (--test-timeout SECS sets the limit; 0 for none)\n  --> "
+            ),
+            "{out}"
+        );
+        assert!(out.trim_end().ends_with("1 passed, 1 failed"), "{out}");
+    }
+    let o = ecapi(&["test", dir.path().to_str().unwrap(), "--test-timeout", "-1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(
+        stderr(&o),
+        "ecapi: --test-timeout -1: expected a number of seconds (0 for no limit)\n"
     );
-    assert!(out.trim_end().ends_with("1 passed, 1 failed"), "{out}");
+}
+
+#[test]
+fn a_files_own_max_time_applies_unless_the_command_line_sets_a_test_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("own.rhai"),
+        "// args: --max-time 0.2\nloop { }",
+    )
+    .unwrap();
+    let o = ecapi(&["test", dir.path().to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).contains("stopped after 0.2 s: the script ran past --max-time"),
+        "{}",
+        stdout(&o)
+    );
+    let o = ecapi(&["test", dir.path().to_str().unwrap(), "--test-timeout", "0.3"]);
+    assert!(
+        stdout(&o).contains("the test ran past its time limit of 0.3 s"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]

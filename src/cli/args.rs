@@ -214,9 +214,15 @@ pub struct TestArgs {
     /// row a test named by its `name` column or number; the row is the map `data` in the script.
     #[arg(long, value_name = "FILE")]
     pub data: Option<PathBuf>,
-    /// Fail a test, as an error, when it runs longer than this.
-    #[arg(long, value_name = "SECONDS")]
-    pub max_time: Option<f64>,
+    /// Fail a test, as an error, when it runs longer than this many seconds (default 60; 0 for
+    /// no limit). A file's own `--max-time` on its `// args:` line applies to it unless this is
+    /// given.
+    #[arg(long, visible_alias = "max-time", value_name = "SECONDS")]
+    pub test_timeout: Option<f64>,
+    /// A value for `param(NAME)` in every test; repeatable. Merged with a file's own `--set`
+    /// values, these winning for a name given in both.
+    #[arg(long = "set", value_name = "NAME=VALUE")]
+    pub set: Vec<String>,
     /// A folder to look in for imported modules, after the importing script's own folder;
     /// repeatable, searched in order.
     #[arg(long, value_name = "DIR")]

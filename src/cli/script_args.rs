@@ -11,7 +11,10 @@
 //!   script's folder, so `cd scripts && ecapi test .` reads the same files as `ecapi test scripts`.
 //! - Options given on the command line win over the same options in the line: an option whose
 //!   command-line value is not its default replaces the line's (`--set` values are merged, the
-//!   command line's winning for a name given in both).
+//!   command line's winning for a name given in both). A backend chosen on the command line
+//!   (`--endpoint`, `--profile`, `--config`, `--db`) replaces the line's choice whole, so that the
+//!   line's options for its own backend do not carry over to another (`--profile hosted` on a
+//!   recorder file leaves the line's `--config` behind).
 //! - Under `ecapi test`, the line's backend options, `--set`, `--data` and `--max-time` apply to
 //!   that file; `-v` is for `ecapi run` only.
 
@@ -169,6 +172,32 @@ pub fn merge_backend(command_line: &BackendArgs, script: &BackendArgs) -> Backen
         timeout,
         control_token
     );
+    // Choosing a backend on the command line replaces the line's choice whole: the options that
+    // only the line's backend takes are not carried over to another one (`--profile hosted` on a
+    // file whose line says `--profile recorder --config site.toml` runs on the hosted profile).
+    let embedded_chosen = command_line.profile != default.profile
+        || command_line.config != default.config
+        || command_line.db != default.db;
+    if command_line.endpoint != default.endpoint {
+        out.profile = command_line.profile.clone();
+        out.config = command_line.config.clone();
+        out.db = command_line.db.clone();
+        out.clock = command_line.clock;
+    } else if embedded_chosen {
+        out.endpoint = command_line.endpoint.clone();
+    }
+    let hosted = command_line
+        .profile
+        .as_deref()
+        .is_some_and(|p| p.eq_ignore_ascii_case("hosted"));
+    if hosted {
+        out.config = command_line.config.clone();
+        out.db = command_line.db.clone();
+    }
+    if command_line.config.is_some() && command_line.profile.is_none() {
+        // A configuration is the recorder profile's: the line's profile gives way to it.
+        out.profile = None;
+    }
     out
 }
 
@@ -277,5 +306,41 @@ mod tests {
         assert_eq!(merged.backend.profile.as_deref(), Some("recorder"));
         assert!(merged.backend.trace);
         assert_eq!(merged.set, ["a=1", "a=2"]);
+    }
+
+    #[test]
+    fn a_backend_chosen_on_the_command_line_replaces_the_lines_choice_whole() {
+        let script = parse(
+            Path::new("t.rhai"),
+            &ArgsLine {
+                line: 1,
+                options: "--profile recorder --config site.toml --db r.db --api 7.0"
+                    .split(' ')
+                    .map(str::to_string)
+                    .collect(),
+            },
+        )
+        .unwrap()
+        .backend;
+        let mut cmd = defaults().backend;
+        cmd.profile = Some("hosted".into());
+        let merged = merge_backend(&cmd, &script);
+        assert_eq!(merged.profile.as_deref(), Some("hosted"));
+        assert_eq!((merged.config, merged.db), (None, None));
+        assert_eq!(merged.api.as_deref(), Some("7.0"), "other options stay");
+
+        let mut cmd = defaults().backend;
+        cmd.config = Some("other.toml".into());
+        let merged = merge_backend(&cmd, &script);
+        assert_eq!(merged.config.unwrap(), Path::new("other.toml"));
+        assert_eq!(merged.profile, None, "a configuration means the recorder");
+
+        let mut cmd = defaults().backend;
+        cmd.endpoint = Some("http://127.0.0.1:9/WebAPI/ECAPI.svc".into());
+        let merged = merge_backend(&cmd, &script);
+        assert_eq!(
+            (merged.profile, merged.config, merged.db),
+            (None, None, None)
+        );
     }
 }

@@ -9,35 +9,64 @@
 //! up or run: one whose name does not contain the filter is read only to see whether the filter's
 //! text (its part after the last `::`) appears in it, as a case's name would.
 //!
+//! Each test's line is printed as it finishes. Every test has a time limit (`--test-timeout`, 60 s
+//! by default). Report paths are checked, their folders made, before the first test. SIGINT or
+//! SIGTERM stops the run: running tests end as interrupted, the others are not started, and the
+//! summary and every report are written naming each.
+//!
 //! Exit codes (`scripting.md`): 1 when a test failed, the backend could not be reached (every
 //! test is then in error), or no test was selected (`--allow-empty` makes that 0); 2 for bad
-//! usage or configuration.
+//! usage or configuration; 130 after SIGINT and 143 after SIGTERM (128 + the signal's number, as
+//! a shell reports a process the signal ended).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Instant;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::args::TestArgs;
+use super::args::{RunArgs, TestArgs};
 use super::backend::{parse_max_time, parse_sets};
 use super::backend::{BackendConfig, ConnectError, UsageError};
 use super::exit::{ExitCode, EXIT_FAILURE, EXIT_SUCCESS};
 use super::script_args;
+use crate::client::Halt;
 use crate::repl::grid::color_stdout;
 use crate::runner::report::{self, html, json, junit, tap, Run};
 use crate::runner::{self, data, discover, Connector, Event, Options, Row, TestFile};
+use crate::shutdown::{self, Signal};
 use crate::stdout::{out, outln};
 
-/// Runs the tests; exit 1 when any failed or none was selected.
+/// The per-test time limit when `--test-timeout` is not given, in seconds (Jest and Mocha have one
+/// too, so that a runaway test fails instead of holding a CI job until it is killed).
+pub const DEFAULT_TEST_TIMEOUT: f64 = 60.0;
+
+/// `--test-timeout SECS`: the given limit or the default; 0 is none.
+fn test_timeout(given: Option<f64>) -> Result<Option<Duration>, UsageError> {
+    let s = given.unwrap_or(DEFAULT_TEST_TIMEOUT);
+    if s == 0.0 {
+        Ok(None)
+    } else if s.is_finite() && s > 0.0 && s < 1e9 {
+        Ok(Some(Duration::from_secs_f64(s)))
+    } else {
+        Err(UsageError(format!(
+            "--test-timeout {s}: expected a number of seconds (0 for no limit)"
+        )))
+    }
+}
+
+/// Runs the tests; exit 1 when any failed or none was selected, 130 or 143 when SIGINT or
+/// SIGTERM stopped the run (the reports are written all the same).
 pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
     let started = Instant::now();
     let stamp = chrono::Local::now().format("%Y-%m-%dT%H:%M:%S").to_string();
     let config = BackendConfig::from_args(&a.backend)?;
-    let timeout = parse_max_time(a.max_time)?;
+    let timeout = test_timeout(a.test_timeout)?;
+    let sets = parse_sets(&a.set)?;
     let jobs = match a.jobs {
         Some(0) => return Err(UsageError::new("--jobs: at least 1")),
         Some(n) => n,
@@ -47,6 +76,8 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
         Some(path) => Some(Arc::new(data::read(path).map_err(|e| UsageError(e.0))?)),
         None => None,
     };
+    // A report that cannot be written is known before any test runs, not after the suite.
+    prepare_reports(&a)?;
     let paths = if a.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
@@ -59,13 +90,28 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
     let connect = connector(&config, "", &unreachable)?;
     let files: Vec<TestFile> = found
         .into_iter()
-        .map(|path| test_file(path, &a, rows.clone(), &unreachable))
+        .map(|path| test_file(path, &a, &sets, rows.clone(), &unreachable))
         .collect();
+
+    // SIGINT or SIGTERM stops the run: running tests end as interrupted, the rest are not
+    // started, and the reports are written as for any run.
+    let halt = Arc::new(Halt::default());
+    let signal: Arc<OnceLock<Signal>> = Arc::default();
+    {
+        let (halt, signal) = (halt.clone(), signal.clone());
+        if let Err(e) = shutdown::on_signal(move |s| {
+            let _ = signal.set(s);
+            halt.request(format!("interrupted by {}", s.name()));
+        }) {
+            eprintln!("ecapi: cannot listen for SIGINT and SIGTERM ({e}): they end the run without reports");
+        }
+    }
     let options = Options {
         jobs,
         filter: a.filter.clone(),
         connect,
         timeout,
+        halt,
         bail: a.bail,
         module_path: a.module_path.clone(),
     };
@@ -75,6 +121,7 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
         .is_terminal()
         .then(|| console::Term::stdout().size().0 as usize);
     let mut bar: Option<ProgressBar> = None;
+    let mut done = 0_u64;
     let results = runner::run(&files, &options, |event| match event {
         Event::Planned(total) => {
             if screen.is_some_and(|rows| total > rows) {
@@ -83,10 +130,12 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
                     ProgressStyle::with_template("{bar:40} {pos}/{len} tests  {elapsed}")
                         .expect("a valid template"),
                 );
+                b.set_position(done);
                 bar = Some(b);
             }
         }
         Event::Done(r) => {
+            done += 1;
             let text = report::line(r, color);
             match (&bar, text) {
                 (Some(b), Some(t)) => {
@@ -113,6 +162,15 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
         elapsed: started.elapsed(),
     };
     write_reports(&a, &run)?;
+    if let Some(s) = signal.get() {
+        eprintln!(
+            "ecapi: the run was interrupted by {}: {} tests interrupted, {} not started; the reports are written",
+            s.name(),
+            counts.interrupted,
+            counts.not_started
+        );
+        return Ok(s.exit_code());
+    }
     if counts.ran() == 0 {
         let why = match &a.filter {
             Some(f) if !results.is_empty() => {
@@ -141,20 +199,50 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
     })
 }
 
-/// Writes every report asked for; a report that cannot be written is a usage error, after the
-/// others are written.
-fn write_reports(a: &TestArgs, run: &Run<'_>) -> Result<(), UsageError> {
-    type Render = fn(&Run<'_>) -> String;
-    let reports: [(&str, &Option<PathBuf>, Render); 4] = [
+/// The reports asked for, with their options' names.
+fn reports(a: &TestArgs) -> [(&'static str, &Option<PathBuf>, Render); 4] {
+    [
         ("--report-junit", &a.report_junit, |r| {
             junit::render(r.results, r.started)
         }),
         ("--report-json", &a.report_json, json::render),
         ("--report-tap", &a.report_tap, |r| tap::render(r.results)),
         ("--report-html", &a.report_html, html::render),
-    ];
+    ]
+}
+
+type Render = fn(&Run<'_>) -> String;
+
+/// Makes every report's folder (as pytest, Newman and Hurl do) and checks that each report can be
+/// written there, before any test runs.
+fn prepare_reports(a: &TestArgs) -> Result<(), UsageError> {
+    for (option, path, _) in reports(a) {
+        let Some(path) = path else { continue };
+        let problem = |e: std::io::Error| UsageError(format!("{option} {}: {e}", path.display()));
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(problem)?;
+        }
+        if path.is_dir() {
+            return Err(UsageError(format!(
+                "{option} {}: a folder, not a file",
+                path.display()
+            )));
+        }
+        // Opened, not emptied: a report left from before stays until this run's replaces it.
+        std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(path)
+            .map_err(problem)?;
+    }
+    Ok(())
+}
+
+/// Writes every report asked for; a report that cannot be written is a usage error, after the
+/// others are written.
+fn write_reports(a: &TestArgs, run: &Run<'_>) -> Result<(), UsageError> {
     let mut problem = None;
-    for (option, path, render) in reports {
+    for (option, path, render) in reports(a) {
         let Some(path) = path else { continue };
         if let Err(e) = std::fs::write(path, render(run)) {
             problem = Some(UsageError(format!("{option} {}: {e}", path.display())));
@@ -234,27 +322,48 @@ fn excluded(path: &Path, filter: &str, rows: Option<&[Row]>) -> bool {
 fn test_file(
     path: PathBuf,
     a: &TestArgs,
+    sets: &HashMap<String, String>,
     rows: Option<Arc<Vec<Row>>>,
     unreachable: &Unreachable,
 ) -> TestFile {
+    let plain = TestFile {
+        rows: rows.clone(),
+        params: sets.clone(),
+        ..TestFile::plain(path.clone())
+    };
+    let Ok(source) = std::fs::read_to_string(&path) else {
+        return plain; // the runner reports it
+    };
+    // The filter sees the rows the file runs with: the command line's, or its own line's.
+    let own = script_args::read(&path, &source);
+    let own_rows = match &own {
+        Ok(Some(own)) if a.data.is_none() => own.data.as_deref().map(data::read),
+        _ => None,
+    };
     if let Some(filter) = &a.filter {
-        if excluded(&path, filter, rows.as_deref().map(Vec::as_slice)) {
+        let rows_seen = match &own_rows {
+            Some(Ok(rows)) => Some(rows.as_slice()),
+            _ => rows.as_deref().map(Vec::as_slice),
+        };
+        if excluded(&path, filter, rows_seen) {
             return TestFile {
                 excluded: true,
                 ..TestFile::plain(path)
             };
         }
     }
-    let plain = TestFile {
-        rows: rows.clone(),
-        ..TestFile::plain(path.clone())
+    let own = match own {
+        Ok(Some(own)) => own,
+        Ok(None) => return plain,
+        Err(e) => {
+            return TestFile {
+                problem: Some(e.0),
+                ..plain
+            }
+        }
     };
-    let Ok(source) = std::fs::read_to_string(&path) else {
-        return plain; // the runner reports it
-    };
-    match own_options(&path, &source, a, rows, unreachable) {
-        Ok(Some(f)) => f,
-        Ok(None) => plain,
+    match own_options(&path, own, own_rows, a, sets, rows, unreachable) {
+        Ok(f) => f,
         Err(e) => TestFile {
             problem: Some(e.0),
             ..plain
@@ -262,37 +371,34 @@ fn test_file(
     }
 }
 
-/// A file with an `// args:` line: its backend (the command line's options winning), `--set`
-/// values and data rows.
+/// A file with an `// args:` line: its backend, `--set` values, data rows, time limit and module
+/// folders, the command line's options winning over the line's.
 fn own_options(
     path: &Path,
-    source: &str,
+    own: RunArgs,
+    own_rows: Option<Result<Vec<Row>, data::DataError>>,
     a: &TestArgs,
+    sets: &HashMap<String, String>,
     rows: Option<Arc<Vec<Row>>>,
     unreachable: &Unreachable,
-) -> Result<Option<TestFile>, UsageError> {
-    let Some(own) = script_args::read(path, source)? else {
-        return Ok(None);
-    };
+) -> Result<TestFile, UsageError> {
     let file = path.display().to_string();
+    let in_line = |e: UsageError| UsageError(format!("{file}: // args: {}", e.0));
     let backend = script_args::merge_backend(&a.backend, &own.backend);
-    let config = BackendConfig::from_args(&backend)
-        .map_err(|e| UsageError(format!("{file}: // args: {e}")))?;
-    let connect = connector(&config, &format!("{file}: "), unreachable)
-        .map_err(|e| UsageError(format!("{file}: // args: {e}")))?;
-    let params = parse_sets(&own.set).map_err(|e| UsageError(format!("{file}: // args: {e}")))?;
-    let rows = match &own.data {
-        Some(p) => Some(Arc::new(data::read(p).map_err(|e| UsageError(e.0))?)),
+    let config = BackendConfig::from_args(&backend).map_err(in_line)?;
+    let connect = connector(&config, &format!("{file}: "), unreachable).map_err(in_line)?;
+    let mut params = parse_sets(&own.set).map_err(in_line)?;
+    params.extend(sets.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let rows = match own_rows {
+        Some(read) => Some(Arc::new(read.map_err(|e| UsageError(e.0))?)),
         None => rows,
     };
-    // The command line's --max-time wins, as every option given there does.
-    let timeout = match a.max_time {
+    // The command line's --test-timeout wins, as every option given there does.
+    let timeout = match a.test_timeout {
         Some(_) => None,
-        None => {
-            parse_max_time(own.max_time).map_err(|e| UsageError(format!("{file}: // args: {e}")))?
-        }
+        None => parse_max_time(own.max_time).map_err(in_line)?,
     };
-    Ok(Some(TestFile {
+    Ok(TestFile {
         path: path.to_path_buf(),
         connect: Some(connect),
         params,
@@ -303,5 +409,21 @@ fn own_options(
         // The command line's folders win, as every option given there does.
         module_path: (a.module_path.is_empty() && !own.module_path.is_empty())
             .then_some(own.module_path),
-    }))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_test_has_a_time_limit_of_60_s_unless_told_otherwise() {
+        assert_eq!(test_timeout(None).unwrap(), Some(Duration::from_secs(60)));
+        assert_eq!(test_timeout(Some(0.0)).unwrap(), None);
+        assert_eq!(
+            test_timeout(Some(1.5)).unwrap(),
+            Some(Duration::from_millis(1500))
+        );
+        assert!(test_timeout(Some(f64::NAN)).is_err());
+    }
 }

@@ -1,11 +1,14 @@
 //! Stopping what a run waits for: a request in flight, a simulated delay, a script's `sleep`.
 //!
-//! A [`Cancel`] is an interrupt flag (set by Ctrl-C's handler) and an optional deadline (the
-//! run's `--max-time`). Waiting code polls it every [`POLL`], so a stop takes effect within that
-//! time whatever is being waited for.
+//! A [`Cancel`] is the one interrupt mechanism of every command: an interrupt flag (set by
+//! Ctrl-C's handler in the REPL), an optional [`Halt`] shared by a whole run (SIGINT or SIGTERM
+//! under `ecapi test`) and an optional deadline (`--max-time`, or `ecapi test`'s per-test
+//! `--test-timeout`). Waiting code polls it every [`POLL`], and the script engine checks it
+//! between operations ([`crate::script::Stop`]), so a stop takes effect within that time whatever
+//! is being waited for.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// How often waiting code looks at the flag and the deadline.
@@ -20,13 +23,58 @@ pub enum Stopped {
     /// The run's time limit.
     #[error("stopped after {} s: the script ran past --max-time", .0.as_secs_f64())]
     TimeLimit(Duration),
+    /// A test's time limit under `ecapi test`.
+    #[error(
+        "the test ran past its time limit of {} s and was stopped (--test-timeout SECS sets the limit; 0 for none)",
+        .0.as_secs_f64()
+    )]
+    TestTimeout(Duration),
+    /// The whole run was stopped ([`Halt`]); the text says by what.
+    #[error("{0}")]
+    Halted(String),
+}
+
+/// Which option a time limit comes from, for the message that reports it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LimitKind {
+    /// `--max-time` (`ecapi run`, a test file's `// args:` line).
+    #[default]
+    MaxTime,
+    /// `ecapi test --test-timeout`.
+    TestTimeout,
+}
+
+/// A stop for a whole run, shared by every worker and never spent: once requested, every script
+/// and wait that watches it stops, now and later.
+#[derive(Debug, Default)]
+pub struct Halt {
+    requested: AtomicBool,
+    why: OnceLock<String>,
+}
+
+impl Halt {
+    /// Stops the run; `why` is what stopped scripts report (`interrupted by SIGTERM`). The first
+    /// reason given stays.
+    pub fn request(&self, why: impl Into<String>) {
+        let _ = self.why.set(why.into());
+        self.requested.store(true, Ordering::SeqCst);
+    }
+
+    /// Why the run was stopped, once it was.
+    pub fn requested(&self) -> Option<&str> {
+        self.requested
+            .load(Ordering::SeqCst)
+            .then(|| self.why.get().map_or("interrupted", String::as_str))
+    }
 }
 
 /// An interrupt flag and a time limit counted from the start of a run. Clones share both.
 #[derive(Debug, Clone)]
 pub struct Cancel {
     interrupt: Arc<AtomicBool>,
+    halt: Option<Arc<Halt>>,
     limit: Option<Duration>,
+    kind: LimitKind,
     started: Arc<Mutex<Instant>>,
 }
 
@@ -41,9 +89,38 @@ impl Cancel {
     pub fn new(interrupt: Arc<AtomicBool>, limit: Option<Duration>) -> Cancel {
         Cancel {
             interrupt,
+            halt: None,
             limit,
+            kind: LimitKind::MaxTime,
             started: Arc::new(Mutex::new(Instant::now())),
         }
+    }
+
+    /// The same cancel, also stopped by `halt`.
+    pub fn with_halt(mut self, halt: Arc<Halt>) -> Cancel {
+        self.halt = Some(halt);
+        self
+    }
+
+    /// The same cancel, its time limit reported as coming from `kind`'s option.
+    pub fn with_limit_kind(mut self, kind: LimitKind) -> Cancel {
+        self.kind = kind;
+        self
+    }
+
+    /// Why the whole run was stopped, once it was.
+    pub fn halted(&self) -> Option<Stopped> {
+        let why = self.halt.as_ref()?.requested()?;
+        Some(Stopped::Halted(why.to_string()))
+    }
+
+    /// The stop for running past the time limit, once past it.
+    pub fn past_limit(&self) -> Option<Stopped> {
+        let limit = self.limit?;
+        (self.elapsed() > limit).then_some(match self.kind {
+            LimitKind::MaxTime => Stopped::TimeLimit(limit),
+            LimitKind::TestTimeout => Stopped::TestTimeout(limit),
+        })
     }
 
     /// The interrupt flag.
@@ -65,12 +142,15 @@ impl Cancel {
     /// Whether the run should stop now, and why. Does not clear the flag, so that the script
     /// engine's own check stops the script too.
     pub fn check(&self) -> Result<(), Stopped> {
+        if let Some(halted) = self.halted() {
+            return Err(halted);
+        }
         if self.interrupt.load(Ordering::SeqCst) {
             return Err(Stopped::Interrupted);
         }
-        match self.limit {
-            Some(limit) if self.elapsed() > limit => Err(Stopped::TimeLimit(limit)),
-            _ => Ok(()),
+        match self.past_limit() {
+            Some(stopped) => Err(stopped),
+            None => Ok(()),
         }
     }
 

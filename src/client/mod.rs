@@ -19,7 +19,7 @@ use crate::simulator::TelephonyEvent;
 
 /// The envelopes of one exchange, for `--trace`; defined with the envelopes in [`crate::soap`].
 pub use crate::soap::Trace;
-pub use cancel::{Cancel, Stopped};
+pub use cancel::{Cancel, Halt, LimitKind, Stopped};
 pub use control::WireFault;
 pub use embedded::{Embedded, MAX_DELAY_MS};
 pub use error::{ControlError, TransportError};

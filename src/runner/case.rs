@@ -9,6 +9,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, NativeCallContext, Scope};
@@ -16,7 +17,7 @@ use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, NativeCallContext, Scope};
 use super::record::{Call, Detached, Recorder, SharedLog};
 use super::{Connector, Failure, Row, Status, TestId};
 use crate::api::ApiVersion;
-use crate::client::Trace;
+use crate::client::{Halt, LimitKind, Trace};
 use crate::script::{self, Modules, Output, Session, SharedSession};
 
 /// A test file, read once, with the backend and `param` values it runs with.
@@ -94,8 +95,6 @@ pub enum Collected {
     Plain(Box<Outcome>),
     /// No cases, and the file did not match the filter: not run.
     Skipped,
-    /// `--bail` stopped the run before this file was collected.
-    Bailed,
 }
 
 /// A worker thread's engine and session. Rhai engines are not `Send`, so each worker builds its
@@ -107,8 +106,10 @@ pub struct Worker {
     cases: Rc<RefCell<Cases>>,
     connect: Connector,
     stop: script::Stop,
-    /// The run's time limit, and the one `stop` enforces now (a file's own may differ).
+    /// The run's time limit (`--test-timeout`), and the file's own (`--max-time` in its `// args:`
+    /// line) that `stop` enforces now, if any.
     timeout: (Option<Duration>, Option<Duration>),
+    halt: Arc<Halt>,
     log: SharedLog,
 }
 
@@ -116,7 +117,7 @@ type Res<T> = Result<T, Box<EvalAltResult>>;
 
 impl Worker {
     /// A worker whose tests get their backends from `connect`.
-    pub fn new(connect: Connector, timeout: Option<std::time::Duration>) -> Worker {
+    pub fn new(connect: Connector, timeout: Option<Duration>, halt: Arc<Halt>) -> Worker {
         let session = Session::new(Box::new(Detached), Default::default()).shared();
         let output = Rc::new(RefCell::new(String::new()));
         let mut engine = script::engine(&session, Output::Capture(output.clone()));
@@ -145,7 +146,7 @@ impl Worker {
                 Ok(())
             },
         );
-        let stop = script::Stop::new(timeout);
+        let stop = script::Stop::for_test(timeout, LimitKind::TestTimeout, halt.clone());
         stop.install(&mut engine);
         session.borrow_mut().set_cancel(stop.cancel());
         Worker {
@@ -155,7 +156,8 @@ impl Worker {
             cases,
             connect,
             stop,
-            timeout: (timeout, timeout),
+            timeout: (timeout, None),
+            halt,
             log: SharedLog::default(),
         }
     }
@@ -163,11 +165,20 @@ impl Worker {
     /// Runs the file's top level on a fresh backend with `test` in the given mode.
     fn run(&mut self, file: &SourceFile, mode: Mode) -> Outcome {
         let started = Instant::now();
-        let limit = file.timeout.or(self.timeout.0);
-        if limit != self.timeout.1 {
-            self.stop = script::Stop::new(limit);
+        if file.timeout != self.timeout.1 {
+            self.stop = match file.timeout {
+                Some(own) => {
+                    script::Stop::for_test(Some(own), LimitKind::MaxTime, self.halt.clone())
+                }
+                None => script::Stop::for_test(
+                    self.timeout.0,
+                    LimitKind::TestTimeout,
+                    self.halt.clone(),
+                ),
+            };
             self.stop.install(&mut self.engine);
-            self.timeout.1 = limit;
+            self.session.borrow_mut().set_cancel(self.stop.cancel());
+            self.timeout.1 = file.timeout;
         }
         self.stop.arm();
         file.modules.install(&mut self.engine);

@@ -26,7 +26,7 @@ use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
 use crate::api::ApiVersion;
-use crate::client::{Trace, Transport};
+use crate::client::{Halt, Trace, Transport};
 use case::{Collected, Outcome, SourceFile, Worker};
 pub use data::Row;
 pub use record::Call;
@@ -98,8 +98,11 @@ pub struct Options {
     pub filter: Option<String>,
     /// A fresh backend per test, for the files without their own.
     pub connect: Connector,
-    /// The longest a test may run before it fails as an error.
+    /// The longest a test may run before it fails as an error (`--test-timeout`).
     pub timeout: Option<std::time::Duration>,
+    /// Stops the whole run when requested (SIGINT, SIGTERM): running tests end as interrupted,
+    /// the others are not started.
+    pub halt: Arc<Halt>,
     /// Stop starting tests at the first failure (`--bail`); the tests not run are skipped.
     pub bail: bool,
     /// Folders to look in for imported modules after the test file's own (`--module-path`).
@@ -136,6 +139,8 @@ pub enum Skip {
     Filter,
     /// `--bail` stopped the run at an earlier failure.
     Bail,
+    /// The run was stopped (SIGINT, SIGTERM) before this test started.
+    Interrupted,
 }
 
 impl Skip {
@@ -144,6 +149,7 @@ impl Skip {
         match self {
             Skip::Filter => "left out by --filter",
             Skip::Bail => "not run: --bail stopped the run at a failure",
+            Skip::Interrupted => "not started: the run was interrupted",
         }
     }
 }
@@ -157,6 +163,19 @@ pub enum Status {
     Failed(Failure),
     /// It did not run.
     Skipped(Skip),
+    /// It was running when the run was stopped (SIGINT, SIGTERM), and was stopped with it; the
+    /// failure says where it was.
+    Interrupted(Failure),
+}
+
+impl Status {
+    /// The failure of a test that failed or was interrupted.
+    pub fn failure(&self) -> Option<&Failure> {
+        match self {
+            Status::Failed(f) | Status::Interrupted(f) => Some(f),
+            Status::Passed | Status::Skipped(_) => None,
+        }
+    }
 }
 
 /// One test: a file, a row of its data, or one case of either.
@@ -257,9 +276,11 @@ impl TestResult {
 
 /// What happened as the run went.
 pub enum Event<'a> {
-    /// Every test is known: how many there are (skipped ones included).
+    /// Every test is known: how many there are (skipped ones included). Tests that finished
+    /// while the files were being read have been reported already.
     Planned(usize),
-    /// A test is done; these come in report order.
+    /// A test is done; these come as tests finish (a run with one job finishes them in report
+    /// order).
     Done(&'a TestResult),
 }
 
@@ -321,8 +342,26 @@ fn prepare(files: &[TestFile], options: &Options) -> Vec<Entry> {
     out
 }
 
-/// Runs the tests in `files`, telling `on_event` as it goes, and returns every result in report
-/// order. A file that cannot be read or set up is a test in error; the others still run.
+/// What reading a file (round one) decided.
+enum Found {
+    /// Its named cases, run in round two.
+    Cases(Vec<String>),
+    /// Its result: run as its own test, or not run.
+    Result(Box<TestResult>),
+}
+
+/// A test that ended with a failure while the run was being stopped was stopped by it.
+fn settle(status: Status, halt: &Halt) -> Status {
+    match status {
+        Status::Failed(f) if halt.requested().is_some() => Status::Interrupted(f),
+        other => other,
+    }
+}
+
+/// Runs the tests in `files`, telling `on_event` as each finishes, and returns every result in
+/// report order. A file that cannot be read or set up is a test in error; the others still run.
+/// When `options.halt` is requested (SIGINT, SIGTERM), running tests stop and are reported as
+/// interrupted, and the tests not yet started as not started: the results are still complete.
 pub fn run(
     files: &[TestFile],
     options: &Options,
@@ -337,62 +376,94 @@ pub fn run(
         })
         .collect();
     let accepts = |name: &str| options.filter.as_ref().is_none_or(|f| name.contains(f));
-    let stopped = AtomicBool::new(false);
+    let halt = &*options.halt;
+    let bailed = AtomicBool::new(false);
     let stop_on = |status: &Status| {
         if options.bail && matches!(status, Status::Failed(_)) {
-            stopped.store(true, Ordering::SeqCst);
+            bailed.store(true, Ordering::SeqCst);
         }
     };
+    // Why a job is not started now, if it is not.
+    let not_now = || {
+        if halt.requested().is_some() {
+            Some(Skip::Interrupted)
+        } else if bailed.load(Ordering::SeqCst) {
+            Some(Skip::Bail)
+        } else {
+            None
+        }
+    };
+    for entry in &entries {
+        if let Entry::Decided(r) = entry {
+            on_event(Event::Done(r));
+        }
+    }
 
-    // Round one: collect every file. A file that fails here (as its own test) stops a --bail run.
-    let collected = pool(&sources, options, |worker, file| {
-        if stopped.load(Ordering::SeqCst) {
-            return Collected::Bailed;
-        }
-        let found = worker.collect(file, accepts(&file.test_id(None).name()));
-        if let Collected::Plain(o) = &found {
-            stop_on(&o.status);
-        }
-        found
-    })?;
+    // Round one: read every file, running the ones without cases as their own tests. A file that
+    // fails here stops a --bail run.
+    let mut found: Vec<Option<Found>> = (0..sources.len()).map(|_| None).collect();
+    {
+        let (sources, not_now, stop_on, accepts) = (&sources, &not_now, &stop_on, &accepts);
+        let (tx, rx) = mpsc::channel();
+        std::thread::scope(|scope| {
+            // The pool runs on its own thread so that this one can report as results come in;
+            // the channel closes when the pool is done with `tx`.
+            let handle = scope.spawn(move || {
+                pool_with(sources, options, &tx, |worker, file| {
+                    if let Some(skip) = not_now() {
+                        return Found::Result(Box::new(TestResult::not_run(
+                            file.test_id(None),
+                            Status::Skipped(skip),
+                        )));
+                    }
+                    match worker.collect(file, accepts(&file.test_id(None).name())) {
+                        Collected::Cases(names) => Found::Cases(names),
+                        Collected::Plain(outcome) => {
+                            let mut outcome = *outcome;
+                            outcome.status = settle(outcome.status, halt);
+                            stop_on(&outcome.status);
+                            Found::Result(Box::new(TestResult::new(file.test_id(None), outcome)))
+                        }
+                        Collected::Skipped => Found::Result(Box::new(TestResult::not_run(
+                            file.test_id(None),
+                            Status::Skipped(Skip::Filter),
+                        ))),
+                    }
+                })
+            });
+            for (job, f) in rx {
+                if let Found::Result(r) = &f {
+                    on_event(Event::Done(r));
+                }
+                found[job] = Some(f);
+            }
+            handle.join().expect("the pool does not panic")
+        })?;
+    }
 
     // Plan the report: a slot per test, filled now (files, skipped cases) or in round two.
     let mut slots: Vec<Option<TestResult>> = Vec::new();
     let mut cases: Vec<(usize, usize, String, usize)> = Vec::new(); // source, case index, name, slot
-    let mut collected = collected.into_iter();
+    let mut found = found.into_iter();
     let mut i = 0;
     for entry in &entries {
-        let file = match entry {
-            Entry::Decided(r) => {
-                slots.push(Some(r.clone()));
-                continue;
-            }
-            Entry::Run(file) => file,
-        };
-        let found = collected.next().expect("one result per source");
-        match found {
-            Collected::Plain(outcome) => {
-                slots.push(Some(TestResult::new(file.test_id(None), *outcome)))
-            }
-            Collected::Skipped => slots.push(Some(TestResult::not_run(
-                file.test_id(None),
-                Status::Skipped(Skip::Filter),
-            ))),
-            Collected::Bailed => slots.push(Some(TestResult::not_run(
-                file.test_id(None),
-                Status::Skipped(Skip::Bail),
-            ))),
-            Collected::Cases(names) => {
+        if let Entry::Decided(r) = entry {
+            slots.push(Some(r.clone()));
+            continue;
+        }
+        let file = sources[i];
+        match found.next().flatten().expect("one result per source") {
+            Found::Result(r) => slots.push(Some(*r)),
+            Found::Cases(names) => {
                 for (k, name) in names.into_iter().enumerate() {
                     let test = file.test_id(Some(&name));
                     if accepts(&test.name()) {
                         cases.push((i, k, name, slots.len()));
                         slots.push(None);
                     } else {
-                        slots.push(Some(TestResult::not_run(
-                            test,
-                            Status::Skipped(Skip::Filter),
-                        )));
+                        let r = TestResult::not_run(test, Status::Skipped(Skip::Filter));
+                        on_event(Event::Done(&r));
+                        slots.push(Some(r));
                     }
                 }
             }
@@ -401,59 +472,34 @@ pub fn run(
     }
     on_event(Event::Planned(slots.len()));
 
-    // Round two: every case, reporting in slot order as results come in.
-    let mut next = 0;
-    let mut flush = |slots: &[Option<TestResult>], next: &mut usize| {
-        while let Some(Some(r)) = slots.get(*next) {
-            on_event(Event::Done(r));
-            *next += 1;
-        }
-    };
-    flush(&slots, &mut next);
+    // Round two: every case, reported as it finishes.
     let (tx, rx) = mpsc::channel();
-    let (cases, sources, stopped, stop_on) = (&cases, &sources, &stopped, &stop_on);
+    let (cases, sources, not_now, stop_on) = (&cases, &sources, &not_now, &stop_on);
     std::thread::scope(|scope| {
-        // The pool runs on its own thread so that this one can report as results come in; the
-        // channel closes when the pool is done with `tx`.
         let handle = scope.spawn(move || {
             pool_with(cases, options, &tx, |worker, (file, index, name, _)| {
-                if stopped.load(Ordering::SeqCst) {
-                    return None;
+                if let Some(skip) = not_now() {
+                    return Err(skip);
                 }
-                let outcome = worker.run_case(sources[*file], *index, name);
+                let mut outcome = worker.run_case(sources[*file], *index, name);
+                outcome.status = settle(outcome.status, halt);
                 stop_on(&outcome.status);
-                Some(outcome)
+                Ok(outcome)
             })
         });
         for (job, outcome) in rx {
             let (file, _, name, slot) = &cases[job];
             let id = sources[*file].test_id(Some(name));
-            slots[*slot] = Some(match outcome {
-                Some(o) => TestResult::new(id, o),
-                None => TestResult::not_run(id, Status::Skipped(Skip::Bail)),
-            });
-            flush(&slots, &mut next);
+            let r = match outcome {
+                Ok(o) => TestResult::new(id, o),
+                Err(skip) => TestResult::not_run(id, Status::Skipped(skip)),
+            };
+            on_event(Event::Done(&r));
+            slots[*slot] = Some(r);
         }
         handle.join().expect("the pool does not panic")
     })?;
     Ok(slots.into_iter().flatten().collect())
-}
-
-/// Runs `work` on every job with `options.jobs` worker threads and returns the results in job
-/// order.
-fn pool<J: Sync, R: Send>(
-    jobs: &[J],
-    options: &Options,
-    work: impl Fn(&mut Worker, &J) -> R + Sync,
-) -> Result<Vec<R>, RunnerError> {
-    let (tx, rx) = mpsc::channel();
-    pool_with(jobs, options, &tx, work)?;
-    drop(tx);
-    let mut out: Vec<Option<R>> = (0..jobs.len()).map(|_| None).collect();
-    for (i, r) in rx {
-        out[i] = Some(r);
-    }
-    Ok(out.into_iter().flatten().collect())
 }
 
 /// Runs `work` on every job with worker threads, sending `(job index, result)` as each finishes.
@@ -471,7 +517,11 @@ fn pool_with<J: Sync, R: Send>(
                 let tx = tx.clone();
                 let (next, work) = (&next, &work);
                 scope.spawn(move || -> Result<(), RunnerError> {
-                    let mut worker = Worker::new(options.connect.clone(), options.timeout);
+                    let mut worker = Worker::new(
+                        options.connect.clone(),
+                        options.timeout,
+                        options.halt.clone(),
+                    );
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(job) = jobs.get(i) else {

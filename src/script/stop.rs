@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use rhai::{Dynamic, Engine, EvalAltResult, Position};
 
-use crate::client::{Cancel, Stopped};
+use crate::client::{Cancel, Halt, LimitKind, Stopped};
 
 /// How often, in Rhai operations, the clock is read for a time limit.
 const CLOCK_EVERY: u64 = 1024;
@@ -30,6 +30,17 @@ impl Stop {
     pub fn with_flag(interrupt: Arc<AtomicBool>, timeout: Option<Duration>) -> Stop {
         Stop {
             cancel: Cancel::new(interrupt, timeout),
+        }
+    }
+
+    /// A stop for the tests of `ecapi test`: a time limit per test from the option `kind` names
+    /// (`--test-timeout`, or a file's own `--max-time`), and `halt` (SIGINT or SIGTERM) that
+    /// stops every test of the run.
+    pub fn for_test(timeout: Option<Duration>, kind: LimitKind, halt: Arc<Halt>) -> Stop {
+        Stop {
+            cancel: Cancel::new(Arc::new(AtomicBool::new(false)), timeout)
+                .with_halt(halt)
+                .with_limit_kind(kind),
         }
     }
 
@@ -57,12 +68,13 @@ impl Stop {
             if cancel.flag().swap(false, Ordering::SeqCst) {
                 return Some(Dynamic::from(Stopped::Interrupted.to_string()));
             }
-            match cancel.limit() {
-                Some(limit) if ops % CLOCK_EVERY == 0 && cancel.elapsed() > limit => {
-                    Some(Dynamic::from(Stopped::TimeLimit(limit).to_string()))
-                }
-                _ => None,
+            if let Some(halted) = cancel.halted() {
+                return Some(Dynamic::from(halted.to_string()));
             }
+            if ops % CLOCK_EVERY == 0 {
+                return cancel.past_limit().map(|s| Dynamic::from(s.to_string()));
+            }
+            None
         });
     }
 }

@@ -59,7 +59,7 @@ details.test > summary::-webkit-details-marker { display: none; }
 details.test[open] > summary { border-bottom: 1px solid var(--line); background: var(--soft); }
 .badge { font-size: .75rem; font-weight: 700; padding: .1rem .45rem; border-radius: 4px; color: #fff; min-width: 3.5rem; text-align: center; }
 .badge.passed { background: var(--ok); } .badge.failed { background: var(--bad); }
-.badge.error { background: var(--err); } .badge.skipped { background: var(--skip); }
+.badge.error, .badge.interrupted { background: var(--err); } .badge.skipped { background: var(--skip); }
 .name { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .9rem; flex: 1; word-break: break-all; }
 .time { color: #59636e; font-size: .85rem; white-space: nowrap; }
 .body { padding: .5rem .75rem 1rem; }
@@ -193,7 +193,7 @@ fn test(out: &mut String, index: usize, r: &TestResult) {
     let word = status_word(&r.status);
     let group = match &r.status {
         Status::Passed => "passed",
-        Status::Failed(_) => "failed",
+        Status::Failed(_) | Status::Interrupted(_) => "failed",
         Status::Skipped(_) => "skipped",
     };
     let open = if group == "failed" { " open" } else { "" };
@@ -206,7 +206,7 @@ fn test(out: &mut String, index: usize, r: &TestResult) {
         r.calls.len() + r.dropped,
     );
     match &r.status {
-        Status::Failed(f) => {
+        Status::Failed(f) | Status::Interrupted(f) => {
             let _ = write!(
                 out,
                 r#"<p class="message">{}</p><pre>{}</pre>"#,
@@ -224,7 +224,7 @@ fn test(out: &mut String, index: usize, r: &TestResult) {
         timeline(out, r);
         table(out, r);
     }
-    if let (Status::Failed(_), Some(t)) = (&r.status, &r.envelopes) {
+    if let (Some(_), Some(t)) = (r.status.failure(), &r.envelopes) {
         let _ = write!(
             out,
             r#"<h3>Last envelopes</h3><p class="note">SOAPAction: {}</p><pre>{}</pre><p class="note">HTTP {}</p><pre>{}</pre>"#,

@@ -60,7 +60,7 @@ fn test(r: &TestResult) -> Value {
         "requests_not_kept": r.dropped,
     });
     match &r.status {
-        Status::Failed(f) => {
+        Status::Failed(f) | Status::Interrupted(f) => {
             v["message"] = f.message.clone().into();
             v["diagnostic"] = f.report.clone().into();
             if let Some(t) = &r.envelopes {

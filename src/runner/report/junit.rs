@@ -47,7 +47,7 @@ impl Tally {
             match &r.status {
                 Status::Passed => {}
                 Status::Failed(f) if f.assertion => t.failures += 1,
-                Status::Failed(_) => t.errors += 1,
+                Status::Failed(_) | Status::Interrupted(_) => t.errors += 1,
                 Status::Skipped(_) => t.skipped += 1,
             }
         }
@@ -97,8 +97,10 @@ fn testcase(w: &mut W, r: &TestResult) -> std::io::Result<()> {
             e.push_attribute(("message", why.reason()));
             w.write_event(Event::Empty(e))?;
         }
-        Status::Failed(f) => {
-            let (tag, kind) = if f.assertion {
+        Status::Failed(f) | Status::Interrupted(f) => {
+            let (tag, kind) = if matches!(r.status, Status::Interrupted(_)) {
+                ("error", "interrupted")
+            } else if f.assertion {
                 ("failure", "assertion")
             } else {
                 ("error", "error")

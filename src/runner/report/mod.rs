@@ -11,7 +11,7 @@ pub mod tap;
 
 use std::time::Duration;
 
-use super::{Call, Status, TestResult};
+use super::{Call, Skip, Status, TestResult};
 use crate::api::ResponseCode;
 
 /// A whole run, as the file reports show it: its results in report order, when it started and
@@ -61,12 +61,14 @@ impl Class {
     }
 }
 
-/// A test's status as one word: `passed`, `failed` (an assertion), `error` or `skipped`.
+/// A test's status as one word: `passed`, `failed` (an assertion), `error`, `interrupted` or
+/// `skipped` (a test the run was stopped before is `skipped`, its reason saying so).
 pub fn status_word(s: &Status) -> &'static str {
     match s {
         Status::Passed => "passed",
         Status::Failed(f) if f.assertion => "failed",
         Status::Failed(_) => "error",
+        Status::Interrupted(_) => "interrupted",
         Status::Skipped(_) => "skipped",
     }
 }
@@ -81,6 +83,7 @@ pub fn line(r: &TestResult, color: bool) -> Option<String> {
         Status::Passed => ("ok", GREEN),
         Status::Failed(f) if f.assertion => ("FAIL", RED),
         Status::Failed(_) => ("ERROR", RED),
+        Status::Interrupted(_) => ("INTR", RED),
         Status::Skipped(_) => return None,
     };
     let word = if color {
@@ -99,7 +102,7 @@ pub fn line(r: &TestResult, color: bool) -> Option<String> {
 pub fn failures(results: &[TestResult]) -> String {
     let mut out = String::new();
     for r in results {
-        let Status::Failed(f) = &r.status else {
+        let Some(f) = r.status.failure() else {
             continue;
         };
         out.push_str(&format!("\n---- {}\n{}", r.id.name(), f.report));
@@ -124,21 +127,25 @@ pub fn failures(results: &[TestResult]) -> String {
     }
 }
 
-/// How many passed, failed and were skipped.
+/// How many passed, failed, were interrupted, were not started and were skipped.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Counts {
     /// Ran to the end.
     pub passed: usize,
     /// Failed an assertion or threw.
     pub failed: usize,
-    /// Left out by the filter.
+    /// Running when the run was stopped.
+    pub interrupted: usize,
+    /// Not started because the run was stopped.
+    pub not_started: usize,
+    /// Left out by the filter or by `--bail`.
     pub skipped: usize,
 }
 
 impl Counts {
-    /// How many ran (passed or failed).
+    /// How many ran (passed, failed or were interrupted).
     pub fn ran(&self) -> usize {
-        self.passed + self.failed
+        self.passed + self.failed + self.interrupted
     }
 
     /// Counts the results.
@@ -148,6 +155,8 @@ impl Counts {
             match r.status {
                 Status::Passed => c.passed += 1,
                 Status::Failed(_) => c.failed += 1,
+                Status::Interrupted(_) => c.interrupted += 1,
+                Status::Skipped(Skip::Interrupted) => c.not_started += 1,
                 Status::Skipped(_) => c.skipped += 1,
             }
         }
@@ -158,6 +167,12 @@ impl Counts {
 impl std::fmt::Display for Counts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} passed, {} failed", self.passed, self.failed)?;
+        if self.interrupted > 0 {
+            write!(f, ", {} interrupted", self.interrupted)?;
+        }
+        if self.not_started > 0 {
+            write!(f, ", {} not started", self.not_started)?;
+        }
         if self.skipped > 0 {
             write!(f, ", {} skipped", self.skipped)?;
         }

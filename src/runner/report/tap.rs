@@ -26,9 +26,23 @@ fn block(text: &str, indent: usize) -> String {
     out
 }
 
-/// A test's description: its name, with `#` (TAP's directive mark) escaped.
+/// A test's description: its name on one line, with `\` and `#` (TAP's directive mark) escaped
+/// and line breaks and other control characters written as escapes (`\n`, `\r`, `\t`, `\u{1b}`),
+/// since a TAP line ends at a line break (a `--data` cell may hold one).
 fn description(r: &TestResult) -> String {
-    r.id.name().replace('\\', "\\\\").replace('#', "\\#")
+    let mut out = String::new();
+    for c in r.id.name().chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '#' => out.push_str("\\#"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The report for `results`, in report order.
@@ -42,11 +56,15 @@ pub fn render(results: &[TestResult]) -> String {
             Status::Skipped(why) => {
                 out.push_str(&format!("ok {n} - {name} # SKIP {}\n", why.reason()))
             }
-            Status::Failed(f) => {
+            Status::Failed(f) | Status::Interrupted(f) => {
                 out.push_str(&format!("not ok {n} - {name}\n"));
                 out.push_str("  ---\n");
                 out.push_str(&format!("  message: {}\n", quoted(&f.message)));
-                let severity = if f.assertion { "fail" } else { "error" };
+                let severity = match &r.status {
+                    Status::Interrupted(_) => "interrupted",
+                    _ if f.assertion => "fail",
+                    _ => "error",
+                };
                 out.push_str(&format!("  severity: {severity}\n"));
                 out.push_str(&format!(
                     "  duration_ms: {:.3}\n",
