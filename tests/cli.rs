@@ -324,7 +324,7 @@ fn test_timeout_fails_only_the_test_that_runs_too_long() {
         );
         assert!(out.trim_end().ends_with("1 passed, 1 failed"), "{out}");
     }
-    let o = ecapi(&["test", dir.path().to_str().unwrap(), "--test-timeout", "-1"]);
+    let o = ecapi(&["test", dir.path().to_str().unwrap(), "--test-timeout=-1"]);
     assert_eq!(o.status.code(), Some(2));
     assert_eq!(
         stderr(&o),
