@@ -347,7 +347,12 @@ fn a_files_own_max_time_applies_unless_the_command_line_sets_a_test_timeout() {
         "{}",
         stdout(&o)
     );
-    let o = ecapi(&["test", dir.path().to_str().unwrap(), "--test-timeout", "0.3"]);
+    let o = ecapi(&[
+        "test",
+        dir.path().to_str().unwrap(),
+        "--test-timeout",
+        "0.3",
+    ]);
     assert!(
         stdout(&o).contains("the test ran past its time limit of 0.3 s"),
         "{}",

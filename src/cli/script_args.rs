@@ -11,10 +11,10 @@
 //!   script's folder, so `cd scripts && ecapi test .` reads the same files as `ecapi test scripts`.
 //! - Options given on the command line win over the same options in the line: an option whose
 //!   command-line value is not its default replaces the line's (`--set` values are merged, the
-//!   command line's winning for a name given in both). A backend chosen on the command line
-//!   (`--endpoint`, `--profile`, `--config`, `--db`) replaces the line's choice whole, so that the
-//!   line's options for its own backend do not carry over to another (`--profile hosted` on a
-//!   recorder file leaves the line's `--config` behind).
+//!   command line's winning for a name given in both). A simulator chosen on the command line
+//!   (`--profile`, `--config`, `--db`) replaces the line's choice, so that the line's options
+//!   for another backend do not carry over: `--profile hosted` leaves the line's `--config` and
+//!   `--db` behind, `--config` the line's `--profile`, and any of them the line's `--endpoint`.
 //! - Under `ecapi test`, the line's backend options, `--set`, `--data` and `--max-time` apply to
 //!   that file; `-v` is for `ecapi run` only.
 
@@ -172,18 +172,15 @@ pub fn merge_backend(command_line: &BackendArgs, script: &BackendArgs) -> Backen
         timeout,
         control_token
     );
-    // Choosing a backend on the command line replaces the line's choice whole: the options that
-    // only the line's backend takes are not carried over to another one (`--profile hosted` on a
-    // file whose line says `--profile recorder --config site.toml` runs on the hosted profile).
+    // A simulator chosen on the command line replaces the line's choice: the options that only
+    // the line's backend takes are not carried over to another one (`--profile hosted` on a file
+    // whose line says `--profile recorder --config site.toml` runs on the hosted profile).
     let embedded_chosen = command_line.profile != default.profile
         || command_line.config != default.config
         || command_line.db != default.db;
-    if command_line.endpoint != default.endpoint {
-        out.profile = command_line.profile.clone();
-        out.config = command_line.config.clone();
-        out.db = command_line.db.clone();
-        out.clock = command_line.clock;
-    } else if embedded_chosen {
+    // (An `--endpoint` given keeps the line's simulator options, which the run then names as
+    // unused against an endpoint: the file may need a simulator the server is not.)
+    if embedded_chosen && command_line.endpoint == default.endpoint {
         out.endpoint = command_line.endpoint.clone();
     }
     let hosted = command_line
@@ -335,12 +332,19 @@ mod tests {
         assert_eq!(merged.config.unwrap(), Path::new("other.toml"));
         assert_eq!(merged.profile, None, "a configuration means the recorder");
 
+        // A simulator chosen on the command line leaves the line's endpoint behind.
+        let line = parse(
+            Path::new("t.rhai"),
+            &ArgsLine {
+                line: 1,
+                options: vec!["--endpoint".into(), "http://127.0.0.1:9/x".into()],
+            },
+        )
+        .unwrap()
+        .backend;
         let mut cmd = defaults().backend;
-        cmd.endpoint = Some("http://127.0.0.1:9/WebAPI/ECAPI.svc".into());
-        let merged = merge_backend(&cmd, &script);
-        assert_eq!(
-            (merged.profile, merged.config, merged.db),
-            (None, None, None)
-        );
+        cmd.profile = Some("recorder".into());
+        let merged = merge_backend(&cmd, &line);
+        assert_eq!(merged.endpoint, defaults().backend.endpoint);
     }
 }
