@@ -205,7 +205,7 @@ fn sigint_and_sigterm_mid_suite_write_every_report_naming_finished_interrupted_a
             "skipped".to_string(),
             "not started: the run was interrupted".to_string(),
         );
-        assert_eq!(status_of("c_later.rhai"), [unstarted.clone()]);
+        assert_eq!(status_of("c_later.rhai"), std::slice::from_ref(&unstarted));
         assert_eq!(status_of("a0_cases.rhai"), [unstarted.clone(), unstarted]);
 
         let tap = std::fs::read_to_string(dir.path().join("out/t.tap")).unwrap();
