@@ -5,9 +5,14 @@
 //! Parts: [`discover`] (which files), [`data`] (data files for data-driven runs), [`case`] (a
 //! worker's engine; collecting and running cases), [`record`] (what each test sent, recorded at
 //! the transport seam), [`report`] (the result model's views: text, JUnit, TAP, JSON, HTML). The
-//! runner prints nothing itself: results go to a callback in a fixed order (files sorted, rows in
-//! file order, cases in the order the file declares them), so a run with many jobs reports
-//! exactly what a run with one does.
+//! runner prints nothing itself: each result goes to a callback as its test finishes (so a slow
+//! test does not hide the ones after it), and the run returns every result in a fixed order
+//! (files sorted, rows in file order, cases in the order the file declares them), so that the
+//! reports of a run with many jobs are those of a run with one.
+//!
+//! A run can be stopped ([`Options::halt`]: SIGINT, SIGTERM): the tests running then end as
+//! [`Status::Interrupted`], those not started are [`Skip::Interrupted`], and the results are
+//! complete all the same, for the reports.
 //!
 //! Work happens in two rounds over one pool of worker threads: first every file (every row of a
 //! data-driven one) is collected (a file without cases is run as its own test in that round), then

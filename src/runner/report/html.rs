@@ -250,7 +250,7 @@ pub fn render(run: &Run<'_>) -> String {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>ecapi test: {c}</title><style>{STYLE}</style></head>
 <body><header><h1>ecapi test</h1><p class="meta">Started {} · took {} · {} tests</p>
-<p class="counts"><span class="passed">{} passed</span><span class="failed">{} failed</span><span class="skipped">{} skipped</span>
+<p class="counts"><span class="passed">{} passed</span><span class="failed">{} failed</span>{}<span class="skipped">{} skipped</span>
 <label><input type="checkbox" id="only-failed"> failures only</label></p></header><main>
 "#,
         esc(run.started),
@@ -258,6 +258,14 @@ pub fn render(run: &Run<'_>) -> String {
         run.results.len(),
         c.passed,
         c.failed,
+        if c.interrupted + c.not_started > 0 {
+            format!(
+                r#"<span class="failed">{} interrupted</span><span class="skipped">{} not started</span>"#,
+                c.interrupted, c.not_started
+            )
+        } else {
+            String::new()
+        },
         c.skipped,
     );
     for (i, r) in run.results.iter().enumerate() {

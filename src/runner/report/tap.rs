@@ -111,4 +111,33 @@ mod tests {
             "TAP version 13\n1..3\nok 1 - t/a.rhai::one\nnot ok 2 - t/a.rhai::two \\#2\n  ---\n  message: \"expected \\\"100\\\" # got 608\"\n  severity: fail\n  duration_ms: 2.500\n  diagnostic: |-\n    assertion failed\n      --> t/a.rhai:3:1\n  requests:\n    - \"InitStation(Extension=\\\"1\\\") -> 100 Command executed as expected\"\n  output: |-\n    hello\n  ...\nok 3 - t/a.rhai # SKIP not run: --bail stopped the run at a failure\n"
         );
     }
+
+    #[test]
+    fn a_name_with_line_breaks_stays_on_one_line() {
+        let mut r = result(Some("two\nlines\r\tand \u{1b} esc"), Status::Passed);
+        r.id.row = Some("row # 1".into());
+        let tap = render(&[r]);
+        assert_eq!(
+            tap,
+            "TAP version 13\n1..1\nok 1 - t/a.rhai::row \\# 1::two\\nlines\\r\\tand \\u{1b} esc\n"
+        );
+    }
+
+    #[test]
+    fn an_interrupted_test_is_not_ok_with_its_severity() {
+        let stopped = Status::Interrupted(Failure {
+            assertion: false,
+            message: "interrupted by SIGTERM".into(),
+            report: "error: interrupted by SIGTERM\n".into(),
+        });
+        let tap = render(&[
+            result(None, stopped),
+            result(Some("later"), Status::Skipped(Skip::Interrupted)),
+        ]);
+        assert!(tap.contains("not ok 1 - t/a.rhai\n  ---\n  message: \"interrupted by SIGTERM\"\n  severity: interrupted\n"), "{tap}");
+        assert!(
+            tap.ends_with("ok 2 - t/a.rhai::later # SKIP not started: the run was interrupted\n"),
+            "{tap}"
+        );
+    }
 }
