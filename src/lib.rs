@@ -9,7 +9,7 @@
 //! | [`soap`] | the only place that knows XML: envelopes, faults, the WSDL served and read |
 //! | [`client`] | the transport seam between script functions and backends: embedded, HTTP |
 //! | [`shutdown`] | Ctrl-C and SIGTERM as one future, for `serve` and `proxy` |
-//! | `stdout` | writing to standard output when its reader may be gone (`… \| head -1`) |
+//! | `streams` | writing to standard output and error when their reader may be gone (`… \| head -1`) |
 //! | [`server`] | `ecapi serve`: the simulator as a SOAP endpoint |
 //! | [`script`] | the Rhai bindings: one function per operation, `Response`, `Port`, assertions |
 //! | [`repl`] | the interactive shell: line editor, meta-commands, result grid |
@@ -30,4 +30,4 @@ pub mod server;
 pub mod shutdown;
 pub mod simulator;
 pub mod soap;
-mod stdout;
+mod streams;

@@ -273,3 +273,38 @@ fn serve_session_and_proxy_into_a_closed_pipe_run_and_stop_without_a_panic() {
     assert!(!err.contains("panicked"), "{err}");
     assert_eq!(code, Some(0), "{err}");
 }
+
+/// Both standard output and standard error closed, as `ecapi … 2>&1 | head -1` leaves them.
+fn both_closed(args: &[&str]) -> Option<i32> {
+    let mut child = ecapi(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    child.wait().unwrap().code()
+}
+
+#[test]
+fn commands_with_standard_error_closed_too_exit_with_their_own_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = flow(
+        dir.path(),
+        "bad.rhai",
+        "station(\"1\");\nassert_eq(1, 2);\n",
+    );
+    // A panic would be exit 101; each exits as its work says.
+    assert_eq!(both_closed(&["run", "-v", &bad]), Some(1));
+    let junit = dir.path().join("j.xml");
+    assert_eq!(
+        both_closed(&["test", &bad, "--report-junit", junit.to_str().unwrap()]),
+        Some(1)
+    );
+    assert!(std::fs::read_to_string(&junit)
+        .unwrap()
+        .contains("failures=\"1\""));
+    assert_eq!(both_closed(&["call", "NoSuchOperation"]), Some(2));
+    assert_eq!(both_closed(&["run", "missing.rhai"]), Some(2));
+}

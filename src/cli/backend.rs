@@ -11,6 +11,7 @@ use crate::client::{Embedded, Http, HttpOptions, Session, Transport};
 use crate::simulator::{
     Clock, ClockMode, DbLocation, Profile, RecorderConfig, Settings, Simulator,
 };
+use crate::streams::errln;
 
 /// Bad usage or configuration: the message says what and how to fix it; exit code 2.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -294,7 +295,7 @@ fn warn_once(warnings: &[String]) {
     let mut shown = SHOWN.lock().unwrap_or_else(|e| e.into_inner());
     for warning in warnings {
         if !shown.contains(warning) {
-            eprintln!("ecapi: warning: {warning}");
+            errln!("ecapi: warning: {warning}");
             shown.push(warning.clone());
         }
     }

@@ -5,7 +5,7 @@ use super::backend::{BackendConfig, ConnectError, UsageError};
 use super::exit::{ExitCode, EXIT_FAILURE, EXIT_SUCCESS};
 use crate::api::{Operation, Request};
 use crate::script::{stderr_trace, ScriptResponse, Session};
-use crate::stdout::outln;
+use crate::streams::{errln, outln};
 
 /// Finds an operation by name, or says which exist.
 pub fn operation(name: &str) -> Result<Operation, UsageError> {
@@ -46,13 +46,13 @@ pub fn call(a: CallArgs) -> Result<ExitCode, UsageError> {
         Ok(t) => t,
         Err(ConnectError::Usage(e)) => return Err(e),
         Err(e @ ConnectError::Transport(_)) => {
-            eprintln!("ecapi: {op} failed: {e}");
+            errln!("ecapi: {op} failed: {e}");
             return Ok(EXIT_FAILURE);
         }
     };
     if config.trace {
         // Which backend, and for the SOAP client whether the contract came from the WSDL.
-        eprintln!("# {}", transport.describe());
+        errln!("# {}", transport.describe());
     }
     let mut session = Session::new(transport, Default::default());
     if config.trace {
@@ -73,7 +73,7 @@ pub fn call(a: CallArgs) -> Result<ExitCode, UsageError> {
             Ok(EXIT_SUCCESS)
         }
         Err(e) => {
-            eprintln!("ecapi: {op} failed: {e}");
+            errln!("ecapi: {op} failed: {e}");
             Ok(EXIT_FAILURE)
         }
     }

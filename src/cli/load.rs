@@ -17,7 +17,7 @@ use crate::load::{
     Verdict,
 };
 use crate::simulator::ClockMode;
-use crate::stdout::out;
+use crate::streams::{err, errln, out};
 
 /// The most agents one process runs (each is a thread).
 const MAX_AGENTS: usize = 20_000;
@@ -186,7 +186,7 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
         ramp_up,
         duration,
     };
-    eprintln!(
+    errln!(
         "ecapi load: {} agents running {file} for {} s{} against {}",
         a.agents,
         duration.as_secs_f64(),
@@ -215,7 +215,7 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
     let results = match load::run(options, backend, end) {
         Ok(r) => r,
         Err(LoadError::Compile(d)) => {
-            eprint!("{}", d.render(&file, &source));
+            err!("{}", d.render(&file, &source));
             return Ok(EXIT_FAILURE);
         }
         Err(e) => return Err(UsageError(e.to_string())),
@@ -224,7 +224,7 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
     let it = &results.iterations;
     if it.completed == 0 && it.failed > 0 {
         // A flow that never gets through is a script error, whatever the thresholds say.
-        eprintln!("ecapi load: no iteration of {file} completed; every one failed (reasons above)");
+        errln!("ecapi load: no iteration of {file} completed; every one failed (reasons above)");
         return Ok(EXIT_FAILURE);
     }
     Ok(code)

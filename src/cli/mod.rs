@@ -18,6 +18,7 @@ mod serve;
 mod session;
 mod test;
 
+use crate::streams::errln;
 pub use args::{BackendArgs, Cli, Command};
 pub use backend::{BackendConfig, UsageError};
 pub use exit::{ExitCode, EXIT_FAILURE, EXIT_SUCCESS, EXIT_USAGE};
@@ -43,7 +44,7 @@ pub fn main(cli: Cli) -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("ecapi: {e}");
+            errln!("ecapi: {e}");
             EXIT_USAGE
         }
     }

@@ -6,7 +6,7 @@ use super::backend::UsageError;
 use super::exit::{ExitCode, EXIT_SUCCESS};
 use crate::api::ApiVersion;
 use crate::script::help;
-use crate::stdout::out;
+use crate::streams::out;
 
 /// Prints the list, or one entry in full.
 pub fn ops(a: OpsArgs) -> Result<ExitCode, UsageError> {

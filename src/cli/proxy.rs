@@ -12,7 +12,7 @@ use crate::api::ApiVersion;
 use crate::client::{HttpOptions, DEFAULT_CONNECT_TIMEOUT};
 use crate::proxy::{self, DelayRule, FaultRule, ProxyOptions, ShadowTarget};
 use crate::simulator::ClockMode;
-use crate::stdout::out;
+use crate::streams::out;
 
 /// `ecapi proxy`.
 #[derive(Debug, Args)]

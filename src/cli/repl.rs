@@ -7,6 +7,7 @@ use super::backend::{BackendConfig, UsageError};
 use super::exit::{ExitCode, EXIT_FAILURE, EXIT_SUCCESS};
 use crate::repl::{self, Backend, Options, SavedArg, SavedArgs};
 use crate::simulator::Profile;
+use crate::streams::errln;
 
 /// Runs the shell. Piped input that had an error exits 1, so a CI job notices.
 pub fn repl(a: ReplArgs) -> Result<ExitCode, UsageError> {
@@ -34,7 +35,7 @@ pub fn repl(a: ReplArgs) -> Result<ExitCode, UsageError> {
         Ok(false) => Ok(EXIT_FAILURE),
         Err(repl::ReplError::Connect(e)) => Err(UsageError(e)),
         Err(e) => {
-            eprintln!("ecapi: {e}");
+            errln!("ecapi: {e}");
             Ok(EXIT_FAILURE)
         }
     }

@@ -11,7 +11,7 @@ use super::exit::{ExitCode, EXIT_FAILURE, EXIT_SUCCESS};
 use crate::proxy::record;
 use crate::proxy::replay::{replay as run_replay, Replayed, Verdict};
 use crate::runner::{Failure, Status, TestId, TestResult};
-use crate::stdout::outln;
+use crate::streams::{errln, outln};
 
 /// `ecapi replay`.
 #[derive(Debug, Args)]
@@ -59,7 +59,7 @@ pub fn replay(a: ReplayArgs) -> Result<ExitCode, UsageError> {
     }
     if failed == 0 && agree == 0 {
         // A replay that compared nothing proves nothing: a CI step must not pass on it.
-        eprintln!(
+        errln!(
             "ecapi: nothing was compared: none of the {} exchanges in {} has an answer that could be checked",
             results.len(),
             a.file.display()

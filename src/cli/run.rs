@@ -14,7 +14,7 @@ use super::script_args;
 use crate::repl::grid;
 use crate::runner::data;
 use crate::script::{self, stderr_trace, Made, Output, Session};
-use crate::stdout::outln;
+use crate::streams::{err, errln, outln};
 
 /// Runs the script; script errors are printed with their position and give exit code 1, as does
 /// a backend that cannot be reached. With `--data`, every row runs (on one backend) and the exit
@@ -38,13 +38,13 @@ pub fn run(a: RunArgs) -> Result<ExitCode, UsageError> {
         Ok(t) => t,
         Err(ConnectError::Usage(e)) => return Err(e),
         Err(e @ ConnectError::Transport(_)) => {
-            eprintln!("ecapi: {e}");
+            errln!("ecapi: {e}");
             return Ok(EXIT_FAILURE);
         }
     };
     if config.trace {
         // Which backend, and for the SOAP client whether the contract came from the WSDL.
-        eprintln!("# {}", transport.describe());
+        errln!("# {}", transport.describe());
     }
     let session = Session::new(transport, params).shared();
     if config.trace {
@@ -74,7 +74,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, UsageError> {
         return Ok(match script::run(&engine, &mut Scope::new(), &source) {
             Ok(_) => EXIT_SUCCESS,
             Err(d) => {
-                eprint!("{}", d.render(&file, &source));
+                err!("{}", d.render(&file, &source));
                 EXIT_FAILURE
             }
         });
@@ -88,12 +88,12 @@ pub fn run(a: RunArgs) -> Result<ExitCode, UsageError> {
         stop.arm();
         if let Err(d) = script::run(&engine, &mut scope, &source) {
             failed += 1;
-            eprintln!("-- data row {} ({}):", i + 1, row.name);
-            eprint!("{}", d.render(&file, &source));
+            errln!("-- data row {} ({}):", i + 1, row.name);
+            err!("{}", d.render(&file, &source));
         }
     }
     if failed > 0 {
-        eprintln!("{failed} of {} data rows failed", rows.len());
+        errln!("{failed} of {} data rows failed", rows.len());
         Ok(EXIT_FAILURE)
     } else {
         Ok(EXIT_SUCCESS)

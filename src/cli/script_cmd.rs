@@ -7,7 +7,7 @@ use clap::Args;
 use super::backend::UsageError;
 use super::exit::{ExitCode, EXIT_SUCCESS};
 use crate::proxy::{record, script_gen};
-use crate::stdout::out;
+use crate::streams::out;
 
 /// `ecapi script`.
 #[derive(Debug, Args)]

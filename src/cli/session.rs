@@ -5,7 +5,7 @@
 use super::args::{SessionAction, SessionArgs};
 use super::backend::{BackendConfig, UsageError};
 use super::exit::{ExitCode, EXIT_FAILURE, EXIT_SUCCESS};
-use crate::stdout::outln;
+use crate::streams::{errln, outln};
 
 /// Makes or ends a session.
 pub fn session(a: SessionArgs) -> Result<ExitCode, UsageError> {
@@ -24,7 +24,7 @@ pub fn session(a: SessionArgs) -> Result<ExitCode, UsageError> {
                     Ok(EXIT_SUCCESS)
                 }
                 Err(e) => {
-                    eprintln!("ecapi session new: {e}");
+                    errln!("ecapi session new: {e}");
                     Ok(EXIT_FAILURE)
                 }
             }
@@ -36,7 +36,7 @@ pub fn session(a: SessionArgs) -> Result<ExitCode, UsageError> {
             match session.drop_session() {
                 Ok(()) => Ok(EXIT_SUCCESS),
                 Err(e) => {
-                    eprintln!("ecapi session drop: {e}");
+                    errln!("ecapi session drop: {e}");
                     Ok(EXIT_FAILURE)
                 }
             }

@@ -39,7 +39,7 @@ use crate::repl::grid::color_stdout;
 use crate::runner::report::{self, html, json, junit, tap, Run};
 use crate::runner::{self, data, discover, Connector, Event, Options, Row, TestFile};
 use crate::shutdown::{self, Signal};
-use crate::stdout::{out, outln};
+use crate::streams::{errln, out, outln};
 
 /// The per-test time limit when `--test-timeout` is not given, in seconds (Jest and Mocha have one
 /// too, so that a runaway test fails instead of holding a CI job until it is killed).
@@ -103,7 +103,7 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
             let _ = signal.set(s);
             halt.request(format!("interrupted by {}", s.name()));
         }) {
-            eprintln!("ecapi: cannot listen for SIGINT and SIGTERM ({e}): they end the run without reports");
+            errln!("ecapi: cannot listen for SIGINT and SIGTERM ({e}): they end the run without reports");
         }
     }
     let options = Options {
@@ -163,7 +163,7 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
     };
     write_reports(&a, &run)?;
     if let Some(s) = signal.get() {
-        eprintln!(
+        errln!(
             "ecapi: the run was interrupted by {}: {} tests interrupted, {} not started; the reports are written",
             s.name(),
             counts.interrupted,
@@ -186,9 +186,9 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
             ),
         };
         if a.allow_empty {
-            eprintln!("ecapi: no test ran: {why} (--allow-empty)");
+            errln!("ecapi: no test ran: {why} (--allow-empty)");
         } else {
-            eprintln!("ecapi: no test ran: {why}; --allow-empty makes this a success");
+            errln!("ecapi: no test ran: {why}; --allow-empty makes this a success");
             return Ok(EXIT_FAILURE);
         }
     }
@@ -286,7 +286,7 @@ fn connector(
             }
             let message = format!("{what}{e}");
             if what.is_empty() {
-                eprintln!("ecapi: {message}");
+                errln!("ecapi: {message}");
             }
             Ok(Arc::new(move || Err(message.clone())))
         }

@@ -35,6 +35,7 @@ use super::record::{Recorder, Redaction};
 use super::shadow::{Shadow, Tally};
 use crate::api::Response;
 use crate::soap::{self, Names, SoapError};
+use crate::streams::errln;
 
 /// The largest request body the proxy reads (16 MiB): far above any Web API request, so that the
 /// upstream's own limit (WCF's 64 KiB) is the one a client meets.
@@ -317,7 +318,7 @@ impl Forwarder {
         if let Some(recorder) = &self.recorder {
             let record = super::record::Record::of(exchange, &self.redaction);
             if let Err(e) = recorder.write(&record) {
-                eprintln!(
+                errln!(
                     "ecapi proxy: cannot write to {}: {e}",
                     recorder.path().display()
                 );

@@ -9,7 +9,7 @@ use crate::script::diagnostic::closest;
 use crate::script::docs::{self, Group};
 use crate::script::help;
 use crate::script::stderr_trace;
-use crate::stdout::{out, outln};
+use crate::streams::{out, outln};
 
 /// Every meta-command: name, arguments, what it does. `:help` prints this; completion offers it.
 pub const COMMANDS: &[(&str, &str, &str)] = &[

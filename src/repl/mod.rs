@@ -31,7 +31,7 @@ use rustyline::Editor;
 use crate::api::ApiVersion;
 use crate::client::Transport;
 use crate::script::{stderr_trace, Output};
-use crate::stdout::{out, outln};
+use crate::streams::{err, errln, out, outln};
 use helper::{Helper, Names};
 use workspace::{show, Workspace};
 
@@ -227,7 +227,7 @@ impl Shell {
                 Flow::Continue
             }
             Err(d) => {
-                eprint!("{}", d.render(name, source));
+                err!("{}", d.render(name, source));
                 Flow::Failed
             }
         }
@@ -235,7 +235,7 @@ impl Shell {
 
     /// Reports a failed command.
     fn fail(&self, message: &str) -> Flow {
-        eprintln!("error: {message}");
+        errln!("error: {message}");
         Flow::Failed
     }
 
@@ -339,7 +339,7 @@ fn interactive(options: Options) -> Result<(), ReplError> {
         // A missing file is the first session; anything else is worth a word but not fatal.
         if path.exists() {
             if let Err(e) = editor.load_history(path) {
-                eprintln!("warning: cannot read history {}: {e}", path.display());
+                errln!("warning: cannot read history {}: {e}", path.display());
             }
         }
     }
@@ -412,7 +412,7 @@ fn save_history(editor: &mut Editor<Helper, FileHistory>, path: Option<&std::pat
         let _ = std::fs::create_dir_all(dir);
     }
     if let Err(e) = editor.append_history(path) {
-        eprintln!("warning: cannot write history {}: {e}", path.display());
+        errln!("warning: cannot write history {}: {e}", path.display());
     }
 }
 
