@@ -677,9 +677,12 @@ fn a_files_own_max_time_applies_under_test_and_the_command_lines_wins() {
         "{o}"
     );
     assert!(o.ends_with("1 passed, 1 failed\n"), "{o}");
+    // Under `test`, `--max-time` on the command line is `--test-timeout`.
     let out = ecapi(dir.path(), &["test", ".", "--max-time", "0.1"]);
     assert!(
-        text(&out).0.contains("stopped after 0.1 s"),
+        text(&out)
+            .0
+            .contains("the test ran past its time limit of 0.1 s"),
         "{:?}",
         text(&out)
     );

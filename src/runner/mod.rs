@@ -14,9 +14,10 @@
 //! [`Status::Interrupted`], those not started are [`Skip::Interrupted`], and the results are
 //! complete all the same, for the reports.
 //!
-//! Work happens in two rounds over one pool of worker threads: first every file (every row of a
-//! data-driven one) is collected (a file without cases is run as its own test in that round), then
-//! every case runs.
+//! Work happens on one pool of worker threads taking jobs from one queue, in order: reading a file
+//! (every row of a data-driven one), which runs a file without cases as its own test and puts a
+//! file's cases at the front of the queue, so that they run before the next file is read. One job
+//! thus finishes the tests in report order; more jobs run them in parallel.
 
 pub mod case;
 pub mod data;
@@ -25,9 +26,10 @@ pub mod record;
 pub mod report;
 
 use std::collections::HashMap;
+use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use crate::api::ApiVersion;
@@ -347,9 +349,9 @@ fn prepare(files: &[TestFile], options: &Options) -> Vec<Entry> {
     out
 }
 
-/// What reading a file (round one) decided.
+/// What reading a file decided.
 enum Found {
-    /// Its named cases, run in round two.
+    /// Its named cases, each run as a job of its own.
     Cases(Vec<String>),
     /// Its result: run as its own test, or not run.
     Result(Box<TestResult>),
@@ -363,8 +365,61 @@ fn settle(status: Status, halt: &Halt) -> Status {
     }
 }
 
+/// Work for the pool: read a file (running it when it has no cases), or run one of its cases.
+enum Job {
+    Read(usize),
+    Case(usize, usize, String),
+}
+
+/// What a job sends back.
+enum Done {
+    Read(usize, Found),
+    Case(usize, usize, String, Result<Box<Outcome>, Skip>),
+}
+
+/// The pool's jobs, and how many are being worked on: a worker that finds no job waits while
+/// another may still add some (a file being read adds its cases).
+struct Queue {
+    state: Mutex<(VecDeque<Job>, usize)>,
+    changed: Condvar,
+}
+
+impl Queue {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (VecDeque<Job>, usize)> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The next job, or `None` when there is none and none can come.
+    fn next(&self) -> Option<Job> {
+        let mut state = self.lock();
+        loop {
+            if let Some(job) = state.0.pop_front() {
+                state.1 += 1;
+                return Some(job);
+            }
+            if state.1 == 0 {
+                return None;
+            }
+            state = self.changed.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+    }
+
+    /// A job is done, after adding `then` at the front, in order.
+    fn finish(&self, then: Vec<Job>) {
+        let mut state = self.lock();
+        for job in then.into_iter().rev() {
+            state.0.push_front(job);
+        }
+        state.1 -= 1;
+        self.changed.notify_all();
+    }
+}
+
 /// Runs the tests in `files`, telling `on_event` as each finishes, and returns every result in
 /// report order. A file that cannot be read or set up is a test in error; the others still run.
+///
+/// Files are taken in order; a file's cases run before the next file is read, so one job
+/// finishes (and reports) the tests in report order, and more jobs run a file's cases in parallel.
 /// When `options.halt` is requested (SIGINT, SIGTERM), running tests stop and are reported as
 /// interrupted, and the tests not yet started as not started: the results are still complete.
 pub fn run(
@@ -404,141 +459,156 @@ pub fn run(
         }
     }
 
-    // Round one: read every file, running the ones without cases as their own tests. A file that
-    // fails here stops a --bail run.
-    let mut found: Vec<Option<Found>> = (0..sources.len()).map(|_| None).collect();
+    // Each source's result, or its cases' results as they come.
+    enum Slot {
+        Pending,
+        One(Box<TestResult>),
+        Cases(Vec<Option<TestResult>>),
+    }
+    let mut slots: Vec<Slot> = sources.iter().map(|_| Slot::Pending).collect();
+    let mut unread = sources.len();
+    let decided = entries.len() - sources.len();
+    let mut total = decided;
+    let mut planned = false;
+    if unread == 0 {
+        planned = true;
+        on_event(Event::Planned(total));
+    }
+    let queue = Queue {
+        state: Mutex::new(((0..sources.len()).map(Job::Read).collect(), 0)),
+        changed: Condvar::new(),
+    };
+    let (tx, rx) = mpsc::channel();
     {
-        let (sources, not_now, stop_on, accepts) = (&sources, &not_now, &stop_on, &accepts);
-        let (tx, rx) = mpsc::channel();
-        std::thread::scope(|scope| {
-            // The pool runs on its own thread so that this one can report as results come in;
-            // the channel closes when the pool is done with `tx`.
-            let handle = scope.spawn(move || {
-                pool_with(sources, options, &tx, |worker, file| {
+        let (sources, queue, not_now, stop_on, accepts) =
+            (&sources, &queue, &not_now, &stop_on, &accepts);
+        let work = move |worker: &mut Worker, job: Job| -> (Done, Vec<Job>) {
+            match job {
+                Job::Read(i) => {
+                    let file = sources[i];
+                    let id = file.test_id(None);
                     if let Some(skip) = not_now() {
-                        return Found::Result(Box::new(TestResult::not_run(
-                            file.test_id(None),
-                            Status::Skipped(skip),
-                        )));
+                        let r = TestResult::not_run(id, Status::Skipped(skip));
+                        return (Done::Read(i, Found::Result(Box::new(r))), Vec::new());
                     }
-                    match worker.collect(file, accepts(&file.test_id(None).name())) {
+                    let found = match worker.collect(file, accepts(&id.name())) {
                         Collected::Cases(names) => Found::Cases(names),
                         Collected::Plain(outcome) => {
                             let mut outcome = *outcome;
                             outcome.status = settle(outcome.status, halt);
                             stop_on(&outcome.status);
-                            Found::Result(Box::new(TestResult::new(file.test_id(None), outcome)))
+                            Found::Result(Box::new(TestResult::new(id, outcome)))
                         }
                         Collected::Skipped => Found::Result(Box::new(TestResult::not_run(
-                            file.test_id(None),
+                            id,
                             Status::Skipped(Skip::Filter),
                         ))),
-                    }
-                })
-            });
-            for (job, f) in rx {
-                if let Found::Result(r) = &f {
-                    on_event(Event::Done(r));
+                    };
+                    let then = match &found {
+                        Found::Cases(names) => names
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, n)| accepts(&file.test_id(Some(n)).name()))
+                            .map(|(k, n)| Job::Case(i, k, n.clone()))
+                            .collect(),
+                        Found::Result(_) => Vec::new(),
+                    };
+                    (Done::Read(i, found), then)
                 }
-                found[job] = Some(f);
-            }
-            handle.join().expect("the pool does not panic")
-        })?;
-    }
-
-    // Plan the report: a slot per test, filled now (files, skipped cases) or in round two.
-    let mut slots: Vec<Option<TestResult>> = Vec::new();
-    let mut cases: Vec<(usize, usize, String, usize)> = Vec::new(); // source, case index, name, slot
-    let mut found = found.into_iter();
-    let mut i = 0;
-    for entry in &entries {
-        if let Entry::Decided(r) = entry {
-            slots.push(Some(r.clone()));
-            continue;
-        }
-        let file = sources[i];
-        match found.next().flatten().expect("one result per source") {
-            Found::Result(r) => slots.push(Some(*r)),
-            Found::Cases(names) => {
-                for (k, name) in names.into_iter().enumerate() {
-                    let test = file.test_id(Some(&name));
-                    if accepts(&test.name()) {
-                        cases.push((i, k, name, slots.len()));
-                        slots.push(None);
-                    } else {
-                        let r = TestResult::not_run(test, Status::Skipped(Skip::Filter));
-                        on_event(Event::Done(&r));
-                        slots.push(Some(r));
-                    }
+                Job::Case(i, k, name) => {
+                    let outcome = match not_now() {
+                        Some(skip) => Err(skip),
+                        None => {
+                            let mut o = worker.run_case(sources[i], k, &name);
+                            o.status = settle(o.status, halt);
+                            stop_on(&o.status);
+                            Ok(Box::new(o))
+                        }
+                    };
+                    (Done::Case(i, k, name, outcome), Vec::new())
                 }
             }
-        }
-        i += 1;
-    }
-    on_event(Event::Planned(slots.len()));
-
-    // Round two: every case, reported as it finishes.
-    let (tx, rx) = mpsc::channel();
-    let (cases, sources, not_now, stop_on) = (&cases, &sources, &not_now, &stop_on);
-    std::thread::scope(|scope| {
-        let handle = scope.spawn(move || {
-            pool_with(cases, options, &tx, |worker, (file, index, name, _)| {
-                if let Some(skip) = not_now() {
-                    return Err(skip);
-                }
-                let mut outcome = worker.run_case(sources[*file], *index, name);
-                outcome.status = settle(outcome.status, halt);
-                stop_on(&outcome.status);
-                Ok(outcome)
-            })
-        });
-        for (job, outcome) in rx {
-            let (file, _, name, slot) = &cases[job];
-            let id = sources[*file].test_id(Some(name));
-            let r = match outcome {
-                Ok(o) => TestResult::new(id, o),
-                Err(skip) => TestResult::not_run(id, Status::Skipped(skip)),
-            };
-            on_event(Event::Done(&r));
-            slots[*slot] = Some(r);
-        }
-        handle.join().expect("the pool does not panic")
-    })?;
-    Ok(slots.into_iter().flatten().collect())
-}
-
-/// Runs `work` on every job with worker threads, sending `(job index, result)` as each finishes.
-fn pool_with<J: Sync, R: Send>(
-    jobs: &[J],
-    options: &Options,
-    tx: &mpsc::Sender<(usize, R)>,
-    work: impl Fn(&mut Worker, &J) -> R + Sync,
-) -> Result<(), RunnerError> {
-    let next = AtomicUsize::new(0);
-    let threads = options.jobs.clamp(1, jobs.len().max(1));
-    std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..threads)
-            .map(|_| {
+        };
+        std::thread::scope(|scope| {
+            // The pool runs on threads of its own so that this one can report as results come
+            // in; the channel closes when every worker is done with its sender.
+            // (A file's cases are jobs too, so one file can keep every worker busy.)
+            let threads = options.jobs.max(1);
+            for _ in 0..threads {
                 let tx = tx.clone();
-                let (next, work) = (&next, &work);
-                scope.spawn(move || -> Result<(), RunnerError> {
+                let work = &work;
+                scope.spawn(move || {
                     let mut worker = Worker::new(
                         options.connect.clone(),
                         options.timeout,
                         options.halt.clone(),
                     );
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(job) = jobs.get(i) else {
-                            return Ok(());
-                        };
-                        let _ = tx.send((i, work(&mut worker, job)));
+                    while let Some(job) = queue.next() {
+                        let (done, then) = work(&mut worker, job);
+                        let _ = tx.send(done);
+                        queue.finish(then);
                     }
-                })
-            })
-            .collect();
-        handles
-            .into_iter()
-            .try_for_each(|h| h.join().expect("a worker does not panic"))
-    })
+                });
+            }
+            drop(tx);
+            for done in rx {
+                if let Done::Read(..) = done {
+                    unread -= 1;
+                }
+                match done {
+                    Done::Read(i, Found::Result(r)) => {
+                        on_event(Event::Done(&r));
+                        slots[i] = Slot::One(r);
+                        total += 1;
+                    }
+                    Done::Read(i, Found::Cases(names)) => {
+                        let file = sources[i];
+                        let mut results = Vec::with_capacity(names.len());
+                        for name in &names {
+                            let test = file.test_id(Some(name));
+                            if accepts(&test.name()) {
+                                results.push(None);
+                            } else {
+                                let r = TestResult::not_run(test, Status::Skipped(Skip::Filter));
+                                on_event(Event::Done(&r));
+                                results.push(Some(r));
+                            }
+                        }
+                        total += names.len();
+                        slots[i] = Slot::Cases(results);
+                    }
+                    Done::Case(i, k, name, outcome) => {
+                        let Slot::Cases(results) = &mut slots[i] else {
+                            unreachable!("a file's cases run after it is read");
+                        };
+                        let id = sources[i].test_id(Some(&name));
+                        let r = match outcome {
+                            Ok(o) => TestResult::new(id, *o),
+                            Err(skip) => TestResult::not_run(id, Status::Skipped(skip)),
+                        };
+                        on_event(Event::Done(&r));
+                        results[k] = Some(r);
+                    }
+                }
+                if unread == 0 && !planned {
+                    planned = true;
+                    on_event(Event::Planned(total));
+                }
+            }
+        });
+    }
+    // Every result, in report order.
+    let mut out = Vec::with_capacity(total);
+    let mut slots = slots.into_iter();
+    for entry in entries {
+        match entry {
+            Entry::Decided(r) => out.push(r),
+            Entry::Run(_) => match slots.next().expect("a slot per source") {
+                Slot::One(r) => out.push(*r),
+                Slot::Cases(results) => out.extend(results.into_iter().flatten()),
+                Slot::Pending => unreachable!("every file is read"),
+            },
+        }
+    }
+    Ok(out)
 }
