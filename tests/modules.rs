@@ -232,3 +232,32 @@ fn load_runs_a_flow_importing_helpers_from_another_working_folder() {
         serde_json::from_str(&std::fs::read_to_string(&summary).unwrap()).unwrap();
     assert!(json.to_string().contains("StartRecording"), "{json}");
 }
+
+#[test]
+fn the_repl_imports_from_the_working_folder_and_module_path() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    suite(dir.path());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ecapi"))
+        .args(["--module-path", "suite/shared"])
+        .current_dir(dir.path())
+        .env_remove("ECAPI_ENDPOINT")
+        .env("ECAPI_HISTORY", "")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        // An import holds for the input it is part of (a line, or a block over several lines).
+        .write_all(b"import \"common\" as c; print(c::greeting());\nimport \"suite/flows/helpers\" as h; let p = h::agent(\"1234\"); print(p.port);\n")
+        .unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o));
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(out.contains("from common"), "{out}");
+    assert!(out.contains("\n1\n") || out.ends_with("1\n"), "{out}");
+}
