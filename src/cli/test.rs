@@ -124,7 +124,9 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
     let mut done = 0_u64;
     let results = runner::run(&files, &options, |event| match event {
         Event::Planned(total) => {
-            if screen.is_some_and(|rows| total > rows) {
+            if let Some(b) = &bar {
+                b.set_length(total as u64);
+            } else if screen.is_some_and(|rows| total > rows) {
                 let b = ProgressBar::new(total as u64);
                 b.set_style(
                     ProgressStyle::with_template("{bar:40} {pos}/{len} tests  {elapsed}")

@@ -283,8 +283,9 @@ impl TestResult {
 
 /// What happened as the run went.
 pub enum Event<'a> {
-    /// Every test is known: how many there are (skipped ones included). Tests that finished
-    /// while the files were being read have been reported already.
+    /// How many tests the run has as far as is known now (skipped ones included; a file not yet
+    /// read counts as one): sent at the start and again each time a file is read, so it grows as
+    /// files turn out to hold several cases, and is exact once every file is read.
     Planned(usize),
     /// A test is done; these come as tests finish (a run with one job finishes them in report
     /// order).
@@ -468,12 +469,9 @@ pub fn run(
     let mut slots: Vec<Slot> = sources.iter().map(|_| Slot::Pending).collect();
     let mut unread = sources.len();
     let decided = entries.len() - sources.len();
+    // Tests known so far, besides the files not yet read.
     let mut total = decided;
-    let mut planned = false;
-    if unread == 0 {
-        planned = true;
-        on_event(Event::Planned(total));
-    }
+    on_event(Event::Planned(total + unread));
     let queue = Queue {
         state: Mutex::new(((0..sources.len()).map(Job::Read).collect(), 0)),
         changed: Condvar::new(),
@@ -552,7 +550,8 @@ pub fn run(
             }
             drop(tx);
             for done in rx {
-                if let Done::Read(..) = done {
+                let read = matches!(done, Done::Read(..));
+                if read {
                     unread -= 1;
                 }
                 match done {
@@ -590,9 +589,8 @@ pub fn run(
                         results[k] = Some(r);
                     }
                 }
-                if unread == 0 && !planned {
-                    planned = true;
-                    on_event(Event::Planned(total));
+                if read {
+                    on_event(Event::Planned(total + unread));
                 }
             }
         });
