@@ -75,6 +75,8 @@ pub fn on_signal(on_signal: impl FnOnce(Signal) + Send + 'static) -> std::io::Re
             signal(SignalKind::terminate())?,
         )
     };
+    // Only Unix's listeners need the closure to be `FnMut`.
+    #[cfg_attr(not(unix), allow(unused_mut))]
     let mut next = move || -> Signal {
         runtime.block_on(async {
             #[cfg(unix)]
