@@ -205,7 +205,8 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
     let options = LoadOptions {
         flow: file.clone(),
         source: source.clone(),
-        modules: crate::script::Modules::for_script(&flow, &a.module_path),
+        // Each agent reads a module once, not on every iteration.
+        modules: crate::script::Modules::for_script(&flow, &a.module_path).cached(),
         params,
         data,
         schedule,

@@ -6,10 +6,13 @@
 //! source), with two differences that users of split suites need: a module is named by its file
 //! (so an error inside `helpers.rhai` points at `suite/flows/helpers.rhai:9`, and a module that
 //! imports another finds it beside itself, not beside the first script), and more than one folder
-//! can be searched. Modules are read on every import, not cached: each test gets the module's top
-//! level afresh, as it gets a fresh backend, and an edited helper is seen by the REPL's next
-//! import.
+//! can be searched. Modules are read on every import unless [`Modules::cached`]: each test gets
+//! the module's top level afresh, as it gets a fresh backend, and an edited helper is seen by the
+//! REPL's next import; a load agent, which runs its flow thousands of times, reads each module
+//! once.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use rhai::module_resolvers::ModuleResolver;
@@ -23,6 +26,9 @@ pub struct Modules {
     pub base: Option<PathBuf>,
     /// The `--module-path` folders, searched in order after the importing script's folder.
     pub search: Vec<PathBuf>,
+    /// Whether an engine reads and runs each module file once and keeps it (`ecapi load`), rather
+    /// than on every import.
+    pub cached: bool,
 }
 
 impl Modules {
@@ -31,12 +37,24 @@ impl Modules {
         Modules {
             base: Some(path.parent().unwrap_or(Path::new("")).to_path_buf()),
             search: search.to_vec(),
+            cached: false,
+        }
+    }
+
+    /// The same, each module read once per engine.
+    pub fn cached(self) -> Modules {
+        Modules {
+            cached: true,
+            ..self
         }
     }
 
     /// Makes `engine` resolve imports this way.
     pub fn install(&self, engine: &mut Engine) {
-        engine.set_module_resolver(Resolver(self.clone()));
+        engine.set_module_resolver(Resolver {
+            modules: self.clone(),
+            kept: RefCell::default(),
+        });
     }
 
     /// The files an import of `path` from a script in `folder` may name, in the order tried.
@@ -61,8 +79,11 @@ impl Modules {
     }
 }
 
-/// The engine's resolver over [`Modules`].
-struct Resolver(Modules);
+/// The engine's resolver over [`Modules`], with the modules it keeps when cached.
+struct Resolver {
+    modules: Modules,
+    kept: RefCell<HashMap<PathBuf, Shared<Module>>>,
+}
 
 impl ModuleResolver for Resolver {
     fn resolve(
@@ -77,14 +98,14 @@ impl ModuleResolver for Resolver {
         let folder = source
             .filter(|s| !s.is_empty())
             .map(|s| Path::new(s).parent().unwrap_or(Path::new("")));
-        let candidates = self.0.candidates(folder, path);
+        let candidates = self.modules.candidates(folder, path);
         let Some(file) = candidates.iter().find(|f| f.is_file()) else {
             let tried: Vec<String> = candidates.iter().map(|c| c.display().to_string()).collect();
             return Err(Box::new(EvalAltResult::ErrorRuntime(
                 format!(
                     "module \"{path}\" not found: looked for {}{}",
                     tried.join(", "),
-                    if self.0.search.is_empty() {
+                    if self.modules.search.is_empty() {
                         " (--module-path DIR adds a folder to look in)"
                     } else {
                         ""
@@ -94,6 +115,9 @@ impl ModuleResolver for Resolver {
                 pos,
             )));
         };
+        if let Some(module) = self.kept.borrow().get(file) {
+            return Ok(module.clone());
+        }
         let name = file.display().to_string();
         let in_module =
             |e: Box<EvalAltResult>| Box::new(EvalAltResult::ErrorInModule(name.clone(), e, pos));
@@ -107,8 +131,13 @@ impl ModuleResolver for Resolver {
             .compile_with_scope(&Scope::new(), &text)
             .map_err(|e| in_module(e.into()))?;
         ast.set_source(name.as_str());
-        let module = Module::eval_ast_as_new(Scope::new(), &ast, engine).map_err(in_module)?;
-        Ok(module.into())
+        let module: Shared<Module> = Module::eval_ast_as_new(Scope::new(), &ast, engine)
+            .map_err(in_module)?
+            .into();
+        if self.modules.cached {
+            self.kept.borrow_mut().insert(file.clone(), module.clone());
+        }
+        Ok(module)
     }
 }
 
@@ -138,5 +167,33 @@ mod tests {
         if cfg!(unix) {
             assert_eq!(m.candidates(None, "/abs/h"), [Path::new("/abs/h.rhai")]);
         }
+    }
+
+    fn loads(modules: Modules) -> usize {
+        let mut engine = Engine::new();
+        let printed = std::rc::Rc::new(RefCell::new(0));
+        let p = printed.clone();
+        engine.on_print(move |_| *p.borrow_mut() += 1);
+        modules.install(&mut engine);
+        for _ in 0..3 {
+            engine
+                .run("import \"m\" as m; if m::x != 1 { throw \"wrong module\" }")
+                .unwrap();
+        }
+        let n = *printed.borrow();
+        n
+    }
+
+    #[test]
+    fn a_module_is_read_on_every_import_unless_cached() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("m.rhai"),
+            "print(\"loaded\");\nexport const x = 1;\n",
+        )
+        .unwrap();
+        let script = dir.path().join("flow.rhai");
+        assert_eq!(loads(Modules::for_script(&script, &[])), 3);
+        assert_eq!(loads(Modules::for_script(&script, &[]).cached()), 1);
     }
 }
