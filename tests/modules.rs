@@ -252,8 +252,8 @@ fn the_repl_imports_from_the_working_folder_and_module_path() {
         .stdin
         .take()
         .unwrap()
-        // An import holds for the input it is part of (a line, or a block over several lines).
-        .write_all(b"import \"common\" as c; print(c::greeting());\nimport \"suite/flows/helpers\" as h; let p = h::agent(\"1234\"); print(p.port);\n")
+        // A module imported on one line is known by its name on the lines after.
+        .write_all(b"import \"common\" as c;\nprint(c::greeting());\nimport \"suite/flows/helpers\" as h;\nlet p = h::agent(\"1234\");\nprint(p.port);\n")
         .unwrap();
     let o = child.wait_with_output().unwrap();
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));

@@ -123,7 +123,7 @@ impl Shell {
         workspace.set_modules(&crate::script::Modules {
             base: None,
             search: options.module_path.clone(),
-            cached: false,
+            cached: true,
         });
         // Rows print as each answer comes in, so they interleave with the script's own output.
         let header_shown = Rc::new(Cell::new(false));

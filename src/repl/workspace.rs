@@ -34,6 +34,7 @@ pub struct Workspace {
     functions: AST,
     transcript: Vec<String>,
     stop: Stop,
+    modules: crate::script::Modules,
 }
 
 /// The process's interrupt flag: Ctrl-C while a statement runs sets it (the editor reads Ctrl-C as
@@ -59,12 +60,35 @@ impl Workspace {
             functions: AST::empty(),
             transcript: Vec::new(),
             stop,
+            modules: crate::script::Modules::default(),
         }
     }
 
-    /// Where `import` looks for modules.
+    /// Where `import` looks for modules. A module is read once per session (`:reset` reads it
+    /// again), and a module imported `as NAME` stays known by that name in the lines after.
     pub fn set_modules(&mut self, modules: &crate::script::Modules) {
-        modules.install(&mut self.engine);
+        self.modules = crate::script::Modules {
+            cached: true,
+            ..modules.clone()
+        };
+        self.modules.install(&mut self.engine);
+    }
+
+    /// Keeps the modules a line imported `as NAME` known by that name in the lines after, as a
+    /// script's later statements know them (the resolver has them already: no module runs again).
+    fn keep_imports(&mut self, source: &str) {
+        for (path, alias) in script::modules::imports(source) {
+            let Some(alias) = alias else { continue };
+            let resolved = self.engine.module_resolver().resolve(
+                &self.engine,
+                None,
+                &path,
+                rhai::Position::NONE,
+            );
+            if let Ok(module) = resolved {
+                self.engine.register_static_module(alias, module);
+            }
+        }
     }
 
     /// The session: backend, tracing, recent requests.
@@ -105,6 +129,7 @@ impl Workspace {
         };
         merged.clear_statements();
         self.functions = merged;
+        self.keep_imports(source);
         let statement = self.terminated(source.trim());
         if !statement.is_empty() {
             self.transcript.push(statement);
@@ -128,6 +153,8 @@ impl Workspace {
 
     /// Forgets variables, functions and transcript, and starts over on a new backend.
     pub fn reset(&mut self, transport: Box<dyn Transport>) {
+        // Modules are read again (an edited helper is seen).
+        self.modules.install(&mut self.engine);
         self.session.borrow_mut().set_transport(transport);
         self.session.borrow_mut().clear_recent();
         self.scope.clear();

@@ -82,43 +82,15 @@ fn imported_files(file: &Path, module_path: &[PathBuf]) -> Vec<PathBuf> {
         return Vec::new();
     };
     let modules = Modules::for_script(file, module_path);
-    import_paths(&text)
+    crate::script::modules::imports(&text)
         .into_iter()
-        .filter_map(|p| {
+        .filter_map(|(p, _)| {
             modules
                 .candidates(None, &p)
                 .into_iter()
                 .find(|c| c.is_file())
         })
         .collect()
-}
-
-/// The paths of the `import "PATH"` statements in a script's text (string literals only; a path
-/// computed at run time cannot be known before).
-pub fn import_paths(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for line in text.lines() {
-        let code = line.split("//").next().unwrap_or("");
-        let mut rest = code;
-        while let Some(at) = rest.find("import") {
-            let before = rest[..at].chars().next_back();
-            let after = &rest[at + "import".len()..];
-            rest = after;
-            if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
-                continue;
-            }
-            let trimmed = after.trim_start();
-            if trimmed.len() == after.len() {
-                continue; // `importer`, not the keyword
-            }
-            if let Some(quoted) = trimmed.strip_prefix('"') {
-                if let Some(end) = quoted.find('"') {
-                    out.push(quoted[..end].to_string());
-                }
-            }
-        }
-    }
-    out
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), RunnerError> {
@@ -214,13 +186,5 @@ mod tests {
         // Named on the command line, a helper is a test.
         let named = files(&[root.join("flows/_setup.rhai")], &[]).unwrap();
         assert_eq!(named, [root.join("flows/_setup.rhai")]);
-    }
-
-    #[test]
-    fn import_paths_are_read_from_import_statements_only() {
-        assert_eq!(
-            import_paths("import \"a/b\" as x;\nlet y = 1; import   \"c\";\n// import \"d\"\nreimport \"e\";"),
-            ["a/b", "c"]
-        );
     }
 }

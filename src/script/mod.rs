@@ -13,7 +13,7 @@ pub mod docs;
 pub mod help;
 mod helpers;
 mod limits;
-mod modules;
+pub mod modules;
 mod operations;
 mod port;
 mod response;

@@ -79,6 +79,48 @@ impl Modules {
     }
 }
 
+/// The `import "PATH"` and `import "PATH" as NAME` statements in a script's text, as path and
+/// name (string literals only: a path computed at run time cannot be known before; comments after
+/// `//` are left out).
+pub fn imports(text: &str) -> Vec<(String, Option<String>)> {
+    let mut out = Vec::new();
+    for line in text.lines() {
+        let code = line.split("//").next().unwrap_or("");
+        let mut rest = code;
+        while let Some(at) = rest.find("import") {
+            let before = rest[..at].chars().next_back();
+            let after = &rest[at + "import".len()..];
+            rest = after;
+            if before.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                continue;
+            }
+            let trimmed = after.trim_start();
+            if trimmed.len() == after.len() {
+                continue; // `importer`, not the keyword
+            }
+            let Some(quoted) = trimmed.strip_prefix('"') else {
+                continue;
+            };
+            let Some(end) = quoted.find('"') else {
+                continue;
+            };
+            let alias = quoted[end + 1..]
+                .trim_start()
+                .strip_prefix("as")
+                .filter(|r| r.starts_with(char::is_whitespace))
+                .map(|r| {
+                    r.trim_start()
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect::<String>()
+                })
+                .filter(|a| !a.is_empty());
+            out.push((quoted[..end].to_string(), alias));
+        }
+    }
+    out
+}
+
 /// The engine's resolver over [`Modules`], with the modules it keeps when cached.
 struct Resolver {
     modules: Modules,
@@ -195,5 +237,20 @@ mod tests {
         let script = dir.path().join("flow.rhai");
         assert_eq!(loads(Modules::for_script(&script, &[])), 3);
         assert_eq!(loads(Modules::for_script(&script, &[]).cached()), 1);
+    }
+
+    #[test]
+    fn imports_are_read_from_import_statements_only() {
+        let found = imports(
+            "import \"a/b\" as x;\nlet y = 1; import   \"c\";\n// import \"d\"\nreimport \"e\";\nimport \"f\" as  long_name ;",
+        );
+        assert_eq!(
+            found,
+            [
+                ("a/b".to_string(), Some("x".to_string())),
+                ("c".to_string(), None),
+                ("f".to_string(), Some("long_name".to_string()))
+            ]
+        );
     }
 }
