@@ -737,22 +737,33 @@ pub fn reason_header_value(text: &str) -> String {
 }
 
 fn describe(app: &AppState, headers: &HeaderMap, query: Option<&str>) -> Outcome {
-    let key = query
-        .and_then(|q| q.split('&').next())
-        .map(|k| k.split('=').next().unwrap_or(k).to_ascii_lowercase());
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
     let address = format!("{}://{host}{}", app.scheme, app.names.path);
-    match key.as_deref() {
-        Some("wsdl") | Some("singlewsdl") => Outcome {
-            response: xml_response(StatusCode::OK, soap::wsdl(app.api, &app.names, &address)),
-            summary: "WSDL".to_string(),
+    let query = query.filter(|q| !q.is_empty());
+    let document = query.map(|q| (q, soap::WsdlDocument::from_query(q)));
+    match document {
+        Some((q, Some(doc))) => match soap::wsdl_document(doc, app.api, &app.names, &address) {
+            Some(text) => Outcome {
+                response: xml_response(StatusCode::OK, text),
+                summary: match doc {
+                    soap::WsdlDocument::Wsdl => "WSDL".to_string(),
+                    other => format!("WSDL ?{}", other.query()),
+                },
+            },
+            None => Outcome {
+                response: plain(StatusCode::NOT_FOUND, "no such metadata document"),
+                summary: format!("no such document ?{q}"),
+            },
         },
-        Some(other) => Outcome {
-            response: plain(StatusCode::NOT_FOUND, "this service publishes ?wsdl only"),
-            summary: format!("no such document ?{other}"),
+        Some((q, None)) => Outcome {
+            response: plain(
+                StatusCode::NOT_FOUND,
+                "this service publishes ?wsdl, ?singleWsdl and the documents they import",
+            ),
+            summary: format!("no such document ?{q}"),
         },
         None => {
             // The address comes from the client's Host header: escaped like any value.

@@ -372,19 +372,38 @@ fn read_schema(schema: &Node, found: &mut Found, imports: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::soap::wsdl;
+    use crate::soap::{single_wsdl as wsdl, wsdl_document, WsdlDocument};
+
+    /// Serves every document of our description at its URL, as `ecapi serve` does.
+    fn served(
+        v: ApiVersion,
+        names: &Names,
+    ) -> impl FnMut(Option<&str>, &str) -> Result<(String, Vec<u8>), FetchError> + '_ {
+        move |_: Option<&str>, loc: &str| {
+            let query = loc.split_once('?').map(|(_, q)| q).unwrap_or("");
+            let doc = WsdlDocument::from_query(query)
+                .and_then(|d| wsdl_document(d, v, names, "http://h/WebAPI/ECAPI.svc"))
+                .ok_or_else(|| FetchError::from(format!("no document at {loc}")))?;
+            Ok((loc.to_string(), doc.into_bytes()))
+        }
+    }
 
     #[test]
-    fn the_wsdl_we_serve_reads_back_as_the_default_contract() {
-        for v in ApiVersion::ALL {
-            let names = Names::default();
-            let doc = wsdl(v, &names, "http://h/WebAPI/ECAPI.svc");
-            let mut fetch =
-                |_: Option<&str>, loc: &str| Ok((loc.to_string(), doc.clone().into_bytes()));
-            let contract = read_contract("http://h/WebAPI/ECAPI.svc?wsdl", v, &mut fetch).unwrap();
-            let mut expected = Contract::defaults(v, &names);
-            expected.source = ContractSource::Wsdl("http://h/WebAPI/ECAPI.svc?wsdl".into());
-            assert_eq!(contract, expected, "{v}");
+    fn the_wsdl_we_serve_reads_back_as_its_contract_split_or_single() {
+        let own_ns = Names {
+            service_ns: "urn:encore:webapi".to_string(),
+            ..Names::default()
+        };
+        for names in [Names::default(), own_ns] {
+            for v in ApiVersion::ALL {
+                for first in ["?wsdl", "?singleWsdl"] {
+                    let url = format!("http://h/WebAPI/ECAPI.svc{first}");
+                    let contract = read_contract(&url, v, &mut served(v, &names)).unwrap();
+                    let mut expected = Contract::defaults(v, &names);
+                    expected.source = ContractSource::Wsdl(url.clone());
+                    assert_eq!(contract, expected, "{v} {url} {}", names.service_ns);
+                }
+            }
         }
     }
 
