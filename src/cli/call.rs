@@ -68,6 +68,11 @@ pub fn call(a: CallArgs) -> Result<ExitCode, UsageError> {
                 println!("{}", to_json(&r));
             } else {
                 println!("{r}");
+                // Why the code came back, from the simulator (embedded or served) or the server's
+                // reading of the request: the same text as `--json`'s `reason`.
+                if let Some(reason) = r.reason.as_deref().filter(|t| !t.is_empty()) {
+                    println!("reason: {reason}");
+                }
             }
             Ok(EXIT_SUCCESS)
         }

@@ -679,10 +679,12 @@ async fn answer(app: &AppState, read: soap::Read) -> (Outcome, Option<String>) {
                 .filter(|s| !s.is_empty())
                 .collect::<Vec<_>>()
                 .join("; ");
+            // The line says why, as the header does: the wire notes, then the simulator's reason
+            // for a code other than 100.
             let mut summary = format!("{op} {code}");
-            if !rendered.is_empty() {
+            if !reason.is_empty() {
                 summary.push_str(": ");
-                summary.push_str(&rendered);
+                summary.push_str(&reason);
             }
             match wire_fault {
                 Some(WireFault::BrokenBody) => {

@@ -13,6 +13,7 @@ mod hosted;
 mod journal;
 mod recorder;
 mod refusal;
+mod requirements;
 mod schedule;
 mod shared;
 mod store;
@@ -34,6 +35,7 @@ pub use hosted::{Hosted, DEFAULT_URL_BASE, PORTS as HOSTED_PORTS};
 pub use journal::{Journal, JournalEntry, JOURNAL_CAPACITY};
 pub use recorder::{DesktopView, Recorder, SegmentView, SEGMENT_SECONDS};
 pub use refusal::Refusal;
+pub use requirements::{requirements, Requirement};
 pub use schedule::{Scheduled, TelephonyEvent};
 pub use shared::{LinkSigner, Shared};
 pub use store::{
