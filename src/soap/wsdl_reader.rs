@@ -249,6 +249,11 @@ pub fn read_wsdl(url: &str, fetch: &mut Fetch<'_>) -> Result<ServerWsdl, WsdlErr
     queue.push_back((None, url.to_string()));
     let mut first_url = None;
     while let Some((base, location)) = queue.pop_front() {
+        // A schema imported twice (WCF's `?wsdl` and `?xsd=xsd0` both import `?xsd=xsd2`) is
+        // fetched once.
+        if base.is_some() && seen.contains(&location) {
+            continue;
+        }
         if seen.len() >= MAX_DOCUMENTS {
             return Err(WsdlError::TooManyDocuments(url.to_string()));
         }
@@ -386,6 +391,22 @@ mod tests {
                 .ok_or_else(|| FetchError::from(format!("no document at {loc}")))?;
             Ok((loc.to_string(), doc.into_bytes()))
         }
+    }
+
+    #[test]
+    fn each_document_of_our_description_is_fetched_once() {
+        let names = Names::default();
+        let mut inner = served(ApiVersion::V7_1, &names);
+        let mut fetched = Vec::new();
+        let mut fetch = |base: Option<&str>, loc: &str| {
+            fetched.push(loc.to_string());
+            inner(base, loc)
+        };
+        read_wsdl("http://h/WebAPI/ECAPI.svc?wsdl", &mut fetch).unwrap();
+        fetched.sort();
+        let before = fetched.len();
+        fetched.dedup();
+        assert_eq!((before, fetched.len()), (4, 4), "{fetched:?}");
     }
 
     #[test]
