@@ -103,6 +103,9 @@ struct Case<'a> {
     /// simulator to the same state and prints the case's `reason: …` line (each `ecapi call` is
     /// a fresh simulator).
     embedded: Option<&'a str>,
+    /// A script run against the served simulator first (`ecapi run --endpoint`), to bring it to
+    /// the state the case needs through the control interface or requests.
+    served_setup: Option<&'a str>,
 }
 
 /// Runs the cases in order against a served simulator started with `serve_args` and checks each
@@ -115,6 +118,10 @@ fn check(serve_args: &[&str], embedded_args: &[&str], json: bool, cases: &[Case]
     }
     let served = Served::start(&args);
     for case in cases {
+        if let Some(script) = case.served_setup {
+            let out = run_script(script, &["--endpoint", &served.url]);
+            assert!(out.is_empty() || !out.contains("FAIL"), "{out}");
+        }
         let out = call(case.op, case.params, &["--endpoint", &served.url]);
         assert!(
             out.lines()
@@ -163,16 +170,21 @@ fn check(serve_args: &[&str], embedded_args: &[&str], json: bool, cases: &[Case]
 
 /// The case against the embedded simulator: plain `ecapi call`, or its script under `ecapi run`.
 fn embedded_run(case: &Case, embedded_args: &[&str]) -> String {
-    let Some(script) = case.embedded else {
-        return call(case.op, case.params, embedded_args);
-    };
+    match case.embedded {
+        None => call(case.op, case.params, embedded_args),
+        Some(script) => run_script(script, embedded_args),
+    }
+}
+
+/// `ecapi run` of a script with backend options: its standard output (it must pass).
+fn run_script(script: &str, backend: &[&str]) -> String {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("case.rhai");
     std::fs::write(&path, script).unwrap();
     let out = Command::new(BIN)
         .arg("run")
         .arg(&path)
-        .args(embedded_args)
+        .args(backend)
         .env_remove("ECAPI_ENDPOINT")
         .output()
         .unwrap();
@@ -187,6 +199,7 @@ const HOSTED: &[Case] = &[
         code: 659,
         says: "Extension is empty",
         embedded: None,
+        served_setup: None,
     },
     Case {
         op: "AssignField",
@@ -194,6 +207,7 @@ const HOSTED: &[Case] = &[
         code: 652,
         says: "fieldName is empty",
         embedded: None,
+        served_setup: None,
     },
     Case {
         op: "LogEvent",
@@ -201,6 +215,7 @@ const HOSTED: &[Case] = &[
         code: 657,
         says: "eventType is empty",
         embedded: None,
+        served_setup: None,
     },
     Case {
         op: "LogEvent",
@@ -208,6 +223,7 @@ const HOSTED: &[Case] = &[
         code: 653,
         says: "eventTimestamp is empty",
         embedded: None,
+        served_setup: None,
     },
     Case {
         op: "PortStatus",
@@ -215,6 +231,7 @@ const HOSTED: &[Case] = &[
         code: 606,
         says: "Unit `2` is not a unit here",
         embedded: None,
+        served_setup: None,
     },
     Case {
         op: "PortStatus",
@@ -222,6 +239,7 @@ const HOSTED: &[Case] = &[
         code: 611,
         says: "Port `999` is not a port of unit 1",
         embedded: None,
+        served_setup: None,
     },
     Case {
         op: "StopRecording",
@@ -229,6 +247,7 @@ const HOSTED: &[Case] = &[
         code: 608,
         says: "port 5 is NOT RECORDING",
         embedded: None,
+        served_setup: None,
     },
     Case {
         op: "StartRecording",
@@ -236,6 +255,31 @@ const HOSTED: &[Case] = &[
         code: 653,
         says: "cannot be negative",
         embedded: None,
+        served_setup: None,
+    },
+    // Every port handed out for the day: the 289th station is refused with 660.
+    Case {
+        op: "InitStation",
+        params: &["Extension=9999"],
+        code: 660,
+        says: "all 288 ports are taken for today",
+        embedded: Some(
+            "for n in 0..288 { init_station(`${1000 + n}`); }\n\
+             print(\"reason: \" + init_station(\"9999\").reason);",
+        ),
+        served_setup: Some("for n in 0..288 { init_station(`${1000 + n}`); }"),
+    },
+    // A fault injected with sim_fault (through the control interface when served).
+    Case {
+        op: "PortStatus",
+        params: &["Unit=1", "Port=1"],
+        code: 651,
+        says: "injected fault: PortStatus answers 651",
+        embedded: Some(
+            "sim_fault(\"PortStatus\", 651, 1);\n\
+             print(\"reason: \" + port_status(1, 1).reason);",
+        ),
+        served_setup: Some("sim_fault(\"PortStatus\", 651, 1);"),
     },
 ];
 
@@ -264,6 +308,7 @@ fn every_recorder_refusal_is_explained_in_the_log_line_and_plain_call_output() {
             code: 660,
             says: "no user in the directory has extension `9999`",
             embedded: None,
+            served_setup: None,
         },
         Case {
             op: "InitStation",
@@ -271,6 +316,7 @@ fn every_recorder_refusal_is_explained_in_the_log_line_and_plain_call_output() {
             code: 661,
             says: "extension `2999` is recorded on 2 ports",
             embedded: None,
+            served_setup: None,
         },
         Case {
             op: "InitUser",
@@ -278,6 +324,7 @@ fn every_recorder_refusal_is_explained_in_the_log_line_and_plain_call_output() {
             code: 655,
             says: "no user in the directory has login ID `CORP\\nobody`",
             embedded: None,
+            served_setup: None,
         },
         Case {
             op: "PortStatus",
@@ -285,6 +332,7 @@ fn every_recorder_refusal_is_explained_in_the_log_line_and_plain_call_output() {
             code: 606,
             says: "Unit `9` is not configured",
             embedded: None,
+            served_setup: None,
         },
         Case {
             op: "PortStatus",
@@ -292,6 +340,7 @@ fn every_recorder_refusal_is_explained_in_the_log_line_and_plain_call_output() {
             code: 611,
             says: "Port `9` is not a port of unit 2",
             embedded: None,
+            served_setup: None,
         },
         Case {
             op: "DesktopPause",
@@ -299,6 +348,7 @@ fn every_recorder_refusal_is_explained_in_the_log_line_and_plain_call_output() {
             code: 663,
             says: "user `CORP\\bjones`",
             embedded: None,
+            served_setup: None,
         },
         Case {
             op: "DesktopResume",
@@ -306,6 +356,7 @@ fn every_recorder_refusal_is_explained_in_the_log_line_and_plain_call_output() {
             code: 665,
             says: "DesktopResume needs NOT RECORDING",
             embedded: None,
+            served_setup: None,
         },
         Case {
             op: "StopRecording",
@@ -313,6 +364,7 @@ fn every_recorder_refusal_is_explained_in_the_log_line_and_plain_call_output() {
             code: 616,
             says: "unit 1 port 3 is NOT RECORDING",
             embedded: None,
+            served_setup: None,
         },
         // Six licences: the seventh recording is refused.
         Case {
@@ -321,6 +373,7 @@ fn every_recorder_refusal_is_explained_in_the_log_line_and_plain_call_output() {
             code: 100,
             says: "",
             embedded: None,
+            served_setup: None,
         },
         Case {
             op: "StartRecording",
@@ -328,6 +381,7 @@ fn every_recorder_refusal_is_explained_in_the_log_line_and_plain_call_output() {
             code: 100,
             says: "",
             embedded: None,
+            served_setup: None,
         },
         Case {
             op: "StartRecording",
@@ -335,6 +389,7 @@ fn every_recorder_refusal_is_explained_in_the_log_line_and_plain_call_output() {
             code: 100,
             says: "",
             embedded: None,
+            served_setup: None,
         },
         Case {
             op: "StartRecording",
@@ -342,6 +397,7 @@ fn every_recorder_refusal_is_explained_in_the_log_line_and_plain_call_output() {
             code: 100,
             says: "",
             embedded: None,
+            served_setup: None,
         },
         Case {
             op: "StartRecording",
@@ -349,6 +405,7 @@ fn every_recorder_refusal_is_explained_in_the_log_line_and_plain_call_output() {
             code: 100,
             says: "",
             embedded: None,
+            served_setup: None,
         },
         Case {
             op: "StartRecording",
@@ -356,6 +413,7 @@ fn every_recorder_refusal_is_explained_in_the_log_line_and_plain_call_output() {
             code: 100,
             says: "",
             embedded: None,
+            served_setup: None,
         },
         Case {
             op: "StartRecording",
@@ -366,6 +424,7 @@ fn every_recorder_refusal_is_explained_in_the_log_line_and_plain_call_output() {
                 "for port in 1..=6 { start_recording(1, port); }\n\
                  print(\"reason: \" + start_recording(1, 7).reason);",
             ),
+            served_setup: None,
         },
         Case {
             op: "AssignField",
@@ -376,6 +435,7 @@ fn every_recorder_refusal_is_explained_in_the_log_line_and_plain_call_output() {
                 "start_recording(1, 1);\n\
                  print(\"reason: \" + assign_field(1, 1, \"fldNope\", \"x\").reason);",
             ),
+            served_setup: None,
         },
         Case {
             op: "AssignField",
@@ -391,6 +451,7 @@ fn every_recorder_refusal_is_explained_in_the_log_line_and_plain_call_output() {
                 "start_recording(1, 1);\n\
                  print(\"reason: \" + assign_field(1, 1, \"fldAccountingNum\", \"abc\").reason);",
             ),
+            served_setup: None,
         },
     ];
     check(&args, &args, false, &cases);
