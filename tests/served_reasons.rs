@@ -3,9 +3,10 @@
 //! output (a `reason:` line, against a served simulator and the embedded one alike) and in the
 //! `x-ecapi-reason` header (which `ecapi call` reads to print it when served).
 //!
-//! One case per place in the simulator that refuses (`Refusal::new`): the hosted profile's
-//! checks, states and ranges, and the recorder profile's directory, columns, desktops and
-//! licences.
+//! The cases cover each kind of refusal the simulator makes: the required parameters, an event's
+//! text, unit and port ranges, a port's state, a negative maximum time, the day's ports running
+//! out and an injected fault (hosted); the directory, units and ports, columns and their types,
+//! desktops, a port's state and licences (recorder).
 
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};

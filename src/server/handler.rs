@@ -773,7 +773,8 @@ fn describe(app: &AppState, headers: &HeaderMap, query: Option<&str>) -> Outcome
             let page = format!(
                 "<html><head><title>ECAPI</title></head><body><h1>ECAPI</h1><p>A simulated \
                  Encore Web API {}. Its description: <a href=\"{address}?wsdl\">{address}?wsdl</a>\
-                 </p></body></html>",
+                 </p><p>As a single file (as WCF offers it, for toolkits that read one document): \
+                 <a href=\"{address}?singleWsdl\">{address}?singleWsdl</a></p></body></html>",
                 app.api
             );
             let mut response = Response::new(Body::from(page));
