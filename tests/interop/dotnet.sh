@@ -57,7 +57,7 @@ for api in 7.1 7.0; do
     proxy_pid="$pid"
     proxy="$(endpoint_of "$work/proxy-$api.out" "$pid")"
     exe="$(build "$proxy" "$api" "$work/proxied-$api")" || { status=1; continue; }
-    if grep -q "location=\"$proxy\"" <(curl -s "$proxy?singleWsdl"); then
+    if grep -q "location=\"$proxy\"" <(fetch "$proxy?singleWsdl"); then
         echo "ok   the description through the proxy points at the proxy"
     else
         echo "FAIL the description through the proxy does not point at the proxy"; status=1

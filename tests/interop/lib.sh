@@ -53,5 +53,14 @@ stop() {
         echo "FAIL $name did not stop cleanly"
         return 1
     fi
-    pids=("${pids[@]/$pid/}")
+    local left=() p
+    for p in "${pids[@]}"; do
+        [[ "$p" == "$pid" ]] || left+=("$p")
+    done
+    pids=("${left[@]}")
+}
+
+# GETs a URL and prints the body (python3, which the zeep checks need anyway).
+fetch() {
+    python3 -c 'import sys, urllib.request; sys.stdout.write(urllib.request.urlopen(sys.argv[1]).read().decode())' "$1"
 }
