@@ -252,7 +252,10 @@ fn ops_shows_one_operation_with_parameters_fields_and_script_docs() {
     let out = stdout(&o);
     assert!(out.starts_with("InitUser  (API 7.0 and later)\n"), "{out}");
     assert!(
-        out.contains("  Machine / machineName (string)\n  User / userName (string)\n"),
+        out.contains(
+            "  Machine / machineName (string)\n      required (empty: 654); any text\n  \
+             User / userName (string)\n      required (empty: 654); a Windows login ID"
+        ),
         "{out}"
     );
     assert!(
@@ -265,6 +268,32 @@ fn ops_shows_one_operation_with_parameters_fields_and_script_docs() {
 }
 
 #[test]
+fn ops_says_which_parameters_the_simulator_requires_and_in_what_form() {
+    let out = stdout(&ecapi(&["ops", "LogEvent"]));
+    assert!(
+        out.contains("  eventTimestamp (string)\n      required (empty: 653); any text"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  eventType (string)\n      required (empty: 657)"),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "  Parm1 (string)\n      optional; at most 1,024 characters (653 when longer)"
+        ),
+        "{out}"
+    );
+    let out = stdout(&ecapi(&["ops", "start_recording"]));
+    assert!(
+        out.contains(
+            "  maxRecordingTimeInSeconds (int)\n      a whole number of seconds, 0 or more"
+        ),
+        "{out}"
+    );
+}
+
+#[test]
 fn ops_with_an_unknown_name_exits_2_with_a_suggestion() {
     let o = ecapi(&["ops", "GetUrl2"]);
     assert_eq!(o.status.code(), Some(2));
@@ -274,10 +303,11 @@ fn ops_with_an_unknown_name_exits_2_with_a_suggestion() {
 #[test]
 fn ops_shows_parameters_in_the_order_of_the_chosen_version() {
     let out = stdout(&ecapi(&["ops", "InitUser", "--api", "7.0"]));
-    assert!(
-        out.contains("  User / userName (string)\n  Machine / machineName (string)\n"),
-        "{out}"
-    );
+    let user = out.find("  User / userName (string)\n").expect("User");
+    let machine = out
+        .find("  Machine / machineName (string)\n")
+        .expect("Machine");
+    assert!(user < machine, "{out}");
 }
 
 #[test]

@@ -135,7 +135,7 @@ fn xml(body: &str) -> Reply {
 
 /// The WSDL `ecapi serve` publishes for a version.
 fn wsdl(version: ApiVersion) -> String {
-    soap::wsdl(
+    soap::single_wsdl(
         version,
         &Names::default(),
         "http://example/WebAPI/ECAPI.svc",

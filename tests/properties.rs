@@ -182,6 +182,7 @@ const TOP_KEYS: &[&str] = &[
     "licences",
     "max_recording_seconds",
     "url_player",
+    "url_player_when_served",
     "fault_seed",
     "other",
 ];

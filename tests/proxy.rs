@@ -274,6 +274,20 @@ fn the_wsdl_through_the_proxy_names_the_proxy_and_a_client_works_from_it() {
         "{wsdl}"
     );
     assert!(!wsdl.contains(&behind.addr().to_string()));
+    // WCF's ?wsdl imports its schemas by address: those point at the proxy too, and so does the
+    // message schema's import of the result schema.
+    assert!(
+        wsdl.contains(&format!("schemaLocation=\"{}?xsd=xsd0\"", proxy.url())),
+        "{wsdl}"
+    );
+    for query in ["xsd=xsd0", "singleWsdl"] {
+        let doc = reqwest::blocking::get(format!("{}?{query}", proxy.url()))
+            .unwrap()
+            .text()
+            .unwrap();
+        assert!(doc.contains("InitStation"), "{query}: {doc}");
+        assert!(!doc.contains(&behind.addr().to_string()), "{query}: {doc}");
+    }
     let mut http = Http::connect(HttpOptions::new(proxy.url())).unwrap();
     let r = http
         .call(&Request::new(Operation::InitStation).with(Param::Extension, "1"))

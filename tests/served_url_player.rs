@@ -207,12 +207,9 @@ fn an_unknown_or_malformed_index_answers_404_with_a_not_found_page() {
     }
 }
 
-#[test]
-fn a_configured_url_player_wins_over_the_servers_own_address() {
-    let server = served(&format!(
-        "url_player = \"https://encore.example.com\"\n{SITE}"
-    ));
-    let mut http = client(&server);
+/// Starts a recording on port 3 and answers GetURL.
+fn get_url(server: &Running) -> Response {
+    let mut http = client(server);
     assert_eq!(
         call(
             &mut http,
@@ -222,14 +219,44 @@ fn a_configured_url_player_wins_over_the_servers_own_address() {
         .code,
         100
     );
-    let url = call(&mut http, Operation::GetUrl, PORT)
-        .url
-        .unwrap()
-        .to_string();
+    call(&mut http, Operation::GetUrl, PORT)
+}
+
+#[test]
+fn a_configured_url_player_gives_way_to_the_servers_own_so_that_links_open() {
+    let server = served(&format!(
+        "url_player = \"https://encore.example.com\"\n{SITE}"
+    ));
+    let url = get_url(&server).url.unwrap().to_string();
+    assert!(
+        url.starts_with(&format!(
+            "http://{}/encore/urlplayer.aspx?fldCallIndex=",
+            server.addr()
+        )),
+        "{url}"
+    );
+    let (status, page) = get(&url);
+    assert_eq!(status, 200, "{page}");
+}
+
+#[test]
+fn a_configured_url_player_used_when_served_keeps_its_links() {
+    let server = served(&format!(
+        "url_player = \"https://encore.example.com\"\nurl_player_when_served = true\n{SITE}"
+    ));
+    let url = get_url(&server).url.unwrap().to_string();
     assert!(
         url.starts_with("https://encore.example.com/encore/urlplayer.aspx?fldCallIndex="),
         "{url}"
     );
+}
+
+#[test]
+fn no_url_player_used_when_served_answers_658_as_embedded() {
+    let server = served(&format!("url_player_when_served = true\n{SITE}"));
+    let answer = get_url(&server);
+    assert_eq!(answer.code, 658);
+    assert_eq!(answer.url, None);
 }
 
 #[test]

@@ -269,21 +269,39 @@ fn a_chunked_body_over_the_limit_is_answered_with_413() {
 #[test]
 fn the_wsdl_is_served_for_the_version_with_the_address_the_client_used() {
     let server = serve(ApiVersion::V7_0);
-    for query in ["wsdl", "singleWsdl", "WSDL"] {
-        let answer = raw(
+    let get = |query: &str| {
+        raw(
             server.addr(),
             format!(
                 "GET /WebAPI/ECAPI.svc?{query} HTTP/1.1\r\nHost: recorder.example:8080\r\nConnection: close\r\n\r\n"
             )
             .as_bytes(),
-        );
+        )
+    };
+    let at = "http://recorder.example:8080/WebAPI/ECAPI.svc";
+    for query in ["wsdl", "singleWsdl", "WSDL", "SINGLEWSDL"] {
+        let answer = get(query);
         assert_eq!(answer.status, 200, "{query}");
-        assert!(answer.body.contains(
-            "<soap:address location=\"http://recorder.example:8080/WebAPI/ECAPI.svc\"/>"
-        ));
-        assert!(answer.body.contains("name=\"userName\""));
+        assert!(answer
+            .body
+            .contains(&format!("<soap:address location=\"{at}\"/>")));
+        assert!(answer
+            .body
+            .contains("wsaw:Action=\"http://tempuri.org/IECAPI/InitUser\""));
         assert!(!answer.body.contains("GetField"));
     }
+    // ?wsdl imports its schemas from where the client found it, as WCF's ?wsdl does.
+    let wsdl = get("wsdl").body;
+    assert!(wsdl.contains(&format!("schemaLocation=\"{at}?xsd=xsd0\"")));
+    assert!(get("singleWsdl").body.contains("name=\"userName\""));
+    let xsd0 = get("xsd=xsd0");
+    assert_eq!(xsd0.status, 200);
+    assert!(xsd0.body.contains("name=\"userName\""));
+    assert!(xsd0
+        .body
+        .contains(&format!("schemaLocation=\"{at}?xsd=xsd2\"")));
+    assert_eq!(get("xsd=xsd1").status, 200);
+    assert!(get("xsd=xsd2").body.contains("name=\"InitUserResult\""));
 }
 
 #[test]
@@ -299,7 +317,10 @@ fn other_paths_and_methods_get_http_errors() {
     };
     assert_eq!(get("GET /nothing"), 404);
     assert_eq!(get("DELETE /WebAPI/ECAPI.svc"), 405);
-    assert_eq!(get("GET /WebAPI/ECAPI.svc?xsd=xsd0"), 404);
+    // The contract is in the binding's namespace: no ?wsdl=wsdl0, three schemas.
+    assert_eq!(get("GET /WebAPI/ECAPI.svc?wsdl=wsdl0"), 404);
+    assert_eq!(get("GET /WebAPI/ECAPI.svc?xsd=xsd3"), 404);
+    assert_eq!(get("GET /WebAPI/ECAPI.svc?disco"), 404);
     assert_eq!(get("GET /WebAPI/ECAPI.svc"), 200);
 }
 

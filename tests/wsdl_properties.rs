@@ -188,7 +188,7 @@ proptest! {
         edits in prop::collection::vec(edit(), 1..6),
         import_edits in prop::collection::vec(edit(), 0..4),
     ) {
-        let doc = soap::wsdl(version, &Names::default(), "http://h/WebAPI/ECAPI.svc");
+        let doc = soap::single_wsdl(version, &Names::default(), "http://h/WebAPI/ECAPI.svc");
         let root = apply(&doc, &edits);
         let import = apply(&doc, &import_edits);
         read(&root, &[import, Vec::new()]);

@@ -69,6 +69,11 @@ pub fn call(a: CallArgs) -> Result<ExitCode, UsageError> {
                 outln!("{}", to_json(&r));
             } else {
                 outln!("{r}");
+                // Why the code came back, from the simulator (embedded or served) or the server's
+                // reading of the request: the same text as `--json`'s `reason`.
+                if let Some(reason) = r.reason.as_deref().filter(|t| !t.is_empty()) {
+                    outln!("reason: {reason}");
+                }
             }
             Ok(EXIT_SUCCESS)
         }

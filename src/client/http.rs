@@ -240,11 +240,26 @@ impl Http {
         let mut simulator: Option<String> = None;
         let result = {
             let mut fetch = |base: Option<&str>, location: &str| {
-                let target = match base {
-                    Some(base) => Url::parse(base).and_then(|b| b.join(location)),
+                let base_url = base.and_then(|b| Url::parse(b).ok());
+                let mut target = match &base_url {
+                    Some(b) => b.join(location),
                     None => Url::parse(location),
                 }
                 .map_err(|e| FetchError::from(format!("bad location `{location}`: {e}")))?;
+                // A service behind a TLS terminator writes its imports' addresses with its own
+                // scheme (http) at the public host and port. One port speaks one protocol, so an
+                // import at the importing document's host and port takes that document's scheme.
+                if let Some(b) = &base_url {
+                    if target.scheme() != b.scheme()
+                        && target.host_str() == b.host_str()
+                        && target.port_or_known_default() == b.port_or_known_default()
+                    {
+                        let port = target.port_or_known_default();
+                        if target.set_scheme(b.scheme()).is_ok() {
+                            let _ = target.set_port(port);
+                        }
+                    }
+                }
                 let failed = |detail: String| FetchError {
                     url: Some(target.to_string()),
                     detail,

@@ -125,8 +125,9 @@ fn operation_detail(op: Operation, api: ApiVersion) -> String {
     if !op.exists_in(api) {
         out.push_str(&format!("Not part of API {api}.\n\n"));
     }
-    out.push_str("Parameters (7.1 name / 7.0 name):\n");
-    for p in op.params(api) {
+    out.push_str("Parameters (7.1 name / 7.0 name), and what the simulator requires:\n");
+    for r in crate::simulator::requirements(op, api) {
+        let p = r.param;
         let (n71, n70) = (p.wire_name(ApiVersion::V7_1), p.wire_name(ApiVersion::V7_0));
         let ty = if p.is_int() { "int" } else { "string" };
         if n71 == n70 {
@@ -134,6 +135,11 @@ fn operation_detail(op: Operation, api: ApiVersion) -> String {
         } else {
             out.push_str(&format!("  {n71} / {n70} ({ty})\n"));
         }
+        let required = match r.when_empty {
+            Some(code) => format!("required (empty: {}); ", code.code()),
+            None => String::new(),
+        };
+        out.push_str(&format!("      {required}{}\n", r.form));
     }
     out.push_str("\nResponse: responseCode, responseMessage");
     for f in op.result_fields() {

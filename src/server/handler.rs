@@ -679,10 +679,12 @@ async fn answer(app: &AppState, read: soap::Read) -> (Outcome, Option<String>) {
                 .filter(|s| !s.is_empty())
                 .collect::<Vec<_>>()
                 .join("; ");
+            // The line says why, as the header does: the wire notes, then the simulator's reason
+            // for a code other than 100.
             let mut summary = format!("{op} {code}");
-            if !rendered.is_empty() {
+            if !reason.is_empty() {
                 summary.push_str(": ");
-                summary.push_str(&rendered);
+                summary.push_str(&reason);
             }
             match wire_fault {
                 Some(WireFault::BrokenBody) => {
@@ -737,22 +739,33 @@ pub fn reason_header_value(text: &str) -> String {
 }
 
 fn describe(app: &AppState, headers: &HeaderMap, query: Option<&str>) -> Outcome {
-    let key = query
-        .and_then(|q| q.split('&').next())
-        .map(|k| k.split('=').next().unwrap_or(k).to_ascii_lowercase());
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
     let address = format!("{}://{host}{}", app.scheme, app.names.path);
-    match key.as_deref() {
-        Some("wsdl") | Some("singlewsdl") => Outcome {
-            response: xml_response(StatusCode::OK, soap::wsdl(app.api, &app.names, &address)),
-            summary: "WSDL".to_string(),
+    let query = query.filter(|q| !q.is_empty());
+    let document = query.map(|q| (q, soap::WsdlDocument::from_query(q)));
+    match document {
+        Some((q, Some(doc))) => match soap::wsdl_document(doc, app.api, &app.names, &address) {
+            Some(text) => Outcome {
+                response: xml_response(StatusCode::OK, text),
+                summary: match doc {
+                    soap::WsdlDocument::Wsdl => "WSDL".to_string(),
+                    other => format!("WSDL ?{}", other.query()),
+                },
+            },
+            None => Outcome {
+                response: plain(StatusCode::NOT_FOUND, "no such metadata document"),
+                summary: format!("no such document ?{q}"),
+            },
         },
-        Some(other) => Outcome {
-            response: plain(StatusCode::NOT_FOUND, "this service publishes ?wsdl only"),
-            summary: format!("no such document ?{other}"),
+        Some((q, None)) => Outcome {
+            response: plain(
+                StatusCode::NOT_FOUND,
+                "this service publishes ?wsdl, ?singleWsdl and the documents they import",
+            ),
+            summary: format!("no such document ?{q}"),
         },
         None => {
             // The address comes from the client's Host header: escaped like any value.
@@ -760,7 +773,8 @@ fn describe(app: &AppState, headers: &HeaderMap, query: Option<&str>) -> Outcome
             let page = format!(
                 "<html><head><title>ECAPI</title></head><body><h1>ECAPI</h1><p>A simulated \
                  Encore Web API {}. Its description: <a href=\"{address}?wsdl\">{address}?wsdl</a>\
-                 </p></body></html>",
+                 </p><p>As a single file (as WCF offers it, for toolkits that read one document): \
+                 <a href=\"{address}?singleWsdl\">{address}?singleWsdl</a></p></body></html>",
                 app.api
             );
             let mut response = Response::new(Body::from(page));

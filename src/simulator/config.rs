@@ -151,6 +151,10 @@ pub struct RecorderConfig {
     pub max_recording_seconds: u32,
     /// The URL player's base; `None`: GetURL answers 658.
     pub url_player: Option<String>,
+    /// Whether a served simulator keeps `url_player` as configured (`None` included, so GetURL
+    /// answers as it does embedded); by default a served recorder points links at its own player
+    /// page, so that they open where the simulator runs.
+    pub url_player_when_served: bool,
     /// The columns that fields may be assigned to.
     pub columns: Vec<Column>,
     /// The seed of the generator that decides faults set with a probability.
@@ -187,6 +191,7 @@ impl Default for RecorderConfig {
             licences: DEFAULT_PORTS,
             max_recording_seconds: DEFAULT_MAX_RECORDING_SECONDS,
             url_player: None,
+            url_player_when_served: false,
             columns: default_columns(),
             fault_seed: 0,
         }
@@ -216,6 +221,7 @@ struct RawConfig {
     licences: Option<Spanned<i64>>,
     max_recording_seconds: Option<Spanned<i64>>,
     url_player: Option<String>,
+    url_player_when_served: Option<bool>,
     fault_seed: Option<Spanned<i64>>,
     #[serde(default)]
     unit: Vec<RawUnit>,
@@ -422,6 +428,7 @@ impl RecorderConfig {
             .url_player
             .map(|u| u.trim().to_string())
             .filter(|u| !u.is_empty());
+        config.url_player_when_served = raw.url_player_when_served.unwrap_or(false);
 
         if let Some(cols) = &raw.columns {
             config.columns.clear();
@@ -495,6 +502,7 @@ mod tests {
 licences = 2
 max_recording_seconds = 600
 url_player = "https://encore.example.com/"
+url_player_when_served = true
 fault_seed = 7
 
 [[unit]]
@@ -527,6 +535,7 @@ fldAmount = "int"
         assert_eq!(c.licences, 2);
         assert_eq!(c.max_recording_seconds, 600);
         assert_eq!(c.fault_seed, 7);
+        assert!(c.url_player_when_served);
         assert_eq!(c.users[0].extension.as_deref(), Some("1234"));
         assert_eq!(c.users[0].login.as_deref(), Some("CORP\\smith"));
         assert!(c.users[0].desktop);

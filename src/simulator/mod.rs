@@ -13,6 +13,7 @@ mod hosted;
 mod journal;
 mod recorder;
 mod refusal;
+mod requirements;
 mod schedule;
 mod shared;
 mod store;
@@ -34,6 +35,7 @@ pub use hosted::{Hosted, DEFAULT_URL_BASE, PORTS as HOSTED_PORTS};
 pub use journal::{Journal, JournalEntry, JOURNAL_CAPACITY};
 pub use recorder::{DesktopView, Recorder, SegmentView, SEGMENT_SECONDS};
 pub use refusal::Refusal;
+pub use requirements::{requirements, Requirement};
 pub use schedule::{Scheduled, TelephonyEvent};
 pub use shared::{LinkSigner, Shared};
 pub use store::{
@@ -183,6 +185,7 @@ fn shared_of(settings: Settings) -> Shared {
         clock: settings.clock,
         faults: Faults::default(),
         store: Store::default(),
+        keep_url_base_when_served: settings.url_base.is_some(),
         url_base: settings.url_base,
         last_index: 0,
         link_signer: None,
@@ -214,6 +217,9 @@ impl Simulator {
         let db = db::Db::open(&db)?;
         let mut shared = shared_of(settings);
         shared.last_index = db.last_index()?;
+        // A base given by the caller, or a configuration that asks for its player when served,
+        // keeps links where they are when the simulator is served.
+        shared.keep_url_base_when_served |= config.url_player_when_served;
         shared.url_base = shared.url_base.or_else(|| config.url_player.clone());
         shared.faults.seed(config.fault_seed);
         let now = shared.clock.now();
@@ -522,20 +528,25 @@ impl Simulator {
         }
     }
 
-    /// Points GetURL links at `base` (a served simulator's own address) unless a URL player base
-    /// is set. Only the recorder profile follows: the hosted service's links keep the vendor's
-    /// player, as the real test service's do.
+    /// Points GetURL links at `base` (a served simulator's own address), so that they open where
+    /// the simulator runs, unless the configuration says to keep its `url_player` when served
+    /// (`url_player_when_served`) or the caller gave a base. Only the recorder profile follows:
+    /// the hosted service's links keep the vendor's player, as the real test service's do.
     pub fn default_url_player(&mut self, base: &str) {
-        if matches!(self.engine, Engine::Recorder(_)) && self.shared.url_base.is_none() {
+        if self.points_links_at_the_server() {
             self.shared.url_base = Some(base.to_string());
         }
+    }
+
+    fn points_links_at_the_server(&self) -> bool {
+        matches!(self.engine, Engine::Recorder(_)) && !self.shared.keep_url_base_when_served
     }
 
     /// Points GetURL links at `base` as [`Simulator::default_url_player`] does, and signs them
     /// with `signer` when the links lead there (a configured player keeps unsigned links: its
     /// server does not know the key). Returns whether links are signed.
     pub fn sign_own_player_links(&mut self, base: &str, signer: LinkSigner) -> bool {
-        if matches!(self.engine, Engine::Recorder(_)) && self.shared.url_base.is_none() {
+        if self.points_links_at_the_server() {
             self.shared.url_base = Some(base.to_string());
             self.shared.link_signer = Some(signer);
             return true;

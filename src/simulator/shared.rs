@@ -20,6 +20,9 @@ pub struct Shared {
     pub store: Store,
     /// The URL player's base, e.g. `https://encore.example.com`; `None`: not configured.
     pub url_base: Option<String>,
+    /// Whether a served simulator keeps `url_base` (a base the caller gave, or a configuration
+    /// with `url_player_when_served`) instead of pointing links at itself.
+    pub keep_url_base_when_served: bool,
     /// The last call index handed out; never reset, so indexes stay unique.
     pub last_index: u64,
     /// The unit and port the request being answered names, if it names one: port-scoped faults

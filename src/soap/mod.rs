@@ -13,7 +13,7 @@
 //! | `contract.rs` | how a client addresses each operation (SOAPAction, parameter order) |
 //! | `envelope.rs` | request and response envelopes, both ways |
 //! | `fault.rs` | SOAP 1.1 faults as WCF writes them |
-//! | `wsdl.rs` | the WSDL we serve |
+//! | `wsdl.rs` | the WSDL we serve, in WCF's documents (`?wsdl`, `?xsd=xsdN`, `?singleWsdl`) |
 //! | `wsdl_reader.rs` | a server's WSDL, read into a [`Contract`] |
 //! | `pretty.rs` | indentation for `--trace` |
 //! | `trace.rs` | one exchange's envelopes as `--trace` shows them |
@@ -54,7 +54,9 @@ pub use reader::{
 };
 pub use rewrite::{redact_elements, rewrite_addresses};
 pub use trace::{trace_of, Trace};
-pub use wsdl::wsdl;
+pub use wsdl::{
+    single_wsdl, wsdl_document, WsdlDocument, SERIALIZATION_NS, WCF_DEFAULT_NS, WSAW_NS,
+};
 pub use wsdl_reader::{read_contract, read_wsdl, FetchError, ServerWsdl, WsdlError};
 pub use xml::XmlError;
 

@@ -108,6 +108,12 @@ pub enum WireNote {
         /// The action the body element suggests, if it names an operation.
         suggested: Option<String>,
     },
+    /// `SOAPAction: "*"` (step 6, `a:ActionNotSupported`): what a WCF proxy generated from a WSDL
+    /// without `wsaw:Action` sends.
+    WildcardAction {
+        /// The action the body element names, if it names an operation.
+        suggested: Option<String>,
+    },
     /// A SOAPAction that names no operation of this API version (step 6).
     UnknownAction {
         /// The action as it came, quotes removed.
@@ -134,11 +140,6 @@ pub enum WireNote {
         param: &'static str,
         /// Why.
         why: SkipWhy,
-    },
-    /// A parameter arrived as `i:nil="true"` and was read as null (empty, or 0 for an int).
-    Nil {
-        /// The parameter.
-        param: &'static str,
     },
     /// A value that cannot be read as its type (step 8, `a:DeserializationFailed`).
     NotAnInt {
@@ -216,6 +217,18 @@ impl WireNote {
                 }
                 s
             }
+            WireNote::WildcardAction { suggested } => {
+                let send = match suggested {
+                    Some(action) => format!("send SOAPAction: \"{action}\""),
+                    None => "send the operation's SOAPAction from the WSDL".to_string(),
+                };
+                format!(
+                    "SOAPAction \"*\" arrived: a WCF service dispatches by exact action and has no \
+                     operation for \"*\", so it answered a:ActionNotSupported; {send}. A WCF proxy \
+                     generated from a WSDL without wsaw:Action sends \"*\" for every operation: \
+                     generate it again from this service's ?wsdl, which has them"
+                )
+            }
             WireNote::UnknownAction { action, hint } => {
                 let mut s = format!(
                     "SOAPAction '{action}' names no operation of this service: a WCF service \
@@ -252,15 +265,6 @@ impl WireNote {
                      {change}"
                 )
             }
-            WireNote::Nil { param } => format!(
-                "{param} arrived as i:nil: a WCF service reads it as null, which the service \
-                 treats as {}",
-                if *param == "maxRecordingTimeInSeconds" {
-                    "0"
-                } else {
-                    "empty"
-                }
-            ),
             WireNote::NotAnInt { param, value } => format!(
                 "{param} arrived as '{value}': a WCF service reads it as xs:int, so it answered \
                  a:DeserializationFailed; send a whole number, or leave the element out for 0"
@@ -402,5 +406,16 @@ mod tests {
              matches parameter names case-sensitively and would have skipped it (read as empty); \
              spell it Unit"
         );
+    }
+
+    #[test]
+    fn a_wildcard_action_names_the_action_to_send_and_who_sends_it() {
+        let note = WireNote::WildcardAction {
+            suggested: Some("http://tempuri.org/IECAPI/LogEvent".into()),
+        };
+        let text = note.render(None);
+        assert!(text.starts_with("SOAPAction \"*\" arrived"), "{text}");
+        assert!(text.contains("send SOAPAction: \"http://tempuri.org/IECAPI/LogEvent\""));
+        assert!(text.contains("generated from a WSDL without wsaw:Action sends \"*\""));
     }
 }

@@ -344,6 +344,15 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
             .find(|op| op.exists_in(version) && names.action(*op) == action)
         {
             Some(op) => op,
+            None if action == "*" => {
+                return refuse(
+                    Refusal::Fault(Fault::action_not_supported(action)),
+                    notes,
+                    WireNote::WildcardAction {
+                        suggested: body_op.map(|op| names.action(op)),
+                    },
+                )
+            }
             None => {
                 return refuse(
                     Refusal::Fault(Fault::action_not_supported(action)),
@@ -438,7 +447,7 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
     };
     for (p, param) in parts.iter().enumerate() {
         if let Some(c) = assigned[p] {
-            if let Err(refused) = ctx.read_value(&mut request, *param, children[c], &mut notes) {
+            if let Err(refused) = ctx.read_value(&mut request, *param, children[c]) {
                 return refuse(refused.0, notes, refused.1);
             }
         }
@@ -461,7 +470,7 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
                 param,
                 why,
             }));
-            if let Err(refused) = ctx.read_value(&mut request, parts[p], children[c], &mut notes) {
+            if let Err(refused) = ctx.read_value(&mut request, parts[p], children[c]) {
                 return refuse(refused.0, notes, refused.1);
             }
         } else if assigned[p].is_none() {
@@ -491,7 +500,6 @@ impl Ctx<'_> {
         request: &mut Request,
         param: Param,
         at: usize,
-        notes: &mut Vec<WireNote>,
     ) -> Result<(), Box<(Refusal, WireNote)>> {
         let name = param.wire_name(self.options.version);
         let Node::Start {
@@ -504,7 +512,8 @@ impl Ctx<'_> {
             .iter()
             .any(|a| a.local == "nil" && a.ns.as_deref() == Some(XSI_NS) && is_true(&a.value))
         {
-            notes.push(WireNote::Nil { param: name });
+            // A .NET client sends every null parameter so, and WCF reads it as null without a
+            // word: nothing to note (the answer's reason names a parameter that mattered).
             request.set(param, "");
             return Ok(());
         }

@@ -249,6 +249,11 @@ pub fn read_wsdl(url: &str, fetch: &mut Fetch<'_>) -> Result<ServerWsdl, WsdlErr
     queue.push_back((None, url.to_string()));
     let mut first_url = None;
     while let Some((base, location)) = queue.pop_front() {
+        // A schema imported twice (WCF's `?wsdl` and `?xsd=xsd0` both import `?xsd=xsd2`) is
+        // fetched once.
+        if base.is_some() && seen.contains(&location) {
+            continue;
+        }
         if seen.len() >= MAX_DOCUMENTS {
             return Err(WsdlError::TooManyDocuments(url.to_string()));
         }
@@ -372,19 +377,54 @@ fn read_schema(schema: &Node, found: &mut Found, imports: &mut Vec<String>) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::soap::wsdl;
+    use crate::soap::{single_wsdl as wsdl, wsdl_document, WsdlDocument};
+
+    /// Serves every document of our description at its URL, as `ecapi serve` does.
+    fn served(
+        v: ApiVersion,
+        names: &Names,
+    ) -> impl FnMut(Option<&str>, &str) -> Result<(String, Vec<u8>), FetchError> + '_ {
+        move |_: Option<&str>, loc: &str| {
+            let query = loc.split_once('?').map(|(_, q)| q).unwrap_or("");
+            let doc = WsdlDocument::from_query(query)
+                .and_then(|d| wsdl_document(d, v, names, "http://h/WebAPI/ECAPI.svc"))
+                .ok_or_else(|| FetchError::from(format!("no document at {loc}")))?;
+            Ok((loc.to_string(), doc.into_bytes()))
+        }
+    }
 
     #[test]
-    fn the_wsdl_we_serve_reads_back_as_the_default_contract() {
-        for v in ApiVersion::ALL {
-            let names = Names::default();
-            let doc = wsdl(v, &names, "http://h/WebAPI/ECAPI.svc");
-            let mut fetch =
-                |_: Option<&str>, loc: &str| Ok((loc.to_string(), doc.clone().into_bytes()));
-            let contract = read_contract("http://h/WebAPI/ECAPI.svc?wsdl", v, &mut fetch).unwrap();
-            let mut expected = Contract::defaults(v, &names);
-            expected.source = ContractSource::Wsdl("http://h/WebAPI/ECAPI.svc?wsdl".into());
-            assert_eq!(contract, expected, "{v}");
+    fn each_document_of_our_description_is_fetched_once() {
+        let names = Names::default();
+        let mut inner = served(ApiVersion::V7_1, &names);
+        let mut fetched = Vec::new();
+        let mut fetch = |base: Option<&str>, loc: &str| {
+            fetched.push(loc.to_string());
+            inner(base, loc)
+        };
+        read_wsdl("http://h/WebAPI/ECAPI.svc?wsdl", &mut fetch).unwrap();
+        fetched.sort();
+        let before = fetched.len();
+        fetched.dedup();
+        assert_eq!((before, fetched.len()), (4, 4), "{fetched:?}");
+    }
+
+    #[test]
+    fn the_wsdl_we_serve_reads_back_as_its_contract_split_or_single() {
+        let own_ns = Names {
+            service_ns: "urn:encore:webapi".to_string(),
+            ..Names::default()
+        };
+        for names in [Names::default(), own_ns] {
+            for v in ApiVersion::ALL {
+                for first in ["?wsdl", "?singleWsdl"] {
+                    let url = format!("http://h/WebAPI/ECAPI.svc{first}");
+                    let contract = read_contract(&url, v, &mut served(v, &names)).unwrap();
+                    let mut expected = Contract::defaults(v, &names);
+                    expected.source = ContractSource::Wsdl(url.clone());
+                    assert_eq!(contract, expected, "{v} {url} {}", names.service_ns);
+                }
+            }
         }
     }
 
