@@ -1,6 +1,8 @@
-//! The request to stop a long-running command (`ecapi serve`, `ecapi proxy`): Ctrl-C, or SIGTERM
-//! on Unix (what `kill`, systemd and container runtimes send). Windows has only Ctrl-C here.
-//! Owns nothing else; the commands decide what stopping means.
+//! The request to stop a long-running command: Ctrl-C, or SIGTERM on Unix (what `kill`, systemd and
+//! container runtimes send). Windows has only Ctrl-C (and Ctrl-Break) here. [`requested`] is the
+//! future `ecapi serve` and `ecapi proxy` await; [`watch`] calls back at every signal, for the
+//! commands that are not async (`ecapi load`). Owns nothing else; the commands decide what stopping
+//! means.
 
 /// Completes at the first Ctrl-C or SIGTERM. When SIGTERM cannot be listened for, only Ctrl-C
 /// counts.
@@ -22,5 +24,117 @@ pub async fn requested() {
     tokio::select! {
         _ = ctrl_c => {},
         _ = terminate => {},
+    }
+}
+
+/// A signal asking a command to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGINT: Ctrl-C at a terminal (on Windows, Ctrl-C or Ctrl-Break).
+    Interrupt,
+    /// SIGTERM (Unix only): what `kill`, `timeout`, CI runners and service managers send.
+    Terminate,
+}
+
+impl Signal {
+    /// Its usual name: `SIGINT`, `SIGTERM`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "SIGINT",
+            Signal::Terminate => "SIGTERM",
+        }
+    }
+
+    /// The exit code of a command it stopped, by the shell's convention (128 + the signal's
+    /// number): 130 for SIGINT, 143 for SIGTERM.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Signal::Interrupt => 130,
+            Signal::Terminate => 143,
+        }
+    }
+}
+
+/// For commands that are not async (`ecapi load`): calls `on_signal` at every Ctrl-C and, on Unix,
+/// every SIGTERM, on a thread of its own, for the rest of the process. The signals are listened
+/// for when this returns, so one that comes right after is not lost (nor kills the process).
+///
+/// Errors: the signal handlers could not be installed (another handler owns them).
+pub fn watch(on_signal: impl Fn(Signal) + Send + 'static) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let listening = {
+        let _inside = runtime.enter();
+        Listening::start()?
+    };
+    std::thread::Builder::new()
+        .name("signals".to_string())
+        .spawn(move || {
+            runtime.block_on(async move {
+                let mut listening = listening;
+                while let Some(signal) = listening.next().await {
+                    on_signal(signal);
+                }
+            })
+        })?;
+    Ok(())
+}
+
+/// The installed listeners.
+struct Listening {
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(windows)]
+    ctrl_c: tokio::signal::windows::CtrlC,
+    #[cfg(windows)]
+    ctrl_break: tokio::signal::windows::CtrlBreak,
+}
+
+impl Listening {
+    #[cfg(unix)]
+    fn start() -> std::io::Result<Listening> {
+        use tokio::signal::unix::{signal, SignalKind};
+        Ok(Listening {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    #[cfg(windows)]
+    fn start() -> std::io::Result<Listening> {
+        Ok(Listening {
+            ctrl_c: tokio::signal::windows::ctrl_c()?,
+            ctrl_break: tokio::signal::windows::ctrl_break()?,
+        })
+    }
+
+    #[cfg(not(any(unix, windows)))]
+    fn start() -> std::io::Result<Listening> {
+        Ok(Listening {})
+    }
+
+    /// The next signal; `None` when no more can come.
+    async fn next(&mut self) -> Option<Signal> {
+        #[cfg(unix)]
+        {
+            tokio::select! {
+                s = self.interrupt.recv() => s.map(|_| Signal::Interrupt),
+                s = self.terminate.recv() => s.map(|_| Signal::Terminate),
+            }
+        }
+        #[cfg(windows)]
+        {
+            tokio::select! {
+                s = self.ctrl_c.recv() => s.map(|_| Signal::Interrupt),
+                s = self.ctrl_break.recv() => s.map(|_| Signal::Interrupt),
+            }
+        }
+        #[cfg(not(any(unix, windows)))]
+        {
+            std::future::pending::<Option<Signal>>().await
+        }
     }
 }

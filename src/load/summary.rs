@@ -7,12 +7,16 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Map, Value};
 
-use super::histogram::Latency;
-use super::results::{Iterations, OpStats, Results, Second, LATE_US};
+use super::histogram::{Latency, SECOND_FIGURES, TOTAL_FIGURES};
+use super::results::{AfterEnd, Iterations, OpStats, Results, Second, FAILURE_KINDS, LATE_US};
 use super::threshold::Verdict;
+use crate::api::Operation;
 
 /// The `format` field of a JSON summary; [`from_json`] refuses others.
 pub const FORMAT: &str = "ecapi-load-summary/1";
+
+/// The latest second a timeline may hold: `--duration`'s limit.
+const MAX_SECONDS: u64 = 10_000_000;
 
 /// The percentiles every latency shows.
 pub const PERCENTILES: [(f64, &str); 4] =
@@ -49,9 +53,13 @@ pub fn table(r: &Results, verdicts: &[Verdict]) -> String {
     } else {
         String::new()
     };
+    let stopped = match &r.stopped_by {
+        Some(signal) => format!(", stopped by {signal}"),
+        None => String::new(),
+    };
     let _ = writeln!(
         out,
-        "{}: {} agents, {model}, {:.1} s (ramp-up {:.0} s){processes}\nbackend: {}",
+        "{}: {} agents, {model}, {:.1} s (ramp-up {:.0} s){stopped}{processes}\nbackend: {}",
         r.flow, r.agents, r.duration_s, r.ramp_up_s, r.backend
     );
     let it = &r.iterations;
@@ -71,6 +79,7 @@ pub fn table(r: &Results, verdicts: &[Verdict]) -> String {
             thousands(it.missed)
         );
     }
+    let _ = writeln!(out, "  {}", graceful_text(r));
     let mut failures: Vec<_> = it.failures.iter().collect();
     failures.sort_by(|a, b| b.1.cmp(a.1));
     for (why, n) in failures.iter().take(5) {
@@ -156,6 +165,31 @@ pub fn table(r: &Results, verdicts: &[Verdict]) -> String {
     out
 }
 
+/// What happened after the end: the grace period, the requests sent in it (not in the figures) and
+/// the iterations it cut.
+pub fn graceful_text(r: &Results) -> String {
+    let a = &r.after_end;
+    let mut text = format!(
+        "graceful stop {} s: {} requests sent after the end (not in the figures",
+        r.graceful_stop_s,
+        thousands(a.requests)
+    );
+    if a.not_ok + a.errors > 0 {
+        let _ = write!(
+            text,
+            "; {} without an answer, {} with a code other than 100",
+            thousands(a.errors),
+            thousands(a.not_ok)
+        );
+    }
+    let _ = write!(
+        text,
+        "), {} iterations interrupted at its end",
+        thousands(r.iterations.interrupted)
+    );
+    text
+}
+
 /// A word for a run whose iterations failed while no threshold looks at failures: k6's model
 /// lets such a run pass, and a user reading "every threshold holds" must not miss it.
 pub fn unchecked_failures(r: &Results, verdicts: &[Verdict]) -> Option<String> {
@@ -220,7 +254,15 @@ pub fn to_json(r: &Results, verdicts: &[Verdict]) -> Value {
         "model": if r.rate.is_some() { "open" } else { "closed" },
         "rate": r.rate,
         "ramp_up_s": r.ramp_up_s,
+        "graceful_stop_s": r.graceful_stop_s,
+        "stopped_by": r.stopped_by,
         "processes": r.processes,
+        "runs": r.runs,
+        "after_end": {
+            "requests": r.after_end.requests,
+            "not_ok": r.after_end.not_ok,
+            "errors": r.after_end.errors,
+        },
         "iterations": {
             "completed": it.completed,
             "failed": it.failed,
@@ -280,6 +322,43 @@ pub fn from_json(v: &Value) -> Result<Results, String> {
     r.rate = v.get("rate").and_then(Value::as_f64);
     r.ramp_up_s = float(v, "ramp_up_s")?;
     r.processes = count(v, "processes")?;
+    // Written since the graceful stop came; older summaries lack them.
+    if v.get("graceful_stop_s").is_some() {
+        r.graceful_stop_s = float(v, "graceful_stop_s")?;
+    }
+    r.stopped_by = v
+        .get("stopped_by")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    r.runs = match v.get("runs") {
+        Some(runs) => {
+            let runs = runs.as_array().ok_or("\"runs\" is not an array")?;
+            if runs.len() as u64 != r.processes {
+                return Err(format!(
+                    "\"runs\" lists {} runs, but \"processes\" says {}",
+                    runs.len(),
+                    r.processes
+                ));
+            }
+            runs.iter()
+                .map(|id| {
+                    id.as_str()
+                        .map(str::to_string)
+                        .ok_or_else(|| "\"runs\" holds something other than an id".to_string())
+                })
+                .collect::<Result<_, _>>()?
+        }
+        // A summary from before run ids: one made up of its content, so that the same
+        // summary twice is still recognised.
+        None => vec![format!("{:016x}", fingerprint(v))],
+    };
+    if let Some(after) = v.get("after_end") {
+        r.after_end = AfterEnd {
+            requests: count(after, "requests").map_err(|e| format!("after_end: {e}"))?,
+            not_ok: count(after, "not_ok").map_err(|e| format!("after_end: {e}"))?,
+            errors: count(after, "errors").map_err(|e| format!("after_end: {e}"))?,
+        };
+    }
     let it = field(v, "iterations")?;
     r.iterations = Iterations {
         completed: count(it, "completed")?,
@@ -288,13 +367,23 @@ pub fn from_json(v: &Value) -> Result<Results, String> {
         missed: count(it, "missed")?,
         waited: count(it, "waited")?,
         failures: counts(it, "failures")?,
-        duration: histogram(it, "duration_histogram")?,
+        duration: histogram(it, "duration_histogram", TOTAL_FIGURES)?,
     };
+    if r.iterations.failures.len() > FAILURE_KINDS + 1 {
+        return Err(format!(
+            "\"iterations.failures\" has {} kinds; a summary keeps at most {}",
+            r.iterations.failures.len(),
+            FAILURE_KINDS + 1
+        ));
+    }
     let ops = field(v, "operations")?
         .as_object()
         .ok_or("\"operations\" is not an object")?;
     for (name, op) in ops {
         let at = |e: String| format!("operations.{name}: {e}");
+        if Operation::lookup(name).map(Operation::name) != Some(name.as_str()) {
+            return Err(at("not an operation of the Web API".to_string()));
+        }
         let codes = counts(op, "codes")
             .map_err(at)?
             .into_iter()
@@ -310,28 +399,38 @@ pub fn from_json(v: &Value) -> Result<Results, String> {
                 count: count(op, "count").map_err(at)?,
                 codes,
                 errors: counts(op, "errors_by_kind").map_err(at)?,
-                latency: histogram(op, "latency_histogram").map_err(at)?,
-                service: histogram(op, "service_histogram").map_err(at)?,
+                latency: histogram(op, "latency_histogram", TOTAL_FIGURES).map_err(at)?,
+                service: histogram(op, "service_histogram", TOTAL_FIGURES).map_err(at)?,
             },
         );
     }
-    r.lag = histogram(field(v, "lag")?, "histogram").map_err(|e| format!("lag: {e}"))?;
+    r.lag =
+        histogram(field(v, "lag")?, "histogram", TOTAL_FIGURES).map_err(|e| format!("lag: {e}"))?;
     let timeline = field(v, "timeline")?
         .as_array()
         .ok_or("\"timeline\" is not an array")?;
+    let mut last_t = None;
     for (i, s) in timeline.iter().enumerate() {
         let at = |e: String| format!("timeline[{i}]: {e}");
+        let t = count(s, "t").map_err(at)?;
+        if last_t.is_some_and(|last| t <= last) || t > MAX_SECONDS {
+            return Err(at(format!(
+                "\"t\" {t} is out of order or past {MAX_SECONDS} s"
+            )));
+        }
+        last_t = Some(t);
         r.timeline.push(Second {
-            t: count(s, "t").map_err(at)?,
+            t,
             requests: count(s, "requests").map_err(at)?,
             not_ok: count(s, "not_ok").map_err(at)?,
             errors: count(s, "errors").map_err(at)?,
             iterations: count(s, "iterations").map_err(at)?,
             failed: count(s, "failed").map_err(at)?,
             active: count(s, "active").map_err(at)?,
-            latency: histogram(s, "histogram").map_err(at)?,
+            latency: histogram(s, "histogram", SECOND_FIGURES).map_err(at)?,
         });
     }
+    r.check_totals()?;
     Ok(r)
 }
 
@@ -371,17 +470,24 @@ fn counts(v: &Value, name: &str) -> Result<BTreeMap<String, u64>, String> {
         .collect()
 }
 
-fn histogram(v: &Value, name: &str) -> Result<Latency, String> {
+fn histogram(v: &Value, name: &str, figures: u8) -> Result<Latency, String> {
     let text = field(v, name)?
         .as_str()
         .ok_or_else(|| format!("\"{name}\" is not a string"))?;
-    Latency::from_base64(text).map_err(|e| format!("\"{name}\": {e}"))
+    Latency::from_base64(text, figures).map_err(|e| format!("\"{name}\": {e}"))
+}
+
+/// A summary's fingerprint (FNV-1a of its JSON text), standing in for the run id that summaries
+/// written before run ids lack.
+fn fingerprint(v: &Value) -> u64 {
+    v.to_string().bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::Operation;
     use crate::load::probe::{Event, Outcome};
 
     fn sample() -> Results {
@@ -397,6 +503,7 @@ mod tests {
                     service_us: ms * 1000,
                     outcome: Outcome::Code(if ms == 100 { 603 } else { 100 }),
                     at_ms: 0,
+                    after_end: false,
                 },
                 &mut s,
             );

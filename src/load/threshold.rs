@@ -167,8 +167,11 @@ impl FromStr for Threshold {
     }
 }
 
+/// Whether the part before a dot is the start of a percentile (`p99` of `p99.9`, `p(99` of
+/// `p(99.9)`), not an operation.
 fn is_percentile_prefix(s: &str) -> bool {
     s.strip_prefix('p')
+        .map(|d| d.strip_prefix('(').unwrap_or(d))
         .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
 }
 
@@ -333,6 +336,21 @@ mod tests {
         assert_eq!(parse("p99.9 <= 1s").figure, Figure::Percentile(99.9));
         assert_eq!(parse("p99.9 <= 1s").limit, 1000.0);
         assert_eq!(parse("p(90)<5").figure, Figure::Percentile(90.0));
+        // The README's own example, k6's spelling.
+        let t = parse("p(99.9)<1s");
+        assert_eq!(
+            (t.op, t.figure, t.limit),
+            (None, Figure::Percentile(99.9), 1000.0)
+        );
+        let t = parse("StopRecording.p(99.9) < 20ms");
+        assert_eq!(
+            (t.op, t.figure, t.limit),
+            (
+                Some(Operation::StopRecording),
+                Figure::Percentile(99.9),
+                20.0
+            )
+        );
         assert_eq!(
             parse("port_status.max<250us").op,
             Some(Operation::PortStatus)
