@@ -542,3 +542,419 @@ fn a_flow_that_never_completes_exits_1_with_its_reason_and_one_that_does_not_com
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("syntax.rhai:1:9"), "{}", stderr(&out));
 }
+
+/// Every second of a summary's timeline: (t, requests, p99 ms).
+fn seconds(s: &Value) -> Vec<(u64, u64, f64)> {
+    s["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (n(&t["t"]), n(&t["requests"]), t["p99"].as_f64().unwrap()))
+        .collect()
+}
+
+#[test]
+fn at_the_end_running_iterations_finish_at_their_own_pace_and_their_late_requests_stay_out() {
+    // A server answering in 1 ms; agents spread over the first second, each call a request, a
+    // second of talk, a request. When the time is up, most agents are in their talk.
+    let server = common::serve(ApiVersion::V7_1);
+    server
+        .simulator()
+        .lock()
+        .unwrap()
+        .simulator_mut()
+        .faults_mut()
+        .set_delay(None, Duration::from_millis(1));
+    let dir = folder();
+    let flow = write(
+        dir.path(),
+        "talk.rhai",
+        "port_status(1, 5);\nsleep(1000);\nport_status(1, 5);\n",
+    );
+    let summary = dir.path().join("s.json");
+    let url = server.url();
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--endpoint",
+        &url,
+        "--agents",
+        "20",
+        "--ramp-up",
+        "1",
+        "--duration",
+        "3",
+        "--summary-json",
+        summary.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let s = json(&summary);
+    let it = &s["iterations"];
+    // Every sleep ran its full second: none was cut short by the end.
+    assert!(it["duration_ms"]["min"].as_f64().unwrap() >= 1000.0, "{it}");
+    assert_eq!(n(&it["interrupted"]), 0, "{it}");
+    assert_eq!(n(&it["failed"]), 0, "{it}");
+    // The agents talking at the end asked again after it; those requests are counted apart.
+    let after_end = n(&s["after_end"]["requests"]);
+    assert!((1..=20).contains(&after_end), "{}", s["after_end"]);
+    assert_eq!(
+        n(&s["requests"]["count"]) + after_end,
+        2 * n(&it["completed"])
+    );
+    // The timeline ends with the test, and its last second is no worse than the steady ones: no
+    // burst (a busy machine's noise aside).
+    let timeline = seconds(&s);
+    assert!(timeline.iter().all(|(t, _, _)| *t < 3), "{timeline:?}");
+    let (last, steady) = timeline.split_last().unwrap();
+    let steady_p99 = steady.iter().map(|(_, _, p)| *p).fold(0.0, f64::max);
+    assert!(
+        last.2 <= 2.0 * steady_p99 + 20.0,
+        "last second p99 {} ms, steady {steady_p99} ms: {timeline:?}",
+        last.2
+    );
+    assert!(
+        stdout(&out).contains("graceful stop 30 s: "),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn iterations_still_running_when_the_grace_period_ends_are_interrupted() {
+    let dir = folder();
+    let flow = write(
+        dir.path(),
+        "long.rhai",
+        "port_status(1, 5);\nsleep(60000);\n",
+    );
+    let summary = dir.path().join("s.json");
+    let started = std::time::Instant::now();
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--agents",
+        "3",
+        "--duration",
+        "1",
+        "--graceful-stop",
+        "0.5",
+        "--summary-json",
+        summary.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    // Cut at 1.5 s, not a minute later.
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let s = json(&summary);
+    let it = &s["iterations"];
+    assert_eq!(
+        (n(&it["completed"]), n(&it["failed"]), n(&it["interrupted"])),
+        (0, 0, 3),
+        "{it}"
+    );
+    assert_eq!(s["graceful_stop_s"], 0.5);
+    assert!(
+        stdout(&out).contains("graceful stop 0.5 s: 0 requests sent after the end (not in the figures), 3 iterations interrupted at its end"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn requests_in_flight_when_a_server_stops_answering_count_as_interrupted_and_fail_errors() {
+    let server = common::serve(ApiVersion::V7_1);
+    let dir = folder();
+    // Agent 0's fourth call makes the server stop answering (a delay of ten minutes): from then
+    // on both agents wait for answers that never come.
+    let flow = write(
+        dir.path(),
+        "stall.rhai",
+        "port_status(1, 5);\n\
+         if agent.index == 0 && agent.iteration == 3 { sim_delay(\"*\", 600000); }\n\
+         sleep(20);\n",
+    );
+    let summary = dir.path().join("s.json");
+    let report = dir.path().join("r.html");
+    let url = server.url();
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--endpoint",
+        &url,
+        "--agents",
+        "2",
+        "--duration",
+        "1",
+        "--graceful-stop",
+        "0.5",
+        "--threshold",
+        "errors<1%",
+        "--summary-json",
+        summary.to_str().unwrap(),
+        "--report-html",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let s = json(&summary);
+    let ps = &s["operations"]["PortStatus"];
+    assert_eq!(n(&ps["errors_by_kind"]["interrupted"]), 2, "{ps}");
+    assert_eq!(n(&s["requests"]["errors"]), 2);
+    assert_eq!(n(&s["iterations"]["interrupted"]), 2, "{}", s["iterations"]);
+    assert!(n(&ps["count"]) >= 6, "{ps}");
+    assert_eq!(s["thresholds"][0]["pass"], false, "{}", s["thresholds"]);
+    let table = stdout(&out);
+    assert!(table.contains("FAIL  errors<1%"), "{table}");
+    assert!(table.contains("interrupted×2"), "{table}");
+    let page = std::fs::read_to_string(&report).unwrap();
+    assert!(page.contains("2 iterations interrupted at its end"));
+    // The server's delayed answers would hold its shutdown for seconds; the process ends anyway.
+    std::mem::forget(server);
+}
+
+#[test]
+fn a_flow_that_fails_at_once_backs_off_instead_of_spinning() {
+    let dir = folder();
+    let flow = write(dir.path(), "typo.rhai", "port_statsu(1, 5);\n");
+    let summary = dir.path().join("s.json");
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--agents",
+        "2",
+        "--duration",
+        "2",
+        "--summary-json",
+        summary.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    // Waits of 10, 20, 40 … ms, up to a second, between failures: 10 or 11 each in 2 s, where
+    // spinning made hundreds of thousands.
+    let failed = n(&json(&summary)["iterations"]["failed"]);
+    assert!((2..=24).contains(&failed), "{failed} failed iterations");
+}
+
+#[test]
+fn the_readme_s_percentile_thresholds_are_accepted() {
+    let dir = folder();
+    let flow = write(
+        dir.path(),
+        "status.rhai",
+        "port_status(1, 5);\nsleep(50);\n",
+    );
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--duration",
+        "0.5",
+        "--threshold",
+        "p(99.9)<1s",
+        "--threshold",
+        "PortStatus.p(99.9) < 1000ms",
+        "--threshold",
+        "p99.9<1s",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("pass  p(99.9)<1s"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// Runs a short test and returns its summary's path.
+fn summary_of(dir: &Path, name: &str, duration: &str) -> PathBuf {
+    let flow = write(dir, "status.rhai", "port_status(1, 5);\nsleep(20);\n");
+    let summary = dir.join(name);
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--duration",
+        duration,
+        "--summary-json",
+        summary.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    summary
+}
+
+#[test]
+fn merge_refuses_a_summary_twice_and_says_which_runs_differ() {
+    let dir = folder();
+    let a = summary_of(dir.path(), "a.json", "0.5");
+    let a_str = a.to_str().unwrap();
+    let out = ecapi(&["load", "--merge", a_str, a_str]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("the same file as")
+            && stderr(&out).contains("counts its requests twice"),
+        "{}",
+        stderr(&out)
+    );
+    // A copy is the same run under another name.
+    let copy = dir.path().join("copy.json");
+    std::fs::copy(&a, &copy).unwrap();
+    let out = ecapi(&["load", "--merge", a_str, copy.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is already in"), "{}", stderr(&out));
+
+    // Runs of another length and another flow merge, with a word on each difference.
+    let mut b = json(&a);
+    b["runs"] = serde_json::json!(["00000000000000b0"]);
+    b["duration_s"] = serde_json::json!(7.5);
+    b["flow"] = serde_json::json!("other.rhai");
+    let b_path = write(dir.path(), "b.json", &b.to_string());
+    let out = ecapi(&["load", "--merge", a_str, b_path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("the runs differ in duration (") && err.contains("b.json 7.5 s"),
+        "{err}"
+    );
+    assert!(
+        err.contains("the runs ran different flows (") && err.contains("b.json other.rhai"),
+        "{err}"
+    );
+}
+
+/// A V2 histogram header that claims 5 significant figures up to 2⁶² and 4 GB of counts, in base64.
+fn greedy_histogram() -> String {
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(&0x1c84_9313_u32.to_be_bytes());
+    bytes.extend_from_slice(&u32::MAX.to_be_bytes());
+    bytes.extend_from_slice(&0_u32.to_be_bytes());
+    bytes.extend_from_slice(&5_u32.to_be_bytes());
+    bytes.extend_from_slice(&1_u64.to_be_bytes());
+    bytes.extend_from_slice(&(1_u64 << 62).to_be_bytes());
+    bytes.extend_from_slice(&1.0_f64.to_be_bytes());
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+#[test]
+fn a_hand_edited_summary_is_refused_quickly_without_allocating_what_it_claims() {
+    let dir = folder();
+    let a = summary_of(dir.path(), "a.json", "0.5");
+    let mut edited = json(&a);
+    for second in edited["timeline"].as_array_mut().unwrap() {
+        second["histogram"] = serde_json::json!(greedy_histogram());
+    }
+    let bad = write(dir.path(), "bad.json", &edited.to_string());
+    // Under a 1 GB address space: the 4 GB of counts it claims would abort the process.
+    let started = std::time::Instant::now();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 1000000; exec '{}' load --merge '{}'",
+            env!("CARGO_BIN_EXE_ecapi"),
+            bad.display()
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(
+        stderr(&out).contains("timeline[0]: \"histogram\": not an HDR histogram: it claims 4294967295 bytes of counts"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Counts near u64's top that would wrap when merged.
+    let mut big = json(&a);
+    big["runs"] = serde_json::json!(["00000000000000b1"]);
+    big["iterations"]["completed"] = serde_json::json!(u64::MAX);
+    let big_path = write(dir.path(), "big.json", &big.to_string());
+    let out = ecapi(&[
+        "load",
+        "--merge",
+        a.to_str().unwrap(),
+        big_path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("is more than a count can hold"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_and_sigint_end_the_run_and_write_the_summary_and_the_report() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    for (signal, code) in [("TERM", 143), ("INT", 130)] {
+        let dir = folder();
+        let flow = write(dir.path(), "call.rhai", "port_status(1, 5);\nsleep(100);\n");
+        let summary = dir.path().join("s.json");
+        let report = dir.path().join("r.html");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ecapi"))
+            .args([
+                "load",
+                flow.to_str().unwrap(),
+                "--agents",
+                "3",
+                "--duration",
+                "600",
+                "--summary-json",
+                summary.to_str().unwrap(),
+                "--report-html",
+                report.to_str().unwrap(),
+            ])
+            .env_remove("ECAPI_ENDPOINT")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The banner comes once the signals are listened for.
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        let mut banner = String::new();
+        err.read_line(&mut banner).unwrap();
+        assert!(
+            banner.starts_with("ecapi load: 3 agents running"),
+            "{banner}"
+        );
+        let kill = Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(code), "SIG{signal}: {rest}");
+        assert!(
+            rest.contains(&format!("SIG{signal}: ending the test")),
+            "{rest}"
+        );
+        let s = json(&summary);
+        assert_eq!(s["stopped_by"], format!("SIG{signal}"));
+        assert!(s["duration_s"].as_f64().unwrap() < 600.0);
+        assert_eq!(n(&s["iterations"]["interrupted"]), 0, "the sleeps ran out");
+        let page = std::fs::read_to_string(&report).unwrap();
+        assert!(page.contains(&format!("stopped by SIG{signal}")));
+        assert!(stdout(&out).contains(&format!("stopped by SIG{signal}")));
+    }
+}

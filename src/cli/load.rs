@@ -189,6 +189,9 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
         ramp_up,
         duration,
     };
+    // Listening before the banner, so a signal after it always ends the run with its reports.
+    let end = Arc::new(EndSignal::new());
+    let signalled = watch_signals(&end, graceful_stop);
     eprintln!(
         "ecapi load: {} agents running {file} for {} s{} against {}",
         a.agents,
@@ -199,8 +202,6 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
         },
         backend.describe()
     );
-    let end = Arc::new(EndSignal::new());
-    let signalled = watch_signals(&end, graceful_stop);
     let options = LoadOptions {
         flow: file.clone(),
         source: source.clone(),
