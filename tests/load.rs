@@ -329,11 +329,6 @@ fn failed_iterations_are_counted_with_their_reason_and_the_test_goes_on() {
     );
 }
 
-/// p99 latency of all requests in a summary.
-fn p99(s: &Value) -> f64 {
-    s["requests"]["latency_ms"]["p99"].as_f64().unwrap()
-}
-
 #[test]
 fn the_open_model_shows_a_slow_server_s_queueing_where_the_closed_model_does_not() {
     let server = common::serve(ApiVersion::V7_1);
@@ -372,29 +367,42 @@ fn the_open_model_shows_a_slow_server_s_queueing_where_the_closed_model_does_not
         );
         json(&summary)
     };
-    // Two agents and 50 ms answers serve at most 40 calls a second; 150 are due each second, so
-    // by the end calls wait seconds for a free agent.
+    // Two agents and answers of at least 50 ms serve at most 40 calls a second; 150 are due each
+    // second, so calls wait for a free agent. The checks rest on that bound, not on how fast this
+    // machine happens to be: a busy machine only makes the queue longer.
     let closed = run(&[], "closed.json");
     let open = run(&["--rate", "150/s"], "open.json");
     assert_eq!(open["model"], "open");
-    // The factors leave room for a busy machine, which slows the closed run's answers too; on a
-    // quiet one the open model's p99 is some 30 times the closed model's.
-    let p50 = |s: &Value| s["requests"]["latency_ms"]["p50"].as_f64().unwrap();
-    assert!(
-        p99(&open) > 3.0 * p99(&closed) && p50(&open) > 5.0 * p50(&closed),
-        "open p50 {} p99 {} ms, closed p50 {} p99 {} ms",
-        p50(&open),
-        p99(&open),
-        p50(&closed),
-        p99(&closed)
+    let figure = |s: &Value, kind: &str, p: &str| s["requests"][kind][p].as_f64().unwrap();
+    // The closed model waits for the server: what a request met is its service time, exactly.
+    for p in ["p50", "p99", "max"] {
+        assert_eq!(
+            figure(&closed, "latency_ms", p),
+            figure(&closed, "service_ms", p),
+            "{p}"
+        );
+    }
+    assert_eq!(closed["model"], "closed");
+    // The open model counts from when each call was due: call k (of the 40 a second) starts at
+    // least 25·k ms in, but was due at 6.7·k ms, so the median call of even a dozen waited 100 ms
+    // more than the server took.
+    let (latency_p50, service_p50) = (
+        figure(&open, "latency_ms", "p50"),
+        figure(&open, "service_ms", "p50"),
     );
-    // The wait is the server's doing, so it is in latency, not in the generator's lag; the
-    // service time alone does not show it.
-    let service_p99 = open["requests"]["service_ms"]["p99"].as_f64().unwrap();
-    assert!(p99(&open) > 5.0 * service_p99, "{}", open["requests"]);
+    assert!(
+        latency_p50 >= service_p50 + 100.0,
+        "open latency p50 {latency_p50} ms, service p50 {service_p50} ms: {}",
+        open["requests"]
+    );
     assert!(n(&open["iterations"]["waited"]) > 0);
     assert!(n(&open["iterations"]["missed"]) > 0);
-    assert!(open["lag"]["ms"]["p99"].as_f64().unwrap() < p99(&open) / 5.0);
+    // The wait is the server's doing, so it is in latency, not in the generator's lag.
+    assert!(
+        open["lag"]["ms"]["p99"].as_f64().unwrap() < latency_p50,
+        "{}",
+        open["lag"]
+    );
 }
 
 /// The chromium binary, when installed.
@@ -956,5 +964,50 @@ fn sigterm_and_sigint_end_the_run_and_write_the_summary_and_the_report() {
         let page = std::fs::read_to_string(&report).unwrap();
         assert!(page.contains(&format!("stopped by SIG{signal}")));
         assert!(stdout(&out).contains(&format!("stopped by SIG{signal}")));
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn more_agents_than_the_machine_allows_are_refused_before_the_start_with_the_cause() {
+    let dir = folder();
+    let flow = write(dir.path(), "status.rhai", "port_status(1, 5);\n");
+    // Under a 1.5 GB address space, 3,000 stacks of 1 MiB cannot all be mapped.
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 1500000; exec '{}' load '{}' --agents 3000 --duration 1",
+            env!("CARGO_BIN_EXE_ecapi"),
+            flow.display()
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("ecapi: --agents 3000: this machine runs at most about ")
+            && err.contains("RLIMIT_AS")
+            && err.contains("--merge"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    // The documented maximum, where vm.max_map_count is the default's 65,530.
+    let maps: u64 = std::fs::read_to_string("/proc/sys/vm/max_map_count")
+        .map_or(u64::MAX, |t| t.trim().parse().unwrap_or(u64::MAX));
+    if maps < 20_000 * 4 {
+        let out = ecapi(&[
+            "load",
+            flow.to_str().unwrap(),
+            "--agents",
+            "20000",
+            "--duration",
+            "1",
+        ]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            stderr(&out).contains(&format!("vm.max_map_count is {maps}")),
+            "{}",
+            stderr(&out)
+        );
     }
 }

@@ -158,6 +158,17 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
             a.agents
         )));
     }
+    if let Some(limit) = load::limits::agents() {
+        if a.agents as u64 > limit.agents {
+            return Err(UsageError(format!(
+                "--agents {}: this machine runs at most about {} agents in one process: {}; or run \
+                 several processes and --merge their summaries",
+                a.agents,
+                summary::thousands(limit.agents),
+                limit.cause
+            )));
+        }
+    }
     let model = match &a.rate {
         Some(r) => Model::Open {
             rate: parse_rate(r)?,
@@ -218,7 +229,13 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
             eprint!("{}", d.render(&file, &source));
             return Ok(EXIT_FAILURE);
         }
-        Err(e) => return Err(UsageError(e.to_string())),
+        Err(e @ LoadError::Spawn { .. }) => {
+            let cause = match load::limits::agents() {
+                Some(limit) => format!("; the tightest limit known: {}", limit.cause),
+                None => String::new(),
+            };
+            return Err(UsageError(format!("{e}{cause}")));
+        }
     };
     let mut results = results;
     let signal = *signalled.lock().unwrap_or_else(|p| p.into_inner());

@@ -17,6 +17,7 @@
 //! | `summary.rs` | the end-of-run table and the JSON summary (written and read back) |
 //! | `report_html.rs` | the self-contained HTML report with SVG charts |
 //! | `data.rs` | `--data` rows from CSV or JSON |
+//! | `limits.rs` | how many agents the machine allows, and why |
 //!
 //! It uses `client/` and `script/`; nothing below it imports it. The command line (`cli/load.rs`)
 //! turns its arguments into [`LoadOptions`].
@@ -26,6 +27,7 @@ pub mod backend;
 pub mod collector;
 pub mod data;
 pub mod histogram;
+pub mod limits;
 pub mod probe;
 pub mod report_html;
 pub mod results;
@@ -87,11 +89,11 @@ pub enum LoadError {
     /// The flow does not compile.
     #[error("{}", .0.message)]
     Compile(Diagnostic),
-    /// An agent's thread could not be started.
-    #[error("cannot start agent {index}: {source} (fewer agents, or a higher limit on threads)")]
+    /// A thread (an agent's, or the collector's) could not be started.
+    #[error("cannot start {what}: {source} (fewer agents, or a higher limit on threads)")]
     Spawn {
-        /// Which agent.
-        index: usize,
+        /// Which thread: `agent 16312`, `the collector`.
+        what: String,
         /// What the system said.
         source: std::io::Error,
     },
@@ -145,7 +147,10 @@ pub fn run(
             .spawn(move || agent::run(s, index, b));
         if let Err(source) = spawned {
             shared.gate.open(None);
-            return Err(LoadError::Spawn { index, source });
+            return Err(LoadError::Spawn {
+                what: format!("agent {index} of {}", schedule.agents),
+                source,
+            });
         }
     }
     // Every agent has built its engine and compiled the flow: start.
@@ -163,10 +168,23 @@ pub fn run(
         end.clone(),
         options.progress,
     );
-    let collecting = std::thread::Builder::new()
+    let collecting = match std::thread::Builder::new()
         .name("load-collector".to_string())
         .spawn(move || collector.run(done_rx))
-        .expect("the collector thread starts");
+    {
+        Ok(collecting) => collecting,
+        Err(source) => {
+            // The agents are off; end them before saying why.
+            end.stop();
+            shared
+                .finished
+                .wait_for(schedule.agents, Instant::now() + STOP_WAIT);
+            return Err(LoadError::Spawn {
+                what: "the collector".to_string(),
+                source,
+            });
+        }
+    };
 
     end.wait_until(t0 + schedule.duration);
     end.end();

@@ -22,7 +22,8 @@ const MAX_SECONDS: u64 = 10_000_000;
 pub const PERCENTILES: [(f64, &str); 4] =
     [(50.0, "p50"), (90.0, "p90"), (95.0, "p95"), (99.0, "p99")];
 
-fn thousands(n: u64) -> String {
+/// A count with thousands separators: `16,123`.
+pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
