@@ -161,8 +161,15 @@ impl Collector {
         let errors = overall.error_count() + self.results.iterations.failed;
         self.progress
             .set_position(self.t0.elapsed().as_secs().min(self.duration.as_secs()));
+        let phase = if self.end.is_stopped() {
+            "stopping  "
+        } else if self.end.is_ended() {
+            "graceful stop  "
+        } else {
+            ""
+        };
         self.progress.set_message(format!(
-            "agents {}/{}  {:.0} req/s  p95 {:.1} ms  errors {}",
+            "{phase}agents {}/{}  {:.0} req/s  p95 {:.1} ms  errors {}",
             self.active.load(Ordering::Relaxed),
             self.agents,
             rate,

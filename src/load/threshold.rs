@@ -285,6 +285,14 @@ impl Threshold {
         if stats.count == 0 {
             return verdict(None, "no requests were made".to_string());
         }
+        let latency = matches!(
+            self.figure,
+            Figure::Percentile(_) | Figure::Min | Figure::Avg | Figure::Max
+        );
+        if latency && stats.latency.count() == 0 {
+            // Every request was interrupted: there is no latency to judge, and no pass on nothing.
+            return verdict(None, "no request was answered".to_string());
+        }
         let ms = |v: f64| verdict(Some(v), format!("{v:.2} ms"));
         let share = |n: u64| {
             let s = n as f64 / stats.count as f64;
@@ -362,6 +370,29 @@ mod tests {
         assert_eq!(parse("failed<=0.05").limit, 0.05);
         assert_eq!(parse("rate>=600/m").limit, 10.0);
         assert_eq!(parse("not_ok<2%").figure, Figure::NotOk);
+    }
+
+    #[test]
+    fn a_latency_threshold_fails_when_every_request_was_interrupted() {
+        use crate::load::probe::{ErrorKind, Event, Outcome};
+        use crate::load::results::Second;
+        let mut r = Results::new("f.rhai".into(), "x".into());
+        r.absorb(
+            Event::Request {
+                op: Operation::PortStatus,
+                latency_us: 0,
+                service_us: 0,
+                outcome: Outcome::Error(ErrorKind::Interrupted),
+                at_ms: 0,
+                after_end: false,
+            },
+            &mut Second::new(0),
+        );
+        let v = parse("p95<200ms").evaluate(&r);
+        assert!(!v.pass);
+        assert_eq!(v.shown, "no request was answered");
+        let v = parse("errors<1%").evaluate(&r);
+        assert_eq!((v.pass, v.actual), (false, Some(1.0)));
     }
 
     #[test]
