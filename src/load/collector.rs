@@ -105,7 +105,7 @@ impl Collector {
                     Event::Request { at_ms, .. } | Event::Iteration { at_ms, .. } => at_ms / 1000,
                     Event::Lag { .. } => now_s,
                 };
-                let t = last_second.map_or(t, |l| t.min(l));
+                let t = t.min(last_second);
                 // An event for a second already closed joins the oldest one still open.
                 let t = t.max(oldest_open.min(now_s));
                 let second = self.open.entry(t).or_insert_with(|| Second::new(t));
@@ -117,18 +117,25 @@ impl Collector {
         current.active = current.active.max(active);
     }
 
-    /// The test's last second, once it has ended: the one the end fell in.
-    fn last_second(&self) -> Option<u64> {
-        self.end.ended_at().map(|at| {
-            let ms = at.saturating_duration_since(self.t0).as_millis() as u64;
-            ms.saturating_sub(1) / 1000
-        })
+    /// The second a moment `ms` into the test falls in, where a moment on a second's boundary
+    /// belongs to the second before (a test of 3 s has seconds 0, 1 and 2).
+    fn second_of(ms: u64) -> u64 {
+        ms.saturating_sub(1) / 1000
+    }
+
+    /// The test's last second: the one its end fell in (or will, when its time runs out).
+    fn last_second(&self) -> u64 {
+        let planned = Self::second_of(self.duration.as_millis() as u64);
+        let ended = self.end.ended_at().map(|at| {
+            Self::second_of(at.saturating_duration_since(self.t0).as_millis() as u64)
+        });
+        ended.map_or(planned, |e| e.min(planned))
     }
 
     /// The current second of the test (after the end: its last).
     fn now_s(&self) -> u64 {
         let now_s = self.t0.elapsed().as_secs();
-        self.last_second().map_or(now_s, |l| now_s.min(l))
+        now_s.min(self.last_second())
     }
 
     fn close_before(&mut self, t: u64) {
