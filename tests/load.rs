@@ -1011,3 +1011,82 @@ fn more_agents_than_the_machine_allows_are_refused_before_the_start_with_the_cau
         );
     }
 }
+
+#[cfg(unix)]
+#[test]
+fn a_second_signal_cuts_the_graceful_stop_short() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let server = common::serve(ApiVersion::V7_1);
+    let url = server.url();
+    let dir = folder();
+    let flow = write(
+        dir.path(),
+        "long.rhai",
+        "port_status(1, 5);\nsleep(600000);\n",
+    );
+    let summary = dir.path().join("s.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ecapi"))
+        .args([
+            "load",
+            flow.to_str().unwrap(),
+            "--endpoint",
+            &url,
+            "--agents",
+            "2",
+            "--duration",
+            "600",
+            "--summary-json",
+            summary.to_str().unwrap(),
+        ])
+        .env_remove("ECAPI_ENDPOINT")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let kill = |pid: u32| {
+        assert!(Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success())
+    };
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(line.starts_with("ecapi load: 2 agents running"), "{line}");
+    // Both agents are in their call once the server has had their requests.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while server
+        .simulator()
+        .lock()
+        .unwrap()
+        .simulator()
+        .journal()
+        .total()
+        < 2
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the agents never called"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    kill(child.id());
+    line.clear();
+    err.read_line(&mut line).unwrap();
+    assert!(
+        line.contains("SIGTERM: ending the test; running iterations have 30 s"),
+        "{line}"
+    );
+    let started = std::time::Instant::now();
+    kill(child.id());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(143));
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "not the 30 s of grace"
+    );
+    let s = json(&summary);
+    assert_eq!(n(&s["iterations"]["interrupted"]), 2, "{}", s["iterations"]);
+}

@@ -126,9 +126,10 @@ impl Collector {
     /// The test's last second: the one its end fell in (or will, when its time runs out).
     fn last_second(&self) -> u64 {
         let planned = Self::second_of(self.duration.as_millis() as u64);
-        let ended = self.end.ended_at().map(|at| {
-            Self::second_of(at.saturating_duration_since(self.t0).as_millis() as u64)
-        });
+        let ended = self
+            .end
+            .ended_at()
+            .map(|at| Self::second_of(at.saturating_duration_since(self.t0).as_millis() as u64));
         ended.map_or(planned, |e| e.min(planned))
     }
 
