@@ -41,7 +41,7 @@ pub struct LoadArgs {
     /// At the end (of --duration, or at SIGINT/SIGTERM) no new iteration starts; running ones
     /// have this many seconds to finish at their own pace, then they are interrupted (k6's
     /// gracefulStop). Requests sent after the end are kept out of the figures.
-    #[arg(long, default_value = "30", value_name = "SECS")]
+    #[arg(long, default_value_t = load::GRACEFUL_STOP.as_secs_f64(), value_name = "SECS")]
     pub graceful_stop: f64,
     /// Start iterations at a fixed rate instead (open model), e.g. 50/s or 600/m; latency then
     /// counts from when each iteration was due.

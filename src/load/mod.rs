@@ -56,7 +56,7 @@ pub const GRACEFUL_STOP: Duration = Duration::from_secs(30);
 
 /// After the interruption, how long to wait for agents to notice it before counting what they
 /// still have in flight as interrupted and reporting without them. Requests give up within
-/// [`crate::client::cancel::POLL`], so this is ample.
+/// the client's poll of its cancel flag (10 ms), so this is ample.
 const STOP_WAIT: Duration = Duration::from_secs(2);
 
 /// How often the wait through the grace period looks for a second signal.
