@@ -537,6 +537,34 @@ mod tests {
     }
 
     #[test]
+    fn a_summary_whose_totals_would_pass_the_largest_count_is_refused() {
+        let mut json = to_json(&sample(), &[]);
+        let op = json["operations"]["PortStatus"].clone();
+        json["operations"]["InitStation"] = op;
+        for name in ["PortStatus", "InitStation"] {
+            json["operations"][name]["count"] = json!(u64::MAX / 2 + 1);
+        }
+        let err = from_json(&json).unwrap_err();
+        assert!(
+            err.starts_with("all operations' count: ") && err.ends_with("(adding PortStatus)"),
+            "{err}"
+        );
+        // Unknown operations and duplicated seconds are refused too.
+        let mut json = to_json(&sample(), &[]);
+        json["operations"]["Bogus"] = json["operations"]["PortStatus"].clone();
+        assert_eq!(
+            from_json(&json).unwrap_err(),
+            "operations.Bogus: not an operation of the Web API"
+        );
+        let mut json = to_json(&sample(), &[]);
+        let second = json["timeline"][0].clone();
+        json["timeline"].as_array_mut().unwrap().push(second);
+        assert!(from_json(&json)
+            .unwrap_err()
+            .starts_with("timeline[1]: \"t\" 0 is out of order"));
+    }
+
+    #[test]
     fn the_table_shows_each_operation_with_its_codes() {
         let t = table(&sample(), &[]);
         assert!(t.contains("requests: 100 (50.0/s), 0 without an answer, 1 answered with a code other than 100"), "{t}");
