@@ -392,15 +392,23 @@ pub fn render(r: &Results, verdicts: &[Verdict]) -> String {
             s.count,
             r.rate_of(s.count)
         );
+        // An operation whose every request was interrupted has no latency: a dash, not 0 ms.
+        let ms = |v: f64| {
+            if s.latency.count() == 0 {
+                "-".to_string()
+            } else {
+                format!("{v:.2}")
+            }
+        };
         for (p, _) in PERCENTILES {
-            let _ = write!(body, "<td>{:.2}</td>", s.latency.percentile_ms(p));
+            let _ = write!(body, "<td>{}</td>", ms(s.latency.percentile_ms(p)));
         }
         let mut codes: Vec<String> = s.codes.iter().map(|(c, n)| format!("{c}×{n}")).collect();
         codes.extend(s.errors.iter().map(|(k, n)| format!("{k}×{n}")));
         let _ = write!(
             body,
-            "<td>{:.2}</td><td>{}</td></tr>",
-            s.latency.max_ms(),
+            "<td>{}</td><td>{}</td></tr>",
+            ms(s.latency.max_ms()),
             esc(&codes.join(" "))
         );
     }

@@ -128,17 +128,25 @@ pub fn table(r: &Results, verdicts: &[Verdict]) -> String {
         "operation", "count", "rate/s", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "max ms"
     );
     let row = |out: &mut String, name: &str, s: &OpStats| {
+        // An operation whose every request was interrupted has no latency: a dash, not 0 ms.
+        let ms = |v: f64| {
+            if s.latency.count() == 0 {
+                "-".to_string()
+            } else {
+                format!("{v:.3}")
+            }
+        };
         let _ = writeln!(
             out,
-            "{:<16} {:>9} {:>9.1} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3}  {}",
+            "{:<16} {:>9} {:>9.1} {:>9} {:>9} {:>9} {:>9} {:>9}  {}",
             name,
             s.count,
             r.rate_of(s.count),
-            s.latency.percentile_ms(50.0),
-            s.latency.percentile_ms(90.0),
-            s.latency.percentile_ms(95.0),
-            s.latency.percentile_ms(99.0),
-            s.latency.max_ms(),
+            ms(s.latency.percentile_ms(50.0)),
+            ms(s.latency.percentile_ms(90.0)),
+            ms(s.latency.percentile_ms(95.0)),
+            ms(s.latency.percentile_ms(99.0)),
+            ms(s.latency.max_ms()),
             codes_text(&s.codes, &s.errors)
         );
     };
@@ -211,8 +219,16 @@ pub fn unchecked_failures(r: &Results, verdicts: &[Verdict]) -> Option<String> {
     ))
 }
 
+/// A histogram's figures in ms; `null` each when it holds nothing (no answer to time), so that a
+/// reader does not take an absence for 0 ms.
 fn figures(h: &Latency) -> Value {
     let mut m = Map::new();
+    if h.count() == 0 {
+        for name in ["min", "mean", "p50", "p90", "p95", "p99", "max"] {
+            m.insert(name.into(), Value::Null);
+        }
+        return Value::Object(m);
+    }
     m.insert("min".into(), json!(h.min_ms()));
     m.insert("mean".into(), json!(round3(h.mean_ms())));
     for (p, name) in PERCENTILES {
@@ -562,6 +578,33 @@ mod tests {
         assert!(from_json(&json)
             .unwrap_err()
             .starts_with("timeline[1]: \"t\" 0 is out of order"));
+    }
+
+    #[test]
+    fn an_operation_whose_requests_were_all_interrupted_shows_no_latency() {
+        let mut r = Results::new("flow.rhai".into(), "x".into());
+        r.absorb(
+            Event::Request {
+                op: Operation::StopRecording,
+                latency_us: 0,
+                service_us: 0,
+                outcome: Outcome::Error(crate::load::probe::ErrorKind::Interrupted),
+                at_ms: 0,
+                after_end: false,
+            },
+            &mut Second::new(0),
+        );
+        let t = table(&r, &[]);
+        let row = t.lines().find(|l| l.starts_with("StopRecording")).unwrap();
+        let fields: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(fields[3..8], ["-"; 5], "{row}");
+        assert!(row.ends_with("interrupted×1"), "{row}");
+        let json = to_json(&r, &[]);
+        assert_eq!(
+            json["operations"]["StopRecording"]["latency_ms"]["p99"],
+            Value::Null
+        );
+        assert_eq!(json["operations"]["StopRecording"]["errors"], 1);
     }
 
     #[test]
