@@ -9,9 +9,11 @@
 /// (measured: about 2.7 for a small flow; heavier flows take more).
 pub const MAPS_PER_AGENT: u64 = 4;
 
-/// Memory maps and tasks kept for everything else the process runs (the runtime, the client's
-/// connection pool, the collector).
-pub const RESERVE: u64 = 1_000;
+/// Memory maps kept for everything else the process maps (its libraries, heaps, the runtime).
+pub const RESERVE_MAPS: u64 = 1_000;
+
+/// Threads kept for everything else the process runs (the runtime, the simulator, the collector).
+pub const RESERVE_THREADS: u64 = 64;
 
 /// One limit on the number of agents.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,10 +24,11 @@ pub struct Limit {
     pub cause: String,
 }
 
-/// A limit on a resource: `total` of it, `used` already, `per_agent` for each agent.
-pub fn room(total: u64, used: u64, per_agent: u64, cause: String) -> Limit {
+/// A limit on a resource: `total` of it, `used` already, `reserve` kept for the rest of the
+/// process, `per_agent` for each agent.
+pub fn room(total: u64, used: u64, reserve: u64, per_agent: u64, cause: String) -> Limit {
     Limit {
-        agents: total.saturating_sub(used).saturating_sub(RESERVE) / per_agent.max(1),
+        agents: total.saturating_sub(used).saturating_sub(reserve) / per_agent.max(1),
         cause,
     }
 }
@@ -48,7 +51,7 @@ fn known() -> Vec<Limit> {
 
 #[cfg(target_os = "linux")]
 mod linux {
-    use super::{room, Limit, MAPS_PER_AGENT};
+    use super::{room, Limit, MAPS_PER_AGENT, RESERVE_MAPS, RESERVE_THREADS};
 
     fn read(path: &str) -> Option<String> {
         std::fs::read_to_string(path).ok()
@@ -67,6 +70,7 @@ mod linux {
             limits.push(room(
                 max,
                 maps.lines().count() as u64,
+                RESERVE_MAPS,
                 MAPS_PER_AGENT,
                 format!(
                     "vm.max_map_count is {max} and each agent takes about {MAPS_PER_AGENT} memory \
@@ -89,6 +93,7 @@ mod linux {
             limits.push(room(
                 max,
                 total,
+                RESERVE_THREADS,
                 1,
                 format!(
                     "kernel.threads-max is {max} and {total} threads run already; raise it with \
@@ -101,6 +106,7 @@ mod linux {
             limits.push(room(
                 max,
                 used,
+                RESERVE_THREADS,
                 1,
                 format!(
                     "the user's process limit (RLIMIT_NPROC, `ulimit -u`) is {max} and the user \
@@ -113,6 +119,8 @@ mod linux {
             limits.push(room(
                 max,
                 used,
+                // The rest of the process's threads, at a stack each.
+                RESERVE_THREADS * per_agent,
                 per_agent,
                 format!(
                     "the address space is limited (RLIMIT_AS, `ulimit -v`) to {} MiB, {} MiB of \
@@ -127,6 +135,7 @@ mod linux {
             limits.push(room(
                 max,
                 used,
+                RESERVE_THREADS,
                 1,
                 format!(
                     "the control group {group} allows {max} tasks (pids.max) and runs {used} \
@@ -234,10 +243,10 @@ mod tests {
     #[test]
     fn room_is_what_is_left_after_the_reserve_per_agent() {
         // A default Linux: 65,530 maps, 300 in use.
-        let l = room(65_530, 300, MAPS_PER_AGENT, "maps".into());
-        assert_eq!(l.agents, (65_530 - 300 - RESERVE) / 4);
+        let l = room(65_530, 300, RESERVE_MAPS, MAPS_PER_AGENT, "maps".into());
+        assert_eq!(l.agents, (65_530 - 300 - RESERVE_MAPS) / 4);
         assert!(l.agents < 20_000, "the documented maximum does not fit");
-        assert_eq!(room(500, 900, 1, "x".into()).agents, 0);
+        assert_eq!(room(500, 900, 0, 1, "x".into()).agents, 0);
     }
 
     #[test]
@@ -252,7 +261,7 @@ mod tests {
             );
         }
         for l in &limits {
-            assert!(l.agents > 0, "{l:?}");
+            assert!(!l.cause.is_empty(), "{l:?}");
         }
     }
 }
