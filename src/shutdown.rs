@@ -60,7 +60,7 @@ impl Signal {
 /// for when this returns, so one that comes right after is not lost (nor kills the process).
 ///
 /// Errors: the signal handlers could not be installed (another handler owns them).
-pub fn watch(on_signal: impl Fn(Signal) + Send + 'static) -> std::io::Result<()> {
+pub fn watch(mut on_signal: impl FnMut(Signal) + Send + 'static) -> std::io::Result<()> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;

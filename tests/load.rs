@@ -970,8 +970,14 @@ fn sigterm_and_sigint_end_the_run_and_write_the_summary_and_the_report() {
             );
             std::thread::sleep(Duration::from_millis(10));
         }
-        let kill = Command::new("kill")
-            .args([&format!("-{signal}"), &child.id().to_string()])
+        // Twice at once, as `timeout` delivers it (to the command, then to its process group):
+        // one request to end, not a second one to interrupt.
+        let kill = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "kill -{signal} {pid} && kill -{signal} {pid}",
+                pid = child.id()
+            ))
             .status()
             .unwrap();
         assert!(kill.success());
@@ -1107,6 +1113,12 @@ fn a_second_signal_cuts_the_graceful_stop_short() {
         line.contains("SIGTERM: ending the test; running iterations have 30 s"),
         "{line}"
     );
+    // A repeat within half a second is the same request delivered twice (as `timeout` does);
+    // a second signal comes later.
+    let first = std::time::Instant::now();
+    while first.elapsed() < Duration::from_millis(600) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
     let started = std::time::Instant::now();
     kill(child.id());
     let status = child.wait().unwrap();

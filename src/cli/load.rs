@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use clap::Args;
 
@@ -255,16 +255,27 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
     Ok(code)
 }
 
+/// A repeat of the first signal this soon after it is the same request delivered twice (`timeout`
+/// signals the command and then its whole process group), not a second one.
+const REPEAT_WINDOW: Duration = Duration::from_millis(500);
+
 /// Listens for SIGINT and SIGTERM: the first ends the test as its time running out would (the
-/// grace period follows, then the summary and reports); a second one, or one during the grace
-/// period, interrupts running iterations at once. Returns the first signal, once one came.
+/// grace period follows, then the summary and reports); a second one (past [`REPEAT_WINDOW`]), or
+/// one during the grace period, interrupts running iterations at once. Returns the first signal,
+/// once one came.
 fn watch_signals(end: &Arc<EndSignal>, grace: Duration) -> Arc<Mutex<Option<Signal>>> {
     let first: Arc<Mutex<Option<Signal>>> = Arc::default();
     let (end, seen) = (end.clone(), first.clone());
+    let mut first_at: Option<Instant> = None;
     let watching = shutdown::watch(move |signal| {
         let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
         if seen.is_none() {
             *seen = Some(signal);
+        }
+        let repeat =
+            *seen == Some(signal) && first_at.is_some_and(|at| at.elapsed() < REPEAT_WINDOW);
+        if repeat {
+            return;
         }
         if end.is_ended() {
             eprintln!(
@@ -273,6 +284,7 @@ fn watch_signals(end: &Arc<EndSignal>, grace: Duration) -> Arc<Mutex<Option<Sign
             );
             end.stop();
         } else {
+            first_at = Some(Instant::now());
             eprintln!(
                 "ecapi load: {}: ending the test; running iterations have {} s to finish (signal \
                  again to interrupt them now)",
