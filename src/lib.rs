@@ -8,7 +8,7 @@
 //! | [`simulator`] | a simulated Encore server (profiles `hosted` and `recorder`): a request in, a response out |
 //! | [`soap`] | the only place that knows XML: envelopes, faults, the WSDL served and read |
 //! | [`client`] | the transport seam between script functions and backends: embedded, HTTP |
-//! | [`shutdown`] | Ctrl-C and SIGTERM as one future, for `serve` and `proxy` |
+//! | [`shutdown`] | Ctrl-C and SIGTERM: one future for `serve` and `proxy`, callbacks for `load` and `test` |
 //! | `streams` | writing to standard output and error when their reader may be gone (`… \| head -1`) |
 //! | [`server`] | `ecapi serve`: the simulator as a SOAP endpoint |
 //! | [`script`] | the Rhai bindings: one function per operation, `Response`, `Port`, assertions |

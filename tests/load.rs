@@ -86,7 +86,8 @@ fn fifty_agents_on_the_embedded_simulator_give_counts_that_add_up() {
         "every agent completes at least one call: {s}"
     );
     assert_eq!(n(&s["iterations"]["failed"]), 0);
-    // The end lets running iterations finish, so none is cut short and every count adds up.
+    // The end lets running iterations finish, so none is cut short and every count adds up: the
+    // requests the 50 iterations running at the end sent after it are counted apart.
     assert_eq!(n(&s["iterations"]["interrupted"]), 0);
     let ops = &s["operations"];
     for (op, per_call) in [
@@ -96,10 +97,16 @@ fn fifty_agents_on_the_embedded_simulator_give_counts_that_add_up() {
         ("PortStatus", 2),
         ("StopRecording", 1),
     ] {
-        assert_eq!(n(&ops[op]["count"]), per_call * completed, "{op}");
-        assert_eq!(n(&ops[op]["codes"]["100"]), per_call * completed, "{op}");
+        let count = n(&ops[op]["count"]);
+        assert!(
+            (per_call * (completed - 50)..=per_call * completed).contains(&count),
+            "{op}: {count} of {completed} calls"
+        );
+        assert_eq!(n(&ops[op]["codes"]["100"]), count, "{op}");
     }
-    assert_eq!(n(&s["requests"]["count"]), 6 * completed);
+    let after_end = n(&s["after_end"]["requests"]);
+    assert!(after_end < 6 * 50, "{}", s["after_end"]);
+    assert_eq!(n(&s["requests"]["count"]) + after_end, 6 * completed);
     assert_eq!(s["agents"], 50);
     assert_eq!(s["model"], "closed");
     let timeline_requests: u64 = s["timeline"]
@@ -110,8 +117,8 @@ fn fifty_agents_on_the_embedded_simulator_give_counts_that_add_up() {
         .sum();
     assert_eq!(
         timeline_requests,
-        6 * completed,
-        "the timeline holds every request"
+        n(&s["requests"]["count"]),
+        "the timeline holds every request of the figures"
     );
     let table = stdout(&out);
     assert!(
@@ -119,19 +126,24 @@ fn fifty_agents_on_the_embedded_simulator_give_counts_that_add_up() {
         "{table}"
     );
 
-    // Merging the summary with itself doubles the counts and keeps the percentiles exactly.
+    // Merged with a second process that saw the same (its run id aside), the counts double and
+    // the percentiles stay exactly.
+    let mut twin = s.clone();
+    twin["runs"] = serde_json::json!(["0123456789abcdef"]);
+    let twin_path = dir.path().join("twin.json");
+    std::fs::write(&twin_path, twin.to_string()).unwrap();
     let merged = dir.path().join("m.json");
     let out = ecapi(&[
         "load",
         "--merge",
         summary.to_str().unwrap(),
-        summary.to_str().unwrap(),
+        twin_path.to_str().unwrap(),
         "--summary-json",
         merged.to_str().unwrap(),
     ]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let m = json(&merged);
-    assert_eq!(n(&m["requests"]["count"]), 12 * completed);
+    assert_eq!(n(&m["requests"]["count"]), 2 * n(&s["requests"]["count"]));
     assert_eq!(n(&m["agents"]), 100);
     assert_eq!(n(&m["processes"]), 2);
     for p in ["p50", "p95", "p99", "max"] {
@@ -317,11 +329,6 @@ fn failed_iterations_are_counted_with_their_reason_and_the_test_goes_on() {
     );
 }
 
-/// p99 latency of all requests in a summary.
-fn p99(s: &Value) -> f64 {
-    s["requests"]["latency_ms"]["p99"].as_f64().unwrap()
-}
-
 #[test]
 fn the_open_model_shows_a_slow_server_s_queueing_where_the_closed_model_does_not() {
     let server = common::serve(ApiVersion::V7_1);
@@ -360,29 +367,42 @@ fn the_open_model_shows_a_slow_server_s_queueing_where_the_closed_model_does_not
         );
         json(&summary)
     };
-    // Two agents and 50 ms answers serve at most 40 calls a second; 150 are due each second, so
-    // by the end calls wait seconds for a free agent.
+    // Two agents and answers of at least 50 ms serve at most 40 calls a second; 150 are due each
+    // second, so calls wait for a free agent. The checks rest on that bound, not on how fast this
+    // machine happens to be: a busy machine only makes the queue longer.
     let closed = run(&[], "closed.json");
     let open = run(&["--rate", "150/s"], "open.json");
     assert_eq!(open["model"], "open");
-    // The factors leave room for a busy machine, which slows the closed run's answers too; on a
-    // quiet one the open model's p99 is some 30 times the closed model's.
-    let p50 = |s: &Value| s["requests"]["latency_ms"]["p50"].as_f64().unwrap();
-    assert!(
-        p99(&open) > 3.0 * p99(&closed) && p50(&open) > 5.0 * p50(&closed),
-        "open p50 {} p99 {} ms, closed p50 {} p99 {} ms",
-        p50(&open),
-        p99(&open),
-        p50(&closed),
-        p99(&closed)
+    let figure = |s: &Value, kind: &str, p: &str| s["requests"][kind][p].as_f64().unwrap();
+    // The closed model waits for the server: what a request met is its service time, exactly.
+    for p in ["p50", "p99", "max"] {
+        assert_eq!(
+            figure(&closed, "latency_ms", p),
+            figure(&closed, "service_ms", p),
+            "{p}"
+        );
+    }
+    assert_eq!(closed["model"], "closed");
+    // The open model counts from when each call was due: call k (of the 40 a second) starts at
+    // least 25·k ms in, but was due at 6.7·k ms, so the median call of even a dozen waited 100 ms
+    // more than the server took.
+    let (latency_p50, service_p50) = (
+        figure(&open, "latency_ms", "p50"),
+        figure(&open, "service_ms", "p50"),
     );
-    // The wait is the server's doing, so it is in latency, not in the generator's lag; the
-    // service time alone does not show it.
-    let service_p99 = open["requests"]["service_ms"]["p99"].as_f64().unwrap();
-    assert!(p99(&open) > 5.0 * service_p99, "{}", open["requests"]);
+    assert!(
+        latency_p50 >= service_p50 + 100.0,
+        "open latency p50 {latency_p50} ms, service p50 {service_p50} ms: {}",
+        open["requests"]
+    );
     assert!(n(&open["iterations"]["waited"]) > 0);
     assert!(n(&open["iterations"]["missed"]) > 0);
-    assert!(open["lag"]["ms"]["p99"].as_f64().unwrap() < p99(&open) / 5.0);
+    // The wait is the server's doing, so it is in latency, not in the generator's lag.
+    assert!(
+        open["lag"]["ms"]["p99"].as_f64().unwrap() < latency_p50,
+        "{}",
+        open["lag"]
+    );
 }
 
 /// The chromium binary, when installed.
@@ -529,4 +549,584 @@ fn a_flow_that_never_completes_exits_1_with_its_reason_and_one_that_does_not_com
     let out = ecapi(&["load", flow.to_str().unwrap(), "--duration", "1"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("syntax.rhai:1:9"), "{}", stderr(&out));
+}
+
+/// Every second of a summary's timeline: (t, requests, p99 ms).
+fn seconds(s: &Value) -> Vec<(u64, u64, f64)> {
+    s["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (n(&t["t"]), n(&t["requests"]), t["p99"].as_f64().unwrap()))
+        .collect()
+}
+
+#[test]
+fn at_the_end_running_iterations_finish_at_their_own_pace_and_their_late_requests_stay_out() {
+    // A server answering in 1 ms; agents spread over the first second, each call a request, a
+    // second of talk, a request. When the time is up, most agents are in their talk.
+    let server = common::serve(ApiVersion::V7_1);
+    server
+        .simulator()
+        .lock()
+        .unwrap()
+        .simulator_mut()
+        .faults_mut()
+        .set_delay(None, Duration::from_millis(1));
+    let dir = folder();
+    let flow = write(
+        dir.path(),
+        "talk.rhai",
+        "port_status(1, 5);\nsleep(1000);\nport_status(1, 5);\n",
+    );
+    let summary = dir.path().join("s.json");
+    let url = server.url();
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--endpoint",
+        &url,
+        "--agents",
+        "20",
+        "--ramp-up",
+        "1",
+        "--duration",
+        "3",
+        "--summary-json",
+        summary.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let s = json(&summary);
+    let it = &s["iterations"];
+    // Every sleep ran its full second: none was cut short by the end.
+    assert!(it["duration_ms"]["min"].as_f64().unwrap() >= 1000.0, "{it}");
+    assert_eq!(n(&it["interrupted"]), 0, "{it}");
+    assert_eq!(n(&it["failed"]), 0, "{it}");
+    // The agents talking at the end asked again after it; those requests are counted apart.
+    let after_end = n(&s["after_end"]["requests"]);
+    assert!((1..=20).contains(&after_end), "{}", s["after_end"]);
+    assert_eq!(
+        n(&s["requests"]["count"]) + after_end,
+        2 * n(&it["completed"])
+    );
+    // The timeline ends with the test, and its last second is no worse than the steady ones: no
+    // burst (a busy machine's noise aside).
+    let timeline = seconds(&s);
+    assert!(timeline.iter().all(|(t, _, _)| *t < 3), "{timeline:?}");
+    let (last, steady) = timeline.split_last().unwrap();
+    let steady_p99 = steady.iter().map(|(_, _, p)| *p).fold(0.0, f64::max);
+    assert!(
+        last.2 <= 2.0 * steady_p99 + 20.0,
+        "last second p99 {} ms, steady {steady_p99} ms: {timeline:?}",
+        last.2
+    );
+    assert!(
+        stdout(&out).contains("graceful stop 30 s: "),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn iterations_still_running_when_the_grace_period_ends_are_interrupted() {
+    let dir = folder();
+    let flow = write(
+        dir.path(),
+        "long.rhai",
+        "port_status(1, 5);\nsleep(60000);\n",
+    );
+    let summary = dir.path().join("s.json");
+    let started = std::time::Instant::now();
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--agents",
+        "3",
+        "--duration",
+        "1",
+        "--graceful-stop",
+        "0.5",
+        "--summary-json",
+        summary.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    // Cut at 1.5 s, not a minute later.
+    assert!(started.elapsed() < Duration::from_secs(20));
+    let s = json(&summary);
+    let it = &s["iterations"];
+    assert_eq!(
+        (n(&it["completed"]), n(&it["failed"]), n(&it["interrupted"])),
+        (0, 0, 3),
+        "{it}"
+    );
+    assert_eq!(s["graceful_stop_s"], 0.5);
+    assert!(
+        stdout(&out).contains("graceful stop 0.5 s: 0 requests sent after the end (not in the figures), 3 iterations interrupted at its end"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn requests_in_flight_when_a_server_stops_answering_count_as_interrupted_and_fail_errors() {
+    let server = common::serve(ApiVersion::V7_1);
+    let dir = folder();
+    // Agent 0's fourth call makes the server stop answering (a delay of ten minutes): from then
+    // on both agents wait for answers that never come.
+    let flow = write(
+        dir.path(),
+        "stall.rhai",
+        "port_status(1, 5);\n\
+         if agent.index == 0 && agent.iteration == 3 { sim_delay(\"*\", 600000); }\n\
+         sleep(20);\n",
+    );
+    let summary = dir.path().join("s.json");
+    let report = dir.path().join("r.html");
+    let url = server.url();
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--endpoint",
+        &url,
+        "--agents",
+        "2",
+        "--duration",
+        "1",
+        "--graceful-stop",
+        "0.5",
+        "--threshold",
+        "errors<1%",
+        "--summary-json",
+        summary.to_str().unwrap(),
+        "--report-html",
+        report.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let s = json(&summary);
+    let ps = &s["operations"]["PortStatus"];
+    assert_eq!(n(&ps["errors_by_kind"]["interrupted"]), 2, "{ps}");
+    assert_eq!(n(&s["requests"]["errors"]), 2);
+    assert_eq!(n(&s["iterations"]["interrupted"]), 2, "{}", s["iterations"]);
+    assert!(n(&ps["count"]) >= 6, "{ps}");
+    assert_eq!(s["thresholds"][0]["pass"], false, "{}", s["thresholds"]);
+    let table = stdout(&out);
+    assert!(table.contains("FAIL  errors<1%"), "{table}");
+    assert!(table.contains("interrupted×2"), "{table}");
+    let page = std::fs::read_to_string(&report).unwrap();
+    assert!(page.contains("2 iterations interrupted at its end"));
+    // The server's delayed answers would hold its shutdown for seconds; the process ends anyway.
+    std::mem::forget(server);
+}
+
+#[test]
+fn a_flow_that_fails_at_once_backs_off_instead_of_spinning() {
+    let dir = folder();
+    let flow = write(dir.path(), "typo.rhai", "port_statsu(1, 5);\n");
+    let summary = dir.path().join("s.json");
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--agents",
+        "2",
+        "--duration",
+        "2",
+        "--summary-json",
+        summary.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    // Waits of 10, 20, 40 … ms, up to a second, between failures: 10 or 11 each in 2 s, where
+    // spinning made hundreds of thousands.
+    let failed = n(&json(&summary)["iterations"]["failed"]);
+    assert!((2..=24).contains(&failed), "{failed} failed iterations");
+}
+
+#[test]
+fn the_readme_s_percentile_thresholds_are_accepted() {
+    let dir = folder();
+    let flow = write(
+        dir.path(),
+        "status.rhai",
+        "port_status(1, 5);\nsleep(50);\n",
+    );
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--duration",
+        "0.5",
+        "--threshold",
+        "p(99.9)<1s",
+        "--threshold",
+        "PortStatus.p(99.9) < 1000ms",
+        "--threshold",
+        "p99.9<1s",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(
+        stdout(&out).contains("pass  p(99.9)<1s"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+/// Runs a short test and returns its summary's path.
+fn summary_of(dir: &Path, name: &str, duration: &str) -> PathBuf {
+    let flow = write(dir, "status.rhai", "port_status(1, 5);\nsleep(20);\n");
+    let summary = dir.join(name);
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--duration",
+        duration,
+        "--summary-json",
+        summary.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    summary
+}
+
+#[test]
+fn merge_refuses_a_summary_twice_and_says_which_runs_differ() {
+    let dir = folder();
+    let a = summary_of(dir.path(), "a.json", "0.5");
+    let a_str = a.to_str().unwrap();
+    let out = ecapi(&["load", "--merge", a_str, a_str]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("the same file as")
+            && stderr(&out).contains("counts its requests twice"),
+        "{}",
+        stderr(&out)
+    );
+    // A copy is the same run under another name.
+    let copy = dir.path().join("copy.json");
+    std::fs::copy(&a, &copy).unwrap();
+    let out = ecapi(&["load", "--merge", a_str, copy.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("is already in"), "{}", stderr(&out));
+
+    // Runs of another length and another flow merge, with a word on each difference.
+    let mut b = json(&a);
+    b["runs"] = serde_json::json!(["00000000000000b0"]);
+    b["duration_s"] = serde_json::json!(7.5);
+    b["flow"] = serde_json::json!("other.rhai");
+    let b_path = write(dir.path(), "b.json", &b.to_string());
+    let out = ecapi(&["load", "--merge", a_str, b_path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("the runs differ in duration (") && err.contains("b.json 7.5 s"),
+        "{err}"
+    );
+    assert!(
+        err.contains("the runs ran different flows (") && err.contains("b.json other.rhai"),
+        "{err}"
+    );
+}
+
+/// A V2 histogram header that claims 5 significant figures up to 2⁶² and 4 GB of counts, in base64.
+fn greedy_histogram() -> String {
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(&0x1c84_9313_u32.to_be_bytes());
+    bytes.extend_from_slice(&u32::MAX.to_be_bytes());
+    bytes.extend_from_slice(&0_u32.to_be_bytes());
+    bytes.extend_from_slice(&5_u32.to_be_bytes());
+    bytes.extend_from_slice(&1_u64.to_be_bytes());
+    bytes.extend_from_slice(&(1_u64 << 62).to_be_bytes());
+    bytes.extend_from_slice(&1.0_f64.to_be_bytes());
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+#[test]
+fn a_hand_edited_summary_is_refused_quickly_without_allocating_what_it_claims() {
+    let dir = folder();
+    let a = summary_of(dir.path(), "a.json", "0.5");
+    let mut edited = json(&a);
+    for second in edited["timeline"].as_array_mut().unwrap() {
+        second["histogram"] = serde_json::json!(greedy_histogram());
+    }
+    let bad = write(dir.path(), "bad.json", &edited.to_string());
+    // Under a 1 GB address space (where the shell can set one): the 4 GB of counts it claims
+    // would abort the process.
+    let started = std::time::Instant::now();
+    let out = if cfg!(target_os = "linux") {
+        Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "ulimit -v 1000000; exec '{}' load --merge '{}'",
+                env!("CARGO_BIN_EXE_ecapi"),
+                bad.display()
+            ))
+            .output()
+            .unwrap()
+    } else {
+        ecapi(&["load", "--merge", bad.to_str().unwrap()])
+    };
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert!(
+        stderr(&out).contains("timeline[0]: \"histogram\": not an HDR histogram: it claims 4294967295 bytes of counts"),
+        "{}",
+        stderr(&out)
+    );
+
+    // Counts near u64's top that would wrap when merged.
+    let mut big = json(&a);
+    big["runs"] = serde_json::json!(["00000000000000b1"]);
+    big["iterations"]["completed"] = serde_json::json!(u64::MAX);
+    let big_path = write(dir.path(), "big.json", &big.to_string());
+    let out = ecapi(&[
+        "load",
+        "--merge",
+        a.to_str().unwrap(),
+        big_path.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("is more than a count can hold"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_and_sigint_end_the_run_and_write_the_summary_and_the_report() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    for (signal, code) in [("TERM", 143), ("INT", 130)] {
+        let server = common::serve(ApiVersion::V7_1);
+        let url = server.url();
+        let dir = folder();
+        let flow = write(dir.path(), "call.rhai", "port_status(1, 5);\nsleep(100);\n");
+        let summary = dir.path().join("s.json");
+        let report = dir.path().join("r.html");
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ecapi"))
+            .args([
+                "load",
+                flow.to_str().unwrap(),
+                "--endpoint",
+                &url,
+                "--agents",
+                "3",
+                "--duration",
+                "600",
+                "--summary-json",
+                summary.to_str().unwrap(),
+                "--report-html",
+                report.to_str().unwrap(),
+            ])
+            .env_remove("ECAPI_ENDPOINT")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // The banner comes once the signals are listened for; the agents are in their calls
+        // once the server has had three requests.
+        let mut err = BufReader::new(child.stderr.take().unwrap());
+        let mut banner = String::new();
+        err.read_line(&mut banner).unwrap();
+        assert!(
+            banner.starts_with("ecapi load: 3 agents running"),
+            "{banner}"
+        );
+        let deadline = std::time::Instant::now() + Duration::from_secs(30);
+        while server
+            .simulator()
+            .lock()
+            .unwrap()
+            .simulator()
+            .journal()
+            .total()
+            < 3
+        {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the agents never called"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        // Twice at once, as `timeout` delivers it (to the command, then to its process group):
+        // one request to end, not a second one to interrupt.
+        let kill = Command::new("sh")
+            .arg("-c")
+            .arg(format!(
+                "kill -{signal} {pid} && kill -{signal} {pid}",
+                pid = child.id()
+            ))
+            .status()
+            .unwrap();
+        assert!(kill.success());
+        let mut rest = String::new();
+        std::io::Read::read_to_string(&mut err, &mut rest).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert_eq!(out.status.code(), Some(code), "SIG{signal}: {rest}");
+        assert!(
+            rest.contains(&format!("SIG{signal}: ending the test")),
+            "{rest}"
+        );
+        let s = json(&summary);
+        assert_eq!(s["stopped_by"], format!("SIG{signal}"));
+        assert!(s["duration_s"].as_f64().unwrap() < 600.0);
+        // The calls under way finished in the grace period, their sleeps running out.
+        assert_eq!(n(&s["iterations"]["interrupted"]), 0, "{}", s["iterations"]);
+        assert!(n(&s["iterations"]["completed"]) >= 3, "{}", s["iterations"]);
+        let page = std::fs::read_to_string(&report).unwrap();
+        assert!(page.contains(&format!("stopped by SIG{signal}")));
+        assert!(stdout(&out).contains(&format!("stopped by SIG{signal}")));
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn more_agents_than_the_machine_allows_are_refused_before_the_start_with_the_cause() {
+    let dir = folder();
+    let flow = write(dir.path(), "status.rhai", "port_status(1, 5);\n");
+    // Under a 1.5 GB address space, 3,000 stacks of 1 MiB cannot all be mapped.
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "ulimit -v 1500000; exec '{}' load '{}' --agents 3000 --duration 1",
+            env!("CARGO_BIN_EXE_ecapi"),
+            flow.display()
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.starts_with("ecapi: --agents 3000: this machine runs at most about ")
+            && err.contains("RLIMIT_AS")
+            && err.contains("--merge"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+    // The documented maximum, where vm.max_map_count is the default's 65,530.
+    let maps: u64 = std::fs::read_to_string("/proc/sys/vm/max_map_count")
+        .map_or(u64::MAX, |t| t.trim().parse().unwrap_or(u64::MAX));
+    if maps < 20_000 * 4 {
+        let out = ecapi(&[
+            "load",
+            flow.to_str().unwrap(),
+            "--agents",
+            "20000",
+            "--duration",
+            "1",
+        ]);
+        assert_eq!(out.status.code(), Some(2));
+        assert!(
+            stderr(&out).contains(&format!("vm.max_map_count is {maps}")),
+            "{}",
+            stderr(&out)
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_second_signal_cuts_the_graceful_stop_short() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let server = common::serve(ApiVersion::V7_1);
+    let url = server.url();
+    let dir = folder();
+    let flow = write(
+        dir.path(),
+        "long.rhai",
+        "port_status(1, 5);\nsleep(600000);\n",
+    );
+    let summary = dir.path().join("s.json");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ecapi"))
+        .args([
+            "load",
+            flow.to_str().unwrap(),
+            "--endpoint",
+            &url,
+            "--agents",
+            "2",
+            "--duration",
+            "600",
+            "--summary-json",
+            summary.to_str().unwrap(),
+        ])
+        .env_remove("ECAPI_ENDPOINT")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut err = BufReader::new(child.stderr.take().unwrap());
+    let kill = |pid: u32| {
+        assert!(Command::new("kill")
+            .args(["-TERM", &pid.to_string()])
+            .status()
+            .unwrap()
+            .success())
+    };
+    let mut line = String::new();
+    err.read_line(&mut line).unwrap();
+    assert!(line.starts_with("ecapi load: 2 agents running"), "{line}");
+    // Both agents are in their call once the server has had their requests.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while server
+        .simulator()
+        .lock()
+        .unwrap()
+        .simulator()
+        .journal()
+        .total()
+        < 2
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the agents never called"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    kill(child.id());
+    line.clear();
+    err.read_line(&mut line).unwrap();
+    assert!(
+        line.contains("SIGTERM: ending the test; running iterations have 30 s"),
+        "{line}"
+    );
+    // A repeat within half a second is the same request delivered twice (as `timeout` does);
+    // a second signal comes later.
+    let first = std::time::Instant::now();
+    while first.elapsed() < Duration::from_millis(600) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let started = std::time::Instant::now();
+    kill(child.id());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(143));
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "not the 30 s of grace"
+    );
+    let s = json(&summary);
+    assert_eq!(n(&s["iterations"]["interrupted"]), 2, "{}", s["iterations"]);
 }

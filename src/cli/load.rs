@@ -3,8 +3,8 @@
 //! merges the JSON summaries of several processes instead.
 
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use clap::Args;
 
@@ -16,6 +16,7 @@ use crate::load::{
     self, summary, Backend, EndSignal, LoadError, LoadOptions, Model, Results, Schedule, Threshold,
     Verdict,
 };
+use crate::shutdown::{self, Signal};
 use crate::simulator::ClockMode;
 use crate::streams::{err, errln, out};
 
@@ -38,6 +39,11 @@ pub struct LoadArgs {
     /// Start the agents evenly over this many seconds (with --rate: raise the rate from 0).
     #[arg(long, default_value = "0", value_name = "SECS")]
     pub ramp_up: f64,
+    /// At the end (of --duration, or at SIGINT/SIGTERM) no new iteration starts; running ones
+    /// have this many seconds to finish at their own pace, then they are interrupted (k6's
+    /// gracefulStop). Requests sent after the end are kept out of the figures.
+    #[arg(long, default_value_t = load::GRACEFUL_STOP.as_secs_f64(), value_name = "SECS")]
+    pub graceful_stop: f64,
     /// Start iterations at a fixed rate instead (open model), e.g. 50/s or 600/m; latency then
     /// counts from when each iteration was due.
     #[arg(long, value_name = "N/s")]
@@ -142,6 +148,7 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
         false,
     )?;
     let ramp_up = seconds("--ramp-up", a.ramp_up, true)?;
+    let graceful_stop = seconds("--graceful-stop", a.graceful_stop, true)?;
     if ramp_up > duration {
         return Err(UsageError(format!(
             "--ramp-up {} is longer than --duration {}: the ramp-up is part of the test",
@@ -154,6 +161,17 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
             "--agents {}: expected 1 to {MAX_AGENTS} (for more, run several processes and --merge their summaries)",
             a.agents
         )));
+    }
+    if let Some(limit) = load::limits::agents() {
+        if a.agents as u64 > limit.agents {
+            return Err(UsageError(format!(
+                "--agents {}: this machine runs at most about {} agents in one process: {}; or run \
+                 several processes and --merge their summaries",
+                a.agents,
+                summary::thousands(limit.agents),
+                limit.cause
+            )));
+        }
     }
     let model = match &a.rate {
         Some(r) => Model::Open {
@@ -186,6 +204,9 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
         ramp_up,
         duration,
     };
+    // Listening before the banner, so a signal after it always ends the run with its reports.
+    let end = Arc::new(EndSignal::new());
+    let signalled = watch_signals(&end, graceful_stop);
     errln!(
         "ecapi load: {} agents running {file} for {} s{} against {}",
         a.agents,
@@ -196,12 +217,6 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
         },
         backend.describe()
     );
-    let end = Arc::new(EndSignal::new());
-    {
-        // Ctrl-C ends the test early; the summary and reports still come.
-        let end = end.clone();
-        let _ = ctrlc::set_handler(move || end.end());
-    }
     let options = LoadOptions {
         flow: file.clone(),
         source: source.clone(),
@@ -210,6 +225,7 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
         params,
         data,
         schedule,
+        graceful_stop,
         trace: config.trace,
         progress: !a.no_progress,
     };
@@ -219,9 +235,23 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
             err!("{}", d.render(&file, &source));
             return Ok(EXIT_FAILURE);
         }
-        Err(e) => return Err(UsageError(e.to_string())),
+        Err(e @ LoadError::Spawn { .. }) => {
+            let cause = match load::limits::agents() {
+                Some(limit) => format!("; the tightest limit known: {}", limit.cause),
+                None => String::new(),
+            };
+            return Err(UsageError(format!("{e}{cause}")));
+        }
     };
+    let mut results = results;
+    let signal = *signalled.lock().unwrap_or_else(|p| p.into_inner());
+    results.stopped_by = signal.map(|s| s.name().to_string());
     let code = report(&a, &results, &verdict_rules)?;
+    if let Some(signal) = signal {
+        // Stopped from outside: the summary and reports are written, and the exit code says why
+        // the run is not a full one (the shell's 128 + signal number).
+        return Ok(signal.exit_code());
+    }
     let it = &results.iterations;
     if it.completed == 0 && it.failed > 0 {
         // A flow that never gets through is a script error, whatever the thresholds say.
@@ -231,24 +261,135 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
     Ok(code)
 }
 
-/// `--merge`: reads the summaries, merges them, and reports as a test would.
+/// A repeat of the first signal this soon after it is the same request delivered twice (`timeout`
+/// signals the command and then its whole process group), not a second one.
+const REPEAT_WINDOW: Duration = Duration::from_millis(500);
+
+/// Listens for SIGINT and SIGTERM: the first ends the test as its time running out would (the
+/// grace period follows, then the summary and reports); a second one (past [`REPEAT_WINDOW`]), or
+/// one during the grace period, interrupts running iterations at once. Returns the first signal,
+/// once one came.
+fn watch_signals(end: &Arc<EndSignal>, grace: Duration) -> Arc<Mutex<Option<Signal>>> {
+    let first: Arc<Mutex<Option<Signal>>> = Arc::default();
+    let (end, seen) = (end.clone(), first.clone());
+    let mut first_at: Option<Instant> = None;
+    let watching = shutdown::watch(move |signal| {
+        let mut seen = seen.lock().unwrap_or_else(|p| p.into_inner());
+        if seen.is_none() {
+            *seen = Some(signal);
+        }
+        let repeat =
+            *seen == Some(signal) && first_at.is_some_and(|at| at.elapsed() < REPEAT_WINDOW);
+        if repeat {
+            return;
+        }
+        if end.is_ended() {
+            errln!(
+                "ecapi load: {}: interrupting the iterations still running",
+                signal.name()
+            );
+            end.stop();
+        } else {
+            first_at = Some(Instant::now());
+            errln!(
+                "ecapi load: {}: ending the test; running iterations have {} s to finish (signal \
+                 again to interrupt them now)",
+                signal.name(),
+                grace.as_secs_f64()
+            );
+            end.end();
+        }
+    });
+    if let Err(e) = watching {
+        errln!("ecapi load: cannot listen for Ctrl-C and SIGTERM ({e}): they will end the run without a summary");
+    }
+    first
+}
+
+/// The largest summary `--merge` reads: a day-long run's summary is a few tens of MB.
+const MAX_SUMMARY_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Runs whose durations differ by more than this are said to differ.
+const DURATION_TOLERANCE_S: f64 = 1.0;
+
+/// `--merge`: reads the summaries, merges them, and reports as a test would. A file given twice,
+/// or a run found in two files, is refused (its requests would count twice); runs of different
+/// lengths or flows are merged, with a word saying which.
 fn merge(a: &LoadArgs, rules: &[Threshold]) -> Result<ExitCode, UsageError> {
-    let mut merged: Option<Results> = None;
+    let mut seen: Vec<(PathBuf, String)> = Vec::new();
+    let mut runs: Vec<(String, String)> = Vec::new();
+    let mut read: Vec<(String, Results)> = Vec::new();
     for path in &a.merge {
         let name = path.display().to_string();
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| UsageError(format!("--merge {name}: {e}")))?;
-        let json: serde_json::Value = serde_json::from_str(&text)
-            .map_err(|e| UsageError(format!("--merge {name}: not JSON: {e}")))?;
-        let r =
-            summary::from_json(&json).map_err(|e| UsageError(format!("--merge {name}: {e}")))?;
-        match &mut merged {
-            Some(m) => m.merge(&r),
-            None => merged = Some(r),
+        let bad = |e: String| UsageError(format!("--merge {name}: {e}"));
+        let identity = std::fs::canonicalize(path).map_err(|e| bad(e.to_string()))?;
+        if let Some((_, first)) = seen.iter().find(|(p, _)| *p == identity) {
+            return Err(bad(format!(
+                "the same file as {first}: a summary merged twice counts its requests twice"
+            )));
         }
+        seen.push((identity, name.clone()));
+        let size = std::fs::metadata(path)
+            .map_err(|e| bad(e.to_string()))?
+            .len();
+        if size > MAX_SUMMARY_BYTES {
+            return Err(bad(format!(
+                "{size} bytes; a summary is at most {MAX_SUMMARY_BYTES} bytes"
+            )));
+        }
+        let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
+        let json: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
+        let r = summary::from_json(&json).map_err(bad)?;
+        for id in &r.runs {
+            if let Some((_, first)) = runs.iter().find(|(i, _)| i == id) {
+                return Err(bad(format!(
+                    "run {id} is already in {first}: a run merged twice counts its requests twice"
+                )));
+            }
+            runs.push((id.clone(), name.clone()));
+        }
+        read.push((name, r));
     }
-    let merged = merged.expect("clap requires at least one file");
+    for word in differences(&read) {
+        errln!("ecapi load --merge: {word}");
+    }
+    let mut files = read.into_iter();
+    let (_, mut merged) = files.next().expect("clap requires at least one file");
+    for (name, r) in files {
+        merged
+            .merge(&r)
+            .map_err(|e| UsageError(format!("--merge {name}: {e}")))?;
+    }
     report(a, &merged, rules)
+}
+
+/// What the merged runs differ in, for the user: duration (rates are then over the longest) and
+/// flow (the figures are then of several flows together).
+fn differences(runs: &[(String, Results)]) -> Vec<String> {
+    let mut words = Vec::new();
+    let list = |f: &dyn Fn(&Results) -> String| {
+        runs.iter()
+            .map(|(name, r)| format!("{name} {}", f(r)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let (shortest, longest) = runs.iter().fold((f64::MAX, 0.0_f64), |(lo, hi), (_, r)| {
+        (lo.min(r.duration_s), hi.max(r.duration_s))
+    });
+    if longest - shortest > DURATION_TOLERANCE_S {
+        words.push(format!(
+            "the runs differ in duration ({}); rates are taken over the longest, {longest:.1} s",
+            list(&|r| format!("{:.1} s", r.duration_s))
+        ));
+    }
+    if runs.iter().any(|(_, r)| r.flow != runs[0].1.flow) {
+        words.push(format!(
+            "the runs ran different flows ({}); the figures are of all of them together",
+            list(&|r| r.flow.clone())
+        ));
+    }
+    words
 }
 
 /// Prints the summary, writes the reports and decides the exit code.

@@ -4,8 +4,14 @@
 //! The flow sees the map `agent` (`index` from 0, `data`: the agent's row of `--data` or an empty
 //! map, `iteration`: this agent's iteration count from 0); it keeps whatever else the flow stores in
 //! it from one iteration to the next. Other variables start afresh each iteration. `sleep(ms)` is the
-//! agent's talk and wrap-up time: it waits without using the processor, and returns at once when
-//! the test's time is up so the iteration can finish. `print` output is dropped.
+//! agent's talk and wrap-up time: it waits without using the processor. When the test's time is up
+//! no new iteration starts, and a running one goes on at its own pace (its sleeps run out as they
+//! would have: a burst of requests at the end is something production never sees) until the grace
+//! period ends; then it is interrupted. `print` output is dropped.
+//!
+//! An agent whose iteration failed waits before the next one, [`BACKOFF_FIRST`] after one failure,
+//! doubling with each failure in a row up to [`BACKOFF_MAX`] (the closed model; the open model's
+//! rate already paces it), so a flow that fails at once does not spin.
 
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -24,6 +30,22 @@ use crate::script::{self, Diagnostic, Output, Session};
 /// The stack of each agent's thread: ample for Rhai's evaluation of a call flow, small enough for a
 /// thousand agents (only the pages touched are resident).
 pub const STACK_BYTES: usize = 1024 * 1024;
+
+/// The wait after a failed iteration.
+pub const BACKOFF_FIRST: Duration = Duration::from_millis(10);
+
+/// The longest wait after failed iterations in a row.
+pub const BACKOFF_MAX: Duration = Duration::from_secs(1);
+
+/// The wait after `failures` failed iterations in a row (none after a completed one).
+pub fn backoff(failures: u32) -> Duration {
+    if failures == 0 {
+        return Duration::ZERO;
+    }
+    BACKOFF_FIRST
+        .saturating_mul(1 << (failures - 1).min(16))
+        .min(BACKOFF_MAX)
+}
 
 /// What every agent shares.
 pub struct Shared {
@@ -130,8 +152,8 @@ pub fn agent_map(index: usize, data: &[serde_json::Value]) -> Map {
     map
 }
 
-/// An engine for one agent: every ecapi function over the agent's session, with `sleep` that
-/// watches the end of the test, a stop at the end of the grace period, and `print` dropped.
+/// An engine for one agent: every ecapi function over the agent's session, with `sleep` and the
+/// script itself stopped at the end of the grace period, and `print` dropped.
 pub fn engine(
     session: &script::SharedSession,
     end: Arc<EndSignal>,
@@ -154,20 +176,22 @@ pub fn engine(
     engine
 }
 
-/// `sleep(ms)` under load: waits until `ms` have passed or the test's time is up; records how late
-/// it woke as generator lag.
+/// `sleep(ms)` under load: waits until `ms` have passed (the end of the test does not cut it
+/// short) and records how late it woke as generator lag; at the end of the grace period it stops
+/// the iteration.
 fn sleep(end: &EndSignal, buffer: Option<&Buffer>, ms: f64) -> Result<(), Box<EvalAltResult>> {
     if !(ms.is_finite() && (0.0..1e12).contains(&ms)) {
         return Err(format!("sleep: {ms} ms is not a duration").into());
     }
     let wake = Instant::now() + Duration::from_secs_f64(ms / 1000.0);
-    if end.wait_until(wake) {
-        if let Some(buffer) = buffer {
-            buffer.push(Event::Lag {
-                us: micros(Instant::now().saturating_duration_since(wake)),
-                waited: false,
-            });
-        }
+    if !end.sleep_until(wake) {
+        return Err("the load test ended".into());
+    }
+    if let Some(buffer) = buffer {
+        buffer.push(Event::Lag {
+            us: micros(Instant::now().saturating_duration_since(wake)),
+            waited: false,
+        });
     }
     Ok(())
 }
@@ -178,7 +202,13 @@ pub fn run(shared: Arc<Shared>, index: usize, buffer: Arc<Buffer>) {
     let t0_cell = Rc::new(Cell::new(Instant::now()));
     let mut transport = shared.backend.transport();
     transport.set_trace(false);
-    let measured = Measured::new(transport, buffer.clone(), lateness.clone(), t0_cell.clone());
+    let measured = Measured::new(
+        transport,
+        buffer.clone(),
+        lateness.clone(),
+        t0_cell.clone(),
+        shared.end.clone(),
+    );
     let session = Session::new(Box::new(measured), shared.params.clone()).shared();
     if shared.trace {
         session.borrow_mut().set_trace(Some(script::stderr_trace()));
@@ -212,8 +242,13 @@ pub fn run(shared: Arc<Shared>, index: usize, buffer: Arc<Buffer>) {
                     us: micros(Instant::now().saturating_duration_since(start)),
                     waited: false,
                 });
+                let mut failures = 0_u32;
                 while !shared.end.is_ended() {
-                    flow.iterate();
+                    failures = if flow.iterate() { 0 } else { failures + 1 };
+                    let pause = backoff(failures);
+                    if !pause.is_zero() {
+                        shared.end.wait_until(Instant::now() + pause);
+                    }
                 }
             }
         }
@@ -255,7 +290,8 @@ struct Flow<'a> {
 }
 
 impl Flow<'_> {
-    fn iterate(&mut self) {
+    /// Runs the flow once; false when the iteration failed.
+    fn iterate(&mut self) -> bool {
         if let Some(mut agent) = self
             .scope
             .get_mut("agent")
@@ -266,6 +302,7 @@ impl Flow<'_> {
         self.iteration += 1;
         let base = self.scope.len();
         let started = Instant::now();
+        self.buffer.begin_iteration(started);
         self.shared.active.fetch_add(1, Ordering::Relaxed);
         let result = self
             .engine
@@ -277,12 +314,14 @@ impl Flow<'_> {
             Err(_) if self.shared.end.is_stopped() => IterationEnd::Interrupted,
             Err(e) => IterationEnd::Failed(failure(&e, self.ast)),
         };
+        let completed = !matches!(end, IterationEnd::Failed(_));
         let now = Instant::now();
-        self.buffer.push(Event::Iteration {
+        self.buffer.end_iteration(Event::Iteration {
             end,
             duration_us: micros(now - started),
             at_ms: micros(now.saturating_duration_since(self.t0)) / 1000,
         });
+        completed
     }
 }
 
@@ -299,4 +338,18 @@ fn failure(e: &EvalAltResult, ast: &AST) -> String {
         text.push_str(note.trim());
     }
     text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_in_a_row_back_off_doubling_up_to_a_second() {
+        let ms: Vec<u128> = [0, 1, 2, 3, 7, 8, 40, u32::MAX]
+            .iter()
+            .map(|&n| backoff(n).as_millis())
+            .collect();
+        assert_eq!(ms, [0, 10, 20, 40, 640, 1000, 1000, 1000]);
+    }
 }

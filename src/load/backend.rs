@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use crate::api::{ApiVersion, Operation, Request};
 use crate::client::{
-    ControlError, Embedded, Exchange, Http, SimControl, Transport, TransportError,
+    Cancel, ControlError, Embedded, Exchange, Http, SimControl, Stopped, Transport, TransportError,
 };
 use crate::simulator::{Query, TelephonyEvent};
 
@@ -38,6 +38,7 @@ impl Backend {
             Backend::Embedded(sim) => Box::new(SharedEmbedded {
                 sim: sim.clone(),
                 trace: false,
+                cancel: Cancel::default(),
             }),
             Backend::Http(http) => Box::new(Http::clone(http)),
         }
@@ -103,6 +104,7 @@ impl Simulated {
 pub struct SharedEmbedded {
     sim: Simulated,
     trace: bool,
+    cancel: Cancel,
 }
 
 impl Transport for SharedEmbedded {
@@ -116,7 +118,14 @@ impl Transport for SharedEmbedded {
             Ok::<_, TransportError>((outcome, trace))
         })?;
         if !outcome.delay.is_zero() {
-            std::thread::sleep(outcome.delay);
+            self.cancel
+                .sleep(outcome.delay)
+                .map_err(|stopped| match stopped {
+                    Stopped::Interrupted => TransportError::Interrupted {
+                        url: "the embedded simulator".to_string(),
+                    },
+                    other => TransportError::Stopped(other),
+                })?;
         }
         Ok(Exchange {
             response: outcome.response,
@@ -136,6 +145,10 @@ impl Transport for SharedEmbedded {
 
     fn set_trace(&mut self, on: bool) {
         self.trace = on;
+    }
+
+    fn set_cancel(&mut self, cancel: Cancel) {
+        self.cancel = cancel;
     }
 
     fn control(&mut self) -> Option<&mut dyn SimControl> {

@@ -1,6 +1,8 @@
 //! The collector: a thread that empties every agent's buffer a few times a second into the
 //! [`Results`], closes the timeline second by second, and draws the live progress line (indicatif,
-//! on standard error; hidden when that is not a terminal).
+//! on standard error; hidden when that is not a terminal). At the end it takes what each agent still
+//! has in flight as interrupted (see [`Buffer::abandon`]). Iterations that end during the grace
+//! period count in the test's last second: the timeline covers the test, not the wrap-up.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,6 +14,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::probe::{Buffer, Event};
 use super::results::{Results, Second};
+use super::schedule::EndSignal;
 
 /// How often the buffers are emptied and the progress line redrawn.
 pub const TICK: Duration = Duration::from_millis(200);
@@ -28,6 +31,7 @@ pub struct Collector {
     agents: u64,
     t0: Instant,
     duration: Duration,
+    end: Arc<EndSignal>,
     progress: ProgressBar,
     recent: VecDeque<(Instant, u64)>,
 }
@@ -40,6 +44,7 @@ impl Collector {
         active: Arc<AtomicU64>,
         t0: Instant,
         duration: Duration,
+        end: Arc<EndSignal>,
         show_progress: bool,
     ) -> Collector {
         let progress = if show_progress {
@@ -64,6 +69,7 @@ impl Collector {
             agents,
             t0,
             duration,
+            end,
             progress,
             recent: VecDeque::new(),
         }
@@ -73,26 +79,33 @@ impl Collector {
     /// results, the timeline closed.
     pub fn run(mut self, done: Receiver<()>) -> Results {
         while let Err(RecvTimeoutError::Timeout) = done.recv_timeout(TICK) {
-            self.drain();
-            let now_s = self.t0.elapsed().as_secs();
-            self.close_before(now_s.saturating_sub(SETTLE_SECS));
+            self.drain(false);
+            self.close_before(self.now_s().saturating_sub(SETTLE_SECS));
             self.draw();
         }
-        self.drain();
+        self.drain(true);
         self.close_before(u64::MAX);
         self.progress.finish_and_clear();
         self.results
     }
 
-    fn drain(&mut self) {
-        let now_s = self.t0.elapsed().as_secs();
+    /// Takes the agents' events; `last` also takes what they have in flight, as interrupted.
+    fn drain(&mut self, last: bool) {
+        let last_second = self.last_second();
+        let now_s = self.now_s();
         let oldest_open = self.open.keys().next().copied().unwrap_or(now_s);
         for buffer in &self.buffers {
-            for event in buffer.take() {
+            let events = if last {
+                buffer.abandon(self.t0)
+            } else {
+                buffer.take()
+            };
+            for event in events {
                 let t = match &event {
                     Event::Request { at_ms, .. } | Event::Iteration { at_ms, .. } => at_ms / 1000,
                     Event::Lag { .. } => now_s,
                 };
+                let t = t.min(last_second);
                 // An event for a second already closed joins the oldest one still open.
                 let t = t.max(oldest_open.min(now_s));
                 let second = self.open.entry(t).or_insert_with(|| Second::new(t));
@@ -102,6 +115,28 @@ impl Collector {
         let active = self.active.load(Ordering::Relaxed);
         let current = self.open.entry(now_s).or_insert_with(|| Second::new(now_s));
         current.active = current.active.max(active);
+    }
+
+    /// The second a moment `ms` into the test falls in, where a moment on a second's boundary
+    /// belongs to the second before (a test of 3 s has seconds 0, 1 and 2).
+    fn second_of(ms: u64) -> u64 {
+        ms.saturating_sub(1) / 1000
+    }
+
+    /// The test's last second: the one its end fell in (or will, when its time runs out).
+    fn last_second(&self) -> u64 {
+        let planned = Self::second_of(self.duration.as_millis() as u64);
+        let ended = self
+            .end
+            .ended_at()
+            .map(|at| Self::second_of(at.saturating_duration_since(self.t0).as_millis() as u64));
+        ended.map_or(planned, |e| e.min(planned))
+    }
+
+    /// The current second of the test (after the end: its last).
+    fn now_s(&self) -> u64 {
+        let now_s = self.t0.elapsed().as_secs();
+        now_s.min(self.last_second())
     }
 
     fn close_before(&mut self, t: u64) {
@@ -134,8 +169,15 @@ impl Collector {
         let errors = overall.error_count() + self.results.iterations.failed;
         self.progress
             .set_position(self.t0.elapsed().as_secs().min(self.duration.as_secs()));
+        let phase = if self.end.is_stopped() {
+            "stopping  "
+        } else if self.end.is_ended() {
+            "graceful stop  "
+        } else {
+            ""
+        };
         self.progress.set_message(format!(
-            "agents {}/{}  {:.0} req/s  p95 {:.1} ms  errors {}",
+            "{phase}agents {}/{}  {:.0} req/s  p95 {:.1} ms  errors {}",
             self.active.load(Ordering::Relaxed),
             self.agents,
             rate,

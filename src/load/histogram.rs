@@ -99,17 +99,95 @@ impl Latency {
         base64::engine::general_purpose::STANDARD.encode(bytes)
     }
 
-    /// Reads [`Latency::to_base64`]'s text back; the error says what is wrong with it.
-    pub fn from_base64(text: &str) -> Result<Latency, String> {
+    /// Reads [`Latency::to_base64`]'s text back, as a histogram of `figures` significant figures;
+    /// the error says what is wrong with it. The encoding is checked before anything is allocated
+    /// from what it claims (its sizes, figures and range), so a hand-edited one cannot make the
+    /// reader allocate more than its own few kilobytes warrant.
+    pub fn from_base64(text: &str, figures: u8) -> Result<Latency, String> {
         let bytes = base64::engine::general_purpose::STANDARD
             .decode(text.trim())
             .map_err(|e| format!("not base64: {e}"))?;
+        let plain = v2_payload(&bytes, figures)?;
         let mut h: Histogram<u64> = Deserializer::new()
-            .deserialize(&mut bytes.as_slice())
+            .deserialize(&mut plain.as_slice())
             .map_err(|e| format!("not an HDR histogram: {e:?}"))?;
         h.auto(true);
         Ok(Latency(h))
     }
+}
+
+/// HdrHistogram's V2 cookies (plain and compressed) and header size.
+const V2_COOKIE: u32 = 0x1c84_9313;
+const V2_COMPRESSED_COOKIE: u32 = 0x1c84_9314;
+const V2_HEADER: usize = 40;
+
+/// The most a histogram's uncompressed encoding may take: every count of a 3-figure histogram up to
+/// [`HIGHEST_US`] (some 24,000) at the longest varint, with room to spare.
+const MAX_PLAIN_BYTES: usize = 1 << 20;
+
+fn be32(bytes: &[u8], at: usize) -> u32 {
+    u32::from_be_bytes(bytes[at..at + 4].try_into().expect("four bytes"))
+}
+
+fn be64(bytes: &[u8], at: usize) -> u64 {
+    u64::from_be_bytes(bytes[at..at + 8].try_into().expect("eight bytes"))
+}
+
+/// The uncompressed V2 encoding in `bytes` (inflated, at most [`MAX_PLAIN_BYTES`]), its header
+/// checked: the payload length it claims is the payload it has, `figures` significant figures,
+/// values from 1 µs to at most twice [`HIGHEST_US`].
+fn v2_payload(bytes: &[u8], figures: u8) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    if bytes.len() < 8 {
+        return Err("not an HDR histogram: too short".to_string());
+    }
+    let plain = match be32(bytes, 0) {
+        V2_COOKIE => bytes.to_vec(),
+        V2_COMPRESSED_COOKIE => {
+            let claimed = be32(bytes, 4) as usize;
+            if claimed != bytes.len() - 8 {
+                return Err(format!(
+                    "not an HDR histogram: it claims {claimed} compressed bytes and has {}",
+                    bytes.len() - 8
+                ));
+            }
+            let mut plain = Vec::new();
+            flate2::read::ZlibDecoder::new(&bytes[8..])
+                .take(MAX_PLAIN_BYTES as u64 + 1)
+                .read_to_end(&mut plain)
+                .map_err(|e| format!("not an HDR histogram: {e}"))?;
+            if plain.len() > MAX_PLAIN_BYTES {
+                return Err(format!(
+                    "not an HDR histogram: it inflates past {MAX_PLAIN_BYTES} bytes"
+                ));
+            }
+            plain
+        }
+        _ => return Err("not an HDR histogram: no V2 cookie".to_string()),
+    };
+    if plain.len() < V2_HEADER || be32(&plain, 0) != V2_COOKIE {
+        return Err("not an HDR histogram: no V2 header".to_string());
+    }
+    let payload = be32(&plain, 4) as usize;
+    if payload != plain.len() - V2_HEADER {
+        return Err(format!(
+            "not an HDR histogram: it claims {payload} bytes of counts and has {}",
+            plain.len() - V2_HEADER
+        ));
+    }
+    let (digits, low, high) = (be32(&plain, 12), be64(&plain, 16), be64(&plain, 24));
+    if digits != u32::from(figures) {
+        return Err(format!(
+            "{digits} significant figures where a summary has {figures}"
+        ));
+    }
+    if low != 1 || !(2..=2 * HIGHEST_US).contains(&high) {
+        return Err(format!(
+            "values from {low} to {high} µs where a summary's run from 1 to at most {} µs",
+            2 * HIGHEST_US
+        ));
+    }
+    Ok(plain)
 }
 
 #[cfg(test)]
@@ -144,8 +222,8 @@ mod tests {
             both.record_us(100 + i);
             both.record_us(5_000 + i * 7);
         }
-        let mut merged = Latency::from_base64(&a.to_base64()).unwrap();
-        merged.add(&Latency::from_base64(&b.to_base64()).unwrap());
+        let mut merged = Latency::from_base64(&a.to_base64(), TOTAL_FIGURES).unwrap();
+        merged.add(&Latency::from_base64(&b.to_base64(), TOTAL_FIGURES).unwrap());
         for p in [50.0, 90.0, 95.0, 99.0, 100.0] {
             assert_eq!(merged.percentile_ms(p), both.percentile_ms(p), "p{p}");
         }
@@ -153,11 +231,61 @@ mod tests {
 
     #[test]
     fn a_bad_encoding_says_what_is_wrong() {
-        assert!(Latency::from_base64("%%%")
+        assert!(Latency::from_base64("%%%", 3)
             .unwrap_err()
             .starts_with("not base64"));
-        assert!(Latency::from_base64("aGVsbG8=")
+        assert!(Latency::from_base64("aGVsbG8=", 3)
             .unwrap_err()
             .starts_with("not an HDR histogram"));
+    }
+
+    /// The plain V2 encoding of a histogram, to edit by hand.
+    fn plain(h: &Latency) -> Vec<u8> {
+        let b = base64::engine::general_purpose::STANDARD
+            .decode(h.to_base64())
+            .unwrap();
+        v2_payload(&b, 3).unwrap()
+    }
+
+    fn encode(bytes: &[u8]) -> String {
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    }
+
+    #[test]
+    fn a_hand_edited_header_is_refused_before_it_allocates() {
+        let mut h = Latency::new(TOTAL_FIGURES);
+        h.record_us(1500);
+        let good = plain(&h);
+        // The plain encoding reads back too.
+        assert_eq!(
+            Latency::from_base64(&encode(&good), 3).unwrap().max_ms(),
+            h.max_ms()
+        );
+        // A payload length of 4 GB: hdrhistogram would zero that much before reading.
+        let mut huge = good.clone();
+        huge[4..8].copy_from_slice(&u32::MAX.to_be_bytes());
+        assert!(Latency::from_base64(&encode(&huge), 3)
+            .unwrap_err()
+            .contains("claims 4294967295 bytes of counts"));
+        // Five significant figures up to u64's top: a counts array of megabytes per histogram.
+        let mut wide = good.clone();
+        wide[12..16].copy_from_slice(&5_u32.to_be_bytes());
+        assert_eq!(
+            Latency::from_base64(&encode(&wide), 3).unwrap_err(),
+            "5 significant figures where a summary has 3"
+        );
+        let mut high = good;
+        high[24..32].copy_from_slice(&(u64::MAX / 2).to_be_bytes());
+        assert!(Latency::from_base64(&encode(&high), 3)
+            .unwrap_err()
+            .starts_with("values from 1 to 9223372036854775807"));
+        // A compressed length that is not the bytes there.
+        let mut bytes = base64::engine::general_purpose::STANDARD
+            .decode(h.to_base64())
+            .unwrap();
+        bytes[4..8].copy_from_slice(&1_000_000_u32.to_be_bytes());
+        assert!(Latency::from_base64(&encode(&bytes), 3)
+            .unwrap_err()
+            .contains("claims 1000000 compressed bytes"));
     }
 }

@@ -17,6 +17,7 @@
 //! | `summary.rs` | the end-of-run table and the JSON summary (written and read back) |
 //! | `report_html.rs` | the self-contained HTML report with SVG charts |
 //! | `data.rs` | `--data` rows from CSV or JSON |
+//! | `limits.rs` | how many agents the machine allows, and why |
 //!
 //! It uses `client/` and `script/`; nothing below it imports it. The command line (`cli/load.rs`)
 //! turns its arguments into [`LoadOptions`].
@@ -26,6 +27,7 @@ pub mod backend;
 pub mod collector;
 pub mod data;
 pub mod histogram;
+pub mod limits;
 pub mod probe;
 pub mod report_html;
 pub mod results;
@@ -47,13 +49,18 @@ pub use threshold::{Threshold, Verdict};
 
 use crate::script::{self, Diagnostic, Session};
 
-/// After the test's time is up, running iterations get this long to finish (their `sleep`s return
-/// at once); then they are interrupted.
-pub const GRACE: Duration = Duration::from_secs(5);
+/// After the test's time is up, running iterations get this long to finish at their own pace, unless
+/// told otherwise (`--graceful-stop`; k6's `gracefulStop` and its default); then they are
+/// interrupted.
+pub const GRACEFUL_STOP: Duration = Duration::from_secs(30);
 
-/// After the interruption, how long to wait for agents still inside a request before reporting
-/// without them.
+/// After the interruption, how long to wait for agents to notice it before counting what they
+/// still have in flight as interrupted and reporting without them. Requests give up within
+/// the client's poll of its cancel flag (10 ms), so this is ample.
 const STOP_WAIT: Duration = Duration::from_secs(2);
+
+/// How often the wait through the grace period looks for a second signal.
+const GRACE_POLL: Duration = Duration::from_millis(50);
 
 /// What to run, validated.
 #[derive(Debug, Clone)]
@@ -70,6 +77,8 @@ pub struct LoadOptions {
     pub data: Vec<serde_json::Value>,
     /// The timetable.
     pub schedule: Schedule,
+    /// How long running iterations have to finish after the end.
+    pub graceful_stop: Duration,
     /// Print every exchange's envelopes.
     pub trace: bool,
     /// Draw the live progress line (when standard error is a terminal).
@@ -82,17 +91,19 @@ pub enum LoadError {
     /// The flow does not compile.
     #[error("{}", .0.message)]
     Compile(Diagnostic),
-    /// An agent's thread could not be started.
-    #[error("cannot start agent {index}: {source} (fewer agents, or a higher limit on threads)")]
+    /// A thread (an agent's, or the collector's) could not be started.
+    #[error("cannot start {what}: {source} (fewer agents, or a higher limit on threads)")]
     Spawn {
-        /// Which agent.
-        index: usize,
+        /// Which thread: `agent 16312`, `the collector`.
+        what: String,
         /// What the system said.
         source: std::io::Error,
     },
 }
 
-/// Runs a test to its end (or until `end` is given early, by Ctrl-C) and returns its results.
+/// Runs a test to its end and returns its results. `end` may be given early (a signal: the test
+/// then ends as if its time were up) and stopped early (a second signal: the grace period is cut
+/// short).
 pub fn run(
     options: LoadOptions,
     backend: Backend,
@@ -111,6 +122,7 @@ pub fn run(
     let mut results = Results::new(options.flow.clone(), backend.describe());
     results.agents = schedule.agents as u64;
     results.ramp_up_s = schedule.ramp_up.as_secs_f64();
+    results.graceful_stop_s = options.graceful_stop.as_secs_f64();
     if let Model::Open { rate } = schedule.model {
         results.rate = Some(rate);
     }
@@ -139,7 +151,10 @@ pub fn run(
             .spawn(move || agent::run(s, index, b));
         if let Err(source) = spawned {
             shared.gate.open(None);
-            return Err(LoadError::Spawn { index, source });
+            return Err(LoadError::Spawn {
+                what: format!("agent {index} of {}", schedule.agents),
+                source,
+            });
         }
     }
     // Every agent has built its engine and compiled the flow: start.
@@ -154,21 +169,51 @@ pub fn run(
         shared.active.clone(),
         t0,
         schedule.duration,
+        end.clone(),
         options.progress,
     );
-    let collecting = std::thread::Builder::new()
+    let collecting = match std::thread::Builder::new()
         .name("load-collector".to_string())
         .spawn(move || collector.run(done_rx))
-        .expect("the collector thread starts");
+    {
+        Ok(collecting) => collecting,
+        Err(source) => {
+            // The agents are off; end them before saying why.
+            end.stop();
+            shared
+                .finished
+                .wait_for(schedule.agents, Instant::now() + STOP_WAIT);
+            return Err(LoadError::Spawn {
+                what: "the collector".to_string(),
+                source,
+            });
+        }
+    };
 
     end.wait_until(t0 + schedule.duration);
-    let elapsed = t0.elapsed().min(schedule.duration);
     end.end();
+    let ended_at = end.ended_at().unwrap_or_else(Instant::now);
+    let elapsed = ended_at
+        .saturating_duration_since(t0)
+        .min(schedule.duration);
+    // The grace period: running iterations finish at their own pace, unless a second signal
+    // stops them first.
     let n = schedule.agents;
-    if !shared.finished.wait_for(n, Instant::now() + GRACE) {
-        end.stop();
-        shared.finished.wait_for(n, Instant::now() + STOP_WAIT);
+    let grace_over = ended_at + options.graceful_stop;
+    loop {
+        let now = Instant::now();
+        if now >= grace_over || end.is_stopped() {
+            break;
+        }
+        if shared
+            .finished
+            .wait_for(n, grace_over.min(now + GRACE_POLL))
+        {
+            break;
+        }
     }
+    end.stop();
+    shared.finished.wait_for(n, Instant::now() + STOP_WAIT);
     let _ = done_tx.send(());
     let mut results = collecting.join().expect("the collector does not panic");
     results.duration_s = elapsed.as_secs_f64();

@@ -7,6 +7,7 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use super::schedule::EndSignal;
 use crate::api::{ApiVersion, Operation, Request};
 use crate::client::{Exchange, SimControl, Transport, TransportError};
 
@@ -36,7 +37,7 @@ pub enum ErrorKind {
     NotSoap,
     /// HTTP 401: authentication failed.
     Unauthorized,
-    /// Interrupted (Ctrl-C) while waiting for the answer.
+    /// Still waiting for the answer when the run was stopped (the end of the grace period).
     Interrupted,
     /// Any other HTTP failure.
     Http,
@@ -102,8 +103,12 @@ pub enum Event {
         service_us: u64,
         /// The answer.
         outcome: Outcome,
-        /// When the answer came.
+        /// When the answer came (for a request interrupted at the end of the grace period: when
+        /// it was sent).
         at_ms: u64,
+        /// Sent after the test's time was up, by an iteration finishing during the grace period:
+        /// kept out of the figures (unless interrupted), as production never sees it.
+        after_end: bool,
     },
     /// An iteration ended.
     Iteration {
@@ -125,19 +130,86 @@ pub enum Event {
     },
 }
 
-/// An agent's events since the collector last took them.
+/// An agent's events since the collector last took them, and what it has in flight: the request
+/// waiting for its answer and the iteration running, so that whatever is still unfinished when the
+/// collector gives up on the agent is counted as interrupted, not lost.
 #[derive(Debug, Default)]
-pub struct Buffer(Mutex<Vec<Event>>);
+pub struct Buffer(Mutex<Pending>);
+
+#[derive(Debug, Default)]
+struct Pending {
+    events: Vec<Event>,
+    /// The request in flight: its operation and when it was sent (ms since the start).
+    request: Option<(Operation, u64)>,
+    /// The iteration running: when it started.
+    iteration: Option<Instant>,
+}
 
 impl Buffer {
+    fn pending(&self) -> std::sync::MutexGuard<'_, Pending> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Adds an event.
     pub fn push(&self, event: Event) {
-        self.0.lock().unwrap_or_else(|p| p.into_inner()).push(event);
+        self.pending().events.push(event);
     }
 
     /// Takes every event so far, leaving the buffer empty.
     pub fn take(&self) -> Vec<Event> {
-        std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()))
+        std::mem::take(&mut self.pending().events)
+    }
+
+    /// A request of `op` was sent at `sent_ms`.
+    pub fn begin_request(&self, op: Operation, sent_ms: u64) {
+        self.pending().request = Some((op, sent_ms));
+    }
+
+    /// The request in flight ended as `event`; dropped when [`Buffer::abandon`] already counted it.
+    pub fn end_request(&self, event: Event) {
+        let mut pending = self.pending();
+        if pending.request.take().is_some() {
+            pending.events.push(event);
+        }
+    }
+
+    /// An iteration started.
+    pub fn begin_iteration(&self, started: Instant) {
+        self.pending().iteration = Some(started);
+    }
+
+    /// The running iteration ended as `event`; dropped when [`Buffer::abandon`] already counted it.
+    pub fn end_iteration(&self, event: Event) {
+        let mut pending = self.pending();
+        if pending.iteration.take().is_some() {
+            pending.events.push(event);
+        }
+    }
+
+    /// The collector gives up on this agent: the events so far, then its request in flight and its
+    /// running iteration, both as interrupted. Whatever the agent reports afterwards is dropped.
+    pub fn abandon(&self, t0: Instant) -> Vec<Event> {
+        let mut pending = self.pending();
+        let mut events = std::mem::take(&mut pending.events);
+        if let Some((op, sent_ms)) = pending.request.take() {
+            events.push(Event::Request {
+                op,
+                latency_us: 0,
+                service_us: 0,
+                outcome: Outcome::Error(ErrorKind::Interrupted),
+                at_ms: sent_ms,
+                after_end: false,
+            });
+        }
+        if let Some(started) = pending.iteration.take() {
+            let now = Instant::now();
+            events.push(Event::Iteration {
+                end: IterationEnd::Interrupted,
+                duration_us: micros(now.saturating_duration_since(started)),
+                at_ms: micros(now.saturating_duration_since(t0)) / 1000,
+            });
+        }
+        events
     }
 }
 
@@ -148,35 +220,53 @@ pub fn micros(d: std::time::Duration) -> u64 {
 
 /// A transport that times every request into its agent's [`Buffer`]. The iteration's lateness
 /// (the open model's wait from its due time) is added to each request's latency, as wrk2 does, so a
-/// server that makes iterations queue shows it in the percentiles.
+/// server that makes iterations queue shows it in the percentiles. A request sent after the test's
+/// time was up is marked so; one asked for after the stop is not sent at all.
 pub struct Measured {
     inner: Box<dyn Transport>,
     buffer: Arc<Buffer>,
     lateness_us: Rc<Cell<u64>>,
     t0: Rc<Cell<Instant>>,
+    end: Arc<EndSignal>,
 }
 
 impl Measured {
     /// Wraps a transport; `lateness_us` is the current iteration's lateness and `t0` the test's
-    /// start, both set by the agent.
+    /// start, both set by the agent. The inner transport is given `end`'s [`EndSignal::cancel`],
+    /// so a request waiting for its answer gives up at the stop.
     pub fn new(
-        inner: Box<dyn Transport>,
+        mut inner: Box<dyn Transport>,
         buffer: Arc<Buffer>,
         lateness_us: Rc<Cell<u64>>,
         t0: Rc<Cell<Instant>>,
+        end: Arc<EndSignal>,
     ) -> Measured {
+        inner.set_cancel(end.cancel());
         Measured {
             inner,
             buffer,
             lateness_us,
             t0,
+            end,
         }
+    }
+
+    fn since_start_ms(&self, at: Instant) -> u64 {
+        micros(at.saturating_duration_since(self.t0.get())) / 1000
     }
 }
 
 impl Transport for Measured {
     fn call(&mut self, request: &Request) -> Result<Exchange, TransportError> {
+        if self.end.is_stopped() {
+            return Err(TransportError::Interrupted {
+                url: self.inner.describe(),
+            });
+        }
+        let after_end = self.end.is_ended();
         let started = Instant::now();
+        let sent_ms = self.since_start_ms(started);
+        self.buffer.begin_request(request.op(), sent_ms);
         let result = self.inner.call(request);
         let now = Instant::now();
         let service_us = micros(now - started);
@@ -184,12 +274,18 @@ impl Transport for Measured {
             Ok(ex) => Outcome::Code(ex.response.code),
             Err(e) => Outcome::Error(ErrorKind::of(e)),
         };
-        self.buffer.push(Event::Request {
+        let interrupted = outcome == Outcome::Error(ErrorKind::Interrupted);
+        self.buffer.end_request(Event::Request {
             op: request.op(),
             latency_us: service_us.saturating_add(self.lateness_us.get()),
             service_us,
             outcome,
-            at_ms: micros(now.saturating_duration_since(self.t0.get())) / 1000,
+            at_ms: if interrupted {
+                sent_ms
+            } else {
+                self.since_start_ms(now)
+            },
+            after_end,
         });
         result
     }
@@ -215,6 +311,7 @@ impl Transport for Measured {
     }
 
     fn set_cancel(&mut self, cancel: crate::client::Cancel) {
-        self.inner.set_cancel(cancel);
+        // The load test's own cancel (the stop at the end of the grace period) stays in charge.
+        let _ = cancel;
     }
 }

@@ -248,17 +248,21 @@ pub fn render(r: &Results, verdicts: &[Verdict]) -> String {
     let _ = write!(
         body,
         "<h1>ecapi load: {}</h1>{verdict_line}\
-         <p>{} agents, {model}, {:.1} s (ramp-up {:.0} s), started {}{}. Backend: {}.</p>\
+         <p>{} agents, {model}, {:.1} s (ramp-up {:.0} s), started {}{}{}. Backend: {}.</p>\
          <ul class=\"facts\"><li><b>{}</b> requests ({:.1}/s)</li>\
          <li><b>{}</b> iterations completed, <b>{}</b> failed, <b>{}</b> interrupted</li>\
          <li>p95 <b>{:.2} ms</b>, p99 <b>{:.2} ms</b>, max {:.2} ms</li>\
          <li>{} without an answer, {} with a code other than 100</li>\
-         <li>generator lag p99 {:.2} ms ({} started late)</li></ul>",
+         <li>generator lag p99 {:.2} ms ({} started late)</li><li>{}</li></ul>",
         esc(&r.flow),
         r.agents,
         r.duration_s,
         r.ramp_up_s,
         esc(&r.started),
+        match &r.stopped_by {
+            Some(signal) => format!(", stopped by {}", esc(signal)),
+            None => String::new(),
+        },
         if r.processes > 1 {
             format!(", {} processes merged", r.processes)
         } else {
@@ -277,6 +281,7 @@ pub fn render(r: &Results, verdicts: &[Verdict]) -> String {
         all.not_ok_count(),
         r.lag.percentile_ms(99.0),
         r.late(),
+        esc(&super::summary::graceful_text(r)),
     );
     let latency_title = if r.rate.is_some() {
         "Latency over time, from when each request was due (ms)"
@@ -387,15 +392,23 @@ pub fn render(r: &Results, verdicts: &[Verdict]) -> String {
             s.count,
             r.rate_of(s.count)
         );
+        // An operation whose every request was interrupted has no latency: a dash, not 0 ms.
+        let ms = |v: f64| {
+            if s.latency.count() == 0 {
+                "-".to_string()
+            } else {
+                format!("{v:.2}")
+            }
+        };
         for (p, _) in PERCENTILES {
-            let _ = write!(body, "<td>{:.2}</td>", s.latency.percentile_ms(p));
+            let _ = write!(body, "<td>{}</td>", ms(s.latency.percentile_ms(p)));
         }
         let mut codes: Vec<String> = s.codes.iter().map(|(c, n)| format!("{c}×{n}")).collect();
         codes.extend(s.errors.iter().map(|(k, n)| format!("{k}×{n}")));
         let _ = write!(
             body,
-            "<td>{:.2}</td><td>{}</td></tr>",
-            s.latency.max_ms(),
+            "<td>{}</td><td>{}</td></tr>",
+            ms(s.latency.max_ms()),
             esc(&codes.join(" "))
         );
     }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::histogram::{Latency, SECOND_FIGURES, TOTAL_FIGURES};
-use super::probe::{Event, IterationEnd, Outcome};
+use super::probe::{ErrorKind, Event, IterationEnd, Outcome};
 
 /// An iteration that starts this late (generator lag) is counted as started late: the load machine,
 /// not the server, held it up.
@@ -17,14 +17,15 @@ pub const FAILURE_KINDS: usize = 50;
 /// One operation's figures.
 #[derive(Debug, Clone)]
 pub struct OpStats {
-    /// Requests made (answered or not).
+    /// Requests made before the test's time was up (answered or not), and requests interrupted
+    /// at the end of the grace period.
     pub count: u64,
     /// Response codes met, and how often.
     pub codes: BTreeMap<u16, u64>,
     /// Transport errors by kind (`connect`, `timeout`…), and how often.
     pub errors: BTreeMap<String, u64>,
     /// Latency from when each request was due (coordinated omission corrected; in the closed
-    /// model the same as `service`).
+    /// model the same as `service`). Interrupted requests have none.
     pub latency: Latency,
     /// Time from sending to the answer.
     pub service: Latency,
@@ -57,17 +58,43 @@ impl OpStats {
             .sum()
     }
 
-    fn merge(&mut self, other: &OpStats) {
-        self.count += other.count;
+    /// Adds another's figures; the error names the count that would overflow.
+    fn merge(&mut self, other: &OpStats) -> Result<(), String> {
+        add(&mut self.count, other.count, "count")?;
         for (c, n) in &other.codes {
-            *self.codes.entry(*c).or_default() += n;
+            add(self.codes.entry(*c).or_default(), *n, &format!("codes.{c}"))?;
         }
         for (k, n) in &other.errors {
-            *self.errors.entry(k.clone()).or_default() += n;
+            add(
+                self.errors.entry(k.clone()).or_default(),
+                *n,
+                &format!("errors_by_kind.{k}"),
+            )?;
         }
         self.latency.add(&other.latency);
         self.service.add(&other.service);
+        Ok(())
     }
+}
+
+/// Adds `n` to the count `to`, or says which count would pass u64's limit.
+fn add(to: &mut u64, n: u64, what: &str) -> Result<(), String> {
+    *to = to
+        .checked_add(n)
+        .ok_or_else(|| format!("{what}: {to} + {n} is more than a count can hold"))?;
+    Ok(())
+}
+
+/// Requests that iterations finishing during the grace period sent after the test's time was up:
+/// counted here, kept out of the figures (the burst of an ending test is not the server's).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AfterEnd {
+    /// Requests sent after the end and answered (or failed) before the stop.
+    pub requests: u64,
+    /// Of them, answered with a code other than 100.
+    pub not_ok: u64,
+    /// Of them, without an answer (transport errors).
+    pub errors: u64,
 }
 
 /// What became of the flow's iterations.
@@ -77,7 +104,7 @@ pub struct Iterations {
     pub completed: u64,
     /// Threw: an error, a failed `expect` or assertion.
     pub failed: u64,
-    /// Still running past the grace period at the end, and stopped.
+    /// Still running at the end of the grace period, and stopped.
     pub interrupted: u64,
     /// Open model: iterations due before the end that never started (every agent was busy).
     pub missed: u64,
@@ -106,7 +133,9 @@ impl Default for Iterations {
 impl Iterations {
     /// Iterations that started.
     pub fn started(&self) -> u64 {
-        self.completed + self.failed + self.interrupted
+        self.completed
+            .saturating_add(self.failed)
+            .saturating_add(self.interrupted)
     }
 }
 
@@ -146,15 +175,29 @@ impl Second {
         }
     }
 
-    fn merge(&mut self, other: &Second) {
-        self.requests += other.requests;
-        self.not_ok += other.not_ok;
-        self.errors += other.errors;
-        self.iterations += other.iterations;
-        self.failed += other.failed;
-        self.active += other.active;
+    fn merge(&mut self, other: &Second) -> Result<(), String> {
+        add(&mut self.requests, other.requests, "requests")?;
+        add(&mut self.not_ok, other.not_ok, "not_ok")?;
+        add(&mut self.errors, other.errors, "errors")?;
+        add(&mut self.iterations, other.iterations, "iterations")?;
+        add(&mut self.failed, other.failed, "failed")?;
+        add(&mut self.active, other.active, "active")?;
         self.latency.add(&other.latency);
+        Ok(())
     }
+}
+
+/// A random id for one run: 16 hex digits.
+pub fn run_id() -> String {
+    let mut bytes = [0_u8; 8];
+    if getrandom::fill(&mut bytes).is_err() {
+        // No system randomness: the time and process are unique enough to tell runs apart.
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64);
+        bytes = (nanos ^ (u64::from(std::process::id()) << 32)).to_be_bytes();
+    }
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Every figure of a test (or of several merged).
@@ -174,6 +217,14 @@ pub struct Results {
     pub rate: Option<f64>,
     /// Ramp-up, in seconds.
     pub ramp_up_s: f64,
+    /// How long running iterations had to finish after the end (`--graceful-stop`), in seconds.
+    pub graceful_stop_s: f64,
+    /// What ended the test before its time (`SIGINT`, `SIGTERM`); `None` when it ran its course.
+    pub stopped_by: Option<String>,
+    /// Requests sent during the grace period.
+    pub after_end: AfterEnd,
+    /// Each process's run, by a random id: a run cannot be merged twice.
+    pub runs: Vec<String>,
     /// How many processes' results these are.
     pub processes: u64,
     /// Per operation (wire name), in name order.
@@ -197,6 +248,10 @@ impl Results {
             agents: 0,
             rate: None,
             ramp_up_s: 0.0,
+            graceful_stop_s: 0.0,
+            stopped_by: None,
+            after_end: AfterEnd::default(),
+            runs: vec![run_id()],
             processes: 1,
             operations: BTreeMap::new(),
             iterations: Iterations::default(),
@@ -205,13 +260,42 @@ impl Results {
         }
     }
 
-    /// All operations together.
+    /// All operations together. Counts that would pass u64's limit stop at it; a summary read
+    /// back is refused before that ([`Results::check_totals`]).
     pub fn overall(&self) -> OpStats {
         let mut all = OpStats::default();
         for op in self.operations.values() {
-            all.merge(op);
+            if all.merge(op).is_err() {
+                all.count = all.count.saturating_add(op.count);
+            }
         }
         all
+    }
+
+    /// Whether every total the views compute fits in a count: the error names the first that
+    /// does not.
+    pub fn check_totals(&self) -> Result<(), String> {
+        let mut all = OpStats::default();
+        for (name, op) in &self.operations {
+            all.merge(op)
+                .map_err(|e| format!("all operations' {e} (adding {name})"))?;
+        }
+        for (name, op) in self.operations.iter().chain([(&"all".to_string(), &all)]) {
+            let mut answered = 0_u64;
+            for n in op.codes.values().chain(op.errors.values()) {
+                add(
+                    &mut answered,
+                    *n,
+                    &format!("operations.{name}: codes and errors"),
+                )?;
+            }
+        }
+        let it = &self.iterations;
+        let mut started = it.completed;
+        for n in [it.failed, it.interrupted, it.missed] {
+            add(&mut started, n, "iterations")?;
+        }
+        Ok(())
     }
 
     /// Requests per second over the test.
@@ -236,14 +320,29 @@ impl Results {
                 latency_us,
                 service_us,
                 outcome,
+                after_end,
                 ..
             } => {
+                let interrupted = outcome == Outcome::Error(ErrorKind::Interrupted);
+                if after_end && !interrupted {
+                    let a = &mut self.after_end;
+                    a.requests += 1;
+                    match outcome {
+                        Outcome::Code(100) => {}
+                        Outcome::Code(_) => a.not_ok += 1,
+                        Outcome::Error(_) => a.errors += 1,
+                    }
+                    return;
+                }
                 let stats = self.operations.entry(op.name().to_string()).or_default();
                 stats.count += 1;
-                stats.latency.record_us(latency_us);
-                stats.service.record_us(service_us);
                 second.requests += 1;
-                second.latency.record_us(latency_us);
+                // An interrupted request has no latency: it got no answer to time.
+                if !interrupted {
+                    stats.latency.record_us(latency_us);
+                    stats.service.record_us(service_us);
+                    second.latency.record_us(latency_us);
+                }
                 match outcome {
                     Outcome::Code(code) => {
                         *stats.codes.entry(code).or_default() += 1;
@@ -295,8 +394,9 @@ impl Results {
 
     /// Adds another process's results to these (`ecapi load --merge`). Counts and histograms add
     /// up; the timeline is merged second by second from each test's start; the duration is the
-    /// longest.
-    pub fn merge(&mut self, other: &Results) {
+    /// longest. The error names a count that would pass u64's limit (the results are then half
+    /// merged, to be thrown away).
+    pub fn merge(&mut self, other: &Results) -> Result<(), String> {
         if self.flow != other.flow && !self.flow.split(", ").any(|f| f == other.flow) {
             self.flow = format!("{}, {}", self.flow, other.flow);
         }
@@ -305,34 +405,59 @@ impl Results {
         }
         self.started = self.started.clone().min(other.started.clone());
         self.duration_s = self.duration_s.max(other.duration_s);
-        self.agents += other.agents;
+        add(&mut self.agents, other.agents, "agents")?;
         self.rate = match (self.rate, other.rate) {
             (Some(a), Some(b)) => Some(a + b),
             (a, b) => a.or(b),
         };
         self.ramp_up_s = self.ramp_up_s.max(other.ramp_up_s);
-        self.processes += other.processes;
+        self.graceful_stop_s = self.graceful_stop_s.max(other.graceful_stop_s);
+        self.stopped_by = self.stopped_by.clone().or(other.stopped_by.clone());
+        add(&mut self.processes, other.processes, "processes")?;
+        self.runs.extend(other.runs.iter().cloned());
+        let (a, b) = (&mut self.after_end, &other.after_end);
+        add(&mut a.requests, b.requests, "after_end.requests")?;
+        add(&mut a.not_ok, b.not_ok, "after_end.not_ok")?;
+        add(&mut a.errors, b.errors, "after_end.errors")?;
         for (name, op) in &other.operations {
-            self.operations.entry(name.clone()).or_default().merge(op);
+            self.operations
+                .entry(name.clone())
+                .or_default()
+                .merge(op)
+                .map_err(|e| format!("operations.{name}.{e}"))?;
         }
         let (a, b) = (&mut self.iterations, &other.iterations);
-        a.completed += b.completed;
-        a.failed += b.failed;
-        a.interrupted += b.interrupted;
-        a.missed += b.missed;
-        a.waited += b.waited;
+        add(&mut a.completed, b.completed, "iterations.completed")?;
+        add(&mut a.failed, b.failed, "iterations.failed")?;
+        add(&mut a.interrupted, b.interrupted, "iterations.interrupted")?;
+        add(&mut a.missed, b.missed, "iterations.missed")?;
+        add(&mut a.waited, b.waited, "iterations.waited")?;
         for (k, n) in &b.failures {
-            *a.failures.entry(k.clone()).or_default() += n;
+            add(
+                a.failures.entry(k.clone()).or_default(),
+                *n,
+                "iterations.failures",
+            )?;
         }
         a.duration.add(&b.duration);
         self.lag.add(&other.lag);
+        // By second: a map, so a day-long timeline merges in n·log n, not n².
+        let mut timeline: BTreeMap<u64, Second> = std::mem::take(&mut self.timeline)
+            .into_iter()
+            .map(|s| (s.t, s))
+            .collect();
         for s in &other.timeline {
-            match self.timeline.iter_mut().find(|m| m.t == s.t) {
-                Some(mine) => mine.merge(s),
-                None => self.timeline.push(s.clone()),
+            match timeline.get_mut(&s.t) {
+                Some(mine) => mine
+                    .merge(s)
+                    .map_err(|e| format!("timeline[t={}].{e}", s.t))?,
+                None => {
+                    timeline.insert(s.t, s.clone());
+                }
             }
         }
-        self.timeline.sort_by_key(|s| s.t);
+        self.timeline = timeline.into_values().collect();
+        Ok(())
     }
 }
 
@@ -340,7 +465,6 @@ impl Results {
 mod tests {
     use super::*;
     use crate::api::Operation;
-    use crate::load::probe::ErrorKind;
 
     fn request(op: Operation, ms: u64, outcome: Outcome) -> Event {
         Event::Request {
@@ -349,6 +473,7 @@ mod tests {
             service_us: ms * 1000,
             outcome,
             at_ms: 0,
+            after_end: false,
         }
     }
 
@@ -403,10 +528,62 @@ mod tests {
         b.duration_s = 12.0;
         a.agents = 5;
         b.agents = 7;
-        a.merge(&b);
+        a.merge(&b).unwrap();
         assert_eq!(a.operations["PortStatus"].count, 2);
         assert_eq!((a.agents, a.processes, a.duration_s), (12, 2, 12.0));
         assert_eq!(a.timeline.len(), 1);
         assert_eq!(a.timeline[0].requests, 3);
+    }
+
+    #[test]
+    fn requests_after_the_end_stay_out_of_the_figures_and_interrupted_ones_count_as_errors() {
+        let mut r = Results::new("f.rhai".into(), "x".into());
+        let mut s = Second::new(0);
+        r.absorb(
+            request(Operation::PortStatus, 2, Outcome::Code(100)),
+            &mut s,
+        );
+        let late = |outcome| Event::Request {
+            op: Operation::PortStatus,
+            latency_us: 900_000,
+            service_us: 900_000,
+            outcome,
+            at_ms: 0,
+            after_end: true,
+        };
+        r.absorb(late(Outcome::Code(100)), &mut s);
+        r.absorb(late(Outcome::Code(603)), &mut s);
+        r.absorb(late(Outcome::Error(ErrorKind::Interrupted)), &mut s);
+        let ps = &r.operations["PortStatus"];
+        assert_eq!((ps.count, ps.error_count(), ps.latency.count()), (2, 1, 1));
+        assert_eq!(
+            ps.latency.max_ms(),
+            2.0,
+            "the late answers are not in the percentiles"
+        );
+        assert_eq!(
+            r.after_end,
+            AfterEnd {
+                requests: 2,
+                not_ok: 1,
+                errors: 0
+            }
+        );
+        assert_eq!((s.requests, s.errors), (2, 1));
+    }
+
+    #[test]
+    fn a_merge_that_would_pass_the_largest_count_says_which_count() {
+        let mut a = Results::new("f.rhai".into(), "x".into());
+        let mut b = a.clone();
+        a.iterations.completed = u64::MAX - 1;
+        b.iterations.completed = 5;
+        assert_eq!(
+            a.merge(&b).unwrap_err(),
+            format!(
+                "iterations.completed: {} + 5 is more than a count can hold",
+                u64::MAX - 1
+            )
+        );
     }
 }

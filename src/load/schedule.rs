@@ -3,8 +3,10 @@
 //! rate), and the [`EndSignal`] that every waiting agent watches so the test ends on time.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
 use std::time::{Duration, Instant};
+
+use crate::client::Cancel;
 
 /// How iterations are started.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -84,14 +86,32 @@ impl Schedule {
     }
 }
 
-/// The end of a test, in two steps: `end` (no new iteration starts, and `sleep` returns at once so
-/// an agent can wrap up its call), then `stop` (a flow still running is interrupted at its next
-/// step).
-#[derive(Debug, Default)]
+/// The end of a test, in two steps (k6's `gracefulStop`): `end` (the test's time is up, or a
+/// signal came: no new iteration starts, while running ones go on at their own pace, their
+/// `sleep`s running out as they would have), then `stop` (the grace period is over: a flow still
+/// running is interrupted at its next step, and a request waiting for its answer gives up).
+#[derive(Debug)]
 pub struct EndSignal {
-    ended: Mutex<bool>,
+    state: Mutex<EndState>,
     wake: Condvar,
-    stopped: AtomicBool,
+    /// Set by `stop`; shared with every agent's transport as its [`Cancel`] flag.
+    stopped: Arc<AtomicBool>,
+}
+
+#[derive(Debug, Default)]
+struct EndState {
+    ended_at: Option<Instant>,
+    stopped: bool,
+}
+
+impl Default for EndSignal {
+    fn default() -> EndSignal {
+        EndSignal {
+            state: Mutex::new(EndState::default()),
+            wake: Condvar::new(),
+            stopped: Arc::new(AtomicBool::new(false)),
+        }
+    }
 }
 
 impl EndSignal {
@@ -100,21 +120,36 @@ impl EndSignal {
         EndSignal::default()
     }
 
-    /// The test's time is up: wakes every waiting agent.
+    fn state(&self) -> std::sync::MutexGuard<'_, EndState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The test's time is up (or a signal came): no new iteration starts. The first call counts;
+    /// later ones change nothing.
     pub fn end(&self) {
-        *self.ended.lock().unwrap_or_else(|p| p.into_inner()) = true;
+        let mut state = self.state();
+        state.ended_at.get_or_insert_with(Instant::now);
         self.wake.notify_all();
     }
 
-    /// The grace period is over too: running flows are interrupted.
+    /// The grace period is over too: running flows are interrupted, and requests waiting for
+    /// their answers give up.
     pub fn stop(&self) {
+        let mut state = self.state();
+        state.ended_at.get_or_insert_with(Instant::now);
+        state.stopped = true;
         self.stopped.store(true, Ordering::SeqCst);
-        self.end();
+        self.wake.notify_all();
     }
 
     /// Whether the test's time is up.
     pub fn is_ended(&self) -> bool {
-        *self.ended.lock().unwrap_or_else(|p| p.into_inner())
+        self.state().ended_at.is_some()
+    }
+
+    /// When the test's time was up; `None` before.
+    pub fn ended_at(&self) -> Option<Instant> {
+        self.state().ended_at
     }
 
     /// Whether running flows are to be interrupted.
@@ -122,21 +157,36 @@ impl EndSignal {
         self.stopped.load(Ordering::Relaxed)
     }
 
+    /// A [`Cancel`] that trips at `stop`, for the agents' transports.
+    pub fn cancel(&self) -> Cancel {
+        Cancel::new(self.stopped.clone(), None)
+    }
+
     /// Waits, without using the processor, until `deadline` (true) or the end of the test, whichever
-    /// comes first (false).
+    /// comes first (false). For what starts iterations: an agent's start, a due time, a back-off.
     pub fn wait_until(&self, deadline: Instant) -> bool {
-        let mut ended = self.ended.lock().unwrap_or_else(|p| p.into_inner());
+        self.wait(deadline, |s| s.ended_at.is_some())
+    }
+
+    /// Waits until `deadline` (true) or the stop at the end of the grace period (false). For what
+    /// runs inside an iteration (`sleep`), which the end of the test lets run out.
+    pub fn sleep_until(&self, deadline: Instant) -> bool {
+        self.wait(deadline, |s| s.stopped)
+    }
+
+    fn wait(&self, deadline: Instant, done: impl Fn(&EndState) -> bool) -> bool {
+        let mut state = self.state();
         loop {
-            if *ended {
+            if done(&state) {
                 return false;
             }
             let now = Instant::now();
             if now >= deadline {
                 return true;
             }
-            ended = self
+            state = self
                 .wake
-                .wait_timeout(ended, deadline - now)
+                .wait_timeout(state, deadline - now)
                 .unwrap_or_else(|p| p.into_inner())
                 .0;
         }
@@ -203,5 +253,22 @@ mod tests {
         );
         assert!(started.elapsed() < Duration::from_secs(30));
         assert!(!signal.wait_until(Instant::now()));
+    }
+
+    #[test]
+    fn the_end_lets_a_sleep_run_out_and_the_stop_cuts_it() {
+        let signal = EndSignal::new();
+        signal.end();
+        let first = signal.ended_at().unwrap();
+        signal.end();
+        assert_eq!(signal.ended_at(), Some(first), "the first end counts");
+        let wake = Instant::now() + Duration::from_millis(30);
+        assert!(signal.sleep_until(wake), "a sleep runs out after the end");
+        assert!(Instant::now() >= wake);
+        let cancel = signal.cancel();
+        assert!(cancel.check().is_ok());
+        signal.stop();
+        assert!(!signal.sleep_until(Instant::now() + Duration::from_secs(60)));
+        assert!(signal.is_stopped() && cancel.check().is_err());
     }
 }

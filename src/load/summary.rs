@@ -7,18 +7,23 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Map, Value};
 
-use super::histogram::Latency;
-use super::results::{Iterations, OpStats, Results, Second, LATE_US};
+use super::histogram::{Latency, SECOND_FIGURES, TOTAL_FIGURES};
+use super::results::{AfterEnd, Iterations, OpStats, Results, Second, FAILURE_KINDS, LATE_US};
 use super::threshold::Verdict;
+use crate::api::Operation;
 
 /// The `format` field of a JSON summary; [`from_json`] refuses others.
 pub const FORMAT: &str = "ecapi-load-summary/1";
+
+/// The latest second a timeline may hold: `--duration`'s limit.
+const MAX_SECONDS: u64 = 10_000_000;
 
 /// The percentiles every latency shows.
 pub const PERCENTILES: [(f64, &str); 4] =
     [(50.0, "p50"), (90.0, "p90"), (95.0, "p95"), (99.0, "p99")];
 
-fn thousands(n: u64) -> String {
+/// A count with thousands separators: `16,123`.
+pub fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
@@ -49,9 +54,13 @@ pub fn table(r: &Results, verdicts: &[Verdict]) -> String {
     } else {
         String::new()
     };
+    let stopped = match &r.stopped_by {
+        Some(signal) => format!(", stopped by {signal}"),
+        None => String::new(),
+    };
     let _ = writeln!(
         out,
-        "{}: {} agents, {model}, {:.1} s (ramp-up {:.0} s){processes}\nbackend: {}",
+        "{}: {} agents, {model}, {:.1} s (ramp-up {:.0} s){stopped}{processes}\nbackend: {}",
         r.flow, r.agents, r.duration_s, r.ramp_up_s, r.backend
     );
     let it = &r.iterations;
@@ -71,6 +80,7 @@ pub fn table(r: &Results, verdicts: &[Verdict]) -> String {
             thousands(it.missed)
         );
     }
+    let _ = writeln!(out, "  {}", graceful_text(r));
     let mut failures: Vec<_> = it.failures.iter().collect();
     failures.sort_by(|a, b| b.1.cmp(a.1));
     for (why, n) in failures.iter().take(5) {
@@ -118,17 +128,25 @@ pub fn table(r: &Results, verdicts: &[Verdict]) -> String {
         "operation", "count", "rate/s", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "max ms"
     );
     let row = |out: &mut String, name: &str, s: &OpStats| {
+        // An operation whose every request was interrupted has no latency: a dash, not 0 ms.
+        let ms = |v: f64| {
+            if s.latency.count() == 0 {
+                "-".to_string()
+            } else {
+                format!("{v:.3}")
+            }
+        };
         let _ = writeln!(
             out,
-            "{:<16} {:>9} {:>9.1} {:>9.3} {:>9.3} {:>9.3} {:>9.3} {:>9.3}  {}",
+            "{:<16} {:>9} {:>9.1} {:>9} {:>9} {:>9} {:>9} {:>9}  {}",
             name,
             s.count,
             r.rate_of(s.count),
-            s.latency.percentile_ms(50.0),
-            s.latency.percentile_ms(90.0),
-            s.latency.percentile_ms(95.0),
-            s.latency.percentile_ms(99.0),
-            s.latency.max_ms(),
+            ms(s.latency.percentile_ms(50.0)),
+            ms(s.latency.percentile_ms(90.0)),
+            ms(s.latency.percentile_ms(95.0)),
+            ms(s.latency.percentile_ms(99.0)),
+            ms(s.latency.max_ms()),
             codes_text(&s.codes, &s.errors)
         );
     };
@@ -156,6 +174,31 @@ pub fn table(r: &Results, verdicts: &[Verdict]) -> String {
     out
 }
 
+/// What happened after the end: the grace period, the requests sent in it (not in the figures) and
+/// the iterations it cut.
+pub fn graceful_text(r: &Results) -> String {
+    let a = &r.after_end;
+    let mut text = format!(
+        "graceful stop {} s: {} requests sent after the end (not in the figures",
+        r.graceful_stop_s,
+        thousands(a.requests)
+    );
+    if a.not_ok + a.errors > 0 {
+        let _ = write!(
+            text,
+            "; {} without an answer, {} with a code other than 100",
+            thousands(a.errors),
+            thousands(a.not_ok)
+        );
+    }
+    let _ = write!(
+        text,
+        "), {} iterations interrupted at its end",
+        thousands(r.iterations.interrupted)
+    );
+    text
+}
+
 /// A word for a run whose iterations failed while no threshold looks at failures: k6's model
 /// lets such a run pass, and a user reading "every threshold holds" must not miss it.
 pub fn unchecked_failures(r: &Results, verdicts: &[Verdict]) -> Option<String> {
@@ -176,8 +219,16 @@ pub fn unchecked_failures(r: &Results, verdicts: &[Verdict]) -> Option<String> {
     ))
 }
 
+/// A histogram's figures in ms; `null` each when it holds nothing (no answer to time), so that a
+/// reader does not take an absence for 0 ms.
 fn figures(h: &Latency) -> Value {
     let mut m = Map::new();
+    if h.count() == 0 {
+        for name in ["min", "mean", "p50", "p90", "p95", "p99", "max"] {
+            m.insert(name.into(), Value::Null);
+        }
+        return Value::Object(m);
+    }
     m.insert("min".into(), json!(h.min_ms()));
     m.insert("mean".into(), json!(round3(h.mean_ms())));
     for (p, name) in PERCENTILES {
@@ -220,7 +271,15 @@ pub fn to_json(r: &Results, verdicts: &[Verdict]) -> Value {
         "model": if r.rate.is_some() { "open" } else { "closed" },
         "rate": r.rate,
         "ramp_up_s": r.ramp_up_s,
+        "graceful_stop_s": r.graceful_stop_s,
+        "stopped_by": r.stopped_by,
         "processes": r.processes,
+        "runs": r.runs,
+        "after_end": {
+            "requests": r.after_end.requests,
+            "not_ok": r.after_end.not_ok,
+            "errors": r.after_end.errors,
+        },
         "iterations": {
             "completed": it.completed,
             "failed": it.failed,
@@ -280,6 +339,43 @@ pub fn from_json(v: &Value) -> Result<Results, String> {
     r.rate = v.get("rate").and_then(Value::as_f64);
     r.ramp_up_s = float(v, "ramp_up_s")?;
     r.processes = count(v, "processes")?;
+    // Written since the graceful stop came; older summaries lack them.
+    if v.get("graceful_stop_s").is_some() {
+        r.graceful_stop_s = float(v, "graceful_stop_s")?;
+    }
+    r.stopped_by = v
+        .get("stopped_by")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    r.runs = match v.get("runs") {
+        Some(runs) => {
+            let runs = runs.as_array().ok_or("\"runs\" is not an array")?;
+            if runs.len() as u64 != r.processes {
+                return Err(format!(
+                    "\"runs\" lists {} runs, but \"processes\" says {}",
+                    runs.len(),
+                    r.processes
+                ));
+            }
+            runs.iter()
+                .map(|id| {
+                    id.as_str()
+                        .map(str::to_string)
+                        .ok_or_else(|| "\"runs\" holds something other than an id".to_string())
+                })
+                .collect::<Result<_, _>>()?
+        }
+        // A summary from before run ids: one made up of its content, so that the same
+        // summary twice is still recognised.
+        None => vec![format!("{:016x}", fingerprint(v))],
+    };
+    if let Some(after) = v.get("after_end") {
+        r.after_end = AfterEnd {
+            requests: count(after, "requests").map_err(|e| format!("after_end: {e}"))?,
+            not_ok: count(after, "not_ok").map_err(|e| format!("after_end: {e}"))?,
+            errors: count(after, "errors").map_err(|e| format!("after_end: {e}"))?,
+        };
+    }
     let it = field(v, "iterations")?;
     r.iterations = Iterations {
         completed: count(it, "completed")?,
@@ -288,13 +384,23 @@ pub fn from_json(v: &Value) -> Result<Results, String> {
         missed: count(it, "missed")?,
         waited: count(it, "waited")?,
         failures: counts(it, "failures")?,
-        duration: histogram(it, "duration_histogram")?,
+        duration: histogram(it, "duration_histogram", TOTAL_FIGURES)?,
     };
+    if r.iterations.failures.len() > FAILURE_KINDS + 1 {
+        return Err(format!(
+            "\"iterations.failures\" has {} kinds; a summary keeps at most {}",
+            r.iterations.failures.len(),
+            FAILURE_KINDS + 1
+        ));
+    }
     let ops = field(v, "operations")?
         .as_object()
         .ok_or("\"operations\" is not an object")?;
     for (name, op) in ops {
         let at = |e: String| format!("operations.{name}: {e}");
+        if Operation::lookup(name).map(Operation::name) != Some(name.as_str()) {
+            return Err(at("not an operation of the Web API".to_string()));
+        }
         let codes = counts(op, "codes")
             .map_err(at)?
             .into_iter()
@@ -310,28 +416,38 @@ pub fn from_json(v: &Value) -> Result<Results, String> {
                 count: count(op, "count").map_err(at)?,
                 codes,
                 errors: counts(op, "errors_by_kind").map_err(at)?,
-                latency: histogram(op, "latency_histogram").map_err(at)?,
-                service: histogram(op, "service_histogram").map_err(at)?,
+                latency: histogram(op, "latency_histogram", TOTAL_FIGURES).map_err(at)?,
+                service: histogram(op, "service_histogram", TOTAL_FIGURES).map_err(at)?,
             },
         );
     }
-    r.lag = histogram(field(v, "lag")?, "histogram").map_err(|e| format!("lag: {e}"))?;
+    r.lag =
+        histogram(field(v, "lag")?, "histogram", TOTAL_FIGURES).map_err(|e| format!("lag: {e}"))?;
     let timeline = field(v, "timeline")?
         .as_array()
         .ok_or("\"timeline\" is not an array")?;
+    let mut last_t = None;
     for (i, s) in timeline.iter().enumerate() {
         let at = |e: String| format!("timeline[{i}]: {e}");
+        let t = count(s, "t").map_err(at)?;
+        if last_t.is_some_and(|last| t <= last) || t > MAX_SECONDS {
+            return Err(at(format!(
+                "\"t\" {t} is out of order or past {MAX_SECONDS} s"
+            )));
+        }
+        last_t = Some(t);
         r.timeline.push(Second {
-            t: count(s, "t").map_err(at)?,
+            t,
             requests: count(s, "requests").map_err(at)?,
             not_ok: count(s, "not_ok").map_err(at)?,
             errors: count(s, "errors").map_err(at)?,
             iterations: count(s, "iterations").map_err(at)?,
             failed: count(s, "failed").map_err(at)?,
             active: count(s, "active").map_err(at)?,
-            latency: histogram(s, "histogram").map_err(at)?,
+            latency: histogram(s, "histogram", SECOND_FIGURES).map_err(at)?,
         });
     }
+    r.check_totals()?;
     Ok(r)
 }
 
@@ -371,17 +487,24 @@ fn counts(v: &Value, name: &str) -> Result<BTreeMap<String, u64>, String> {
         .collect()
 }
 
-fn histogram(v: &Value, name: &str) -> Result<Latency, String> {
+fn histogram(v: &Value, name: &str, figures: u8) -> Result<Latency, String> {
     let text = field(v, name)?
         .as_str()
         .ok_or_else(|| format!("\"{name}\" is not a string"))?;
-    Latency::from_base64(text).map_err(|e| format!("\"{name}\": {e}"))
+    Latency::from_base64(text, figures).map_err(|e| format!("\"{name}\": {e}"))
+}
+
+/// A summary's fingerprint (FNV-1a of its JSON text), standing in for the run id that summaries
+/// written before run ids lack.
+fn fingerprint(v: &Value) -> u64 {
+    v.to_string().bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::Operation;
     use crate::load::probe::{Event, Outcome};
 
     fn sample() -> Results {
@@ -397,6 +520,7 @@ mod tests {
                     service_us: ms * 1000,
                     outcome: Outcome::Code(if ms == 100 { 603 } else { 100 }),
                     at_ms: 0,
+                    after_end: false,
                 },
                 &mut s,
             );
@@ -426,6 +550,61 @@ mod tests {
         assert!(from_json(&json)
             .unwrap_err()
             .starts_with("operations.PortStatus: \"latency_histogram\": not base64"));
+    }
+
+    #[test]
+    fn a_summary_whose_totals_would_pass_the_largest_count_is_refused() {
+        let mut json = to_json(&sample(), &[]);
+        let op = json["operations"]["PortStatus"].clone();
+        json["operations"]["InitStation"] = op;
+        for name in ["PortStatus", "InitStation"] {
+            json["operations"][name]["count"] = json!(u64::MAX / 2 + 1);
+        }
+        let err = from_json(&json).unwrap_err();
+        assert!(
+            err.starts_with("all operations' count: ") && err.ends_with("(adding PortStatus)"),
+            "{err}"
+        );
+        // Unknown operations and duplicated seconds are refused too.
+        let mut json = to_json(&sample(), &[]);
+        json["operations"]["Bogus"] = json["operations"]["PortStatus"].clone();
+        assert_eq!(
+            from_json(&json).unwrap_err(),
+            "operations.Bogus: not an operation of the Web API"
+        );
+        let mut json = to_json(&sample(), &[]);
+        let second = json["timeline"][0].clone();
+        json["timeline"].as_array_mut().unwrap().push(second);
+        assert!(from_json(&json)
+            .unwrap_err()
+            .starts_with("timeline[1]: \"t\" 0 is out of order"));
+    }
+
+    #[test]
+    fn an_operation_whose_requests_were_all_interrupted_shows_no_latency() {
+        let mut r = Results::new("flow.rhai".into(), "x".into());
+        r.absorb(
+            Event::Request {
+                op: Operation::StopRecording,
+                latency_us: 0,
+                service_us: 0,
+                outcome: Outcome::Error(crate::load::probe::ErrorKind::Interrupted),
+                at_ms: 0,
+                after_end: false,
+            },
+            &mut Second::new(0),
+        );
+        let t = table(&r, &[]);
+        let row = t.lines().find(|l| l.starts_with("StopRecording")).unwrap();
+        let fields: Vec<&str> = row.split_whitespace().collect();
+        assert_eq!(fields[3..8], ["-"; 5], "{row}");
+        assert!(row.ends_with("interrupted×1"), "{row}");
+        let json = to_json(&r, &[]);
+        assert_eq!(
+            json["operations"]["StopRecording"]["latency_ms"]["p99"],
+            Value::Null
+        );
+        assert_eq!(json["operations"]["StopRecording"]["errors"], 1);
     }
 
     #[test]

@@ -167,8 +167,11 @@ impl FromStr for Threshold {
     }
 }
 
+/// Whether the part before a dot is the start of a percentile (`p99` of `p99.9`, `p(99` of
+/// `p(99.9)`), not an operation.
 fn is_percentile_prefix(s: &str) -> bool {
     s.strip_prefix('p')
+        .map(|d| d.strip_prefix('(').unwrap_or(d))
         .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
 }
 
@@ -282,6 +285,14 @@ impl Threshold {
         if stats.count == 0 {
             return verdict(None, "no requests were made".to_string());
         }
+        let latency = matches!(
+            self.figure,
+            Figure::Percentile(_) | Figure::Min | Figure::Avg | Figure::Max
+        );
+        if latency && stats.latency.count() == 0 {
+            // Every request was interrupted: there is no latency to judge, and no pass on nothing.
+            return verdict(None, "no request was answered".to_string());
+        }
         let ms = |v: f64| verdict(Some(v), format!("{v:.2} ms"));
         let share = |n: u64| {
             let s = n as f64 / stats.count as f64;
@@ -333,6 +344,21 @@ mod tests {
         assert_eq!(parse("p99.9 <= 1s").figure, Figure::Percentile(99.9));
         assert_eq!(parse("p99.9 <= 1s").limit, 1000.0);
         assert_eq!(parse("p(90)<5").figure, Figure::Percentile(90.0));
+        // The README's own example, k6's spelling.
+        let t = parse("p(99.9)<1s");
+        assert_eq!(
+            (t.op, t.figure, t.limit),
+            (None, Figure::Percentile(99.9), 1000.0)
+        );
+        let t = parse("StopRecording.p(99.9) < 20ms");
+        assert_eq!(
+            (t.op, t.figure, t.limit),
+            (
+                Some(Operation::StopRecording),
+                Figure::Percentile(99.9),
+                20.0
+            )
+        );
         assert_eq!(
             parse("port_status.max<250us").op,
             Some(Operation::PortStatus)
@@ -344,6 +370,29 @@ mod tests {
         assert_eq!(parse("failed<=0.05").limit, 0.05);
         assert_eq!(parse("rate>=600/m").limit, 10.0);
         assert_eq!(parse("not_ok<2%").figure, Figure::NotOk);
+    }
+
+    #[test]
+    fn a_latency_threshold_fails_when_every_request_was_interrupted() {
+        use crate::load::probe::{ErrorKind, Event, Outcome};
+        use crate::load::results::Second;
+        let mut r = Results::new("f.rhai".into(), "x".into());
+        r.absorb(
+            Event::Request {
+                op: Operation::PortStatus,
+                latency_us: 0,
+                service_us: 0,
+                outcome: Outcome::Error(ErrorKind::Interrupted),
+                at_ms: 0,
+                after_end: false,
+            },
+            &mut Second::new(0),
+        );
+        let v = parse("p95<200ms").evaluate(&r);
+        assert!(!v.pass);
+        assert_eq!(v.shown, "no request was answered");
+        let v = parse("errors<1%").evaluate(&r);
+        assert_eq!((v.pass, v.actual), (false, Some(1.0)));
     }
 
     #[test]
