@@ -21,6 +21,7 @@
 //!   with the reason in a short text body, since the client's own connection did succeed.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -103,6 +104,8 @@ pub struct Forwarder {
     /// `http://ADDR` of the listener, for WSDL addresses when a client sends no Host header.
     pub(super) origin: String,
     pub(super) stats: Mutex<Stats>,
+    /// Whether the last record line failed to be written (said once on standard error).
+    pub(super) record_failing: AtomicBool,
 }
 
 /// Headers that belong to one connection (RFC 9110 §7.6.1), plus the framing that hyper and
@@ -295,13 +298,21 @@ impl Forwarder {
             notes,
             shadow,
         };
-        self.report(&exchange);
-        reply
+        match self.report(&exchange) {
+            Ok(()) => reply,
+            // What cannot be recorded is not answered: the record holds every answer a client got.
+            Err(_) if matches!(reply, Reply::Drop) => reply,
+            Err(why) => text_reply(StatusCode::BAD_GATEWAY, why),
+        }
     }
 
     /// Counts, prints and records an exchange. Runs before the answer goes back, so that what a
     /// client was answered is already in the record.
-    fn report(&self, exchange: &Exchange) {
+    ///
+    /// # Errors
+    /// When the record line cannot be written: the text of the 502 that replaces the answer. The
+    /// first failure (and the first after the record worked again) is said on standard error.
+    fn report(&self, exchange: &Exchange) -> Result<(), String> {
         {
             let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
             stats.exchanges += 1;
@@ -314,13 +325,31 @@ impl Forwarder {
             // A closed standard output must not stop the proxy.
             let _ = writeln!(std::io::stdout().lock(), "{}", exchange.line(self.color));
         }
-        if let Some(recorder) = &self.recorder {
-            let record = super::record::Record::of(exchange, &self.redaction);
-            if let Err(e) = recorder.write(&record) {
-                eprintln!(
-                    "ecapi proxy: cannot write to {}: {e}",
+        let Some(recorder) = &self.recorder else {
+            return Ok(());
+        };
+        let record = super::record::Record::of(exchange, &self.redaction);
+        match recorder.write(&record) {
+            Ok(()) => {
+                if self.record_failing.swap(false, Ordering::Relaxed) {
+                    eprintln!(
+                        "ecapi proxy: writing to {} again; exchanges are answered again",
+                        recorder.path().display()
+                    );
+                }
+                Ok(())
+            }
+            Err(e) => {
+                let why = format!(
+                    "ecapi proxy: the exchange could not be recorded in {} ({e}); its answer is withheld",
                     recorder.path().display()
                 );
+                if !self.record_failing.swap(true, Ordering::Relaxed) {
+                    eprintln!(
+                        "{why}; until the record can be written, every exchange is answered 502"
+                    );
+                }
+                Err(why)
             }
         }
     }

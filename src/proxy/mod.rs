@@ -12,6 +12,7 @@
 //! | `forward.rs` | forwarding, pass-through of failures, WSDL addresses, the exchange made on the way |
 //! | `exchange.rs` | the [`Exchange`] and its live line |
 //! | `record.rs` | the JSON Lines record, reading it back, `--redact` |
+//! | `record_file.rs` | the record file: lines never lost once answered, read up to the last whole line |
 //! | `compare.rs` | two answers compared, volatile fields by form |
 //! | `ports.rs` | the unit and port one server handed out for another's |
 //! | `shadow.rs` | `--shadow`: the second backend and the tally per operation |
@@ -29,6 +30,7 @@ mod forward;
 mod listen;
 pub mod ports;
 pub mod record;
+pub mod record_file;
 pub mod replay;
 pub mod script_gen;
 pub mod shadow;
@@ -254,6 +256,7 @@ fn prepare(options: ProxyOptions) -> Result<(String, Forwarder), ProxyError> {
         color: options.color,
         origin: String::new(),
         stats: Mutex::new(Stats::default()),
+        record_failing: Default::default(),
     };
     Ok((options.listen, forwarder))
 }
