@@ -4,9 +4,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read};
-use std::net::SocketAddr;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use common::{envelope, soap};
 use ecapi::api::ApiVersion;
@@ -195,5 +198,381 @@ fn replay_and_script_read_a_record_cut_mid_line_up_to_its_last_whole_line() {
     assert!(
         stdout.contains("1 exchanges replayed"),
         "{stdout}\n{stderr}"
+    );
+}
+
+/// Resident memory of a process in KiB (VmRSS from /proc), or 0 where there is no /proc.
+fn rss_kib(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
+        .unwrap_or(0)
+}
+
+/// `ecapi proxy` as a child process, quiet, with extra options.
+fn proxy_child(upstream: &str, extra: &[&str]) -> (Proc, SocketAddr) {
+    let mut child = Command::new(BIN)
+        .args([
+            "proxy",
+            "--listen",
+            "127.0.0.1:0",
+            "--quiet",
+            "--upstream",
+            upstream,
+        ])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("ecapi proxy starts");
+    let addr = printed_addr(&mut child);
+    (Proc(child), addr)
+}
+
+/// An upstream that reads each request's head and answers it with `answer` (given the stream),
+/// one connection at a time on its own thread.
+fn scripted_upstream(answer: fn(&mut TcpStream)) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            std::thread::spawn(move || {
+                let mut seen = Vec::new();
+                let mut buf = [0u8; 8192];
+                while !seen.ends_with(b"Envelope>") {
+                    match stream.read(&mut buf) {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => seen.extend_from_slice(&buf[..n]),
+                    }
+                }
+                answer(&mut stream);
+            });
+        }
+    });
+    format!("http://{addr}/WebAPI/ECAPI.svc")
+}
+
+/// An answer that never ends: chunks of 64 KiB for as long as the proxy reads them.
+fn endless_answer(stream: &mut TcpStream) {
+    let _ = stream.write_all(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n",
+    );
+    let chunk = [b'x'; 65536];
+    loop {
+        if stream.write_all(b"10000\r\n").is_err()
+            || stream.write_all(&chunk).is_err()
+            || stream.write_all(b"\r\n").is_err()
+        {
+            return;
+        }
+    }
+}
+
+/// An answer declaring 3 GB.
+fn huge_declared_answer(stream: &mut TcpStream) {
+    let _ = stream.write_all(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: 3000000000\r\n\r\n<s:Envelope",
+    );
+    let _ = stream.flush();
+    std::thread::sleep(Duration::from_secs(5));
+}
+
+const PORT_STATUS: &str = "http://tempuri.org/IECAPI/PortStatus";
+
+fn port_status() -> String {
+    envelope("<PortStatus xmlns=\"http://tempuri.org/\"><Unit>1</Unit><Port>1</Port></PortStatus>")
+}
+
+#[test]
+fn an_upstream_answer_over_max_response_size_is_a_502_naming_it_in_bounded_memory() {
+    for upstream in [
+        scripted_upstream(endless_answer),
+        scripted_upstream(huge_declared_answer),
+    ] {
+        let (proxy, addr) = proxy_child(&upstream, &["--max-response-size", "1000000"]);
+        let before = rss_kib(proxy.0.id());
+        let started = Instant::now();
+        for _ in 0..4 {
+            let answer = soap(addr, PORT_STATUS, &port_status());
+            assert_eq!(answer.status, 502, "{answer:?}");
+            assert!(
+                answer
+                    .body
+                    .contains("the upstream's answer is over --max-response-size (1000000 bytes)"),
+                "{answer:?}"
+            );
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{:?}",
+            started.elapsed()
+        );
+        let after = rss_kib(proxy.0.id());
+        assert!(
+            after < before + 32 * 1024,
+            "RSS grew from {before} KiB to {after} KiB"
+        );
+    }
+}
+
+#[test]
+fn requests_over_max_message_size_get_413_from_the_proxy_and_hold_no_more_than_the_limit() {
+    let upstream = common::serve(ApiVersion::V7_1);
+    let (proxy, addr) = proxy_child(&upstream.url(), &[]);
+    let before = rss_kib(proxy.0.id());
+    // Declared too large: refused unread.
+    let answer = common::post(
+        addr,
+        "Content-Type: text/xml; charset=utf-8\r\n",
+        &vec![b'x'; 70_000],
+    );
+    assert_eq!(answer.status, 413, "{answer:?}");
+    assert!(
+        answer
+            .body
+            .contains("the request is over --max-message-size (65536 bytes)"),
+        "{answer:?}"
+    );
+    // 32 clients streaming 4 MiB bodies of undeclared length at once: each read to the limit only.
+    let clients: Vec<_> = (0..32)
+        .map(|_| {
+            std::thread::spawn(move || {
+                let mut stream = TcpStream::connect(addr).unwrap();
+                stream
+                    .set_read_timeout(Some(Duration::from_secs(10)))
+                    .unwrap();
+                let _ = stream.write_all(
+                    b"POST /WebAPI/ECAPI.svc HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n",
+                );
+                let chunk = [b'x'; 65536];
+                for _ in 0..64 {
+                    if stream.write_all(b"10000\r\n").is_err()
+                        || stream.write_all(&chunk).is_err()
+                        || stream.write_all(b"\r\n").is_err()
+                    {
+                        break;
+                    }
+                }
+                common::read_answer(stream).status
+            })
+        })
+        .collect();
+    for client in clients {
+        assert_eq!(client.join().unwrap(), 413);
+    }
+    let after = rss_kib(proxy.0.id());
+    assert!(
+        after < before + 32 * 1024,
+        "RSS grew from {before} KiB to {after} KiB"
+    );
+    common::assert_still_serving(addr);
+}
+
+/// How long until the server closes `stream` (reads until EOF or reset).
+fn time_until_closed(mut stream: TcpStream) -> Duration {
+    let started = Instant::now();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut buf = [0u8; 4096];
+    loop {
+        match stream.read(&mut buf) {
+            Ok(0) => return started.elapsed(),
+            Ok(_) => continue,
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut =>
+            {
+                panic!("the connection is still open after 10 s")
+            }
+            Err(_) => return started.elapsed(),
+        }
+    }
+}
+
+#[test]
+fn the_proxy_has_serves_header_body_and_idle_timeouts() {
+    let upstream = common::serve(ApiVersion::V7_1);
+    let (_proxy, addr) = proxy_child(
+        &upstream.url(),
+        &[
+            "--header-timeout",
+            "0.3",
+            "--body-timeout",
+            "0.3",
+            "--idle-timeout",
+            "0.6",
+        ],
+    );
+    // Headers dribbled, and a silent connection: closed after the header timeout.
+    let mut dribble = TcpStream::connect(addr).unwrap();
+    dribble
+        .write_all(b"POST /WebAPI/ECAPI.svc HTTP/1.1\r\nHo")
+        .unwrap();
+    let took = time_until_closed(dribble);
+    assert!(
+        (250..3000).contains(&took.as_millis()),
+        "closed after {took:?}"
+    );
+    let took = time_until_closed(TcpStream::connect(addr).unwrap());
+    assert!(
+        (250..3000).contains(&took.as_millis()),
+        "closed after {took:?}"
+    );
+
+    // A body shorter than its Content-Length: 408 after the body timeout, naming it.
+    let started = Instant::now();
+    let answer = common::raw(
+        addr,
+        b"POST /WebAPI/ECAPI.svc HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n<s:Env",
+    );
+    assert_eq!(answer.status, 408, "{answer:?}");
+    assert!(
+        answer
+            .body
+            .contains("the request body did not arrive within 0.3 s"),
+        "{answer:?}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(3));
+
+    // Kept alive after an answer: closed after the idle timeout, not the header timeout.
+    let mut kept = TcpStream::connect(addr).unwrap();
+    let body = port_status();
+    kept.write_all(
+        format!(
+            "POST /WebAPI/ECAPI.svc HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml; charset=utf-8\r\n\
+             SOAPAction: \"{PORT_STATUS}\"\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .unwrap();
+    kept.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let mut buf = [0u8; 4096];
+    let mut got = Vec::new();
+    while !String::from_utf8_lossy(&got).contains("</s:Envelope>") {
+        let n = kept.read(&mut buf).unwrap();
+        assert!(n > 0, "closed before the answer");
+        got.extend_from_slice(&buf[..n]);
+    }
+    let took = time_until_closed(kept);
+    assert!(
+        (450..3000).contains(&took.as_millis()),
+        "closed after {took:?}"
+    );
+}
+
+/// Idle clients that reconnect the moment they are closed, until dropped.
+struct Reconnecting {
+    stop: Arc<AtomicBool>,
+    /// Connections opened so far.
+    connects: Arc<std::sync::atomic::AtomicUsize>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl Reconnecting {
+    fn start(addr: SocketAddr, clients: usize) -> Reconnecting {
+        let stop = Arc::new(AtomicBool::new(false));
+        let connects = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let threads = (0..clients)
+            .map(|_| {
+                let stop = stop.clone();
+                let connects = connects.clone();
+                std::thread::spawn(move || {
+                    while !stop.load(Ordering::Relaxed) {
+                        let Ok(mut stream) = TcpStream::connect(addr) else {
+                            continue;
+                        };
+                        connects.fetch_add(1, Ordering::Relaxed);
+                        let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
+                        let mut buf = [0u8; 16];
+                        // Silent until closed, then again at once.
+                        loop {
+                            match stream.read(&mut buf) {
+                                Ok(0) => break,
+                                Ok(_) => {}
+                                Err(e)
+                                    if e.kind() == std::io::ErrorKind::WouldBlock
+                                        || e.kind() == std::io::ErrorKind::TimedOut =>
+                                {
+                                    if stop.load(Ordering::Relaxed) {
+                                        return;
+                                    }
+                                }
+                                Err(_) => break,
+                            }
+                        }
+                    }
+                })
+            })
+            .collect();
+        Reconnecting {
+            stop,
+            connects,
+            threads,
+        }
+    }
+}
+
+impl Drop for Reconnecting {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Sends probes while the cap is held by reconnecting idle clients; answers each probe's time.
+fn probes_among_reconnecting_idle_clients(addr: SocketAddr) -> Vec<Duration> {
+    let idle = Reconnecting::start(addr, 24);
+    // Wait (bounded) until every idle client has connected at least once.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while idle.connects.load(Ordering::Relaxed) < 24 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(idle.connects.load(Ordering::Relaxed) >= 24);
+    let times = (0..8)
+        .map(|_| {
+            let started = Instant::now();
+            let answer = soap(addr, PORT_STATUS, &port_status());
+            assert_eq!(answer.status, 200, "{answer:?}");
+            assert!(answer.body.contains("<a:responseCode>100</a:responseCode>"));
+            started.elapsed()
+        })
+        .collect();
+    drop(idle);
+    times
+}
+
+#[test]
+fn reconnecting_idle_clients_at_serves_cap_cannot_keep_a_probe_waiting_over_100_ms() {
+    let mut options =
+        ecapi::server::ServeOptions::new("127.0.0.1:0", common::simulator(ApiVersion::V7_1));
+    options.log = false;
+    options.limits.max_connections = 16;
+    let server = ecapi::server::start(options).unwrap();
+    let times = probes_among_reconnecting_idle_clients(server.addr());
+    assert!(
+        times.iter().all(|t| *t < Duration::from_millis(100)),
+        "{times:?}"
+    );
+}
+
+#[test]
+fn reconnecting_idle_clients_at_the_proxys_cap_cannot_keep_a_probe_waiting_over_100_ms() {
+    let upstream = common::serve(ApiVersion::V7_1);
+    let (_proxy, addr) = proxy_child(&upstream.url(), &["--max-connections", "16"]);
+    let times = probes_among_reconnecting_idle_clients(addr);
+    assert!(
+        times.iter().all(|t| *t < Duration::from_millis(100)),
+        "{times:?}"
     );
 }

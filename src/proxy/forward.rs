@@ -18,7 +18,10 @@
 //!   and a 504 is what every gateway in front of IIS (ARR, nginx) answers; a client with a shorter
 //!   time-out of its own still meets its own time-out first;
 //! - the upstream **cannot be reached** at all (connection refused, DNS, TLS): HTTP 502 Bad Gateway
-//!   with the reason in a short text body, since the client's own connection did succeed.
+//!   with the reason in a short text body, since the client's own connection did succeed;
+//! - the upstream's answer is **over `--max-response-size`** (declared, or as it streams in): HTTP
+//!   502 naming the option and the limit; the proxy reads no more of it, so an answer holds at most
+//!   that much memory.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -37,9 +40,9 @@ use super::shadow::{Shadow, Tally};
 use crate::api::Response;
 use crate::soap::{self, Names, SoapError};
 
-/// The largest request body the proxy reads (16 MiB): far above any Web API request, so that the
-/// upstream's own limit (WCF's 64 KiB) is the one a client meets.
-pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
+/// The default `--max-response-size`: 1 MiB, sixteen times a WCF client's own limit on an answer
+/// (`maxReceivedMessageSize`, 65,536 bytes) and far above any Web API answer or WSDL document.
+pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 1024 * 1024;
 
 /// What to send back on the client's connection.
 #[derive(Debug)]
@@ -64,6 +67,8 @@ enum Failure {
     Dropped(String),
     TimedOut,
     Unreachable(String),
+    /// Over `--max-response-size` (the limit).
+    TooLarge(usize),
 }
 
 /// The upstream's answer, as it came.
@@ -92,6 +97,12 @@ pub struct Forwarder {
     /// Basic authentication from the upstream URL's user information, for clients that send none.
     pub(super) auth: Option<(String, String)>,
     pub(super) timeout: Duration,
+    /// The timeouts and the connection cap of the proxy's listener.
+    pub(super) limits: crate::listener::Limits,
+    /// The largest request body read from a client (`--max-message-size`).
+    pub(super) max_message_size: usize,
+    /// The largest answer read from the upstream (`--max-response-size`).
+    pub(super) max_response_size: usize,
     pub(super) names: Names,
     /// How the upstream reads requests: its API version and WCF's defaults.
     pub(super) read: soap::ReadOptions,
@@ -168,19 +179,11 @@ impl Forwarder {
         method: Method,
         target: &str,
         headers: HeaderMap,
-        body: Option<Vec<u8>>,
+        body: Vec<u8>,
         peer: SocketAddr,
     ) -> Reply {
         let started = Instant::now();
         let time = Utc::now();
-        let Some(body) = body else {
-            return text_reply(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!(
-                    "ecapi proxy: the request body could not be read or is over {BODY_LIMIT} bytes"
-                ),
-            );
-        };
         // Only a POST to the endpoint is a Web API exchange; the WSDL, the endpoint's page and
         // anything else (a served simulator's control interface) pass through unrecorded.
         let path = target.split_once('?').map_or(target, |(p, _)| p);
@@ -259,6 +262,18 @@ impl Forwarder {
                     (
                         Some(502),
                         Answer::Unreachable(why),
+                        Some(text.clone()),
+                        text_reply(StatusCode::BAD_GATEWAY, text),
+                    )
+                }
+                Err(Failure::TooLarge(limit)) => {
+                    let text = too_large(limit);
+                    (
+                        Some(502),
+                        Answer::Http {
+                            status: 502,
+                            what: text.clone(),
+                        },
                         Some(text.clone()),
                         text_reply(StatusCode::BAD_GATEWAY, text),
                     )
@@ -408,6 +423,7 @@ impl Forwarder {
                 StatusCode::BAD_GATEWAY,
                 format!("ecapi proxy: cannot reach the upstream: {why}"),
             ),
+            Err(Failure::TooLarge(limit)) => text_reply(StatusCode::BAD_GATEWAY, too_large(limit)),
         };
         reply
     }
@@ -468,7 +484,19 @@ impl Forwarder {
             .get::<hyper::ext::ReasonPhrase>()
             .map(|r| r.as_bytes().to_vec());
         let headers = end_to_end(response.headers());
-        let body = response.bytes().await.map_err(failure)?.to_vec();
+        // Bounded: declared too large is refused unread; otherwise read until past the limit.
+        let limit = self.max_response_size;
+        if response.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(Failure::TooLarge(limit));
+        }
+        let mut response = response;
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(failure)? {
+            if body.len() + chunk.len() > limit {
+                return Err(Failure::TooLarge(limit));
+            }
+            body.extend_from_slice(&chunk);
+        }
         Ok(Upstream {
             status,
             reason,
@@ -476,6 +504,11 @@ impl Forwarder {
             body,
         })
     }
+}
+
+/// The text of the 502 for an answer over `--max-response-size`.
+fn too_large(limit: usize) -> String {
+    format!("ecapi proxy: the upstream's answer is over --max-response-size ({limit} bytes)")
 }
 
 /// How a reqwest error reached the client.
