@@ -576,3 +576,107 @@ fn reconnecting_idle_clients_at_the_proxys_cap_cannot_keep_a_probe_waiting_over_
         "{times:?}"
     );
 }
+
+/// Sends `n` GETs of `target` on a kept-alive connection at once (pipelined) and reads every
+/// answer whole; answers their statuses.
+fn pipelined_gets(stream: &mut TcpStream, target: &str, n: usize) -> Vec<u16> {
+    let request = format!("GET {target} HTTP/1.1\r\nHost: x\r\n\r\n");
+    let writer = {
+        let mut stream = stream.try_clone().unwrap();
+        let all = request.repeat(n);
+        std::thread::spawn(move || stream.write_all(all.as_bytes()).unwrap())
+    };
+    let mut statuses = Vec::new();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 65536];
+    while statuses.len() < n {
+        if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&got[..end]).to_ascii_lowercase();
+            let length: usize = head
+                .lines()
+                .find_map(|l| l.strip_prefix("content-length:"))
+                .map_or(0, |v| v.trim().parse().unwrap());
+            if got.len() >= end + 4 + length {
+                statuses.push(head.split_whitespace().nth(1).unwrap().parse().unwrap());
+                got.drain(..end + 4 + length);
+                continue;
+            }
+        }
+        let read = stream
+            .read(&mut buf)
+            .unwrap_or_else(|e| panic!("no answer within the read timeout: {e}"));
+        assert!(read > 0, "closed before the answer");
+        got.extend_from_slice(&buf[..read]);
+    }
+    writer.join().unwrap();
+    statuses
+}
+
+#[test]
+fn a_stalled_standard_error_neither_stops_serve_nor_grows_its_memory_and_lines_stay_short() {
+    let mut child = Command::new(BIN)
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Standard error is a pipe nobody reads (yet).
+    let stderr = child.stderr.take().unwrap();
+    let addr = printed_addr(&mut child);
+    let server = Proc(child);
+    let long = format!("/WebAPI/ECAPI.svc?{}", "q".repeat(60_000));
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    pipelined_gets(&mut stream, &long, 1);
+    let before = rss_kib(server.0.id());
+    let started = Instant::now();
+    // 600 lines of 60 KB requests would hold 36 MB if each line were kept whole; then more
+    // lines than the log's queue holds.
+    for _ in 0..6 {
+        pipelined_gets(&mut stream, &long, 100);
+    }
+    for _ in 0..100 {
+        pipelined_gets(&mut stream, "/WebAPI/ECAPI.svc?short", 100);
+    }
+    let took = started.elapsed();
+    let after = rss_kib(server.0.id());
+    assert!(took < Duration::from_secs(30), "{took:?}");
+    assert!(
+        after < before + 20 * 1024,
+        "RSS grew from {before} KiB to {after} KiB"
+    );
+    common::assert_still_serving(addr);
+
+    // Read standard error again: the lines are short, and the dropped ones are counted.
+    let reader = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        for line in BufReader::new(stderr).lines() {
+            let Ok(line) = line else { break };
+            let done = line.contains("lines dropped while the log writer was stalled");
+            lines.push(line);
+            if done {
+                break;
+            }
+        }
+        lines
+    });
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !reader.is_finished() && Instant::now() < deadline {
+        pipelined_gets(&mut stream, "/WebAPI/ECAPI.svc?after", 1);
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        reader.is_finished(),
+        "no count of dropped lines within 10 s"
+    );
+    let lines = reader.join().unwrap();
+    let longest = lines.iter().map(String::len).max().unwrap();
+    assert!(longest < 2_000, "a line of {longest} bytes");
+    assert!(
+        lines.last().unwrap().contains(" lines dropped"),
+        "{:?}",
+        lines.last()
+    );
+}

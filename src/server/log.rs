@@ -3,21 +3,60 @@
 //!
 //! Each server owns its `tracing` dispatcher (no global subscriber, so a process may run several
 //! servers, as the tests do) whose writer is `tracing-appender`'s non-blocking writer: a request
-//! only formats its line and hands it to a channel; a writer thread does the write. The channel
-//! does not drop lines: when the writer falls behind by 128,000 lines, requests wait for it.
-//! Dropping the log flushes what is queued.
+//! only formats its line and hands it to a channel; a writer thread does the write. Dropping the
+//! log flushes what is queued.
+//!
+//! Bounded: a line never holds more than [`MAX_FIELD_BYTES`] of any one field (the method, the
+//! path and query, the summary, a connection's failure), cut with `…(+N bytes)`, control
+//! characters escaped, so a request's size never multiplies into its line. When the writer stalls
+//! (standard error a pipe nobody reads), at most [`QUEUE_LINES`] lines wait in the channel and the
+//! next are dropped, counted, rather than hold memory or requests; the first line that gets
+//! through again is followed by `log: N lines dropped while the log writer was stalled`.
 //!
 //! The facts of a line: the peer, the method, the path and query, the status, a summary of what
 //! the request came to (the operation and its response code, a fault, a refusal, with any wire
 //! notes), and the time to answer in milliseconds.
 
+use std::borrow::Cow;
 use std::fmt::Display;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::time::Duration;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use tracing::Dispatch;
-use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
+use tracing_appender::non_blocking::{ErrorCounter, NonBlockingBuilder, WorkerGuard};
+
+/// The most bytes of one field a log line holds (UTF-8, cut on a character boundary).
+pub const MAX_FIELD_BYTES: usize = 512;
+
+/// The most lines waiting for a stalled writer; later ones are dropped and counted.
+pub const QUEUE_LINES: usize = 8_192;
+
+/// A field as logged: cut to [`MAX_FIELD_BYTES`], control characters escaped.
+fn field(text: &str) -> Cow<'_, str> {
+    let clean = |s: &str| !s.chars().any(char::is_control);
+    if text.len() <= MAX_FIELD_BYTES && clean(text) {
+        return Cow::Borrowed(text);
+    }
+    let mut end = text.len().min(MAX_FIELD_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut out = String::with_capacity(end + 24);
+    for c in text[..end].chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    if end < text.len() {
+        out.push_str(&format!("…(+{} bytes)", text.len() - end));
+    }
+    Cow::Owned(out)
+}
 
 /// How lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -34,6 +73,10 @@ pub enum LogFormat {
 pub struct RequestLog {
     dispatch: Dispatch,
     format: LogFormat,
+    /// Lines dropped by the writer so far.
+    dropped: ErrorCounter,
+    /// Of those, the ones already said.
+    said: AtomicUsize,
     _worker: WorkerGuard,
 }
 
@@ -54,9 +97,11 @@ impl RequestLog {
     /// A log writing to `out` (from its own thread).
     pub fn to(format: LogFormat, out: impl Write + Send + 'static) -> RequestLog {
         let (writer, worker) = NonBlockingBuilder::default()
-            .lossy(false)
+            .lossy(true)
+            .buffered_lines_limit(QUEUE_LINES)
             .thread_name("ecapi-serve-log")
             .finish(out);
+        let dropped = writer.error_counter();
         let builder = tracing_subscriber::fmt()
             .with_writer(writer)
             .with_ansi(false)
@@ -75,6 +120,8 @@ impl RequestLog {
         RequestLog {
             dispatch,
             format,
+            dropped,
+            said: AtomicUsize::new(0),
             _worker: worker,
         }
     }
@@ -90,7 +137,9 @@ impl RequestLog {
         elapsed: Duration,
     ) {
         let ms = (elapsed.as_secs_f64() * 10_000.0).round() / 10.0;
-        tracing::dispatcher::with_default(&self.dispatch, || match self.format {
+        let (method, uri) = (method.to_string(), uri.to_string());
+        let (method, uri, summary) = (field(&method), field(&uri), field(summary));
+        self.emit(|| match self.format {
             LogFormat::Text => {
                 tracing::info!("{peer} {method} {uri} {status} {summary} {ms:.1}ms")
             }
@@ -99,7 +148,7 @@ impl RequestLog {
                 method = %method,
                 uri = %uri,
                 status,
-                summary,
+                summary = %summary,
                 ms,
                 "request"
             ),
@@ -108,10 +157,42 @@ impl RequestLog {
 
     /// Logs a connection that ended without an answer (a timeout, a TLS handshake refused).
     pub fn connection(&self, peer: SocketAddr, what: &dyn Display) {
-        tracing::dispatcher::with_default(&self.dispatch, || match self.format {
+        let what = what.to_string();
+        let what = field(&what);
+        self.emit(|| match self.format {
             LogFormat::Text => tracing::info!("{peer} connection closed: {what}"),
             LogFormat::Json => tracing::info!(peer = %peer, closed = %what, "connection"),
         });
+    }
+
+    /// Writes one line, then, when it got through after lines were dropped, how many were.
+    fn emit(&self, line: impl FnOnce()) {
+        let before = self.dropped.dropped_lines();
+        tracing::dispatcher::with_default(&self.dispatch, line);
+        let now = self.dropped.dropped_lines();
+        let said = self.said.load(Ordering::Acquire);
+        if now != before || now == said {
+            return;
+        }
+        // This line got through: the writer keeps up again. One thread says so.
+        if self
+            .said
+            .compare_exchange(said, now, Ordering::AcqRel, Ordering::Acquire)
+            .is_err()
+        {
+            return;
+        }
+        let lost = now - said;
+        tracing::dispatcher::with_default(&self.dispatch, || match self.format {
+            LogFormat::Text => {
+                tracing::info!("log: {lost} lines dropped while the log writer was stalled")
+            }
+            LogFormat::Json => tracing::info!(dropped = lost, "log lines dropped"),
+        });
+        if self.dropped.dropped_lines() != now {
+            // The notice itself was dropped: say it again next time.
+            self.said.store(said, Ordering::Release);
+        }
     }
 }
 
@@ -159,6 +240,76 @@ mod tests {
             "{line}"
         );
         assert_eq!(line.lines().count(), 1, "{line}");
+    }
+
+    #[test]
+    fn a_field_is_cut_to_its_length_and_control_characters_escaped() {
+        let long = "é".repeat(2_000);
+        let cut = field(&long);
+        assert!(cut.len() <= MAX_FIELD_BYTES + 24, "{}", cut.len());
+        assert!(cut.ends_with("…(+3488 bytes)"), "{cut}");
+        assert_eq!(field("a\nb"), "a\\nb");
+        assert!(matches!(field("PortStatus 100"), Cow::Borrowed(_)));
+    }
+
+    /// A writer that blocks until released, as a pipe nobody reads.
+    struct Stalled(Arc<(Mutex<bool>, std::sync::Condvar)>, Sink);
+
+    impl Write for Stalled {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let (lock, released) = &*self.0;
+            let mut open = lock.lock().unwrap();
+            while !*open {
+                open = released.wait(open).unwrap();
+            }
+            self.1.write(buf)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_stalled_writer_drops_lines_without_waiting_and_says_how_many_when_it_recovers() {
+        let gate = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
+        let sink = Sink::default();
+        let log = RequestLog::to(LogFormat::Text, Stalled(gate.clone(), sink.clone()));
+        let peer = "127.0.0.1:5000".parse().unwrap();
+        let started = std::time::Instant::now();
+        for _ in 0..QUEUE_LINES * 2 {
+            log.request(peer, &"POST", &"/", 200, "x", Duration::ZERO);
+        }
+        // Nothing waited for the writer.
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let dropped = log.dropped.dropped_lines();
+        assert!(dropped >= QUEUE_LINES - 1, "{dropped}");
+        {
+            let (lock, released) = &*gate;
+            *lock.lock().unwrap() = true;
+            released.notify_all();
+        }
+        // Once the queue drains, the next line gets through and the count follows it.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            log.request(peer, &"POST", &"/", 200, "after", Duration::ZERO);
+            if log.said.load(Ordering::Acquire) > 0 || std::time::Instant::now() > deadline {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        drop(log);
+        let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        let notice = text
+            .lines()
+            .find(|l| l.contains("lines dropped while the log writer was stalled"))
+            .unwrap_or_else(|| panic!("no notice in {} lines", text.lines().count()));
+        let said: usize = notice
+            .split("log: ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{notice}"));
+        assert!(said >= dropped, "{notice} (dropped {dropped})");
     }
 
     #[test]
