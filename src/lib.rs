@@ -9,6 +9,7 @@
 //! | [`soap`] | the only place that knows XML: envelopes, faults, the WSDL served and read |
 //! | [`client`] | the transport seam between script functions and backends: embedded, HTTP |
 //! | [`shutdown`] | Ctrl-C and SIGTERM as one future, for `serve` and `proxy` |
+//! | [`line_queue`] | lines written off the request path; a stalled writer drops them, counted |
 //! | [`listener`] | the HTTP/1 front door of `serve` and `proxy`: TLS, timeouts, the connection cap, bodies |
 //! | [`server`] | `ecapi serve`: the simulator as a SOAP endpoint |
 //! | [`script`] | the Rhai bindings: one function per operation, `Response`, `Port`, assertions |
@@ -21,6 +22,7 @@
 pub mod api;
 pub mod cli;
 pub mod client;
+pub mod line_queue;
 pub mod listener;
 pub mod load;
 pub mod proxy;

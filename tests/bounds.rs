@@ -580,7 +580,15 @@ fn reconnecting_idle_clients_at_the_proxys_cap_cannot_keep_a_probe_waiting_over_
 /// Sends `n` GETs of `target` on a kept-alive connection at once (pipelined) and reads every
 /// answer whole; answers their statuses.
 fn pipelined_gets(stream: &mut TcpStream, target: &str, n: usize) -> Vec<u16> {
-    let request = format!("GET {target} HTTP/1.1\r\nHost: x\r\n\r\n");
+    pipelined(
+        stream,
+        &format!("GET {target} HTTP/1.1\r\nHost: x\r\n\r\n"),
+        n,
+    )
+}
+
+/// Sends `request` `n` times on a kept-alive connection at once and reads every answer whole.
+fn pipelined(stream: &mut TcpStream, request: &str, n: usize) -> Vec<u16> {
     let writer = {
         let mut stream = stream.try_clone().unwrap();
         let all = request.repeat(n);
@@ -679,4 +687,53 @@ fn a_stalled_standard_error_neither_stops_serve_nor_grows_its_memory_and_lines_s
         "{:?}",
         lines.last()
     );
+}
+
+#[test]
+fn a_stalled_standard_output_does_not_stop_the_proxy() {
+    let upstream = common::serve(ApiVersion::V7_1);
+    let mut child = Command::new(BIN)
+        .args([
+            "proxy",
+            "--listen",
+            "127.0.0.1:0",
+            "--upstream",
+            &upstream.url(),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The first line says where it listens; then standard output is a pipe nobody reads.
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let hostport = first
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("http://"))
+        .and_then(|w| w.split('/').next())
+        .unwrap();
+    let addr: SocketAddr = hostport.parse().unwrap();
+    let proxy = Proc(child);
+    let body = port_status();
+    let request = format!(
+        "POST /WebAPI/ECAPI.svc HTTP/1.1\r\nHost: x\r\nContent-Type: text/xml; charset=utf-8\r\n\
+         SOAPAction: \"{PORT_STATUS}\"\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    // Far more lines than the pipe holds (64 KiB, some 500 lines): every exchange still answered.
+    let started = Instant::now();
+    for _ in 0..20 {
+        assert!(pipelined(&mut stream, &request, 100)
+            .iter()
+            .all(|s| *s == 200));
+    }
+    assert!(started.elapsed() < Duration::from_secs(30));
+    common::assert_still_serving(addr);
+    drop(stdout);
+    drop(proxy);
 }

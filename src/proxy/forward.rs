@@ -110,7 +110,8 @@ pub struct Forwarder {
     pub(super) recorder: Option<Recorder>,
     pub(super) redaction: Redaction,
     pub(super) shadow: Option<Arc<Shadow>>,
-    pub(super) print: bool,
+    /// Where the line per exchange goes (standard output), when printed.
+    pub(super) print: Option<crate::line_queue::LineQueue>,
     pub(super) color: bool,
     /// `http://ADDR` of the listener, for WSDL addresses when a client sends no Host header.
     pub(super) origin: String,
@@ -335,10 +336,8 @@ impl Forwarder {
                 stats.tally.add(exchange.op(), verdict);
             }
         }
-        if self.print {
-            use std::io::Write;
-            // A closed standard output must not stop the proxy.
-            let _ = writeln!(std::io::stdout().lock(), "{}", exchange.line(self.color));
+        if self.print.is_some() {
+            self.print_line(&exchange.line(self.color));
         }
         let Some(recorder) = &self.recorder else {
             return Ok(());
@@ -428,10 +427,13 @@ impl Forwarder {
         reply
     }
 
+    /// Prints a line on standard output, off the request path: a closed or stalled standard
+    /// output never stops or holds the proxy (lines are dropped, then counted).
     fn print_line(&self, line: &str) {
-        if self.print {
-            use std::io::Write;
-            let _ = writeln!(std::io::stdout().lock(), "{line}");
+        if let Some(out) = &self.print {
+            out.line(line, |lost| {
+                format!("ecapi proxy: {lost} lines dropped while standard output was stalled")
+            });
         }
     }
 

@@ -267,7 +267,9 @@ fn prepare(options: ProxyOptions) -> Result<(String, Forwarder), ProxyError> {
         recorder,
         redaction: Redaction::new(&options.redact),
         shadow,
-        print: options.print,
+        print: options
+            .print
+            .then(|| crate::line_queue::LineQueue::new(std::io::stdout(), "ecapi-proxy-out")),
         color: options.color,
         origin: String::new(),
         stats: Mutex::new(Stats::default()),

@@ -9,9 +9,10 @@
 //! Bounded: a line never holds more than [`MAX_FIELD_BYTES`] of any one field (the method, the
 //! path and query, the summary, a connection's failure), cut with `…(+N bytes)`, control
 //! characters escaped, so a request's size never multiplies into its line. When the writer stalls
-//! (standard error a pipe nobody reads), at most [`QUEUE_LINES`] lines wait in the channel and the
+//! (standard error a pipe nobody reads), at most [`crate::line_queue::QUEUE_LINES`] lines wait in the channel and the
 //! next are dropped, counted, rather than hold memory or requests; the first line that gets
-//! through again is followed by `log: N lines dropped while the log writer was stalled`.
+//! through again is followed by `log: N lines dropped while the log writer was stalled`
+//! ([`crate::line_queue`]).
 //!
 //! The facts of a line: the peer, the method, the path and query, the status, a summary of what
 //! the request came to (the operation and its response code, a fault, a refusal, with any wire
@@ -23,16 +24,12 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-
 use tracing::Dispatch;
-use tracing_appender::non_blocking::{ErrorCounter, NonBlockingBuilder, WorkerGuard};
+
+use crate::line_queue::LineQueue;
 
 /// The most bytes of one field a log line holds (UTF-8, cut on a character boundary).
 pub const MAX_FIELD_BYTES: usize = 512;
-
-/// The most lines waiting for a stalled writer; later ones are dropped and counted.
-pub const QUEUE_LINES: usize = 8_192;
 
 /// A field as logged: cut to [`MAX_FIELD_BYTES`], control characters escaped.
 fn field(text: &str) -> Cow<'_, str> {
@@ -73,11 +70,7 @@ pub enum LogFormat {
 pub struct RequestLog {
     dispatch: Dispatch,
     format: LogFormat,
-    /// Lines dropped by the writer so far.
-    dropped: ErrorCounter,
-    /// Of those, the ones already said.
-    said: AtomicUsize,
-    _worker: WorkerGuard,
+    queue: LineQueue,
 }
 
 impl std::fmt::Debug for RequestLog {
@@ -96,14 +89,9 @@ impl RequestLog {
 
     /// A log writing to `out` (from its own thread).
     pub fn to(format: LogFormat, out: impl Write + Send + 'static) -> RequestLog {
-        let (writer, worker) = NonBlockingBuilder::default()
-            .lossy(true)
-            .buffered_lines_limit(QUEUE_LINES)
-            .thread_name("ecapi-serve-log")
-            .finish(out);
-        let dropped = writer.error_counter();
+        let queue = LineQueue::new(out, "ecapi-serve-log");
         let builder = tracing_subscriber::fmt()
-            .with_writer(writer)
+            .with_writer(queue.writer())
             .with_ansi(false)
             .with_target(false);
         let dispatch = match format {
@@ -120,9 +108,7 @@ impl RequestLog {
         RequestLog {
             dispatch,
             format,
-            dropped,
-            said: AtomicUsize::new(0),
-            _worker: worker,
+            queue,
         }
     }
 
@@ -167,38 +153,23 @@ impl RequestLog {
 
     /// Writes one line, then, when it got through after lines were dropped, how many were.
     fn emit(&self, line: impl FnOnce()) {
-        let before = self.dropped.dropped_lines();
+        let before = self.queue.dropped();
         tracing::dispatcher::with_default(&self.dispatch, line);
-        let now = self.dropped.dropped_lines();
-        let said = self.said.load(Ordering::Acquire);
-        if now != before || now == said {
-            return;
-        }
-        // This line got through: the writer keeps up again. One thread says so.
-        if self
-            .said
-            .compare_exchange(said, now, Ordering::AcqRel, Ordering::Acquire)
-            .is_err()
-        {
-            return;
-        }
-        let lost = now - said;
-        tracing::dispatcher::with_default(&self.dispatch, || match self.format {
-            LogFormat::Text => {
-                tracing::info!("log: {lost} lines dropped while the log writer was stalled")
-            }
-            LogFormat::Json => tracing::info!(dropped = lost, "log lines dropped"),
+        self.queue.after(before, |lost| {
+            tracing::dispatcher::with_default(&self.dispatch, || match self.format {
+                LogFormat::Text => {
+                    tracing::info!("log: {lost} lines dropped while the log writer was stalled")
+                }
+                LogFormat::Json => tracing::info!(dropped = lost, "log lines dropped"),
+            })
         });
-        if self.dropped.dropped_lines() != now {
-            // The notice itself was dropped: say it again next time.
-            self.said.store(said, Ordering::Release);
-        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::line_queue::QUEUE_LINES;
     use std::sync::{Arc, Mutex};
 
     #[derive(Clone, Default)]
@@ -281,7 +252,7 @@ mod tests {
         }
         // Nothing waited for the writer.
         assert!(started.elapsed() < Duration::from_secs(5));
-        let dropped = log.dropped.dropped_lines();
+        let dropped = log.queue.dropped();
         assert!(dropped >= QUEUE_LINES - 1, "{dropped}");
         {
             let (lock, released) = &*gate;
@@ -292,7 +263,7 @@ mod tests {
         let deadline = std::time::Instant::now() + Duration::from_secs(10);
         loop {
             log.request(peer, &"POST", &"/", 200, "after", Duration::ZERO);
-            if log.said.load(Ordering::Acquire) > 0 || std::time::Instant::now() > deadline {
+            if log.queue.said() > 0 || std::time::Instant::now() > deadline {
                 break;
             }
             std::thread::sleep(Duration::from_millis(5));
