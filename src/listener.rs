@@ -292,9 +292,11 @@ async fn serve_connection<I, S, F, B, E>(
             _ = conn.close.notified(), if !closing => {}
             _ = stopped.changed(), if !closing => {}
         }
-        // Asked to close (for room, or at shutdown): an idle connection at once, a busy one
-        // after its answer.
-        if conn.is_idle() {
+        // Asked to close (for room, or at shutdown). An idle connection that was never asked
+        // anything has nothing to finish: closed at once. Otherwise hyper closes it once no answer
+        // is being written (at once when kept alive and idle; after its answer when one is on its
+        // way).
+        if conn.is_idle() && conn.answered.load(Ordering::Acquire) == 0 {
             return;
         }
         connection.as_mut().graceful_shutdown();
@@ -371,6 +373,7 @@ impl Registry {
             registry: Arc::downgrade(self),
             read: Arc::new(AtomicU64::new(0)),
             requests: AtomicUsize::new(0),
+            answered: AtomicU64::new(0),
             idle_mark: AtomicU64::new(0),
             idle_since: AtomicU64::new(self.now()),
             closing: AtomicBool::new(false),
@@ -402,6 +405,8 @@ struct Conn {
     read: Arc<AtomicU64>,
     /// Requests being answered (0 or 1 on HTTP/1).
     requests: AtomicUsize,
+    /// Requests answered so far.
+    answered: AtomicU64,
     /// `read` when the connection last became idle: a byte since means a request is arriving.
     idle_mark: AtomicU64,
     /// When it last became idle (ns since the registry's epoch).
@@ -439,6 +444,7 @@ impl Working {
 impl Drop for Working {
     fn drop(&mut self) {
         self.0.mark_idle();
+        self.0.answered.fetch_add(1, Ordering::AcqRel);
         self.0.requests.fetch_sub(1, Ordering::AcqRel);
     }
 }

@@ -469,7 +469,8 @@ fn the_proxy_has_serves_header_body_and_idle_timeouts() {
     );
 }
 
-/// Idle clients that reconnect the moment they are closed, until dropped.
+/// Idle clients that reconnect the moment they are closed, until dropped: half never send a
+/// byte, half make one request and then keep the connection alive, silent.
 struct Reconnecting {
     stop: Arc<AtomicBool>,
     /// Connections opened so far.
@@ -482,7 +483,7 @@ impl Reconnecting {
         let stop = Arc::new(AtomicBool::new(false));
         let connects = Arc::new(std::sync::atomic::AtomicUsize::new(0));
         let threads = (0..clients)
-            .map(|_| {
+            .map(|i| {
                 let stop = stop.clone();
                 let connects = connects.clone();
                 std::thread::spawn(move || {
@@ -491,6 +492,11 @@ impl Reconnecting {
                             continue;
                         };
                         connects.fetch_add(1, Ordering::Relaxed);
+                        // Half ask for a page first, then stay kept alive and idle.
+                        if i % 2 == 1 {
+                            let _ = stream
+                                .write_all(b"GET /WebAPI/ECAPI.svc HTTP/1.1\r\nHost: x\r\n\r\n");
+                        }
                         let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
                         let mut buf = [0u8; 16];
                         // Silent until closed, then again at once.
