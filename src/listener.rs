@@ -188,7 +188,21 @@ pub async fn run<S, F, B, E>(
                 }
             },
         };
-        registry.make_room(cap);
+        // The connection is served once there is room for it: below the cap, or an idle one
+        // asked to close. (The connection that looked idle a moment ago may have begun a
+        // request.) Until then it waits here, and no other is accepted.
+        loop {
+            let changed = registry.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if registry.make_room(cap) {
+                break;
+            }
+            tokio::select! {
+                _ = &mut stop => break 'accepting,
+                _ = changed => {}
+            }
+        }
         // Requests and answers are small and synchronous: send each segment at once.
         let _ = tcp.set_nodelay(true);
         let conn = registry.add();
@@ -314,7 +328,7 @@ fn timer_placeholder() -> Duration {
 struct Registry {
     conns: Mutex<HashMap<u64, Arc<Conn>>>,
     next: AtomicU64,
-    /// Notified when a connection ends.
+    /// Notified when a connection ends or becomes idle.
     changed: Notify,
     epoch: std::sync::OnceLock<Instant>,
 }
@@ -346,23 +360,28 @@ impl Registry {
                 .any(|c| !c.closing.load(Ordering::Relaxed) && c.is_idle())
     }
 
-    /// At the cap, asks the connection idle the longest to close.
-    fn make_room(&self, cap: usize) {
+    /// Makes room for one more connection: true when below the cap, or when the connection idle
+    /// the longest has been asked to close; false when every connection is busy.
+    fn make_room(&self, cap: usize) -> bool {
         let conns = self.lock();
         let open: Vec<&Arc<Conn>> = conns
             .values()
             .filter(|c| !c.closing.load(Ordering::Relaxed))
             .collect();
         if open.len() < cap {
-            return;
+            return true;
         }
-        if let Some(oldest) = open
+        match open
             .into_iter()
             .filter(|c| c.is_idle())
             .min_by_key(|c| c.idle_since.load(Ordering::Relaxed))
         {
-            oldest.closing.store(true, Ordering::Relaxed);
-            oldest.close.notify_one();
+            Some(oldest) => {
+                oldest.closing.store(true, Ordering::Relaxed);
+                oldest.close.notify_one();
+                true
+            }
+            None => false,
         }
     }
 
@@ -446,6 +465,10 @@ impl Drop for Working {
         self.0.mark_idle();
         self.0.answered.fetch_add(1, Ordering::AcqRel);
         self.0.requests.fetch_sub(1, Ordering::AcqRel);
+        // An idle connection is room for a client waiting at the cap.
+        if let Some(registry) = self.0.registry.upgrade() {
+            registry.changed.notify_waiters();
+        }
     }
 }
 
