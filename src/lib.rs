@@ -10,6 +10,8 @@
 //! | [`client`] | the transport seam between script functions and backends: embedded, HTTP |
 //! | [`shutdown`] | Ctrl-C and SIGTERM: one future for `serve` and `proxy`, callbacks for `load` and `test` |
 //! | `streams` | writing to standard output and error when their reader may be gone (`… \| head -1`) |
+//! | [`line_queue`] | lines written off the request path; a stalled writer drops them, counted |
+//! | [`listener`] | the HTTP/1 front door of `serve` and `proxy`: TLS, timeouts, the connection cap, bodies |
 //! | [`server`] | `ecapi serve`: the simulator as a SOAP endpoint |
 //! | [`script`] | the Rhai bindings: one function per operation, `Response`, `Port`, assertions |
 //! | [`repl`] | the interactive shell: line editor, meta-commands, result grid |
@@ -21,6 +23,8 @@
 pub mod api;
 pub mod cli;
 pub mod client;
+pub mod line_queue;
+pub mod listener;
 pub mod load;
 pub mod proxy;
 pub mod repl;

@@ -98,7 +98,7 @@ fn every_request_and_answer_pass_through_byte_for_byte_and_are_recorded() {
         refused,
         post(&direct.url(), "\"http://tempuri.org/IECAPI/Nope\"", "<x/>").unwrap()
     );
-    let records = record::read(&rec).unwrap();
+    let records = record::read(&rec).unwrap().records;
     assert_eq!(records.len(), flow().len() + 1);
     for (r, request) in records.iter().zip(flow()) {
         assert_eq!(r.op(), Some(request.op()));
@@ -211,7 +211,7 @@ fn a_dropped_connection_reaches_the_client_dropped_and_a_fault_as_the_fault() {
     let (status, _, fault) = post(&proxy.url(), &action, &body).unwrap();
     assert_eq!(status, 500);
     assert!(fault.contains("a:InternalServiceFault"), "{fault}");
-    let records = record::read(&rec).unwrap();
+    let records = record::read(&rec).unwrap().records;
     assert_eq!(records[0].outcome, "dropped");
     assert_eq!(records[0].status, None);
     assert_eq!(records[0].response, None);
@@ -325,7 +325,7 @@ fn redacted_values_and_credentials_never_reach_the_record() {
     for secret in ["4111-1111", "jsmith", "Sup3rSecret", "crm-user", "123<"] {
         assert!(!text.contains(secret), "{secret} in {text}");
     }
-    let records = record::read(&rec).unwrap();
+    let records = record::read(&rec).unwrap().records;
     assert_eq!(records[1].parameters["fieldValue"], "[redacted]");
     assert_eq!(records[1].parameters["fieldName"], "fldClientID");
     assert!(records[1]
@@ -426,7 +426,7 @@ fn a_recorder_upstream_shadowed_by_the_hosted_simulator_differs_only_where_the_p
         http.call(step).unwrap();
     }
     let summary = proxy.stop();
-    let records = record::read(&rec).unwrap();
+    let records = record::read(&rec).unwrap().records;
     let differences: Vec<String> = records
         .iter()
         .filter_map(|r| {
@@ -480,7 +480,7 @@ fn recorded_flow(dir: &Path) -> Vec<Record> {
         http.call(&step).unwrap();
     }
     drop(proxy);
-    record::read(&rec).unwrap()
+    record::read(&rec).unwrap().records
 }
 
 #[test]
@@ -696,7 +696,7 @@ fn what_a_wcf_service_did_in_reading_is_noted_on_the_record() {
     assert!(body.contains(">606<"), "{body}");
     let (status, _, _) = post(&proxy.url(), "", out_of_order).unwrap();
     assert_eq!(status, 500);
-    let records = record::read(&rec).unwrap();
+    let records = record::read(&rec).unwrap().records;
     assert_eq!(records[0].code, Some(606));
     assert_eq!(records[0].notes.len(), 1, "{:?}", records[0].notes);
     assert!(
@@ -777,7 +777,7 @@ fn a_replay_against_another_session_of_the_same_server_compares_links_by_shape()
         http.call(&unit_port(op, &unit, &port)).unwrap();
     }
     drop(proxy);
-    let records = record::read(&rec).unwrap();
+    let records = record::read(&rec).unwrap().records;
     let link = records[2].observed();
     assert!(
         format!("{link:?}").contains("/sessions/"),

@@ -351,18 +351,9 @@ pub struct ServeArgs {
     /// Turn the control interface (sim_* functions over HTTP) off: it answers 404.
     #[arg(long)]
     pub no_control: bool,
-    /// Seconds a client has to send a request's headers (the connection closes after).
-    #[arg(long, default_value = "10", value_name = "SECONDS")]
-    pub header_timeout: f64,
-    /// Seconds a client has to send a request's body (408 Request Timeout after).
-    #[arg(long, default_value = "30", value_name = "SECONDS")]
-    pub body_timeout: f64,
-    /// Seconds a kept-alive connection may wait, silent, for its next request.
-    #[arg(long, default_value = "60", value_name = "SECONDS")]
-    pub idle_timeout: f64,
-    /// The most connections served at once; more wait to be accepted.
-    #[arg(long, default_value = "512", value_name = "N")]
-    pub max_connections: usize,
+    /// The timeouts and the connection cap.
+    #[command(flatten)]
+    pub connections: super::connection_args::ConnectionArgs,
 }
 
 /// `--log-format`.

@@ -5,6 +5,7 @@ mod args;
 mod backend;
 mod call;
 mod completions;
+mod connection_args;
 mod exit;
 mod load;
 mod ops;

@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::Args;
 
 use super::backend::{simulator, simulator_options, UsageError};
+use super::connection_args::ConnectionArgs;
 use super::exit::{ExitCode, EXIT_SUCCESS};
 use crate::api::ApiVersion;
 use crate::client::{HttpOptions, DEFAULT_CONNECT_TIMEOUT};
@@ -67,6 +68,17 @@ pub struct ProxyArgs {
     /// Do not print a line per exchange.
     #[arg(long)]
     pub quiet: bool,
+    /// The largest request in bytes (as serve's, WCF maxReceivedMessageSize); larger ones get 413
+    /// from the proxy, unread.
+    #[arg(long, default_value_t = 65_536, value_name = "BYTES")]
+    pub max_message_size: usize,
+    /// The largest answer in bytes read from the upstream; a larger one gets 502 naming this
+    /// option, and no more of it is read.
+    #[arg(long, default_value_t = proxy::DEFAULT_MAX_RESPONSE_SIZE, value_name = "BYTES")]
+    pub max_response_size: usize,
+    /// The timeouts and the connection cap, as serve's.
+    #[command(flatten)]
+    pub connections: ConnectionArgs,
 }
 
 /// Runs the proxy until stopped; bad options are usage errors.
@@ -78,6 +90,15 @@ pub fn proxy(a: ProxyArgs) -> Result<ExitCode, UsageError> {
         )));
     }
     let timeout = Duration::from_secs_f64(a.timeout);
+    let limits = a.connections.limits()?;
+    for (name, value) in [
+        ("max-message-size", a.max_message_size),
+        ("max-response-size", a.max_response_size),
+    ] {
+        if value == 0 {
+            return Err(UsageError(format!("--{name} 0: expected at least 1 byte")));
+        }
+    }
     let faults = a
         .fault
         .iter()
@@ -139,6 +160,9 @@ pub fn proxy(a: ProxyArgs) -> Result<ExitCode, UsageError> {
         ca_cert: a.ca_cert,
         insecure: a.insecure,
         timeout,
+        limits,
+        max_message_size: a.max_message_size,
+        max_response_size: a.max_response_size,
         record: a.record,
         redact: a.redact,
         shadow,

@@ -29,7 +29,11 @@ pub struct ReplayArgs {
 
 /// Replays and reports.
 pub fn replay(a: ReplayArgs) -> Result<ExitCode, UsageError> {
-    let records = record::read(&a.file).map_err(UsageError)?;
+    let recording = record::read(&a.file).map_err(UsageError)?;
+    if let Some(warning) = &recording.warning {
+        eprintln!("ecapi: warning: {warning}");
+    }
+    let records = recording.records;
     let config = BackendConfig::from_args(&a.backend)?;
     let mut backend = config.connect()?;
     let results = run_replay(&records, backend.as_mut());

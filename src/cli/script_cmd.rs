@@ -22,7 +22,11 @@ pub struct ScriptArgs {
 
 /// Writes the flow.
 pub fn script(a: ScriptArgs) -> Result<ExitCode, UsageError> {
-    let records = record::read(&a.file).map_err(UsageError)?;
+    let recording = record::read(&a.file).map_err(UsageError)?;
+    if let Some(warning) = &recording.warning {
+        eprintln!("ecapi: warning: {warning}");
+    }
+    let records = recording.records;
     let name = a.file.file_name().map_or_else(
         || a.file.display().to_string(),
         |n| n.to_string_lossy().into_owned(),

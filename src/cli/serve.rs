@@ -8,7 +8,7 @@ use super::backend::{simulator, simulator_options, UsageError};
 use super::exit::{ExitCode, EXIT_SUCCESS};
 use crate::api::ApiVersion;
 use crate::server::{
-    self, BasicAuth, Limits, LogFormat, ServeOptions, SessionOptions, SimulatorFactory, TlsSource,
+    self, BasicAuth, LogFormat, ServeOptions, SessionOptions, SimulatorFactory, TlsSource,
 };
 use crate::simulator::{ClockMode, DbLocation};
 
@@ -24,28 +24,7 @@ pub fn serve(a: ServeArgs) -> Result<ExitCode, UsageError> {
         ClockArg::Real => ClockMode::Real,
         ClockArg::Virtual => ClockMode::Virtual,
     };
-    let seconds = |name: &str, value: f64| {
-        if value.is_finite() && value > 0.0 && value <= 86_400.0 {
-            Ok(Duration::from_secs_f64(value))
-        } else {
-            Err(UsageError(format!(
-                "--{name} {value}: expected a number of seconds above 0 and at most 86400"
-            )))
-        }
-    };
-    let limits = Limits {
-        header_timeout: seconds("header-timeout", a.header_timeout)?,
-        body_timeout: seconds("body-timeout", a.body_timeout)?,
-        idle_timeout: seconds("idle-timeout", a.idle_timeout)?,
-        max_connections: match a.max_connections {
-            0 => {
-                return Err(UsageError(
-                    "--max-connections 0: expected at least 1".into(),
-                ))
-            }
-            n => n,
-        },
-    };
+    let limits = a.connections.limits()?;
     let basic_auth = a
         .basic_auth
         .as_deref()

@@ -18,9 +18,13 @@
 //!   and a 504 is what every gateway in front of IIS (ARR, nginx) answers; a client with a shorter
 //!   time-out of its own still meets its own time-out first;
 //! - the upstream **cannot be reached** at all (connection refused, DNS, TLS): HTTP 502 Bad Gateway
-//!   with the reason in a short text body, since the client's own connection did succeed.
+//!   with the reason in a short text body, since the client's own connection did succeed;
+//! - the upstream's answer is **over `--max-response-size`** (declared, or as it streams in): HTTP
+//!   502 naming the option and the limit; the proxy reads no more of it, so an answer holds at most
+//!   that much memory.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -37,9 +41,9 @@ use crate::api::Response;
 use crate::soap::{self, Names, SoapError};
 use crate::streams::errln;
 
-/// The largest request body the proxy reads (16 MiB): far above any Web API request, so that the
-/// upstream's own limit (WCF's 64 KiB) is the one a client meets.
-pub const BODY_LIMIT: usize = 16 * 1024 * 1024;
+/// The default `--max-response-size`: 1 MiB, sixteen times a WCF client's own limit on an answer
+/// (`maxReceivedMessageSize`, 65,536 bytes) and far above any Web API answer or WSDL document.
+pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 1024 * 1024;
 
 /// What to send back on the client's connection.
 #[derive(Debug)]
@@ -64,6 +68,8 @@ enum Failure {
     Dropped(String),
     TimedOut,
     Unreachable(String),
+    /// Over `--max-response-size` (the limit).
+    TooLarge(usize),
 }
 
 /// The upstream's answer, as it came.
@@ -92,6 +98,12 @@ pub struct Forwarder {
     /// Basic authentication from the upstream URL's user information, for clients that send none.
     pub(super) auth: Option<(String, String)>,
     pub(super) timeout: Duration,
+    /// The timeouts and the connection cap of the proxy's listener.
+    pub(super) limits: crate::listener::Limits,
+    /// The largest request body read from a client (`--max-message-size`).
+    pub(super) max_message_size: usize,
+    /// The largest answer read from the upstream (`--max-response-size`).
+    pub(super) max_response_size: usize,
     pub(super) names: Names,
     /// How the upstream reads requests: its API version and WCF's defaults.
     pub(super) read: soap::ReadOptions,
@@ -99,11 +111,14 @@ pub struct Forwarder {
     pub(super) recorder: Option<Recorder>,
     pub(super) redaction: Redaction,
     pub(super) shadow: Option<Arc<Shadow>>,
-    pub(super) print: bool,
+    /// Where the line per exchange goes (standard output), when printed.
+    pub(super) print: Option<crate::line_queue::LineQueue>,
     pub(super) color: bool,
     /// `http://ADDR` of the listener, for WSDL addresses when a client sends no Host header.
     pub(super) origin: String,
     pub(super) stats: Mutex<Stats>,
+    /// Whether the last record line failed to be written (said once on standard error).
+    pub(super) record_failing: AtomicBool,
 }
 
 /// Headers that belong to one connection (RFC 9110 §7.6.1), plus the framing that hyper and
@@ -166,19 +181,11 @@ impl Forwarder {
         method: Method,
         target: &str,
         headers: HeaderMap,
-        body: Option<Vec<u8>>,
+        body: Vec<u8>,
         peer: SocketAddr,
     ) -> Reply {
         let started = Instant::now();
         let time = Utc::now();
-        let Some(body) = body else {
-            return text_reply(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                format!(
-                    "ecapi proxy: the request body could not be read or is over {BODY_LIMIT} bytes"
-                ),
-            );
-        };
         // Only a POST to the endpoint is a Web API exchange; the WSDL, the endpoint's page and
         // anything else (a served simulator's control interface) pass through unrecorded.
         let path = target.split_once('?').map_or(target, |(p, _)| p);
@@ -261,6 +268,18 @@ impl Forwarder {
                         text_reply(StatusCode::BAD_GATEWAY, text),
                     )
                 }
+                Err(Failure::TooLarge(limit)) => {
+                    let text = too_large(limit);
+                    (
+                        Some(502),
+                        Answer::Http {
+                            status: 502,
+                            what: text.clone(),
+                        },
+                        Some(text.clone()),
+                        text_reply(StatusCode::BAD_GATEWAY, text),
+                    )
+                }
             },
         };
 
@@ -296,13 +315,21 @@ impl Forwarder {
             notes,
             shadow,
         };
-        self.report(&exchange);
-        reply
+        match self.report(&exchange) {
+            Ok(()) => reply,
+            // What cannot be recorded is not answered: the record holds every answer a client got.
+            Err(_) if matches!(reply, Reply::Drop) => reply,
+            Err(why) => text_reply(StatusCode::BAD_GATEWAY, why),
+        }
     }
 
     /// Counts, prints and records an exchange. Runs before the answer goes back, so that what a
     /// client was answered is already in the record.
-    fn report(&self, exchange: &Exchange) {
+    ///
+    /// # Errors
+    /// When the record line cannot be written: the text of the 502 that replaces the answer. The
+    /// first failure (and the first after the record worked again) is said on standard error.
+    fn report(&self, exchange: &Exchange) -> Result<(), String> {
         {
             let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
             stats.exchanges += 1;
@@ -310,18 +337,34 @@ impl Forwarder {
                 stats.tally.add(exchange.op(), verdict);
             }
         }
-        if self.print {
-            use std::io::Write;
-            // A closed standard output must not stop the proxy.
-            let _ = writeln!(std::io::stdout().lock(), "{}", exchange.line(self.color));
+        if self.print.is_some() {
+            self.print_line(&exchange.line(self.color));
         }
-        if let Some(recorder) = &self.recorder {
-            let record = super::record::Record::of(exchange, &self.redaction);
-            if let Err(e) = recorder.write(&record) {
-                errln!(
-                    "ecapi proxy: cannot write to {}: {e}",
+        let Some(recorder) = &self.recorder else {
+            return Ok(());
+        };
+        let record = super::record::Record::of(exchange, &self.redaction);
+        match recorder.write(&record) {
+            Ok(()) => {
+                if self.record_failing.swap(false, Ordering::Relaxed) {
+                    errln!(
+                        "ecapi proxy: writing to {} again; exchanges are answered again",
+                        recorder.path().display()
+                    );
+                }
+                Ok(())
+            }
+            Err(e) => {
+                let why = format!(
+                    "ecapi proxy: the exchange could not be recorded in {} ({e}); its answer is withheld",
                     recorder.path().display()
                 );
+                if !self.record_failing.swap(true, Ordering::Relaxed) {
+                    errln!(
+                        "{why}; until the record can be written, every exchange is answered 502"
+                    );
+                }
+                Err(why)
             }
         }
     }
@@ -380,14 +423,18 @@ impl Forwarder {
                 StatusCode::BAD_GATEWAY,
                 format!("ecapi proxy: cannot reach the upstream: {why}"),
             ),
+            Err(Failure::TooLarge(limit)) => text_reply(StatusCode::BAD_GATEWAY, too_large(limit)),
         };
         reply
     }
 
+    /// Prints a line on standard output, off the request path: a closed or stalled standard
+    /// output never stops or holds the proxy (lines are dropped, then counted).
     fn print_line(&self, line: &str) {
-        if self.print {
-            use std::io::Write;
-            let _ = writeln!(std::io::stdout().lock(), "{line}");
+        if let Some(out) = &self.print {
+            out.line(line, |lost| {
+                format!("ecapi proxy: {lost} lines dropped while standard output was stalled")
+            });
         }
     }
 
@@ -440,7 +487,19 @@ impl Forwarder {
             .get::<hyper::ext::ReasonPhrase>()
             .map(|r| r.as_bytes().to_vec());
         let headers = end_to_end(response.headers());
-        let body = response.bytes().await.map_err(failure)?.to_vec();
+        // Bounded: declared too large is refused unread; otherwise read until past the limit.
+        let limit = self.max_response_size;
+        if response.content_length().is_some_and(|n| n > limit as u64) {
+            return Err(Failure::TooLarge(limit));
+        }
+        let mut response = response;
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(failure)? {
+            if body.len() + chunk.len() > limit {
+                return Err(Failure::TooLarge(limit));
+            }
+            body.extend_from_slice(&chunk);
+        }
         Ok(Upstream {
             status,
             reason,
@@ -448,6 +507,11 @@ impl Forwarder {
             body,
         })
     }
+}
+
+/// The text of the 502 for an answer over `--max-response-size`.
+fn too_large(limit: usize) -> String {
+    format!("ecapi proxy: the upstream's answer is over --max-response-size ({limit} bytes)")
 }
 
 /// How a reqwest error reached the client.

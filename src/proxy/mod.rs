@@ -8,10 +8,11 @@
 //!
 //! | file | owns |
 //! |---|---|
-//! | `listen.rs` | the proxy's HTTP listener (hyper; why not axum is said there) |
+//! | `front.rs` | a request from [`crate::listener`] to the forwarder and back (hyper; why not axum is said there), its size and time |
 //! | `forward.rs` | forwarding, pass-through of failures, WSDL addresses, the exchange made on the way |
 //! | `exchange.rs` | the [`Exchange`] and its live line |
 //! | `record.rs` | the JSON Lines record, reading it back, `--redact` |
+//! | `record_file.rs` | the record file: lines never lost once answered, read up to the last whole line |
 //! | `compare.rs` | two answers compared, volatile fields by form |
 //! | `ports.rs` | the unit and port one server handed out for another's |
 //! | `shadow.rs` | `--shadow`: the second backend and the tally per operation |
@@ -26,9 +27,10 @@ pub mod compare;
 mod exchange;
 pub mod fault;
 mod forward;
-mod listen;
+mod front;
 pub mod ports;
 pub mod record;
+pub mod record_file;
 pub mod replay;
 pub mod script_gen;
 pub mod shadow;
@@ -47,6 +49,7 @@ pub use fault::{DelayRule, FaultRule};
 pub use shadow::{ShadowTarget, Tally};
 
 use fault::Injector;
+pub use forward::DEFAULT_MAX_RESPONSE_SIZE;
 use forward::{Forwarder, Stats};
 use record::{Recorder, Redaction};
 use shadow::Shadow;
@@ -65,6 +68,14 @@ pub struct ProxyOptions {
     pub insecure: bool,
     /// How long to wait for the upstream's answer before answering 504.
     pub timeout: Duration,
+    /// The timeouts and the connection cap of the proxy's own listener (as `serve`'s).
+    pub limits: crate::listener::Limits,
+    /// The largest request body read from a client, in bytes; 413 beyond it. Default 65,536
+    /// (WCF's `maxReceivedMessageSize`, as `serve`).
+    pub max_message_size: usize,
+    /// The largest answer read from the upstream, in bytes; 502 beyond it. Default
+    /// [`DEFAULT_MAX_RESPONSE_SIZE`].
+    pub max_response_size: usize,
     /// Where to record every exchange (JSON Lines).
     pub record: Option<PathBuf>,
     /// Names of parameters or fields whose values are never recorded.
@@ -95,6 +106,9 @@ impl ProxyOptions {
             ca_cert: None,
             insecure: false,
             timeout: Duration::from_secs(30),
+            limits: crate::listener::Limits::default(),
+            max_message_size: crate::soap::DEFAULT_MAX_MESSAGE_SIZE,
+            max_response_size: DEFAULT_MAX_RESPONSE_SIZE,
             record: None,
             redact: Vec::new(),
             shadow: None,
@@ -244,16 +258,22 @@ fn prepare(options: ProxyOptions) -> Result<(String, Forwarder), ProxyError> {
         upstream,
         auth,
         timeout: options.timeout,
+        limits: options.limits,
+        max_message_size: options.max_message_size,
+        max_response_size: options.max_response_size,
         names: crate::soap::Names::default(),
         read: crate::soap::ReadOptions::new(options.api, crate::soap::Names::default()),
         injector: Injector::new(options.faults, options.delays, options.seed),
         recorder,
         redaction: Redaction::new(&options.redact),
         shadow,
-        print: options.print,
+        print: options
+            .print
+            .then(|| crate::line_queue::LineQueue::new(std::io::stdout(), "ecapi-proxy-out")),
         color: options.color,
         origin: String::new(),
         stats: Mutex::new(Stats::default()),
+        record_failing: Default::default(),
     };
     Ok((options.listen, forwarder))
 }
@@ -304,6 +324,24 @@ impl Forwarder {
     }
 }
 
+/// Serves connections with the forwarder until `stop` completes.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    forwarder: Arc<Forwarder>,
+    stop: impl std::future::Future<Output = ()> + Send,
+) {
+    let front = Arc::new(crate::listener::Front {
+        limits: forwarder.limits,
+        tls: None,
+        on_closed: None,
+    });
+    let service = move |request, peer| {
+        let forwarder = forwarder.clone();
+        async move { front::answer(&forwarder, request, peer).await }
+    };
+    crate::listener::run(listener, front, service, stop).await;
+}
+
 /// Runs until Ctrl-C or SIGTERM, printing where it listens, then the summary.
 pub fn run(options: ProxyOptions) -> Result<Summary, ProxyError> {
     let (listen, mut forwarder) = prepare(options)?;
@@ -327,7 +365,7 @@ pub fn run(options: ProxyOptions) -> Result<Summary, ProxyError> {
         let _ = writeln!(out, "Stop with Ctrl-C.");
         let _ = out.flush();
         let forwarder = Arc::new(forwarder);
-        listen::serve(listener, forwarder.clone(), crate::shutdown::requested()).await;
+        serve(listener, forwarder.clone(), crate::shutdown::requested()).await;
         let summary = forwarder.summary();
         forwarder.record_summary(&summary);
         Ok::<_, ProxyError>(summary)
@@ -372,7 +410,7 @@ pub fn start(options: ProxyOptions) -> Result<Running, ProxyError> {
                 let addr = listener.local_addr().map_err(ProxyError::Runtime);
                 let _ = ready_tx.send(addr.map(|a| (a, forwarder.upstream.path().to_string())));
                 let forwarder = Arc::new(forwarder);
-                listen::serve(listener, forwarder.clone(), async {
+                serve(listener, forwarder.clone(), async {
                     let _ = stop_rx.await;
                 })
                 .await;

@@ -17,16 +17,15 @@
 //! upstream's URL.
 
 use std::collections::BTreeMap;
-use std::fs::File;
-use std::io::Write;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
 use super::compare::{Comparison, Difference, Observed};
 use super::exchange::{Answer, Exchange};
 use crate::api::{ApiVersion, Operation, Param, Request, Response, ResultField};
+
+pub use super::record_file::Recorder;
 
 /// What a redacted value becomes.
 pub const REDACTED: &str = "[redacted]";
@@ -224,19 +223,23 @@ impl Record {
     }
 }
 
-/// Reads a record file: its exchange lines, in order (summary lines are skipped). A line that is not
-/// a record is an error naming the file and line.
-pub fn read(path: &Path) -> Result<Vec<Record>, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+/// A record file read back: its exchange records, in order (summary lines are skipped), and the
+/// warning when its last line was cut short and left out ([`super::record_file::read_lines`]).
+#[derive(Debug, Default)]
+pub struct Recording {
+    /// The exchange records.
+    pub records: Vec<Record>,
+    /// What was left out, when the last line was cut short.
+    pub warning: Option<String>,
+}
+
+/// Reads a record file up to its last whole line. A line that is not a record is an error naming
+/// the file and line.
+pub fn read(path: &Path) -> Result<Recording, String> {
+    let lines = super::record_file::read_lines(path)?;
     let mut records = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let at = || format!("{}:{}", path.display(), i + 1);
-        let value: serde_json::Value =
-            serde_json::from_str(line).map_err(|e| format!("{}: not a JSON line: {e}", at()))?;
+    for (n, value) in lines.lines {
+        let at = || format!("{}:{n}", path.display());
         match value.get("kind").and_then(|k| k.as_str()) {
             Some("exchange") => records.push(
                 serde_json::from_value(value)
@@ -246,7 +249,10 @@ pub fn read(path: &Path) -> Result<Vec<Record>, String> {
             None => return Err(format!("{}: a record without a `kind`", at())),
         }
     }
-    Ok(records)
+    Ok(Recording {
+        records,
+        warning: lines.warning,
+    })
 }
 
 /// The names whose values `--redact` withholds.
@@ -315,38 +321,6 @@ const ALL_FIELDS: [ResultField; 6] = [
     ResultField::PortStatus,
     ResultField::StateDuration,
 ];
-
-/// A record file being written.
-#[derive(Debug)]
-pub struct Recorder {
-    path: PathBuf,
-    file: Mutex<File>,
-}
-
-impl Recorder {
-    /// Creates (or truncates) the file.
-    pub fn create(path: &Path) -> std::io::Result<Recorder> {
-        Ok(Recorder {
-            path: path.to_path_buf(),
-            file: Mutex::new(File::create(path)?),
-        })
-    }
-
-    /// The file's path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Appends one line and hands it to the operating system at once (one `write` per line, so
-    /// lines from concurrent exchanges never interleave).
-    pub fn write<T: Serialize>(&self, value: &T) -> std::io::Result<()> {
-        let mut line = serde_json::to_vec(value).map_err(std::io::Error::other)?;
-        line.push(b'\n');
-        let mut file = self.file.lock().unwrap_or_else(|p| p.into_inner());
-        file.write_all(&line)?;
-        file.flush()
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -13,7 +13,7 @@
 //! With `--no-control` it answers 404 to everything. The player page checks the `Host` too and,
 //! when links are keyed ([`super::secret::LinkKeys`]), the link's `key`. These are axum
 //! middleware applied to their routes by [`super::handler::router`]; basic authentication is
-//! checked by the connection's service ([`super::listener`]) before a byte of the body is read,
+//! checked by the connection's service ([`super::front`]) before a byte of the body is read,
 //! answering 401 as IIS does.
 
 use std::net::{IpAddr, SocketAddr};

@@ -3,21 +3,57 @@
 //!
 //! Each server owns its `tracing` dispatcher (no global subscriber, so a process may run several
 //! servers, as the tests do) whose writer is `tracing-appender`'s non-blocking writer: a request
-//! only formats its line and hands it to a channel; a writer thread does the write. The channel
-//! does not drop lines: when the writer falls behind by 128,000 lines, requests wait for it.
-//! Dropping the log flushes what is queued.
+//! only formats its line and hands it to a channel; a writer thread does the write. Dropping the
+//! log flushes what is queued.
+//!
+//! Bounded: a line never holds more than [`MAX_FIELD_BYTES`] of any one field (the method, the
+//! path and query, the summary, a connection's failure), cut with `…(+N bytes)`, control
+//! characters escaped, so a request's size never multiplies into its line. When the writer stalls
+//! (standard error a pipe nobody reads), at most [`crate::line_queue::QUEUE_LINES`] lines wait in the channel and the
+//! next are dropped, counted, rather than hold memory or requests; the first line that gets
+//! through again is followed by `log: N lines dropped while the log writer was stalled`
+//! ([`crate::line_queue`]).
 //!
 //! The facts of a line: the peer, the method, the path and query, the status, a summary of what
 //! the request came to (the operation and its response code, a fault, a refusal, with any wire
 //! notes), and the time to answer in milliseconds.
 
+use std::borrow::Cow;
 use std::fmt::Display;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use tracing::Dispatch;
-use tracing_appender::non_blocking::{NonBlockingBuilder, WorkerGuard};
+
+use crate::line_queue::LineQueue;
+
+/// The most bytes of one field a log line holds (UTF-8, cut on a character boundary).
+pub const MAX_FIELD_BYTES: usize = 512;
+
+/// A field as logged: cut to [`MAX_FIELD_BYTES`], control characters escaped.
+fn field(text: &str) -> Cow<'_, str> {
+    let clean = |s: &str| !s.chars().any(char::is_control);
+    if text.len() <= MAX_FIELD_BYTES && clean(text) {
+        return Cow::Borrowed(text);
+    }
+    let mut end = text.len().min(MAX_FIELD_BYTES);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut out = String::with_capacity(end + 24);
+    for c in text[..end].chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    if end < text.len() {
+        out.push_str(&format!("…(+{} bytes)", text.len() - end));
+    }
+    Cow::Owned(out)
+}
 
 /// How lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -34,7 +70,7 @@ pub enum LogFormat {
 pub struct RequestLog {
     dispatch: Dispatch,
     format: LogFormat,
-    _worker: WorkerGuard,
+    queue: LineQueue,
 }
 
 impl std::fmt::Debug for RequestLog {
@@ -53,12 +89,9 @@ impl RequestLog {
 
     /// A log writing to `out` (from its own thread).
     pub fn to(format: LogFormat, out: impl Write + Send + 'static) -> RequestLog {
-        let (writer, worker) = NonBlockingBuilder::default()
-            .lossy(false)
-            .thread_name("ecapi-serve-log")
-            .finish(out);
+        let queue = LineQueue::new(out, "ecapi-serve-log");
         let builder = tracing_subscriber::fmt()
-            .with_writer(writer)
+            .with_writer(queue.writer())
             .with_ansi(false)
             .with_target(false);
         let dispatch = match format {
@@ -75,7 +108,7 @@ impl RequestLog {
         RequestLog {
             dispatch,
             format,
-            _worker: worker,
+            queue,
         }
     }
 
@@ -90,7 +123,9 @@ impl RequestLog {
         elapsed: Duration,
     ) {
         let ms = (elapsed.as_secs_f64() * 10_000.0).round() / 10.0;
-        tracing::dispatcher::with_default(&self.dispatch, || match self.format {
+        let (method, uri) = (method.to_string(), uri.to_string());
+        let (method, uri, summary) = (field(&method), field(&uri), field(summary));
+        self.emit(|| match self.format {
             LogFormat::Text => {
                 tracing::info!("{peer} {method} {uri} {status} {summary} {ms:.1}ms")
             }
@@ -99,7 +134,7 @@ impl RequestLog {
                 method = %method,
                 uri = %uri,
                 status,
-                summary,
+                summary = %summary,
                 ms,
                 "request"
             ),
@@ -108,9 +143,25 @@ impl RequestLog {
 
     /// Logs a connection that ended without an answer (a timeout, a TLS handshake refused).
     pub fn connection(&self, peer: SocketAddr, what: &dyn Display) {
-        tracing::dispatcher::with_default(&self.dispatch, || match self.format {
+        let what = what.to_string();
+        let what = field(&what);
+        self.emit(|| match self.format {
             LogFormat::Text => tracing::info!("{peer} connection closed: {what}"),
             LogFormat::Json => tracing::info!(peer = %peer, closed = %what, "connection"),
+        });
+    }
+
+    /// Writes one line, then, when it got through after lines were dropped, how many were.
+    fn emit(&self, line: impl FnOnce()) {
+        let before = self.queue.dropped();
+        tracing::dispatcher::with_default(&self.dispatch, line);
+        self.queue.after(before, |lost| {
+            tracing::dispatcher::with_default(&self.dispatch, || match self.format {
+                LogFormat::Text => {
+                    tracing::info!("log: {lost} lines dropped while the log writer was stalled")
+                }
+                LogFormat::Json => tracing::info!(dropped = lost, "log lines dropped"),
+            })
         });
     }
 }
@@ -118,6 +169,7 @@ impl RequestLog {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::line_queue::QUEUE_LINES;
     use std::sync::{Arc, Mutex};
 
     #[derive(Clone, Default)]
@@ -159,6 +211,76 @@ mod tests {
             "{line}"
         );
         assert_eq!(line.lines().count(), 1, "{line}");
+    }
+
+    #[test]
+    fn a_field_is_cut_to_its_length_and_control_characters_escaped() {
+        let long = "é".repeat(2_000);
+        let cut = field(&long);
+        assert!(cut.len() <= MAX_FIELD_BYTES + 24, "{}", cut.len());
+        assert!(cut.ends_with("…(+3488 bytes)"), "{cut}");
+        assert_eq!(field("a\nb"), "a\\nb");
+        assert!(matches!(field("PortStatus 100"), Cow::Borrowed(_)));
+    }
+
+    /// A writer that blocks until released, as a pipe nobody reads.
+    struct Stalled(Arc<(Mutex<bool>, std::sync::Condvar)>, Sink);
+
+    impl Write for Stalled {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            let (lock, released) = &*self.0;
+            let mut open = lock.lock().unwrap();
+            while !*open {
+                open = released.wait(open).unwrap();
+            }
+            self.1.write(buf)
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn a_stalled_writer_drops_lines_without_waiting_and_says_how_many_when_it_recovers() {
+        let gate = Arc::new((Mutex::new(false), std::sync::Condvar::new()));
+        let sink = Sink::default();
+        let log = RequestLog::to(LogFormat::Text, Stalled(gate.clone(), sink.clone()));
+        let peer = "127.0.0.1:5000".parse().unwrap();
+        let started = std::time::Instant::now();
+        for _ in 0..QUEUE_LINES * 2 {
+            log.request(peer, &"POST", &"/", 200, "x", Duration::ZERO);
+        }
+        // Nothing waited for the writer.
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let dropped = log.queue.dropped();
+        assert!(dropped >= QUEUE_LINES - 1, "{dropped}");
+        {
+            let (lock, released) = &*gate;
+            *lock.lock().unwrap() = true;
+            released.notify_all();
+        }
+        // Once the queue drains, the next line gets through and the count follows it.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            log.request(peer, &"POST", &"/", 200, "after", Duration::ZERO);
+            if log.queue.said() > 0 || std::time::Instant::now() > deadline {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        drop(log);
+        let text = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        let notice = text
+            .lines()
+            .find(|l| l.contains("lines dropped while the log writer was stalled"))
+            .unwrap_or_else(|| panic!("no notice in {} lines", text.lines().count()));
+        let said: usize = notice
+            .split("log: ")
+            .nth(1)
+            .and_then(|rest| rest.split(' ').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("{notice}"));
+        assert!(said >= dropped, "{notice} (dropped {dropped})");
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `ecapi serve`: the simulator as a SOAP endpoint, answering any CRM as if it were Encore.
 //!
 //! This is the only module that names the HTTP server crates (axum's router over hyper's HTTP/1
-//! connections, accepted by [`listener`]) and it owns its tokio runtime, so nothing above it is
+//! connections, accepted by [`crate::listener`]) and it owns its tokio runtime, so nothing above it is
 //! async. The simulator stays a synchronous state machine behind a
 //! mutex: a request holds the lock only while the simulator answers, and injected latency is waited
 //! out after the lock is released, so a slow operation never stalls other clients.
@@ -11,9 +11,9 @@
 //! bytes in [`crate::soap::encode_response`]; this module only adds HTTP: content type, body limit,
 //! status codes, the WSDL route, the URL player page ([`url_player`]), logging and shutdown.
 
+mod front;
 mod guard;
 mod handler;
-mod listener;
 mod log;
 mod secret;
 mod sessions;
@@ -32,9 +32,9 @@ use crate::client::Embedded;
 use crate::simulator::Simulator;
 use crate::soap::Names;
 
+pub use crate::listener::Limits;
 pub use guard::{BasicAuth, TOKEN_HEADER};
 pub use handler::DEFAULT_BODY_LIMIT;
-pub use listener::Limits;
 pub use log::LogFormat;
 pub use sessions::{
     SessionOptions, SimulatorFactory, DEFAULT_MAX_SESSIONS, DEFAULT_SESSION_IDLE, SESSIONS_PREFIX,
@@ -299,14 +299,14 @@ struct Bound {
     addr: SocketAddr,
     state: Arc<handler::AppState>,
     guard: Arc<guard::Guard>,
-    front: Arc<listener::Front>,
+    front: Arc<front::Front>,
     /// The CA file clients trust, with `--tls-self-signed`.
     ca_file: Option<std::path::PathBuf>,
 }
 
 impl Bound {
     fn scheme(&self) -> &'static str {
-        if self.front.tls.is_some() {
+        if self.front.listener.tls.is_some() {
             "https"
         } else {
             "http"
@@ -400,12 +400,18 @@ async fn bind(mut options: ServeOptions) -> Result<Bound, ServerError> {
         .sessions
         .take()
         .map(|s| Arc::new(sessions::Sessions::new(s, base, signer)));
-    let front = Arc::new(listener::Front {
-        limits: options.limits,
+    let on_closed = log.clone().map(|log| -> crate::listener::OnClosed {
+        Arc::new(move |peer, what: &str| log.connection(peer, &what))
+    });
+    let front = Arc::new(front::Front {
+        listener: Arc::new(crate::listener::Front {
+            limits: options.limits,
+            tls,
+            on_closed,
+        }),
         body_limit: options.body_limit,
         basic_auth: options.basic_auth.clone(),
         log: log.clone(),
-        tls,
     });
     let mut state = handler::AppState::new(options, log);
     state.sessions = offered;
@@ -425,7 +431,16 @@ async fn run(
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServerError> {
     let router = handler::router(bound.state, bound.guard);
-    listener::run(bound.listener, bound.front, router, stop).await
+    let front = bound.front;
+    let connections = front.listener.clone();
+    let service = move |request, peer| {
+        let (front, router) = (front.clone(), router.clone());
+        async move {
+            Ok::<_, std::convert::Infallible>(front::handle(front, router, peer, request).await)
+        }
+    };
+    crate::listener::run(bound.listener, connections, service, stop).await;
+    Ok(())
 }
 
 async fn shutdown_signal() {

@@ -137,11 +137,14 @@ impl Journal {
     /// reason: it is usually the cause of that reason.
     pub fn note_last(&mut self, note: &str) {
         if let Some(last) = self.entries.back_mut() {
+            // The entry's weight is counted in the total: take it out and put it back grown.
+            self.weight -= last.weight();
             if last.reason.is_empty() {
                 last.reason = note.to_string();
             } else {
                 last.reason = format!("{note}; {}", last.reason);
             }
+            self.weight += last.weight();
         }
     }
 
@@ -218,6 +221,26 @@ mod tests {
         assert!(kept <= JOURNAL_BYTES, "{kept} bytes kept");
         assert!(j.len() < 5_000);
         assert_eq!(j.last().unwrap().seq, JOURNAL_CAPACITY as u64 + 5_005);
+    }
+
+    #[test]
+    fn a_note_added_to_an_entry_is_counted_in_the_bytes_kept() {
+        let mut j = Journal::default();
+        let t = NaiveDateTime::default();
+        // Notes grow entries after they were counted; the entries later dropped must not take
+        // more than was counted (an underflow panicked the simulator after some 50,000 requests).
+        for _ in 0..JOURNAL_CAPACITY * 2 {
+            j.record(
+                t,
+                &log_event("x"),
+                100,
+                Cow::Borrowed("Success"),
+                String::new(),
+            );
+            j.note_last(&"n".repeat(200));
+        }
+        let kept: usize = j.entries().map(JournalEntry::weight).sum();
+        assert_eq!(j.weight, kept);
     }
 
     #[test]

@@ -1,0 +1,589 @@
+//! The HTTP/1 front door of `ecapi serve` and `ecapi proxy`: accepting connections, TLS, the
+//! timeouts, the connection cap, reading a request's body within its time and size, and graceful
+//! shutdown. Above it, each command's own service (the server's router, the proxy's forwarder)
+//! gets a request and the client's address and answers; below it is hyper's HTTP/1 connection.
+//!
+//! Nothing a client does can hold the server's resources for long:
+//! - **headers**: a request's head must arrive within [`Limits::header_timeout`] of the moment the
+//!   connection starts waiting for it (hyper's `header_read_timeout`), else the connection closes
+//!   without an answer, as IIS's HTTP.sys does. The TLS handshake has the same time.
+//! - **idle**: between requests, a kept-alive connection may stay silent for
+//!   [`Limits::idle_timeout`]; once the next request's first byte arrives, its head has
+//!   `header_timeout` again. (hyper times both with one timer; [`HeadTimer`] tells them apart by
+//!   whether a byte arrived since the wait began.)
+//! - **body**: the whole body must arrive within [`Limits::body_timeout`] of its head
+//!   ([`read_body`]; the services answer `408 Request Timeout` and close the connection after it),
+//!   and is read only up to one byte past the service's size limit, so a connection holds at most
+//!   that much of a request.
+//! - **connections**: at most [`Limits::max_connections`] at once. When the cap is reached, the
+//!   connection idle the longest (connected or kept alive, no byte of a request since) is closed
+//!   to make room for the next one, so idle clients, even ones that reconnect the moment they are
+//!   closed, cannot lock out a client with a request to make. Only when every connection is busy
+//!   with a request does the next one wait to be accepted.
+
+use std::collections::HashMap;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use http_body_util::BodyExt;
+use hyper::body::{Bytes, Incoming};
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpListener;
+use tokio::sync::{watch, Notify};
+use tokio_rustls::TlsAcceptor;
+
+/// How long shutdown waits for requests in flight before closing their connections.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// How long the accept loop pauses after the system refused a connection (out of descriptors).
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+/// Time limits and the connection cap, the same for `serve` and `proxy`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The time for a request's head (request line and headers) to arrive. Default 10 s.
+    pub header_timeout: Duration,
+    /// The time for a request's body to arrive, from its head; 408 after it. Default 30 s.
+    pub body_timeout: Duration,
+    /// The time a kept-alive connection may wait, silent, for its next request. Default 60 s.
+    pub idle_timeout: Duration,
+    /// The most connections served at once; at the cap, the one idle the longest is closed for
+    /// the next, and when none is idle the next waits to be accepted. Default 512, below the
+    /// common 1,024-descriptor limit so the process always has descriptors for its own files.
+    pub max_connections: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits {
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 512,
+        }
+    }
+}
+
+/// Told of a connection that ended without an answer (a TLS handshake refused or timed out):
+/// the client's address and what happened.
+pub type OnClosed = Arc<dyn Fn(SocketAddr, &str) + Send + Sync>;
+
+/// What every connection shares.
+#[derive(Clone, Default)]
+pub struct Front {
+    /// The timeouts and the connection cap.
+    pub limits: Limits,
+    /// HTTPS: the acceptor; `None`: plain HTTP.
+    pub tls: Option<TlsAcceptor>,
+    /// Told of connections closed without an answer, for a log.
+    pub on_closed: Option<OnClosed>,
+}
+
+impl std::fmt::Debug for Front {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Front")
+            .field("limits", &self.limits)
+            .field("tls", &self.tls.is_some())
+            .finish()
+    }
+}
+
+/// A request body as [`read_body`] read it.
+#[derive(Debug)]
+pub enum ReadBody {
+    /// The body whole, or its first `limit + 1` bytes when it is larger (the service refuses it).
+    Whole(Bytes),
+    /// The whole body did not arrive within the body timeout.
+    TimedOut,
+    /// The client's connection failed mid-body.
+    Failed(hyper::Error),
+}
+
+/// Reads a body whole within `timeout`, or up to one byte past `limit`.
+pub async fn read_body(body: Incoming, limit: usize, timeout: Duration) -> ReadBody {
+    let read = async move {
+        let mut body = body;
+        let mut data = Vec::new();
+        loop {
+            match body.frame().await {
+                None => return ReadBody::Whole(Bytes::from(data)),
+                Some(Ok(frame)) => {
+                    if let Ok(chunk) = frame.into_data() {
+                        let room = (limit + 1).saturating_sub(data.len());
+                        data.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                        if data.len() > limit {
+                            return ReadBody::Whole(Bytes::from(data));
+                        }
+                    }
+                }
+                Some(Err(e)) => return ReadBody::Failed(e),
+            }
+        }
+    };
+    tokio::time::timeout(timeout, read)
+        .await
+        .unwrap_or(ReadBody::TimedOut)
+}
+
+/// The text of the 408 answered when a body did not arrive in time.
+pub fn body_timeout_message(limit: Duration) -> String {
+    format!(
+        "the request body did not arrive within {} s",
+        limit.as_secs_f64()
+    )
+}
+
+/// Accepts connections and serves each request with `service` (given the request and the
+/// client's address) until `stop` completes, then gives requests in flight [`SHUTDOWN_GRACE`] to
+/// finish. An error from `service` closes the connection without an answer.
+pub async fn run<S, F, B, E>(
+    listener: TcpListener,
+    front: Arc<Front>,
+    service: S,
+    stop: impl Future<Output = ()> + Send,
+) where
+    S: Fn(Request<Incoming>, SocketAddr) -> F + Send + Sync + 'static,
+    F: Future<Output = Result<Response<B>, E>> + Send + 'static,
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let service = Arc::new(service);
+    let cap = front.limits.max_connections.max(1);
+    let registry = Arc::new(Registry::default());
+    let (stopping, stopped) = watch::channel(false);
+    tokio::pin!(stop);
+    'accepting: loop {
+        // Wait for room: fewer connections than the cap, or one idle to close.
+        loop {
+            let changed = registry.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if registry.has_room(cap) {
+                break;
+            }
+            tokio::select! {
+                _ = &mut stop => break 'accepting,
+                _ = changed => {}
+            }
+        }
+        let (tcp, peer) = tokio::select! {
+            _ = &mut stop => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                // Out of descriptors, or a connection reset before it was accepted: the
+                // listener itself is fine, so wait a moment and go on.
+                Err(_) => {
+                    tokio::time::sleep(ACCEPT_BACKOFF).await;
+                    continue;
+                }
+            },
+        };
+        // The connection is served once there is room for it: below the cap, or an idle one
+        // asked to close. (The connection that looked idle a moment ago may have begun a
+        // request.) Until then it waits here, and no other is accepted.
+        loop {
+            let changed = registry.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if registry.make_room(cap) {
+                break;
+            }
+            tokio::select! {
+                _ = &mut stop => break 'accepting,
+                _ = changed => {}
+            }
+        }
+        // Requests and answers are small and synchronous: send each segment at once.
+        let _ = tcp.set_nodelay(true);
+        let conn = registry.add();
+        let front = front.clone();
+        let service = service.clone();
+        let stopped = stopped.clone();
+        let registry = registry.clone();
+        tokio::spawn(async move {
+            let _gone = Gone {
+                registry: registry.clone(),
+                id: conn.id,
+            };
+            let tcp = Counted {
+                inner: tcp,
+                read: conn.read.clone(),
+            };
+            match front.tls.clone() {
+                None => serve_connection(tcp, conn, peer, &front, service, stopped).await,
+                Some(acceptor) => {
+                    let handshake =
+                        tokio::time::timeout(front.limits.header_timeout, acceptor.accept(tcp));
+                    let closed = |what: &str| {
+                        if let Some(on_closed) = &front.on_closed {
+                            on_closed(peer, what);
+                        }
+                    };
+                    match handshake.await {
+                        Ok(Ok(tls)) => {
+                            // The handshake's bytes are no request: idle until one comes.
+                            conn.mark_idle();
+                            serve_connection(tls, conn, peer, &front, service, stopped).await
+                        }
+                        Ok(Err(e)) => closed(&format!("TLS handshake failed: {e}")),
+                        Err(_) => closed("TLS handshake timed out"),
+                    }
+                }
+            }
+        });
+    }
+    drop(listener);
+    let _ = stopping.send(true);
+    // Requests in flight finish; a client that never finishes its request must not keep the
+    // process alive, so the wait is bounded.
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, async {
+        loop {
+            let changed = registry.changed.notified();
+            tokio::pin!(changed);
+            changed.as_mut().enable();
+            if registry.is_empty() {
+                break;
+            }
+            changed.await;
+        }
+    })
+    .await;
+}
+
+async fn serve_connection<I, S, F, B, E>(
+    io: I,
+    conn: Arc<Conn>,
+    peer: SocketAddr,
+    front: &Front,
+    service: Arc<S>,
+    mut stopped: watch::Receiver<bool>,
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    S: Fn(Request<Incoming>, SocketAddr) -> F + Send + Sync + 'static,
+    F: Future<Output = Result<Response<B>, E>> + Send + 'static,
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    E: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    let timer = HeadTimer {
+        read: conn.read.clone(),
+        heads: Arc::new(AtomicU64::new(0)),
+        header: front.limits.header_timeout,
+        idle: front.limits.idle_timeout,
+    };
+    let busy = conn.clone();
+    let hyper_service = hyper::service::service_fn(move |request: Request<Incoming>| {
+        let working = Working::begin(busy.clone());
+        let answer = service(request, peer);
+        async move {
+            let answer = answer.await;
+            drop(working);
+            answer
+        }
+    });
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(timer)
+        .header_read_timeout(timer_placeholder())
+        .keep_alive(true);
+    let connection = http.serve_connection(TokioIo::new(io), hyper_service);
+    tokio::pin!(connection);
+    let mut closing = false;
+    loop {
+        tokio::select! {
+            // A connection that ends in a timeout or a client's reset is nothing to report.
+            _ = connection.as_mut() => return,
+            _ = conn.close.notified(), if !closing => {}
+            _ = stopped.changed(), if !closing => {}
+        }
+        // Asked to close (for room, or at shutdown). An idle connection that was never asked
+        // anything has nothing to finish: closed at once. Otherwise hyper closes it once no answer
+        // is being written (at once when kept alive and idle; after its answer when one is on its
+        // way).
+        if conn.is_idle() && conn.answered.load(Ordering::Acquire) == 0 {
+            return;
+        }
+        connection.as_mut().graceful_shutdown();
+        closing = true;
+    }
+}
+
+/// hyper needs a duration to turn its header timer on; [`HeadTimer`] decides the real deadline.
+fn timer_placeholder() -> Duration {
+    Duration::from_secs(1)
+}
+
+/// The connections being served, for the cap.
+#[derive(Default)]
+struct Registry {
+    conns: Mutex<HashMap<u64, Arc<Conn>>>,
+    next: AtomicU64,
+    /// Notified when a connection ends or becomes idle.
+    changed: Notify,
+    epoch: std::sync::OnceLock<Instant>,
+}
+
+impl Registry {
+    fn now(&self) -> u64 {
+        self.epoch.get_or_init(Instant::now).elapsed().as_nanos() as u64
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<u64, Arc<Conn>>> {
+        self.conns.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+
+    /// Whether another connection may be accepted: below the cap (not counting those already
+    /// asked to close), or one is idle and can be closed for it.
+    fn has_room(&self, cap: usize) -> bool {
+        let conns = self.lock();
+        let open = conns
+            .values()
+            .filter(|c| !c.closing.load(Ordering::Relaxed))
+            .count();
+        open < cap
+            || conns
+                .values()
+                .any(|c| !c.closing.load(Ordering::Relaxed) && c.is_idle())
+    }
+
+    /// Makes room for one more connection: true when below the cap, or when the connection idle
+    /// the longest has been asked to close; false when every connection is busy.
+    fn make_room(&self, cap: usize) -> bool {
+        let conns = self.lock();
+        let open: Vec<&Arc<Conn>> = conns
+            .values()
+            .filter(|c| !c.closing.load(Ordering::Relaxed))
+            .collect();
+        if open.len() < cap {
+            return true;
+        }
+        match open
+            .into_iter()
+            .filter(|c| c.is_idle())
+            .min_by_key(|c| c.idle_since.load(Ordering::Relaxed))
+        {
+            Some(oldest) => {
+                oldest.closing.store(true, Ordering::Relaxed);
+                oldest.close.notify_one();
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn add(self: &Arc<Self>) -> Arc<Conn> {
+        let id = self.next.fetch_add(1, Ordering::Relaxed);
+        let conn = Arc::new(Conn {
+            id,
+            registry: Arc::downgrade(self),
+            read: Arc::new(AtomicU64::new(0)),
+            requests: AtomicUsize::new(0),
+            answered: AtomicU64::new(0),
+            idle_mark: AtomicU64::new(0),
+            idle_since: AtomicU64::new(self.now()),
+            closing: AtomicBool::new(false),
+            close: Notify::new(),
+        });
+        self.lock().insert(id, conn.clone());
+        conn
+    }
+}
+
+/// Removes a connection from the registry when its task ends, however it ends.
+struct Gone {
+    registry: Arc<Registry>,
+    id: u64,
+}
+
+impl Drop for Gone {
+    fn drop(&mut self) {
+        self.registry.lock().remove(&self.id);
+        self.registry.changed.notify_waiters();
+    }
+}
+
+/// One connection's state, as the cap sees it.
+struct Conn {
+    id: u64,
+    registry: std::sync::Weak<Registry>,
+    /// Bytes read from the client so far.
+    read: Arc<AtomicU64>,
+    /// Requests being answered (0 or 1 on HTTP/1).
+    requests: AtomicUsize,
+    /// Requests answered so far.
+    answered: AtomicU64,
+    /// `read` when the connection last became idle: a byte since means a request is arriving.
+    idle_mark: AtomicU64,
+    /// When it last became idle (ns since the registry's epoch).
+    idle_since: AtomicU64,
+    /// Asked to close.
+    closing: AtomicBool,
+    close: Notify,
+}
+
+impl Conn {
+    fn is_idle(&self) -> bool {
+        self.requests.load(Ordering::Acquire) == 0
+            && self.read.load(Ordering::Acquire) == self.idle_mark.load(Ordering::Acquire)
+    }
+
+    fn mark_idle(&self) {
+        self.idle_mark
+            .store(self.read.load(Ordering::Acquire), Ordering::Release);
+        if let Some(registry) = self.registry.upgrade() {
+            self.idle_since.store(registry.now(), Ordering::Relaxed);
+        }
+    }
+}
+
+/// A request being answered on a connection: busy from its head to its answer.
+struct Working(Arc<Conn>);
+
+impl Working {
+    fn begin(conn: Arc<Conn>) -> Working {
+        conn.requests.fetch_add(1, Ordering::AcqRel);
+        Working(conn)
+    }
+}
+
+impl Drop for Working {
+    fn drop(&mut self) {
+        self.0.mark_idle();
+        self.0.answered.fetch_add(1, Ordering::AcqRel);
+        self.0.requests.fetch_sub(1, Ordering::AcqRel);
+        // An idle connection is room for a client waiting at the cap.
+        if let Some(registry) = self.0.registry.upgrade() {
+            registry.changed.notify_waiters();
+        }
+    }
+}
+
+/// A connection's stream, counting the bytes read so that [`HeadTimer`] and the cap know whether
+/// a request has begun to arrive.
+struct Counted<S> {
+    inner: S,
+    read: Arc<AtomicU64>,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Counted<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        let got = buf.filled().len() - before;
+        if got > 0 {
+            self.read.fetch_add(got as u64, Ordering::AcqRel);
+        }
+        polled
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Counted<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+/// The timer hyper's HTTP/1 server uses to time the reading of a request head. hyper asks it
+/// for a deadline each time the connection starts waiting for a head: for the first request
+/// that is the header timeout; for the next ones, the idle timeout until a byte arrives, then
+/// the header timeout from that moment.
+#[derive(Clone)]
+struct HeadTimer {
+    read: Arc<AtomicU64>,
+    heads: Arc<AtomicU64>,
+    header: Duration,
+    idle: Duration,
+}
+
+impl hyper::rt::Timer for HeadTimer {
+    fn sleep(&self, duration: Duration) -> Pin<Box<dyn hyper::rt::Sleep>> {
+        Box::pin(HeadWait {
+            sleep: Box::pin(tokio::time::sleep(duration)),
+            idle: None,
+        })
+    }
+
+    fn sleep_until(&self, _deadline: std::time::Instant) -> Pin<Box<dyn hyper::rt::Sleep>> {
+        let first = self.heads.fetch_add(1, Ordering::Relaxed) == 0;
+        let (wait, idle) = if first {
+            (self.header, None)
+        } else {
+            let read_at_start = self.read.load(Ordering::Relaxed);
+            (
+                self.idle,
+                Some((self.read.clone(), read_at_start, self.header)),
+            )
+        };
+        Box::pin(HeadWait {
+            sleep: Box::pin(tokio::time::sleep(wait)),
+            idle,
+        })
+    }
+}
+
+/// A wait for a request head (see [`HeadTimer`]).
+struct HeadWait {
+    sleep: Pin<Box<tokio::time::Sleep>>,
+    /// While idle: the byte counter, its value when the wait began, and the header timeout to
+    /// switch to once it moves.
+    idle: Option<(Arc<AtomicU64>, u64, Duration)>,
+}
+
+impl Future for HeadWait {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        if let Some((read, at_start, header)) = &self.idle {
+            if read.load(Ordering::Relaxed) != *at_start {
+                let deadline = tokio::time::Instant::now() + *header;
+                self.idle = None;
+                self.sleep.as_mut().reset(deadline);
+            }
+        }
+        self.sleep.as_mut().poll(cx)
+    }
+}
+
+impl hyper::rt::Sleep for HeadWait {}
