@@ -31,9 +31,12 @@ use reqwest::{Method, StatusCode, Url};
 use super::compare::Comparison;
 use super::exchange::{Answer, Exchange};
 use super::fault::Injector;
-use super::record::{Recorder, Redaction};
+use super::record::Recorder;
+use super::redact::Redaction;
 use super::shadow::{Shadow, Tally};
-use crate::api::Response;
+use crate::api::{Operation, Response};
+use crate::client::content_encoding::{self, Coding};
+use crate::client::REASON_HEADER;
 use crate::soap::{self, Names, SoapError};
 
 /// The largest request body the proxy reads (16 MiB): far above any Web API request, so that the
@@ -91,9 +94,15 @@ pub struct Forwarder {
     /// Basic authentication from the upstream URL's user information, for clients that send none.
     pub(super) auth: Option<(String, String)>,
     pub(super) timeout: Duration,
+    /// The upstream's names (from its WSDL, else the defaults): faults the proxy makes use them.
     pub(super) names: Names,
-    /// How the upstream reads requests: its API version and WCF's defaults.
+    /// How the upstream reads requests: its API version, its names and WCF's defaults.
     pub(super) read: soap::ReadOptions,
+    /// Actions the upstream's WSDL gives that are not `names`' own form, with their operations:
+    /// the reader is handed the form it knows.
+    pub(super) actions: Vec<(String, Operation)>,
+    /// What the proxy warned of at its start.
+    pub(super) warnings: Vec<String>,
     pub(super) injector: Injector,
     pub(super) recorder: Option<Recorder>,
     pub(super) redaction: Redaction,
@@ -124,14 +133,48 @@ fn hop_by_hop(name: &HeaderName) -> bool {
     )
 }
 
+/// The headers that cross the proxy: all but the hop-by-hop set and those the `Connection` header
+/// names as the connection's own (RFC 9110 §7.6.1), either way.
 fn end_to_end(headers: &HeaderMap) -> HeaderMap {
+    let named: Vec<String> = headers
+        .get_all(reqwest::header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().to_ascii_lowercase())
+        .filter(|t| !t.is_empty())
+        .collect();
     let mut out = HeaderMap::with_capacity(headers.len());
     for (name, value) in headers {
-        if !hop_by_hop(name) {
+        if !hop_by_hop(name) && !named.iter().any(|n| n == name.as_str()) {
             out.append(name.clone(), value.clone());
         }
     }
     out
+}
+
+/// The most a coded answer may decode to (16 MiB), for reading it; the client gets it as it came.
+const MAX_DECODED: usize = 16 * 1024 * 1024;
+
+/// The origin a client's Host header gives, when it is one (a host and an optional port, nothing
+/// else: it is written into the WSDL the client reads).
+fn origin_from_host(host: &str) -> Option<String> {
+    let host = host.trim();
+    let fine = !host.is_empty()
+        && host.len() <= 255
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".-_:[]%".contains(&b));
+    fine.then(|| format!("http://{host}"))
+}
+
+/// Text for the views: the body in the encoding its Content-Type and first bytes say (UTF-16
+/// included), else as UTF-8 with replacement characters.
+fn text_of(body: &[u8], content_type: Option<&str>) -> String {
+    match soap::to_utf8(body, content_type) {
+        Ok((text, _)) => String::from_utf8_lossy(&text).into_owned(),
+        Err(_) => String::from_utf8_lossy(body).into_owned(),
+    }
 }
 
 fn text_reply(status: StatusCode, text: String) -> Reply {
@@ -189,16 +232,34 @@ impl Forwarder {
             .get("soapaction")
             .and_then(|v| v.to_str().ok())
             .map(|a| a.trim().trim_matches('"').to_string());
+        // An action the upstream's WSDL gives in a form of its own is handed to the reader in the
+        // form it knows.
+        let known = action.as_deref().and_then(|a| {
+            self.actions
+                .iter()
+                .find(|(given, _)| given == a)
+                .map(|(_, op)| format!("\"{}\"", self.names.action(*op)))
+        });
+        let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
         // The request read as the upstream (a WCF service) reads it, with the reader's notes: a
         // CRM bug shows the first time it happens, even when the answer looks fine.
         let incoming = soap::Incoming {
             body: &body,
-            content_type: headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()),
-            soap_action: headers.get("soapaction").and_then(|v| v.to_str().ok()),
+            content_type,
+            soap_action: known
+                .as_deref()
+                .or_else(|| headers.get("soapaction").and_then(|v| v.to_str().ok())),
         };
         let (request, notes) = match soap::read_request(&incoming, &self.read) {
             Ok(read) => (Some(read.request), read.notes),
             Err(refused) => (None, refused.notes),
+        };
+        let request_text = text_of(&body, content_type);
+        let body_op = match &request {
+            Some(_) => None,
+            None => soap::body_element(&request_text)
+                .and_then(|name| Operation::from_name(&name))
+                .map(|op| op.name().to_string()),
         };
         let op = request.as_ref().map(|r| r.op());
         if let Some(op) = op {
@@ -209,6 +270,7 @@ impl Forwarder {
         }
 
         let injected = op.and_then(|op| self.injector.fault(op).map(|code| (op, code)));
+        let mut reason = None;
         let (status, answer, response_body, reply) = match injected {
             Some((op, code)) => {
                 let response = Response::new(op, code);
@@ -228,8 +290,12 @@ impl Forwarder {
             }
             None => match self.send(method, target, &headers, body.clone()).await {
                 Ok(up) => {
-                    let text = String::from_utf8_lossy(&up.body).into_owned();
-                    let answer = understand(op, up.status, &up.body);
+                    reason = up
+                        .headers
+                        .get(REASON_HEADER)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    let (answer, text) = read_answer(op, &up);
                     let reply = Reply::Answer {
                         status: up.status,
                         reason: up.reason,
@@ -281,12 +347,12 @@ impl Forwarder {
             }
         };
 
-        let exchange = Exchange {
+        let mut exchange = Exchange {
             time,
             client: peer,
             action,
             request,
-            request_body: String::from_utf8_lossy(&body).into_owned(),
+            request_body: request_text,
             status,
             answer,
             response_body,
@@ -294,7 +360,13 @@ impl Forwarder {
             elapsed: started.elapsed(),
             notes,
             shadow,
+            reason,
+            body_op,
+            withheld: Vec::new(),
+            redacted: Default::default(),
         };
+        // Before any view reads it: nothing withheld can reach one.
+        self.redaction.apply(&mut exchange);
         self.report(&exchange);
         reply
     }
@@ -315,7 +387,7 @@ impl Forwarder {
             let _ = writeln!(std::io::stdout().lock(), "{}", exchange.line(self.color));
         }
         if let Some(recorder) = &self.recorder {
-            let record = super::record::Record::of(exchange, &self.redaction);
+            let record = super::record::Record::of(exchange);
             if let Err(e) = recorder.write(&record) {
                 eprintln!(
                     "ecapi proxy: cannot write to {}: {e}",
@@ -341,15 +413,14 @@ impl Forwarder {
                 let describes = target.contains('?');
                 let mut rewritten = false;
                 if describes && up.status == StatusCode::OK {
-                    if let Ok(text) = std::str::from_utf8(&up.body) {
-                        let origin = headers
-                            .get(HOST)
-                            .and_then(|h| h.to_str().ok())
-                            .map(|h| format!("http://{h}"))
-                            .unwrap_or_else(|| self.origin.clone());
-                        let doc = soap::rewrite_addresses(text, &self.upstream_origins(), &origin);
-                        rewritten = doc != text;
-                        up.body = doc.into_bytes();
+                    let origin = headers
+                        .get(HOST)
+                        .and_then(|h| h.to_str().ok())
+                        .and_then(origin_from_host)
+                        .unwrap_or_else(|| self.origin.clone());
+                    if let Some(body) = self.rewrite_document(&up, &origin) {
+                        rewritten = true;
+                        up.body = body;
                     }
                 }
                 self.print_line(&format!(
@@ -381,6 +452,28 @@ impl Forwarder {
             ),
         };
         reply
+    }
+
+    /// A WSDL or schema document with its addresses pointed at `origin`, coded as it came (gzip,
+    /// deflate); `None` when nothing changed or it cannot be read (then it goes as it came).
+    fn rewrite_document(&self, up: &Upstream, origin: &str) -> Option<Vec<u8>> {
+        let header = up
+            .headers
+            .get(reqwest::header::CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok());
+        let coding = Coding::of(header).ok()?;
+        let decoded = content_encoding::decode(header, &up.body, MAX_DECODED).ok()?;
+        let text = std::str::from_utf8(&decoded).ok()?;
+        let doc = soap::rewrite_addresses(text, &self.upstream_origins(), origin);
+        if doc == text {
+            return None;
+        }
+        // Content-Length is set from the new body when it is sent; the coding stays the one the
+        // client accepted.
+        Some(match coding {
+            Some(coding) => coding.encode(doc.as_bytes()),
+            None => doc.into_bytes(),
+        })
     }
 
     fn print_line(&self, line: &str) {
@@ -460,8 +553,46 @@ fn failure(e: reqwest::Error) -> Failure {
     }
 }
 
+/// The upstream's answer as the views read it, and its text: its content coding undone (the client
+/// gets it as it came), in its own character encoding.
+fn read_answer(op: Option<Operation>, up: &Upstream) -> (Answer, String) {
+    let header = |name| {
+        up.headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let decoded = match content_encoding::decode(
+        header(reqwest::header::CONTENT_ENCODING),
+        &up.body,
+        MAX_DECODED,
+    ) {
+        Ok(decoded) => decoded,
+        Err(e) => {
+            let what = format!("not readable: {e}");
+            return (
+                Answer::Http {
+                    status: up.status.as_u16(),
+                    what: what.clone(),
+                },
+                format!("[{what}]"),
+            );
+        }
+    };
+    let content_type = header(CONTENT_TYPE);
+    match soap::to_utf8(&decoded, content_type) {
+        Ok((text, _)) => (
+            understand(op, up.status, &text),
+            String::from_utf8_lossy(&text).into_owned(),
+        ),
+        Err(_) => (
+            understand(op, up.status, &decoded),
+            String::from_utf8_lossy(&decoded).into_owned(),
+        ),
+    }
+}
+
 /// What the upstream's answer is, read as the client reads one.
-fn understand(op: Option<crate::api::Operation>, status: StatusCode, body: &[u8]) -> Answer {
+fn understand(op: Option<Operation>, status: StatusCode, body: &[u8]) -> Answer {
     let result = match op {
         Some(op) => soap::decode_response(body, op).map(Some),
         None => match soap::decode_fault(body) {
