@@ -203,9 +203,21 @@ impl Redaction {
                 field_names.push(r.get(Param::FieldName).to_string());
             }
         }
-        field_names
-            .extend(crate::soap::element_texts(&e.request_body, "fieldName").unwrap_or_default());
-        if let Some(field) = self.field_rule(&field_names) {
+        let scanned = crate::soap::element_texts(&e.request_body, "fieldName");
+        let unreadable = scanned.is_none();
+        field_names.extend(scanned.unwrap_or_default());
+        // A request that cannot be read may name any field: its values are withheld (and so the
+        // envelope, which cannot be searched, whole).
+        let field = self.field_rule(&field_names).or_else(|| {
+            self.rules
+                .iter()
+                .find_map(|r| match r {
+                    Rule::Field(f) => Some(f.as_str()),
+                    _ => None,
+                })
+                .filter(|_| unreadable)
+        });
+        if let Some(field) = field {
             names
                 .entry(ResultField::FieldValue.wire_name().to_string())
                 .or_insert_with(|| field.to_string());
