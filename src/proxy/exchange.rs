@@ -193,11 +193,13 @@ impl Exchange {
         if self.injected {
             line.push_str("  [injected by --fault]");
         }
-        if let Some(reason) = &self.reason {
+        let notes = self.notes_text();
+        // A served simulator gives a wire reading's note as its reason too: said once.
+        if let Some(reason) = self.reason.as_ref().filter(|r| !notes.contains(r)) {
             line.push_str("  reason: ");
             line.push_str(reason);
         }
-        for note in self.notes_text() {
+        for note in notes {
             line.push_str("  note: ");
             line.push_str(&note);
         }
