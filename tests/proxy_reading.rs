@@ -684,6 +684,7 @@ fn headers_named_in_connection_stay_on_their_own_connection_both_ways() {
 
 /// A WSDL split as WCF splits it when the contract's namespace is not the service's: the binding
 /// and service in tempuri.org, the port type in `?wsdl=wsdl0`, the elements in `?xsd=xsd0`.
+/// StopRecording has an action of its own and its parameters the other way round.
 fn split_wsdl(query: &str, addr: SocketAddr, ns: &str) -> String {
     let base = format!("http://{addr}/WebAPI/ECAPI.svc");
     let wsdl = "http://schemas.xmlsoap.org/wsdl/";
@@ -695,8 +696,15 @@ fn split_wsdl(query: &str, addr: SocketAddr, ns: &str) -> String {
             let bound: String = ops
                 .iter()
                 .map(|op| {
+                    // StopRecording has an action of its own, as [OperationContract(Action=…)]
+                    // gives one.
+                    let action = if *op == "StopRecording" {
+                        "urn:encore:stop".to_string()
+                    } else {
+                        format!("{ns}/IECAPI/{op}")
+                    };
                     format!(
-                        "<wsdl:operation name=\"{op}\"><soap:operation soapAction=\"{ns}/IECAPI/{op}\" \
+                        "<wsdl:operation name=\"{op}\"><soap:operation soapAction=\"{action}\" \
                          style=\"document\"/><wsdl:input><soap:body use=\"literal\"/></wsdl:input>\
                          <wsdl:output><soap:body use=\"literal\"/></wsdl:output></wsdl:operation>"
                     )
@@ -738,8 +746,8 @@ fn split_wsdl(query: &str, addr: SocketAddr, ns: &str) -> String {
              <xs:element minOccurs=\"0\" name=\"Port\" nillable=\"true\" type=\"xs:string\"/>\
              </xs:sequence></xs:complexType></xs:element>\
              <xs:element name=\"StopRecording\"><xs:complexType><xs:sequence>\
-             <xs:element minOccurs=\"0\" name=\"Unit\" nillable=\"true\" type=\"xs:string\"/>\
              <xs:element minOccurs=\"0\" name=\"Port\" nillable=\"true\" type=\"xs:string\"/>\
+             <xs:element minOccurs=\"0\" name=\"Unit\" nillable=\"true\" type=\"xs:string\"/>\
              </xs:sequence></xs:complexType></xs:element></xs:schema>"
         ),
     }
@@ -764,12 +772,10 @@ fn an_upstream_with_its_own_contract_namespace_is_read_by_its_split_wsdl() {
             );
         }
         let action = header(&got.head, "soapaction").unwrap_or_default();
-        let op = action
-            .trim_matches('"')
-            .rsplit('/')
-            .next()
-            .unwrap_or_default()
-            .to_string();
+        let op = match action.trim_matches('"') {
+            "urn:encore:stop" => "StopRecording".to_string(),
+            other => other.rsplit('/').next().unwrap_or_default().to_string(),
+        };
         let fields = if op == "PortStatus" {
             "<a:portStatus>NOT RECORDING</a:portStatus>"
         } else {
@@ -856,6 +862,10 @@ fn an_upstream_with_its_own_contract_namespace_is_read_by_its_split_wsdl() {
     assert_eq!(records[0].code, Some(100));
     assert!(records[0].notes.is_empty(), "{:?}", records[0].notes);
     assert_eq!(records[1].operation.as_deref(), Some("StopRecording"));
+    assert_eq!(records[1].action.as_deref(), Some("urn:encore:stop"));
+    assert_eq!(records[1].parameters["Unit"], "1");
+    assert_eq!(records[1].parameters["Port"], "5");
+    assert!(records[1].notes.is_empty(), "{:?}", records[1].notes);
     assert_eq!(records[1].code, Some(608));
     assert_eq!(
         records[1].reason.as_deref(),

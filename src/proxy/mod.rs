@@ -312,7 +312,17 @@ fn prepare(options: ProxyOptions) -> Result<(String, Forwarder), ProxyError> {
         upstream,
         auth,
         timeout: options.timeout,
-        read: crate::soap::ReadOptions::new(options.api, contract.names.clone()),
+        read: crate::soap::ReadOptions {
+            orders: contract
+                .operations
+                .iter()
+                .filter_map(|shape| {
+                    let parts: Vec<_> = shape.params.iter().filter_map(|(_, p)| *p).collect();
+                    (parts != shape.op.params(options.api)).then_some((shape.op, parts))
+                })
+                .collect(),
+            ..crate::soap::ReadOptions::new(options.api, contract.names.clone())
+        },
         names: contract.names,
         actions,
         warnings,
