@@ -261,6 +261,7 @@ impl Redaction {
             }
         }
         let element_names: Vec<String> = names.keys().cloned().collect();
+        // Whether an envelope was withheld whole.
         let envelope = |text: &mut String, withheld: &mut Vec<String>| {
             // Text that was not UTF-8 (UTF-16 that could not be decoded, say) cannot be searched.
             let unreadable = text.contains(['\u{0}', '\u{FFFD}']);
@@ -268,13 +269,34 @@ impl Redaction {
                 Some(r) if !unreadable => {
                     withheld.extend(r.values);
                     *text = r.text;
+                    false
                 }
-                _ => *text = WITHHELD_ENVELOPE.to_string(),
+                _ => {
+                    *text = WITHHELD_ENVELOPE.to_string();
+                    true
+                }
             }
         };
-        envelope(&mut e.request_body, &mut withheld);
+        let request_whole = envelope(&mut e.request_body, &mut withheld);
         if let Some(body) = &mut e.response_body {
-            envelope(body, &mut withheld);
+            // The values of a request that could not be read are not known, so an answer that
+            // might quote them is withheld with it.
+            if request_whole {
+                *body = WITHHELD_ENVELOPE.to_string();
+            } else {
+                envelope(body, &mut withheld);
+            }
+        }
+        if request_whole {
+            const WITH: &str = "(withheld with the request, which could not be read to redact it)";
+            match &mut e.answer {
+                Answer::Fault(f) => f.string = WITH.to_string(),
+                Answer::Http { what, .. } => *what = WITH.to_string(),
+                _ => {}
+            }
+            if let Some(reason) = &mut e.reason {
+                *reason = WITH.to_string();
+            }
         }
         withheld.retain(|v| !v.trim().is_empty() && v != REDACTED);
         // The longest first, so that a value holding another is taken whole.
@@ -380,6 +402,80 @@ mod tests {
             "user (userName), value (fieldValue), the values of field fldCard (AssignField, \
              GetField)"
         );
+    }
+
+    fn exchange(request: &str, answer: Answer, response: Option<&str>) -> Exchange {
+        Exchange {
+            time: chrono::Utc::now(),
+            client: "127.0.0.1:1".parse().unwrap(),
+            action: None,
+            request: crate::soap::decode_request(
+                request.as_bytes(),
+                Some("http://tempuri.org/IECAPI/AssignField"),
+                ApiVersion::V7_1,
+                &crate::soap::Names::default(),
+            )
+            .ok(),
+            request_body: request.to_string(),
+            status: Some(200),
+            answer,
+            response_body: response.map(str::to_string),
+            injected: false,
+            elapsed: std::time::Duration::ZERO,
+            notes: Vec::new(),
+            shadow: None,
+            reason: Some("value 4111111111111111 refused".into()),
+            body_op: None,
+            withheld: Vec::new(),
+            redacted: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn a_withheld_value_leaves_faults_reasons_and_shadow_differences_too() {
+        use super::super::compare::Difference;
+        let r = Redaction::new(&["fldCard".into()]).unwrap();
+        let request = "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body>\
+            <AssignField xmlns=\"http://tempuri.org/\"><Unit>1</Unit><Port>2</Port>\
+            <fieldName>fldcard</fieldName><fieldValue>4111111111111111</fieldValue></AssignField>\
+            </s:Body></s:Envelope>";
+        let fault = crate::soap::Fault::action_not_supported("4111111111111111");
+        let mut e = exchange(request, Answer::Fault(fault), None);
+        e.shadow = Some(Comparison::Differ(vec![
+            Difference {
+                what: "fieldValue".into(),
+                expected: "\"4111111111111111\"".into(),
+                actual: "\"123\"".into(),
+            },
+            Difference {
+                what: "message".into(),
+                expected: "\"no 4111111111111111\"".into(),
+                actual: "\"x\"".into(),
+            },
+        ]));
+        r.apply(&mut e);
+        // What is withheld is kept (never shown) to take it out of notes as they are rendered.
+        assert_eq!(e.withheld, ["4111111111111111"]);
+        e.withheld.clear();
+        let text = format!("{e:?}");
+        assert!(!text.contains("4111111111111111"), "{text}");
+        assert_eq!(e.redacted["fieldValue"], "fldCard");
+        assert_eq!(e.request.as_ref().unwrap().get(Param::FieldValue), REDACTED);
+        // A request that cannot be read: the answer goes with it.
+        let cut = &request[..request.find("</fieldValue>").unwrap()];
+        let mut e = exchange(
+            cut,
+            Answer::Http {
+                status: 400,
+                what: "not a SOAP answer: 4111111111111111".into(),
+            },
+            Some("<p>4111111111111111</p>"),
+        );
+        r.apply(&mut e);
+        e.withheld.clear();
+        let text = format!("{e:?}");
+        assert!(!text.contains("4111111111111111"), "{text}");
+        assert_eq!(e.request_body, WITHHELD_ENVELOPE);
     }
 
     #[test]
