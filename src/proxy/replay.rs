@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use super::compare::{compare, Difference, Observed};
 use super::ports::PortMap;
 use super::record::Record;
-use crate::api::{Operation, Request};
+use crate::api::{Operation, Param, Request};
 use crate::client::{Transport, TransportError};
 
 /// How one recorded exchange replayed.
@@ -59,22 +59,25 @@ impl Replayed {
     pub fn line(&self) -> String {
         let mut line = self.verdict_line();
         if !self.redacted.is_empty() {
+            let sent = |wire: &str| {
+                let param = Param::from_wire_name(wire);
+                self.op
+                    .zip(param)
+                    .is_some_and(|(op, p)| op.params(crate::api::ApiVersion::V7_1).contains(&p))
+            };
             let names: Vec<String> = self
                 .redacted
                 .iter()
                 .map(|(wire, by)| {
-                    if wire.eq_ignore_ascii_case(by) {
-                        wire.clone()
+                    let what = if sent(wire) {
+                        format!("{wire} sent as {}", super::redact::REDACTED)
                     } else {
-                        format!("{wire} by {by}")
-                    }
+                        format!("{wire} not compared")
+                    };
+                    format!("{what} (--redact {by})")
                 })
                 .collect();
-            line.push_str(&format!(
-                " (redacted: {}; sent as {} and not compared)",
-                names.join(", "),
-                super::redact::REDACTED
-            ));
+            line.push_str(&format!(" [redacted: {}]", names.join(", ")));
         }
         line
     }
@@ -120,11 +123,15 @@ pub fn replay(records: &[Record], backend: &mut dyn Transport) -> Vec<Replayed> 
         };
         let Some(request) = record.to_request() else {
             out.push(skip(format!(
-                "the request named no operation (SOAPAction {}); its {} cannot be sent again",
+                "the request named no operation (SOAPAction {}{}); its {} cannot be sent again",
                 record
                     .action
                     .as_deref()
                     .map_or("absent".to_string(), |a| format!("'{a}'")),
+                record
+                    .body_operation
+                    .as_deref()
+                    .map_or(String::new(), |b| format!(", body {b}")),
                 record.outcome
             )));
             continue;

@@ -232,8 +232,9 @@ pub fn script(records: &[Record], source: &str) -> String {
         out.push('\n');
         let Some(op) = r.op() else {
             out.push_str(&format!(
-                "// #{n}: a request that named no operation (SOAPAction {}), answered {}: not repeatable from a script.\n",
+                "// #{n}: a request that named no operation (SOAPAction {}{}), answered {}: not repeatable from a script.\n",
                 r.action.as_deref().map_or("absent".to_string(), |a| format!("'{a}'")),
+                r.body_operation.as_deref().map_or(String::new(), |b| format!(", body {b}")),
                 describe(r)
             ));
             continue;
