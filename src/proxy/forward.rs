@@ -3,9 +3,16 @@
 //!
 //! What passes unchanged: the method, path and query, the body's bytes, every end-to-end header
 //! (SOAPAction, Content-Type, Authorization, cookies…), the status with its own reason phrase,
-//! the answer's headers and bytes, faults included. Hop-by-hop headers (RFC 9110 §7.6.1) are the
-//! connection's and are not forwarded. The upstream's WSDL and schema documents (`?wsdl`,
-//! `?singleWsdl`, `?wsdl=…`, `?xsd=…`) come back with their addresses pointed at the proxy.
+//! the answer's headers and bytes, faults included. Hop-by-hop headers, and any header the
+//! `Connection` header names (RFC 9110 §7.6.1), are the connection's and are not forwarded, either
+//! way. The upstream's WSDL and schema documents (`?wsdl`, `?singleWsdl`, `?wsdl=…`, `?xsd=…`) come
+//! back with their addresses pointed at the proxy (the client's Host when it is a host, escaped;
+//! else the proxy's own address), in the content coding they came in.
+//!
+//! The exchange is read as the two ends read it: the request as the upstream does (its WSDL's
+//! namespace, actions and parameter order), the answer as the client does (gzip or deflate undone,
+//! UTF-16 decoded). `--redact` withholds its values before any view sees it
+//! ([`super::redact`]).
 //! Only a POST to the upstream's endpoint path is a Web API exchange (read, printed, recorded,
 //! compared); anything else passes through with a short line and is not recorded.
 //!

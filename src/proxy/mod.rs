@@ -3,7 +3,8 @@
 //!
 //! It forwards every exchange unchanged, and on the way reads it: one [`Exchange`] per request,
 //! which every view reads (as mitmproxy's flow): the live line on standard output, the JSON Lines
-//! record, the shadow comparison. A recording can then be replayed against any backend, or turned
+//! record, the shadow comparison. At its start it reads the upstream's WSDL as the SOAP client does,
+//! so that requests are read under the upstream's own contract. A recording can then be replayed against any backend, or turned
 //! into a Rhai flow.
 //!
 //! | file | owns |
