@@ -8,13 +8,13 @@
 //! way. The upstream's WSDL and schema documents (`?wsdl`, `?singleWsdl`, `?wsdl=…`, `?xsd=…`) come
 //! back with their addresses pointed at the proxy (the client's Host when it is a host, escaped;
 //! else the proxy's own address), in the content coding they came in.
+//! Only a POST to the upstream's endpoint path is a Web API exchange (read, printed, recorded,
+//! compared); anything else passes through with a short line and is not recorded.
 //!
 //! The exchange is read as the two ends read it: the request as the upstream does (its WSDL's
 //! namespace, actions and parameter order), the answer as the client does (gzip or deflate undone,
 //! UTF-16 decoded). `--redact` withholds its values before any view sees it
 //! ([`super::redact`]).
-//! Only a POST to the upstream's endpoint path is a Web API exchange (read, printed, recorded,
-//! compared); anything else passes through with a short line and is not recorded.
 //!
 //! When the upstream gives no answer, the client is told the way an HTTP intermediary tells it:
 //! - the upstream **dropped** the connection (closed or reset it before a complete answer): the
