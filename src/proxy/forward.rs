@@ -418,27 +418,26 @@ impl Forwarder {
         let reply = match self.send(method, target, headers, body).await {
             Ok(mut up) => {
                 let describes = target.contains('?');
-                let mut rewritten = false;
+                let mut said = String::new();
                 if describes && up.status == StatusCode::OK {
                     let origin = headers
                         .get(HOST)
                         .and_then(|h| h.to_str().ok())
                         .and_then(origin_from_host)
                         .unwrap_or_else(|| self.origin.clone());
-                    if let Some(body) = self.rewrite_document(&up, &origin) {
-                        rewritten = true;
-                        up.body = body;
+                    match self.rewrite_document(&up, &origin) {
+                        Ok(Some(body)) => {
+                            said = " (addresses rewritten)".to_string();
+                            up.body = body;
+                        }
+                        Ok(None) => {}
+                        Err(why) => said = format!(" (addresses not rewritten: {why})"),
                     }
                 }
                 self.print_line(&format!(
-                    "{}  {peer}  {shown}  HTTP {}{}  {:.1} ms",
+                    "{}  {peer}  {shown}  HTTP {}{said}  {:.1} ms",
                     Utc::now().format("%H:%M:%S%.3f"),
                     up.status.as_u16(),
-                    if rewritten {
-                        " (addresses rewritten)"
-                    } else {
-                        ""
-                    },
                     started.elapsed().as_secs_f64() * 1000.0
                 ));
                 Reply::Answer {
@@ -462,25 +461,29 @@ impl Forwarder {
     }
 
     /// A WSDL or schema document with its addresses pointed at `origin`, coded as it came (gzip,
-    /// deflate); `None` when nothing changed or it cannot be read (then it goes as it came).
-    fn rewrite_document(&self, up: &Upstream, origin: &str) -> Option<Vec<u8>> {
+    /// deflate); `None` when nothing changed; an error saying why it cannot be read (it then goes
+    /// as it came).
+    fn rewrite_document(&self, up: &Upstream, origin: &str) -> Result<Option<Vec<u8>>, String> {
         let header = up
             .headers
             .get(reqwest::header::CONTENT_ENCODING)
             .and_then(|v| v.to_str().ok());
-        let coding = Coding::of(header).ok()?;
-        let decoded = content_encoding::decode(header, &up.body, MAX_DECODED).ok()?;
-        let text = std::str::from_utf8(&decoded).ok()?;
+        let coding = Coding::of(header).map_err(|e| e.to_string())?;
+        let decoded =
+            content_encoding::decode(header, &up.body, MAX_DECODED).map_err(|e| e.to_string())?;
+        let Ok(text) = std::str::from_utf8(&decoded) else {
+            return Err("not UTF-8 text".to_string());
+        };
         let doc = soap::rewrite_addresses(text, &self.upstream_origins(), origin);
         if doc == text {
-            return None;
+            return Ok(None);
         }
         // Content-Length is set from the new body when it is sent; the coding stays the one the
         // client accepted.
-        Some(match coding {
+        Ok(Some(match coding {
             Some(coding) => coding.encode(doc.as_bytes()),
             None => doc.into_bytes(),
-        })
+        }))
     }
 
     fn print_line(&self, line: &str) {
