@@ -800,7 +800,11 @@ fn an_upstream_with_its_own_contract_namespace_is_read_by_its_split_wsdl() {
     });
     let dir = tempfile::tempdir().unwrap();
     let rec = dir.path().join("rec.jsonl");
-    let (child, url, _) = proxy_process(&upstream.url(), &["--record", rec.to_str().unwrap()]);
+    // Two operations of 7.0 are all this WSDL describes.
+    let (child, url, _) = proxy_process(
+        &upstream.url(),
+        &["--record", rec.to_str().unwrap(), "--api", "7.0"],
+    );
     // The SOAP client learns the same contract through the proxy and speaks it.
     let mut http = Http::connect(HttpOptions::new(url.clone())).unwrap();
     assert!(http.warnings().is_empty(), "{:?}", http.warnings());
@@ -890,4 +894,21 @@ fn the_proxy_escapes_a_hostile_host_header_out_of_the_wsdl() {
         wsdl.contains(&format!("location=\"{}\"", proxy.url())),
         "{wsdl}"
     );
+}
+
+#[test]
+fn an_upstream_whose_wsdl_describes_another_api_version_is_warned_of() {
+    let behind = common::serve(ApiVersion::V7_0);
+    let proxy = proxy::start(ProxyOptions::new("127.0.0.1:0", behind.url())).unwrap();
+    assert!(
+        proxy
+            .warnings()
+            .iter()
+            .any(|w| w.contains("describes API 7.0")),
+        "{:?}",
+        proxy.warnings()
+    );
+    let same = common::serve(ApiVersion::V7_1);
+    let proxy = proxy::start(ProxyOptions::new("127.0.0.1:0", same.url())).unwrap();
+    assert!(proxy.warnings().is_empty(), "{:?}", proxy.warnings());
 }

@@ -229,8 +229,10 @@ fn upstream_contract(options: &ProxyOptions) -> (crate::soap::Contract, Vec<Stri
     match http {
         Ok(http) => {
             let contract = http.contract().clone();
+            // The client's warnings: the WSDL not used (then the default contract is the one
+            // requests are read with), or one describing another API version than --api.
             let warnings = match &contract.source {
-                ContractSource::Wsdl(_) => Vec::new(),
+                ContractSource::Wsdl(_) => http.warnings(),
                 _ => http
                     .warnings()
                     .into_iter()
