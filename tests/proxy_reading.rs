@@ -912,3 +912,77 @@ fn an_upstream_whose_wsdl_describes_another_api_version_is_warned_of() {
     let proxy = proxy::start(ProxyOptions::new("127.0.0.1:0", same.url())).unwrap();
     assert!(proxy.warnings().is_empty(), "{:?}", proxy.warnings());
 }
+
+#[test]
+fn a_deflate_utf16_answer_is_read_and_its_withheld_field_taken_out() {
+    let upstream = Scripted::start(|got, addr| {
+        if got.head.starts_with("GET") {
+            return http_answer(
+                "200 OK",
+                &["Content-Type: text/xml; charset=utf-8"],
+                wsdl_for(addr).as_bytes(),
+            );
+        }
+        // WCF with textEncoding="utf-16", behind a front end that compresses.
+        let body = response_envelope(
+            "GetField",
+            NS,
+            &format!("<a:fieldValue>{CARD}</a:fieldValue>"),
+        );
+        http_answer(
+            "200 OK",
+            &[
+                "Content-Type: text/xml; charset=utf-16",
+                "Content-Encoding: deflate",
+            ],
+            &Coding::Deflate.encode(&utf16le(&body)),
+        )
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let rec = dir.path().join("rec.jsonl");
+    let mut options = ProxyOptions::new("127.0.0.1:0", upstream.url());
+    options.record = Some(rec.clone());
+    options.redact = vec!["fldCustomerAccountNum".into()];
+    let proxy = proxy::start(options).unwrap();
+    let request = envelope(&format!(
+        "<GetField xmlns=\"{NS}\"><Unit>1</Unit><Port>5</Port>\
+         <fieldName>FLDCUSTOMERACCOUNTNUM</fieldName></GetField>"
+    ));
+    let (head, body) = exchange(
+        proxy.addr(),
+        &soap_post(
+            "/WebAPI/ECAPI.svc",
+            Some(&format!("{NS}IECAPI/GetField")),
+            "text/xml; charset=utf-8",
+            request.as_bytes(),
+        ),
+    );
+    assert_eq!(
+        header(&head, "content-encoding").as_deref(),
+        Some("deflate")
+    );
+    // The client gets the card: only the views are withheld from.
+    let text = Coding::Deflate.decode(&body, 1 << 20).unwrap();
+    assert_eq!(
+        text,
+        utf16le(&response_envelope(
+            "GetField",
+            NS,
+            &format!("<a:fieldValue>{CARD}</a:fieldValue>")
+        ))
+    );
+    drop(proxy);
+    let recorded = std::fs::read_to_string(&rec).unwrap();
+    assert_no_secret("the record", &recorded, &[CARD]);
+    let records = record::read(&rec).unwrap();
+    assert_eq!(records[0].code, Some(100));
+    assert_eq!(records[0].fields["fieldValue"], "[redacted]");
+    assert!(
+        records[0]
+            .response
+            .as_deref()
+            .unwrap()
+            .contains("<a:fieldValue>[redacted]</a:fieldValue>"),
+        "{recorded}"
+    );
+}
