@@ -28,7 +28,10 @@ pub struct ProxyArgs {
     /// Record every exchange to this file, one JSON object per line.
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
-    /// Never record the values of this parameter or field (e.g. fieldValue, User); repeatable.
+    /// Withhold the values of this parameter or answer field (fieldValue, User…), or those
+    /// assigned to and read from this Encore field (fldCustomerAccountNum), from every output:
+    /// the line, the record, the notes, the shadow's differences. Repeatable; an unknown name is
+    /// refused.
     #[arg(long, value_name = "NAME")]
     pub redact: Vec<String>,
     /// Also send each request to a second backend and report where its answer differs:

@@ -126,8 +126,14 @@ struct Answer {
     simulator: Option<String>,
     /// The `WWW-Authenticate` challenge of a 401.
     challenge: Option<String>,
+    /// The body, its content coding (gzip, deflate) undone.
     body: Vec<u8>,
+    /// Why the body's content coding could not be undone (the body is then as it came).
+    coding_error: Option<String>,
 }
+
+/// The most a coded answer may decode to (16 MiB), far beyond any Web API answer or WSDL.
+const MAX_DECODED: usize = 16 * 1024 * 1024;
 
 impl Http {
     /// Builds the client and reads the server's WSDL. Fails when the server cannot be reached at
@@ -216,14 +222,21 @@ impl Http {
             let reason = header(super::REASON_HEADER);
             let simulator = header(SIMULATOR_HEADER);
             let challenge = header("www-authenticate");
+            let coding = header("content-encoding");
             let body = sent.bytes().await.map_err(|e| (e, Some(status)))?;
+            let (body, coding_error) =
+                match super::content_encoding::decode(coding.as_deref(), &body, MAX_DECODED) {
+                    Ok(decoded) => (decoded.into_owned(), None),
+                    Err(e) => (body.to_vec(), Some(e.to_string())),
+                };
             Ok(Answer {
                 status,
                 content_type,
                 reason,
                 simulator,
                 challenge,
-                body: body.to_vec(),
+                body,
+                coding_error,
             })
         });
         match answer {
@@ -299,6 +312,9 @@ impl Http {
                         answer.status,
                         body_start(&answer.body)
                     )));
+                }
+                if let Some(e) = answer.coding_error {
+                    return Err(failed(e));
                 }
                 let (text, _) = soap::to_utf8(&answer.body, answer.content_type.as_deref())
                     .map_err(|e| failed(e.to_string()))?;
@@ -524,6 +540,11 @@ impl Transport for Http {
             Trace::answered(&action, &body, status, &text)
         });
         let outcome = match decoded {
+            _ if answer.coding_error.is_some() => Err(self.not_soap(
+                status,
+                answer.coding_error.clone().unwrap_or_default(),
+                &answer.body,
+            )),
             _ if status == 401 => Err(TransportError::Unauthorized {
                 url: self.url.to_string(),
                 challenge: match (&self.auth, &answer.challenge) {

@@ -115,7 +115,7 @@ pub fn compare(expected: &Observed, actual: &Observed) -> Vec<Difference> {
         let (x, y) = (e.field(*field), a.field(*field));
         let agree = match (&x, &y) {
             // A value withheld by `--redact` when recorded cannot be compared; its presence is.
-            (Some(x), Some(_)) if x == super::record::REDACTED => true,
+            (Some(x), Some(_)) if x == super::redact::REDACTED => true,
             (Some(x), Some(y)) => same_form(e.op, *field, x, y),
             (None, None) => true,
             _ => false,

@@ -2,6 +2,7 @@
 //! what it got and from whom, how long it took, the wire notes, and the shadow's verdict. The live
 //! line is [`Exchange::line`]; the record is [`super::record::Record::of`].
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -117,6 +118,15 @@ pub struct Exchange {
     pub notes: Vec<WireNote>,
     /// The shadow's answer compared with the upstream's, under `--shadow`.
     pub shadow: Option<Comparison>,
+    /// The upstream's reason for a non-100 code (`x-ecapi-reason`, as an `ecapi serve` gives it).
+    pub reason: Option<String>,
+    /// The operation the body's element names (when the request was not read, the line still
+    /// says what it was).
+    pub body_op: Option<String>,
+    /// Values `--redact` withheld, taken out of the notes when they are rendered.
+    pub withheld: Vec<String>,
+    /// Parameters and fields whose values `--redact` withheld, each with the name that did.
+    pub redacted: BTreeMap<String, String>,
 }
 
 /// The parameters worth a glance on the line: who and where.
@@ -134,15 +144,25 @@ impl Exchange {
         self.request.as_ref().map(Request::op)
     }
 
+    /// The wire notes as text, any value `--redact` withheld taken out.
+    pub fn notes_text(&self) -> Vec<String> {
+        self.notes
+            .iter()
+            .map(|n| super::redact::scrub(&n.render(self.answer.code()), &self.withheld))
+            .collect()
+    }
+
     /// The exchange as one line: time, client, operation, the parameters that matter (unit, port,
     /// extension, user, field name), code and message (coloured by class as the REPL's grid is,
     /// when `color`), the answer's fields, elapsed ms, then any wire notes and shadow differences.
     pub fn line(&self, color: bool) -> String {
         let time = self.time.format("%H:%M:%S%.3f");
-        let op = match (&self.request, &self.action) {
-            (Some(r), _) => r.op().name().to_string(),
-            (None, Some(a)) if !a.is_empty() => format!("? {a}"),
-            (None, _) => "?".to_string(),
+        // A request the upstream would not read is named by its body, marked with `?`.
+        let op = match (&self.request, &self.body_op, &self.action) {
+            (Some(r), _, _) => r.op().name().to_string(),
+            (None, Some(body), _) => format!("{body}?"),
+            (None, None, Some(a)) if !a.is_empty() => format!("? {a}"),
+            (None, None, _) => "?".to_string(),
         };
         let params: Vec<String> = self
             .request
@@ -173,9 +193,15 @@ impl Exchange {
         if self.injected {
             line.push_str("  [injected by --fault]");
         }
-        for note in &self.notes {
+        let notes = self.notes_text();
+        // A served simulator gives a wire reading's note as its reason too: said once.
+        if let Some(reason) = self.reason.as_ref().filter(|r| !notes.contains(r)) {
+            line.push_str("  reason: ");
+            line.push_str(reason);
+        }
+        for note in notes {
             line.push_str("  note: ");
-            line.push_str(&note.render(self.answer.code()));
+            line.push_str(&note);
         }
         match &self.shadow {
             Some(Comparison::Differ(diffs)) => {
@@ -220,6 +246,10 @@ mod tests {
                 name: "Session".into(),
             }],
             shadow: None,
+            reason: None,
+            body_op: None,
+            withheld: Vec::new(),
+            redacted: BTreeMap::new(),
         }
     }
 

@@ -3,11 +3,18 @@
 //!
 //! What passes unchanged: the method, path and query, the body's bytes, every end-to-end header
 //! (SOAPAction, Content-Type, Authorization, cookies…), the status with its own reason phrase,
-//! the answer's headers and bytes, faults included. Hop-by-hop headers (RFC 9110 §7.6.1) are the
-//! connection's and are not forwarded. The upstream's WSDL and schema documents (`?wsdl`,
-//! `?singleWsdl`, `?wsdl=…`, `?xsd=…`) come back with their addresses pointed at the proxy.
+//! the answer's headers and bytes, faults included. Hop-by-hop headers, and any header the
+//! `Connection` header names (RFC 9110 §7.6.1), are the connection's and are not forwarded, either
+//! way. The upstream's WSDL and schema documents (`?wsdl`, `?singleWsdl`, `?wsdl=…`, `?xsd=…`) come
+//! back with their addresses pointed at the proxy (the client's Host when it is a host, escaped;
+//! else the proxy's own address), in the content coding they came in.
 //! Only a POST to the upstream's endpoint path is a Web API exchange (read, printed, recorded,
 //! compared); anything else passes through with a short line and is not recorded.
+//!
+//! The exchange is read as the two ends read it: the request as the upstream does (its WSDL's
+//! namespace, actions and parameter order), the answer as the client does (gzip or deflate undone,
+//! UTF-16 decoded). `--redact` withholds its values before any view sees it
+//! ([`super::redact`]).
 //!
 //! When the upstream gives no answer, the client is told the way an HTTP intermediary tells it:
 //! - the upstream **dropped** the connection (closed or reset it before a complete answer): the
@@ -35,9 +42,12 @@ use reqwest::{Method, StatusCode, Url};
 use super::compare::Comparison;
 use super::exchange::{Answer, Exchange};
 use super::fault::Injector;
-use super::record::{Recorder, Redaction};
+use super::record::Recorder;
+use super::redact::Redaction;
 use super::shadow::{Shadow, Tally};
-use crate::api::Response;
+use crate::api::{Operation, Response};
+use crate::client::content_encoding::{self, Coding};
+use crate::client::REASON_HEADER;
 use crate::soap::{self, Names, SoapError};
 use crate::streams::errln;
 
@@ -104,9 +114,15 @@ pub struct Forwarder {
     pub(super) max_message_size: usize,
     /// The largest answer read from the upstream (`--max-response-size`).
     pub(super) max_response_size: usize,
+    /// The upstream's names (from its WSDL, else the defaults): faults the proxy makes use them.
     pub(super) names: Names,
-    /// How the upstream reads requests: its API version and WCF's defaults.
+    /// How the upstream reads requests: its API version, its names and WCF's defaults.
     pub(super) read: soap::ReadOptions,
+    /// Actions the upstream's WSDL gives that are not `names`' own form, with their operations:
+    /// the reader is handed the form it knows.
+    pub(super) actions: Vec<(String, Operation)>,
+    /// What the proxy warned of at its start.
+    pub(super) warnings: Vec<String>,
     pub(super) injector: Injector,
     pub(super) recorder: Option<Recorder>,
     pub(super) redaction: Redaction,
@@ -140,14 +156,48 @@ fn hop_by_hop(name: &HeaderName) -> bool {
     )
 }
 
+/// The headers that cross the proxy: all but the hop-by-hop set and those the `Connection` header
+/// names as the connection's own (RFC 9110 §7.6.1), either way.
 fn end_to_end(headers: &HeaderMap) -> HeaderMap {
+    let named: Vec<String> = headers
+        .get_all(reqwest::header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|t| t.trim().to_ascii_lowercase())
+        .filter(|t| !t.is_empty())
+        .collect();
     let mut out = HeaderMap::with_capacity(headers.len());
     for (name, value) in headers {
-        if !hop_by_hop(name) {
+        if !hop_by_hop(name) && !named.iter().any(|n| n == name.as_str()) {
             out.append(name.clone(), value.clone());
         }
     }
     out
+}
+
+/// The most a coded answer may decode to (16 MiB), for reading it; the client gets it as it came.
+const MAX_DECODED: usize = 16 * 1024 * 1024;
+
+/// The origin a client's Host header gives, when it is one (a host and an optional port, nothing
+/// else: it is written into the WSDL the client reads).
+fn origin_from_host(host: &str) -> Option<String> {
+    let host = host.trim();
+    let fine = !host.is_empty()
+        && host.len() <= 255
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".-_:[]%".contains(&b));
+    fine.then(|| format!("http://{host}"))
+}
+
+/// Text for the views: the body in the encoding its Content-Type and first bytes say (UTF-16
+/// included), else as UTF-8 with replacement characters.
+fn text_of(body: &[u8], content_type: Option<&str>) -> String {
+    match soap::to_utf8(body, content_type) {
+        Ok((text, _)) => String::from_utf8_lossy(&text).into_owned(),
+        Err(_) => String::from_utf8_lossy(body).into_owned(),
+    }
 }
 
 fn text_reply(status: StatusCode, text: String) -> Reply {
@@ -197,16 +247,34 @@ impl Forwarder {
             .get("soapaction")
             .and_then(|v| v.to_str().ok())
             .map(|a| a.trim().trim_matches('"').to_string());
+        // An action the upstream's WSDL gives in a form of its own is handed to the reader in the
+        // form it knows.
+        let known = action.as_deref().and_then(|a| {
+            self.actions
+                .iter()
+                .find(|(given, _)| given == a)
+                .map(|(_, op)| format!("\"{}\"", self.names.action(*op)))
+        });
+        let content_type = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok());
         // The request read as the upstream (a WCF service) reads it, with the reader's notes: a
         // CRM bug shows the first time it happens, even when the answer looks fine.
         let incoming = soap::Incoming {
             body: &body,
-            content_type: headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()),
-            soap_action: headers.get("soapaction").and_then(|v| v.to_str().ok()),
+            content_type,
+            soap_action: known
+                .as_deref()
+                .or_else(|| headers.get("soapaction").and_then(|v| v.to_str().ok())),
         };
         let (request, notes) = match soap::read_request(&incoming, &self.read) {
             Ok(read) => (Some(read.request), read.notes),
             Err(refused) => (None, refused.notes),
+        };
+        let request_text = text_of(&body, content_type);
+        let body_op = match &request {
+            Some(_) => None,
+            None => soap::body_element(&request_text)
+                .and_then(|name| Operation::from_name(&name))
+                .map(|op| op.name().to_string()),
         };
         let op = request.as_ref().map(|r| r.op());
         if let Some(op) = op {
@@ -217,6 +285,7 @@ impl Forwarder {
         }
 
         let injected = op.and_then(|op| self.injector.fault(op).map(|code| (op, code)));
+        let mut reason = None;
         let (status, answer, response_body, reply) = match injected {
             Some((op, code)) => {
                 let response = Response::new(op, code);
@@ -236,8 +305,12 @@ impl Forwarder {
             }
             None => match self.send(method, target, &headers, body.clone()).await {
                 Ok(up) => {
-                    let text = String::from_utf8_lossy(&up.body).into_owned();
-                    let answer = understand(op, up.status, &up.body);
+                    reason = up
+                        .headers
+                        .get(REASON_HEADER)
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string);
+                    let (answer, text) = read_answer(op, &up);
                     let reply = Reply::Answer {
                         status: up.status,
                         reason: up.reason,
@@ -301,12 +374,12 @@ impl Forwarder {
             }
         };
 
-        let exchange = Exchange {
+        let mut exchange = Exchange {
             time,
             client: peer,
             action,
             request,
-            request_body: String::from_utf8_lossy(&body).into_owned(),
+            request_body: request_text,
             status,
             answer,
             response_body,
@@ -314,7 +387,13 @@ impl Forwarder {
             elapsed: started.elapsed(),
             notes,
             shadow,
+            reason,
+            body_op,
+            withheld: Vec::new(),
+            redacted: Default::default(),
         };
+        // Before any view reads it: nothing withheld can reach one.
+        self.redaction.apply(&mut exchange);
         match self.report(&exchange) {
             Ok(()) => reply,
             // What cannot be recorded is not answered: the record holds every answer a client got.
@@ -343,7 +422,7 @@ impl Forwarder {
         let Some(recorder) = &self.recorder else {
             return Ok(());
         };
-        let record = super::record::Record::of(exchange, &self.redaction);
+        let record = super::record::Record::of(exchange);
         match recorder.write(&record) {
             Ok(()) => {
                 if self.record_failing.swap(false, Ordering::Relaxed) {
@@ -383,28 +462,26 @@ impl Forwarder {
         let reply = match self.send(method, target, headers, body).await {
             Ok(mut up) => {
                 let describes = target.contains('?');
-                let mut rewritten = false;
+                let mut said = String::new();
                 if describes && up.status == StatusCode::OK {
-                    if let Ok(text) = std::str::from_utf8(&up.body) {
-                        let origin = headers
-                            .get(HOST)
-                            .and_then(|h| h.to_str().ok())
-                            .map(|h| format!("http://{h}"))
-                            .unwrap_or_else(|| self.origin.clone());
-                        let doc = soap::rewrite_addresses(text, &self.upstream_origins(), &origin);
-                        rewritten = doc != text;
-                        up.body = doc.into_bytes();
+                    let origin = headers
+                        .get(HOST)
+                        .and_then(|h| h.to_str().ok())
+                        .and_then(origin_from_host)
+                        .unwrap_or_else(|| self.origin.clone());
+                    match self.rewrite_document(&up, &origin) {
+                        Ok(Some(body)) => {
+                            said = " (addresses rewritten)".to_string();
+                            up.body = body;
+                        }
+                        Ok(None) => {}
+                        Err(why) => said = format!(" (addresses not rewritten: {why})"),
                     }
                 }
                 self.print_line(&format!(
-                    "{}  {peer}  {shown}  HTTP {}{}  {:.1} ms",
+                    "{}  {peer}  {shown}  HTTP {}{said}  {:.1} ms",
                     Utc::now().format("%H:%M:%S%.3f"),
                     up.status.as_u16(),
-                    if rewritten {
-                        " (addresses rewritten)"
-                    } else {
-                        ""
-                    },
                     started.elapsed().as_secs_f64() * 1000.0
                 ));
                 Reply::Answer {
@@ -426,6 +503,32 @@ impl Forwarder {
             Err(Failure::TooLarge(limit)) => text_reply(StatusCode::BAD_GATEWAY, too_large(limit)),
         };
         reply
+    }
+
+    /// A WSDL or schema document with its addresses pointed at `origin`, coded as it came (gzip,
+    /// deflate); `None` when nothing changed; an error saying why it cannot be read (it then goes
+    /// as it came).
+    fn rewrite_document(&self, up: &Upstream, origin: &str) -> Result<Option<Vec<u8>>, String> {
+        let header = up
+            .headers
+            .get(reqwest::header::CONTENT_ENCODING)
+            .and_then(|v| v.to_str().ok());
+        let coding = Coding::of(header).map_err(|e| e.to_string())?;
+        let decoded =
+            content_encoding::decode(header, &up.body, MAX_DECODED).map_err(|e| e.to_string())?;
+        let Ok(text) = std::str::from_utf8(&decoded) else {
+            return Err("not UTF-8 text".to_string());
+        };
+        let doc = soap::rewrite_addresses(text, &self.upstream_origins(), origin);
+        if doc == text {
+            return Ok(None);
+        }
+        // Content-Length is set from the new body when it is sent; the coding stays the one the
+        // client accepted.
+        Ok(Some(match coding {
+            Some(coding) => coding.encode(doc.as_bytes()),
+            None => doc.into_bytes(),
+        }))
     }
 
     /// Prints a line on standard output, off the request path: a closed or stalled standard
@@ -525,8 +628,46 @@ fn failure(e: reqwest::Error) -> Failure {
     }
 }
 
+/// The upstream's answer as the views read it, and its text: its content coding undone (the client
+/// gets it as it came), in its own character encoding.
+fn read_answer(op: Option<Operation>, up: &Upstream) -> (Answer, String) {
+    let header = |name| {
+        up.headers
+            .get(name)
+            .and_then(|v: &HeaderValue| v.to_str().ok())
+    };
+    let decoded = match content_encoding::decode(
+        header(reqwest::header::CONTENT_ENCODING),
+        &up.body,
+        MAX_DECODED,
+    ) {
+        Ok(decoded) => decoded,
+        Err(e) => {
+            let what = format!("not readable: {e}");
+            return (
+                Answer::Http {
+                    status: up.status.as_u16(),
+                    what: what.clone(),
+                },
+                format!("[{what}]"),
+            );
+        }
+    };
+    let content_type = header(CONTENT_TYPE);
+    match soap::to_utf8(&decoded, content_type) {
+        Ok((text, _)) => (
+            understand(op, up.status, &text),
+            String::from_utf8_lossy(&text).into_owned(),
+        ),
+        Err(_) => (
+            understand(op, up.status, &decoded),
+            String::from_utf8_lossy(&decoded).into_owned(),
+        ),
+    }
+}
+
 /// What the upstream's answer is, read as the client reads one.
-fn understand(op: Option<crate::api::Operation>, status: StatusCode, body: &[u8]) -> Answer {
+fn understand(op: Option<Operation>, status: StatusCode, body: &[u8]) -> Answer {
     let result = match op {
         Some(op) => soap::decode_response(body, op).map(Some),
         None => match soap::decode_fault(body) {

@@ -3,7 +3,8 @@
 //!
 //! It forwards every exchange unchanged, and on the way reads it: one [`Exchange`] per request,
 //! which every view reads (as mitmproxy's flow): the live line on standard output, the JSON Lines
-//! record, the shadow comparison. A recording can then be replayed against any backend, or turned
+//! record, the shadow comparison. At its start it reads the upstream's WSDL as the SOAP client does,
+//! so that requests are read under the upstream's own contract. A recording can then be replayed against any backend, or turned
 //! into a Rhai flow.
 //!
 //! | file | owns |
@@ -11,8 +12,9 @@
 //! | `front.rs` | a request from [`crate::listener`] to the forwarder and back (hyper; why not axum is said there), its size and time |
 //! | `forward.rs` | forwarding, pass-through of failures, WSDL addresses, the exchange made on the way |
 //! | `exchange.rs` | the [`Exchange`] and its live line |
-//! | `record.rs` | the JSON Lines record, reading it back, `--redact` |
+//! | `record.rs` | the JSON Lines record, reading it back |
 //! | `record_file.rs` | the record file: lines never lost once answered, read up to the last whole line |
+//! | `redact.rs` | `--redact`: the names it takes, values withheld from an exchange |
 //! | `compare.rs` | two answers compared, volatile fields by form |
 //! | `ports.rs` | the unit and port one server handed out for another's |
 //! | `shadow.rs` | `--shadow`: the second backend and the tally per operation |
@@ -31,6 +33,7 @@ mod front;
 pub mod ports;
 pub mod record;
 pub mod record_file;
+pub mod redact;
 pub mod replay;
 pub mod script_gen;
 pub mod shadow;
@@ -51,7 +54,8 @@ pub use shadow::{ShadowTarget, Tally};
 use fault::Injector;
 pub use forward::DEFAULT_MAX_RESPONSE_SIZE;
 use forward::{Forwarder, Stats};
-use record::{Recorder, Redaction};
+use record::Recorder;
+use redact::Redaction;
 use shadow::Shadow;
 
 /// What `ecapi proxy` is told.
@@ -78,7 +82,8 @@ pub struct ProxyOptions {
     pub max_response_size: usize,
     /// Where to record every exchange (JSON Lines).
     pub record: Option<PathBuf>,
-    /// Names of parameters or fields whose values are never recorded.
+    /// Names of parameters, answer fields or Encore fields whose values are never shown or
+    /// recorded ([`redact`]).
     pub redact: Vec<String>,
     /// A second backend to compare every answer with.
     pub shadow: Option<ShadowTarget>,
@@ -147,6 +152,9 @@ pub enum ProxyError {
         /// What the system said.
         source: std::io::Error,
     },
+    /// A `--redact` name names nothing.
+    #[error("{0}")]
+    Redact(#[from] redact::UnknownName),
     /// The runtime or the proxy's thread could not start.
     #[error("cannot start the proxy: {0}")]
     Runtime(std::io::Error),
@@ -213,10 +221,67 @@ fn percent_decode(text: &str) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// The upstream's contract (namespace, actions), read from its WSDL as the SOAP client reads one
+/// ([`crate::client::Http`]), so that requests are read as the upstream reads them; when the WSDL
+/// cannot be had, the default contract, with a warning naming the document and why.
+fn upstream_contract(options: &ProxyOptions) -> (crate::soap::Contract, Vec<String>) {
+    use crate::client::{Http, HttpOptions, Transport};
+    use crate::soap::{Contract, ContractSource, Names};
+    // A start must not wait long on an upstream that is down: the proxy still forwards to it.
+    let wait = options.timeout.min(Duration::from_secs(10));
+    let http = Http::connect(HttpOptions {
+        url: options.upstream.clone(),
+        api: Some(options.api),
+        ca_cert: options.ca_cert.clone(),
+        insecure: options.insecure,
+        user: None,
+        password: None,
+        control_token: None,
+        connect_timeout: wait.min(crate::client::DEFAULT_CONNECT_TIMEOUT),
+        timeout: wait,
+    });
+    match http {
+        Ok(http) => {
+            let contract = http.contract().clone();
+            // The client's warnings: the WSDL not used (then the default contract is the one
+            // requests are read with), or one describing another API version than --api.
+            let warnings = match &contract.source {
+                ContractSource::Wsdl(_) => http.warnings(),
+                _ => http
+                    .warnings()
+                    .into_iter()
+                    .map(|w| format!("{w}; requests are read with it"))
+                    .collect(),
+            };
+            (contract, warnings)
+        }
+        Err(e) => {
+            let shown = upstream_url(&options.upstream)
+                .map(|(mut url, _)| {
+                    url.set_query(Some("wsdl"));
+                    url.to_string()
+                })
+                .unwrap_or_default();
+            let mut contract = Contract::defaults(options.api, &Names::default());
+            contract.source = ContractSource::DefaultsBecause(format!("{shown}: {e}"));
+            (
+                contract,
+                vec![format!(
+                    "the upstream's WSDL at {shown} could not be read ({e}); requests are read \
+                     with the default contract of API {}",
+                    options.api
+                )],
+            )
+        }
+    }
+}
+
 /// Builds everything but the listener. Blocking work (reading certificates, connecting the shadow)
 /// happens here, outside any runtime.
 fn prepare(options: ProxyOptions) -> Result<(String, Forwarder), ProxyError> {
+    let redaction = Redaction::new(&options.redact)?;
     let (upstream, auth) = upstream_url(&options.upstream)?;
+    let (contract, warnings) = upstream_contract(&options);
     let mut builder = reqwest::Client::builder()
         .use_rustls_tls()
         .connect_timeout(crate::client::DEFAULT_CONNECT_TIMEOUT)
@@ -253,6 +318,12 @@ fn prepare(options: ProxyOptions) -> Result<(String, Forwarder), ProxyError> {
         )),
         None => None,
     };
+    let actions = contract
+        .operations
+        .iter()
+        .filter(|shape| shape.action != contract.names.action(shape.op))
+        .map(|shape| (shape.action.clone(), shape.op))
+        .collect();
     let forwarder = Forwarder {
         client,
         upstream,
@@ -261,11 +332,23 @@ fn prepare(options: ProxyOptions) -> Result<(String, Forwarder), ProxyError> {
         limits: options.limits,
         max_message_size: options.max_message_size,
         max_response_size: options.max_response_size,
-        names: crate::soap::Names::default(),
-        read: crate::soap::ReadOptions::new(options.api, crate::soap::Names::default()),
+        read: crate::soap::ReadOptions {
+            orders: contract
+                .operations
+                .iter()
+                .filter_map(|shape| {
+                    let parts: Vec<_> = shape.params.iter().filter_map(|(_, p)| *p).collect();
+                    (parts != shape.op.params(options.api)).then_some((shape.op, parts))
+                })
+                .collect(),
+            ..crate::soap::ReadOptions::new(options.api, contract.names.clone())
+        },
+        names: contract.names,
+        actions,
+        warnings,
         injector: Injector::new(options.faults, options.delays, options.seed),
         recorder,
-        redaction: Redaction::new(&options.redact),
+        redaction,
         shadow,
         print: options
             .print
@@ -358,8 +441,14 @@ pub fn run(options: ProxyOptions) -> Result<Summary, ProxyError> {
         if let Some(shadow) = &forwarder.shadow {
             let _ = writeln!(out, "shadow: {}", shadow.describe());
         }
+        for warning in &forwarder.warnings {
+            eprintln!("ecapi proxy: warning: {warning}");
+        }
         if let Some(recorder) = &forwarder.recorder {
             let _ = writeln!(out, "recording to {}", recorder.path().display());
+        }
+        if !forwarder.redaction.is_empty() {
+            let _ = writeln!(out, "withholding: {}", forwarder.redaction.describe());
         }
         let _ = writeln!(out, "WSDL: {endpoint}?wsdl");
         let _ = writeln!(out, "Stop with Ctrl-C.");
@@ -380,6 +469,7 @@ pub fn run(options: ProxyOptions) -> Result<Summary, ProxyError> {
 pub struct Running {
     addr: SocketAddr,
     path: String,
+    warnings: Vec<String>,
     stop: Option<oneshot::Sender<()>>,
     thread: Option<thread::JoinHandle<Summary>>,
 }
@@ -408,7 +498,13 @@ pub fn start(options: ProxyOptions) -> Result<Running, ProxyError> {
                     }
                 };
                 let addr = listener.local_addr().map_err(ProxyError::Runtime);
-                let _ = ready_tx.send(addr.map(|a| (a, forwarder.upstream.path().to_string())));
+                let _ = ready_tx.send(addr.map(|a| {
+                    (
+                        a,
+                        forwarder.upstream.path().to_string(),
+                        forwarder.warnings.clone(),
+                    )
+                }));
                 let forwarder = Arc::new(forwarder);
                 serve(listener, forwarder.clone(), async {
                     let _ = stop_rx.await;
@@ -421,9 +517,10 @@ pub fn start(options: ProxyOptions) -> Result<Running, ProxyError> {
         })
         .map_err(ProxyError::Runtime)?;
     match ready_rx.recv() {
-        Ok(Ok((addr, path))) => Ok(Running {
+        Ok(Ok((addr, path, warnings))) => Ok(Running {
             addr,
             path,
+            warnings,
             stop: Some(stop_tx),
             thread: Some(thread),
         }),
@@ -441,6 +538,11 @@ impl Running {
     /// The address the proxy listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// What the proxy warned of at its start (the upstream's WSDL not read, say).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// The proxy's endpoint URL: its address with the upstream's path.

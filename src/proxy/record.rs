@@ -11,10 +11,14 @@
 //! summary line holds `kind` (`"summary"`), `exchanges`, and `shadow`: per operation, how many
 //! answers agreed, differed, or could not be compared.
 //!
-//! `--redact NAME` replaces the value of every parameter or field of that name (either version's
-//! wire name, or a field's script name, in any case) with `[redacted]`, in the parsed values and
-//! inside both envelopes. Credentials are never written: no header is recorded, and neither is the
-//! upstream's URL.
+//! `reason` is the upstream's reason for a non-100 code (`x-ecapi-reason`, from an `ecapi serve`),
+//! `body_operation` the operation the body names when the SOAPAction names none, and `redacted`
+//! maps each parameter or field whose value was withheld to the `--redact` name that withheld it.
+//!
+//! The record is made from the exchange after `--redact` has withheld its values
+//! ([`super::redact`]): a withheld value is `[redacted]` in the parsed values and inside both
+//! envelopes, an empty one stays empty. Credentials are never written: no header is recorded, and
+//! neither is the upstream's URL.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -23,12 +27,10 @@ use serde::{Deserialize, Serialize};
 
 use super::compare::{Comparison, Difference, Observed};
 use super::exchange::{Answer, Exchange};
-use crate::api::{ApiVersion, Operation, Param, Request, Response, ResultField};
+use crate::api::{ApiVersion, Operation, Request, Response};
 
 pub use super::record_file::Recorder;
-
-/// What a redacted value becomes.
-pub const REDACTED: &str = "[redacted]";
+pub use super::redact::REDACTED;
 
 /// A recorded fault.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -97,11 +99,21 @@ pub struct Record {
     /// The shadow's verdict, under `--shadow`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shadow: Option<ShadowRecord>,
+    /// The upstream's reason for a non-100 code (`x-ecapi-reason`), when it gave one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The operation the body names, when the request was not read (no or another SOAPAction).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_operation: Option<String>,
+    /// The parameters and fields whose values were withheld (wire name), each with the
+    /// `--redact` name that withheld it.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub redacted: BTreeMap<String, String>,
 }
 
 impl Record {
-    /// The record of an exchange, with `redact`'s values withheld.
-    pub fn of(e: &Exchange, redact: &Redaction) -> Record {
+    /// The record of an exchange (whose values `--redact` has withheld already).
+    pub fn of(e: &Exchange) -> Record {
         let parameters = e
             .request
             .as_ref()
@@ -110,8 +122,10 @@ impl Record {
                     .params(ApiVersion::V7_1)
                     .iter()
                     .map(|p| {
-                        let name = p.wire_name(ApiVersion::V7_1);
-                        (name.to_string(), redact.value(name, r.get(*p)))
+                        (
+                            p.wire_name(ApiVersion::V7_1).to_string(),
+                            r.get(*p).to_string(),
+                        )
                     })
                     .collect()
             })
@@ -122,7 +136,7 @@ impl Record {
                 Some(r.message.to_string()),
                 r.fields()
                     .into_iter()
-                    .map(|(f, v)| (f.wire_name().to_string(), redact.value(f.wire_name(), &v)))
+                    .map(|(f, v)| (f.wire_name().to_string(), v.into_owned()))
                     .collect(),
             ),
             _ => (None, None, BTreeMap::new()),
@@ -142,17 +156,7 @@ impl Record {
             },
             Comparison::Differ(d) => ShadowRecord {
                 agree: false,
-                differences: d
-                    .iter()
-                    .map(|d| {
-                        let mut d = d.clone();
-                        if redact.covers(&d.what) {
-                            d.expected = REDACTED.to_string();
-                            d.actual = REDACTED.to_string();
-                        }
-                        d
-                    })
-                    .collect(),
+                differences: d.clone(),
                 unavailable: None,
             },
             Comparison::Unavailable(why) => ShadowRecord {
@@ -175,11 +179,14 @@ impl Record {
             fields,
             fault,
             elapsed_ms: (e.elapsed.as_secs_f64() * 1_000_000.0).round() / 1000.0,
-            notes: e.notes.iter().map(|n| n.render(code)).collect(),
+            notes: e.notes_text(),
             injected: e.injected,
-            request: redact.envelope(&e.request_body),
-            response: e.response_body.as_deref().map(|b| redact.envelope(b)),
+            request: e.request_body.clone(),
+            response: e.response_body.clone(),
             shadow,
+            reason: e.reason.clone(),
+            body_operation: e.request.is_none().then(|| e.body_op.clone()).flatten(),
+            redacted: e.redacted.clone(),
         }
     }
 
@@ -255,85 +262,18 @@ pub fn read(path: &Path) -> Result<Recording, String> {
     })
 }
 
-/// The names whose values `--redact` withholds.
-#[derive(Debug, Clone, Default)]
-pub struct Redaction {
-    names: Vec<String>,
-}
-
-impl Redaction {
-    /// From `--redact` names: a parameter's name in either version stands for both (`User` and
-    /// `userName`), and a field's script name for its wire name (`value` for `fieldValue`).
-    pub fn new(names: &[String]) -> Redaction {
-        let mut out: Vec<String> = Vec::new();
-        for name in names {
-            let name = name.trim();
-            if name.is_empty() {
-                continue;
-            }
-            out.push(name.to_string());
-            if let Some(p) = Param::from_wire_name(name) {
-                for v in ApiVersion::ALL {
-                    out.push(p.wire_name(v).to_string());
-                }
-            }
-            for f in ALL_FIELDS {
-                if f.script_name().eq_ignore_ascii_case(name) {
-                    out.push(f.wire_name().to_string());
-                }
-            }
-        }
-        out.sort_unstable_by_key(|n| n.to_ascii_lowercase());
-        out.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
-        Redaction { names: out }
-    }
-
-    /// Whether values of this name are withheld.
-    pub fn covers(&self, name: &str) -> bool {
-        self.names.iter().any(|n| n.eq_ignore_ascii_case(name))
-    }
-
-    /// The value to record for a parameter or field of this name.
-    pub fn value(&self, name: &str, value: &str) -> String {
-        if self.covers(name) {
-            REDACTED.to_string()
-        } else {
-            value.to_string()
-        }
-    }
-
-    /// An envelope with the values withheld; one that cannot be read is withheld whole.
-    pub fn envelope(&self, xml: &str) -> String {
-        if self.names.is_empty() {
-            return xml.to_string();
-        }
-        crate::soap::redact_elements(xml, &self.names, REDACTED).unwrap_or_else(|| {
-            "[withheld: the envelope could not be read to redact it]".to_string()
-        })
-    }
-}
-
-const ALL_FIELDS: [ResultField; 6] = [
-    ResultField::Port,
-    ResultField::Unit,
-    ResultField::Url,
-    ResultField::FieldValue,
-    ResultField::PortStatus,
-    ResultField::StateDuration,
-];
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn redaction_covers_both_versions_names_and_script_names() {
-        let r = Redaction::new(&["user".into(), "value".into()]);
-        assert!(r.covers("User"));
-        assert!(r.covers("userName"));
-        assert!(r.covers("fieldValue"));
-        assert!(!r.covers("Unit"));
-        assert_eq!(r.value("USERNAME", "jsmith"), REDACTED);
-        assert_eq!(r.value("Unit", "1"), "1");
+    fn a_record_of_an_older_proxy_reads_without_the_new_fields() {
+        let line = r#"{"kind":"exchange","time":"t","client":"c","operation":"PortStatus",
+            "action":null,"status":200,"outcome":"answered","code":100,"message":"m",
+            "elapsed_ms":1.0,"request":"<x/>","response":null}"#
+            .replace('\n', "");
+        let r: Record = serde_json::from_str(&line).unwrap();
+        assert!(r.redacted.is_empty());
+        assert_eq!(r.reason, None);
     }
 }

@@ -10,13 +10,17 @@
 //! - a request whose answer never came (dropped, timed out), or came as a fault or an HTTP error
 //!   from inside the server, is sent, since the upstream may have acted on it, but its answer is
 //!   not compared (see [`Record::observed`]).
+//!
+//! A value `--redact` withheld is not known: the request carries the placeholder
+//! [`REDACTED`](super::redact::REDACTED) in its place, a withheld answer field is not compared
+//! (its presence is), and the report names each such value as redacted.
 
 use std::time::{Duration, Instant};
 
 use super::compare::{compare, Difference, Observed};
 use super::ports::PortMap;
 use super::record::Record;
-use crate::api::{Operation, Request};
+use crate::api::{Operation, Param, Request};
 use crate::client::{Transport, TransportError};
 
 /// How one recorded exchange replayed.
@@ -45,11 +49,40 @@ pub struct Replayed {
     pub verdict: Verdict,
     /// How long the backend took.
     pub elapsed: Duration,
+    /// Parameters sent as the placeholder and answer fields not compared, because `--redact`
+    /// withheld their values: wire name and the `--redact` name.
+    pub redacted: Vec<(String, String)>,
 }
 
 impl Replayed {
     /// One line: position, operation, verdict.
     pub fn line(&self) -> String {
+        let mut line = self.verdict_line();
+        if !self.redacted.is_empty() {
+            let sent = |wire: &str| {
+                let param = Param::from_wire_name(wire);
+                self.op
+                    .zip(param)
+                    .is_some_and(|(op, p)| op.params(crate::api::ApiVersion::V7_1).contains(&p))
+            };
+            let names: Vec<String> = self
+                .redacted
+                .iter()
+                .map(|(wire, by)| {
+                    let what = if sent(wire) {
+                        format!("{wire} sent as {}", super::redact::REDACTED)
+                    } else {
+                        format!("{wire} not compared")
+                    };
+                    format!("{what} (--redact {by})")
+                })
+                .collect();
+            line.push_str(&format!(" [redacted: {}]", names.join(", ")));
+        }
+        line
+    }
+
+    fn verdict_line(&self) -> String {
         let op = self.op.map_or("?", Operation::name);
         match &self.verdict {
             Verdict::Passed => format!("ok      #{} {op}", self.index),
@@ -75,20 +108,30 @@ pub fn replay(records: &[Record], backend: &mut dyn Transport) -> Vec<Replayed> 
     for (i, record) in records.iter().enumerate() {
         let index = i + 1;
         let op = record.op();
+        let redacted: Vec<(String, String)> = record
+            .redacted
+            .iter()
+            .map(|(w, by)| (w.clone(), by.clone()))
+            .collect();
         let skip = |why: String| Replayed {
             index,
             op,
             request: None,
             verdict: Verdict::NotCompared(why),
             elapsed: Duration::ZERO,
+            redacted: Vec::new(),
         };
         let Some(request) = record.to_request() else {
             out.push(skip(format!(
-                "the request named no operation (SOAPAction {}); its {} cannot be sent again",
+                "the request named no operation (SOAPAction {}{}); its {} cannot be sent again",
                 record
                     .action
                     .as_deref()
                     .map_or("absent".to_string(), |a| format!("'{a}'")),
+                record
+                    .body_operation
+                    .as_deref()
+                    .map_or(String::new(), |b| format!(", body {b}")),
                 record.outcome
             )));
             continue;
@@ -134,6 +177,7 @@ pub fn replay(records: &[Record], backend: &mut dyn Transport) -> Vec<Replayed> 
             request: Some(request),
             verdict,
             elapsed,
+            redacted,
         });
     }
     out
@@ -169,6 +213,9 @@ mod tests {
             request: String::new(),
             response: None,
             shadow: None,
+            reason: None,
+            body_operation: None,
+            redacted: BTreeMap::new(),
         }
     }
 

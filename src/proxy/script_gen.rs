@@ -9,6 +9,12 @@
 //! whose answer never came (dropped, timed out) or came as a fault or an HTTP error from inside the
 //! server is sent unchecked (a script function throws on those, so inside `try`), since the server
 //! may have acted on it.
+//!
+//! A value `--redact` withheld is not in the recording: each becomes a variable at the top of the
+//! flow (`let customer_account_num = "[redacted]"; // withheld by --redact fldCustomerAccountNum`),
+//! named after its Encore field (an AssignField's value) or its parameter, used wherever that
+//! value was sent, and never asserted. It starts as the placeholder `ecapi replay` sends, so the
+//! flow runs as recorded until the real value is put there.
 
 use super::record::Record;
 use crate::api::{ApiVersion, Operation, Param, ResultField};
@@ -79,6 +85,66 @@ impl Vars {
     }
 }
 
+/// A variable's name from a wire name or an Encore field name: `fldCustomerAccountNum` is
+/// `customer_account_num`, `fieldValue` `field_value`.
+fn snake(name: &str) -> String {
+    let name = match name.get(..3) {
+        Some(fld) if fld.eq_ignore_ascii_case("fld") && name.len() > 3 => &name[3..],
+        _ => name,
+    };
+    let mut out = String::new();
+    let chars: Vec<char> = name.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        if !(c.is_ascii_alphanumeric() || *c == '_') {
+            continue;
+        }
+        let starts_word = c.is_ascii_uppercase()
+            && i > 0
+            && (chars[i - 1].is_ascii_lowercase()
+                || chars.get(i + 1).is_some_and(|n| n.is_ascii_lowercase()));
+        if starts_word && !out.is_empty() && !out.ends_with('_') {
+            out.push('_');
+        }
+        out.push(c.to_ascii_lowercase());
+    }
+    if out.is_empty() || out.starts_with(|c: char| c.is_ascii_digit()) {
+        out.insert_str(0, "value_");
+    }
+    out
+}
+
+/// The variable standing for a withheld parameter of a record, if it was withheld.
+fn withheld_var(r: &Record, op: Operation, param: Param) -> Option<String> {
+    let wire = param.wire_name(ApiVersion::V7_1);
+    r.redacted.get(wire)?;
+    let field = r
+        .parameters
+        .get(Param::FieldName.wire_name(ApiVersion::V7_1))
+        .filter(|f| !f.trim().is_empty());
+    Some(match (op, param, field) {
+        (Operation::AssignField, Param::FieldValue, Some(field)) => snake(field.trim()),
+        _ => snake(wire),
+    })
+}
+
+/// The variables for withheld values, in order of first use: name and the `--redact` name.
+fn withheld_vars(records: &[Record]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for r in records {
+        let Some(op) = r.op() else { continue };
+        for param in op.params(ApiVersion::V7_1) {
+            let Some(var) = withheld_var(r, op, *param) else {
+                continue;
+            };
+            let by = r.redacted[param.wire_name(ApiVersion::V7_1)].clone();
+            if !out.iter().any(|(v, _)| *v == var) {
+                out.push((var, by));
+            }
+        }
+    }
+    out
+}
+
 /// The call expression for a recorded request.
 fn call(op: Operation, r: &Record, vars: &Vars) -> String {
     let p = |param: Param| {
@@ -86,19 +152,17 @@ fn call(op: Operation, r: &Record, vars: &Vars) -> String {
             .get(param.wire_name(ApiVersion::V7_1))
             .map_or("", String::as_str)
     };
+    // A string argument: the recorded value, or the variable standing for a withheld one.
+    let a = |param: Param| withheld_var(r, op, param).unwrap_or_else(|| lit(p(param)));
     let at = || vars.args(p(Param::Unit), p(Param::Port));
     let name = op.script_name();
     match op {
-        Operation::InitStation => format!("{name}({})", lit(p(Param::Extension))),
+        Operation::InitStation => format!("{name}({})", a(Param::Extension)),
         Operation::InitUser if p(Param::Machine) == p(Param::User) => {
-            format!("{name}({})", lit(p(Param::User)))
+            format!("{name}({})", a(Param::User))
         }
         Operation::InitUser => {
-            format!(
-                "{name}({}, {})",
-                lit(p(Param::User)),
-                lit(p(Param::Machine))
-            )
+            format!("{name}({}, {})", a(Param::User), a(Param::Machine))
         }
         Operation::StartRecording => match p(Param::MaxRecordingTime).trim() {
             "" | "0" => format!("{name}({})", at()),
@@ -107,10 +171,10 @@ fn call(op: Operation, r: &Record, vars: &Vars) -> String {
         Operation::AssignField => format!(
             "{name}({}, {}, {})",
             at(),
-            lit(p(Param::FieldName)),
-            lit(p(Param::FieldValue))
+            a(Param::FieldName),
+            a(Param::FieldValue)
         ),
-        Operation::GetField => format!("{name}({}, {})", at(), lit(p(Param::FieldName))),
+        Operation::GetField => format!("{name}({}, {})", at(), a(Param::FieldName)),
         Operation::LogEvent => {
             let mut entries = Vec::new();
             let (unit, port) = (p(Param::Unit), p(Param::Port));
@@ -127,13 +191,13 @@ fn call(op: Operation, r: &Record, vars: &Vars) -> String {
                 let v = p(param);
                 // The timestamp is always given: a script's default would be "now".
                 if !v.is_empty() || param == Param::EventTimestamp {
-                    entries.push(format!("{key}: {}", lit(v)));
+                    entries.push(format!("{key}: {}", a(param)));
                 }
             }
             format!("{name}(#{{ {} }})", entries.join(", "))
         }
         Operation::DesktopPause | Operation::DesktopResume => {
-            format!("{name}({})", lit(p(Param::User)))
+            format!("{name}({})", a(Param::User))
         }
         _ => format!("{name}({})", at()),
     }
@@ -150,14 +214,27 @@ pub fn script(records: &[Record], source: &str) -> String {
         out.push_str(&format!(", from {}", first.time));
     }
     out.push_str(".\n// Each request expects the code the server answered then; unit and port come from the\n// Init answers. Run it with `ecapi run FILE.rhai` (add --endpoint URL for a server).\n");
+    let withheld = withheld_vars(records);
+    if !withheld.is_empty() {
+        out.push_str(
+            "\n// Values the recording withheld: each starts as the placeholder `ecapi replay` sends;\n// put the real value here.\n",
+        );
+        for (var, by) in &withheld {
+            out.push_str(&format!(
+                "let {var} = {}; // withheld by --redact {by}\n",
+                lit(super::redact::REDACTED)
+            ));
+        }
+    }
     let mut vars = Vars::default();
     for (i, r) in records.iter().enumerate() {
         let n = i + 1;
         out.push('\n');
         let Some(op) = r.op() else {
             out.push_str(&format!(
-                "// #{n}: a request that named no operation (SOAPAction {}), answered {}: not repeatable from a script.\n",
+                "// #{n}: a request that named no operation (SOAPAction {}{}), answered {}: not repeatable from a script.\n",
                 r.action.as_deref().map_or("absent".to_string(), |a| format!("'{a}'")),
+                r.body_operation.as_deref().map_or(String::new(), |b| format!(", body {b}")),
                 describe(r)
             ));
             continue;
@@ -178,7 +255,7 @@ pub fn script(records: &[Record], source: &str) -> String {
                         .iter()
                         .filter_map(|f| r.fields.get(f.wire_name()).map(|v| (f.script_name(), v)))
                         // A value withheld by `--redact` is not known, so it is not asserted.
-                        .filter(|(_, v)| v.as_str() != super::record::REDACTED)
+                        .filter(|(_, v)| v.as_str() != super::redact::REDACTED)
                         .collect();
                 let is_init = matches!(op, Operation::InitStation | Operation::InitUser);
                 let bound = match (is_init, r.fields.get("Unit"), r.fields.get("Port")) {
@@ -236,5 +313,14 @@ mod tests {
         assert_eq!(unit_or_port("007"), "\"007\"");
         assert_eq!(unit_or_port(" 1"), "\" 1\"");
         assert_eq!(unit_or_port(""), "\"\"");
+    }
+
+    #[test]
+    fn withheld_values_are_named_after_their_field_or_parameter() {
+        assert_eq!(snake("fldCustomerAccountNum"), "customer_account_num");
+        assert_eq!(snake("fldClientID"), "client_id");
+        assert_eq!(snake("fieldValue"), "field_value");
+        assert_eq!(snake("User"), "user");
+        assert_eq!(snake("fld9x"), "value_9x");
     }
 }

@@ -80,6 +80,7 @@ impl AppState {
                 max_string_content_length: options.max_string_content_length,
                 max_depth: options.max_depth,
                 lenient: options.lenient,
+                orders: Vec::new(),
             },
             trace: options.trace,
             names: options.names,

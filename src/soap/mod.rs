@@ -52,7 +52,7 @@ pub use reader::{
     read_request, Incoming, Read, ReadOptions, Refusal, Refused, DEFAULT_MAX_DEPTH,
     DEFAULT_MAX_MESSAGE_SIZE, DEFAULT_MAX_STRING_CONTENT_LENGTH,
 };
-pub use rewrite::{redact_elements, rewrite_addresses};
+pub use rewrite::{body_element, element_texts, redact_elements, rewrite_addresses, Redacted};
 pub use trace::{trace_of, Trace};
 pub use wsdl::{
     single_wsdl, wsdl_document, WsdlDocument, SERIALIZATION_NS, WCF_DEFAULT_NS, WSAW_NS,

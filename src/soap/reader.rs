@@ -54,6 +54,10 @@ pub struct ReadOptions {
     pub max_depth: usize,
     /// Read kindly (`serve --lenient`), noting each kindness.
     pub lenient: bool,
+    /// Operations whose parameters the service reads in another order than the guides give (as
+    /// its WSDL says, [`super::Contract`]: `ecapi proxy` reads as its upstream does); the others
+    /// are read in the guides' order.
+    pub orders: Vec<(Operation, Vec<Param>)>,
 }
 
 impl ReadOptions {
@@ -66,7 +70,16 @@ impl ReadOptions {
             max_string_content_length: DEFAULT_MAX_STRING_CONTENT_LENGTH,
             max_depth: DEFAULT_MAX_DEPTH,
             lenient: false,
+            orders: Vec::new(),
         }
+    }
+
+    /// The parameters of `op` in the order this service reads them.
+    pub fn parts(&self, op: Operation) -> &[Param] {
+        self.orders
+            .iter()
+            .find(|(o, _)| *o == op)
+            .map_or(op.params(self.version), |(_, parts)| parts.as_slice())
     }
 }
 
@@ -419,7 +432,7 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
             i += 1;
         }
     }
-    let parts = op.params(version);
+    let parts = options.parts(op);
     let mut assigned: Vec<Option<usize>> = vec![None; parts.len()];
     let mut skipped = Vec::new();
     let mut next = 0;

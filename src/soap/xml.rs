@@ -272,7 +272,7 @@ fn utf8(bytes: &[u8]) -> Result<&str, XmlError> {
 }
 
 /// The text of an entity or character reference (the part between `&` and `;`).
-fn resolve_reference(name: &str) -> Result<String, XmlError> {
+pub(super) fn resolve_reference(name: &str) -> Result<String, XmlError> {
     if let Some(number) = name.strip_prefix('#') {
         let code = match number.strip_prefix('x') {
             Some(hex) => u32::from_str_radix(hex, 16),
