@@ -145,6 +145,7 @@ fn from_record(a: &ExportArgs) -> Result<Flow, UsageError> {
         api,
         https: false,
         basic_auth: false,
+        example: false,
     };
     let redaction = Redaction::new(&a.redact);
     let withheld = |p: Param, v: &str| sources::withheld_in_record(p, v) || covers(&redaction, p);
@@ -227,6 +228,7 @@ fn from_script(a: &ExportArgs) -> Result<Option<Flow>, UsageError> {
         api,
         https: endpoint.starts_with("https:"),
         basic_auth: config.user.is_some() || userinfo(endpoint),
+        example: false,
     };
     let redaction = Redaction::new(&a.redact);
     let withheld = |p: Param, _: &str| covers(&redaction, p);
@@ -294,6 +296,7 @@ pub fn repl_export(
         api,
         https,
         basic_auth,
+        example: false,
     };
     let flow = Flow::build(origin, made, &|_: Param, _: &str| false);
     if flow.steps.is_empty() {

@@ -158,9 +158,6 @@ const CSPROJ: &str = r##"<Project Sdk="Microsoft.NET.Sdk">
     <Nullable>disable</Nullable>
   </PropertyGroup>
   <ItemGroup>
-    <Compile Include="{{program}}" />
-  </ItemGroup>
-  <ItemGroup>
     <PackageReference Include="System.ServiceModel.Http" Version="8.0.0" />
   </ItemGroup>
 </Project>
@@ -305,14 +302,13 @@ pub fn write(flow: &Flow) -> String {
 
 /// The project file for modern .NET, for a program saved as `program`.
 pub fn csproj(flow: &Flow, program: &str) -> String {
+    // An XML comment may not hold a double dash, so `dotnet run -- URL` is said in words.
     let about = format!(
-        "The flow of {} for modern .NET: dotnet run -- ENDPOINT_URL",
+        "{program}, the flow of {}, for modern .NET: dotnet run, then a double dash and the \
+         endpoint URL",
         flow.origin.source
     );
-    fill(
-        CSPROJ,
-        &[("about", &about.replace("--", "- -")), ("program", program)],
-    )
+    fill(CSPROJ, &[("about", &about.replace("--", "-"))])
 }
 
 fn write_step(flow: &Flow, i: usize, step: &Step) -> String {

@@ -116,6 +116,8 @@ pub struct Origin {
     pub https: bool,
     /// Whether it used basic authentication.
     pub basic_auth: bool,
+    /// Whether it is an example made up of the guide's values rather than a flow that ran.
+    pub example: bool,
 }
 
 /// A flow, ready to be written in any language.
@@ -377,6 +379,7 @@ mod tests {
             api: ApiVersion::V7_1,
             https: false,
             basic_auth: false,
+            example: false,
         }
     }
 

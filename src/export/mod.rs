@@ -150,6 +150,17 @@ pub fn step_comment(op: Operation, api: ApiVersion) -> String {
 /// checks, as plain sentences (each writer puts them in its own comments).
 pub fn summary(flow: &Flow) -> Vec<String> {
     let o = &flow.origin;
+    if o.example {
+        let op = flow.steps.first().map_or("", |s| s.op.name());
+        return wrap(
+            &format!(
+                "An example of one {op} request (Encore Web API {}), with example values, checked \
+                 against code 100. Made by `{}`; it needs nothing of ecapi to run.",
+                o.api, o.source
+            ),
+            90,
+        );
+    }
     let mut text = format!(
         "The flow of {} as it ran on {} (Encore Web API {}): {} request{}, each checked against \
          the code it was answered then. Made by `ecapi export`; it needs nothing of ecapi to run.",
@@ -237,11 +248,12 @@ pub fn example(op: Operation, api: ApiVersion) -> Flow {
         reason: None,
     };
     let origin = Origin {
-        source: format!("`ecapi ops {} --example`", op.name()),
-        backend: "no backend (an example request)".to_string(),
+        source: format!("ecapi ops {} --example", op.name()),
+        backend: String::new(),
         api,
         https: false,
         basic_auth: false,
+        example: true,
     };
     Flow::build(origin, &[made], &|_: Param, _: &str| false)
 }
