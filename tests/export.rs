@@ -241,7 +241,7 @@ fn ops_example_prints_one_request_in_the_language() {
     let program = stdout(&o);
     assert!(program.contains("public class Flow"), "{program}");
     assert!(
-        program.contains("1, \"StartRecording\", 100, \"Command executed as expected\""),
+        program.contains("request(1, \"StartRecording\", 100, \"Unit\", \"1\", \"Port\", \"1\""),
         "{program}"
     );
     assert!(program.contains("\"Unit\", \"1\""), "{program}");

@@ -11,6 +11,7 @@ use crate::api::{Operation, ResultField};
 
 const PROGRAM: &str = r##"{{header}}
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Runtime.Serialization;
 using System.ServiceModel;
@@ -43,6 +44,11 @@ namespace EcapiFlow
 
     public static class Program
     {
+        /// <summary>The messages of the codes the flow expects, as the guide gives them.</summary>
+        private static readonly Dictionary<int, string> Messages = new Dictionary<int, string>
+        {
+{{messages}}        };
+
         public static int Main(string[] args)
         {
             string endpoint =
@@ -77,7 +83,7 @@ namespace EcapiFlow
 {{steps}}        }
 
         /// <summary>Sends one request, prints its line and checks its code.</summary>
-        private static T Request<T>(int n, string operation, int expected, string message, Func<T> send)
+        private static T Request<T>(int n, string operation, int expected, Func<T> send)
             where T : Result
         {
             string what = "#" + n + " " + operation + ": ";
@@ -108,7 +114,7 @@ namespace EcapiFlow
             if (result.responseCode != expected)
             {
                 throw new FlowFailedException(
-                    what + "expected " + expected + " (" + message + "), got "
+                    what + "expected " + expected + " (" + Messages[expected] + "), got "
                         + result.responseCode + " (" + result.responseMessage + ")");
             }
             return result;
@@ -283,6 +289,10 @@ pub fn write(flow: &Flow) -> String {
     };
     let credentials = if o.basic_auth { CREDENTIALS } else { "" };
     let need = if flow.inputs.is_empty() { "" } else { NEED };
+    let messages: String = super::expected_codes(flow)
+        .iter()
+        .map(|(code, message)| format!("            {{ {code}, {} }},\n", lit(message)))
+        .collect();
     fill(
         PROGRAM,
         &[
@@ -296,6 +306,7 @@ pub fn write(flow: &Flow) -> String {
             ("credentials", credentials),
             ("steps", &steps),
             ("need", need),
+            ("messages", &messages),
         ],
     )
 }
@@ -330,11 +341,10 @@ fn write_step(flow: &Flow, i: usize, step: &Step) -> String {
         })
         .collect();
     let call = format!(
-        "Request({}, {}, {}, {}, () => service.{}({}))",
+        "Request({}, {}, {}, () => service.{}({}))",
         i + 1,
         lit(step.op.name()),
         step.expected,
-        lit(Flow::message(step)),
         step.op.name(),
         args.join(", ")
     );

@@ -13,7 +13,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-{{imports}}import javax.xml.parsers.DocumentBuilderFactory;
+{{imports}}import java.util.Map;
+import javax.xml.parsers.DocumentBuilderFactory;
 import org.w3c.dom.Document;
 import org.w3c.dom.NodeList;
 
@@ -22,6 +23,11 @@ public class Flow {
   private static final String ENVELOPE_NS = "http://schemas.xmlsoap.org/soap/envelope/";
   private static final String SERVICE_NS = "{{service_ns}}";
   private static final String ACTION_PREFIX = "{{action_prefix}}";
+
+  /** The messages of the codes the flow expects, as the guide gives them. */
+  private static final Map<Integer, String> MESSAGES =
+      Map.ofEntries(
+{{messages}});
 
   private final HttpClient http = HttpClient.newHttpClient();
   private final String endpoint;
@@ -49,7 +55,7 @@ public class Flow {
 {{steps}}  }
 
   /** Sends one request, prints its line and checks its code against the expected one. */
-  private Answer request(int n, String operation, int expected, String message, String... params)
+  private Answer request(int n, String operation, int expected, String... params)
       throws FlowFailed {
     StringBuilder body = new StringBuilder();
     body.append("<s:Envelope xmlns:s=\"").append(ENVELOPE_NS).append("\"><s:Body>");
@@ -88,7 +94,8 @@ public class Flow {
     System.out.printf("%-15s %d %s %d ms%n", operation, code, got, ms);
     if (code != expected) {
       throw new FlowFailed(
-          what + "expected " + expected + " (" + message + "), got " + code + " (" + got + ")");
+          what + "expected " + expected + " (" + MESSAGES.get(expected) + "), got " + code + " ("
+              + got + ")");
     }
     return answer;
   }
@@ -182,6 +189,10 @@ pub fn write(flow: &Flow) -> String {
     let names = crate::soap::Names::default();
     let action_prefix = names.action(crate::api::Operation::InitStation);
     let action_prefix = action_prefix.trim_end_matches("InitStation");
+    let messages: Vec<String> = super::expected_codes(flow)
+        .iter()
+        .map(|(code, message)| format!("          Map.entry({code}, {})", lit(message)))
+        .collect();
     let mut helpers = String::new();
     if !flow.inputs.is_empty() {
         helpers.push_str(NEED);
@@ -206,6 +217,7 @@ pub fn write(flow: &Flow) -> String {
             ("steps", &steps),
             ("auth_header", auth_header),
             ("need", &helpers),
+            ("messages", &messages.join(",\n")),
         ],
     )
 }
@@ -216,7 +228,6 @@ fn write_step(flow: &Flow, i: usize, step: &Step) -> String {
         (i + 1).to_string(),
         lit(step.op.name()),
         step.expected.to_string(),
-        lit(Flow::message(step)),
     ];
     for arg in &step.args {
         args.push(lit(arg.param.wire_name(api)));
@@ -268,7 +279,7 @@ fn call(assign: Option<&str>, args: &[String]) -> String {
         None => ("    request(\n".to_string(), "        "),
     };
     // The fixed arguments on one line, then each parameter's name and value on a line.
-    let (fixed, pairs) = args.split_at(4);
+    let (fixed, pairs) = args.split_at(3);
     let mut lines = vec![fixed.join(", ")];
     for pair in pairs.chunks(2) {
         lines.push(pair.join(", "));

@@ -197,6 +197,19 @@ fn wrap(text: &str, width: usize) -> Vec<String> {
     lines
 }
 
+/// The codes the flow expects, each once, in numeric order, with the guide's message (the one the
+/// run met for a code the guides do not list).
+pub fn expected_codes(flow: &Flow) -> Vec<(u16, &str)> {
+    let mut codes: Vec<(u16, &str)> = Vec::new();
+    for step in &flow.steps {
+        if !codes.iter().any(|(c, _)| *c == step.expected) {
+            codes.push((step.expected, Flow::message(step)));
+        }
+    }
+    codes.sort_by_key(|(c, _)| *c);
+    codes
+}
+
 /// The header's closing lines: the environment the program reads and what it prints.
 pub fn usage_notes(flow: &Flow) -> Vec<String> {
     let mut lines = vec!["The endpoint URL is the first argument, or ECAPI_ENDPOINT.".to_string()];

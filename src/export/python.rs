@@ -134,16 +134,9 @@ pub fn write(flow: &Flow) -> String {
         names.service_ns, names.contract
     );
     let need = if flow.inputs.is_empty() { "" } else { NEED };
-    let mut codes: Vec<&Step> = Vec::new();
-    for step in &flow.steps {
-        if !codes.iter().any(|s| s.expected == step.expected) {
-            codes.push(step);
-        }
-    }
-    codes.sort_by_key(|s| s.expected);
-    let messages: String = codes
+    let messages: String = super::expected_codes(flow)
         .iter()
-        .map(|s| format!("    {}: {},\n", s.expected, lit(Flow::message(s))))
+        .map(|(code, message)| format!("    {code}: {},\n", lit(message)))
         .collect();
     let client = if flow.origin.basic_auth {
         CLIENT_AUTH

@@ -17,6 +17,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.w3c.dom.Document;
 import org.w3c.dom.NodeList;
@@ -26,6 +27,13 @@ public class Flow {
   private static final String ENVELOPE_NS = "http://schemas.xmlsoap.org/soap/envelope/";
   private static final String SERVICE_NS = "http://tempuri.org/";
   private static final String ACTION_PREFIX = "http://tempuri.org/IECAPI/";
+
+  /** The messages of the codes the flow expects, as the guide gives them. */
+  private static final Map<Integer, String> MESSAGES =
+      Map.ofEntries(
+          Map.entry(100, "Command executed as expected"),
+          Map.entry(608, "Warning: Port was not recording"),
+          Map.entry(616, "Error: Port not in record or pause mode"));
 
   private final HttpClient http = HttpClient.newHttpClient();
   private final String endpoint;
@@ -51,20 +59,16 @@ public class Flow {
   /** The requests, in the order the flow sent them. */
   private void run() throws FlowFailed {
     // InitStation: guide 7.1, Initialization Requests > InitStation
-    Answer r1 = request(1, "InitStation", 100, "Command executed as expected", "Extension", "2001");
+    Answer r1 = request(1, "InitStation", 100, "Extension", "2001");
     String port = r1.field("Port");
     String unit = r1.field("Unit");
 
     // StartRecording: guide 7.1, Recording Control Requests > StartRecording
-    request(
-        2, "StartRecording", 100, "Command executed as expected",
-        "Unit", unit,
-        "Port", port,
-        "maxRecordingTimeInSeconds", "0");
+    request(2, "StartRecording", 100, "Unit", unit, "Port", port, "maxRecordingTimeInSeconds", "0");
 
     // AssignField: guide 7.1, Data Assignment Requests > AssignField
     request(
-        3, "AssignField", 100, "Command executed as expected",
+        3, "AssignField", 100,
         "Unit", unit,
         "Port", port,
         "fieldName", "fldCustomerAccountNum",
@@ -73,7 +77,7 @@ public class Flow {
     // GetField: guide 7.1, Information Requests > GetField
     Answer r4 =
         request(
-            4, "GetField", 100, "Command executed as expected",
+            4, "GetField", 100,
             "Unit", unit,
             "Port", port,
             "fieldName", "fldCustomerAccountNum");
@@ -81,30 +85,24 @@ public class Flow {
 
     // AssignField: guide 7.1, Data Assignment Requests > AssignField
     request(
-        5, "AssignField", 100, "Command executed as expected",
+        5, "AssignField", 100,
         "Unit", unit,
         "Port", port,
         "fieldName", "fldClientID",
         "fieldValue", value);
 
     // StopRecording: guide 7.1, Recording Control Requests > StopRecording
-    request(6, "StopRecording", 100, "Command executed as expected", "Unit", unit, "Port", port);
+    request(6, "StopRecording", 100, "Unit", unit, "Port", port);
 
     // PauseRecording: guide 7.1, Recording Control Requests > PauseRecording
-    request(
-        7, "PauseRecording", 608, "Warning: Port was not recording",
-        "Unit", unit,
-        "Port", port);
+    request(7, "PauseRecording", 608, "Unit", unit, "Port", port);
 
     // StopRecording: guide 7.1, Recording Control Requests > StopRecording
-    request(
-        8, "StopRecording", 616, "Error: Port not in record or pause mode",
-        "Unit", unit,
-        "Port", port);
+    request(8, "StopRecording", 616, "Unit", unit, "Port", port);
   }
 
   /** Sends one request, prints its line and checks its code against the expected one. */
-  private Answer request(int n, String operation, int expected, String message, String... params)
+  private Answer request(int n, String operation, int expected, String... params)
       throws FlowFailed {
     StringBuilder body = new StringBuilder();
     body.append("<s:Envelope xmlns:s=\"").append(ENVELOPE_NS).append("\"><s:Body>");
@@ -143,7 +141,8 @@ public class Flow {
     System.out.printf("%-15s %d %s %d ms%n", operation, code, got, ms);
     if (code != expected) {
       throw new FlowFailed(
-          what + "expected " + expected + " (" + message + "), got " + code + " (" + got + ")");
+          what + "expected " + expected + " (" + MESSAGES.get(expected) + "), got " + code + " ("
+              + got + ")");
     }
     return answer;
   }

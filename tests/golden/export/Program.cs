@@ -14,6 +14,7 @@
 // code is the expected one, 1 naming the first request that is not, 2 on a usage error.
 
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.Runtime.Serialization;
 using System.ServiceModel;
@@ -96,6 +97,12 @@ namespace EcapiFlow
 
     public static class Program
     {
+        /// <summary>The messages of the codes the flow expects, as the guide gives them.</summary>
+        private static readonly Dictionary<int, string> Messages = new Dictionary<int, string>
+        {
+            { 100, "Command executed as expected" },
+        };
+
         public static int Main(string[] args)
         {
             string endpoint =
@@ -129,37 +136,37 @@ namespace EcapiFlow
         private static void Run(IECAPI service)
         {
             // InitStation: guide 7.1, Initialization Requests > InitStation
-            var r1 = Request(1, "InitStation", 100, "Command executed as expected", () => service.InitStation("4021"));
+            var r1 = Request(1, "InitStation", 100, () => service.InitStation("4021"));
             string port = r1.Port;
             string unit = r1.Unit;
 
             // PortStatus: guide 7.1, Information Requests > PortStatus
-            Request(2, "PortStatus", 100, "Command executed as expected", () => service.PortStatus(unit, port));
+            Request(2, "PortStatus", 100, () => service.PortStatus(unit, port));
 
             // StartRecording: guide 7.1, Recording Control Requests > StartRecording
-            Request(3, "StartRecording", 100, "Command executed as expected", () => service.StartRecording(unit, port, 0));
+            Request(3, "StartRecording", 100, () => service.StartRecording(unit, port, 0));
 
             // AssignField: guide 7.1, Data Assignment Requests > AssignField
-            Request(4, "AssignField", 100, "Command executed as expected", () => service.AssignField(unit, port, "fldCustomerAccountNum", "ACC-778812"));
+            Request(4, "AssignField", 100, () => service.AssignField(unit, port, "fldCustomerAccountNum", "ACC-778812"));
 
             // AssignField: guide 7.1, Data Assignment Requests > AssignField
-            Request(5, "AssignField", 100, "Command executed as expected", () => service.AssignField(unit, port, "fldCampaign", "Winter renewals"));
+            Request(5, "AssignField", 100, () => service.AssignField(unit, port, "fldCampaign", "Winter renewals"));
 
             // AssignField: guide 7.1, Data Assignment Requests > AssignField
-            Request(6, "AssignField", 100, "Command executed as expected", () => service.AssignField(unit, port, "fldCallCategory", "Billing"));
+            Request(6, "AssignField", 100, () => service.AssignField(unit, port, "fldCallCategory", "Billing"));
 
             // GetURL: guide 7.1, Information Requests > GetURL
-            Request(7, "GetURL", 100, "Command executed as expected", () => service.GetURL(unit, port));
+            Request(7, "GetURL", 100, () => service.GetURL(unit, port));
 
             // StopRecording: guide 7.1, Recording Control Requests > StopRecording
-            Request(8, "StopRecording", 100, "Command executed as expected", () => service.StopRecording(unit, port));
+            Request(8, "StopRecording", 100, () => service.StopRecording(unit, port));
 
             // PortStatus: guide 7.1, Information Requests > PortStatus
-            Request(9, "PortStatus", 100, "Command executed as expected", () => service.PortStatus(unit, port));
+            Request(9, "PortStatus", 100, () => service.PortStatus(unit, port));
         }
 
         /// <summary>Sends one request, prints its line and checks its code.</summary>
-        private static T Request<T>(int n, string operation, int expected, string message, Func<T> send)
+        private static T Request<T>(int n, string operation, int expected, Func<T> send)
             where T : Result
         {
             string what = "#" + n + " " + operation + ": ";
@@ -190,7 +197,7 @@ namespace EcapiFlow
             if (result.responseCode != expected)
             {
                 throw new FlowFailedException(
-                    what + "expected " + expected + " (" + message + "), got "
+                    what + "expected " + expected + " (" + Messages[expected] + "), got "
                         + result.responseCode + " (" + result.responseMessage + ")");
             }
             return result;

@@ -14,11 +14,16 @@
 
 const soap = require("soap");
 
+/** The messages of the codes the flow expects, as the guide gives them. */
+const MESSAGES = {
+  100: "Command executed as expected",
+};
+
 /** A request got no answer, or not the expected code. */
 class FlowFailed extends Error {}
 
 /** Sends one request, prints its line and checks its code against the expected one. */
-async function request(client, n, operation, expected, message, args) {
+async function request(client, n, operation, expected, args) {
   const started = process.hrtime.bigint();
   let answer;
   try {
@@ -34,7 +39,7 @@ async function request(client, n, operation, expected, message, args) {
   );
   if (code !== expected) {
     throw new FlowFailed(
-      `#${n} ${operation}: expected ${expected} (${message}), ` +
+      `#${n} ${operation}: expected ${expected} (${MESSAGES[expected]}), ` +
         `got ${code} (${result.responseMessage})`,
     );
   }
@@ -44,29 +49,21 @@ async function request(client, n, operation, expected, message, args) {
 /** The requests, in the order the flow sent them. */
 async function flow(client) {
   // InitStation: guide 7.1, Initialization Requests > InitStation
-  const r1 = await request(
-    client,
-    1,
-    "InitStation",
-    100,
-    "Command executed as expected",
-    { Extension: "4022" },
-  );
+  const r1 = await request(client, 1, "InitStation", 100, {
+    Extension: "4022",
+  });
   const port = r1.Port;
   const unit = r1.Unit;
 
   // StartRecording: guide 7.1, Recording Control Requests > StartRecording
-  await request(
-    client,
-    2,
-    "StartRecording",
-    100,
-    "Command executed as expected",
-    { Unit: unit, Port: port, maxRecordingTimeInSeconds: 0 },
-  );
+  await request(client, 2, "StartRecording", 100, {
+    Unit: unit,
+    Port: port,
+    maxRecordingTimeInSeconds: 0,
+  });
 
   // AssignField: guide 7.1, Data Assignment Requests > AssignField
-  await request(client, 3, "AssignField", 100, "Command executed as expected", {
+  await request(client, 3, "AssignField", 100, {
     Unit: unit,
     Port: port,
     fieldName: "fldClientID",
@@ -74,81 +71,33 @@ async function flow(client) {
   });
 
   // PauseRecording: guide 7.1, Recording Control Requests > PauseRecording
-  await request(
-    client,
-    4,
-    "PauseRecording",
-    100,
-    "Command executed as expected",
-    { Unit: unit, Port: port },
-  );
+  await request(client, 4, "PauseRecording", 100, { Unit: unit, Port: port });
 
   // DesktopPause: guide 7.1, Desktop Recording Requests > DesktopPause
-  await request(
-    client,
-    5,
-    "DesktopPause",
-    100,
-    "Command executed as expected",
-    { User: "jsmith" },
-  );
+  await request(client, 5, "DesktopPause", 100, { User: "jsmith" });
 
   // PortStatus: guide 7.1, Information Requests > PortStatus
-  await request(client, 6, "PortStatus", 100, "Command executed as expected", {
-    Unit: unit,
-    Port: port,
-  });
+  await request(client, 6, "PortStatus", 100, { Unit: unit, Port: port });
 
   // ResumeRecording: guide 7.1, Recording Control Requests > ResumeRecording
-  await request(
-    client,
-    7,
-    "ResumeRecording",
-    100,
-    "Command executed as expected",
-    { Unit: unit, Port: port },
-  );
+  await request(client, 7, "ResumeRecording", 100, { Unit: unit, Port: port });
 
   // DesktopResume: guide 7.1, Desktop Recording Requests > DesktopResume
-  await request(
-    client,
-    8,
-    "DesktopResume",
-    100,
-    "Command executed as expected",
-    { User: "jsmith" },
-  );
+  await request(client, 8, "DesktopResume", 100, { User: "jsmith" });
 
   // PortStatus: guide 7.1, Information Requests > PortStatus
-  await request(client, 9, "PortStatus", 100, "Command executed as expected", {
-    Unit: unit,
-    Port: port,
-  });
+  await request(client, 9, "PortStatus", 100, { Unit: unit, Port: port });
 
   // AssignField: guide 7.1, Data Assignment Requests > AssignField
-  await request(
-    client,
-    10,
-    "AssignField",
-    100,
-    "Command executed as expected",
-    {
-      Unit: unit,
-      Port: port,
-      fieldName: "fldCallCategory",
-      fieldValue: "Card payment",
-    },
-  );
+  await request(client, 10, "AssignField", 100, {
+    Unit: unit,
+    Port: port,
+    fieldName: "fldCallCategory",
+    fieldValue: "Card payment",
+  });
 
   // StopRecording: guide 7.1, Recording Control Requests > StopRecording
-  await request(
-    client,
-    11,
-    "StopRecording",
-    100,
-    "Command executed as expected",
-    { Unit: unit, Port: port },
-  );
+  await request(client, 11, "StopRecording", 100, { Unit: unit, Port: port });
 }
 
 async function main() {
