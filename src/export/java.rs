@@ -14,6 +14,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 {{imports}}import java.util.Map;
+import javax.xml.parsers.DocumentBuilder;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.w3c.dom.Document;
 import org.w3c.dom.NodeList;
@@ -84,11 +85,11 @@ public class Flow {
       throw new FlowFailed(what + "interrupted");
     }
     long ms = (System.nanoTime() - started) / 1_000_000;
-    Answer answer = Answer.parse(response.body(), what);
     if (response.statusCode() != 200) {
       throw new FlowFailed(
-          what + "HTTP " + response.statusCode() + " " + answer.field("faultstring"));
+          what + "HTTP " + response.statusCode() + " " + Answer.faultOf(response.body()));
     }
+    Answer answer = Answer.parse(response.body(), what);
     int code = Integer.parseInt(answer.field("responseCode").trim());
     String got = answer.field("responseMessage");
     System.out.printf("%-15s %d %s %d ms%n", operation, code, got, ms);
@@ -118,9 +119,21 @@ public class Flow {
         DocumentBuilderFactory factory = DocumentBuilderFactory.newInstance();
         factory.setNamespaceAware(true);
         factory.setFeature("http://apache.org/xml/features/disallow-doctype-decl", true);
-        return new Answer(factory.newDocumentBuilder().parse(new ByteArrayInputStream(body)));
+        DocumentBuilder builder = factory.newDocumentBuilder();
+        // The error is reported here, not printed by the parser as well.
+        builder.setErrorHandler(null);
+        return new Answer(builder.parse(new ByteArrayInputStream(body)));
       } catch (Exception e) {
         throw new FlowFailed(what + "an answer that is not XML: " + e.getMessage());
+      }
+    }
+
+    /** The faultstring of a fault, or "" when the body is none (an error page, nothing). */
+    static String faultOf(byte[] body) {
+      try {
+        return parse(body, "").field("faultstring");
+      } catch (FlowFailed e) {
+        return "";
       }
     }
 

@@ -88,7 +88,9 @@ const CLIENT: &str = r##"  let client;
   try {
     client = await soap.createClientAsync(`${endpoint}?wsdl`, { endpoint });
   } catch (e) {
-    console.error(`FAIL cannot read the service description: ${e.message}`);
+    // node-soap's message goes on with the whole answer; its first line says it.
+    const why = e.message.split("\n")[0];
+    console.error(`FAIL cannot read the service description: ${why}`);
     return 1;
   }
 "##;
@@ -106,7 +108,9 @@ const CLIENT_AUTH: &str = r##"  const auth = new soap.BasicAuthSecurity(
       wsdl_headers: wsdlHeaders,
     });
   } catch (e) {
-    console.error(`FAIL cannot read the service description: ${e.message}`);
+    // node-soap's message goes on with the whole answer; its first line says it.
+    const why = e.message.split("\n")[0];
+    console.error(`FAIL cannot read the service description: ${why}`);
     return 1;
   }
   client.setSecurity(auth);

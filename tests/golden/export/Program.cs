@@ -184,6 +184,11 @@ namespace EcapiFlow
             {
                 throw new FlowFailedException(what + "no answer: " + e.Message);
             }
+            catch (System.Net.WebException e)
+            {
+                // Mono's WCF lets an HTTP error (401, 404) out as it is.
+                throw new FlowFailedException(what + "no answer: " + e.Message);
+            }
             if (result == null)
             {
                 throw new FlowFailedException(what + "an answer without a result");
