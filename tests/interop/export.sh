@@ -230,4 +230,24 @@ for lang in "${langs[@]}"; do
     check "$lang" "$file" "REPL session" "$hosted" "$repl_journal" "$recorder" "#1 InitStation" \
         || status=1
 done
+# Basic authentication and withheld values: the payment run against a server that asks for
+# credentials, its User withheld; each program passes with the credentials and the user from the
+# environment, and fails (exit 1) with a wrong password.
+launch "$work/auth.out" "$ECAPI_BIN" serve --listen 127.0.0.1:0 --quiet --basic-auth crm:s3cret
+auth="$(endpoint_of "$work/auth.out" "$pid")"
+for lang in "${langs[@]}"; do
+    file="$(program_file "$lang" "$work/auth-$lang")"
+    ECAPI_USER=crm ECAPI_PASSWORD=s3cret "$ECAPI_BIN" export "$root/scripts/payment.rhai" \
+        --endpoint "$auth" --redact User --lang "$lang" -o "$file" 2>/dev/null
+    prepare "$lang" "$file" || { status=1; continue; }
+    export ECAPI_USER=crm ECAPI_PARAM_USER=jsmith
+    if ! ECAPI_PASSWORD=s3cret run_program "$lang" "$file" "$auth"; then
+        echo "FAIL $lang with basic authentication:"; cat "$work/run.out"; status=1
+    elif ECAPI_PASSWORD=wrong run_program "$lang" "$file" "$auth" || ! grep -q '^FAIL' "$work/run.out"; then
+        echo "FAIL $lang with a wrong password did not fail:"; cat "$work/run.out"; status=1
+    else
+        echo "ok   $lang with basic authentication and a withheld user; exit 1 with a wrong password"
+    fi
+    unset ECAPI_USER ECAPI_PARAM_USER
+done
 exit $status
