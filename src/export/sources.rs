@@ -80,3 +80,57 @@ pub fn api_of(records: &[Record]) -> ApiVersion {
 pub fn withheld_in_record(_: Param, value: &str) -> bool {
     value == REDACTED
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(op: &str, request: &str, params: &[(&str, &str)]) -> Record {
+        Record {
+            kind: "exchange".into(),
+            time: "2026-12-01T10:00:00.000Z".into(),
+            client: "127.0.0.1:5000".into(),
+            operation: Some(op.into()),
+            action: None,
+            parameters: params
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            status: Some(200),
+            outcome: "answered".into(),
+            code: Some(100),
+            message: Some("Command executed as expected".into()),
+            fields: Default::default(),
+            fault: None,
+            elapsed_ms: 1.0,
+            notes: Vec::new(),
+            injected: false,
+            request: request.into(),
+            response: None,
+            shadow: None,
+        }
+    }
+
+    #[test]
+    fn a_client_that_sent_7_0_names_spoke_7_0_unless_it_used_a_7_1_operation() {
+        let init = record(
+            "InitUser",
+            "<InitUser xmlns=\"http://tempuri.org/\"><userName>j</userName><machineName>m</machineName></InitUser>",
+            &[("User", "j"), ("Machine", "m")],
+        );
+        assert_eq!(api_of(std::slice::from_ref(&init)), ApiVersion::V7_0);
+        let pause = record("DesktopPause", "<DesktopPause/>", &[("User", "j")]);
+        assert_eq!(api_of(&[init, pause]), ApiVersion::V7_1);
+    }
+
+    #[test]
+    fn an_injected_answer_is_no_answer_from_the_server() {
+        let mut r = record("PortStatus", "", &[("Unit", "1"), ("Port", "1")]);
+        r.injected = true;
+        let made = from_records(&[r]);
+        assert_eq!(
+            made[0].outcome.as_ref().unwrap_err(),
+            "answered by the proxy itself (--fault)"
+        );
+    }
+}
