@@ -216,9 +216,18 @@ pub fn usage_notes(flow: &Flow) -> Vec<String> {
     if flow.origin.basic_auth {
         lines.push("Basic authentication: ECAPI_USER and ECAPI_PASSWORD.".to_string());
     }
-    for input in &flow.inputs {
+    for (i, input) in flow.inputs.iter().enumerate() {
+        // A parameter withheld with different values has an input per value, counted in order.
+        let nth = flow.inputs[..i]
+            .iter()
+            .filter(|other| other.param == input.param)
+            .count();
+        let which = match nth {
+            0 => String::new(),
+            n => format!(" (its value number {})", n + 1),
+        };
         lines.push(format!(
-            "{}: the {} withheld by --redact.",
+            "{}: the {} withheld by --redact{which}.",
             input.env(),
             input.param.wire_name(flow.origin.api)
         ));

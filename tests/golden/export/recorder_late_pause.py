@@ -10,7 +10,7 @@ server's WSDL:
 
 The endpoint URL is the first argument, or ECAPI_ENDPOINT.
 ECAPI_PARAM_FIELD_NAME: the fieldName withheld by --redact.
-ECAPI_PARAM_FIELD_NAME2: the fieldName withheld by --redact.
+ECAPI_PARAM_FIELD_NAME2: the fieldName withheld by --redact (its value number 2).
 Prints one line per request (operation, code, message, milliseconds); exits 0 when every
 code is the expected one, 1 naming the first request that is not, 2 on a usage error.
 """
