@@ -411,3 +411,23 @@ fn the_repl_says_when_there_is_nothing_to_export_or_the_language_is_unknown() {
         "piped input with an error exits 1"
     );
 }
+
+#[test]
+fn a_script_that_played_the_phone_system_says_the_program_cannot_repeat_it() {
+    let o = run(&["export", "scripts/recorder_hold.rhai", "--lang", "curl"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("simulator control (sim_hangup, sim_hold, sim_retrieve)"),
+        "{}",
+        stderr(&o)
+    );
+    let header: String = stdout(&o)
+        .lines()
+        .take_while(|l| l.starts_with('#'))
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        header.contains("which this program cannot repeat"),
+        "{header}"
+    );
+}

@@ -232,7 +232,48 @@ fn from_script(a: &ExportArgs) -> Result<Option<Flow>, UsageError> {
     };
     let redaction = Redaction::new(&a.redact);
     let withheld = |p: Param, _: &str| covers(&redaction, p);
-    Ok(Some(Flow::build(origin, &made, &withheld)))
+    let mut flow = Flow::build(origin, &made, &withheld);
+    let control = simulator_control(&source);
+    if !control.is_empty() {
+        let note = format!(
+            "The run also used simulator control ({}), which this program cannot repeat: against \
+             a server, the answers after it may differ.",
+            control.join(", ")
+        );
+        eprintln!("ecapi export: {note}");
+        flow.notes.push(note);
+    }
+    Ok(Some(flow))
+}
+
+/// The simulator-control functions that change the simulator's state (the phone system, faults,
+/// the clock), as far as a look at the script's text tells: those a script calls outside comments.
+fn simulator_control(source: &str) -> Vec<&'static str> {
+    const CHANGING: [&str; 8] = [
+        "sim_advance",
+        "sim_at",
+        "sim_delay",
+        "sim_fault",
+        "sim_hangup",
+        "sim_hold",
+        "sim_reset",
+        "sim_retrieve",
+    ];
+    let code: String = source
+        .lines()
+        .map(|l| l.split("//").next().unwrap_or(""))
+        .collect::<Vec<_>>()
+        .join("\n");
+    CHANGING
+        .into_iter()
+        .filter(|name| {
+            code.match_indices(name).any(|(at, _)| {
+                let before = code[..at].chars().next_back();
+                let after = code[at + name.len()..].trim_start().chars().next();
+                !before.is_some_and(|c| c.is_alphanumeric() || c == '_') && after == Some('(')
+            })
+        })
+        .collect()
 }
 
 /// A backend's description as part of a sentence: `the embedded simulator (…)`.
@@ -308,6 +349,13 @@ pub fn repl_export(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn simulator_control_that_changes_state_is_found_outside_comments() {
+        let source =
+            "// sim_fault(\"x\", 1)\nsim_hold(1, 1);\nlet j = sim_journal();\nmy_sim_at(1);\n";
+        assert_eq!(simulator_control(source), ["sim_hold"]);
+    }
 
     #[test]
     fn credentials_in_a_url_are_seen() {

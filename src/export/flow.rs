@@ -132,6 +132,9 @@ pub struct Flow {
     /// Requests of the run the program leaves out (no answer with a code came back), each as
     /// `#N Operation: what happened`.
     pub left_out: Vec<String>,
+    /// What else the reader of the program should know about the run, one sentence each (the
+    /// simulator control a script used, which a program cannot repeat).
+    pub notes: Vec<String>,
 }
 
 /// How values withheld by `--redact` are recognised: by the parameter's name (a script run, whose
@@ -240,6 +243,7 @@ impl Flow {
             steps,
             inputs,
             left_out,
+            notes: Vec::new(),
         }
     }
 

@@ -175,6 +175,10 @@ pub fn summary(flow: &Flow) -> Vec<String> {
             " Left out, with no answer carrying a code: {left}."
         ));
     }
+    for note in &flow.notes {
+        text.push(' ');
+        text.push_str(note);
+    }
     wrap(&text, 90)
 }
 
