@@ -387,3 +387,43 @@ fn lit(text: &str) -> String {
     out.push('"');
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::ApiVersion;
+
+    fn flow(https: bool, basic_auth: bool) -> Flow {
+        let mut flow = super::super::example(Operation::GetUrl, ApiVersion::V7_1);
+        flow.origin.https = https;
+        flow.origin.basic_auth = basic_auth;
+        flow
+    }
+
+    #[test]
+    fn the_binding_follows_what_the_flow_used_https_and_basic_authentication() {
+        let plain = write(&flow(false, false));
+        assert!(plain.contains("new BasicHttpBinding();"));
+        assert!(!plain.contains("Credentials"));
+        let https = write(&flow(true, false));
+        assert!(https.contains("new BasicHttpBinding(BasicHttpSecurityMode.Transport);"));
+        let auth = write(&flow(false, true));
+        assert!(
+            auth.contains("new BasicHttpBinding(BasicHttpSecurityMode.TransportCredentialOnly);")
+        );
+        assert!(auth.contains("HttpClientCredentialType.Basic"));
+        assert!(auth.contains("factory.Credentials.UserName.UserName"));
+        let both = write(&flow(true, true));
+        assert!(both.contains("new BasicHttpBinding(BasicHttpSecurityMode.Transport);"));
+        assert!(both.contains("HttpClientCredentialType.Basic"));
+    }
+
+    #[test]
+    fn only_the_operations_used_are_in_the_contract_with_their_result_types() {
+        let text = write(&flow(false, false));
+        assert!(text.contains("GetURLResult GetURL(string Unit, string Port);"));
+        assert!(text.contains("public class GetURLResult : Result"));
+        assert!(!text.contains("InitStation("));
+        assert_eq!(text.matches("[OperationContract(").count(), 1);
+    }
+}
