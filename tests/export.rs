@@ -232,6 +232,21 @@ fn a_proxy_record_becomes_a_flow_with_redacted_values_as_inputs() {
         "{}",
         stderr(&o)
     );
+    // The record keeps no header: --user says the server asked for basic authentication.
+    let o = run(&[
+        "export",
+        record.to_str().unwrap(),
+        "--lang",
+        "csharp",
+        "--user",
+        "crm",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("BasicHttpSecurityMode.TransportCredentialOnly"),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]

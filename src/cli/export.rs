@@ -49,7 +49,8 @@ pub struct ExportArgs {
     /// Which row of --data, counted from 1.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub row: usize,
-    /// The backend the script runs on (for a record, --api sets the version its client spoke).
+    /// The backend the script runs on (for a record: --api sets the version its client spoke,
+    /// --user that its server asked for basic authentication, an https --endpoint HTTPS).
     #[command(flatten)]
     pub backend: BackendArgs,
 }
@@ -143,8 +144,14 @@ fn from_record(a: &ExportArgs) -> Result<Flow, UsageError> {
             records.len()
         ),
         api,
-        https: false,
-        basic_auth: false,
+        // A record keeps no header and no upstream URL: `--user` and an https `--endpoint` say
+        // what the recorded server asked for.
+        https: a
+            .backend
+            .endpoint
+            .as_deref()
+            .is_some_and(|e| e.starts_with("https:")),
+        basic_auth: a.backend.user.is_some(),
         example: false,
     };
     let redaction = Redaction::new(&a.redact);
