@@ -17,12 +17,14 @@
 //! | [`repl`] | the interactive shell: line editor, meta-commands, result grid |
 //! | [`runner`] | `ecapi test`: finding test files and cases, running them in parallel, reports |
 //! | [`proxy`] | `ecapi proxy`, `replay`, `script`: forwarding, the exchange record, replay, shadow comparison |
+//! | [`export`] | `ecapi export`: one model of a flow as it ran, written as a program in C#, Java, Python, JavaScript or curl |
 //! | [`load`] | `ecapi load`: agents running a flow, HDR histograms, thresholds, summary and reports |
 //! | [`cli`] | the command line: arguments, configuration, subcommands |
 
 pub mod api;
 pub mod cli;
 pub mod client;
+pub mod export;
 pub mod line_queue;
 pub mod listener;
 pub mod load;

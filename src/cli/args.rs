@@ -53,6 +53,9 @@ pub enum Command {
     Replay(super::replay::ReplayArgs),
     /// Turn a recording into a runnable script that expects each recorded code.
     Script(super::script_cmd::ScriptArgs),
+    /// Write a flow as it ran (a .rhai script, a proxy record) as a program in C#, Java, Python,
+    /// JavaScript or curl that checks every code.
+    Export(super::export::ExportArgs),
 }
 
 /// `ecapi completions`.
@@ -258,6 +261,10 @@ pub struct OpsArgs {
     /// Show parameter names and availability for this API version.
     #[arg(long, default_value = "7.1", value_name = "VERSION")]
     pub api: String,
+    /// Print one request of OPERATION as a program in this language (csharp, java, python,
+    /// javascript or curl) instead of its documentation.
+    #[arg(long, value_name = "LANG", requires = "operation")]
+    pub example: Option<String>,
 }
 
 /// What a served simulator keeps, for `ecapi serve --help`.

@@ -7,6 +7,7 @@ mod call;
 mod completions;
 mod connection_args;
 mod exit;
+mod export;
 mod load;
 mod ops;
 mod proxy;
@@ -39,6 +40,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Command::Script(a)) => script_cmd::script(a),
         Some(Command::Repl(a)) => repl::repl(a),
         Some(Command::Load(a)) => load::load(a),
+        Some(Command::Export(a)) => export::export(a),
         // Without a subcommand, the REPL, with the options given before any subcommand.
         None => repl::repl(cli.repl),
     };

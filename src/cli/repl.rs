@@ -13,6 +13,11 @@ use crate::streams::errln;
 pub fn repl(a: ReplArgs) -> Result<ExitCode, UsageError> {
     let config = BackendConfig::from_args(&a.backend)?;
     let saved_args = saved_args(&a.backend, &config);
+    let https = config
+        .endpoint
+        .as_deref()
+        .is_some_and(|e| e.starts_with("https:"));
+    let basic_auth = config.user.is_some();
     let options = Options {
         backend: Backend {
             endpoint: config.endpoint.clone(),
@@ -29,6 +34,9 @@ pub fn repl(a: ReplArgs) -> Result<ExitCode, UsageError> {
         }),
         saved_args,
         module_path: a.module_path,
+        export: Some(Box::new(move |lang, made, backend, api| {
+            super::export::repl_export(lang, made, backend, api, https, basic_auth)
+        })),
     };
     match repl::run(options) {
         Ok(true) => Ok(EXIT_SUCCESS),

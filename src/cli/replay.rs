@@ -31,7 +31,7 @@ pub struct ReplayArgs {
 pub fn replay(a: ReplayArgs) -> Result<ExitCode, UsageError> {
     let recording = record::read(&a.file).map_err(UsageError)?;
     if let Some(warning) = &recording.warning {
-        eprintln!("ecapi: warning: {warning}");
+        errln!("ecapi: warning: {warning}");
     }
     let records = recording.records;
     let config = BackendConfig::from_args(&a.backend)?;

@@ -7,7 +7,7 @@ use clap::Args;
 use super::backend::UsageError;
 use super::exit::{ExitCode, EXIT_SUCCESS};
 use crate::proxy::{record, script_gen};
-use crate::streams::out;
+use crate::streams::{errln, out};
 
 /// `ecapi script`.
 #[derive(Debug, Args)]
@@ -24,7 +24,7 @@ pub struct ScriptArgs {
 pub fn script(a: ScriptArgs) -> Result<ExitCode, UsageError> {
     let recording = record::read(&a.file).map_err(UsageError)?;
     if let Some(warning) = &recording.warning {
-        eprintln!("ecapi: warning: {warning}");
+        errln!("ecapi: warning: {warning}");
     }
     let records = recording.records;
     let name = a.file.file_name().map_or_else(

@@ -58,6 +58,8 @@ use record::Recorder;
 use redact::Redaction;
 use shadow::Shadow;
 
+use crate::streams::errln;
+
 /// What `ecapi proxy` is told.
 #[derive(Debug)]
 pub struct ProxyOptions {
@@ -442,7 +444,7 @@ pub fn run(options: ProxyOptions) -> Result<Summary, ProxyError> {
             let _ = writeln!(out, "shadow: {}", shadow.describe());
         }
         for warning in &forwarder.warnings {
-            eprintln!("ecapi proxy: warning: {warning}");
+            errln!("ecapi proxy: warning: {warning}");
         }
         if let Some(recorder) = &forwarder.recorder {
             let _ = writeln!(out, "recording to {}", recorder.path().display());

@@ -155,6 +155,13 @@ impl Redaction {
         parts.join(", ")
     }
 
+    /// Whether values of this parameter or answer field (by a wire name) are withheld.
+    pub fn covers(&self, wire_name: &str) -> bool {
+        self.rules.iter().any(|r| {
+            matches!(r, Rule::Names { wire, .. } if wire.iter().any(|w| w.eq_ignore_ascii_case(wire_name)))
+        })
+    }
+
     /// The `--redact` name that withholds values of this parameter or field wire name, if any.
     #[cfg(test)]
     fn rule_for(&self, wire_name: &str) -> Option<&str> {

@@ -37,6 +37,12 @@ pub const COMMANDS: &[(&str, &str, &str)] = &[
         "write what ran without error as a script for `ecapi run`",
     ),
     (
+        ":export",
+        "LANG [FILE]",
+        "the session's requests as a program (csharp, java, python, javascript, curl); \
+         without FILE, the last request, printed",
+    ),
+    (
         ":load",
         "FILE",
         "run a script here, keeping its variables and functions",
@@ -70,6 +76,13 @@ pub enum Meta {
     Save(PathBuf),
     /// `:load FILE`.
     Load(PathBuf),
+    /// `:export LANG [FILE]`.
+    Export {
+        /// The language.
+        lang: String,
+        /// Where to write the session's program; `None` prints the last request's.
+        file: Option<PathBuf>,
+    },
     /// `:reset`.
     Reset,
     /// `:quit`.
@@ -141,6 +154,17 @@ pub fn parse(line: &str) -> Result<Meta, MetaError> {
         ":history" => none(Meta::History),
         ":save" => arg.map(|f| Meta::Save(f.into())).ok_or_else(|| usage(name)),
         ":load" => arg.map(|f| Meta::Load(f.into())).ok_or_else(|| usage(name)),
+        ":export" => match rest.split_once(char::is_whitespace) {
+            _ if rest.is_empty() => Err(usage(name)),
+            Some((lang, file)) => Ok(Meta::Export {
+                lang: lang.to_string(),
+                file: Some(file.trim().into()),
+            }),
+            None => Ok(Meta::Export {
+                lang: rest.to_string(),
+                file: None,
+            }),
+        },
         ":reset" => none(Meta::Reset),
         ":quit" | ":q" | ":exit" => none(Meta::Quit),
         _ => {
@@ -271,6 +295,7 @@ pub fn execute(shell: &mut Shell, meta: Meta, history: &[String]) -> Flow {
                 Err(e) => return shell.fail(&format!("cannot read {name}: {e}")),
             }
         }
+        Meta::Export { lang, file } => return shell.export(&lang, file.as_deref()),
         Meta::Reset => return shell.reset(),
         Meta::Quit => return Flow::Quit,
     }
@@ -293,6 +318,24 @@ mod tests {
         assert_eq!(parse(":save flow.rhai"), Ok(Meta::Save("flow.rhai".into())));
         assert_eq!(parse(":backend sim"), Ok(Meta::Backend(Some("sim".into()))));
         assert_eq!(parse(":quit"), Ok(Meta::Quit));
+        assert_eq!(
+            parse(":export python flow.py"),
+            Ok(Meta::Export {
+                lang: "python".into(),
+                file: Some("flow.py".into())
+            })
+        );
+        assert_eq!(
+            parse(":export curl"),
+            Ok(Meta::Export {
+                lang: "curl".into(),
+                file: None
+            })
+        );
+        assert_eq!(
+            parse(":export").unwrap_err().to_string(),
+            "usage: :export LANG [FILE]"
+        );
     }
 
     #[test]

@@ -30,7 +30,7 @@ use rustyline::Editor;
 
 use crate::api::ApiVersion;
 use crate::client::Transport;
-use crate::script::{stderr_trace, Output};
+use crate::script::{stderr_trace, Made, Output};
 use crate::streams::{err, errln, out, outln};
 use helper::{Helper, Names};
 use workspace::{show, Workspace};
@@ -67,6 +67,13 @@ pub struct SavedArgs {
 /// Builds a backend; the error says why it cannot be had.
 pub type Connect = Box<dyn Fn(&Backend) -> Result<Box<dyn Transport>, String>>;
 
+/// Writes requests as a program (`:export`): the language's name, the requests in order, the
+/// backend in words and the API version they were made in; the error says why it cannot.
+pub type Export = Box<dyn Fn(&str, &[Made], &str, ApiVersion) -> Result<String, String>>;
+
+/// How many requests a session keeps for `:export` (as many as a test's record keeps).
+pub const EXPORT_KEEP: usize = 1000;
+
 /// What the shell starts with.
 pub struct Options {
     /// The backend chosen on the command line.
@@ -79,6 +86,8 @@ pub struct Options {
     pub saved_args: SavedArgs,
     /// Where `import` looks for modules: the working folder, then these (`--module-path`).
     pub module_path: Vec<std::path::PathBuf>,
+    /// How `:export` writes a program; `None` where it is not offered.
+    pub export: Option<Export>,
 }
 
 /// Errors that end the shell (rather than a line of input).
@@ -113,6 +122,9 @@ pub struct Shell {
     connect: Connect,
     saved_args: SavedArgs,
     header_shown: Rc<Cell<bool>>,
+    export: Option<Export>,
+    /// The requests made since the shell started or was reset, for `:export`.
+    made: Rc<RefCell<Vec<Made>>>,
 }
 
 impl Shell {
@@ -128,14 +140,20 @@ impl Shell {
         // Rows print as each answer comes in, so they interleave with the script's own output.
         let header_shown = Rc::new(Cell::new(false));
         let shown = header_shown.clone();
+        let made = Rc::new(RefCell::new(Vec::new()));
+        let kept = made.clone();
         workspace
             .session()
             .borrow_mut()
-            .set_observer(Some(Box::new(move |made| {
+            .set_observer(Some(Box::new(move |made: &Made| {
                 if !shown.replace(true) {
                     outln!("{}", grid::header(color));
                 }
                 outln!("{}", grid::row(made, color));
+                let mut kept = kept.borrow_mut();
+                if kept.len() < EXPORT_KEEP {
+                    kept.push(made.clone());
+                }
             })));
         if options.trace {
             workspace
@@ -149,6 +167,8 @@ impl Shell {
             connect: options.connect,
             saved_args: options.saved_args,
             header_shown,
+            export: options.export,
+            made,
         })
     }
 
@@ -234,6 +254,30 @@ impl Shell {
         }
     }
 
+    /// `:export LANG [FILE]`: the session's requests written to FILE, or the last one printed.
+    fn export(&self, lang: &str, file: Option<&std::path::Path>) -> Flow {
+        let Some(export) = &self.export else {
+            return self.fail(":export is not offered here");
+        };
+        let made = self.made.borrow();
+        let chosen = match file {
+            Some(_) => &made[..],
+            None => &made[made.len().saturating_sub(1)..],
+        };
+        let program = match export(lang, chosen, &self.describe(), self.backend.api) {
+            Ok(p) => p,
+            Err(e) => return self.fail(&e),
+        };
+        match file {
+            None => out!("{program}"),
+            Some(path) => match std::fs::write(path, program) {
+                Ok(()) => outln!("exported {} request(s) to {}", chosen.len(), path.display()),
+                Err(e) => return self.fail(&format!("cannot write {}: {e}", path.display())),
+            },
+        }
+        Flow::Continue
+    }
+
     /// Reports a failed command.
     fn fail(&self, message: &str) -> Flow {
         errln!("error: {message}");
@@ -268,6 +312,7 @@ impl Shell {
             Ok(transport) => {
                 self.workspace.reset(transport);
                 self.header_shown.set(false);
+                self.made.borrow_mut().clear();
                 outln!("reset: no variables or functions; {}", self.describe());
                 Flow::Continue
             }
