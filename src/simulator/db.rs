@@ -1,7 +1,7 @@
 //! The recorder profile's database: SQLite, in memory or in a file.
 //!
 //! It owns the schema and every read and write of stopped recordings (with their state history and
-//! fields), events, desktop segments, the day's port assignments and the call index counter. Each
+//! fields), events, desktop recording runs, the day's port assignments and the call index counter. Each
 //! write is one transaction, committed before the caller answers, so a simulator reopened on the same
 //! file finds everything that was acknowledged. This is the simulator's only I/O.
 //!
@@ -19,7 +19,7 @@ use chrono::NaiveDateTime;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::store::{
-    Assignment, DesktopSegment, Event, Listed, Query, Recording, StateChange, WINDOW_ITEMS,
+    Assignment, DesktopRun, Event, Listed, Query, Recording, StateChange, WINDOW_ITEMS,
 };
 use crate::api::RecordingState;
 
@@ -201,12 +201,15 @@ CREATE TABLE IF NOT EXISTS events (
     parm3 TEXT NOT NULL,
     recording TEXT
 );
+-- One row per run of desktop recording (see DesktopRun), not per segment: the segments are cut
+-- from it when listed. Rows written as single segments by earlier versions are runs too.
 CREATE TABLE IF NOT EXISTS desktop_segments (
     id INTEGER PRIMARY KEY,
     login TEXT NOT NULL,
     started TEXT NOT NULL,
     ended TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS desktop_segments_run ON desktop_segments (login, started);
 CREATE TABLE IF NOT EXISTS assignments (
     day TEXT NOT NULL,
     op TEXT NOT NULL,
@@ -382,17 +385,24 @@ impl Db {
         Ok(())
     }
 
-    /// Writes closed desktop segments, in one transaction.
-    pub fn save_segments(&mut self, segments: &[DesktopSegment]) -> Result<(), DbError> {
-        if segments.is_empty() {
+    /// Writes desktop runs, in one transaction: a run already stored (same login and start) gets
+    /// its new end, another is added.
+    pub fn save_runs(&mut self, runs: &[DesktopRun]) -> Result<(), DbError> {
+        if runs.is_empty() {
             return Ok(());
         }
         let tx = self.conn.transaction()?;
-        for s in segments {
-            tx.execute(
-                "INSERT INTO desktop_segments (login, started, ended) VALUES (?1, ?2, ?3)",
-                params![s.login, time(s.started), time(s.ended)],
+        for r in runs {
+            let updated = tx.execute(
+                "UPDATE desktop_segments SET ended = ?3 WHERE login = ?1 AND started = ?2",
+                params![r.login, time(r.started), time(r.ended)],
             )?;
+            if updated == 0 {
+                tx.execute(
+                    "INSERT INTO desktop_segments (login, started, ended) VALUES (?1, ?2, ?3)",
+                    params![r.login, time(r.started), time(r.ended)],
+                )?;
+            }
         }
         tx.commit()?;
         Ok(())
@@ -553,13 +563,13 @@ impl Db {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Every closed desktop segment, oldest first.
-    pub fn segments(&self) -> Result<Vec<DesktopSegment>, DbError> {
+    /// Every stored desktop run, oldest first.
+    pub fn runs(&self) -> Result<Vec<DesktopRun>, DbError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT login, started, ended FROM desktop_segments ORDER BY id")?;
+            .prepare("SELECT login, started, ended FROM desktop_segments ORDER BY started, id")?;
         let rows = stmt.query_map([], |r| {
-            Ok(DesktopSegment {
+            Ok(DesktopRun {
                 login: r.get(0)?,
                 started: parse_time(&r.get::<_, String>(1)?),
                 ended: parse_time(&r.get::<_, String>(2)?),
@@ -655,7 +665,7 @@ mod tests {
                 recording: Some("230000.0001".to_string()),
             })
             .unwrap();
-            db.save_segments(&[DesktopSegment {
+            db.save_runs(&[DesktopRun {
                 login: "smith".to_string(),
                 started: at("2026-11-23 10:00:00"),
                 ended: at("2026-11-23 10:10:00"),
@@ -678,7 +688,7 @@ mod tests {
             db.events().unwrap()[0].recording.as_deref(),
             Some("230000.0001")
         );
-        assert_eq!(db.segments().unwrap().len(), 1);
+        assert_eq!(db.runs().unwrap().len(), 1);
         assert_eq!(db.assignments().unwrap()[0].port, 5);
         assert_eq!(db.last_index().unwrap(), 1);
     }

@@ -32,13 +32,15 @@ pub use db::{DbError, DbLocation};
 pub use faults::{Faults, PortRef};
 pub use hosted::{Hosted, DEFAULT_URL_BASE, PORTS as HOSTED_PORTS};
 pub use journal::{Journal, JournalEntry, JOURNAL_CAPACITY};
-pub use recorder::{DesktopView, Recorder, SegmentView, SEGMENT_SECONDS};
+pub use recorder::{
+    DesktopView, Recorder, SegmentView, SegmentWindow, SEGMENTS_LISTED, SEGMENT_SECONDS,
+};
 pub use refusal::Refusal;
 pub use schedule::{Scheduled, TelephonyEvent};
 pub use shared::{LinkSigner, Shared};
 pub use store::{
-    Assignment, DesktopSegment, Event, Listed, Query, Recording, StateChange, Store, Weigh, Window,
-    DEFAULT_LIMIT, WINDOW_BYTES, WINDOW_ITEMS,
+    Assignment, DesktopRun, DesktopSegment, Event, Listed, Query, Recording, StateChange, Store,
+    Weigh, Window, DEFAULT_LIMIT, WINDOW_BYTES, WINDOW_ITEMS,
 };
 
 use crate::api::{ApiVersion, Operation, Request, RequestError, Response};
@@ -542,22 +544,32 @@ impl Simulator {
             .collect())
     }
 
-    /// The closed desktop segments (recorder profile; none in hosted).
+    /// The latest closed desktop segments, at most [`SEGMENTS_LISTED`] per desktop, ordered by
+    /// end (recorder profile; none in hosted).
     pub fn desktop_segments(&mut self) -> Result<Vec<DesktopSegment>, SimError> {
         self.tick();
+        let now = self.shared.clock.now();
         match &mut self.engine {
             Engine::Hosted(_) => Ok(Vec::new()),
-            Engine::Recorder(r) => Ok(r.segments()?),
+            Engine::Recorder(r) => Ok(r.segments(now)?),
         }
     }
 
-    /// Each recorded desktop's state and segments, the open one included (recorder profile; the
-    /// hosted service records no desktops, so the list is empty).
+    /// Each recorded desktop's state and latest segments: at most [`SEGMENTS_LISTED`], the open
+    /// one included, with the total (recorder profile; the hosted service records no desktops, so
+    /// the list is empty).
     pub fn desktops(&mut self) -> Result<Vec<DesktopView>, SimError> {
+        self.desktops_in(&SegmentWindow::default())
+    }
+
+    /// Each recorded desktop's state and the segments that overlap a window, the latest
+    /// `window.limit` of them (at most [`SEGMENTS_LISTED`]), with their total.
+    pub fn desktops_in(&mut self, window: &SegmentWindow) -> Result<Vec<DesktopView>, SimError> {
         self.tick();
+        let now = self.shared.clock.now();
         match &mut self.engine {
             Engine::Hosted(_) => Ok(Vec::new()),
-            Engine::Recorder(r) => Ok(r.desktops()?),
+            Engine::Recorder(r) => Ok(r.desktops(now, window)?),
         }
     }
 
