@@ -428,6 +428,47 @@ fn a_second_server_on_the_same_database_file_refuses_to_start() {
     third.wait().unwrap();
 }
 
+/// A second server given another name of the first one's database (a symbolic link, or on Linux a
+/// hard link) refuses to start and names the first.
+#[cfg(unix)]
+#[test]
+fn a_second_server_through_a_symlink_or_hard_link_to_the_database_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("site.toml");
+    std::fs::write(&config, SITE).unwrap();
+    let db = dir.path().join("rec.db");
+    let mut first = serve_db(&config, &db);
+    let url = endpoint(&mut first);
+    let elsewhere = dir.path().join("other");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let symlink = elsewhere.join("linked.db");
+    std::os::unix::fs::symlink(&db, &symlink).unwrap();
+    let hard = elsewhere.join("hard.db");
+    std::fs::hard_link(&db, &hard).unwrap();
+    let mut names = vec![symlink];
+    if cfg!(target_os = "linux") {
+        names.push(hard);
+    }
+    for name in names {
+        let second = serve_db(&config, &name).wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&second.stderr);
+        assert!(
+            !second.status.success(),
+            "a second server started on {}",
+            name.display()
+        );
+        assert!(stderr.contains("is in use by another ecapi"), "{stderr}");
+        assert!(
+            stderr.contains(&format!("(process {})", first.id())),
+            "{stderr}"
+        );
+    }
+    // The first goes on serving, alone.
+    assert_eq!(port_status(&mut client(&url)).code, 100);
+    first.kill().unwrap();
+    first.wait().unwrap();
+}
+
 #[test]
 fn a_database_with_damaged_pages_is_refused_at_start_with_what_to_do() {
     let dir = tempfile::tempdir().unwrap();
