@@ -240,7 +240,7 @@ fn finish(
         log.request(
             peer,
             method,
-            uri,
+            &super::secret::LoggedUri(uri),
             outcome.response.status().as_u16(),
             &outcome.summary,
             started.elapsed(),

@@ -82,8 +82,9 @@ pub struct Sessions {
     options: SessionOptions,
     /// `http://host:port`, the base of each session's URL player links.
     base: String,
-    /// Signs the links, when the server keys them.
-    signer: Option<crate::simulator::LinkSigner>,
+    /// Keys the links, when the server keys them: each session's with its own id, so that its
+    /// links open only its own recordings.
+    keys: Option<super::secret::LinkKeys>,
     live: Mutex<HashMap<String, Entry>>,
 }
 
@@ -101,12 +102,12 @@ impl Sessions {
     pub fn new(
         options: SessionOptions,
         base: String,
-        signer: Option<crate::simulator::LinkSigner>,
+        keys: Option<super::secret::LinkKeys>,
     ) -> Sessions {
         Sessions {
             options,
             base,
-            signer,
+            keys,
             live: Mutex::new(HashMap::new()),
         }
     }
@@ -139,9 +140,9 @@ impl Sessions {
         let mut simulator = (self.options.make)()
             .map_err(|e| format!("the session's simulator could not be built: {e}"))?;
         let base = format!("{}{SESSIONS_PREFIX}/{id}", self.base);
-        match &self.signer {
-            Some(signer) => {
-                simulator.sign_own_player_links(&base, signer.clone());
+        match &self.keys {
+            Some(keys) => {
+                simulator.sign_own_player_links(&base, keys.signer(Some(&id)));
             }
             None => simulator.default_url_player(&base),
         }
@@ -208,6 +209,16 @@ pub(super) fn answer(app: &AppState, command: &crate::client::control::Command) 
             }
         }
         Command::SessionDrop(id) => {
+            // A session's control reaches that session only: it may drop itself, never another.
+            if let (Some(own), Some(named)) = (app.session_id.as_deref(), id.as_deref()) {
+                if !super::secret::same(own, named) {
+                    return refuse(
+                        "a session's control path drops only its own session: send session_drop \
+                         without an id, or to the server's own control path"
+                            .to_string(),
+                    );
+                }
+            }
             let Some(id) = id.as_deref().or(app.session_id.as_deref()) else {
                 return refuse("session_drop needs the session's id".to_string());
             };
