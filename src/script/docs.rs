@@ -117,7 +117,7 @@ pub fn functions() -> &'static [FunctionDoc] {
             f!(Helper, "now", ["now()"], "The time as an ISO 8601 timestamp: the embedded simulator's clock (it follows sim_advance), else the local clock.", "log_event(#{ type: \"NOTE\", timestamp: now() });"),
             f!(Helper, "sleep", ["sleep(ms)"], "Waits that many milliseconds of real time (use sim_advance to move the simulator's virtual clock).", "sleep(250);"),
             f!(Simulator, "sim_reset", ["sim_reset()"], "Clears every port, assignment, recording, event, fault and the journal.", "sim_reset();"),
-            f!(Simulator, "sim_advance", ["sim_advance(seconds)"], "Moves the simulator's clock forward; past midnight the day's assignments and port states reset.", "sim_advance(24 * 3600);"),
+            f!(Simulator, "sim_advance", ["sim_advance(seconds)"], "Moves the simulator's clock forward, at most 100 years per call, in constant time and memory however far (timers fire at their due times; desktop segments are derived, not stored); past midnight the day's assignments and port states reset.", "sim_advance(24 * 3600);"),
             f!(Simulator, "sim_hold", ["sim_hold(unit, port)"], "Puts the active call on hold (recorder profile).", "sim_hold(1, 5);"),
             f!(Simulator, "sim_retrieve", ["sim_retrieve(unit, port)"], "Takes the held call off hold (recorder profile).", "sim_retrieve(1, 5);"),
             f!(Simulator, "sim_hangup", ["sim_hangup(unit, port)"], "Ends the active call (recorder profile).", "sim_hangup(1, 5);"),

@@ -14,7 +14,10 @@
 //! saying so.
 //!
 //! Ids are 128 random bits from the operating system, in hex: knowing one session's endpoint does
-//! not give another's.
+//! not give another's. Tenants stay apart: a session's control path reaches that session only (it
+//! cannot make sessions, and `session_drop` there names no other session); its player links are
+//! keyed for it alone (see [`super::secret`]), since every simulator counts call indexes from 1;
+//! and the request log shows only the first characters of its id.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;

@@ -153,6 +153,9 @@ pub struct Simulator {
     engine: Engine,
     journal: Journal,
     schedule: schedule::Schedule,
+    /// The longest string value answered, in characters: the server's `maxStringContentLength`
+    /// ([`crate::api::MAX_STRING_CHARS`] unless set).
+    max_string_chars: usize,
 }
 
 fn shared_of(settings: Settings) -> Shared {
@@ -178,6 +181,7 @@ impl Simulator {
             engine: Engine::Hosted(Hosted::default()),
             journal: Journal::default(),
             schedule: schedule::Schedule::default(),
+            max_string_chars: crate::api::MAX_STRING_CHARS,
         }
     }
 
@@ -201,6 +205,7 @@ impl Simulator {
             shared,
             journal: Journal::default(),
             schedule: schedule::Schedule::default(),
+            max_string_chars: crate::api::MAX_STRING_CHARS,
         })
     }
 
@@ -222,6 +227,20 @@ impl Simulator {
         &self.shared.clock
     }
 
+    /// Sets the longest string value the simulator answers, in characters: the reader quota of
+    /// the server in front of it (`ecapi serve --max-string-content-length`; WCF's
+    /// `maxStringContentLength`, 8,192 by default). Longer values are refused, and the journal
+    /// keeps values up to it.
+    pub fn set_max_string_chars(&mut self, chars: usize) {
+        self.max_string_chars = chars;
+        self.journal.set_quota(chars);
+    }
+
+    /// The longest string value the simulator answers, in characters.
+    pub fn max_string_chars(&self) -> usize {
+        self.max_string_chars
+    }
+
     /// Answers one request. An operation the API version lacks, or an integer parameter that is not
     /// one, is refused as a real server would refuse it (with a fault), not answered.
     pub fn handle(&mut self, req: &Request) -> Result<Outcome, RequestError> {
@@ -229,7 +248,11 @@ impl Simulator {
         self.fire_due(now);
         // Values over the reader quota never reach a real recorder (the server's reader refuses
         // them); the embedded simulator refuses them too, so nothing it keeps grows past the quota.
-        if let Err(e) = req.check(self.shared.api).and_then(|()| req.over_quota()) {
+        let quota = self.max_string_chars;
+        if let Err(e) = req
+            .check(self.shared.api)
+            .and_then(|()| req.over_quota(quota))
+        {
             // Refused before any answer: journaled with code 0, so the journal still shows it.
             self.journal
                 .record(now, req, 0, std::borrow::Cow::Borrowed(""), e.to_string());
