@@ -2,7 +2,11 @@
 //! answers: a request, or 413, 415, 400 (empty body), or a SOAP fault with one of the codes of the
 //! fault table. Each property runs 256 cases: arbitrary bytes, valid envelopes mutated byte by byte
 //! and by XML-significant splices, and envelopes with their parameters shuffled, renamed and
-//! re-namespaced (which must read exactly as WCF's forward-only scan reads them).
+//! re-namespaced (which must read exactly as WCF's forward-only scan reads them). The shapes of
+//! XML that is not well formed (`tests/common/not_well_formed.rs`) are seeds: each is refused with
+//! 400 however it comes, and mutations of them still get a wire answer.
+
+mod common;
 
 use ecapi::api::{ApiVersion, Operation, Param};
 use ecapi::soap::{read_request, Incoming, Names, ReadOptions, Refusal, WireNote};
@@ -85,6 +89,17 @@ fn envelope(inner: &str) -> String {
     )
 }
 
+/// The valid envelopes, then the not-well-formed shapes, as seeds for mutation.
+fn seeds() -> Vec<String> {
+    let mut seeds = valid_envelopes();
+    seeds.extend(
+        common::not_well_formed::not_well_formed()
+            .into_iter()
+            .map(|(_, body)| body),
+    );
+    seeds
+}
+
 fn valid_envelopes() -> Vec<String> {
     vec![
         envelope(
@@ -117,7 +132,13 @@ const ACTIONS: [Option<&str>; 5] = [
 ];
 
 /// Pieces that change an envelope's meaning when spliced in.
-const SPLICES: [&str; 16] = [
+const SPLICES: [&str; 22] = [
+    "--",
+    "xmlns:p=\"\"",
+    "<?xml version=\"1.0\"?>",
+    " 1a=\"1\"",
+    "a=\"<\"",
+    "<a:b:c/>",
     "<",
     ">",
     "&",
@@ -151,13 +172,13 @@ proptest! {
 
     #[test]
     fn mutated_envelopes_get_a_wire_answer(
-        which in 0..2usize,
+        which in 0..seeds().len(),
         edits in proptest::collection::vec((any::<prop::sample::Index>(), 0..4u8, any::<u8>(), 0..SPLICES.len()), 1..6),
         ct in 0..CONTENT_TYPES.len(),
         action in 0..ACTIONS.len(),
         lenient in any::<bool>(),
     ) {
-        let mut body = valid_envelopes()[which].clone().into_bytes();
+        let mut body = seeds()[which].clone().into_bytes();
         for (at, kind, byte, splice) in edits {
             if body.is_empty() {
                 break;
@@ -171,6 +192,30 @@ proptest! {
             }
         }
         assert_wire_answer(&body, CONTENT_TYPES[ct], ACTIONS[action], lenient);
+    }
+
+    #[test]
+    fn not_well_formed_seeds_are_refused_with_400_however_they_come(
+        which in 0..common::not_well_formed::not_well_formed().len(),
+        ct in 0..2usize,
+        action in 0..ACTIONS.len(),
+        lenient in any::<bool>(),
+    ) {
+        let (what, body) = common::not_well_formed::not_well_formed().swap_remove(which);
+        let mut options = ReadOptions::new(ApiVersion::V7_1, Names::default());
+        options.lenient = lenient;
+        let answer = read_request(
+            &Incoming {
+                body: body.as_bytes(),
+                content_type: CONTENT_TYPES[ct],
+                soap_action: ACTIONS[action],
+            },
+            &options,
+        );
+        match answer {
+            Err(refused) => prop_assert_eq!(refused.refusal, Refusal::BadRequest, "{}", what),
+            Ok(read) => prop_assert!(false, "{} was read: {:?}", what, read.request),
+        }
     }
 
     #[test]

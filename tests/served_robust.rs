@@ -204,14 +204,55 @@ fn a_value_longer_than_the_reader_quota_is_refused_by_the_embedded_simulator_and
     let mut sim = common::simulator(ApiVersion::V7_1);
     let req = Request::new(Operation::LogEvent).with(Param::EventType, "e".repeat(1_000_000));
     match sim.handle(&req) {
-        Err(RequestError::TooLong { param, chars }) => {
-            assert_eq!((param, chars), ("eventType", 1_000_000));
+        Err(RequestError::TooLong {
+            param,
+            chars,
+            limit,
+        }) => {
+            assert_eq!((param, chars, limit), ("eventType", 1_000_000, 8_192));
         }
         other => panic!("not refused for its length: {other:?}"),
     }
     assert!(sim.events().unwrap().is_empty());
     let entry = sim.journal().last().expect("journaled");
     assert_eq!(entry.request.get(Param::EventType).len(), 8_192);
+}
+
+/// `--max-string-content-length` above WCF's default: the reader and the simulator behind it
+/// follow it, so a longer value is answered and kept whole, and one beyond it is refused naming it.
+#[test]
+fn a_string_quota_above_8192_reaches_the_simulator() {
+    let mut options =
+        ecapi::server::ServeOptions::new("127.0.0.1:0", common::simulator(ApiVersion::V7_1));
+    options.log = false;
+    options.max_string_content_length = 20_000;
+    let server = ecapi::server::start(options).unwrap();
+    let mut http = client(&server.url());
+    let event = |n: usize| {
+        Request::new(Operation::LogEvent)
+            .with(Param::EventType, "e".repeat(n))
+            .with(Param::EventTimestamp, "2026-01-15T10:00:00")
+    };
+    let answer = http.call(&event(12_000)).expect("an answer");
+    assert_eq!(answer.response.code, 100, "{:?}", answer.response);
+    let events = http.control().unwrap().events(&Query::default()).unwrap();
+    assert_eq!(
+        events.last().unwrap()["type"].as_str().map(str::len),
+        Some(12_000)
+    );
+    let refused = http.call(&event(20_001)).unwrap_err().to_string();
+    assert!(refused.contains("quota (20000)"), "{refused}");
+
+    // The embedded simulator follows the same setting.
+    let mut sim = common::simulator(ApiVersion::V7_1);
+    sim.set_max_string_chars(20_000);
+    assert_eq!(sim.handle(&event(12_000)).unwrap().response.code, 100);
+    match sim.handle(&event(20_001)) {
+        Err(RequestError::TooLong { chars, limit, .. }) => {
+            assert_eq!((chars, limit), (20_001, 20_000))
+        }
+        other => panic!("not refused for its length: {other:?}"),
+    }
 }
 
 #[test]
@@ -426,6 +467,47 @@ fn a_second_server_on_the_same_database_file_refuses_to_start() {
     assert_eq!(port_status(&mut client(&url)).code, 100);
     third.kill().unwrap();
     third.wait().unwrap();
+}
+
+/// A second server given another name of the first one's database (a symbolic link, or on Linux a
+/// hard link) refuses to start and names the first.
+#[cfg(unix)]
+#[test]
+fn a_second_server_through_a_symlink_or_hard_link_to_the_database_refuses_to_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("site.toml");
+    std::fs::write(&config, SITE).unwrap();
+    let db = dir.path().join("rec.db");
+    let mut first = serve_db(&config, &db);
+    let url = endpoint(&mut first);
+    let elsewhere = dir.path().join("other");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let symlink = elsewhere.join("linked.db");
+    std::os::unix::fs::symlink(&db, &symlink).unwrap();
+    let hard = elsewhere.join("hard.db");
+    std::fs::hard_link(&db, &hard).unwrap();
+    let mut names = vec![symlink];
+    if cfg!(target_os = "linux") {
+        names.push(hard);
+    }
+    for name in names {
+        let second = serve_db(&config, &name).wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&second.stderr);
+        assert!(
+            !second.status.success(),
+            "a second server started on {}",
+            name.display()
+        );
+        assert!(stderr.contains("is in use by another ecapi"), "{stderr}");
+        assert!(
+            stderr.contains(&format!("(process {})", first.id())),
+            "{stderr}"
+        );
+    }
+    // The first goes on serving, alone.
+    assert_eq!(port_status(&mut client(&url)).code, 100);
+    first.kill().unwrap();
+    first.wait().unwrap();
 }
 
 #[test]

@@ -39,14 +39,17 @@ pub enum RequestError {
         value: String,
     },
     /// A string value longer than the server's reader quota (`wire.md`: WCF's
-    /// `maxStringContentLength`, [`MAX_STRING_CHARS`] characters), which a real server refuses
-    /// with a DeserializationFailed fault before the request reaches the recorder.
-    #[error("{param} is {chars} characters long; the server reads at most 8192 (its maxStringContentLength quota)")]
+    /// `maxStringContentLength`, [`MAX_STRING_CHARS`] characters unless configured otherwise),
+    /// which a real server refuses with a DeserializationFailed fault before the request reaches
+    /// the recorder.
+    #[error("{param} is {chars} characters long; the server reads at most {limit} (its maxStringContentLength quota)")]
     TooLong {
         /// The parameter's wire name.
         param: &'static str,
         /// Its length in characters.
         chars: usize,
+        /// The quota, in characters.
+        limit: usize,
     },
     /// A parameter the operation does not take.
     #[error("{op} has no parameter `{name}`; its parameters are: {valid}")]
@@ -65,16 +68,18 @@ pub enum RequestError {
 pub const MAX_STRING_CHARS: usize = 8_192;
 
 impl Request {
-    /// The first value longer than [`MAX_STRING_CHARS`], as the error a server's reader gives.
-    pub fn over_quota(&self) -> Result<(), RequestError> {
+    /// The first value longer than `limit` characters (the server's `maxStringContentLength`,
+    /// [`MAX_STRING_CHARS`] by default), as the error a server's reader gives.
+    pub fn over_quota(&self, limit: usize) -> Result<(), RequestError> {
         for (p, v) in self.params(ApiVersion::V7_1) {
             // A byte count within the quota is a character count within it too.
-            if v.len() > MAX_STRING_CHARS {
+            if v.len() > limit {
                 let chars = v.chars().count();
-                if chars > MAX_STRING_CHARS {
+                if chars > limit {
                     return Err(RequestError::TooLong {
                         param: p.wire_name(ApiVersion::V7_1),
                         chars,
+                        limit,
                     });
                 }
             }

@@ -272,9 +272,14 @@ const SERVE_LIMITS: &str = "\
 What it keeps: the hosted profile keeps the last 10,000 recordings and the last 10,000 events in
 memory (each within 16 MiB of text; older ones are dropped), the journal the last 10,000 requests
 (within 8 MiB). The recorder profile keeps every recording and event in its database: with --db on
-disk (one server per file: a second one refuses to start; a damaged file is refused), else in memory
-(the last 10,000 of each).
-sim_recordings and sim_events list at most 1,000 at a time by default; page with `since`.";
+disk (one server per file, whatever path names it — a symbolic link, or on Linux a hard link: a
+second one refuses to start, naming the first; a damaged file is refused), else in memory (the last
+10,000 of each).
+sim_recordings and sim_events list at most 1,000 at a time by default; page with `since`.
+Simulated time costs what it shows: sim_advance moves the clock at most 100 years per call in
+constant time and memory (timers are due times, desktop segments are cut from each run of desktop
+recording when listed, never stored one by one); sim_desktops and the URL player show at most
+1,000 segments per desktop (the latest, with their total), and sim_at keeps at most 10,000 events.";
 
 /// `ecapi serve`.
 #[derive(Debug, Args)]

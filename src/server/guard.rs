@@ -205,7 +205,14 @@ impl Guard {
         let query = request.uri().query().unwrap_or("");
         let index = url_player::param(query, url_player::INDEX_PARAM).unwrap_or_default();
         let key = url_player::param(query, url_player::KEY_PARAM).unwrap_or_default();
-        if keys.verify(&index, &key) {
+        // A session's player (`/sessions/<id>/…`) opens only links keyed for that session.
+        let session = request
+            .uri()
+            .path()
+            .strip_prefix(super::sessions::SESSIONS_PREFIX)
+            .and_then(|rest| rest.strip_prefix('/'))
+            .and_then(|rest| rest.split('/').next());
+        if keys.verify(session, &index, &key) {
             return None;
         }
         let mut response = Response::new(Body::from(url_player::not_found(
@@ -234,7 +241,7 @@ impl Guard {
             log.request(
                 *peer,
                 request.method(),
-                request.uri(),
+                &secret::LoggedUri(request.uri()),
                 refusal.status().as_u16(),
                 &format!("{what} refused: {why}"),
                 started.elapsed(),

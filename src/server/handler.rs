@@ -61,8 +61,12 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(options: ServeOptions, log: Option<Arc<RequestLog>>) -> AppState {
+    pub fn new(mut options: ServeOptions, log: Option<Arc<RequestLog>>) -> AppState {
         let api = options.simulator.api();
+        // The simulator answers what the reader lets through: its string quota is the reader's.
+        options
+            .simulator
+            .set_max_string_chars(options.max_string_content_length);
         AppState {
             api,
             identity: HeaderValue::from_str(&format!(
@@ -100,10 +104,11 @@ impl AppState {
     /// `path`, the server's other settings.
     pub fn for_session(
         &self,
-        simulator: crate::simulator::Simulator,
+        mut simulator: crate::simulator::Simulator,
         path: String,
         id: String,
     ) -> AppState {
+        simulator.set_max_string_chars(self.read.max_string_content_length);
         AppState {
             api: self.api,
             identity: self.identity.clone(),
@@ -241,7 +246,7 @@ fn finish(
         log.request(
             peer,
             method,
-            uri,
+            &super::secret::LoggedUri(uri),
             outcome.response.status().as_u16(),
             &outcome.summary,
             started.elapsed(),

@@ -387,7 +387,7 @@ async fn bind(mut options: ServeOptions) -> Result<Bound, ServerError> {
         });
     }
     let base = format!("{scheme}://{addr}");
-    let signer = guard.link_keys.as_ref().map(secret::LinkKeys::signer);
+    let signer = guard.link_keys.as_ref().map(|k| k.signer(None));
     match &signer {
         Some(signer) => {
             options
@@ -399,7 +399,7 @@ async fn bind(mut options: ServeOptions) -> Result<Bound, ServerError> {
     let offered = options
         .sessions
         .take()
-        .map(|s| Arc::new(sessions::Sessions::new(s, base, signer)));
+        .map(|s| Arc::new(sessions::Sessions::new(s, base, guard.link_keys.clone())));
     let on_closed = log.clone().map(|log| -> crate::listener::OnClosed {
         Arc::new(move |peer, what: &str| log.connection(peer, &what))
     });

@@ -1,10 +1,15 @@
 //! The server's secrets: the control interface's token and the keys of player links.
 //!
 //! A token is 128 random bits from the system's generator (ring's `SystemRandom`), written as 32
-//! lowercase hex digits. A player link's key is the first 128 bits of HMAC-SHA-256 over the call
-//! index, keyed by the control token, so a link cannot be made for an index without the token,
-//! and links handed out by a server started with a fixed `--control-token` keep opening after a
-//! restart. Comparisons of secrets take the same time whatever the first difference.
+//! lowercase hex digits. A player link's key is the first 128 bits of HMAC-SHA-256 over the
+//! simulator the link belongs to and the call index, keyed by the control token: a link cannot be
+//! made for an index without the token, a session's link opens nothing of the server's own
+//! simulator or of another session (every simulator counts its call indexes from 1), and links
+//! handed out by a server started with a fixed `--control-token` keep opening after a restart.
+//! Comparisons of secrets take the same time whatever the first difference.
+//!
+//! Secrets in a request's address (a session's id in `/sessions/<id>/…`, a link's `key=`) are
+//! logged as their first [`LOGGED_PREFIX`] characters only ([`LoggedUri`]).
 
 use ring::hmac;
 use ring::rand::{SecureRandom, SystemRandom};
@@ -42,21 +47,31 @@ impl LinkKeys {
         ))
     }
 
-    /// The key for `index`.
-    pub fn key(&self, index: &str) -> String {
-        let tag = hmac::sign(&self.0, index.as_bytes());
+    /// The key for `index` in a simulator: the server's own (`session` is `None`) or a session's.
+    /// The server's own keys sign the index alone, as they always did; a session's sign
+    /// `session <id>` and the index on a line of their own (an index is digits and a dot, so the
+    /// two never meet).
+    pub fn key(&self, session: Option<&str>, index: &str) -> String {
+        let tag = match session {
+            None => hmac::sign(&self.0, index.as_bytes()),
+            Some(id) => hmac::sign(&self.0, format!("session {id}\n{index}").as_bytes()),
+        };
         hex(&tag.as_ref()[..16])
     }
 
-    /// Whether `key` is the key of `index`.
-    pub fn verify(&self, index: &str, key: &str) -> bool {
-        same(&self.key(index), key)
+    /// Whether `key` is the key of `index` in that simulator.
+    pub fn verify(&self, session: Option<&str>, index: &str, key: &str) -> bool {
+        same(&self.key(session, index), key)
     }
 
-    /// The signer the simulator calls when it writes a GetURL link.
-    pub fn signer(&self) -> LinkSigner {
+    /// The signer a simulator (the server's own, or a session's) calls when it writes a GetURL
+    /// link.
+    pub fn signer(&self, session: Option<&str>) -> LinkSigner {
         let keys = self.clone();
-        LinkSigner(std::sync::Arc::new(move |index: &str| keys.key(index)))
+        let session = session.map(str::to_string);
+        LinkSigner(std::sync::Arc::new(move |index: &str| {
+            keys.key(session.as_deref(), index)
+        }))
     }
 }
 
@@ -64,6 +79,55 @@ impl LinkKeys {
 pub fn same(a: &str, b: &str) -> bool {
     let (a, b) = (a.as_bytes(), b.as_bytes());
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// How many characters of a session id or a link key the log shows: enough to tell lines apart,
+/// far too few to use.
+pub const LOGGED_PREFIX: usize = 8;
+
+/// A request's address as the log writes it: a session's id and a link's `key` cut to their first
+/// [`LOGGED_PREFIX`] characters, followed by `…`.
+#[derive(Debug, Clone, Copy)]
+pub struct LoggedUri<'a>(pub &'a axum::http::Uri);
+
+impl std::fmt::Display for LoggedUri<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&logged_path(self.0.path()))?;
+        if let Some(query) = self.0.query() {
+            f.write_str("?")?;
+            let pairs: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((name, value)) if name.eq_ignore_ascii_case("key") => {
+                        format!("{name}={}", shortened(value))
+                    }
+                    _ => pair.to_string(),
+                })
+                .collect();
+            f.write_str(&pairs.join("&"))?;
+        }
+        Ok(())
+    }
+}
+
+/// A path with the session id after `/sessions/` shortened.
+fn logged_path(path: &str) -> String {
+    let prefix = "/sessions/";
+    match path.strip_prefix(prefix) {
+        Some(rest) => {
+            let (id, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            format!("{prefix}{}{tail}", shortened(id))
+        }
+        None => path.to_string(),
+    }
+}
+
+/// A secret's first [`LOGGED_PREFIX`] characters and `…`, or the whole when no longer.
+pub fn shortened(secret: &str) -> String {
+    match secret.char_indices().nth(LOGGED_PREFIX) {
+        Some((at, _)) => format!("{}…", &secret[..at]),
+        None => secret.to_string(),
+    }
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -87,12 +151,31 @@ mod tests {
     }
 
     #[test]
-    fn a_link_key_belongs_to_its_index_and_its_secret() {
+    fn a_link_key_belongs_to_its_index_its_secret_and_its_simulator() {
         let keys = LinkKeys::new("secret");
-        let key = keys.key("235000.0001");
-        assert!(keys.verify("235000.0001", &key));
-        assert!(!keys.verify("235000.0002", &key));
-        assert!(!LinkKeys::new("other").verify("235000.0001", &key));
-        assert!(!keys.verify("235000.0001", ""));
+        let key = keys.key(None, "235000.0001");
+        assert!(keys.verify(None, "235000.0001", &key));
+        assert!(!keys.verify(None, "235000.0002", &key));
+        assert!(!LinkKeys::new("other").verify(None, "235000.0001", &key));
+        assert!(!keys.verify(None, "235000.0001", ""));
+        let a = keys.key(Some("aa11"), "235000.0001");
+        assert!(keys.verify(Some("aa11"), "235000.0001", &a));
+        assert!(!keys.verify(None, "235000.0001", &a));
+        assert!(!keys.verify(Some("bb22"), "235000.0001", &a));
+        assert!(!keys.verify(Some("aa11"), "235000.0001", &key));
+    }
+
+    #[test]
+    fn a_logged_address_shows_only_the_start_of_session_ids_and_link_keys() {
+        let uri: axum::http::Uri =
+            "/sessions/0123456789abcdef0123456789abcdef/encore/urlplayer.aspx?fldCallIndex=1.0001&KEY=fedcba9876543210fedcba9876543210"
+                .parse()
+                .unwrap();
+        assert_eq!(
+            LoggedUri(&uri).to_string(),
+            "/sessions/01234567…/encore/urlplayer.aspx?fldCallIndex=1.0001&KEY=fedcba98…"
+        );
+        let plain: axum::http::Uri = "/WebAPI/ECAPI.svc?wsdl".parse().unwrap();
+        assert_eq!(LoggedUri(&plain).to_string(), "/WebAPI/ECAPI.svc?wsdl");
     }
 }

@@ -14,7 +14,10 @@
 //! saying so.
 //!
 //! Ids are 128 random bits from the operating system, in hex: knowing one session's endpoint does
-//! not give another's.
+//! not give another's. Tenants stay apart: a session's control path reaches that session only (it
+//! cannot make sessions, and `session_drop` there names no other session); its player links are
+//! keyed for it alone (see [`super::secret`]), since every simulator counts call indexes from 1;
+//! and the request log shows only the first characters of its id.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -82,8 +85,9 @@ pub struct Sessions {
     options: SessionOptions,
     /// `http://host:port`, the base of each session's URL player links.
     base: String,
-    /// Signs the links, when the server keys them.
-    signer: Option<crate::simulator::LinkSigner>,
+    /// Keys the links, when the server keys them: each session's with its own id, so that its
+    /// links open only its own recordings.
+    keys: Option<super::secret::LinkKeys>,
     live: Mutex<HashMap<String, Entry>>,
 }
 
@@ -101,12 +105,12 @@ impl Sessions {
     pub fn new(
         options: SessionOptions,
         base: String,
-        signer: Option<crate::simulator::LinkSigner>,
+        keys: Option<super::secret::LinkKeys>,
     ) -> Sessions {
         Sessions {
             options,
             base,
-            signer,
+            keys,
             live: Mutex::new(HashMap::new()),
         }
     }
@@ -139,9 +143,9 @@ impl Sessions {
         let mut simulator = (self.options.make)()
             .map_err(|e| format!("the session's simulator could not be built: {e}"))?;
         let base = format!("{}{SESSIONS_PREFIX}/{id}", self.base);
-        match &self.signer {
-            Some(signer) => {
-                simulator.sign_own_player_links(&base, signer.clone());
+        match &self.keys {
+            Some(keys) => {
+                simulator.sign_own_player_links(&base, keys.signer(Some(&id)));
             }
             None => simulator.default_url_player(&base),
         }
@@ -208,6 +212,16 @@ pub(super) fn answer(app: &AppState, command: &crate::client::control::Command) 
             }
         }
         Command::SessionDrop(id) => {
+            // A session's control reaches that session only: it may drop itself, never another.
+            if let (Some(own), Some(named)) = (app.session_id.as_deref(), id.as_deref()) {
+                if !super::secret::same(own, named) {
+                    return refuse(
+                        "a session's control path drops only its own session: send session_drop \
+                         without an id, or to the server's own control path"
+                            .to_string(),
+                    );
+                }
+            }
             let Some(id) = id.as_deref().or(app.session_id.as_deref()) else {
                 return refuse("session_drop needs the session's id".to_string());
             };

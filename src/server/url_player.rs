@@ -11,7 +11,9 @@ use std::fmt::Write as _;
 
 use chrono::NaiveDateTime;
 
-use crate::simulator::{DesktopView, Event, Recording, SegmentView, SimError, Simulator};
+use crate::simulator::{
+    DesktopView, Event, Recording, SegmentView, SegmentWindow, SimError, Simulator, SEGMENTS_LISTED,
+};
 
 /// The player's path, as GetURL writes it.
 pub const PATH: &str = "/encore/urlplayer.aspx";
@@ -56,7 +58,12 @@ pub fn page(sim: &mut Simulator, query: Option<&str>) -> Result<Page, SimError> 
         ))));
     };
     let events = sim.events_of(&index)?;
-    let desktops = sim.desktops()?;
+    // Only the segments that overlap the recording: a listing's latest segments may all be later.
+    let desktops = sim.desktops_in(&SegmentWindow {
+        from: Some(recording.started),
+        to: Some(recording.stopped.unwrap_or_else(|| sim.clock().now())),
+        limit: SEGMENTS_LISTED,
+    })?;
     Ok(Page::Found(render(
         &recording,
         &events,

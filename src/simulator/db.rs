@@ -1,13 +1,18 @@
 //! The recorder profile's database: SQLite, in memory or in a file.
 //!
 //! It owns the schema and every read and write of stopped recordings (with their state history and
-//! fields), events, desktop segments, the day's port assignments and the call index counter. Each
+//! fields), events, desktop recording runs, the day's port assignments and the call index counter. Each
 //! write is one transaction, committed before the caller answers, so a simulator reopened on the same
 //! file finds everything that was acknowledged. This is the simulator's only I/O.
 //!
-//! A database file has one simulator at a time: opening it takes an exclusive OS lock on a sibling
-//! file (`<db>.lock`, held until the simulator is dropped; SQLite's own locks only guard single
-//! transactions, so two servers could otherwise share a file and hand out the same call indexes).
+//! A database file has one simulator at a time, whatever path names it: opening it takes an
+//! exclusive OS lock on a sibling of the file's canonical path (`<db>.lock` after resolving links,
+//! so a symbolic link to the file finds the same lock), and on Linux also on the database file
+//! itself, so that a hard link (another name for the same device and inode) is refused too. Both
+//! are held until the simulator is dropped. SQLite's own locks only guard single transactions, so
+//! two servers could otherwise share a file and hand out the same call indexes. (SQLite's locks are
+//! `fcntl` byte ranges; the file lock is `flock`, which Linux keeps apart from them, while the BSDs
+//! and macOS do not, so elsewhere only the canonical path guards the file.)
 //! A file whose pages fail SQLite's `PRAGMA quick_check` is refused at open, before anything is
 //! written to it.
 
@@ -19,7 +24,7 @@ use chrono::NaiveDateTime;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::store::{
-    Assignment, DesktopSegment, Event, Listed, Query, Recording, StateChange, WINDOW_ITEMS,
+    Assignment, DesktopRun, Event, Listed, Query, Recording, StateChange, WINDOW_ITEMS,
 };
 use crate::api::RecordingState;
 
@@ -93,10 +98,98 @@ pub fn lock_path(db: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// Takes the exclusive lock on a database's lock file, writing this process's id into it.
-fn lock(db: &Path) -> Result<File, DbError> {
+/// The database's canonical path (links resolved; the file is created empty when missing, which
+/// SQLite reads as a new database).
+fn canonical(db: &Path) -> Result<PathBuf, DbError> {
+    let failed = |source| DbError::Lock {
+        path: db.to_path_buf(),
+        lock: lock_path(db),
+        source,
+    };
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(db)
+        .map_err(failed)?;
+    std::fs::canonicalize(db).map_err(failed)
+}
+
+/// The locks that keep a database file to one simulator; released when dropped.
+#[derive(Debug)]
+struct Locks {
+    _sibling: File,
+    /// The database file itself, locked by its identity (Linux).
+    _file: Option<File>,
+}
+
+/// Takes the exclusive locks on a database: its canonical lock file (writing this process's id
+/// into it), then, on Linux, the file itself.
+fn lock(db: &Path) -> Result<Locks, DbError> {
+    let canonical = canonical(db)?;
+    let sibling = lock_sibling(db, &canonical)?;
+    #[cfg(target_os = "linux")]
+    let file = Some(lock_identity(db, &canonical)?);
+    #[cfg(not(target_os = "linux"))]
+    let file = None;
+    Ok(Locks {
+        _sibling: sibling,
+        _file: file,
+    })
+}
+
+/// Locks the database file itself: every name of the same device and inode (a hard link, a
+/// bind mount) meets this lock. Linux only: there `flock` never meets SQLite's `fcntl` locks.
+#[cfg(target_os = "linux")]
+fn lock_identity(db: &Path, canonical: &Path) -> Result<File, DbError> {
     use fs4::FileExt;
-    let lock = lock_path(db);
+    let failed = |source| DbError::Lock {
+        path: db.to_path_buf(),
+        lock: canonical.to_path_buf(),
+        source,
+    };
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .open(canonical)
+        .map_err(failed)?;
+    match FileExt::try_lock(&file) {
+        Ok(()) => Ok(file),
+        Err(fs4::TryLockError::WouldBlock) => {
+            use std::os::unix::fs::MetadataExt;
+            let holder = file
+                .metadata()
+                .ok()
+                .and_then(|m| flock_holder(m.ino()))
+                .map_or_else(String::new, |pid| format!(" (process {pid})"));
+            Err(DbError::InUse {
+                path: db.to_path_buf(),
+                lock: canonical.to_path_buf(),
+                holder,
+            })
+        }
+        Err(fs4::TryLockError::Error(e)) => Err(failed(e)),
+    }
+}
+
+/// The process holding a `flock` on an inode, from `/proc/locks` (a hint for the message only:
+/// lines read `1: FLOCK ADVISORY WRITE <pid> <major>:<minor>:<inode> 0 EOF`).
+#[cfg(target_os = "linux")]
+fn flock_holder(inode: u64) -> Option<u32> {
+    let locks = std::fs::read_to_string("/proc/locks").ok()?;
+    locks.lines().find_map(|line| {
+        let fields: Vec<&str> = line.split_whitespace().collect();
+        let (kind, pid, id) = (fields.get(1)?, fields.get(4)?, fields.get(5)?);
+        let ino = id.rsplit(':').next()?.parse::<u64>().ok()?;
+        (*kind == "FLOCK" && ino == inode)
+            .then(|| pid.parse().ok())
+            .flatten()
+    })
+}
+
+/// Takes the exclusive lock on the lock file beside a database's canonical path, writing this
+/// process's id into it.
+fn lock_sibling(db: &Path, canonical: &Path) -> Result<File, DbError> {
+    use fs4::FileExt;
+    let lock = lock_path(canonical);
     let failed = |source| DbError::Lock {
         path: db.to_path_buf(),
         lock: lock.clone(),
@@ -201,12 +294,15 @@ CREATE TABLE IF NOT EXISTS events (
     parm3 TEXT NOT NULL,
     recording TEXT
 );
+-- One row per run of desktop recording (see DesktopRun), not per segment: the segments are cut
+-- from it when listed. Rows written as single segments by earlier versions are runs too.
 CREATE TABLE IF NOT EXISTS desktop_segments (
     id INTEGER PRIMARY KEY,
     login TEXT NOT NULL,
     started TEXT NOT NULL,
     ended TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS desktop_segments_run ON desktop_segments (login, started);
 CREATE TABLE IF NOT EXISTS assignments (
     day TEXT NOT NULL,
     op TEXT NOT NULL,
@@ -222,8 +318,8 @@ CREATE TABLE IF NOT EXISTS assignments (
 #[derive(Debug)]
 pub struct Db {
     conn: Connection,
-    /// The lock file, locked while this is open (a file database only).
-    _lock: Option<File>,
+    /// The locks, held while this is open (a file database only).
+    _lock: Option<Locks>,
     /// In memory: keep only the last [`WINDOW_ITEMS`] recordings and events, as the hosted store
     /// does; a file keeps everything.
     windowed: bool,
@@ -382,17 +478,24 @@ impl Db {
         Ok(())
     }
 
-    /// Writes closed desktop segments, in one transaction.
-    pub fn save_segments(&mut self, segments: &[DesktopSegment]) -> Result<(), DbError> {
-        if segments.is_empty() {
+    /// Writes desktop runs, in one transaction: a run already stored (same login and start) gets
+    /// its new end, another is added.
+    pub fn save_runs(&mut self, runs: &[DesktopRun]) -> Result<(), DbError> {
+        if runs.is_empty() {
             return Ok(());
         }
         let tx = self.conn.transaction()?;
-        for s in segments {
-            tx.execute(
-                "INSERT INTO desktop_segments (login, started, ended) VALUES (?1, ?2, ?3)",
-                params![s.login, time(s.started), time(s.ended)],
+        for r in runs {
+            let updated = tx.execute(
+                "UPDATE desktop_segments SET ended = ?3 WHERE login = ?1 AND started = ?2",
+                params![r.login, time(r.started), time(r.ended)],
             )?;
+            if updated == 0 {
+                tx.execute(
+                    "INSERT INTO desktop_segments (login, started, ended) VALUES (?1, ?2, ?3)",
+                    params![r.login, time(r.started), time(r.ended)],
+                )?;
+            }
         }
         tx.commit()?;
         Ok(())
@@ -553,13 +656,13 @@ impl Db {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
-    /// Every closed desktop segment, oldest first.
-    pub fn segments(&self) -> Result<Vec<DesktopSegment>, DbError> {
+    /// Every stored desktop run, oldest first.
+    pub fn runs(&self) -> Result<Vec<DesktopRun>, DbError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT login, started, ended FROM desktop_segments ORDER BY id")?;
+            .prepare("SELECT login, started, ended FROM desktop_segments ORDER BY started, id")?;
         let rows = stmt.query_map([], |r| {
-            Ok(DesktopSegment {
+            Ok(DesktopRun {
                 login: r.get(0)?,
                 started: parse_time(&r.get::<_, String>(1)?),
                 ended: parse_time(&r.get::<_, String>(2)?),
@@ -655,7 +758,7 @@ mod tests {
                 recording: Some("230000.0001".to_string()),
             })
             .unwrap();
-            db.save_segments(&[DesktopSegment {
+            db.save_runs(&[DesktopRun {
                 login: "smith".to_string(),
                 started: at("2026-11-23 10:00:00"),
                 ended: at("2026-11-23 10:10:00"),
@@ -678,7 +781,7 @@ mod tests {
             db.events().unwrap()[0].recording.as_deref(),
             Some("230000.0001")
         );
-        assert_eq!(db.segments().unwrap().len(), 1);
+        assert_eq!(db.runs().unwrap().len(), 1);
         assert_eq!(db.assignments().unwrap()[0].port, 5);
         assert_eq!(db.last_index().unwrap(), 1);
     }
@@ -726,6 +829,42 @@ mod tests {
         );
         drop(first);
         Db::open(&loc).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_to_a_locked_file_finds_the_same_lock() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rec.db");
+        let first = Db::open(&DbLocation::File(path.clone())).unwrap();
+        let link = dir.path().join("link.db");
+        std::os::unix::fs::symlink(&path, &link).unwrap();
+        let e = Db::open(&DbLocation::File(link.clone())).unwrap_err();
+        assert!(matches!(e, DbError::InUse { .. }), "{e}");
+        assert!(e.to_string().contains("link.db is in use"), "{e}");
+        assert!(e.to_string().contains("rec.db.lock"), "{e}");
+        drop(first);
+        Db::open(&DbLocation::File(link)).unwrap();
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_hard_link_to_a_locked_file_is_refused_by_the_file_s_identity() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("rec.db");
+        let first = Db::open(&DbLocation::File(path.clone())).unwrap();
+        std::fs::create_dir(dir.path().join("b")).unwrap();
+        let hard = dir.path().join("b").join("same.db");
+        std::fs::hard_link(&path, &hard).unwrap();
+        let e = Db::open(&DbLocation::File(hard.clone())).unwrap_err();
+        assert!(matches!(e, DbError::InUse { .. }), "{e}");
+        assert!(
+            e.to_string()
+                .contains(&format!("(process {})", std::process::id())),
+            "{e}"
+        );
+        drop(first);
+        Db::open(&DbLocation::File(hard)).unwrap();
     }
 
     #[test]

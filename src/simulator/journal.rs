@@ -74,20 +74,17 @@ impl JournalEntry {
     }
 }
 
-/// The request as the journal keeps it: whole, unless a value is longer than WCF's reader quota
-/// (`wire.md`, 8,192 characters), which only a request refused for that can hold; such values are
-/// cut to the quota.
-fn kept(request: &Request) -> Request {
-    let over = |v: &str| v.len() > crate::api::MAX_STRING_CHARS;
+/// The request as the journal keeps it: whole, unless a value is longer than the reader quota
+/// (`wire.md`: WCF's `maxStringContentLength`, 8,192 characters unless configured), which only a
+/// request refused for that can hold; such values are cut to the quota.
+fn kept(request: &Request, quota: usize) -> Request {
+    let over = |v: &str| v.len() > quota;
     if !request.params(ApiVersion::V7_1).any(|(_, v)| over(v)) {
         return request.clone();
     }
     let mut cut = Request::new(request.op());
     for (p, v) in request.params(ApiVersion::V7_1) {
-        let end = v
-            .char_indices()
-            .nth(crate::api::MAX_STRING_CHARS)
-            .map_or(v.len(), |(i, _)| i);
+        let end = v.char_indices().nth(quota).map_or(v.len(), |(i, _)| i);
         cut.set(p, &v[..end]);
     }
     cut
@@ -95,14 +92,32 @@ fn kept(request: &Request) -> Request {
 
 /// A bounded log of the most recent exchanges: at most [`JOURNAL_CAPACITY`] entries within
 /// [`JOURNAL_BYTES`].
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Journal {
     entries: VecDeque<JournalEntry>,
     seq: u64,
     weight: usize,
+    /// The longest value kept, in characters: the simulator's string quota.
+    quota: usize,
+}
+
+impl Default for Journal {
+    fn default() -> Self {
+        Journal {
+            entries: VecDeque::new(),
+            seq: 0,
+            weight: 0,
+            quota: crate::api::MAX_STRING_CHARS,
+        }
+    }
 }
 
 impl Journal {
+    /// Sets the longest value kept, in characters (the simulator's string quota).
+    pub fn set_quota(&mut self, quota: usize) {
+        self.quota = quota;
+    }
+
     /// Records an answer.
     pub fn record(
         &mut self,
@@ -117,7 +132,7 @@ impl Journal {
             seq: self.seq,
             time,
             op: Operation::name(request.op()),
-            request: kept(request),
+            request: kept(request, self.quota),
             code,
             message,
             reason,

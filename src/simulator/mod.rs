@@ -33,14 +33,16 @@ pub use db::{DbError, DbLocation};
 pub use faults::{Faults, PortRef};
 pub use hosted::{Hosted, DEFAULT_URL_BASE, PORTS as HOSTED_PORTS};
 pub use journal::{Journal, JournalEntry, JOURNAL_CAPACITY};
-pub use recorder::{DesktopView, Recorder, SegmentView, SEGMENT_SECONDS};
+pub use recorder::{
+    DesktopView, Recorder, SegmentView, SegmentWindow, SEGMENTS_LISTED, SEGMENT_SECONDS,
+};
 pub use refusal::Refusal;
 pub use requirements::{requirements, Requirement};
 pub use schedule::{Scheduled, TelephonyEvent};
 pub use shared::{LinkSigner, Shared};
 pub use store::{
-    Assignment, DesktopSegment, Event, Listed, Query, Recording, StateChange, Store, Weigh, Window,
-    DEFAULT_LIMIT, WINDOW_BYTES, WINDOW_ITEMS,
+    Assignment, DesktopRun, DesktopSegment, Event, Listed, Query, Recording, StateChange, Store,
+    Weigh, Window, DEFAULT_LIMIT, WINDOW_BYTES, WINDOW_ITEMS,
 };
 
 use crate::api::{ApiVersion, Operation, Request, RequestError, Response};
@@ -177,6 +179,9 @@ pub struct Simulator {
     engine: Engine,
     journal: Journal,
     schedule: schedule::Schedule,
+    /// The longest string value answered, in characters: the server's `maxStringContentLength`
+    /// ([`crate::api::MAX_STRING_CHARS`] unless set).
+    max_string_chars: usize,
 }
 
 fn shared_of(settings: Settings) -> Shared {
@@ -203,6 +208,7 @@ impl Simulator {
             engine: Engine::Hosted(Hosted::default()),
             journal: Journal::default(),
             schedule: schedule::Schedule::default(),
+            max_string_chars: crate::api::MAX_STRING_CHARS,
         }
     }
 
@@ -229,6 +235,7 @@ impl Simulator {
             shared,
             journal: Journal::default(),
             schedule: schedule::Schedule::default(),
+            max_string_chars: crate::api::MAX_STRING_CHARS,
         })
     }
 
@@ -250,6 +257,20 @@ impl Simulator {
         &self.shared.clock
     }
 
+    /// Sets the longest string value the simulator answers, in characters: the reader quota of
+    /// the server in front of it (`ecapi serve --max-string-content-length`; WCF's
+    /// `maxStringContentLength`, 8,192 by default). Longer values are refused, and the journal
+    /// keeps values up to it.
+    pub fn set_max_string_chars(&mut self, chars: usize) {
+        self.max_string_chars = chars;
+        self.journal.set_quota(chars);
+    }
+
+    /// The longest string value the simulator answers, in characters.
+    pub fn max_string_chars(&self) -> usize {
+        self.max_string_chars
+    }
+
     /// Answers one request. An operation the API version lacks, or an integer parameter that is not
     /// one, is refused as a real server would refuse it (with a fault), not answered.
     pub fn handle(&mut self, req: &Request) -> Result<Outcome, RequestError> {
@@ -257,7 +278,11 @@ impl Simulator {
         self.fire_due(now);
         // Values over the reader quota never reach a real recorder (the server's reader refuses
         // them); the embedded simulator refuses them too, so nothing it keeps grows past the quota.
-        if let Err(e) = req.check(self.shared.api).and_then(|()| req.over_quota()) {
+        let quota = self.max_string_chars;
+        if let Err(e) = req
+            .check(self.shared.api)
+            .and_then(|()| req.over_quota(quota))
+        {
             // Refused before any answer: journaled with code 0, so the journal still shows it.
             self.journal
                 .record(now, req, 0, std::borrow::Cow::Borrowed(""), e.to_string());
@@ -568,22 +593,32 @@ impl Simulator {
             .collect())
     }
 
-    /// The closed desktop segments (recorder profile; none in hosted).
+    /// The latest closed desktop segments, at most [`SEGMENTS_LISTED`] per desktop, ordered by
+    /// end (recorder profile; none in hosted).
     pub fn desktop_segments(&mut self) -> Result<Vec<DesktopSegment>, SimError> {
         self.tick();
+        let now = self.shared.clock.now();
         match &mut self.engine {
             Engine::Hosted(_) => Ok(Vec::new()),
-            Engine::Recorder(r) => Ok(r.segments()?),
+            Engine::Recorder(r) => Ok(r.segments(now)?),
         }
     }
 
-    /// Each recorded desktop's state and segments, the open one included (recorder profile; the
-    /// hosted service records no desktops, so the list is empty).
+    /// Each recorded desktop's state and latest segments: at most [`SEGMENTS_LISTED`], the open
+    /// one included, with the total (recorder profile; the hosted service records no desktops, so
+    /// the list is empty).
     pub fn desktops(&mut self) -> Result<Vec<DesktopView>, SimError> {
+        self.desktops_in(&SegmentWindow::default())
+    }
+
+    /// Each recorded desktop's state and the segments that overlap a window, the latest
+    /// `window.limit` of them (at most [`SEGMENTS_LISTED`]), with their total.
+    pub fn desktops_in(&mut self, window: &SegmentWindow) -> Result<Vec<DesktopView>, SimError> {
         self.tick();
+        let now = self.shared.clock.now();
         match &mut self.engine {
             Engine::Hosted(_) => Ok(Vec::new()),
-            Engine::Recorder(r) => Ok(r.desktops()?),
+            Engine::Recorder(r) => Ok(r.desktops(now, window)?),
         }
     }
 

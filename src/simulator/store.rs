@@ -352,6 +352,22 @@ pub struct DesktopSegment {
     pub ended: NaiveDateTime,
 }
 
+/// A stretch of a user's desktop recording as the database keeps it: from the start (or
+/// DesktopResume) to DesktopPause, or, while it still records, to the end of its last whole
+/// ten-minute segment. Its segments are derived from it when listed, never stored one by one, so
+/// that moving the clock costs the same however far it moves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DesktopRun {
+    /// The user's login ID, as configured.
+    pub login: String,
+    /// When the run began: its first segment's start.
+    #[serde(serialize_with = "iso")]
+    pub started: NaiveDateTime,
+    /// Where it ends so far.
+    #[serde(serialize_with = "iso")]
+    pub ended: NaiveDateTime,
+}
+
 /// A port handed out by InitStation or InitUser on a given day.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Assignment {

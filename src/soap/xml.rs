@@ -6,6 +6,14 @@
 //! resolved), only the five predefined entities and character references are expanded, nesting is
 //! capped, and text must be UTF-8. Namespaces are resolved here so that callers match on
 //! (namespace, local name) and never on prefixes.
+//!
+//! It also holds documents to the well-formedness constraints of XML 1.0 (fifth edition) and of
+//! Namespaces in XML that quick-xml leaves unchecked, as a conforming reader (WCF's among them)
+//! does: element, attribute and target names are `Name`s (`QName`s where namespaces apply),
+//! attributes are separated by white space and their values hold no `<`, an attribute is not
+//! given twice under two prefixes of one namespace, a prefix is never undeclared (`xmlns:p=""`),
+//! comments hold no `--` and do not end in `-`, text holds no `]]>`, the XML declaration comes
+//! first and is well formed, and no other processing instruction is named `xml`.
 
 use quick_xml::events::Event;
 use quick_xml::name::{QName, ResolveResult};
@@ -82,6 +90,8 @@ pub struct Pull<'a> {
     root_seen: bool,
     /// The qualified name (prefix included) of the element opened last.
     qname: String,
+    /// Whether anything of the document has been read (an XML declaration must come first).
+    started: bool,
 }
 
 impl<'a> Pull<'a> {
@@ -91,6 +101,7 @@ impl<'a> Pull<'a> {
         let config = reader.config_mut();
         config.expand_empty_elements = true;
         config.check_end_names = true;
+        config.check_comments = true;
         config.trim_text(false);
         Pull {
             reader,
@@ -98,6 +109,7 @@ impl<'a> Pull<'a> {
             max_depth: MAX_DEPTH,
             root_seen: false,
             qname: String::new(),
+            started: false,
         }
     }
 
@@ -132,6 +144,8 @@ impl<'a> Pull<'a> {
                 .read_resolved_event()
                 .map_err(|e| XmlError::Malformed(e.to_string()))?;
             let ns = namespace(ns)?;
+            let first = !self.started;
+            self.started = true;
             match event {
                 Event::Start(start) => {
                     if self.depth == 0 && self.root_seen {
@@ -146,21 +160,49 @@ impl<'a> Pull<'a> {
                     }
                     self.qname.clear();
                     self.qname.push_str(utf8(start.name().as_ref())?);
+                    check_qname(&self.qname, "element")?;
+                    if start.name().prefix().is_some_and(|p| p.is_xmlns()) {
+                        return Err(XmlError::Malformed(format!(
+                            "the element `{}` uses the reserved prefix `xmlns`",
+                            self.qname
+                        )));
+                    }
+                    check_attribute_syntax(start.attributes_raw(), |_, _| Ok(()))?;
                     let local = utf8(start.local_name().as_ref())?.to_string();
-                    let mut attrs = Vec::new();
+                    let mut attrs: Vec<Attr> = Vec::new();
                     for attr in start.attributes() {
                         let attr = attr.map_err(|e| XmlError::Malformed(e.to_string()))?;
                         let key = attr.key;
-                        if key.as_namespace_binding().is_some() {
+                        if let Some(binding) = key.as_namespace_binding() {
+                            if let quick_xml::name::PrefixDeclaration::Named(prefix) = binding {
+                                if attr.value.is_empty() {
+                                    return Err(XmlError::Malformed(format!(
+                                        "the prefix `{}` is undeclared (`xmlns:{0}=\"\"`), which \
+                                         Namespaces in XML 1.0 forbids",
+                                        String::from_utf8_lossy(prefix)
+                                    )));
+                                }
+                            }
                             continue;
                         }
                         let (attr_ns, attr_local) = self.reader.resolver().resolve_attribute(key);
                         let attr_ns = namespace(attr_ns)?;
                         let raw = utf8(&attr.value)?;
                         let value = unescape(raw)?;
+                        let local = utf8(attr_local.as_ref())?.to_string();
+                        // Two prefixes of one namespace name the same attribute (unprefixed
+                        // duplicates are quick-xml's to find).
+                        if attr_ns.is_some()
+                            && attrs.iter().any(|a| a.ns == attr_ns && a.local == local)
+                        {
+                            return Err(XmlError::Malformed(format!(
+                                "the attribute `{local}` of namespace `{}` is given twice",
+                                attr_ns.as_deref().unwrap_or_default()
+                            )));
+                        }
                         attrs.push(Attr {
                             ns: attr_ns,
-                            local: utf8(attr_local.as_ref())?.to_string(),
+                            local,
                             value,
                         });
                     }
@@ -173,6 +215,11 @@ impl<'a> Pull<'a> {
                 Event::Empty(_) => unreachable!("empty elements are expanded"),
                 Event::Text(text) => {
                     let text = utf8(&text)?;
+                    if text.contains("]]>") {
+                        return Err(XmlError::Malformed(
+                            "`]]>` in text (it may only end a CDATA section)".to_string(),
+                        ));
+                    }
                     if self.depth == 0 {
                         if text.trim().is_empty() {
                             continue;
@@ -201,7 +248,32 @@ impl<'a> Pull<'a> {
                     return Ok(Some(Item::Text(resolve_reference(name)?.to_string())));
                 }
                 Event::DocType(_) => return Err(XmlError::Doctype),
-                Event::Decl(_) | Event::PI(_) | Event::Comment(_) => continue,
+                Event::Decl(decl) => {
+                    if !first {
+                        return Err(XmlError::Malformed(
+                            "an XML declaration that is not the first thing in the document"
+                                .to_string(),
+                        ));
+                    }
+                    check_declaration(&decl)?;
+                }
+                Event::PI(pi) => {
+                    let target = utf8(pi.target())?;
+                    if target.eq_ignore_ascii_case("xml") {
+                        return Err(XmlError::Malformed(format!(
+                            "a processing instruction named `{target}` (the name is reserved)"
+                        )));
+                    }
+                    check_name(target, "processing instruction")?;
+                }
+                Event::Comment(comment) => {
+                    if comment.ends_with(b"-") {
+                        return Err(XmlError::Malformed(
+                            "a comment that ends in `--->` (`--` is not allowed in a comment)"
+                                .to_string(),
+                        ));
+                    }
+                }
                 Event::Eof => {
                     if self.depth > 0 {
                         return Err(XmlError::Malformed(format!(
@@ -253,6 +325,171 @@ impl<'a> Pull<'a> {
             .resolve_element(QName(qname.as_bytes()));
         let local = String::from_utf8_lossy(local.as_ref()).into_owned();
         (namespace(ns).ok().flatten(), local)
+    }
+}
+
+/// Whether a character may start an XML 1.0 `Name` (fifth edition's `NameStartChar`).
+fn is_name_start(c: char) -> bool {
+    c.is_ascii_alphabetic()
+        || matches!(c, '_' | ':')
+        || matches!(c as u32,
+            0xC0..=0xD6 | 0xD8..=0xF6 | 0xF8..=0x2FF | 0x370..=0x37D | 0x37F..=0x1FFF
+            | 0x200C..=0x200D | 0x2070..=0x218F | 0x2C00..=0x2FEF | 0x3001..=0xD7FF
+            | 0xF900..=0xFDCF | 0xFDF0..=0xFFFD | 0x10000..=0xEFFFF)
+}
+
+/// Whether a character may follow in an XML 1.0 `Name` (`NameChar`).
+fn is_name_char(c: char) -> bool {
+    is_name_start(c)
+        || c.is_ascii_digit()
+        || matches!(c, '-' | '.' | '\u{B7}')
+        || matches!(c as u32, 0x300..=0x36F | 0x203F..=0x2040)
+}
+
+/// Checks an XML `Name` without colons (an `NCName`).
+fn check_name(name: &str, what: &str) -> Result<(), XmlError> {
+    let mut chars = name.chars();
+    let good = match chars.next() {
+        Some(c) => c != ':' && is_name_start(c) && chars.all(|c| c != ':' && is_name_char(c)),
+        None => false,
+    };
+    if good {
+        Ok(())
+    } else {
+        Err(XmlError::Malformed(format!(
+            "`{name}` is not a {what} name"
+        )))
+    }
+}
+
+/// Checks a qualified name: an `NCName`, or two joined by one colon.
+fn check_qname(name: &str, what: &str) -> Result<(), XmlError> {
+    // The common case, ASCII with at most one colon, needs no more than a glance.
+    let bytes = name.as_bytes();
+    let mut colon = None;
+    let mut ascii = true;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b == b':' && colon.is_none() {
+            colon = Some(i);
+        } else if !(b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.')) {
+            ascii = false;
+            break;
+        }
+    }
+    let starts_at = |i: usize| {
+        bytes
+            .get(i)
+            .is_some_and(|b| b.is_ascii_alphabetic() || *b == b'_')
+    };
+    if ascii && starts_at(0) && colon.is_none_or(|i| starts_at(i + 1)) {
+        return Ok(());
+    }
+    let (prefix, local) = name.split_once(':').unwrap_or(("", name));
+    let checked = if name.contains(':') {
+        check_name(prefix, what)
+    } else {
+        Ok(())
+    };
+    checked
+        .and_then(|()| check_name(local, what))
+        .map_err(|_| XmlError::Malformed(format!("`{name}` is not a {what} name")))
+}
+
+/// Checks the attribute part of a start tag, as written: every attribute after white space, a
+/// qualified name, `=`, and a quoted value without `<` (references are checked when the value is
+/// unescaped). `each` sees every name and raw value, in order.
+fn check_attribute_syntax(
+    raw: &[u8],
+    mut each: impl FnMut(&str, &str) -> Result<(), XmlError>,
+) -> Result<(), XmlError> {
+    let is_space = |b: u8| matches!(b, b' ' | b'\t' | b'\r' | b'\n');
+    let malformed = |what: &str| Err(XmlError::Malformed(what.to_string()));
+    let mut i = 0;
+    let n = raw.len();
+    loop {
+        let before = i;
+        while i < n && is_space(raw[i]) {
+            i += 1;
+        }
+        if i == n {
+            return Ok(());
+        }
+        if i == before {
+            return malformed("attributes must be separated by white space");
+        }
+        let name_at = i;
+        while i < n && !is_space(raw[i]) && raw[i] != b'=' {
+            i += 1;
+        }
+        let name = utf8(&raw[name_at..i])?;
+        check_qname(name, "attribute")?;
+        while i < n && is_space(raw[i]) {
+            i += 1;
+        }
+        if i == n || raw[i] != b'=' {
+            return malformed("an attribute without `=` and a value");
+        }
+        i += 1;
+        while i < n && is_space(raw[i]) {
+            i += 1;
+        }
+        let quote = match raw.get(i) {
+            Some(q @ (b'"' | b'\'')) => *q,
+            _ => return malformed("an attribute value without quotes"),
+        };
+        i += 1;
+        let value_at = i;
+        while i < n && raw[i] != quote {
+            if raw[i] == b'<' {
+                return malformed("`<` in an attribute value (write `&lt;`)");
+            }
+            i += 1;
+        }
+        if i == n {
+            return malformed("an attribute value without its closing quote");
+        }
+        each(name, utf8(&raw[value_at..i])?)?;
+        i += 1;
+    }
+}
+
+/// Checks an XML declaration: `version="1.x"`, then optionally `encoding` (a name such as
+/// `utf-8`) and `standalone` (`yes` or `no`), in that order and nothing else.
+fn check_declaration(decl: &quick_xml::events::BytesDecl<'_>) -> Result<(), XmlError> {
+    let bad = |why: String| XmlError::Malformed(format!("the XML declaration {why}"));
+    let raw: &[u8] = decl;
+    let mut expected = ["version", "encoding", "standalone"].iter();
+    let mut versioned = false;
+    check_attribute_syntax(raw.strip_prefix(b"xml").unwrap_or(raw), |key, value| {
+        if !expected.any(|k| *k == key) {
+            return Err(bad(format!("has `{key}` out of place")));
+        }
+        versioned |= key == "version";
+        let good = match key {
+            "version" => value
+                .strip_prefix("1.")
+                .is_some_and(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit())),
+            "encoding" => {
+                value
+                    .bytes()
+                    .next()
+                    .is_some_and(|b| b.is_ascii_alphabetic())
+                    && value
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+            }
+            _ => matches!(value, "yes" | "no"),
+        };
+        if good {
+            Ok(())
+        } else {
+            Err(bad(format!("has {key}=\"{value}\"")))
+        }
+    })?;
+    if versioned {
+        Ok(())
+    } else {
+        Err(bad("has no version".to_string()))
     }
 }
 

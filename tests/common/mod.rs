@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod not_well_formed;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::time::Duration;

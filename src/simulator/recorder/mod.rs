@@ -23,12 +23,12 @@ use chrono::NaiveDateTime;
 use super::config::{RecorderConfig, UnitConfig};
 use super::db::{Db, DbError};
 use super::refusal::{Answer, Refusal};
-use super::store::{Assignment, DesktopSegment, Event, Listed, Query, Recording};
+use super::store::{Assignment, DesktopRun, DesktopSegment, Event, Listed, Query, Recording};
 use super::Shared;
 use crate::api::{Operation, RecordingState, Request, Response, ResponseCode};
 
 use desktop::Desktops;
-pub use desktop::{DesktopView, SegmentView, SEGMENT_SECONDS};
+pub use desktop::{DesktopView, SegmentView, SegmentWindow, SEGMENTS_LISTED, SEGMENT_SECONDS};
 use directory::Directory;
 use licences::Licences;
 use port::{Line, Port};
@@ -92,10 +92,11 @@ pub struct Recorder {
     desktops: Desktops,
     licences: Licences,
     db: Db,
-    /// Recordings stopped by their maximum time and segments rolled over, not yet written (only
-    /// when a write failed; retried at every tick).
+    /// Recordings stopped by their maximum time and desktop runs grown, not yet written (only
+    /// when a write failed; retried at every tick). At most one run per desktop waits: a later
+    /// end replaces an earlier one.
     pending_recordings: Vec<Recording>,
-    pending_segments: Vec<DesktopSegment>,
+    pending_runs: Vec<DesktopRun>,
 }
 
 fn units_of(config: &[UnitConfig], now: NaiveDateTime) -> Vec<Unit> {
@@ -123,7 +124,7 @@ impl Recorder {
             config,
             db,
             pending_recordings: Vec::new(),
-            pending_segments: Vec::new(),
+            pending_runs: Vec::new(),
         }
     }
 
@@ -142,12 +143,13 @@ impl Recorder {
         self.units = units_of(&self.config.units, now);
         self.desktops = Desktops::new(self.directory.desktop_logins(), now);
         self.pending_recordings.clear();
-        self.pending_segments.clear();
+        self.pending_runs.clear();
         self.db.clear()
     }
 
     /// Fires every timer due by `now`: recordings that reach their maximum time are stopped and
-    /// saved at the moment they reached it; desktop segments roll over.
+    /// saved at the moment they reached it; desktop runs are written up to their last whole
+    /// segment (constant work per desktop, however far the clock moved).
     pub fn tick(&mut self, now: NaiveDateTime) {
         let mut due: Vec<(NaiveDateTime, usize, u32)> = Vec::new();
         for (u, unit) in self.units.iter().enumerate() {
@@ -167,7 +169,11 @@ impl Recorder {
             }
             port.refresh(at);
         }
-        self.pending_segments.extend(self.desktops.roll(now));
+        for run in self.desktops.roll(now) {
+            self.pending_runs
+                .retain(|p| !(p.login == run.login && p.started == run.started));
+            self.pending_runs.push(run);
+        }
         // A failed write stays pending and is tried again at the next tick.
         let _ = self.flush();
     }
@@ -178,9 +184,9 @@ impl Recorder {
             self.db.save_recording(rec)?;
             self.pending_recordings.remove(0);
         }
-        if !self.pending_segments.is_empty() {
-            self.db.save_segments(&self.pending_segments)?;
-            self.pending_segments.clear();
+        if !self.pending_runs.is_empty() {
+            self.db.save_runs(&self.pending_runs)?;
+            self.pending_runs.clear();
         }
         Ok(())
     }
@@ -281,8 +287,10 @@ impl Recorder {
                 ));
             }
             sh.fault_gate(op)?;
-            if let Some(seg) = self.desktops.open_segment(&login, now) {
-                self.db.save_segments(&[seg]).map_err(disk)?;
+            // What timers left unwritten goes first, so that the closing end is the last word.
+            self.flush().map_err(disk)?;
+            if let Some(run) = self.desktops.closing_run(&login, now) {
+                self.db.save_runs(&[run]).map_err(disk)?;
             }
             self.desktops.pause(&login);
         } else {
@@ -404,38 +412,44 @@ impl Recorder {
         self.db.list_events(query)
     }
 
-    /// Every closed desktop segment, from the database.
-    pub fn segments(&mut self) -> Result<Vec<DesktopSegment>, DbError> {
-        self.flush()?;
-        self.db.segments()
+    /// The latest closed desktop segments (at most [`SEGMENTS_LISTED`] per desktop), ordered by
+    /// end.
+    pub fn segments(&mut self, now: NaiveDateTime) -> Result<Vec<DesktopSegment>, DbError> {
+        Ok(desktop::closed_segments(
+            &self.desktops(now, &SegmentWindow::default())?,
+        ))
     }
 
-    /// Every recorded desktop with its state and segments (closed ones from the database, then the
-    /// open one), in login order.
-    pub fn desktops(&mut self) -> Result<Vec<DesktopView>, DbError> {
-        let closed = self.segments()?;
+    /// Every recorded desktop with its state and the segments of a window (runs closed from the
+    /// database, then the one in progress, cut into segments), in login order. Bounded by the
+    /// runs kept and the window's limit, never by how long the desktops recorded.
+    pub fn desktops(
+        &mut self,
+        now: NaiveDateTime,
+        window: &SegmentWindow,
+    ) -> Result<Vec<DesktopView>, DbError> {
+        self.flush()?;
+        let stored = self.db.runs()?;
         let mut views = Vec::new();
-        for (login, open) in self.desktops.open_segments() {
+        for (login, open) in self.desktops.open_runs() {
             let (unit, port) = match self.directory.by_login(login) {
                 directory::Lookup::One(unit, port) => (Some(unit), Some(port.to_string())),
                 _ => (None, None),
             };
-            let mut segments: Vec<SegmentView> = closed
+            // Once written (up to its last whole segment), the run in progress is in the database
+            // too: it is cut from memory, up to the clock's time, instead.
+            let in_db = open
+                .filter(|(_, written)| *written)
+                .map(|(started, _)| started);
+            let mut runs: Vec<(NaiveDateTime, NaiveDateTime, bool)> = stored
                 .iter()
-                .filter(|s| s.login.eq_ignore_ascii_case(login))
-                .map(|s| SegmentView {
-                    started: s.started,
-                    ended: Some(s.ended),
-                    open: false,
-                })
+                .filter(|r| r.login.eq_ignore_ascii_case(login) && Some(r.started) != in_db)
+                .map(|r| (r.started, r.ended, false))
                 .collect();
-            if let Some(started) = open {
-                segments.push(SegmentView {
-                    started,
-                    ended: None,
-                    open: true,
-                });
+            if let Some((started, _)) = open {
+                runs.push((started, now.max(started), true));
             }
+            let (segments, segments_total) = desktop::segments_in(&runs, window);
             views.push(DesktopView {
                 login: login.to_string(),
                 state: if open.is_some() {
@@ -447,6 +461,7 @@ impl Recorder {
                 unit,
                 port,
                 segments,
+                segments_total,
             });
         }
         Ok(views)
