@@ -113,7 +113,7 @@ fn log<B>(
         log.request(
             peer,
             request.method(),
-            request.uri(),
+            &super::secret::LoggedUri(request.uri()),
             response.status().as_u16(),
             summary,
             started.elapsed(),
