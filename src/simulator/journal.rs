@@ -39,6 +39,9 @@ pub struct JournalEntry {
     /// The request reader's notes (`wire.md`: what a WCF service did that a kinder reader would
     /// not have), then why the answer is not 100; empty when there is neither.
     pub reason: String,
+    /// The request reader's notes alone, each in words.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl JournalEntry {
@@ -71,6 +74,7 @@ impl JournalEntry {
                 .sum::<usize>()
             + self.message.len()
             + self.reason.len()
+            + self.notes.iter().map(String::len).sum::<usize>()
     }
 }
 
@@ -121,6 +125,7 @@ impl Journal {
             code,
             message,
             reason,
+            notes: Vec::new(),
         };
         self.weight += entry.weight();
         self.entries.push_back(entry);
@@ -137,6 +142,8 @@ impl Journal {
     /// reason: it is usually the cause of that reason.
     pub fn note_last(&mut self, note: &str) {
         if let Some(last) = self.entries.back_mut() {
+            self.weight += note.len();
+            last.notes.push(note.to_string());
             if last.reason.is_empty() {
                 last.reason = note.to_string();
             } else {
@@ -175,6 +182,89 @@ impl Journal {
     /// Whether no entry is kept.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+}
+
+impl JournalEntry {
+    /// The entry as the audit and every other view read it ([`crate::exchange::Exchange`]): sent
+    /// and answered at the simulator's time of answering, from no known client.
+    pub fn to_exchange(&self) -> crate::exchange::Exchange {
+        crate::exchange::Exchange {
+            seq: self.seq,
+            sent: self.time.and_utc(),
+            answered: Some(self.time.and_utc()),
+            client: None,
+            request: Some(self.request.clone()),
+            outcome: crate::exchange::Outcome::Answered(crate::api::Response::raw(
+                self.request.op(),
+                self.code,
+                self.message.clone(),
+            )),
+            notes: self.notes.iter().map(crate::exchange::Note::new).collect(),
+        }
+    }
+}
+
+/// A journal entry read back from its JSON (`sim_journal()`, the control interface's `journal`,
+/// one entry per line or an array of them).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ExportedEntry {
+    /// As [`JournalEntry::seq`].
+    pub seq: u64,
+    /// The simulator's time, ISO 8601 without a zone (as the journal writes it).
+    pub time: String,
+    /// The operation's wire name.
+    pub op: String,
+    /// The non-empty parameters: `[wire name, value]` pairs.
+    #[serde(default)]
+    pub params: Vec<(String, String)>,
+    /// responseCode (0: refused before any answer).
+    pub code: u16,
+    /// responseMessage.
+    #[serde(default)]
+    pub message: String,
+    /// The request reader's notes.
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+impl ExportedEntry {
+    /// The exported entry as an exchange; an error naming what is wrong when its operation or time
+    /// cannot be read. An entry with code 0 (refused before any answer) is a fault.
+    pub fn to_exchange(&self) -> Result<crate::exchange::Exchange, String> {
+        use crate::exchange::{Exchange, FailureKind, Note, Outcome};
+        let op = Operation::from_name(&self.op)
+            .ok_or_else(|| format!("`op` {:?} is not an operation of the Web API", self.op))?;
+        let time = NaiveDateTime::parse_from_str(&self.time, "%Y-%m-%dT%H:%M:%S%.f")
+            .map_err(|e| format!("`time` {:?} is not an ISO 8601 time: {e}", self.time))?
+            .and_utc();
+        let mut request = Request::new(op);
+        for (name, value) in &self.params {
+            request
+                .set_by_name(name, value)
+                .map_err(|e| format!("`params`: {e}"))?;
+        }
+        let outcome = if self.code == 0 {
+            Outcome::Failed {
+                kind: FailureKind::Fault,
+                detail: self.message.clone(),
+            }
+        } else {
+            Outcome::Answered(crate::api::Response::raw(
+                op,
+                self.code,
+                self.message.clone(),
+            ))
+        };
+        Ok(Exchange {
+            seq: self.seq,
+            sent: time,
+            answered: Some(time),
+            client: None,
+            request: Some(request),
+            outcome,
+            notes: self.notes.iter().map(Note::new).collect(),
+        })
     }
 }
 
@@ -218,6 +308,30 @@ mod tests {
         assert!(kept <= JOURNAL_BYTES, "{kept} bytes kept");
         assert!(j.len() < 5_000);
         assert_eq!(j.last().unwrap().seq, JOURNAL_CAPACITY as u64 + 5_005);
+    }
+
+    #[test]
+    fn an_exported_entry_reads_back_as_the_same_exchange_with_its_notes() {
+        let mut j = Journal::default();
+        let t = NaiveDateTime::parse_from_str("2026-12-07T10:00:01", "%Y-%m-%dT%H:%M:%S").unwrap();
+        j.record(
+            t,
+            &log_event("x"),
+            653,
+            Cow::Borrowed("Error"),
+            "no time".into(),
+        );
+        j.note_last("Parm1 arrived twice");
+        let entry = j.last().unwrap();
+        let json = serde_json::to_string(entry).unwrap();
+        let back: ExportedEntry = serde_json::from_str(&json).unwrap();
+        let ex = back.to_exchange().unwrap();
+        assert_eq!(ex, entry.to_exchange());
+        assert_eq!(ex.code(), Some(653));
+        assert_eq!(ex.notes[0].text, "Parm1 arrived twice");
+        let bad: ExportedEntry =
+            serde_json::from_str(r#"{"seq":1,"time":"x","op":"Nope","code":100}"#).unwrap();
+        assert!(bad.to_exchange().unwrap_err().contains("Nope"));
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub use config::{
 pub use db::{DbError, DbLocation};
 pub use faults::{Faults, PortRef};
 pub use hosted::{Hosted, DEFAULT_URL_BASE, PORTS as HOSTED_PORTS};
-pub use journal::{Journal, JournalEntry, JOURNAL_CAPACITY};
+pub use journal::{ExportedEntry, Journal, JournalEntry, JOURNAL_CAPACITY};
 pub use recorder::{DesktopView, Recorder, SegmentView, SEGMENT_SECONDS};
 pub use refusal::Refusal;
 pub use schedule::{Scheduled, TelephonyEvent};
