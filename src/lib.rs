@@ -5,6 +5,8 @@
 //! | module | owns |
 //! |---|---|
 //! | [`api`] | the Web API's vocabulary: operations, parameters per version, codes, states |
+//! | [`exchange`] | the one exchange every view reads: request, answer or failure, times, client, wire notes |
+//! | [`audit`] | Encore's rules applied to what a client sends: exchanges in, findings out |
 //! | [`simulator`] | a simulated Encore server (profiles `hosted` and `recorder`): a request in, a response out |
 //! | [`soap`] | the only place that knows XML: envelopes, faults, the WSDL served and read |
 //! | [`client`] | the transport seam between script functions and backends: embedded, HTTP |
@@ -18,8 +20,10 @@
 //! | [`cli`] | the command line: arguments, configuration, subcommands |
 
 pub mod api;
+pub mod audit;
 pub mod cli;
 pub mod client;
+pub mod exchange;
 pub mod load;
 pub mod proxy;
 pub mod repl;
