@@ -17,6 +17,7 @@
 //! | [`runner`] | `ecapi test`: finding test files and cases, running them in parallel, reports |
 //! | [`proxy`] | `ecapi proxy`, `replay`, `script`: forwarding, the exchange record, replay, shadow comparison |
 //! | [`load`] | `ecapi load`: agents running a flow, HDR histograms, thresholds, summary and reports |
+//! | [`page`] | the one HTML page writer: frame, house styles, escaping |
 //! | [`cli`] | the command line: arguments, configuration, subcommands |
 
 pub mod api;
@@ -25,6 +26,7 @@ pub mod cli;
 pub mod client;
 pub mod exchange;
 pub mod load;
+pub mod page;
 pub mod proxy;
 pub mod repl;
 pub mod runner;

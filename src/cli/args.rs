@@ -53,6 +53,9 @@ pub enum Command {
     Replay(super::replay::ReplayArgs),
     /// Turn a recording into a runnable script that expects each recorded code.
     Script(super::script_cmd::ScriptArgs),
+    /// Judge a CRM by Encore's rules: a proxy record or a served journal in, findings out (exit 1
+    /// on a finding at or above --fail-on). `--rules` lists the rules.
+    Audit(super::audit::AuditArgs),
 }
 
 /// `ecapi completions`.

@@ -1,0 +1,354 @@
+//! `ecapi audit`: a record judged after the fact — findings, the table per rule, exit codes,
+//! `--fail-on`, `--allow`, `--rules`, `--coverage`, and the JSON, JUnit and HTML reports.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::json;
+
+fn ecapi(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ecapi"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn out(o: &Output) -> (String, String) {
+    (
+        String::from_utf8_lossy(&o.stdout).into_owned(),
+        String::from_utf8_lossy(&o.stderr).into_owned(),
+    )
+}
+
+/// One record line as `ecapi proxy --record` writes it, sent `ms` after 10:00:00.
+fn line(
+    ms: u64,
+    op: &str,
+    params: serde_json::Value,
+    code: u16,
+    fields: serde_json::Value,
+) -> String {
+    json!({
+        "kind": "exchange",
+        "time": format!("2026-12-07T10:00:{:02}.{:03}Z", ms / 1000, ms % 1000),
+        "client": "127.0.0.1:5000",
+        "operation": op,
+        "action": format!("http://tempuri.org/IECAPI/{op}"),
+        "parameters": params,
+        "status": 200,
+        "outcome": "answered",
+        "code": code,
+        "message": if code == 100 { "Command executed as expected" } else { "Warning" },
+        "fields": fields,
+        "elapsed_ms": 2.0,
+        "notes": [],
+        "request": "",
+    })
+    .to_string()
+}
+
+/// A payment flow: InitUser for asmith (port 1/1), start, pause the audio only, assign a card
+/// number, resume, stop.
+fn payment_flow(desktop_pause: bool, card: &str) -> String {
+    let port = json!({"Unit": "1", "Port": "1"});
+    let mut lines = vec![
+        line(
+            0,
+            "InitUser",
+            json!({"Machine": "PC1", "User": "CORP\\asmith"}),
+            100,
+            json!({"Unit": "1", "Port": "1"}),
+        ),
+        line(
+            1000,
+            "StartRecording",
+            json!({"Unit": "1", "Port": "1", "maxRecordingTimeInSeconds": "0"}),
+            100,
+            json!({}),
+        ),
+        line(2000, "PauseRecording", port.clone(), 100, json!({})),
+    ];
+    if desktop_pause {
+        lines.push(line(
+            2100,
+            "DesktopPause",
+            json!({"User": "CORP\\asmith"}),
+            100,
+            json!({}),
+        ));
+    }
+    lines.push(line(
+        3000,
+        "AssignField",
+        json!({"Unit": "1", "Port": "1", "fieldName": "fldCustomerAccountNum", "fieldValue": card}),
+        100,
+        json!({}),
+    ));
+    lines.push(line(4000, "ResumeRecording", port.clone(), 100, json!({})));
+    if desktop_pause {
+        lines.push(line(
+            4100,
+            "DesktopResume",
+            json!({"User": "CORP\\asmith"}),
+            100,
+            json!({}),
+        ));
+    }
+    lines.push(line(30000, "StopRecording", port, 100, json!({})));
+    lines.join("\n") + "\n"
+}
+
+fn dir_with(record: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("r.jsonl"), record).unwrap();
+    dir
+}
+
+#[test]
+fn a_payment_flow_pausing_only_the_audio_and_storing_a_card_fails_naming_both_rules() {
+    let dir = dir_with(&payment_flow(false, "4111 1111 1111 1111"));
+    let o = ecapi(
+        dir.path(),
+        &["audit", "r.jsonl", "--desktop-users", "corp\\ASMITH"],
+    );
+    let (stdout, stderr) = out(&o);
+    assert_eq!(o.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("error[card-data] port 1/1"), "{stdout}");
+    assert!(stdout.contains("4111 11** **** 1111"), "{stdout}");
+    assert!(
+        !stdout.contains("4111 1111 1111 1111"),
+        "the card number in clear: {stdout}"
+    );
+    assert!(
+        stdout.contains("error[desktop-not-paused] port 1/1"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("you will need to send both a PauseRecording and a DesktopPause"),
+        "{stdout}"
+    );
+    // The resume without DesktopResume too.
+    assert_eq!(
+        stdout.matches("error[desktop-not-paused]").count(),
+        2,
+        "{stdout}"
+    );
+    assert!(stdout.contains("3 findings in 6 exchanges"), "{stdout}");
+}
+
+#[test]
+fn the_corrected_flow_gives_no_finding_and_exit_0() {
+    let dir = dir_with(&payment_flow(true, "tok_8c1f"));
+    let o = ecapi(dir.path(), &["audit", "r.jsonl", "--desktop-users", "all"]);
+    let (stdout, stderr) = out(&o);
+    assert_eq!(o.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(stdout.contains("0 findings in 8 exchanges"), "{stdout}");
+}
+
+#[test]
+fn fail_on_warning_and_allow_change_the_exit_code() {
+    // A refused AssignField is a warning (data-lost).
+    let record = line(
+        0,
+        "AssignField",
+        json!({"Unit": "1", "Port": "1", "fieldName": "fldX", "fieldValue": "A"}),
+        608,
+        json!({}),
+    ) + "\n";
+    let dir = dir_with(&record);
+    let o = ecapi(dir.path(), &["audit", "r.jsonl"]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "a warning is below --fail-on error"
+    );
+    assert!(out(&o).0.contains("warning[data-lost]"));
+    let o = ecapi(dir.path(), &["audit", "r.jsonl", "--fail-on", "warning"]);
+    assert_eq!(o.status.code(), Some(1));
+    let o = ecapi(
+        dir.path(),
+        &[
+            "audit",
+            "r.jsonl",
+            "--fail-on",
+            "warning",
+            "--allow",
+            "data-lost,state-unchecked",
+        ],
+    );
+    let (stdout, _) = out(&o);
+    assert_eq!(o.status.code(), Some(0), "{stdout}");
+    assert!(
+        stdout.contains("data-lost               allowed"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn bad_options_and_files_are_usage_errors_naming_what_is_wrong() {
+    let dir = dir_with("{\"kind\":\"exchange\"}\n");
+    let o = ecapi(dir.path(), &["audit", "r.jsonl"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        out(&o).1.contains("r.jsonl:1: not an exchange record"),
+        "{}",
+        out(&o).1
+    );
+    let o = ecapi(dir.path(), &["audit", "r.jsonl", "--allow", "card-dat"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        out(&o).1.contains("did you mean card-data?"),
+        "{}",
+        out(&o).1
+    );
+    let o = ecapi(dir.path(), &["audit", "r.jsonl", "--fail-on", "fatal"]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = ecapi(dir.path(), &["audit", "missing.jsonl"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        out(&o).1.contains("cannot read missing.jsonl"),
+        "{}",
+        out(&o).1
+    );
+}
+
+#[test]
+fn a_record_cut_short_is_read_up_to_its_last_whole_line_with_a_warning() {
+    let mut record = payment_flow(true, "x");
+    let cut = line(
+        40000,
+        "PortStatus",
+        json!({"Unit": "1", "Port": "1"}),
+        100,
+        json!({}),
+    );
+    record.push_str(&cut[..50]);
+    let dir = dir_with(&record);
+    let o = ecapi(dir.path(), &["audit", "r.jsonl", "--desktop-users", "all"]);
+    let (stdout, stderr) = out(&o);
+    assert_eq!(o.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(
+        stderr.contains("r.jsonl:9: the last line is cut short"),
+        "{stderr}"
+    );
+    assert!(stdout.contains("in 8 exchanges"), "{stdout}");
+}
+
+#[test]
+fn rules_prints_the_catalogue_with_sources_and_advice() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = ecapi(dir.path(), &["audit", "--rules"]);
+    let (stdout, _) = out(&o);
+    assert_eq!(o.status.code(), Some(0));
+    for id in [
+        "card-data (error)",
+        "desktop-not-paused (error)",
+        "overlapping-requests (error)",
+        "retry-storm (error)",
+        "wire (error)",
+        "state-unchecked (warning)",
+        "data-lost (warning)",
+        "init-every-call (warning)",
+        "url-too-early (warning)",
+    ] {
+        assert!(stdout.contains(id), "{id} missing: {stdout}");
+    }
+    assert!(stdout.contains("source: Encore Web API guide 7.1, Getting Started"));
+}
+
+#[test]
+fn the_reports_hold_every_finding_junit_a_testcase_per_rule_html_self_contained() {
+    let dir = dir_with(&payment_flow(false, "5555-5555-5555-4444"));
+    let o = ecapi(
+        dir.path(),
+        &[
+            "audit",
+            "r.jsonl",
+            "--desktop-users",
+            "all",
+            "--coverage",
+            "--allow",
+            "wire",
+            "--report-json",
+            "r.json",
+            "--report-junit",
+            "r.xml",
+            "--report-html",
+            "r.html",
+        ],
+    );
+    let (stdout, stderr) = out(&o);
+    assert_eq!(o.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("operation"), "{stdout}");
+    assert!(stdout.contains("codes never answered: 606"), "{stdout}");
+
+    let j: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap()).unwrap();
+    assert_eq!(j["exchanges"], 6);
+    assert_eq!(j["summary"]["card-data"]["findings"], 1);
+    assert_eq!(j["summary"]["desktop-not-paused"]["findings"], 2);
+    assert_eq!(j["summary"]["wire"]["allowed"], true);
+    assert_eq!(j["findings"][0]["rule"], "card-data");
+    assert!(j["findings"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("5555-55**-****-4444"));
+    assert_eq!(j["coverage"]["codes"]["AssignField"]["100"], 1);
+
+    let xml = std::fs::read_to_string(dir.path().join("r.xml")).unwrap();
+    assert!(xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites"));
+    assert_eq!(xml.matches("<testcase ").count(), 9, "{xml}");
+    assert_eq!(xml.matches("<failure ").count(), 3, "{xml}");
+    assert_eq!(xml.matches("<skipped ").count(), 1, "{xml}");
+    assert!(
+        xml.contains("tests=\"9\" failures=\"2\" errors=\"0\" skipped=\"1\""),
+        "{xml}"
+    );
+    assert!(!xml.contains("5555-5555-5555-4444"));
+    // Well-formed: every element read back.
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    loop {
+        match reader.read_event().expect("well-formed XML") {
+            quick_xml::events::Event::Eof => break,
+            _ => continue,
+        }
+    }
+
+    let html = std::fs::read_to_string(dir.path().join("r.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    for outside in ["src=", "href=\"http", "@import", "url("] {
+        assert!(!html.contains(outside), "{outside} in the page");
+    }
+    assert!(html.contains("id=\"rule-desktop-not-paused\""));
+    assert!(html.contains("<svg class=\"timeline\""));
+    assert!(html.contains("port 1/1"));
+    assert!(html.contains("Coverage: operations × response codes"));
+    assert!(!html.contains("5555-5555-5555-4444"));
+}
+
+#[test]
+fn a_served_journal_export_is_audited_too() {
+    let entries = [
+        json!({"seq": 1, "time": "2026-12-07T10:00:00", "op": "StopRecording",
+               "params": [["Unit", "1"], ["Port", "2"]], "code": 608,
+               "message": "Warning: Port was not recording", "reason": "not recording"}),
+        json!({"seq": 2, "time": "2026-12-07T10:00:01", "op": "PortStatus",
+               "params": [["Unit", "1"], ["Port", "2"]], "code": 100,
+               "message": "Command executed as expected", "reason": ""}),
+        json!({"seq": 3, "time": "2026-12-07T10:00:02", "op": "StopRecording",
+               "params": [["Unit", "1"], ["Port", "2"]], "code": 608,
+               "message": "Warning: Port was not recording", "reason": "not recording"}),
+    ];
+    let dir = dir_with(&serde_json::to_string(&entries).unwrap());
+    let o = ecapi(dir.path(), &["audit", "r.jsonl", "--fail-on", "warning"]);
+    let (stdout, stderr) = out(&o);
+    assert_eq!(o.status.code(), Some(1), "{stdout}{stderr}");
+    assert_eq!(
+        stdout.matches("warning[state-unchecked]").count(),
+        1,
+        "{stdout}"
+    );
+    assert!(stdout.contains("(#1)"), "{stdout}");
+}
