@@ -102,7 +102,7 @@ pub struct Exchange {
     /// When the answer was complete; `None` when none came.
     pub answered: Option<DateTime<Utc>>,
     /// Who sent it (address:port for a server or proxy, a test's name for the runner), when known.
-    pub client: Option<String>,
+    pub client: Option<compact_str::CompactString>,
     /// The request as read; `None` when it named no operation.
     pub request: Option<Request>,
     /// The answer or its failure.

@@ -352,3 +352,64 @@ fn a_served_journal_export_is_audited_too() {
     );
     assert!(stdout.contains("(#1)"), "{stdout}");
 }
+
+const PAYMENT_SCRIPT: &str = r#"
+let p = init_user("CORP\\asmith", "PC1").port;
+start_recording(1, p, 0);
+pause_recording(1, p);
+if param("corrected", false) { desktop_pause("CORP\\asmith"); }
+assign_field(1, p, "fldCustomerAccountNum", param("card", "4111 1111 1111 1111"));
+sim_advance(10);
+resume_recording(1, p);
+if param("corrected", false) { desktop_resume("CORP\\asmith"); }
+for f in sim_findings() { print(`${f.severity}[${f.rule}] ${f.message}`); }
+let c = sim_coverage();
+print(`coverage ${c.exchanges} ${c.codes.StartRecording["100"]}`);
+for e in sim_journal() { if e.findings != () { print(`journal #${e.seq} ${e.findings[0].rule}`); } }
+expect_no_findings("error");
+"#;
+
+fn example_config() -> String {
+    format!("{}/examples/recorder.toml", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn a_script_sees_the_embedded_simulators_findings_in_sim_findings_the_journal_and_expect_no_findings(
+) {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("pay.rhai"), PAYMENT_SCRIPT).unwrap();
+    let config = example_config();
+    let args = [
+        "run",
+        "pay.rhai",
+        "--profile",
+        "recorder",
+        "--config",
+        &config,
+        "--clock",
+        "virtual",
+    ];
+    let o = ecapi(dir.path(), &args);
+    let (stdout, stderr) = out(&o);
+    assert_eq!(o.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("error[card-data] AssignField's fieldValue holds a payment card number: 4111 11** **** 1111"), "{stdout}");
+    assert!(
+        stdout.contains("error[desktop-not-paused] PauseRecording for port 1/1 (user CORP\\asmith"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("coverage 5 1"), "{stdout}");
+    assert!(stdout.contains("journal #3 desktop-not-paused"), "{stdout}");
+    assert!(stdout.contains("journal #4 card-data"), "{stdout}");
+    assert!(
+        stderr.contains("expect_no_findings: 2 findings"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("4111 1111 1111 1111") && !stderr.contains("4111 1111 1111 1111"));
+
+    let mut corrected = args.to_vec();
+    corrected.extend(["--set", "corrected=true", "--set", "card=tok_8c1f"]);
+    let o = ecapi(dir.path(), &corrected);
+    let (stdout, stderr) = out(&o);
+    assert_eq!(o.status.code(), Some(0), "{stdout}{stderr}");
+    assert!(!stdout.contains("error["), "{stdout}");
+}

@@ -281,7 +281,7 @@ impl Auditor {
             login: lower,
             login_shown: login,
             port: key.clone(),
-            client: ex.client.clone(),
+            client: ex.client.as_deref().map(str::to_string),
             due: ex.sent + self.window,
             seen: Seen::of(ex),
         });

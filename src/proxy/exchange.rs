@@ -216,7 +216,7 @@ impl Exchange {
             seq,
             sent: self.time,
             answered: self.status.map(|_| self.time + elapsed),
-            client: Some(self.client.to_string()),
+            client: Some(compact_str::format_compact!("{}", self.client)),
             request: self.request.clone(),
             outcome,
             notes: self

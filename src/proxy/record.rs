@@ -260,7 +260,7 @@ impl Record {
             seq,
             sent,
             answered: self.status.map(|_| sent + elapsed),
-            client: Some(self.client.clone()),
+            client: Some(self.client.as_str().into()),
             request: self.to_request(),
             outcome,
             notes: self.notes.iter().map(Note::new).collect(),

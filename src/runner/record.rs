@@ -64,7 +64,7 @@ impl Call {
             seq,
             sent,
             answered,
-            client: Some(client.to_string()),
+            client: Some(client.into()),
             request: Some(self.made.request.clone()),
             outcome,
             notes: Vec::new(),

@@ -210,7 +210,7 @@ pub(super) async fn endpoint(
     let (parts, body) = request.into_parts();
     let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
     let outcome = match method {
-        Method::POST => soap_call(&app, &headers, body).await,
+        Method::POST => soap_call(&app, &headers, body, peer, started).await,
         Method::GET | Method::HEAD => describe(&app, &headers, uri.query()),
         _ => Outcome {
             response: plain(
@@ -486,7 +486,13 @@ fn control_answer_value(status: StatusCode, answer: serde_json::Value) -> Outcom
     }
 }
 
-async fn soap_call(app: &AppState, headers: &HeaderMap, body: Body) -> Outcome {
+async fn soap_call(
+    app: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+    peer: SocketAddr,
+    started: Instant,
+) -> Outcome {
     let header = |name: header::HeaderName| {
         headers
             .get(name)
@@ -523,7 +529,7 @@ async fn soap_call(app: &AppState, headers: &HeaderMap, body: Body) -> Outcome {
         soap_action: action.as_deref(),
     };
     let (outcome, answered) = match soap::read_request(&incoming, &app.read) {
-        Ok(read) => answer(app, read).await,
+        Ok(read) => answer(app, read, peer, started).await,
         Err(refused) => refusal_outcome(app, refused),
     };
     if app.trace {
@@ -623,8 +629,14 @@ fn print_trace(incoming: &soap::Incoming<'_>, outcome: &Outcome, answered: Optio
 
 /// Answers a request that was read: the simulator's answer, with the reader's notes in the
 /// journal, the log line and `x-ecapi-reason`. The second value is the answer's body, for
-/// `--trace`.
-async fn answer(app: &AppState, read: soap::Read) -> (Outcome, Option<String>) {
+/// `--trace`. The exchange is audited ([`crate::audit`]) under the simulator's lock; its findings
+/// join the journal and the log line.
+async fn answer(
+    app: &AppState,
+    read: soap::Read,
+    peer: SocketAddr,
+    started: Instant,
+) -> (Outcome, Option<String>) {
     let soap::Read { request, notes, .. } = read;
     let op = request.op();
     let wire_fault = app.take_wire_fault(op);
@@ -664,8 +676,39 @@ async fn answer(app: &AppState, read: soap::Read) -> (Outcome, Option<String>) {
             sim.simulator_mut()
                 .note_last(&soap::render_notes(&notes, code));
         }
-        answer
+        let findings = match &answer {
+            Ok(Ok(outcome)) => {
+                // Sent when it arrived, answered after any simulated delay, on the simulator's
+                // clock so that sim_advance moves the audit's windows too. A virtual clock stands
+                // still between requests, so under it an exchange takes no time (and requests
+                // cannot be seen to overlap).
+                let now = sim.simulator().clock().now().and_utc();
+                let real = sim.simulator().clock().mode() == crate::simulator::ClockMode::Real;
+                let span = |d: std::time::Duration| {
+                    if real {
+                        chrono::Duration::from_std(d).unwrap_or_default()
+                    } else {
+                        chrono::Duration::zero()
+                    }
+                };
+                let (waited, delay) = (span(started.elapsed()), span(outcome.delay));
+                let code = Some(outcome.response.code);
+                let exchange = crate::exchange::Exchange {
+                    seq: sim.simulator().journal().total(),
+                    sent: now - waited,
+                    answered: Some(now + delay),
+                    client: Some(compact_str::format_compact!("{peer}")),
+                    request: Some(request),
+                    outcome: crate::exchange::Outcome::Answered(outcome.response.clone()),
+                    notes: notes.iter().map(|n| n.to_note(code)).collect(),
+                };
+                sim.audit(&exchange)
+            }
+            _ => Vec::new(),
+        };
+        (answer, findings)
     };
+    let (answer, findings) = answer;
     match answer {
         Ok(Ok(outcome)) => {
             if !outcome.delay.is_zero() {
@@ -682,7 +725,11 @@ async fn answer(app: &AppState, read: soap::Read) -> (Outcome, Option<String>) {
             let mut summary = format!("{op} {code}");
             if !rendered.is_empty() {
                 summary.push_str(": ");
-                summary.push_str(&rendered);
+                summary.push_str(&crate::audit::card::mask(&rendered));
+            }
+            for f in &findings {
+                summary.push_str(" | ");
+                summary.push_str(&f.line());
             }
             match wire_fault {
                 Some(WireFault::BrokenBody) => {

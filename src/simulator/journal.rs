@@ -42,6 +42,9 @@ pub struct JournalEntry {
     /// The request reader's notes alone, each in words.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// What the audit found in this exchange (`crate::audit`), card numbers masked.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<crate::audit::Finding>,
 }
 
 impl JournalEntry {
@@ -75,6 +78,11 @@ impl JournalEntry {
             + self.message.len()
             + self.reason.len()
             + self.notes.iter().map(String::len).sum::<usize>()
+            + self
+                .findings
+                .iter()
+                .map(|f| f.message.len() + ENTRY_COST)
+                .sum::<usize>()
     }
 }
 
@@ -126,6 +134,7 @@ impl Journal {
             message,
             reason,
             notes: Vec::new(),
+            findings: Vec::new(),
         };
         self.weight += entry.weight();
         self.entries.push_back(entry);
@@ -149,6 +158,15 @@ impl Journal {
             } else {
                 last.reason = format!("{note}; {}", last.reason);
             }
+        }
+    }
+
+    /// Attaches an audit finding to the entry numbered `seq`, when it is still kept.
+    pub fn attach(&mut self, seq: u64, finding: crate::audit::Finding) {
+        // The entry is usually the last one, or close to it.
+        if let Some(e) = self.entries.iter_mut().rev().find(|e| e.seq == seq) {
+            self.weight += finding.message.len() + ENTRY_COST;
+            e.findings.push(finding);
         }
     }
 

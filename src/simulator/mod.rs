@@ -580,6 +580,11 @@ impl Simulator {
         &self.shared.store
     }
 
+    /// Attaches an audit finding to the journal entry numbered `seq` (when still kept).
+    pub fn attach_finding(&mut self, seq: u64, finding: crate::audit::Finding) {
+        self.journal.attach(seq, finding);
+    }
+
     /// The journal.
     pub fn journal(&self) -> &Journal {
         &self.journal
