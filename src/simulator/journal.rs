@@ -62,8 +62,14 @@ fn non_empty(request: &Request) -> Vec<(&'static str, &str)> {
         .collect()
 }
 
+/// The parameters as the journal shows them: a card number found in a value is masked
+/// (`crate::audit::card`), as everywhere ecapi prints one.
 fn params<S: serde::Serializer>(request: &Request, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(non_empty(request))
+    s.collect_seq(
+        non_empty(request)
+            .into_iter()
+            .map(|(name, value)| (name, crate::audit::card::mask(value))),
+    )
 }
 
 impl JournalEntry {
