@@ -413,3 +413,39 @@ fn a_script_sees_the_embedded_simulators_findings_in_sim_findings_the_journal_an
     assert_eq!(o.status.code(), Some(0), "{stdout}{stderr}");
     assert!(!stdout.contains("error["), "{stdout}");
 }
+
+#[test]
+fn test_audit_fails_a_test_whose_traffic_breaks_an_error_rule_and_the_reports_say_why() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("pay.rhai"),
+        "let p = station(\"1234\");\np.start();\np.assign(\"fldCampaign\", \"4111-1111-1111-1111\");\np.stop();\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("clean.rhai"),
+        "let p = station(\"1235\");\np.start();\np.assign(\"fldCampaign\", \"Winter\");\np.stop();\n",
+    )
+    .unwrap();
+    let o = ecapi(dir.path(), &["test", "."]);
+    assert_eq!(
+        o.status.code(),
+        Some(0),
+        "without --audit the traffic is not judged"
+    );
+    let o = ecapi(
+        dir.path(),
+        &["test", ".", "--audit", "--report-junit", "j.xml"],
+    );
+    let (stdout, stderr) = out(&o);
+    assert_eq!(o.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("1 passed, 1 failed"), "{stdout}");
+    assert!(stdout.contains("error[card-data]"), "{stdout}");
+    assert!(stdout.contains("4111-11**-****-1111"), "{stdout}");
+    assert!(!stdout.contains("4111-1111-1111-1111"), "{stdout}");
+    let junit = std::fs::read_to_string(dir.path().join("j.xml")).unwrap();
+    assert!(
+        junit.contains("the audit found 1 error in the test&apos;s traffic: error[card-data]"),
+        "{junit}"
+    );
+}

@@ -202,6 +202,10 @@ pub struct TestArgs {
     /// Stop starting tests at the first failure; the rest are reported as skipped.
     #[arg(long)]
     pub bail: bool,
+    /// Fail a test whose traffic breaks an error rule of `ecapi audit` (the simulator's findings,
+    /// or against a real Encore the audit of the requests the test made); the reports show them.
+    #[arg(long)]
+    pub audit: bool,
     /// Exit 0 when the paths and --filter select no test (by default that is exit 1).
     #[arg(long)]
     pub allow_empty: bool,

@@ -66,6 +66,7 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
         connect,
         timeout,
         bail: a.bail,
+        audit: a.audit,
     };
 
     let color = color_stdout();

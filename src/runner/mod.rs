@@ -99,6 +99,8 @@ pub struct Options {
     pub timeout: Option<std::time::Duration>,
     /// Stop starting tests at the first failure (`--bail`); the tests not run are skipped.
     pub bail: bool,
+    /// Fail a test whose traffic broke an error rule of the audit (`--audit`).
+    pub audit: bool,
 }
 
 /// Why a test failed.
@@ -463,6 +465,7 @@ fn pool_with<J: Sync, R: Send>(
                 let (next, work) = (&next, &work);
                 scope.spawn(move || -> Result<(), RunnerError> {
                     let mut worker = Worker::new(options.connect.clone(), options.timeout);
+                    worker.audit = options.audit;
                     loop {
                         let i = next.fetch_add(1, Ordering::Relaxed);
                         let Some(job) = jobs.get(i) else {
