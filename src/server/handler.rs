@@ -839,7 +839,7 @@ pub(super) async fn player(
     } else {
         let page = {
             let mut sim = app.simulator.lock().unwrap_or_else(|p| p.into_inner());
-            url_player::page(sim.simulator_mut(), parts.uri.query())
+            url_player::page(&mut sim, parts.uri.query())
         };
         match page {
             Ok(Page::Found(html)) => Outcome {
