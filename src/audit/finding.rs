@@ -5,7 +5,7 @@
 use std::fmt::Write as _;
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::card;
 use super::rule::{Rule, RuleId, Severity};
@@ -14,7 +14,7 @@ use crate::exchange::{Exchange, Outcome};
 
 /// An exchange as a finding names it: its number, when it was sent, and one line saying it
 /// (operation, parameters, answer), card numbers masked.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Seen {
     /// The exchange's number in its source.
     pub seq: u64,
@@ -80,7 +80,7 @@ fn summary(ex: &Exchange) -> String {
 }
 
 /// A rule broken: which, when, where, what happened, and the exchanges that show it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Finding {
     /// The rule.
     pub rule: RuleId,
@@ -89,10 +89,10 @@ pub struct Finding {
     /// When it happened (the last exchange's time; RFC 3339, UTC).
     pub time: String,
     /// The unit and port concerned (`1/5`), when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<String>,
     /// The client concerned, when known.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client: Option<String>,
     /// What happened, in words, card numbers masked.
     pub message: String,

@@ -103,6 +103,8 @@ pub struct Forwarder {
     /// `http://ADDR` of the listener, for WSDL addresses when a client sends no Host header.
     pub(super) origin: String,
     pub(super) stats: Mutex<Stats>,
+    /// The audit of every exchange (`crate::audit`).
+    pub(super) auditor: Mutex<crate::audit::Auditor>,
 }
 
 /// Headers that belong to one connection (RFC 9110 §7.6.1), plus the framing that hyper and
@@ -302,20 +304,35 @@ impl Forwarder {
     /// Counts, prints and records an exchange. Runs before the answer goes back, so that what a
     /// client was answered is already in the record.
     fn report(&self, exchange: &Exchange) {
-        {
+        let seq = {
             let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
             stats.exchanges += 1;
             if let Some(verdict) = &exchange.shadow {
                 stats.tally.add(exchange.op(), verdict);
             }
-        }
+            stats.exchanges
+        };
+        let findings = self
+            .auditor
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .observe(&exchange.to_exchange(seq));
         if self.print {
             use std::io::Write;
-            // A closed standard output must not stop the proxy.
-            let _ = writeln!(std::io::stdout().lock(), "{}", exchange.line(self.color));
+            // A closed standard output must not stop the proxy. A card number is never shown.
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(
+                out,
+                "{}",
+                crate::audit::card::mask(&exchange.line(self.color))
+            );
+            for f in &findings {
+                let _ = writeln!(out, "  {}", f.line());
+            }
         }
         if let Some(recorder) = &self.recorder {
-            let record = super::record::Record::of(exchange, &self.redaction);
+            let record =
+                super::record::Record::of(exchange, &self.redaction).with_findings(&findings);
             if let Err(e) = recorder.write(&record) {
                 eprintln!(
                     "ecapi proxy: cannot write to {}: {e}",

@@ -99,6 +99,9 @@ pub struct Record {
     /// The shadow's verdict, under `--shadow`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shadow: Option<ShadowRecord>,
+    /// What the audit found in this exchange when it was recorded (`crate::audit`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<crate::audit::Finding>,
 }
 
 impl Record {
@@ -182,6 +185,7 @@ impl Record {
             request: redact.envelope(&e.request_body),
             response: e.response_body.as_deref().map(|b| redact.envelope(b)),
             shadow,
+            findings: Vec::new(),
         }
     }
 
@@ -226,6 +230,28 @@ impl Record {
 }
 
 impl Record {
+    /// The record with every card number the audit found masked (parameters, fields and both
+    /// envelopes), and the findings beside it, so that the record never holds a card number in
+    /// clear and `ecapi audit` still knows it was there.
+    pub fn with_findings(mut self, findings: &[crate::audit::Finding]) -> Record {
+        use crate::audit::{card, RuleId};
+        if findings.iter().any(|f| f.rule == RuleId::CardData) {
+            let mask = |v: &mut String| {
+                if let std::borrow::Cow::Owned(m) = card::mask(v) {
+                    *v = m;
+                }
+            };
+            self.parameters.values_mut().for_each(mask);
+            self.fields.values_mut().for_each(mask);
+            mask(&mut self.request);
+            if let Some(r) = &mut self.response {
+                mask(r);
+            }
+        }
+        self.findings = findings.to_vec();
+        self
+    }
+
     /// The record as the audit and every other view read it ([`crate::exchange::Exchange`]),
     /// numbered `seq`; an error when its `time` is not RFC 3339. The notes are kept as text, so
     /// none is known to be harmless.

@@ -169,6 +169,7 @@ mod tests {
             request: String::new(),
             response: None,
             shadow: None,
+            findings: Vec::new(),
         }
     }
 

@@ -32,6 +32,7 @@ trap cleanup EXIT
 launch() {
     local out="$1"
     shift
+    : >"$out"
     "$@" >"$out" 2>&1 &
     pid=$!
     pids+=("$pid")
@@ -67,6 +68,10 @@ for flow in careless corrected; do
     kill -TERM "$proxy_pid"; wait "$proxy_pid" || fail "ecapi proxy did not stop cleanly"
     kill -TERM "$serve_pid"; wait "$serve_pid" || fail "ecapi serve did not stop cleanly"
     log="$work/serve-$flow.out"
+    plog="$work/proxy-$flow.out"
+    if grep -q "4111 1111 1111 1111" "$plog" "$work/$flow.jsonl"; then
+        fail "the proxy's line or record shows the card number in clear"
+    fi
     if grep -q "4111 1111 1111 1111\|4111111111111111" "$log"; then
         fail "serve's log shows the card number in clear"
     fi
@@ -77,6 +82,9 @@ for flow in careless corrected; do
         grep -q "error\[card-data\] port 1/1" "$log" && grep -q "error\[desktop-not-paused\] port 1/1" "$log" \
             && ok "serve's log line names card-data and desktop-not-paused" \
             || { fail "serve's log line"; cat "$log"; }
+        grep -q "^  error\[card-data\] port 1/1" "$plog" && grep -q "^error    card-data                     1$" "$plog" \
+            && ok "the proxy's line names card-data and its summary counts it" \
+            || { fail "the proxy's line and summary"; cat "$plog"; }
         if [[ $code == 1 ]] && grep -q "error\[card-data\] port 1/1" "$work/audit-$flow.out" \
             && grep -q "error\[desktop-not-paused\] port 1/1" "$work/audit-$flow.out" \
             && grep -q "you will need to send both a PauseRecording and a DesktopPause" "$work/audit-$flow.out" \

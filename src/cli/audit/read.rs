@@ -11,13 +11,18 @@ use std::path::Path;
 
 use serde::de::{Deserializer as _, SeqAccess, Visitor};
 
+use crate::audit::{Finding, RuleId};
 use crate::exchange::Exchange;
 use crate::proxy::record::Record;
 use crate::simulator::ExportedEntry;
 
-/// Calls `each` with every exchange of the file, in order; returns the warnings (a last line cut
+/// Calls `each` with every exchange of the file, in order, and the card-data findings its record
+/// line kept (the proxy masks the numbers it found); returns the warnings (a last line cut
 /// short). An error names the file and line.
-pub fn each(path: &Path, mut each: impl FnMut(Exchange)) -> Result<Vec<String>, String> {
+pub fn each(
+    path: &Path,
+    mut each: impl FnMut(Exchange, Vec<Finding>),
+) -> Result<Vec<String>, String> {
     let file = File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let mut reader = BufReader::with_capacity(64 * 1024, file);
     let starts_array = {
@@ -29,7 +34,7 @@ pub fn each(path: &Path, mut each: impl FnMut(Exchange)) -> Result<Vec<String>, 
             .is_some_and(|b| *b == b'[')
     };
     if starts_array {
-        return array(path, reader, &mut each).map(|()| Vec::new());
+        return array(path, reader, &mut |ex| each(ex, Vec::new())).map(|()| Vec::new());
     }
     let mut warnings = Vec::new();
     let mut line = Vec::new();
@@ -50,9 +55,9 @@ pub fn each(path: &Path, mut each: impl FnMut(Exchange)) -> Result<Vec<String>, 
             continue;
         }
         match parse(text.trim(), exchanges + 1) {
-            Ok(Some(ex)) => {
+            Ok(Some((ex, recorded))) => {
                 exchanges += 1;
-                each(ex);
+                each(ex, recorded);
             }
             Ok(None) => {}
             Err(e) if !whole => {
@@ -69,20 +74,26 @@ pub fn each(path: &Path, mut each: impl FnMut(Exchange)) -> Result<Vec<String>, 
 }
 
 /// One line: an exchange, `None` for a line that holds none (a summary), or what is wrong.
-fn parse(line: &str, seq: u64) -> Result<Option<Exchange>, String> {
+fn parse(line: &str, seq: u64) -> Result<Option<(Exchange, Vec<Finding>)>, String> {
     let value: serde_json::Value =
         serde_json::from_str(line).map_err(|e| format!("not a JSON line: {e}"))?;
     match value.get("kind").and_then(|k| k.as_str()) {
         Some("exchange") => {
             let record: Record = serde_json::from_value(value)
                 .map_err(|e| format!("not an exchange record: {e}"))?;
-            record.to_exchange(seq).map(Some)
+            let recorded = record
+                .findings
+                .iter()
+                .filter(|f| f.rule == RuleId::CardData)
+                .cloned()
+                .collect();
+            record.to_exchange(seq).map(|ex| Some((ex, recorded)))
         }
         Some(_) => Ok(None),
         None if value.get("seq").is_some() && value.get("op").is_some() => {
             let entry: ExportedEntry =
                 serde_json::from_value(value).map_err(|e| format!("not a journal entry: {e}"))?;
-            entry.to_exchange().map(Some)
+            entry.to_exchange().map(|ex| Some((ex, Vec::new())))
         }
         None => Err(
             "neither a proxy record line (`kind`) nor a journal entry (`seq`, `op`)".to_string(),
@@ -128,7 +139,7 @@ mod tests {
         let path = dir.path().join("r.jsonl");
         std::fs::write(&path, text).unwrap();
         let mut out = Vec::new();
-        let warnings = each(&path, |e| out.push(e))?;
+        let warnings = each(&path, |e, _| out.push(e))?;
         Ok((out, warnings))
     }
 
