@@ -449,3 +449,26 @@ fn test_audit_fails_a_test_whose_traffic_breaks_an_error_rule_and_the_reports_sa
         "{junit}"
     );
 }
+
+#[test]
+fn the_docs_catalogue_says_each_rule_with_its_source_words_and_an_example() {
+    let docs =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/audit.md")).unwrap();
+    for rule in &ecapi::audit::RULES {
+        let head = format!("### `{}` ({})", rule.name, rule.severity);
+        let at = docs.find(&head).unwrap_or_else(|| panic!("{head} missing"));
+        let section = &docs[at..];
+        let section = &section[..section[4..].find("\n### ").map_or(section.len(), |e| e + 4)];
+        assert!(section.contains(rule.source), "{}: source", rule.name);
+        assert!(
+            section.contains(rule.quote),
+            "{}: the guide's words",
+            rule.name
+        );
+        assert!(
+            section.contains(&format!("[{}]", rule.name)),
+            "{}: an example finding",
+            rule.name
+        );
+    }
+}

@@ -262,6 +262,10 @@ sim_recordings and sim_events list at most 1,000 at a time by default; page with
 #[derive(Debug, Args)]
 #[command(after_help = SERVE_LIMITS)]
 pub struct ServeArgs {
+    /// The audit's options (`ecapi audit --rules` lists the rules); `--desktop-users none` keeps
+    /// the recorder profile's directory.
+    #[command(flatten)]
+    pub audit: super::audit::AuditOptionArgs,
     /// The address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub listen: String,

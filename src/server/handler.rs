@@ -58,6 +58,8 @@ pub struct AppState {
     pub sessions: Option<Arc<super::sessions::Sessions>>,
     /// The session's id, when this is a session's state.
     pub session_id: Option<String>,
+    /// The audit's options, for the sessions' simulators too.
+    audit: crate::audit::Options,
 }
 
 impl AppState {
@@ -71,7 +73,11 @@ impl AppState {
                 options.simulator.api()
             ))
             .expect("profile and version names are header-safe"),
-            simulator: Arc::new(Mutex::new(Embedded::new(options.simulator))),
+            audit: options.audit.clone(),
+            simulator: Arc::new(Mutex::new(Embedded::with_audit(
+                options.simulator,
+                options.audit,
+            ))),
             wire_faults: Mutex::new(Vec::new()),
             read: soap::ReadOptions {
                 version: api,
@@ -106,7 +112,11 @@ impl AppState {
         AppState {
             api: self.api,
             identity: self.identity.clone(),
-            simulator: Arc::new(Mutex::new(Embedded::new(simulator))),
+            simulator: Arc::new(Mutex::new(Embedded::with_audit(
+                simulator,
+                self.audit.clone(),
+            ))),
+            audit: self.audit.clone(),
             wire_faults: Mutex::new(Vec::new()),
             names: Names {
                 path,
