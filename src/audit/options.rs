@@ -65,6 +65,8 @@ pub struct Seat {
 /// The audit's options.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Options {
+    /// Whether to audit at all (`ecapi serve --no-audit` turns it off: no finding, no coverage).
+    pub enabled: bool,
     /// Rules turned off (`--allow RULE`).
     pub allow: BTreeSet<RuleId>,
     /// Whose desktop is recorded.
@@ -87,6 +89,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Options {
         Options {
+            enabled: true,
             allow: BTreeSet::new(),
             desktop_users: DesktopUsers::None,
             seats: Vec::new(),
@@ -123,6 +126,7 @@ pub fn parse_allow(names: &[String]) -> Result<BTreeSet<RuleId>, String> {
                     .into_iter()
                     .map(|r| (strsim::jaro_winkler(r.name(), name), r))
                     .max_by(|a, b| a.0.total_cmp(&b.0))
+                    .filter(|(score, _)| *score > 0.8)
                     .map(|(_, r)| r);
                 let hint = best.map_or(String::new(), |r| format!(" (did you mean {r}?)"));
                 return Err(format!(

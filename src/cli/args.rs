@@ -266,6 +266,9 @@ pub struct ServeArgs {
     /// the recorder profile's directory.
     #[command(flatten)]
     pub audit: super::audit::AuditOptionArgs,
+    /// Do not audit the traffic (no findings, no coverage).
+    #[arg(long)]
+    pub no_audit: bool,
     /// The address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub listen: String,

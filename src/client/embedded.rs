@@ -97,6 +97,11 @@ impl Embedded {
         self.findings.iter()
     }
 
+    /// Whether the traffic is audited (`ecapi serve --no-audit` turns it off).
+    pub fn audits(&self) -> bool {
+        self.audit_options.enabled
+    }
+
     /// The auditor (coverage, counts, `url-too-early`).
     pub fn auditor_mut(&mut self) -> &mut Auditor {
         &mut self.auditor

@@ -687,7 +687,7 @@ async fn answer(
                 .note_last(&soap::render_notes(&notes, code));
         }
         let findings = match &answer {
-            Ok(Ok(outcome)) => {
+            Ok(Ok(outcome)) if sim.audits() => {
                 // Sent when it arrived, answered after any simulated delay, on the simulator's
                 // clock so that sim_advance moves the audit's windows too. A virtual clock stands
                 // still between requests, so under it an exchange takes no time (and requests

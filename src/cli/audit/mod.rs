@@ -79,6 +79,7 @@ impl AuditOptionArgs {
     /// The options, validated.
     pub fn options(&self) -> Result<Options, UsageError> {
         Ok(Options {
+            enabled: true,
             allow: audit::options::parse_allow(&self.allow).map_err(UsageError)?,
             desktop_users: audit::DesktopUsers::parse(&self.desktop_users).map_err(UsageError)?,
             seats: Vec::new(),
