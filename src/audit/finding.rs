@@ -141,10 +141,12 @@ impl Finding {
             let _ = write!(out, " client {c}");
         }
         let _ = write!(out, ": {}", self.message);
-        if !self.exchanges.is_empty() {
+        // Number 0 is no exchange of the Web API (a player page opened).
+        if self.exchanges.iter().any(|s| s.seq > 0) {
             let seqs: Vec<String> = self
                 .exchanges
                 .iter()
+                .filter(|s| s.seq > 0)
                 .map(|s| format!("#{}", s.seq))
                 .collect();
             let _ = write!(out, " ({})", seqs.join(", "));
@@ -158,7 +160,11 @@ impl Finding {
         let rule = self.catalogue();
         let mut out = format!("{}  {}\n", self.time, self.line());
         for s in &self.exchanges {
-            let _ = writeln!(out, "    #{} {}  {}", s.seq, s.time, s.line);
+            match s.seq {
+                0 => writeln!(out, "    {}  {}", s.time, s.line),
+                seq => writeln!(out, "    #{seq} {}  {}", s.time, s.line),
+            }
+            .expect("writing to a String");
         }
         let _ = writeln!(out, "    = {}: \"{}\"", rule.source, rule.quote);
         let _ = writeln!(out, "    = help: {}", rule.advice);

@@ -107,7 +107,11 @@ fn findings_section(findings: &[Finding]) -> String {
         let seen: Vec<String> = f
             .exchanges
             .iter()
-            .map(|s| escape(&format!("#{} {}", s.seq, s.line)))
+            .map(|s| match s.seq {
+                // Not an exchange of the Web API (the player page itself).
+                0 => escape(&s.line),
+                seq => escape(&format!("#{seq} {}", s.line)),
+            })
             .collect();
         let _ = writeln!(
             html,
