@@ -1,6 +1,8 @@
 //! `ecapi audit`: a record judged after the fact — findings, the table per rule, exit codes,
 //! `--fail-on`, `--allow`, `--rules`, `--coverage`, and the JSON, JUnit and HTML reports.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -471,4 +473,34 @@ fn the_docs_catalogue_says_each_rule_with_its_source_words_and_an_example() {
             rule.name
         );
     }
+}
+
+#[test]
+fn a_request_served_without_soapaction_is_a_wire_finding_and_a_fault_the_client_met() {
+    use ecapi::client::{Http, HttpOptions, Transport};
+    let server = common::serve(ecapi::api::ApiVersion::V7_1);
+    let body = "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body>\
+                <PortStatus xmlns=\"http://tempuri.org/\"><Unit>1</Unit><Port>5</Port></PortStatus>\
+                </s:Body></s:Envelope>";
+    let answer = reqwest::blocking::Client::new()
+        .post(server.url())
+        .header("Content-Type", "text/xml; charset=utf-8")
+        .body(body)
+        .send()
+        .unwrap();
+    assert_eq!(answer.status().as_u16(), 500);
+    let mut http = Http::connect(HttpOptions::new(server.url())).unwrap();
+    let control = http.control().unwrap();
+    let findings = control.findings().unwrap();
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0]["rule"], "wire");
+    assert!(
+        findings[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no SOAPAction arrived"),
+        "{findings:?}"
+    );
+    let coverage = control.coverage().unwrap();
+    assert_eq!(coverage["failures"]["fault"], 1, "{coverage}");
 }

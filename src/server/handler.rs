@@ -540,7 +540,7 @@ async fn soap_call(
     };
     let (outcome, answered) = match soap::read_request(&incoming, &app.read) {
         Ok(read) => answer(app, read, peer, started).await,
-        Err(refused) => refusal_outcome(app, refused),
+        Err(refused) => refusal_outcome(app, refused, peer),
     };
     if app.trace {
         print_trace(&incoming, &outcome, answered.as_deref());
@@ -549,8 +549,13 @@ async fn soap_call(
 }
 
 /// The answer to a request refused while reading it, as WCF answers, with its notes.
-fn refusal_outcome(app: &AppState, refused: soap::Refused) -> (Outcome, Option<String>) {
+fn refusal_outcome(
+    app: &AppState,
+    refused: soap::Refused,
+    peer: SocketAddr,
+) -> (Outcome, Option<String>) {
     let notes = soap::render_notes(&refused.notes, None);
+    let findings = audit_refusal(app, &refused, peer);
     let mut body = None;
     let mut outcome = match refused.refusal {
         // too_large says why itself.
@@ -572,9 +577,45 @@ fn refusal_outcome(app: &AppState, refused: soap::Refused) -> (Outcome, Option<S
             }
         }
     };
-    outcome.summary = format!("{}: {notes}", outcome.summary);
+    outcome.summary = format!("{}: {}", outcome.summary, crate::audit::card::mask(&notes));
+    for f in &findings {
+        outcome.summary.push_str(" | ");
+        outcome.summary.push_str(&f.line());
+    }
     set_reason(&mut outcome.response, &notes);
     (outcome, body)
+}
+
+/// Audits a request the reader refused: no operation, a fault or an HTTP refusal, its wire notes
+/// (the `wire` rule, and the coverage of failures the client met). It has no journal entry, so
+/// its number is 0.
+fn audit_refusal(
+    app: &AppState,
+    refused: &soap::Refused,
+    peer: SocketAddr,
+) -> Vec<crate::audit::Finding> {
+    use crate::exchange::{Exchange, FailureKind, Outcome as Answer};
+    let mut sim = app.simulator.lock().unwrap_or_else(|p| p.into_inner());
+    if !sim.audits() {
+        return Vec::new();
+    }
+    let (kind, detail) = match &refused.refusal {
+        soap::Refusal::Fault(f) => (FailureKind::Fault, f.code()),
+        soap::Refusal::TooLarge => (FailureKind::Http, "413".to_string()),
+        soap::Refusal::UnsupportedMediaType { .. } => (FailureKind::Http, "415".to_string()),
+        soap::Refusal::BadRequest => (FailureKind::Http, "400".to_string()),
+    };
+    let now = sim.simulator().clock().now().and_utc();
+    let exchange = Exchange {
+        seq: 0,
+        sent: now,
+        answered: Some(now),
+        client: Some(compact_str::format_compact!("{peer}")),
+        request: None,
+        outcome: Answer::Failed { kind, detail },
+        notes: refused.notes.iter().map(|n| n.to_note(None)).collect(),
+    };
+    sim.audit(&exchange)
 }
 
 /// An answer with an empty body and, when given, a reason phrase in the status line.
