@@ -1,7 +1,8 @@
 //! Reading a record for `ecapi audit`, one exchange at a time (bounded memory, whatever the
 //! file's size): JSON Lines from `ecapi proxy --record` (exchange lines; summary and finding
-//! lines are skipped) or from a served simulator's journal (one entry per line), or a journal
-//! exported as one JSON array. A last line cut short (a proxy killed mid-write) is read up to the
+//! lines are skipped) or from a served simulator's journal (one entry per line), a journal
+//! exported as one JSON array, or the control interface's answer to `journal` as saved
+//! (`{"ok": true, "value": [entries]}`). A last line cut short (a proxy killed mid-write) is read up to the
 //! last whole line, with a warning; any other line that cannot be read is an error naming the
 //! file and line.
 
@@ -55,11 +56,12 @@ pub fn each(
             continue;
         }
         match parse(text.trim(), exchanges + 1) {
-            Ok(Some((ex, recorded))) => {
-                exchanges += 1;
-                each(ex, recorded);
+            Ok(found) => {
+                for (ex, recorded) in found {
+                    exchanges += 1;
+                    each(ex, recorded);
+                }
             }
-            Ok(None) => {}
             Err(e) if !whole => {
                 warnings.push(format!(
                     "{}:{number}: the last line is cut short ({e}); read up to line {}",
@@ -73,8 +75,9 @@ pub fn each(
     Ok(warnings)
 }
 
-/// One line: an exchange, `None` for a line that holds none (a summary), or what is wrong.
-fn parse(line: &str, seq: u64) -> Result<Option<(Exchange, Vec<Finding>)>, String> {
+/// One line: its exchanges (none for a summary line, every entry of a saved control answer), or
+/// what is wrong.
+fn parse(line: &str, seq: u64) -> Result<Vec<(Exchange, Vec<Finding>)>, String> {
     let value: serde_json::Value =
         serde_json::from_str(line).map_err(|e| format!("not a JSON line: {e}"))?;
     match value.get("kind").and_then(|k| k.as_str()) {
@@ -87,13 +90,21 @@ fn parse(line: &str, seq: u64) -> Result<Option<(Exchange, Vec<Finding>)>, Strin
                 .filter(|f| f.rule == RuleId::CardData)
                 .cloned()
                 .collect();
-            record.to_exchange(seq).map(|ex| Some((ex, recorded)))
+            record.to_exchange(seq).map(|ex| vec![(ex, recorded)])
         }
-        Some(_) => Ok(None),
+        Some(_) => Ok(Vec::new()),
+        None if value.get("ok").is_some() && value.get("value").is_some_and(|v| v.is_array()) => {
+            let entries: Vec<ExportedEntry> = serde_json::from_value(value["value"].clone())
+                .map_err(|e| format!("not a journal: {e}"))?;
+            entries
+                .iter()
+                .map(|e| e.to_exchange().map(|ex| (ex, Vec::new())))
+                .collect()
+        }
         None if value.get("seq").is_some() && value.get("op").is_some() => {
             let entry: ExportedEntry =
                 serde_json::from_value(value).map_err(|e| format!("not a journal entry: {e}"))?;
-            entry.to_exchange().map(|ex| Some((ex, Vec::new())))
+            entry.to_exchange().map(|ex| vec![(ex, Vec::new())])
         }
         None => Err(
             "neither a proxy record line (`kind`) nor a journal entry (`seq`, `op`)".to_string(),
@@ -182,5 +193,7 @@ mod tests {
         assert_eq!(ex.len(), 2);
         let err = read("[{\"seq\":1}]").unwrap_err();
         assert!(err.contains("r.jsonl"), "{err}");
+        let (ex, _) = read(&format!("{{\"ok\":true,\"value\":[{entry},{entry}]}}\n")).unwrap();
+        assert_eq!(ex.len(), 2, "the control interface's answer as saved");
     }
 }
