@@ -5,6 +5,8 @@
 //! | module | owns |
 //! |---|---|
 //! | [`api`] | the Web API's vocabulary: operations, parameters per version, codes, states |
+//! | [`exchange`] | the one exchange every view reads: request, answer or failure, times, client, wire notes |
+//! | [`audit`] | Encore's rules applied to what a client sends: exchanges in, findings out |
 //! | [`simulator`] | a simulated Encore server (profiles `hosted` and `recorder`): a request in, a response out |
 //! | [`soap`] | the only place that knows XML: envelopes, faults, the WSDL served and read |
 //! | [`client`] | the transport seam between script functions and backends: embedded, HTTP |
@@ -19,15 +21,19 @@
 //! | [`proxy`] | `ecapi proxy`, `replay`, `script`: forwarding, the exchange record, replay, shadow comparison |
 //! | [`export`] | `ecapi export`: one model of a flow as it ran, written as a program in C#, Java, Python, JavaScript or curl |
 //! | [`load`] | `ecapi load`: agents running a flow, HDR histograms, thresholds, summary and reports |
+//! | [`page`] | the one HTML page writer: frame, house styles, escaping |
 //! | [`cli`] | the command line: arguments, configuration, subcommands |
 
 pub mod api;
+pub mod audit;
 pub mod cli;
 pub mod client;
+pub mod exchange;
 pub mod export;
 pub mod line_queue;
 pub mod listener;
 pub mod load;
+pub mod page;
 pub mod proxy;
 pub mod repl;
 pub mod runner;

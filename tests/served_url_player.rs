@@ -355,3 +355,53 @@ fn the_page_lists_the_desktop_segments_that_overlap_the_recording_and_sim_deskto
         "{section}"
     );
 }
+
+#[test]
+fn the_player_page_shows_the_audits_findings_and_a_link_opened_while_recording_is_url_too_early() {
+    let server = served(SITE);
+    let mut http = client(&server);
+    assert_eq!(
+        call(&mut http, Operation::InitStation, &[("Extension", "100")]).code,
+        100
+    );
+    assert_eq!(
+        call(
+            &mut http,
+            Operation::StartRecording,
+            &with(&[("maxRecordingTimeInSeconds", "0")])
+        )
+        .code,
+        100
+    );
+    let url = call(&mut http, Operation::GetUrl, PORT)
+        .url
+        .expect("a URL")
+        .to_string();
+    let card = [
+        ("fieldName", "fldCampaign"),
+        ("fieldValue", "4111111111111111"),
+    ];
+    assert_eq!(
+        call(&mut http, Operation::AssignField, &with(&card)).code,
+        100
+    );
+    // Opened while the recording still runs.
+    let (status, page) = get(&url);
+    assert_eq!(status, 200);
+    assert!(page.contains("<h2>Audit findings</h2>"), "{page}");
+    assert!(page.contains("error[card-data]"), "{page}");
+    assert!(page.contains("warning[url-too-early]"), "{page}");
+    assert!(page.contains("411111******1111"), "{page}");
+    assert!(
+        !page.contains("4111111111111111"),
+        "the card number in clear: {page}"
+    );
+    let findings = http.control().unwrap().findings().unwrap();
+    let rules: Vec<&str> = findings.iter().filter_map(|f| f["rule"].as_str()).collect();
+    assert_eq!(rules, ["card-data", "url-too-early"]);
+    // After the stop the link is fine: no second url-too-early.
+    assert_eq!(call(&mut http, Operation::StopRecording, PORT).code, 100);
+    let (_, page) = get(&url);
+    assert_eq!(page.matches("url-too-early").count(), 1, "{page}");
+    assert_eq!(http.control().unwrap().findings().unwrap().len(), 2);
+}

@@ -53,6 +53,9 @@ pub enum Command {
     Replay(super::replay::ReplayArgs),
     /// Turn a recording into a runnable script that expects each recorded code.
     Script(super::script_cmd::ScriptArgs),
+    /// Judge a CRM by Encore's rules: a proxy record or a served journal in, findings out (exit 1
+    /// on a finding at or above --fail-on). `--rules` lists the rules.
+    Audit(super::audit::AuditArgs),
     /// Write a flow as it ran (a .rhai script, a proxy record) as a program in C#, Java, Python,
     /// JavaScript or curl that checks every code.
     Export(super::export::ExportArgs),
@@ -210,6 +213,10 @@ pub struct TestArgs {
     /// Stop starting tests at the first failure; the rest are reported as skipped.
     #[arg(long)]
     pub bail: bool,
+    /// Fail a test whose traffic breaks an error rule of `ecapi audit` (the simulator's findings,
+    /// or against a real Encore the audit of the requests the test made); the reports show them.
+    #[arg(long)]
+    pub audit: bool,
     /// Exit 0 when the paths and --filter select no test (by default that is exit 1).
     #[arg(long)]
     pub allow_empty: bool,
@@ -285,6 +292,13 @@ recording when listed, never stored one by one); sim_desktops and the URL player
 #[derive(Debug, Args)]
 #[command(after_help = SERVE_LIMITS)]
 pub struct ServeArgs {
+    /// The audit's options (`ecapi audit --rules` lists the rules); `--desktop-users none` keeps
+    /// the recorder profile's directory.
+    #[command(flatten)]
+    pub audit: super::audit::AuditOptionArgs,
+    /// Do not audit the traffic (no findings, no coverage).
+    #[arg(long)]
+    pub no_audit: bool,
     /// The address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub listen: String,

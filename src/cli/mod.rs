@@ -2,6 +2,7 @@
 //! configuration of built objects, and the subcommands.
 
 mod args;
+mod audit;
 mod backend;
 mod call;
 mod completions;
@@ -40,6 +41,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Command::Script(a)) => script_cmd::script(a),
         Some(Command::Repl(a)) => repl::repl(a),
         Some(Command::Load(a)) => load::load(a),
+        Some(Command::Audit(a)) => audit::audit(a),
         Some(Command::Export(a)) => export::export(a),
         // Without a subcommand, the REPL, with the options given before any subcommand.
         None => repl::repl(cli.repl),

@@ -31,7 +31,7 @@ pub fn ops(a: OpsArgs) -> Result<ExitCode, UsageError> {
                 op.since()
             )));
         }
-        print!("{}", super::export::example(op, api, lang));
+        out!("{}", super::export::example(op, api, lang));
         return Ok(EXIT_SUCCESS);
     }
     match a.operation {

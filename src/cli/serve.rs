@@ -58,6 +58,8 @@ pub fn serve(a: ServeArgs) -> Result<ExitCode, UsageError> {
     options.control = !a.no_control;
     options.control_token = control_token;
     options.lenient = a.lenient;
+    options.audit = a.audit.options()?;
+    options.audit.enabled = !a.no_audit;
     options.trace = a.trace;
     options.body_limit = a.max_message_size;
     options.max_string_content_length = a.max_string_content_length;

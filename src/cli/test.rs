@@ -114,6 +114,7 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
         halt,
         bail: a.bail,
         module_path: a.module_path.clone(),
+        audit: a.audit,
     };
 
     let color = color_stdout();

@@ -110,6 +110,10 @@ pub enum Command {
     Scheduled,
     /// `sim_desktops`.
     Desktops,
+    /// `sim_findings`: what the audit found in the traffic so far.
+    Findings,
+    /// `sim_coverage`: the operations × response codes the client was answered with.
+    Coverage,
     /// Makes a session on a served simulator (answered by the server, not a simulator).
     SessionNew,
     /// Ends a session: the one whose control path it is sent to, or the one named.
@@ -154,6 +158,8 @@ impl Command {
             }
             Command::Scheduled => json!({"fn": "scheduled"}),
             Command::Desktops => json!({"fn": "desktops"}),
+            Command::Findings => json!({"fn": "findings"}),
+            Command::Coverage => json!({"fn": "coverage"}),
             Command::SessionNew => json!({"fn": "session_new"}),
             Command::SessionDrop(id) => json!({"fn": "session_drop", "id": id}),
         }
@@ -249,6 +255,8 @@ impl Command {
             "recordings" => Ok(Command::Recordings(query_of(v)?)),
             "events" => Ok(Command::Events(query_of(v)?)),
             "journal" => Ok(Command::Journal),
+            "findings" => Ok(Command::Findings),
+            "coverage" => Ok(Command::Coverage),
             other => Err(format!("unknown control function `{other}`")),
         }
     }
@@ -276,6 +284,8 @@ impl Command {
             Command::At(s, e, u, p) => done(control.schedule(s, e, &u, &p)),
             Command::Scheduled => control.scheduled().map(Value::from),
             Command::Desktops => control.desktops().map(Value::from),
+            Command::Findings => control.findings().map(Value::from),
+            Command::Coverage => control.coverage(),
             Command::SessionNew | Command::SessionDrop(_) => Err(ControlError::Invalid(
                 "sessions are made and dropped by ecapi serve, not by a simulator".to_string(),
             )),

@@ -1,14 +1,22 @@
-//! The embedded simulator behind the transport seam.
+//! The embedded simulator behind the transport seam, and the audit of what reaches it: every
+//! exchange (a script's call, or a request `ecapi serve` answered) goes through
+//! [`Embedded::audit`], whose findings join the journal entry they concern and the list
+//! `sim_findings()` reads.
 
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use super::{Cancel, ControlError, Exchange, SimControl, Stopped, Transport, TransportError};
 use crate::api::{ApiVersion, Operation, Request};
+use crate::audit::{Auditor, DesktopUsers, Finding, Options, Seat};
 use crate::simulator::{PortRef, Query, SimError, Simulator, TelephonyEvent};
 
 /// The longest latency `sim_delay` adds: 10 minutes, beyond any client's timeout, so that a
 /// mistyped number cannot hold every request for ever.
 pub const MAX_DELAY_MS: u64 = 600_000;
+
+/// How many findings `sim_findings()` keeps; older ones are dropped (the journal keeps its own).
+pub const FINDINGS_KEPT: usize = 1000;
 
 /// A [`Simulator`] in this process.
 #[derive(Debug)]
@@ -17,15 +25,98 @@ pub struct Embedded {
     trace: bool,
     /// Ends a simulated delay (`sim_delay`) when the run is stopped.
     cancel: Cancel,
+    /// The audit of the traffic, and the options it was made with (for `sim_reset`).
+    auditor: Auditor,
+    audit_options: Options,
+    /// The most recent findings, oldest first.
+    findings: VecDeque<Finding>,
+}
+
+/// The audit's options for a simulator: `options`, with the recorder profile's directory as the
+/// seats and, unless `options` names them, its desktop users.
+pub fn audit_options(sim: &Simulator, mut options: Options) -> Options {
+    if let Some(r) = sim.recorder_state() {
+        let users = &r.config().users;
+        options.seats = users
+            .iter()
+            .filter_map(|u| {
+                u.login.as_ref().map(|l| Seat {
+                    login: l.clone(),
+                    unit: u.unit.clone(),
+                    port: u.port.to_string(),
+                })
+            })
+            .collect();
+        if options.desktop_users == DesktopUsers::None {
+            options.desktop_users = DesktopUsers::Logins(
+                users
+                    .iter()
+                    .filter(|u| u.desktop)
+                    .filter_map(|u| u.login.as_ref().map(|l| l.to_lowercase()))
+                    .collect(),
+            );
+        }
+    }
+    options
 }
 
 impl Embedded {
-    /// Wraps a simulator.
+    /// Wraps a simulator; its traffic is audited with the default options and, in the recorder
+    /// profile, the directory's desktop users.
     pub fn new(sim: Simulator) -> Embedded {
+        Embedded::with_audit(sim, Options::default())
+    }
+
+    /// Wraps a simulator, auditing its traffic with `options` (see [`audit_options`]).
+    pub fn with_audit(sim: Simulator, options: Options) -> Embedded {
+        let options = audit_options(&sim, options);
         Embedded {
             sim,
             trace: false,
             cancel: Cancel::default(),
+            auditor: Auditor::new(options.clone()),
+            audit_options: options,
+            findings: VecDeque::new(),
+        }
+    }
+
+    /// Audits one exchange, numbered as its journal entry: its findings (and any earlier ones
+    /// now certain) join the journal entries they concern and the list `sim_findings()` reads.
+    pub fn audit(&mut self, exchange: &crate::exchange::Exchange) -> Vec<Finding> {
+        let found = self.auditor.observe(exchange);
+        self.keep(&found);
+        found
+    }
+
+    /// The audit's findings so far (with those whose window has passed by the simulator's
+    /// clock), oldest first.
+    pub fn findings(&mut self) -> impl Iterator<Item = &Finding> {
+        let now = self.sim.clock().now().and_utc();
+        let found = self.auditor.tick(now);
+        self.keep(&found);
+        self.findings.iter()
+    }
+
+    /// Whether the traffic is audited (`ecapi serve --no-audit` turns it off).
+    pub fn audits(&self) -> bool {
+        self.audit_options.enabled
+    }
+
+    /// The auditor (coverage, counts, `url-too-early`).
+    pub fn auditor_mut(&mut self) -> &mut Auditor {
+        &mut self.auditor
+    }
+
+    /// Records findings made outside [`Embedded::audit`] (a player page opened too early).
+    pub fn keep(&mut self, found: &[Finding]) {
+        for f in found {
+            if let Some(seq) = f.exchanges.last().map(|s| s.seq).filter(|s| *s > 0) {
+                self.sim.attach_finding(seq, f.clone());
+            }
+            if self.findings.len() == FINDINGS_KEPT {
+                self.findings.pop_front();
+            }
+            self.findings.push_back(f.clone());
         }
     }
 
@@ -55,11 +146,23 @@ impl Embedded {
 impl Transport for Embedded {
     fn call(&mut self, request: &Request) -> Result<Exchange, TransportError> {
         let started = Instant::now();
+        let sent = self.sim.clock().now().and_utc();
         let outcome = self.sim.handle(request)?;
         if !outcome.delay.is_zero() {
             self.wait(outcome.delay)?;
         }
         let elapsed = started.elapsed();
+        let exchange = crate::exchange::Exchange {
+            seq: self.sim.journal().total(),
+            sent,
+            // The simulator's clock: a virtual one stands still while a request is answered.
+            answered: Some(self.sim.clock().now().and_utc().max(sent)),
+            client: None,
+            request: Some(request.clone()),
+            outcome: crate::exchange::Outcome::Answered(outcome.response.clone()),
+            notes: Vec::new(),
+        };
+        self.audit(&exchange);
         let trace = if self.trace {
             Some(crate::soap::trace_of(
                 request,
@@ -114,7 +217,10 @@ fn to_json<T: serde::Serialize>(items: impl Iterator<Item = T>) -> Vec<serde_jso
 
 impl SimControl for Embedded {
     fn reset(&mut self) -> Result<(), ControlError> {
-        self.sim.reset().map_err(control_error)
+        self.sim.reset().map_err(control_error)?;
+        self.auditor = Auditor::new(self.audit_options.clone());
+        self.findings.clear();
+        Ok(())
     }
 
     fn advance(&mut self, seconds: f64) -> Result<(), ControlError> {
@@ -193,6 +299,14 @@ impl SimControl for Embedded {
 
     fn journal(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
         Ok(to_json(self.sim.journal().entries()))
+    }
+
+    fn findings(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
+        Ok(Embedded::findings(self).map(Finding::json).collect())
+    }
+
+    fn coverage(&mut self) -> Result<serde_json::Value, ControlError> {
+        Ok(self.auditor.coverage().json())
     }
 
     fn fault_at(

@@ -860,6 +860,14 @@ impl SimControl for Http {
     fn scheduled(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
         self.list(Command::Scheduled)
     }
+
+    fn findings(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
+        self.list(Command::Findings)
+    }
+
+    fn coverage(&mut self) -> Result<serde_json::Value, ControlError> {
+        self.command(Command::Coverage)
+    }
 }
 
 /// Every message in an error's source chain, outermost first.

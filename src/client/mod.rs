@@ -192,6 +192,20 @@ pub trait SimControl {
             "this simulator does not list desktops".to_string(),
         ))
     }
+    /// What the audit ([`crate::audit`]) found in the traffic so far, oldest first, each a
+    /// finding's JSON ([`crate::audit::Finding::json`]).
+    fn findings(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
+        Err(ControlError::Invalid(
+            "this simulator does not audit its traffic".to_string(),
+        ))
+    }
+    /// The operations × response codes the client was answered with, and the failures it met
+    /// ([`crate::audit::Coverage::json`]).
+    fn coverage(&mut self) -> Result<serde_json::Value, ControlError> {
+        Err(ControlError::Invalid(
+            "this simulator does not audit its traffic".to_string(),
+        ))
+    }
     /// The scheduled events: fired ones with their outcome, then pending ones.
     fn scheduled(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
         Err(ControlError::Invalid(

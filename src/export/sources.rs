@@ -111,6 +111,7 @@ mod tests {
             reason: None,
             body_operation: None,
             redacted: Default::default(),
+            findings: Vec::new(),
         }
     }
 

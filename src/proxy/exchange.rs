@@ -219,6 +219,41 @@ impl Exchange {
     }
 }
 
+impl Exchange {
+    /// The exchange as the audit and every other view read it ([`crate::exchange::Exchange`]),
+    /// numbered `seq`.
+    pub fn to_exchange(&self, seq: u64) -> crate::exchange::Exchange {
+        use crate::exchange::{FailureKind, Outcome};
+        let outcome = match &self.answer {
+            Answer::Response(r) => Outcome::Answered(r.clone()),
+            other => Outcome::Failed {
+                kind: match other {
+                    Answer::Fault(_) => FailureKind::Fault,
+                    Answer::Http { .. } => FailureKind::Http,
+                    Answer::TimedOut(_) => FailureKind::TimedOut,
+                    Answer::Unreachable(_) => FailureKind::Unreachable,
+                    _ => FailureKind::Dropped,
+                },
+                detail: other.describe(),
+            },
+        };
+        let elapsed = chrono::Duration::from_std(self.elapsed).unwrap_or_default();
+        crate::exchange::Exchange {
+            seq,
+            sent: self.time,
+            answered: self.status.map(|_| self.time + elapsed),
+            client: Some(compact_str::format_compact!("{}", self.client)),
+            request: self.request.clone(),
+            outcome,
+            notes: self
+                .notes
+                .iter()
+                .map(|n| n.to_note(self.answer.code()))
+                .collect(),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -135,6 +135,8 @@ pub struct Forwarder {
     pub(super) stats: Mutex<Stats>,
     /// Whether the last record line failed to be written (said once on standard error).
     pub(super) record_failing: AtomicBool,
+    /// The audit of every exchange (`crate::audit`).
+    pub(super) auditor: Mutex<crate::audit::Auditor>,
 }
 
 /// Headers that belong to one connection (RFC 9110 §7.6.1), plus the framing that hyper and
@@ -402,27 +404,39 @@ impl Forwarder {
         }
     }
 
-    /// Counts, prints and records an exchange. Runs before the answer goes back, so that what a
-    /// client was answered is already in the record.
+    /// Counts, audits, prints and records an exchange. Runs before the answer goes back, so that
+    /// what a client was answered is already in the record.
     ///
     /// # Errors
     /// When the record line cannot be written: the text of the 502 that replaces the answer. The
     /// first failure (and the first after the record worked again) is said on standard error.
     fn report(&self, exchange: &Exchange) -> Result<(), String> {
-        {
+        let seq = {
             let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
             stats.exchanges += 1;
             if let Some(verdict) = &exchange.shadow {
                 stats.tally.add(exchange.op(), verdict);
             }
-        }
+            stats.exchanges
+        };
+        let findings = self
+            .auditor
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .observe(&exchange.to_exchange(seq));
         if self.print.is_some() {
-            self.print_line(&exchange.line(self.color));
+            // A card number is never shown.
+            let mut text = crate::audit::card::mask(&exchange.line(self.color)).into_owned();
+            for f in &findings {
+                text.push_str("\n  ");
+                text.push_str(&f.line());
+            }
+            self.print_line(&text);
         }
         let Some(recorder) = &self.recorder else {
             return Ok(());
         };
-        let record = super::record::Record::of(exchange);
+        let record = super::record::Record::of(exchange).with_findings(&findings);
         match recorder.write(&record) {
             Ok(()) => {
                 if self.record_failing.swap(false, Ordering::Relaxed) {
@@ -533,7 +547,7 @@ impl Forwarder {
 
     /// Prints a line on standard output, off the request path: a closed or stalled standard
     /// output never stops or holds the proxy (lines are dropped, then counted).
-    fn print_line(&self, line: &str) {
+    pub(super) fn print_line(&self, line: &str) {
         if let Some(out) = &self.print {
             out.line(line, |lost| {
                 format!("ecapi proxy: {lost} lines dropped while standard output was stalled")

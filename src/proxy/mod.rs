@@ -63,6 +63,9 @@ use crate::streams::errln;
 /// What `ecapi proxy` is told.
 #[derive(Debug)]
 pub struct ProxyOptions {
+    /// The audit's options: every exchange is judged by [`crate::audit`], its findings shown on
+    /// the line, kept in the record and counted per rule at exit.
+    pub audit: crate::audit::Options,
     /// The address to listen on (port 0 picks a free one).
     pub listen: String,
     /// The upstream's endpoint URL (http or https; user information there becomes basic
@@ -125,6 +128,7 @@ impl ProxyOptions {
             api: crate::api::ApiVersion::V7_1,
             print: false,
             color: false,
+            audit: crate::audit::Options::default(),
         }
     }
 }
@@ -167,6 +171,11 @@ pub enum ProxyError {
 pub struct Summary {
     /// SOAP exchanges seen.
     pub exchanges: u64,
+    /// The audit's findings per rule, and its options.
+    pub audit: (
+        std::collections::BTreeMap<crate::audit::RuleId, u64>,
+        crate::audit::Options,
+    ),
     /// Under `--shadow`, the agreements and differences per operation.
     pub shadow: Option<Tally>,
 }
@@ -175,6 +184,12 @@ impl Summary {
     /// The summary as text: the exchange count and, under `--shadow`, the table.
     pub fn render(&self) -> String {
         let mut out = format!("ecapi proxy: {} exchanges\n", self.exchanges);
+        out.push_str("audit:\n");
+        out.push_str(&crate::audit::summary::text(
+            &self.audit.0,
+            &self.audit.1,
+            self.exchanges,
+        ));
         if let Some(tally) = &self.shadow {
             out.push_str("shadow comparison:\n");
             out.push_str(&tally.render());
@@ -359,6 +374,7 @@ fn prepare(options: ProxyOptions) -> Result<(String, Forwarder), ProxyError> {
         origin: String::new(),
         stats: Mutex::new(Stats::default()),
         record_failing: Default::default(),
+        auditor: Mutex::new(crate::audit::Auditor::new(options.audit.clone())),
     };
     Ok((options.listen, forwarder))
 }
@@ -389,7 +405,16 @@ async fn bind(
 impl Forwarder {
     fn summary(&self) -> Summary {
         let stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
+        let audit = {
+            let mut auditor = self.auditor.lock().unwrap_or_else(|p| p.into_inner());
+            let late = auditor.finish();
+            for f in &late {
+                self.print_line(&format!("  {}", f.line()));
+            }
+            (auditor.counts().clone(), auditor.options().clone())
+        };
         Summary {
+            audit,
             exchanges: stats.exchanges,
             shadow: self.shadow.as_ref().map(|_| stats.tally.clone()),
         }

@@ -23,6 +23,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::compare::{Comparison, Difference, Observed};
@@ -109,6 +110,9 @@ pub struct Record {
     /// `--redact` name that withheld it.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub redacted: BTreeMap<String, String>,
+    /// What the audit found in this exchange when it was recorded (`crate::audit`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<crate::audit::Finding>,
 }
 
 impl Record {
@@ -187,6 +191,7 @@ impl Record {
             reason: e.reason.clone(),
             body_operation: e.request.is_none().then(|| e.body_op.clone()).flatten(),
             redacted: e.redacted.clone(),
+            findings: Vec::new(),
         }
     }
 
@@ -230,6 +235,71 @@ impl Record {
     }
 }
 
+impl Record {
+    /// The record with every card number the audit found masked (parameters, fields and both
+    /// envelopes), and the findings beside it, so that the record never holds a card number in
+    /// clear and `ecapi audit` still knows it was there.
+    pub fn with_findings(mut self, findings: &[crate::audit::Finding]) -> Record {
+        use crate::audit::{card, RuleId};
+        if findings.iter().any(|f| f.rule == RuleId::CardData) {
+            let mask = |v: &mut String| {
+                if let std::borrow::Cow::Owned(m) = card::mask(v) {
+                    *v = m;
+                }
+            };
+            self.parameters.values_mut().for_each(mask);
+            self.fields.values_mut().for_each(mask);
+            mask(&mut self.request);
+            if let Some(r) = &mut self.response {
+                mask(r);
+            }
+        }
+        self.findings = findings.to_vec();
+        self
+    }
+
+    /// The record as the audit and every other view read it ([`crate::exchange::Exchange`]),
+    /// numbered `seq`; an error when its `time` is not RFC 3339. The notes are kept as text, so
+    /// none is known to be harmless.
+    pub fn to_exchange(&self, seq: u64) -> Result<crate::exchange::Exchange, String> {
+        use crate::exchange::{Exchange, FailureKind, Note, Outcome};
+        let sent = DateTime::parse_from_rfc3339(&self.time)
+            .map_err(|e| format!("`time` {:?} is not RFC 3339: {e}", self.time))?
+            .with_timezone(&Utc);
+        let outcome = match (self.outcome.as_str(), self.op(), self.code) {
+            ("answered", Some(op), Some(code)) => {
+                let mut r = Response::raw(op, code, self.message.clone().unwrap_or_default());
+                for field in op.result_fields() {
+                    if let Some(v) = self.fields.get(field.wire_name()) {
+                        r.set_field(*field, v);
+                    }
+                }
+                Outcome::Answered(r)
+            }
+            (word, _, _) => Outcome::Failed {
+                kind: FailureKind::from_word(word).unwrap_or(FailureKind::Dropped),
+                detail: match (&self.fault, self.status) {
+                    (Some(f), _) => format!("fault {}: {}", f.code, f.string),
+                    (None, Some(status)) => format!("{word} (HTTP {status})"),
+                    (None, None) => word.to_string(),
+                },
+            },
+        };
+        // A client whose connection was dropped got no answer; any other got one when the
+        // proxy was done.
+        let elapsed = chrono::Duration::microseconds((self.elapsed_ms * 1000.0) as i64);
+        Ok(Exchange {
+            seq,
+            sent,
+            answered: self.status.map(|_| sent + elapsed),
+            client: Some(self.client.as_str().into()),
+            request: self.to_request(),
+            outcome,
+            notes: self.notes.iter().map(Note::new).collect(),
+        })
+    }
+}
+
 /// A record file read back: its exchange records, in order (summary lines are skipped), and the
 /// warning when its last line was cut short and left out ([`super::record_file::read_lines`]).
 #[derive(Debug, Default)]
@@ -265,6 +335,7 @@ pub fn read(path: &Path) -> Result<Recording, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::api::Param;
 
     #[test]
     fn a_record_of_an_older_proxy_reads_without_the_new_fields() {
@@ -275,5 +346,24 @@ mod tests {
         let r: Record = serde_json::from_str(&line).unwrap();
         assert!(r.redacted.is_empty());
         assert_eq!(r.reason, None);
+    }
+
+    #[test]
+    fn a_record_line_reads_as_an_exchange_with_its_times_answer_and_notes() {
+        let line = r#"{"kind":"exchange","time":"2026-12-07T10:00:00.000Z","client":"127.0.0.1:5000","operation":"StopRecording","action":null,"parameters":{"Unit":"1","Port":"5"},"status":200,"outcome":"answered","code":608,"message":"Warning: Port was not recording","elapsed_ms":2.5,"notes":["a note"],"request":""}"#;
+        let r: Record = serde_json::from_str(line).unwrap();
+        let ex = r.to_exchange(7).unwrap();
+        assert_eq!(ex.seq, 7);
+        assert_eq!(ex.code(), Some(608));
+        assert_eq!((ex.ended() - ex.sent).num_microseconds(), Some(2500));
+        assert_eq!(ex.request.unwrap().get(Param::Port), "5");
+        assert_eq!(ex.notes[0].text, "a note");
+        let dropped = line
+            .replace(r#""status":200"#, r#""status":null"#)
+            .replace(r#""outcome":"answered""#, r#""outcome":"dropped""#);
+        let r: Record = serde_json::from_str(&dropped).unwrap();
+        let ex = r.to_exchange(1).unwrap();
+        assert_eq!(ex.failure(), Some(crate::exchange::FailureKind::Dropped));
+        assert_eq!(ex.answered, None);
     }
 }

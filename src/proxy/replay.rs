@@ -216,6 +216,7 @@ mod tests {
             reason: None,
             body_operation: None,
             redacted: BTreeMap::new(),
+            findings: Vec::new(),
         }
     }
 

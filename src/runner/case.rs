@@ -111,6 +111,8 @@ pub struct Worker {
     timeout: (Option<Duration>, Option<Duration>),
     halt: Arc<Halt>,
     log: SharedLog,
+    /// Fail a test whose traffic broke an error rule of the audit.
+    pub audit: bool,
 }
 
 type Res<T> = Result<T, Box<EvalAltResult>>;
@@ -159,6 +161,7 @@ impl Worker {
             timeout: (timeout, None),
             halt,
             log: SharedLog::default(),
+            audit: false,
         }
     }
 
@@ -215,8 +218,14 @@ impl Worker {
             Err(e) => Err(Failure::error(&file.name, e)),
         };
         // The test is over: its session on a served simulator ends now, and the backend is let go.
+        let mut result = result;
         {
             let mut s = self.session.borrow_mut();
+            if self.audit && result.is_ok() {
+                if let Some(f) = audit_failure(&mut s, &self.log.borrow().calls, &file.name) {
+                    result = Err(f);
+                }
+            }
             s.transport().finish();
             s.set_transport(Box::new(Detached));
         }
@@ -282,4 +291,66 @@ impl Worker {
         }
         outcome
     }
+}
+
+/// The error findings of a test's traffic as its failure, or `None` without any: a simulator's
+/// own findings when the backend is one (it knows its directory's desktop users), else the audit
+/// of the requests the test made, read at the transport seam.
+fn audit_failure(
+    session: &mut crate::script::Session,
+    calls: &[Call],
+    file: &str,
+) -> Option<Failure> {
+    use crate::audit::{Auditor, Options, Severity};
+    let from_simulator = session
+        .transport()
+        .control()
+        .and_then(|c| c.findings().ok());
+    let lines: Vec<String> = match from_simulator {
+        Some(found) => found
+            .iter()
+            .filter(|f| f["severity"] == "error")
+            .map(|f| {
+                format!(
+                    "{}[{}] {}",
+                    f["severity"].as_str().unwrap_or("?"),
+                    f["rule"].as_str().unwrap_or("?"),
+                    f["message"].as_str().unwrap_or("")
+                )
+            })
+            .collect(),
+        None => {
+            let mut auditor = Auditor::new(Options::default());
+            let started = chrono::Utc::now();
+            let mut found = Vec::new();
+            for (i, call) in calls.iter().enumerate() {
+                found.extend(auditor.observe(&call.to_exchange(i as u64 + 1, started, file)));
+            }
+            found.extend(auditor.finish());
+            found
+                .iter()
+                .filter(|f| f.severity == Severity::Error)
+                .map(|f| f.line())
+                .collect()
+        }
+    };
+    if lines.is_empty() {
+        return None;
+    }
+    let message = format!(
+        "the audit found {} error{} in the test's traffic: {}",
+        lines.len(),
+        if lines.len() == 1 { "" } else { "s" },
+        lines.join("; ")
+    );
+    Some(Failure {
+        assertion: true,
+        report: format!(
+            "audit failed: {} error{}\n  {}\n  --> {file}\n",
+            lines.len(),
+            if lines.len() == 1 { "" } else { "s" },
+            lines.join("\n  ")
+        ),
+        message,
+    })
 }

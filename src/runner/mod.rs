@@ -114,6 +114,8 @@ pub struct Options {
     pub bail: bool,
     /// Folders to look in for imported modules after the test file's own (`--module-path`).
     pub module_path: Vec<PathBuf>,
+    /// Fail a test whose traffic broke an error rule of the audit (`--audit`).
+    pub audit: bool,
 }
 
 /// Why a test failed.
@@ -541,6 +543,7 @@ pub fn run(
                         options.timeout,
                         options.halt.clone(),
                     );
+                    worker.audit = options.audit;
                     while let Some(job) = queue.next() {
                         let (done, then) = work(&mut worker, job);
                         let _ = tx.send(done);

@@ -33,6 +33,45 @@ impl Call {
     }
 }
 
+impl Call {
+    /// The call as the audit and every other view read it ([`crate::exchange::Exchange`]),
+    /// numbered `seq`, its times counted from `started`, `client` naming the test. A transport
+    /// failure keeps only its message, so its kind is [`FailureKind::Transport`].
+    ///
+    /// [`FailureKind::Transport`]: crate::exchange::FailureKind::Transport
+    pub fn to_exchange(
+        &self,
+        seq: u64,
+        started: chrono::DateTime<chrono::Utc>,
+        client: &str,
+    ) -> crate::exchange::Exchange {
+        use crate::exchange::{Exchange, FailureKind, Outcome};
+        let sent = started + chrono::Duration::from_std(self.at).unwrap_or_default();
+        let (outcome, answered) = match &self.made.outcome {
+            Ok(r) => (
+                Outcome::Answered(r.clone()),
+                Some(sent + chrono::Duration::from_std(self.made.elapsed).unwrap_or_default()),
+            ),
+            Err(e) => (
+                Outcome::Failed {
+                    kind: FailureKind::Transport,
+                    detail: e.clone(),
+                },
+                None,
+            ),
+        };
+        Exchange {
+            seq,
+            sent,
+            answered,
+            client: Some(client.into()),
+            request: Some(self.made.request.clone()),
+            outcome,
+            notes: Vec::new(),
+        }
+    }
+}
+
 /// The requests of one test run.
 #[derive(Debug, Default)]
 pub struct Log {

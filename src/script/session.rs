@@ -27,13 +27,20 @@ pub struct Made {
 }
 
 impl Made {
-    /// One line: operation, parameters, then code and message (or the error).
+    /// One line: operation, parameters (a card number in a value masked, as everywhere ecapi
+    /// prints one), then code and message (or the error).
     pub fn summary(&self, version: crate::api::ApiVersion) -> String {
         let params: Vec<String> = self
             .request
             .params(version)
             .filter(|(_, v)| !v.is_empty())
-            .map(|(p, v)| format!("{}={v:?}", p.wire_name(version)))
+            .map(|(p, v)| {
+                format!(
+                    "{}={:?}",
+                    p.wire_name(version),
+                    crate::audit::card::mask(v).as_ref()
+                )
+            })
             .collect();
         let outcome = match &self.outcome {
             Ok(r) => format!("{} {}", r.code, r.message),

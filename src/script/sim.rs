@@ -321,4 +321,58 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
     engine.register_fn("sim_journal", move || {
         to_array(with_control(&s, "sim_journal", |c| c.journal())?)
     });
+
+    let s = session.clone();
+    engine.register_fn("sim_findings", move || {
+        to_array(with_control(&s, "sim_findings", |c| c.findings())?)
+    });
+    let s = session.clone();
+    engine.register_fn("sim_coverage", move || -> Res<Dynamic> {
+        rhai::serde::to_dynamic(with_control(&s, "sim_coverage", |c| c.coverage())?)
+    });
+    let s = session.clone();
+    engine.register_fn("expect_no_findings", move || -> Res<()> {
+        no_findings(&s, crate::audit::Severity::Info)
+    });
+    let s = session.clone();
+    engine.register_fn("expect_no_findings", move |severity: &str| -> Res<()> {
+        let least = crate::audit::Severity::from_word(severity).ok_or_else(|| {
+            error(format!(
+                "expect_no_findings: severity must be error, warning or info, not {severity:?}"
+            ))
+        })?;
+        no_findings(&s, least)
+    });
+}
+
+/// Fails with every finding at or above `least`, one per line, when there is any.
+fn no_findings(session: &SharedSession, least: crate::audit::Severity) -> Res<()> {
+    let found = with_control(session, "expect_no_findings", |c| c.findings())?;
+    let lines: Vec<String> = found
+        .iter()
+        .filter(|f| {
+            f["severity"]
+                .as_str()
+                .and_then(crate::audit::Severity::from_word)
+                .is_some_and(|s| s >= least)
+        })
+        .map(|f| {
+            format!(
+                "{}[{}] {}",
+                f["severity"].as_str().unwrap_or("?"),
+                f["rule"].as_str().unwrap_or("?"),
+                f["message"].as_str().unwrap_or("")
+            )
+        })
+        .collect();
+    if lines.is_empty() {
+        Ok(())
+    } else {
+        Err(super::assertions::failure(format!(
+            "expect_no_findings: {} finding{}:\n  {}",
+            lines.len(),
+            if lines.len() == 1 { "" } else { "s" },
+            lines.join("\n  ")
+        )))
+    }
 }

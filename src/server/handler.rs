@@ -58,6 +58,8 @@ pub struct AppState {
     pub sessions: Option<Arc<super::sessions::Sessions>>,
     /// The session's id, when this is a session's state.
     pub session_id: Option<String>,
+    /// The audit's options, for the sessions' simulators too.
+    audit: crate::audit::Options,
 }
 
 impl AppState {
@@ -75,7 +77,11 @@ impl AppState {
                 options.simulator.api()
             ))
             .expect("profile and version names are header-safe"),
-            simulator: Arc::new(Mutex::new(Embedded::new(options.simulator))),
+            audit: options.audit.clone(),
+            simulator: Arc::new(Mutex::new(Embedded::with_audit(
+                options.simulator,
+                options.audit,
+            ))),
             wire_faults: Mutex::new(Vec::new()),
             read: soap::ReadOptions {
                 version: api,
@@ -112,7 +118,11 @@ impl AppState {
         AppState {
             api: self.api,
             identity: self.identity.clone(),
-            simulator: Arc::new(Mutex::new(Embedded::new(simulator))),
+            simulator: Arc::new(Mutex::new(Embedded::with_audit(
+                simulator,
+                self.audit.clone(),
+            ))),
+            audit: self.audit.clone(),
             wire_faults: Mutex::new(Vec::new()),
             names: Names {
                 path,
@@ -216,7 +226,7 @@ pub(super) async fn endpoint(
     let (parts, body) = request.into_parts();
     let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
     let outcome = match method {
-        Method::POST => soap_call(&app, &headers, body).await,
+        Method::POST => soap_call(&app, &headers, body, peer, started).await,
         Method::GET | Method::HEAD => describe(&app, &headers, uri.query()),
         _ => Outcome {
             response: plain(
@@ -492,7 +502,13 @@ fn control_answer_value(status: StatusCode, answer: serde_json::Value) -> Outcom
     }
 }
 
-async fn soap_call(app: &AppState, headers: &HeaderMap, body: Body) -> Outcome {
+async fn soap_call(
+    app: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+    peer: SocketAddr,
+    started: Instant,
+) -> Outcome {
     let header = |name: header::HeaderName| {
         headers
             .get(name)
@@ -529,8 +545,8 @@ async fn soap_call(app: &AppState, headers: &HeaderMap, body: Body) -> Outcome {
         soap_action: action.as_deref(),
     };
     let (outcome, answered) = match soap::read_request(&incoming, &app.read) {
-        Ok(read) => answer(app, read).await,
-        Err(refused) => refusal_outcome(app, refused),
+        Ok(read) => answer(app, read, peer, started).await,
+        Err(refused) => refusal_outcome(app, refused, peer),
     };
     if app.trace {
         print_trace(&incoming, &outcome, answered.as_deref());
@@ -539,8 +555,13 @@ async fn soap_call(app: &AppState, headers: &HeaderMap, body: Body) -> Outcome {
 }
 
 /// The answer to a request refused while reading it, as WCF answers, with its notes.
-fn refusal_outcome(app: &AppState, refused: soap::Refused) -> (Outcome, Option<String>) {
+fn refusal_outcome(
+    app: &AppState,
+    refused: soap::Refused,
+    peer: SocketAddr,
+) -> (Outcome, Option<String>) {
     let notes = soap::render_notes(&refused.notes, None);
+    let findings = audit_refusal(app, &refused, peer);
     let mut body = None;
     let mut outcome = match refused.refusal {
         // too_large says why itself.
@@ -562,9 +583,45 @@ fn refusal_outcome(app: &AppState, refused: soap::Refused) -> (Outcome, Option<S
             }
         }
     };
-    outcome.summary = format!("{}: {notes}", outcome.summary);
+    outcome.summary = format!("{}: {}", outcome.summary, crate::audit::card::mask(&notes));
+    for f in &findings {
+        outcome.summary.push_str(" | ");
+        outcome.summary.push_str(&f.line());
+    }
     set_reason(&mut outcome.response, &notes);
     (outcome, body)
+}
+
+/// Audits a request the reader refused: no operation, a fault or an HTTP refusal, its wire notes
+/// (the `wire` rule, and the coverage of failures the client met). It has no journal entry, so
+/// its number is 0.
+fn audit_refusal(
+    app: &AppState,
+    refused: &soap::Refused,
+    peer: SocketAddr,
+) -> Vec<crate::audit::Finding> {
+    use crate::exchange::{Exchange, FailureKind, Outcome as Answer};
+    let mut sim = app.simulator.lock().unwrap_or_else(|p| p.into_inner());
+    if !sim.audits() {
+        return Vec::new();
+    }
+    let (kind, detail) = match &refused.refusal {
+        soap::Refusal::Fault(f) => (FailureKind::Fault, f.code()),
+        soap::Refusal::TooLarge => (FailureKind::Http, "413".to_string()),
+        soap::Refusal::UnsupportedMediaType { .. } => (FailureKind::Http, "415".to_string()),
+        soap::Refusal::BadRequest => (FailureKind::Http, "400".to_string()),
+    };
+    let now = sim.simulator().clock().now().and_utc();
+    let exchange = Exchange {
+        seq: 0,
+        sent: now,
+        answered: Some(now),
+        client: Some(compact_str::format_compact!("{peer}")),
+        request: None,
+        outcome: Answer::Failed { kind, detail },
+        notes: refused.notes.iter().map(|n| n.to_note(None)).collect(),
+    };
+    sim.audit(&exchange)
 }
 
 /// An answer with an empty body and, when given, a reason phrase in the status line.
@@ -629,8 +686,14 @@ fn print_trace(incoming: &soap::Incoming<'_>, outcome: &Outcome, answered: Optio
 
 /// Answers a request that was read: the simulator's answer, with the reader's notes in the
 /// journal, the log line and `x-ecapi-reason`. The second value is the answer's body, for
-/// `--trace`.
-async fn answer(app: &AppState, read: soap::Read) -> (Outcome, Option<String>) {
+/// `--trace`. The exchange is audited ([`crate::audit`]) under the simulator's lock; its findings
+/// join the journal and the log line.
+async fn answer(
+    app: &AppState,
+    read: soap::Read,
+    peer: SocketAddr,
+    started: Instant,
+) -> (Outcome, Option<String>) {
     let soap::Read { request, notes, .. } = read;
     let op = request.op();
     let wire_fault = app.take_wire_fault(op);
@@ -670,8 +733,39 @@ async fn answer(app: &AppState, read: soap::Read) -> (Outcome, Option<String>) {
             sim.simulator_mut()
                 .note_last(&soap::render_notes(&notes, code));
         }
-        answer
+        let findings = match &answer {
+            Ok(Ok(outcome)) if sim.audits() => {
+                // Sent when it arrived, answered after any simulated delay, on the simulator's
+                // clock so that sim_advance moves the audit's windows too. A virtual clock stands
+                // still between requests, so under it an exchange takes no time (and requests
+                // cannot be seen to overlap).
+                let now = sim.simulator().clock().now().and_utc();
+                let real = sim.simulator().clock().mode() == crate::simulator::ClockMode::Real;
+                let span = |d: std::time::Duration| {
+                    if real {
+                        chrono::Duration::from_std(d).unwrap_or_default()
+                    } else {
+                        chrono::Duration::zero()
+                    }
+                };
+                let (waited, delay) = (span(started.elapsed()), span(outcome.delay));
+                let code = Some(outcome.response.code);
+                let exchange = crate::exchange::Exchange {
+                    seq: sim.simulator().journal().total(),
+                    sent: now - waited,
+                    answered: Some(now + delay),
+                    client: Some(compact_str::format_compact!("{peer}")),
+                    request: Some(request),
+                    outcome: crate::exchange::Outcome::Answered(outcome.response.clone()),
+                    notes: notes.iter().map(|n| n.to_note(code)).collect(),
+                };
+                sim.audit(&exchange)
+            }
+            _ => Vec::new(),
+        };
+        (answer, findings)
     };
+    let (answer, findings) = answer;
     match answer {
         Ok(Ok(outcome)) => {
             if !outcome.delay.is_zero() {
@@ -690,7 +784,11 @@ async fn answer(app: &AppState, read: soap::Read) -> (Outcome, Option<String>) {
             let mut summary = format!("{op} {code}");
             if !reason.is_empty() {
                 summary.push_str(": ");
-                summary.push_str(&reason);
+                summary.push_str(&crate::audit::card::mask(&reason));
+            }
+            for f in &findings {
+                summary.push_str(" | ");
+                summary.push_str(&f.line());
             }
             match wire_fault {
                 Some(WireFault::BrokenBody) => {
@@ -812,7 +910,7 @@ pub(super) async fn player(
     } else {
         let page = {
             let mut sim = app.simulator.lock().unwrap_or_else(|p| p.into_inner());
-            url_player::page(sim.simulator_mut(), parts.uri.query())
+            url_player::page(&mut sim, parts.uri.query())
         };
         match page {
             Ok(Page::Found(html)) => Outcome {

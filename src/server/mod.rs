@@ -44,6 +44,9 @@ pub use tls::{TlsSource, CA_FILE};
 /// What to serve, and where.
 #[derive(Debug)]
 pub struct ServeOptions {
+    /// The audit's options (`crate::audit`); the recorder profile's directory adds its seats and,
+    /// unless these name some, its desktop users.
+    pub audit: crate::audit::Options,
     /// The address to listen on, e.g. `127.0.0.1:8080` (port 0 picks a free one).
     pub listen: String,
     /// The simulator to answer with; its API version decides the operations and the WSDL.
@@ -108,6 +111,7 @@ impl ServeOptions {
             control_token: None,
             require_control_token: false,
             key_player_links: false,
+            audit: crate::audit::Options::default(),
         }
     }
 }

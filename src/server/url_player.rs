@@ -5,14 +5,20 @@
 //! start and stop, duration, the timeline of states (pauses and holds with their times and
 //! durations), the fields assigned and the events logged while it ran. It is plain server-rendered
 //! HTML; every value that came from a client is escaped. The data is read through the simulator
-//! ([`Simulator::recording`], [`Simulator::events_of`]); this module only writes HTML.
+//! ([`crate::simulator::Simulator::recording`], [`crate::simulator::Simulator::events_of`]); this module only writes HTML.
+//!
+//! Opening a link counts for the audit (`url-too-early` when the recording still runs), and the
+//! page lists the audit's findings for the recording's port while it ran; a card number in a field
+//! is shown masked, as everywhere ecapi prints one.
 
 use std::fmt::Write as _;
 
 use chrono::NaiveDateTime;
 
+use crate::audit::Finding;
+use crate::client::Embedded;
 use crate::simulator::{
-    DesktopView, Event, Recording, SegmentView, SegmentWindow, SimError, Simulator, SEGMENTS_LISTED,
+    DesktopView, Event, Recording, SegmentView, SegmentWindow, SimError, SEGMENTS_LISTED,
 };
 
 /// The player's path, as GetURL writes it.
@@ -34,7 +40,8 @@ pub enum Page {
 }
 
 /// Answers a request for the player with the query string it came with.
-pub fn page(sim: &mut Simulator, query: Option<&str>) -> Result<Page, SimError> {
+pub fn page(embedded: &mut Embedded, query: Option<&str>) -> Result<Page, SimError> {
+    let sim = embedded.simulator_mut();
     let index = query.and_then(|q| param(q, INDEX_PARAM));
     let index = match index {
         Some(index) if is_call_index(&index) => index,
@@ -64,12 +71,70 @@ pub fn page(sim: &mut Simulator, query: Option<&str>) -> Result<Page, SimError> 
         to: Some(recording.stopped.unwrap_or_else(|| sim.clock().now())),
         limit: SEGMENTS_LISTED,
     })?;
-    Ok(Page::Found(render(
-        &recording,
-        &events,
-        &desktops,
-        sim.clock().now(),
-    )))
+    let now = sim.clock().now();
+    let opened = embedded.auditor_mut().player_opened(
+        now.and_utc(),
+        None,
+        &index,
+        recording.stopped.is_some(),
+    );
+    embedded.keep(&opened);
+    let findings = findings_of(embedded, &recording, now);
+    let mut html = render(&recording, &events, &desktops, now);
+    if !findings.is_empty() {
+        let end = html.rfind("</body>").unwrap_or(html.len());
+        html.insert_str(end, &findings_section(&findings));
+    }
+    Ok(Page::Found(html))
+}
+
+/// The audit's findings for the recording's unit and port from its start to its stop (or now),
+/// and those about opening its link.
+fn findings_of(embedded: &mut Embedded, rec: &Recording, now: NaiveDateTime) -> Vec<Finding> {
+    let port = format!("{}/{}", rec.unit, rec.port);
+    let (from, to) = (rec.started.and_utc(), rec.stopped.unwrap_or(now).and_utc());
+    embedded
+        .findings()
+        .filter(|f| {
+            let at = chrono::DateTime::parse_from_rfc3339(&f.time).map(|t| t.to_utc());
+            let during = at.is_ok_and(|t| t >= from && t <= to);
+            (f.port.as_deref() == Some(port.as_str()) && during)
+                || (f.rule == crate::audit::RuleId::UrlTooEarly
+                    && f.message.contains(&format!("recording {} ", rec.index)))
+        })
+        .cloned()
+        .collect()
+}
+
+/// The findings as a section: each with its rule, message, exchanges and the guide's words.
+fn findings_section(findings: &[Finding]) -> String {
+    let mut html = String::from("<h2>Audit findings</h2>\n<table class=\"findings\">\n<tr><th>Rule</th><th>Finding</th><th>Exchanges</th><th>The guide</th></tr>\n");
+    for f in findings {
+        let rule = f.catalogue();
+        let seen: Vec<String> = f
+            .exchanges
+            .iter()
+            .map(|s| match s.seq {
+                // Not an exchange of the Web API (the player page itself).
+                0 => escape(&s.line),
+                seq => escape(&format!("#{seq} {}", s.line)),
+            })
+            .collect();
+        let _ = writeln!(
+            html,
+            "<tr><td class=\"{}\">{}[{}]</td><td>{}</td><td>{}</td><td>“{}” ({})<br>{}</td></tr>",
+            f.severity,
+            f.severity,
+            f.rule,
+            escape(&f.message),
+            seen.join("<br>"),
+            escape(rule.quote),
+            escape(rule.source),
+            escape(rule.advice),
+        );
+    }
+    html.push_str("</table>\n");
+    html
 }
 
 /// A query parameter's value, percent-decoded; names compare without regard to case, as the
@@ -123,20 +188,10 @@ fn is_call_index(text: &str) -> bool {
     }
 }
 
-/// Escapes text for HTML content and attribute values.
+/// Escapes text for HTML content and attribute values (the one page writer's escaping,
+/// [`crate::page::escape`]).
 pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
+    crate::page::escape(text)
 }
 
 fn time(t: NaiveDateTime) -> String {
@@ -164,7 +219,7 @@ const STYLE: &str = "body{font-family:sans-serif;margin:2em;max-width:60em}\
 table{border-collapse:collapse;margin-bottom:1.5em}\
 th,td{border:1px solid #bbb;padding:.25em .6em;text-align:left}\
 th{background:#eee}.PAUSE{background:#fff4cc}.SUSPENDED{background:#dde8ff}\
-.running{color:#b00;font-weight:bold}";
+.running{color:#b00;font-weight:bold}.error{color:#b00;font-weight:bold}.warning{color:#a60}";
 
 fn head(title: &str) -> String {
     format!(
@@ -265,7 +320,7 @@ pub fn render(
                 html,
                 "<tr><td>{}</td><td>{}</td></tr>",
                 escape(name),
-                escape(value)
+                escape(&crate::audit::card::mask(value))
             );
         }
         let _ = writeln!(html, "</table>");

@@ -39,6 +39,12 @@ pub struct JournalEntry {
     /// The request reader's notes (`wire.md`: what a WCF service did that a kinder reader would
     /// not have), then why the answer is not 100; empty when there is neither.
     pub reason: String,
+    /// The request reader's notes alone, each in words.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+    /// What the audit found in this exchange (`crate::audit`), card numbers masked.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<crate::audit::Finding>,
 }
 
 impl JournalEntry {
@@ -56,8 +62,14 @@ fn non_empty(request: &Request) -> Vec<(&'static str, &str)> {
         .collect()
 }
 
+/// The parameters as the journal shows them: a card number found in a value is masked
+/// (`crate::audit::card`), as everywhere ecapi prints one.
 fn params<S: serde::Serializer>(request: &Request, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_seq(non_empty(request))
+    s.collect_seq(
+        non_empty(request)
+            .into_iter()
+            .map(|(name, value)| (name, crate::audit::card::mask(value))),
+    )
 }
 
 impl JournalEntry {
@@ -71,6 +83,12 @@ impl JournalEntry {
                 .sum::<usize>()
             + self.message.len()
             + self.reason.len()
+            + self.notes.iter().map(String::len).sum::<usize>()
+            + self
+                .findings
+                .iter()
+                .map(|f| f.message.len() + ENTRY_COST)
+                .sum::<usize>()
     }
 }
 
@@ -136,6 +154,8 @@ impl Journal {
             code,
             message,
             reason,
+            notes: Vec::new(),
+            findings: Vec::new(),
         };
         self.weight += entry.weight();
         self.entries.push_back(entry);
@@ -154,12 +174,22 @@ impl Journal {
         if let Some(last) = self.entries.back_mut() {
             // The entry's weight is counted in the total: take it out and put it back grown.
             self.weight -= last.weight();
+            last.notes.push(note.to_string());
             if last.reason.is_empty() {
                 last.reason = note.to_string();
             } else {
                 last.reason = format!("{note}; {}", last.reason);
             }
             self.weight += last.weight();
+        }
+    }
+
+    /// Attaches an audit finding to the entry numbered `seq`, when it is still kept.
+    pub fn attach(&mut self, seq: u64, finding: crate::audit::Finding) {
+        // The entry is usually the last one, or close to it.
+        if let Some(e) = self.entries.iter_mut().rev().find(|e| e.seq == seq) {
+            self.weight += finding.message.len() + ENTRY_COST;
+            e.findings.push(finding);
         }
     }
 
@@ -193,6 +223,89 @@ impl Journal {
     /// Whether no entry is kept.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
+    }
+}
+
+impl JournalEntry {
+    /// The entry as the audit and every other view read it ([`crate::exchange::Exchange`]): sent
+    /// and answered at the simulator's time of answering, from no known client.
+    pub fn to_exchange(&self) -> crate::exchange::Exchange {
+        crate::exchange::Exchange {
+            seq: self.seq,
+            sent: self.time.and_utc(),
+            answered: Some(self.time.and_utc()),
+            client: None,
+            request: Some(self.request.clone()),
+            outcome: crate::exchange::Outcome::Answered(crate::api::Response::raw(
+                self.request.op(),
+                self.code,
+                self.message.clone(),
+            )),
+            notes: self.notes.iter().map(crate::exchange::Note::new).collect(),
+        }
+    }
+}
+
+/// A journal entry read back from its JSON (`sim_journal()`, the control interface's `journal`,
+/// one entry per line or an array of them).
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct ExportedEntry {
+    /// As [`JournalEntry::seq`].
+    pub seq: u64,
+    /// The simulator's time, ISO 8601 without a zone (as the journal writes it).
+    pub time: String,
+    /// The operation's wire name.
+    pub op: String,
+    /// The non-empty parameters: `[wire name, value]` pairs.
+    #[serde(default)]
+    pub params: Vec<(String, String)>,
+    /// responseCode (0: refused before any answer).
+    pub code: u16,
+    /// responseMessage.
+    #[serde(default)]
+    pub message: String,
+    /// The request reader's notes.
+    #[serde(default)]
+    pub notes: Vec<String>,
+}
+
+impl ExportedEntry {
+    /// The exported entry as an exchange; an error naming what is wrong when its operation or time
+    /// cannot be read. An entry with code 0 (refused before any answer) is a fault.
+    pub fn to_exchange(&self) -> Result<crate::exchange::Exchange, String> {
+        use crate::exchange::{Exchange, FailureKind, Note, Outcome};
+        let op = Operation::from_name(&self.op)
+            .ok_or_else(|| format!("`op` {:?} is not an operation of the Web API", self.op))?;
+        let time = NaiveDateTime::parse_from_str(&self.time, "%Y-%m-%dT%H:%M:%S%.f")
+            .map_err(|e| format!("`time` {:?} is not an ISO 8601 time: {e}", self.time))?
+            .and_utc();
+        let mut request = Request::new(op);
+        for (name, value) in &self.params {
+            request
+                .set_by_name(name, value)
+                .map_err(|e| format!("`params`: {e}"))?;
+        }
+        let outcome = if self.code == 0 {
+            Outcome::Failed {
+                kind: FailureKind::Fault,
+                detail: self.message.clone(),
+            }
+        } else {
+            Outcome::Answered(crate::api::Response::raw(
+                op,
+                self.code,
+                self.message.clone(),
+            ))
+        };
+        Ok(Exchange {
+            seq: self.seq,
+            sent: time,
+            answered: Some(time),
+            client: None,
+            request: Some(request),
+            outcome,
+            notes: self.notes.iter().map(Note::new).collect(),
+        })
     }
 }
 
@@ -256,6 +369,30 @@ mod tests {
         }
         let kept: usize = j.entries().map(JournalEntry::weight).sum();
         assert_eq!(j.weight, kept);
+    }
+
+    #[test]
+    fn an_exported_entry_reads_back_as_the_same_exchange_with_its_notes() {
+        let mut j = Journal::default();
+        let t = NaiveDateTime::parse_from_str("2026-12-07T10:00:01", "%Y-%m-%dT%H:%M:%S").unwrap();
+        j.record(
+            t,
+            &log_event("x"),
+            653,
+            Cow::Borrowed("Error"),
+            "no time".into(),
+        );
+        j.note_last("Parm1 arrived twice");
+        let entry = j.last().unwrap();
+        let json = serde_json::to_string(entry).unwrap();
+        let back: ExportedEntry = serde_json::from_str(&json).unwrap();
+        let ex = back.to_exchange().unwrap();
+        assert_eq!(ex, entry.to_exchange());
+        assert_eq!(ex.code(), Some(653));
+        assert_eq!(ex.notes[0].text, "Parm1 arrived twice");
+        let bad: ExportedEntry =
+            serde_json::from_str(r#"{"seq":1,"time":"x","op":"Nope","code":100}"#).unwrap();
+        assert!(bad.to_exchange().unwrap_err().contains("Nope"));
     }
 
     #[test]

@@ -32,7 +32,7 @@ pub use config::{
 pub use db::{DbError, DbLocation};
 pub use faults::{Faults, PortRef};
 pub use hosted::{Hosted, DEFAULT_URL_BASE, PORTS as HOSTED_PORTS};
-pub use journal::{Journal, JournalEntry, JOURNAL_CAPACITY};
+pub use journal::{ExportedEntry, Journal, JournalEntry, JOURNAL_CAPACITY};
 pub use recorder::{
     DesktopView, Recorder, SegmentView, SegmentWindow, SEGMENTS_LISTED, SEGMENT_SECONDS,
 };
@@ -639,6 +639,11 @@ impl Simulator {
     /// [`Simulator::recordings`] and [`Simulator::events`]).
     pub fn store(&self) -> &Store {
         &self.shared.store
+    }
+
+    /// Attaches an audit finding to the journal entry numbered `seq` (when still kept).
+    pub fn attach_finding(&mut self, seq: u64, finding: crate::audit::Finding) {
+        self.journal.attach(seq, finding);
     }
 
     /// The journal.

@@ -362,6 +362,17 @@ fn kindness_words(kindness: &Kindness) -> String {
     }
 }
 
+impl WireNote {
+    /// The note as the one exchange type keeps it ([`crate::exchange::Note`]), worded with the
+    /// answer's code: harmless only for a header WCF ignores just as ecapi did.
+    pub fn to_note(&self, code: Option<u16>) -> crate::exchange::Note {
+        crate::exchange::Note {
+            text: self.render(code),
+            harmless: matches!(self, WireNote::HeaderIgnored { .. }),
+        }
+    }
+}
+
 /// Every note rendered and joined with `; `, for a journal entry or a log line.
 pub fn render_notes(notes: &[WireNote], code: Option<u16>) -> String {
     let mut out = String::new();

@@ -155,7 +155,7 @@ fn table(out: &mut String, r: &TestResult) {
         let params: Vec<String> = made
             .request
             .params(r.api)
-            .map(|(p, v)| format!("{}={v}", p.wire_name(r.api)))
+            .map(|(p, v)| format!("{}={}", p.wire_name(r.api), crate::audit::card::mask(v)))
             .collect();
         let (code, message) = match &made.outcome {
             Ok(resp) => match made.reason.as_deref().filter(|r| !r.is_empty()) {

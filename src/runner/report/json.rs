@@ -25,7 +25,10 @@ fn request(call: &Call, r: &TestResult) -> Value {
     let params: serde_json::Map<String, Value> = made
         .request
         .params(r.api)
-        .map(|(p, v)| (p.wire_name(r.api).to_string(), Value::from(v)))
+        .map(|(p, v)| {
+            let v = crate::audit::card::mask(v).into_owned();
+            (p.wire_name(r.api).to_string(), Value::from(v))
+        })
         .collect();
     let mut v = json!({
         "op": made.request.op().name(),
