@@ -556,14 +556,14 @@ impl Auditor {
             return;
         }
         let what = match op {
-            Operation::AssignField => format!(
-                "the value for {} is not in Encore",
-                request.get(Param::FieldName)
-            ),
-            _ => format!(
-                "the {} event is not in Encore",
-                request.get(Param::EventType)
-            ),
+            Operation::AssignField => match request.get(Param::FieldName) {
+                "" => "the value (for no field name) is not in Encore".to_string(),
+                field => format!("the value for {field} is not in Encore"),
+            },
+            _ => match request.get(Param::EventType) {
+                "" => "the event (of no type) is not in Encore".to_string(),
+                event => format!("the {event} event is not in Encore"),
+            },
         };
         let answer = match &ex.outcome {
             Outcome::Answered(r) => format!("answered {}", r.code),
