@@ -104,6 +104,7 @@ mod tests {
             fault: None,
             elapsed_ms: 1.0,
             notes: Vec::new(),
+            harmless_notes: Vec::new(),
             injected: false,
             request: request.into(),
             response: None,

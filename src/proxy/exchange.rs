@@ -144,6 +144,18 @@ impl Exchange {
         self.request.as_ref().map(Request::op)
     }
 
+    /// The wire notes that change nothing (a header WCF ignores just as ecapi did), as text, any
+    /// value `--redact` withheld taken out: the record keeps them apart, so that `ecapi audit`
+    /// reading it after the fact judges as the live audit did.
+    pub fn harmless_notes_text(&self) -> Vec<String> {
+        self.notes
+            .iter()
+            .map(|n| n.to_note(self.answer.code()))
+            .filter(|n| n.harmless)
+            .map(|n| super::redact::scrub(&n.text, &self.withheld))
+            .collect()
+    }
+
     /// The wire notes as text, any value `--redact` withheld taken out.
     pub fn notes_text(&self) -> Vec<String> {
         self.notes
@@ -248,7 +260,12 @@ impl Exchange {
             notes: self
                 .notes
                 .iter()
-                .map(|n| n.to_note(self.answer.code()))
+                .map(|n| {
+                    let mut note = n.to_note(self.answer.code());
+                    // A note may quote a value `--redact` withheld: findings never show it.
+                    note.text = super::redact::scrub(&note.text, &self.withheld);
+                    note
+                })
                 .collect(),
         }
     }

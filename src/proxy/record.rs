@@ -90,6 +90,10 @@ pub struct Record {
     /// The wire notes.
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Those of `notes` that change nothing (a header WCF ignores just as ecapi did), so that the
+    /// audit of the record does not count them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub harmless_notes: Vec<String>,
     /// Whether the proxy answered itself (`--fault`).
     #[serde(default)]
     pub injected: bool,
@@ -184,6 +188,7 @@ impl Record {
             fault,
             elapsed_ms: (e.elapsed.as_secs_f64() * 1_000_000.0).round() / 1000.0,
             notes: e.notes_text(),
+            harmless_notes: e.harmless_notes_text(),
             injected: e.injected,
             request: e.request_body.clone(),
             response: e.response_body.clone(),
@@ -259,8 +264,8 @@ impl Record {
     }
 
     /// The record as the audit and every other view read it ([`crate::exchange::Exchange`]),
-    /// numbered `seq`; an error when its `time` is not RFC 3339. The notes are kept as text, so
-    /// none is known to be harmless.
+    /// numbered `seq`; an error when its `time` is not RFC 3339. A note is harmless when the record
+    /// says so (`harmless_notes`; a record of an older proxy says so of none).
     pub fn to_exchange(&self, seq: u64) -> Result<crate::exchange::Exchange, String> {
         use crate::exchange::{Exchange, FailureKind, Note, Outcome};
         let sent = DateTime::parse_from_rfc3339(&self.time)
@@ -295,7 +300,14 @@ impl Record {
             client: Some(self.client.as_str().into()),
             request: self.to_request(),
             outcome,
-            notes: self.notes.iter().map(Note::new).collect(),
+            notes: self
+                .notes
+                .iter()
+                .map(|text| Note {
+                    harmless: self.harmless_notes.contains(text),
+                    text: text.clone(),
+                })
+                .collect(),
         })
     }
 }
@@ -346,6 +358,15 @@ mod tests {
         let r: Record = serde_json::from_str(&line).unwrap();
         assert!(r.redacted.is_empty());
         assert_eq!(r.reason, None);
+    }
+
+    #[test]
+    fn a_note_the_record_marks_harmless_reads_back_harmless_and_no_other() {
+        let line = r#"{"kind":"exchange","time":"2026-12-07T10:00:00.000Z","client":"c","operation":"PortStatus","action":null,"parameters":{"Unit":"1","Port":"5"},"status":200,"outcome":"answered","code":100,"message":"m","elapsed_ms":1.0,"notes":["header To arrived without mustUnderstand","Port arrived twice"],"harmless_notes":["header To arrived without mustUnderstand"],"request":""}"#;
+        let r: Record = serde_json::from_str(line).unwrap();
+        let ex = r.to_exchange(1).unwrap();
+        let harmless: Vec<bool> = ex.notes.iter().map(|n| n.harmless).collect();
+        assert_eq!(harmless, [true, false]);
     }
 
     #[test]

@@ -209,6 +209,7 @@ mod tests {
             fault: None,
             elapsed_ms: 1.0,
             notes: vec![],
+            harmless_notes: vec![],
             injected: false,
             request: String::new(),
             response: None,
