@@ -32,8 +32,10 @@ pub fn render(report: &Report) -> String {
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
+        // No `skipped` here: the schema Jenkins reads (the xunit plugin's `junit-10.xsd`) allows
+        // it on a `testsuite` only.
         "<testsuites name=\"ecapi audit\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" \
-         skipped=\"{skipped}\" time=\"0.000\">",
+         time=\"0.000\">",
         RULES.len()
     );
     let _ = writeln!(
