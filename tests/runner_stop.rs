@@ -185,6 +185,11 @@ fn sigint_and_sigterm_mid_suite_write_every_report_naming_finished_interrupted_a
             serde_json::from_str(&std::fs::read_to_string(dir.path().join("out/r.json")).unwrap())
                 .unwrap();
         let tests = json["tests"].as_array().expect("a list of tests");
+        // The counts account for every test: one finished, one interrupted, two not started.
+        let counts = &json["counts"];
+        assert_eq!(counts["tests"], 4, "{counts}");
+        assert_eq!(counts["interrupted"], 1, "{counts}");
+        assert_eq!(counts["not_started"], 2, "{counts}");
         let status_of = |name: &str| -> Vec<(String, String)> {
             tests
                 .iter()
@@ -447,4 +452,44 @@ fn a_tap_name_with_a_line_break_stays_one_line_and_prove_reads_the_stream() {
     assert!(prove.status.success(), "{said}");
     assert!(said.contains("Result: PASS"), "{said}");
     assert!(said.contains("Tests=2"), "{said}");
+}
+
+#[test]
+fn prove_reads_every_test_of_a_tap_stream_with_failures_and_their_diagnostics() {
+    let dir = folder(&[
+        (
+            "rows.json",
+            r#"[{"name": "good", "x": 1}, {"name": "bad", "x": 0}, {"name": "after", "x": 2}]"#,
+        ),
+        (
+            "t.rhai",
+            "print(\"a line of output\");\nassert(data.x > 0, \"x must be positive\");\n",
+        ),
+    ]);
+    let out = ecapi(
+        dir.path(),
+        &[
+            "test",
+            "t.rhai",
+            "--data",
+            "rows.json",
+            "--report-tap",
+            "t.tap",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let tap = std::fs::read_to_string(dir.path().join("t.tap")).unwrap();
+    assert!(
+        tap.contains("  ---\n"),
+        "a failure carries its YAML block: {tap}"
+    );
+    // Perl's TAP parser reads the YAML block of the failure and goes on to the test after it.
+    let prove = Command::new("prove")
+        .args(["--exec", "cat", "t.tap"])
+        .current_dir(dir.path())
+        .output()
+        .expect("prove (Perl's TAP harness) is installed");
+    let said = text(&prove);
+    assert!(!said.contains("Parse errors"), "{said}");
+    assert!(said.contains("Failed 1/3 subtests"), "{said}");
 }

@@ -14,7 +14,10 @@ use crate::audit::RULES;
 fn xml(text: &str) -> String {
     let clean: String = text
         .chars()
-        .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+        .filter(|c| {
+            (!c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+                && !matches!(c, '\u{FFFE}' | '\u{FFFF}')
+        })
         .collect();
     quick_xml::escape::escape(clean.as_str()).into_owned()
 }

@@ -6,7 +6,8 @@
 //!
 //! ```json
 //! {"report": "ecapi test", "version": 1, "started": "…", "duration_ms": 12.5,
-//!  "counts": {"tests": 3, "passed": 2, "failed": 1, "skipped": 0},
+//!  "counts": {"tests": 3, "passed": 2, "failed": 1, "interrupted": 0, "not_started": 0,
+//!             "skipped": 0},
 //!  "tests": [{"name": "a.rhai::one", "file": "a.rhai", "row": null, "case": "one",
 //!             "status": "passed", "duration_ms": 1.2, "requests": [ … ], …}]}
 //! ```
@@ -93,6 +94,8 @@ pub fn render(run: &Run<'_>) -> String {
             "tests": run.results.len(),
             "passed": c.passed,
             "failed": c.failed,
+            "interrupted": c.interrupted,
+            "not_started": c.not_started,
             "skipped": c.skipped,
         },
         "tests": run.results.iter().map(test).collect::<Vec<_>>(),

@@ -20,8 +20,12 @@ use crate::runner::{Status, TestResult};
 
 /// Text as XML 1.0 allows it: control characters other than tab and line ends removed.
 fn clean(text: &str) -> String {
+    // XML 1.0's Char: no control character but tab and line ends, and neither U+FFFE nor U+FFFF.
     text.chars()
-        .filter(|c| !c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+        .filter(|c| {
+            (!c.is_control() || matches!(c, '\t' | '\n' | '\r'))
+                && !matches!(c, '\u{FFFE}' | '\u{FFFF}')
+        })
         .collect()
 }
 
@@ -166,6 +170,11 @@ mod tests {
     use super::*;
     use crate::api::{Operation, ResponseCode};
     use crate::runner::report::fixture;
+
+    #[test]
+    fn text_keeps_only_what_xml_allows() {
+        assert_eq!(clean("a\u{1b}[31mb\u{FFFE}c\u{FFFF}\td\n"), "a[31mbc\td\n");
+    }
     use crate::runner::{Failure, Skip};
 
     fn result(file: &str, case: Option<&str>, status: Status) -> TestResult {

@@ -11,10 +11,11 @@ fn quoted(text: &str) -> String {
     serde_json::Value::from(text).to_string()
 }
 
-/// A YAML literal block (`|-`) holding `text`, its lines indented by `indent` spaces.
+/// A YAML literal block (`|`) holding `text`, its lines indented by `indent` spaces. Plain `|`,
+/// not `|-`: Perl's TAP::Harness (`prove`) reads only `|` and `>` and stops at anything else.
 fn block(text: &str, indent: usize) -> String {
     let pad = " ".repeat(indent);
-    let mut out = String::from("|-\n");
+    let mut out = String::from("|\n");
     for line in text.trim_end().lines() {
         // A control character has no place in a YAML block; tabs and line ends are not kept there.
         let line: String = line
@@ -108,7 +109,7 @@ mod tests {
         ]);
         assert_eq!(
             tap,
-            "TAP version 13\n1..3\nok 1 - t/a.rhai::one\nnot ok 2 - t/a.rhai::two \\#2\n  ---\n  message: \"expected \\\"100\\\" # got 608\"\n  severity: fail\n  duration_ms: 2.500\n  diagnostic: |-\n    assertion failed\n      --> t/a.rhai:3:1\n  requests:\n    - \"InitStation(Extension=\\\"1\\\") -> 100 Command executed as expected\"\n  output: |-\n    hello\n  ...\nok 3 - t/a.rhai # SKIP not run: --bail stopped the run at a failure\n"
+            "TAP version 13\n1..3\nok 1 - t/a.rhai::one\nnot ok 2 - t/a.rhai::two \\#2\n  ---\n  message: \"expected \\\"100\\\" # got 608\"\n  severity: fail\n  duration_ms: 2.500\n  diagnostic: |\n    assertion failed\n      --> t/a.rhai:3:1\n  requests:\n    - \"InitStation(Extension=\\\"1\\\") -> 100 Command executed as expected\"\n  output: |\n    hello\n  ...\nok 3 - t/a.rhai # SKIP not run: --bail stopped the run at a failure\n"
         );
     }
 
