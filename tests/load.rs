@@ -1132,3 +1132,45 @@ fn a_second_signal_cuts_the_graceful_stop_short() {
     let s = json(&summary);
     assert_eq!(n(&s["iterations"]["interrupted"]), 2, "{}", s["iterations"]);
 }
+
+#[test]
+fn report_paths_are_made_and_checked_before_the_run_starts() {
+    let dir = folder();
+    let flow = write(dir.path(), "f.rhai", "port_status(1, 5);\n");
+    write(dir.path(), "afile", "not a folder\n");
+    // A path that cannot be written is refused before any agent starts.
+    let bad = dir.path().join("afile").join("s.json");
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--duration",
+        "60",
+        "--summary-json",
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--summary-json"), "{}", stderr(&out));
+    assert!(stderr(&out).contains("not a folder"), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("agents running"),
+        "the run did not start: {}",
+        stderr(&out)
+    );
+    // Folders that do not exist yet are made.
+    let deep = dir.path().join("out").join("deep");
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--duration",
+        "1",
+        "--summary-json",
+        deep.join("s.json").to_str().unwrap(),
+        "--report-html",
+        deep.join("r.html").to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(json(&deep.join("s.json"))["iterations"].is_object());
+    assert!(std::fs::read_to_string(deep.join("r.html"))
+        .unwrap()
+        .contains("<html"));
+}

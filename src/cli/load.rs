@@ -137,6 +137,15 @@ fn backend(config: &BackendConfig) -> Result<Backend, UsageError> {
 /// Runs `ecapi load`.
 pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
     let verdict_rules = thresholds(&a.threshold)?;
+    // Before the run: a bad report path must not cost the run it would have reported.
+    for (option, path) in [
+        ("--summary-json", &a.summary_json),
+        ("--report-html", &a.report_html),
+    ] {
+        if let Some(path) = path {
+            super::report_path::prepare(option, path)?;
+        }
+    }
     if !a.merge.is_empty() {
         return merge(&a, &verdict_rules);
     }
@@ -396,15 +405,25 @@ fn differences(runs: &[(String, Results)]) -> Vec<String> {
 fn report(a: &LoadArgs, results: &Results, rules: &[Threshold]) -> Result<ExitCode, UsageError> {
     let verdicts: Vec<Verdict> = rules.iter().map(|t| t.evaluate(results)).collect();
     out!("{}", summary::table(results, &verdicts));
+    // Every report that can be written is, even when another cannot.
+    let mut failed = None;
     if let Some(path) = &a.summary_json {
         let text = serde_json::to_string_pretty(&summary::to_json(results, &verdicts))
             .expect("a summary serializes");
-        std::fs::write(path, text + "\n")
-            .map_err(|e| UsageError(format!("--summary-json {}: {e}", path.display())))?;
+        if let Err(e) = std::fs::write(path, text + "\n") {
+            failed = Some(UsageError(format!(
+                "--summary-json {}: {e}",
+                path.display()
+            )));
+        }
     }
     if let Some(path) = &a.report_html {
-        std::fs::write(path, load::report_html::render(results, &verdicts))
-            .map_err(|e| UsageError(format!("--report-html {}: {e}", path.display())))?;
+        if let Err(e) = std::fs::write(path, load::report_html::render(results, &verdicts)) {
+            failed.get_or_insert(UsageError(format!("--report-html {}: {e}", path.display())));
+        }
+    }
+    if let Some(e) = failed {
+        return Err(e);
     }
     Ok(if verdicts.iter().all(|v| v.pass) {
         EXIT_SUCCESS

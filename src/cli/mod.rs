@@ -14,6 +14,7 @@ mod ops;
 mod proxy;
 mod repl;
 mod replay;
+mod report_path;
 mod run;
 mod script_args;
 mod script_cmd;

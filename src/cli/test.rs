@@ -216,27 +216,13 @@ fn reports(a: &TestArgs) -> [(&'static str, &Option<PathBuf>, Render); 4] {
 
 type Render = fn(&Run<'_>) -> String;
 
-/// Makes every report's folder (as pytest, Newman and Hurl do) and checks that each report can be
-/// written there, before any test runs.
+/// Makes every report's folder and checks that each report can be written there, before any
+/// test runs ([`super::report_path::prepare`]).
 fn prepare_reports(a: &TestArgs) -> Result<(), UsageError> {
     for (option, path, _) in reports(a) {
-        let Some(path) = path else { continue };
-        let problem = |e: std::io::Error| UsageError(format!("{option} {}: {e}", path.display()));
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(problem)?;
+        if let Some(path) = path {
+            super::report_path::prepare(option, path)?;
         }
-        if path.is_dir() {
-            return Err(UsageError(format!(
-                "{option} {}: a folder, not a file",
-                path.display()
-            )));
-        }
-        // Opened, not emptied: a report left from before stays until this run's replaces it.
-        std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(path)
-            .map_err(problem)?;
     }
     Ok(())
 }
