@@ -402,8 +402,9 @@ fn a_script_sees_the_embedded_simulators_findings_in_sim_findings_the_journal_an
     assert!(stdout.contains("coverage 5 1"), "{stdout}");
     assert!(stdout.contains("journal #3 desktop-not-paused"), "{stdout}");
     assert!(stdout.contains("journal #4 card-data"), "{stdout}");
+    // At the end of the flow the resume's missing DesktopResume is settled too.
     assert!(
-        stderr.contains("expect_no_findings: 2 findings"),
+        stderr.contains("expect_no_findings: 3 findings"),
         "{stderr}"
     );
     assert!(!stdout.contains("4111 1111 1111 1111") && !stderr.contains("4111 1111 1111 1111"));
@@ -561,4 +562,48 @@ fn the_html_report_opens_in_headless_chromium_without_console_errors() {
         .filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught") || l.contains("ERR_"))
         .collect();
     assert!(console.is_empty(), "console: {console:?}");
+}
+
+/// A payment that pauses only the audio of a desktop user, as a test on the embedded recorder.
+fn audio_only_payment(dir: &Path, tail: &str) -> std::path::PathBuf {
+    let config = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/recorder.toml");
+    let flow = dir.join("pay.rhai");
+    std::fs::write(
+        &flow,
+        format!(
+            "// args: --config {}\n\
+             let p = user_port(`CORP\\asmith`, \"PC1\");\n\
+             expect_ok(p.start());\n\
+             expect_ok(p.pause());\n\
+             expect_ok(p.resume());\n\
+             expect_ok(p.stop());\n{tail}",
+            config.display()
+        ),
+    )
+    .unwrap();
+    flow
+}
+
+#[test]
+fn a_pause_without_desktop_pause_fails_expect_no_findings_and_test_audit_at_the_end_of_the_flow() {
+    let dir = tempfile::tempdir().unwrap();
+    // No clock moves after the pause: the DesktopPause window is still open when the flow ends,
+    // and the end of the flow settles it.
+    audio_only_payment(dir.path(), "expect_no_findings(\"error\");\n");
+    let o = ecapi(dir.path(), &["run", "pay.rhai"]);
+    let (stdout, stderr) = out(&o);
+    assert_eq!(o.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stderr.contains("desktop-not-paused"), "{stderr}");
+
+    audio_only_payment(dir.path(), "");
+    let o = ecapi(dir.path(), &["test", "pay.rhai", "--audit"]);
+    let (stdout, stderr) = out(&o);
+    assert_eq!(o.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(
+        format!("{stdout}{stderr}").contains("desktop-not-paused"),
+        "{stdout}{stderr}"
+    );
+    // Without --audit the same test passes: the audit decides.
+    let o = ecapi(dir.path(), &["test", "pay.rhai"]);
+    assert_eq!(o.status.code(), Some(0), "{:?}", out(&o));
 }

@@ -446,3 +446,23 @@ fn a_script_that_played_the_phone_system_says_the_program_cannot_repeat_it() {
         "{header}"
     );
 }
+
+#[test]
+fn the_output_folder_is_made_when_it_does_not_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("crm").join("deep").join("Program.cs");
+    let flow = root().join("scripts/payment.rhai");
+    let o = run(&[
+        "export",
+        flow.to_str().unwrap(),
+        "--lang",
+        "csharp",
+        "-o",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(std::fs::read_to_string(&out)
+        .unwrap()
+        .contains("ServiceContract"));
+    assert!(out.with_extension("csproj").exists());
+}

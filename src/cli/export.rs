@@ -85,6 +85,8 @@ pub fn export(a: ExportArgs) -> Result<ExitCode, UsageError> {
     match &a.output {
         None => out!("{program}"),
         Some(out) => {
+            // Its folder made, as the README's `-o crm/Program.cs` expects.
+            super::report_path::prepare("-o", out)?;
             write(out, &program, lang == Lang::Curl)?;
             if lang == Lang::CSharp {
                 let project = out.with_extension("csproj");

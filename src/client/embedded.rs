@@ -305,6 +305,12 @@ impl SimControl for Embedded {
         Ok(Embedded::findings(self).map(Finding::json).collect())
     }
 
+    fn findings_settled(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
+        let settled = self.auditor.finish();
+        self.keep(&settled);
+        Ok(Embedded::findings(self).map(Finding::json).collect())
+    }
+
     fn coverage(&mut self) -> Result<serde_json::Value, ControlError> {
         Ok(self.auditor.coverage().json())
     }

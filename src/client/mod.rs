@@ -199,6 +199,13 @@ pub trait SimControl {
             "this simulator does not audit its traffic".to_string(),
         ))
     }
+    /// The findings once the flow is done: every check still waiting for its window (a
+    /// PauseRecording's DesktopPause, ±5 s by default) is settled now, as the end of the traffic
+    /// settles it (`expect_no_findings()`, `ecapi test --audit`). Where the simulator cannot settle
+    /// them (a served one), its findings so far.
+    fn findings_settled(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
+        self.findings()
+    }
     /// The operations × response codes the client was answered with, and the failures it met
     /// ([`crate::audit::Coverage::json`]).
     fn coverage(&mut self) -> Result<serde_json::Value, ControlError> {

@@ -30,6 +30,7 @@
 //!   502 naming the option and the limit; the proxy reads no more of it, so an answer holds at most
 //!   that much memory.
 
+use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -54,6 +55,10 @@ use crate::streams::errln;
 /// The default `--max-response-size`: 1 MiB, sixteen times a WCF client's own limit on an answer
 /// (`maxReceivedMessageSize`, 65,536 bytes) and far above any Web API answer or WSDL document.
 pub const DEFAULT_MAX_RESPONSE_SIZE: usize = 1024 * 1024;
+
+/// How many values `--redact` withheld the proxy keeps, newest last, to take out of findings made
+/// later about earlier exchanges (a pause's missing DesktopPause, a repeated InitUser).
+const WITHHELD_KEPT: usize = 1024;
 
 /// What to send back on the client's connection.
 #[derive(Debug)]
@@ -135,8 +140,9 @@ pub struct Forwarder {
     pub(super) stats: Mutex<Stats>,
     /// Whether the last record line failed to be written (said once on standard error).
     pub(super) record_failing: AtomicBool,
-    /// The audit of every exchange (`crate::audit`).
-    pub(super) auditor: Mutex<crate::audit::Auditor>,
+    /// The audit of every exchange (`crate::audit`), with the values `--redact` withheld lately
+    /// (at most [`WITHHELD_KEPT`], newest last), to take out of the findings it makes.
+    pub(super) auditor: Mutex<(crate::audit::Auditor, VecDeque<String>)>,
 }
 
 /// Headers that belong to one connection (RFC 9110 §7.6.1), plus the framing that hyper and
@@ -394,9 +400,18 @@ impl Forwarder {
             withheld: Vec::new(),
             redacted: Default::default(),
         };
+        // The audit reads the values as they travelled (a withheld card number or login is still
+        // judged); its findings are said with the withheld values taken out.
+        let seq = {
+            let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
+            stats.exchanges += 1;
+            stats.exchanges
+        };
+        let audited = exchange.to_exchange(seq);
         // Before any view reads it: nothing withheld can reach one.
         self.redaction.apply(&mut exchange);
-        match self.report(&exchange) {
+        let findings = self.audit(&audited, &exchange.withheld);
+        match self.report(&exchange, &findings) {
             Ok(()) => reply,
             // What cannot be recorded is not answered: the record holds every answer a client got.
             Err(_) if matches!(reply, Reply::Drop) => reply,
@@ -404,30 +419,55 @@ impl Forwarder {
         }
     }
 
-    /// Counts, audits, prints and records an exchange. Runs before the answer goes back, so that
-    /// what a client was answered is already in the record.
+    /// Audits an exchange as it travelled, and says its findings (and any earlier ones now
+    /// certain) without the values `--redact` withheld from it or from the exchanges before it.
+    fn audit(
+        &self,
+        exchange: &crate::exchange::Exchange,
+        withheld: &[String],
+    ) -> Vec<crate::audit::Finding> {
+        let mut guard = self.auditor.lock().unwrap_or_else(|p| p.into_inner());
+        let (auditor, recent) = &mut *guard;
+        for v in withheld {
+            if !v.is_empty() && !recent.contains(v) {
+                if recent.len() == WITHHELD_KEPT {
+                    recent.pop_front();
+                }
+                recent.push_back(v.clone());
+            }
+        }
+        let mut findings = auditor.observe(exchange);
+        if !recent.is_empty() {
+            let recent: Vec<String> = recent.iter().cloned().collect();
+            for f in &mut findings {
+                f.message = super::redact::scrub(&f.message, &recent);
+                for seen in &mut f.exchanges {
+                    seen.line = super::redact::scrub(&seen.line, &recent);
+                }
+            }
+        }
+        findings
+    }
+
+    /// Counts, prints and records an exchange with its findings. Runs before the answer goes
+    /// back, so that what a client was answered is already in the record.
     ///
     /// # Errors
     /// When the record line cannot be written: the text of the 502 that replaces the answer. The
     /// first failure (and the first after the record worked again) is said on standard error.
-    fn report(&self, exchange: &Exchange) -> Result<(), String> {
-        let seq = {
+    fn report(
+        &self,
+        exchange: &Exchange,
+        findings: &[crate::audit::Finding],
+    ) -> Result<(), String> {
+        if let Some(verdict) = &exchange.shadow {
             let mut stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
-            stats.exchanges += 1;
-            if let Some(verdict) = &exchange.shadow {
-                stats.tally.add(exchange.op(), verdict);
-            }
-            stats.exchanges
-        };
-        let findings = self
-            .auditor
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .observe(&exchange.to_exchange(seq));
+            stats.tally.add(exchange.op(), verdict);
+        }
         if self.print.is_some() {
             // A card number is never shown.
             let mut text = crate::audit::card::mask(&exchange.line(self.color)).into_owned();
-            for f in &findings {
+            for f in findings {
                 text.push_str("\n  ");
                 text.push_str(&f.line());
             }
@@ -436,7 +476,7 @@ impl Forwarder {
         let Some(recorder) = &self.recorder else {
             return Ok(());
         };
-        let record = super::record::Record::of(exchange).with_findings(&findings);
+        let record = super::record::Record::of(exchange).with_findings(findings);
         match recorder.write(&record) {
             Ok(()) => {
                 if self.record_failing.swap(false, Ordering::Relaxed) {

@@ -374,7 +374,10 @@ fn prepare(options: ProxyOptions) -> Result<(String, Forwarder), ProxyError> {
         origin: String::new(),
         stats: Mutex::new(Stats::default()),
         record_failing: Default::default(),
-        auditor: Mutex::new(crate::audit::Auditor::new(options.audit.clone())),
+        auditor: Mutex::new((
+            crate::audit::Auditor::new(options.audit.clone()),
+            Default::default(),
+        )),
     };
     Ok((options.listen, forwarder))
 }
@@ -406,10 +409,14 @@ impl Forwarder {
     fn summary(&self) -> Summary {
         let stats = self.stats.lock().unwrap_or_else(|p| p.into_inner());
         let audit = {
-            let mut auditor = self.auditor.lock().unwrap_or_else(|p| p.into_inner());
+            let mut guard = self.auditor.lock().unwrap_or_else(|p| p.into_inner());
+            let (auditor, recent) = &mut *guard;
+            let recent: Vec<String> = recent.iter().cloned().collect();
             let late = auditor.finish();
             for f in &late {
-                self.print_line(&format!("  {}", f.line()));
+                // Said without the values `--redact` withheld, as every finding before it.
+                let line = redact::scrub(&f.line(), &recent);
+                self.print_line(&format!("  {line}"));
             }
             (auditor.counts().clone(), auditor.options().clone())
         };

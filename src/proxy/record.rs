@@ -241,23 +241,22 @@ impl Record {
 }
 
 impl Record {
-    /// The record with every card number the audit found masked (parameters, fields and both
-    /// envelopes), and the findings beside it, so that the record never holds a card number in
-    /// clear and `ecapi audit` still knows it was there.
+    /// The record with every card number masked (parameters, fields and both envelopes, the
+    /// request's and the answer's), and the findings beside it, so that the record never holds a
+    /// card number in clear and `ecapi audit` still knows it was there.
     pub fn with_findings(mut self, findings: &[crate::audit::Finding]) -> Record {
-        use crate::audit::{card, RuleId};
-        if findings.iter().any(|f| f.rule == RuleId::CardData) {
-            let mask = |v: &mut String| {
-                if let std::borrow::Cow::Owned(m) = card::mask(v) {
-                    *v = m;
-                }
-            };
-            self.parameters.values_mut().for_each(mask);
-            self.fields.values_mut().for_each(mask);
-            mask(&mut self.request);
-            if let Some(r) = &mut self.response {
-                mask(r);
+        use crate::audit::card;
+        // Every card number, in the request or in the answer (a GetField reading one back).
+        let mask = |v: &mut String| {
+            if let std::borrow::Cow::Owned(m) = card::mask(v) {
+                *v = m;
             }
+        };
+        self.parameters.values_mut().for_each(mask);
+        self.fields.values_mut().for_each(mask);
+        mask(&mut self.request);
+        if let Some(r) = &mut self.response {
+            mask(r);
         }
         self.findings = findings.to_vec();
         self
@@ -358,6 +357,15 @@ mod tests {
         let r: Record = serde_json::from_str(&line).unwrap();
         assert!(r.redacted.is_empty());
         assert_eq!(r.reason, None);
+    }
+
+    #[test]
+    fn a_card_number_read_back_in_an_answer_is_masked_with_no_finding_about_it() {
+        let line = r#"{"kind":"exchange","time":"2026-12-07T10:00:00.000Z","client":"c","operation":"GetField","action":null,"parameters":{"Unit":"1","Port":"5","fieldName":"fldCampaign"},"status":200,"outcome":"answered","code":100,"message":"m","fields":{"fieldValue":"4111111111111111"},"elapsed_ms":1.0,"request":"","response":"<a:fieldValue>4111111111111111</a:fieldValue>"}"#;
+        let r: Record = serde_json::from_str(line).unwrap();
+        let r = r.with_findings(&[]);
+        assert_eq!(r.fields["fieldValue"], "411111******1111");
+        assert!(!r.response.unwrap().contains("4111111111111111"));
     }
 
     #[test]

@@ -305,7 +305,7 @@ fn audit_failure(
     let from_simulator = session
         .transport()
         .control()
-        .and_then(|c| c.findings().ok());
+        .and_then(|c| c.findings_settled().ok());
     let lines: Vec<String> = match from_simulator {
         Some(found) => found
             .iter()

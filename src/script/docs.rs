@@ -131,7 +131,7 @@ pub fn functions() -> &'static [FunctionDoc] {
             f!(Simulator, "sim_journal", ["sim_journal()"], "Every request and answer, with the reason for each non-100 answer.", "for e in sim_journal() { print(`${e.op} ${e.code} ${e.reason}`); }"),
             f!(Simulator, "sim_findings", ["sim_findings()"], "What the audit found in the traffic so far (`ecapi audit --rules`): each finding's rule, severity, time, port, client, message (card numbers masked), exchanges, source, quote and advice.", "for f in sim_findings() { print(`${f.severity}[${f.rule}] ${f.message}`); }"),
             f!(Simulator, "sim_coverage", ["sim_coverage()"], "The operations × response codes the client was answered with so far: exchanges, codes (operation → code → count), failures, never_answered (the guide's codes never answered).", "print(sim_coverage().never_answered);"),
-            f!(Simulator, "expect_no_findings", ["expect_no_findings()", "expect_no_findings(severity)"], "Fails, listing them, when the audit found anything (or anything at or above `error`, `warning` or `info`) in the traffic so far.", "expect_no_findings(\"error\");"),
+            f!(Simulator, "expect_no_findings", ["expect_no_findings()", "expect_no_findings(severity)"], "Fails, listing them, when the audit found anything (or anything at or above `error`, `warning` or `info`) in the traffic so far. Call it when the flow is done: the checks still waiting for their window (a PauseRecording's DesktopPause, ±5 s) are settled then, on the embedded simulator.", "expect_no_findings(\"error\");"),
         ]
     })
 }
