@@ -206,10 +206,17 @@ impl Exchange {
             line.push_str("  [injected by --fault]");
         }
         let notes = self.notes_text();
-        // A served simulator gives a wire reading's note as its reason too: said once.
-        if let Some(reason) = self.reason.as_ref().filter(|r| !notes.contains(r)) {
-            line.push_str("  reason: ");
-            line.push_str(reason);
+        // A served simulator gives its wire reading's notes as its reason too (joined by `; `):
+        // each said once, as a note.
+        if let Some(reason) = &self.reason {
+            let own: Vec<&str> = reason
+                .split("; ")
+                .filter(|part| !part.is_empty() && !notes.iter().any(|n| n == part))
+                .collect();
+            if !own.is_empty() {
+                line.push_str("  reason: ");
+                line.push_str(&own.join("; "));
+            }
         }
         for note in notes {
             line.push_str("  note: ");
@@ -318,6 +325,27 @@ mod tests {
              service ignores it, as here"
         );
         assert!(e.line(true).contains("\x1b[33m608 Warning"));
+    }
+
+    #[test]
+    fn the_upstream_s_reason_says_only_what_the_notes_do_not() {
+        let mut e = exchange(Answer::Response(Response::new(
+            Operation::StopRecording,
+            ResponseCode::PortNotRecording,
+        )));
+        e.notes.push(WireNote::HeaderIgnored { name: "To".into() });
+        let notes = e.notes_text();
+        // An `ecapi serve` upstream joins its notes and the simulator's reason with `; `.
+        e.reason = Some(format!("{}; {}; port 5 is idle", notes[0], notes[1]));
+        let line = e.line(false);
+        assert_eq!(
+            line.matches("arrived without mustUnderstand").count(),
+            2,
+            "{line}"
+        );
+        assert!(line.contains("  reason: port 5 is idle  note: "), "{line}");
+        e.reason = Some(notes.join("; "));
+        assert!(!e.line(false).contains("reason:"), "{}", e.line(false));
     }
 
     #[test]
