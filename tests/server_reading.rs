@@ -402,6 +402,27 @@ fn a_must_understand_0_header_is_ignored_and_noted() {
     );
 }
 
+#[test]
+fn a_refusal_s_reason_comes_before_the_notes_of_headers_wcf_ignores() {
+    // As zeep sends every request when the WSDL has wsaw:Action: WS-Addressing headers without
+    // mustUnderstand. The simulator's reason for the refusal must come first.
+    let body = "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\" \
+        xmlns:wsa=\"http://www.w3.org/2005/08/addressing\"><s:Header>\
+        <wsa:Action>http://tempuri.org/IECAPI/LogEvent</wsa:Action>\
+        <wsa:MessageID>urn:uuid:1</wsa:MessageID><wsa:To>http://x/</wsa:To></s:Header><s:Body>\
+        <LogEvent xmlns=\"http://tempuri.org/\"><Unit>1</Unit><Port>1</Port><eventType>T</eventType>\
+        </LogEvent></s:Body></s:Envelope>";
+    let answer = utf8(&strict(), "LogEvent", body);
+    assert_ne!(code(&answer), 100, "{answer:?}");
+    let reason = reason(&answer);
+    let first = reason.split("; ").next().unwrap();
+    assert!(!first.contains("mustUnderstand"), "{reason}");
+    assert!(
+        reason.contains("header MessageID arrived without mustUnderstand"),
+        "{reason}"
+    );
+}
+
 fn utf16(text: &str, little: bool, bom: bool) -> Vec<u8> {
     let mut units: Vec<u16> = Vec::new();
     if bom {

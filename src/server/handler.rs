@@ -773,12 +773,22 @@ async fn answer(
             }
             let code = outcome.response.code;
             let xml = soap::encode_response(&outcome.response, &app.names);
-            let rendered = soap::render_notes(&notes, Some(code));
-            let reason = [rendered.clone(), outcome.reason.unwrap_or_default()]
-                .into_iter()
-                .filter(|s| !s.is_empty())
-                .collect::<Vec<_>>()
-                .join("; ");
+            // What changed the outcome first, then the simulator's reason, then the headers WCF
+            // ignores as ecapi did (zeep sends three WS-Addressing headers with every request):
+            // they must not push the reason out of a line cut to its length.
+            let (ignored, telling): (Vec<_>, Vec<_>) = notes
+                .iter()
+                .cloned()
+                .partition(|n| n.to_note(Some(code)).harmless);
+            let reason = [
+                soap::render_notes(&telling, Some(code)),
+                outcome.reason.unwrap_or_default(),
+                soap::render_notes(&ignored, Some(code)),
+            ]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join("; ");
             // The line says why, as the header does: the wire notes, then the simulator's reason
             // for a code other than 100.
             let mut summary = format!("{op} {code}");
