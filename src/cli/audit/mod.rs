@@ -55,6 +55,8 @@ pub struct AuditOptionArgs {
     #[arg(long = "allow", value_name = "RULE")]
     pub allow: Vec<String>,
     /// Whose desktop is recorded, for desktop-not-paused: all, none, or logins separated by commas.
+    /// The recorder profile's simulator (`run`, `test`, `serve`) knows it from its directory's
+    /// `desktop = true` users and takes those.
     #[arg(long, value_name = "all|none|LOGIN,…", default_value = "none")]
     pub desktop_users: String,
     /// How far apart, in seconds, a PauseRecording and its DesktopPause may be (either way).
