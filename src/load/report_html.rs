@@ -70,6 +70,16 @@ struct Series<'a> {
 }
 
 /// A line chart over seconds, with axes, grid, tick labels and a legend.
+/// A second's percentile, or NaN (drawn as a gap) when no request was answered in it: a second
+/// without requests has no latency, not a latency of 0.
+fn latency_or_gap(latency: &crate::load::histogram::Latency, percentile: f64) -> f64 {
+    if latency.count() == 0 {
+        f64::NAN
+    } else {
+        latency.percentile_ms(percentile)
+    }
+}
+
 fn line_chart(title: &str, y_label: &str, xs: &[f64], series: &[Series<'_>]) -> String {
     let mut svg = String::new();
     let _ = write!(
@@ -83,6 +93,7 @@ fn line_chart(title: &str, y_label: &str, xs: &[f64], series: &[Series<'_>]) -> 
     let y_max_data = series
         .iter()
         .flat_map(|s| s.values.iter().cloned())
+        .filter(|v| v.is_finite())
         .fold(0.0, f64::max);
     let y_step = nice_step(if y_max_data > 0.0 { y_max_data } else { 1.0 }, 5.0);
     let y_max = (y_max_data / y_step).ceil().max(1.0) * y_step;
@@ -136,18 +147,36 @@ fn line_chart(title: &str, y_label: &str, xs: &[f64], series: &[Series<'_>]) -> 
         esc(y_label)
     );
     for s in series {
-        let points: Vec<String> = xs
-            .iter()
-            .zip(&s.values)
-            .map(|(x, y)| format!("{:.1},{:.1}", px(*x), py(*y)))
-            .collect();
-        let _ = write!(
-            svg,
-            "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" points=\"{}\"><title>{}</title></polyline>",
-            s.color,
-            points.join(" "),
-            esc(s.name)
-        );
+        // A second with no value (NaN: no request answered in it) is a gap, not a zero.
+        let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+        for (x, y) in xs.iter().zip(&s.values) {
+            if y.is_finite() {
+                runs.last_mut()
+                    .expect("one run at least")
+                    .push((px(*x), py(*y)));
+            } else if !runs.last().is_some_and(Vec::is_empty) {
+                runs.push(Vec::new());
+            }
+        }
+        for run in runs.iter().filter(|r| !r.is_empty()) {
+            if let [(x, y)] = run.as_slice() {
+                let _ = write!(
+                    svg,
+                    "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"2\" fill=\"{}\"><title>{}</title></circle>",
+                    s.color,
+                    esc(s.name)
+                );
+                continue;
+            }
+            let points: Vec<String> = run.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
+            let _ = write!(
+                svg,
+                "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" points=\"{}\"><title>{}</title></polyline>",
+                s.color,
+                points.join(" "),
+                esc(s.name)
+            );
+        }
     }
     // Legend, top right.
     let mut lx = WIDTH - RIGHT - 8.0;
@@ -299,7 +328,7 @@ pub fn render(r: &Results, verdicts: &[Verdict]) -> String {
                 values: r
                     .timeline
                     .iter()
-                    .map(|s| s.latency.percentile_ms(50.0))
+                    .map(|s| latency_or_gap(&s.latency, 50.0))
                     .collect(),
             },
             Series {
@@ -308,7 +337,7 @@ pub fn render(r: &Results, verdicts: &[Verdict]) -> String {
                 values: r
                     .timeline
                     .iter()
-                    .map(|s| s.latency.percentile_ms(95.0))
+                    .map(|s| latency_or_gap(&s.latency, 95.0))
                     .collect(),
             },
             Series {
@@ -317,7 +346,7 @@ pub fn render(r: &Results, verdicts: &[Verdict]) -> String {
                 values: r
                     .timeline
                     .iter()
-                    .map(|s| s.latency.percentile_ms(99.0))
+                    .map(|s| latency_or_gap(&s.latency, 99.0))
                     .collect(),
             },
         ],
@@ -473,6 +502,37 @@ mod tests {
         );
         assert!(!page.contains("https://"));
         assert!(!page.contains("<script"));
+    }
+
+    #[test]
+    fn a_second_without_values_is_a_gap_in_its_line_not_a_drop_to_zero() {
+        let xs = [0.0, 1.0, 2.0, 3.0, 4.0];
+        let values = [5.0, 6.0, f64::NAN, 7.0, 8.0];
+        let svg = line_chart(
+            "t",
+            "ms",
+            &xs,
+            &[Series {
+                name: "p50",
+                color: "#000",
+                values: values.to_vec(),
+            }],
+        );
+        assert_eq!(svg.matches("<polyline").count(), 2, "{svg}");
+        let lone = [f64::NAN, 4.0, f64::NAN, f64::NAN, f64::NAN];
+        let svg = line_chart(
+            "t",
+            "ms",
+            &xs,
+            &[Series {
+                name: "p50",
+                color: "#000",
+                values: lone.to_vec(),
+            }],
+        );
+        assert_eq!(svg.matches("<polyline").count(), 0, "{svg}");
+        assert_eq!(svg.matches("<circle").count(), 1, "{svg}");
+        assert!(!svg.contains("NaN"), "{svg}");
     }
 
     #[test]
