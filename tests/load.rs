@@ -1174,3 +1174,34 @@ fn report_paths_are_made_and_checked_before_the_run_starts() {
         .unwrap()
         .contains("<html"));
 }
+
+#[test]
+fn report_junit_has_a_testcase_per_threshold_failing_when_it_fails() {
+    let dir = folder();
+    let flow = write(dir.path(), "f.rhai", "port_status(1, 5);\n");
+    let junit = dir.path().join("out").join("j.xml");
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--duration",
+        "1",
+        "--threshold",
+        "p(99.9)<10s",
+        "--threshold",
+        "rate<1",
+        "--report-junit",
+        junit.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    assert!(
+        xml.contains("<testsuites name=\"ecapi load\" tests=\"2\" failures=\"1\""),
+        "{xml}"
+    );
+    assert!(
+        xml.contains("<testcase name=\"p(99.9)&lt;10s\" classname=\"load\""),
+        "{xml}"
+    );
+    assert_eq!(xml.matches("<failure ").count(), 1, "{xml}");
+    assert!(xml.contains("rate&lt;1 failed: measured"), "{xml}");
+}

@@ -61,6 +61,10 @@ pub struct LoadArgs {
     /// Write a self-contained HTML report with charts to this file.
     #[arg(long, value_name = "FILE")]
     pub report_html: Option<PathBuf>,
+    /// Write the thresholds as a JUnit XML report to this file: a testcase per threshold, a
+    /// failure for each that does not hold.
+    #[arg(long, value_name = "FILE")]
+    pub report_junit: Option<PathBuf>,
     /// Merge the JSON summaries of several `ecapi load` processes instead of running a test.
     #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["flow", "duration", "rate", "data"])]
     pub merge: Vec<PathBuf>,
@@ -141,6 +145,7 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
     for (option, path) in [
         ("--summary-json", &a.summary_json),
         ("--report-html", &a.report_html),
+        ("--report-junit", &a.report_junit),
     ] {
         if let Some(path) = path {
             super::report_path::prepare(option, path)?;
@@ -420,6 +425,14 @@ fn report(a: &LoadArgs, results: &Results, rules: &[Threshold]) -> Result<ExitCo
     if let Some(path) = &a.report_html {
         if let Err(e) = std::fs::write(path, load::report_html::render(results, &verdicts)) {
             failed.get_or_insert(UsageError(format!("--report-html {}: {e}", path.display())));
+        }
+    }
+    if let Some(path) = &a.report_junit {
+        if let Err(e) = std::fs::write(path, load::report_junit::render(results, &verdicts)) {
+            failed.get_or_insert(UsageError(format!(
+                "--report-junit {}: {e}",
+                path.display()
+            )));
         }
     }
     if let Some(e) = failed {

@@ -30,6 +30,7 @@ pub mod histogram;
 pub mod limits;
 pub mod probe;
 pub mod report_html;
+pub mod report_junit;
 pub mod results;
 pub mod schedule;
 pub mod summary;
