@@ -10,17 +10,7 @@ use std::fmt::Write as _;
 use super::Report;
 use crate::audit::RULES;
 
-/// Text as XML 1.0 allows it, escaped for content and attribute values.
-fn xml(text: &str) -> String {
-    let clean: String = text
-        .chars()
-        .filter(|c| {
-            (!c.is_control() || matches!(c, '\t' | '\n' | '\r'))
-                && !matches!(c, '\u{FFFE}' | '\u{FFFF}')
-        })
-        .collect();
-    quick_xml::escape::escape(clean.as_str()).into_owned()
-}
+use crate::runner::report::junit::xml_text as xml;
 
 /// The report.
 pub fn render(report: &Report) -> String {

@@ -19,6 +19,12 @@ use quick_xml::Writer;
 use crate::runner::{Status, TestResult};
 
 /// Text as XML 1.0 allows it: control characters other than tab and line ends removed.
+/// Text as XML 1.0 allows it (see [`clean`]) and escaped for content and attribute values: for
+/// the JUnit reports written without a writer (`ecapi audit`, `ecapi load`).
+pub fn xml_text(text: &str) -> String {
+    quick_xml::escape::escape(clean(text).as_str()).into_owned()
+}
+
 fn clean(text: &str) -> String {
     // XML 1.0's Char: no control character but tab and line ends, and neither U+FFFE nor U+FFFF.
     text.chars()
