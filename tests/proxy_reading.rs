@@ -989,3 +989,17 @@ fn a_deflate_utf16_answer_is_read_and_its_withheld_field_taken_out() {
         "{recorded}"
     );
 }
+
+#[test]
+fn no_audit_leaves_the_proxy_s_lines_and_summary_without_findings() {
+    let upstream = common::serve_sim(recorder());
+    for (args, audited) in [(&[][..], true), (&["--no-audit"][..], false)] {
+        let (child, url, _) = proxy_process(&upstream.url(), args);
+        send_secrets(&url);
+        let (out, _) = stop(child);
+        assert_eq!(out.contains("error[card-data]"), audited, "{args:?}: {out}");
+        assert_eq!(out.contains("audit:"), audited, "{args:?}: {out}");
+        // The card is masked on the line either way.
+        assert!(!out.contains(CARD), "{args:?}: {out}");
+    }
+}

@@ -21,6 +21,9 @@ pub struct ProxyArgs {
     /// The audit's options (`ecapi audit --rules` lists the rules).
     #[command(flatten)]
     pub audit: super::audit::AuditOptionArgs,
+    /// Do not audit the traffic (no findings on the lines, in the record or at exit).
+    #[arg(long)]
+    pub no_audit: bool,
     /// The address to listen on (port 0 picks a free port); clients use the upstream's path here.
     #[arg(long, default_value = "127.0.0.1:8088", value_name = "ADDR")]
     pub listen: String,
@@ -178,7 +181,10 @@ pub fn proxy(a: ProxyArgs) -> Result<ExitCode, UsageError> {
         api,
         print: !a.quiet,
         color: crate::repl::grid::color_stdout(),
-        audit: a.audit.options()?,
+        audit: crate::audit::Options {
+            enabled: !a.no_audit,
+            ..a.audit.options()?
+        },
     };
     let summary = proxy::run(options).map_err(|e| UsageError(e.to_string()))?;
     out!("{}", summary.render());

@@ -140,6 +140,8 @@ pub struct Forwarder {
     pub(super) stats: Mutex<Stats>,
     /// Whether the last record line failed to be written (said once on standard error).
     pub(super) record_failing: AtomicBool,
+    /// Whether exchanges are audited (`--no-audit` turns it off).
+    pub(super) audits: bool,
     /// The audit of every exchange (`crate::audit`), with the values `--redact` withheld lately
     /// (at most [`WITHHELD_KEPT`], newest last), to take out of the findings it makes.
     pub(super) auditor: Mutex<(crate::audit::Auditor, VecDeque<String>)>,
@@ -407,10 +409,13 @@ impl Forwarder {
             stats.exchanges += 1;
             stats.exchanges
         };
-        let audited = exchange.to_exchange(seq);
+        let audited = self.audits.then(|| exchange.to_exchange(seq));
         // Before any view reads it: nothing withheld can reach one.
         self.redaction.apply(&mut exchange);
-        let findings = self.audit(&audited, &exchange.withheld);
+        let findings = match &audited {
+            Some(audited) => self.audit(audited, &exchange.withheld),
+            None => Vec::new(),
+        };
         match self.report(&exchange, &findings) {
             Ok(()) => reply,
             // What cannot be recorded is not answered: the record holds every answer a client got.

@@ -184,12 +184,14 @@ impl Summary {
     /// The summary as text: the exchange count and, under `--shadow`, the table.
     pub fn render(&self) -> String {
         let mut out = format!("ecapi proxy: {} exchanges\n", self.exchanges);
-        out.push_str("audit:\n");
-        out.push_str(&crate::audit::summary::text(
-            &self.audit.0,
-            &self.audit.1,
-            self.exchanges,
-        ));
+        if self.audit.1.enabled {
+            out.push_str("audit:\n");
+            out.push_str(&crate::audit::summary::text(
+                &self.audit.0,
+                &self.audit.1,
+                self.exchanges,
+            ));
+        }
         if let Some(tally) = &self.shadow {
             out.push_str("shadow comparison:\n");
             out.push_str(&tally.render());
@@ -374,6 +376,7 @@ fn prepare(options: ProxyOptions) -> Result<(String, Forwarder), ProxyError> {
         origin: String::new(),
         stats: Mutex::new(Stats::default()),
         record_failing: Default::default(),
+        audits: options.audit.enabled,
         auditor: Mutex::new((
             crate::audit::Auditor::new(options.audit.clone()),
             Default::default(),
