@@ -18,8 +18,10 @@
 //! - **connections**: at most [`Limits::max_connections`] at once. When the cap is reached, the
 //!   connection idle the longest (connected or kept alive, no byte of a request since) is closed
 //!   to make room for the next one, so idle clients, even ones that reconnect the moment they are
-//!   closed, cannot lock out a client with a request to make. Only when every connection is busy
-//!   with a request does the next one wait to be accepted.
+//!   closed, cannot lock out a client with a request to make. A connection idle for less than
+//!   25 ms (`EVICT_GRACE`: just connected, or just answered) is not closed for room, so that a new
+//!   client's request, already sent, is read before its connection could be taken. Only when
+//!   every connection is busy or only just idle does the next one wait to be accepted.
 
 use std::collections::HashMap;
 
@@ -45,6 +47,11 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// How long the accept loop pauses after the system refused a connection (out of descriptors).
 const ACCEPT_BACKOFF: Duration = Duration::from_millis(50);
+
+/// How long a connection stays safe from being closed for room once it connected or answered:
+/// time for a client that writes its request at once (as every client does) to have it read,
+/// so that reconnecting idle clients cannot close a new connection before its request is seen.
+const EVICT_GRACE: Duration = Duration::from_millis(25);
 
 /// Time limits and the connection cap, the same for `serve` and `proxy`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -201,6 +208,8 @@ pub async fn run<S, F, B, E>(
             tokio::select! {
                 _ = &mut stop => break 'accepting,
                 _ = changed => {}
+                // An idle connection still within its grace may be closed once it has passed.
+                _ = tokio::time::sleep(EVICT_GRACE) => {}
             }
         }
         // Requests and answers are small and synchronous: send each segment at once.
@@ -361,7 +370,8 @@ impl Registry {
     }
 
     /// Makes room for one more connection: true when below the cap, or when the connection idle
-    /// the longest has been asked to close; false when every connection is busy.
+    /// the longest (and for at least [`EVICT_GRACE`]) has been asked to close; false when every
+    /// connection is busy or only just idle.
     fn make_room(&self, cap: usize) -> bool {
         let conns = self.lock();
         let open: Vec<&Arc<Conn>> = conns
@@ -371,9 +381,10 @@ impl Registry {
         if open.len() < cap {
             return true;
         }
+        let settled = self.now().saturating_sub(EVICT_GRACE.as_nanos() as u64);
         match open
             .into_iter()
-            .filter(|c| c.is_idle())
+            .filter(|c| c.is_idle() && c.idle_since.load(Ordering::Relaxed) <= settled)
             .min_by_key(|c| c.idle_since.load(Ordering::Relaxed))
         {
             Some(oldest) => {
