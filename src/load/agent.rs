@@ -23,7 +23,7 @@ use std::time::{Duration, Instant};
 use rhai::{Dynamic, Engine, EvalAltResult, Map, Scope, AST};
 
 use super::backend::Backend;
-use super::probe::{micros, Buffer, Event, IterationEnd, Measured};
+use super::probe::{micros, Buffer, Event, IterationEnd, Measured, TransactionEnd};
 use super::schedule::{EndSignal, Model, Schedule};
 use crate::script::{self, Diagnostic, Output, Session};
 
@@ -213,6 +213,13 @@ pub fn run(shared: Arc<Shared>, index: usize, buffer: Arc<Buffer>) {
     if shared.trace {
         session.borrow_mut().set_trace(Some(script::stderr_trace()));
     }
+    session
+        .borrow_mut()
+        .set_transaction_observer(Some(transaction_observer(
+            buffer.clone(),
+            shared.end.clone(),
+            t0_cell.clone(),
+        )));
     let mut engine = engine(&session, shared.end.clone(), Some(buffer.clone()));
     shared.modules.install(&mut engine);
     let mut scope = Scope::new();
@@ -234,25 +241,40 @@ pub fn run(shared: Arc<Shared>, index: usize, buffer: Arc<Buffer>) {
         t0,
         iteration: 0,
     };
+    let since_start = |at: Instant| micros(at.saturating_duration_since(t0)) / 1000;
     match shared.schedule.model {
         Model::Closed => {
-            let start = t0 + shared.schedule.start_of(index);
-            if shared.end.wait_until(start) {
+            // In the test while the stages' target is above this agent's index; leaving, it
+            // finishes its iteration first (k6's graceful ramp-down).
+            for (from, to) in shared.schedule.spans_of(index) {
+                let start = t0 + from;
+                if !shared.end.wait_until(start) {
+                    break;
+                }
+                let now = Instant::now();
                 buffer.push(Event::Lag {
-                    us: micros(Instant::now().saturating_duration_since(start)),
+                    us: micros(now.saturating_duration_since(start)),
                     waited: false,
                 });
+                buffer.push(Event::Joined {
+                    at_ms: since_start(now),
+                });
+                let leave = t0 + to;
                 let mut failures = 0_u32;
-                while !shared.end.is_ended() {
+                while !shared.end.is_ended() && Instant::now() < leave {
                     failures = if flow.iterate() { 0 } else { failures + 1 };
                     let pause = backoff(failures);
                     if !pause.is_zero() {
-                        shared.end.wait_until(Instant::now() + pause);
+                        shared.end.wait_until((Instant::now() + pause).min(leave));
                     }
                 }
+                buffer.push(Event::Left {
+                    at_ms: since_start(Instant::now()),
+                });
             }
         }
         Model::Open { .. } => {
+            buffer.push(Event::Joined { at_ms: 0 });
             let end_of_test = t0 + shared.schedule.duration;
             let mut idle_since = Instant::now();
             while !shared.end.is_ended() {
@@ -273,9 +295,38 @@ pub fn run(shared: Arc<Shared>, index: usize, buffer: Arc<Buffer>) {
                 flow.iterate();
                 idle_since = Instant::now();
             }
+            buffer.push(Event::Left {
+                at_ms: since_start(Instant::now()),
+            });
         }
     }
     shared.finished.add();
+}
+
+/// Records each transaction the flow ends into the agent's buffer: failed when its block threw,
+/// interrupted when the test's stop cut it, after the end when it started in the grace period.
+fn transaction_observer(
+    buffer: Arc<Buffer>,
+    end: Arc<EndSignal>,
+    t0: Rc<Cell<Instant>>,
+) -> script::TransactionObserver {
+    Box::new(move |t: &script::Transaction| {
+        let how = if !t.failed {
+            TransactionEnd::Completed
+        } else if end.is_stopped() {
+            TransactionEnd::Interrupted
+        } else {
+            TransactionEnd::Failed
+        };
+        buffer.push(Event::Transaction {
+            name: t.name.clone(),
+            duration_us: micros(t.duration),
+            response_us: micros(t.response_time),
+            end: how,
+            at_ms: micros(Instant::now().saturating_duration_since(t0.get())) / 1000,
+            after_end: end.ended_at().is_some_and(|at| t.started >= at),
+        });
+    })
 }
 
 /// One agent's flow, ready to iterate.
@@ -302,6 +353,9 @@ impl Flow<'_> {
         self.iteration += 1;
         let base = self.scope.len();
         let started = Instant::now();
+        self.buffer.push(Event::Started {
+            at_ms: micros(started.saturating_duration_since(self.t0)) / 1000,
+        });
         self.buffer.begin_iteration(started);
         self.shared.active.fetch_add(1, Ordering::Relaxed);
         let result = self

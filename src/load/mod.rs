@@ -45,7 +45,7 @@ use rhai::Scope;
 
 pub use backend::Backend;
 pub use results::Results;
-pub use schedule::{EndSignal, Model, Schedule};
+pub use schedule::{EndSignal, Model, Schedule, Stage};
 pub use threshold::{Threshold, Verdict};
 
 use crate::script::{self, Diagnostic, Session};
@@ -119,10 +119,11 @@ pub fn run(
         scope.push("agent", agent::agent_map(0, &options.data));
         script::compile(&engine, &scope, &options.source).map_err(LoadError::Compile)?;
     }
-    let schedule = options.schedule;
+    let schedule = options.schedule.clone();
     let mut results = Results::new(options.flow.clone(), backend.describe());
     results.agents = schedule.agents as u64;
     results.ramp_up_s = schedule.ramp_up.as_secs_f64();
+    results.stages = schedule.stages.clone();
     results.graceful_stop_s = options.graceful_stop.as_secs_f64();
     if let Model::Open { rate } = schedule.model {
         results.rate = Some(rate);
@@ -133,7 +134,7 @@ pub fn run(
         params: options.params,
         data: options.data,
         backend,
-        schedule,
+        schedule: schedule.clone(),
         end: end.clone(),
         gate: agent::Gate::default(),
         finished: agent::Counter::default(),
@@ -169,7 +170,7 @@ pub fn run(
         buffers,
         shared.active.clone(),
         t0,
-        schedule.duration,
+        schedule.clone(),
         end.clone(),
         options.progress,
     );
@@ -219,11 +220,7 @@ pub fn run(
     let mut results = collecting.join().expect("the collector does not panic");
     results.duration_s = elapsed.as_secs_f64();
     if let Model::Open { .. } = schedule.model {
-        let due = Schedule {
-            duration: elapsed,
-            ..schedule
-        }
-        .due_count();
+        let due = schedule.due_before(elapsed);
         results.iterations.missed = due.saturating_sub(results.iterations.started());
     }
     Ok(results)

@@ -88,6 +88,17 @@ pub enum IterationEnd {
     Interrupted,
 }
 
+/// How a transaction ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransactionEnd {
+    /// Its block ran to its end.
+    Completed,
+    /// Its block threw.
+    Failed,
+    /// The test's stop (the end of the grace period) cut it.
+    Interrupted,
+}
+
 /// One thing an agent saw. Times are microseconds; `at_ms` is when it happened, in milliseconds
 /// since the test started.
 #[derive(Debug, Clone, PartialEq)]
@@ -117,6 +128,38 @@ pub enum Event {
         /// How long it ran.
         duration_us: u64,
         /// When it ended.
+        at_ms: u64,
+    },
+    /// A `transaction(name, block)` ended.
+    Transaction {
+        /// Its full name (`payment/pause`).
+        name: String,
+        /// The wall time of its block.
+        duration_us: u64,
+        /// The time of the requests inside it, added up.
+        response_us: u64,
+        /// How it ended.
+        end: TransactionEnd,
+        /// When it ended.
+        at_ms: u64,
+        /// Started after the test's time was up (in the grace period): kept out of the figures, as
+        /// the requests sent then are.
+        after_end: bool,
+    },
+    /// An iteration started.
+    Started {
+        /// When.
+        at_ms: u64,
+    },
+    /// The agent joined the test (closed model: the stages' target rose past it).
+    Joined {
+        /// When.
+        at_ms: u64,
+    },
+    /// The agent left the test (the target fell back below it and its iteration finished, or the
+    /// test ended).
+    Left {
+        /// When.
         at_ms: u64,
     },
     /// The generator was late by this much: an agent started, woke from `sleep` or picked up a due

@@ -2,14 +2,20 @@
 //! (`p95<200ms`, `errors<1%`, `InitStation.p99<500ms`, `rate>100/s`); the test passes only when
 //! every one holds, and the summary lists each with its verdict.
 //!
-//! Grammar: `[OPERATION.]FIGURE COMPARISON VALUE[UNIT]`, spaces allowed, where
+//! Grammar: `[OPERATION.|TRANSACTION.]FIGURE COMPARISON VALUE[UNIT]`, spaces allowed, where
 //! - FIGURE is a latency (`p50`, `p90`, `p95`, `p99`, any `pN` or `p(N)`, `med`, `avg`, `min`,
 //!   `max`; units `ms` (the default), `s`, `us`), `errors` (requests without a response code) or
 //!   `not_ok` (requests answered with a code other than 100), each a share (`1%` or `0.01`),
 //!   `rate` (requests per second; `/s` or `/m`), or `failed` (the share of iterations that failed;
 //!   no operation);
 //! - COMPARISON is `<`, `<=`, `>` or `>=`;
-//! - OPERATION is an operation's wire or script name (`InitStation`, `init_station`).
+//! - OPERATION is an operation's wire or script name (`InitStation`, `init_station`);
+//! - TRANSACTION is a transaction's full name (`payment`, `payment/pause`; dots allowed: the
+//!   figure is what follows the first dot after which a figure can be read, so `a.b.p99.9` is
+//!   `p99.9` of `a.b`). Its latencies are its durations, `rate` its transactions per second and
+//!   `failed` the share of them whose block threw; it has no `errors` or `not_ok`. A name that is
+//!   an operation's is the operation; one a letter or two from an operation's is refused as a
+//!   likely typo.
 
 use std::fmt;
 use std::str::FromStr;
@@ -67,8 +73,10 @@ impl Comparison {
 pub struct Threshold {
     /// As written.
     pub text: String,
-    /// The operation it is about; `None` for all requests.
+    /// The operation it is about; `None` for all requests (or a transaction).
     pub op: Option<Operation>,
+    /// The transaction it is about, by full name.
+    pub transaction: Option<String>,
     /// The figure.
     pub figure: Figure,
     /// The comparison.
@@ -125,23 +133,41 @@ impl FromStr for Threshold {
         if left.is_empty() {
             return Err(bad(text, "no figure before the comparison, e.g. p95<200ms"));
         }
-        let (op, name) = match left.split_once('.') {
-            // `p99.9` has a dot too: it is an operation only when the left part is not `pN`.
-            Some((op, name)) if !is_percentile_prefix(op) => {
-                let found = Operation::lookup(op).ok_or_else(|| {
-                    bad(
-                        text,
-                        format!(
-                            "no operation {op}{}",
-                            crate::script::diagnostic::operation_hint(op)
-                        ),
-                    )
-                })?;
-                (Some(found), name)
-            }
-            _ => (None, left),
+        // The subject is what comes before the first dot after which a figure can be read.
+        let split = left
+            .match_indices('.')
+            .map(|(i, _)| i)
+            .find(|&i| i > 0 && figure(&left[i + 1..]).is_some());
+        let (subject, name) = match split {
+            Some(i) => (Some(&left[..i]), &left[i + 1..]),
+            None => (None, left),
+        };
+        let (op, transaction) = match subject {
+            None => (None, None),
+            Some(subject) => match Operation::lookup(subject) {
+                Some(found) => (Some(found), None),
+                None => {
+                    let hint = crate::script::diagnostic::operation_hint(subject);
+                    if !hint.is_empty() {
+                        return Err(bad(text, format!("no operation {subject}{hint}")));
+                    }
+                    if let Err(why) = crate::script::transaction::check_name(subject) {
+                        return Err(bad(text, why));
+                    }
+                    (None, Some(subject.to_string()))
+                }
+            },
         };
         let figure = figure(name).ok_or_else(|| {
+            let name = match (split, name.rsplit_once('.')) {
+                // `InitStation.bogus`: the figure asked for is what follows the dot.
+                (None, Some((_, after)))
+                    if !is_percentile_prefix(name.split('.').next().unwrap_or("")) =>
+                {
+                    after
+                }
+                _ => name,
+            };
             bad(
                 text,
                 format!(
@@ -156,10 +182,18 @@ impl FromStr for Threshold {
                 "failed counts iterations of the whole flow; it takes no operation",
             ));
         }
+        if transaction.is_some() && matches!(figure, Figure::Errors | Figure::NotOk) {
+            return Err(bad(
+                text,
+                "a transaction has no errors or not_ok; use failed (the share of its runs whose \
+                 block threw), or the figure of an operation",
+            ));
+        }
         let limit = limit(figure, value).map_err(|why| bad(text, why))?;
         Ok(Threshold {
             text: text.trim().to_string(),
             op,
+            transaction,
             figure,
             comparison,
             limit,
@@ -256,6 +290,9 @@ impl Threshold {
             actual,
             shown,
         };
+        if let Some(name) = &self.transaction {
+            return self.evaluate_transaction(name, results);
+        }
         if self.figure == Figure::Failed {
             let it = &results.iterations;
             let ran = it.completed + it.failed;
@@ -306,6 +343,49 @@ impl Threshold {
             Figure::Errors => share(stats.error_count()),
             Figure::NotOk => share(stats.not_ok_count()),
             Figure::Rate | Figure::Failed => unreachable!("handled above"),
+        }
+    }
+}
+
+impl Threshold {
+    /// The verdict on a transaction: its durations, its rate, its share of failures.
+    fn evaluate_transaction(&self, name: &str, results: &Results) -> Verdict {
+        let verdict = |actual: Option<f64>, shown: String| Verdict {
+            threshold: self.text.clone(),
+            pass: actual.is_some_and(|a| self.comparison.holds(a, self.limit)),
+            actual,
+            shown,
+        };
+        let Some(t) = results.transactions.get(name) else {
+            let known: Vec<&str> = results.transactions.keys().map(String::as_str).collect();
+            let known = if known.is_empty() {
+                "the flow ended none".to_string()
+            } else {
+                format!("those that ran: {}", known.join(", "))
+            };
+            return verdict(None, format!("no transaction {name} ran ({known})"));
+        };
+        if self.figure == Figure::Rate {
+            let rate = results.rate_of(t.count);
+            return verdict(Some(rate), format!("{rate:.1}/s"));
+        }
+        if t.count == 0 {
+            return verdict(None, format!("no {name} transaction ended"));
+        }
+        let ms = |v: f64| verdict(Some(v), format!("{v:.2} ms"));
+        let d = &t.duration;
+        match self.figure {
+            Figure::Percentile(p) => ms(d.percentile_ms(p)),
+            Figure::Min => ms(d.min_ms()),
+            Figure::Avg => ms(d.mean_ms()),
+            Figure::Max => ms(d.max_ms()),
+            Figure::Failed => {
+                let share = t.failed as f64 / t.count as f64;
+                verdict(Some(share), format!("{:.2} %", share * 100.0))
+            }
+            Figure::Errors | Figure::NotOk | Figure::Rate => {
+                unreachable!("refused when parsed, or handled above")
+            }
         }
     }
 }
@@ -411,5 +491,77 @@ mod tests {
         assert!(err("p101<1").contains("no figure p101"));
         assert!(err("InitStation.failed<1%").contains("takes no operation"));
         assert!(err("<5").contains("no figure before the comparison"));
+        assert!(
+            err("InitStation.bogus<5").contains("no figure bogus"),
+            "{}",
+            err("InitStation.bogus<5")
+        );
+        assert!(err("payment.errors<1%").contains("a transaction has no errors"));
+    }
+
+    #[test]
+    fn transactions_are_named_before_the_figure_slashes_and_dots_included() {
+        let t = parse("payment.p95<2s");
+        assert_eq!(
+            (t.op, t.transaction.as_deref(), t.figure, t.limit),
+            (None, Some("payment"), Figure::Percentile(95.0), 2000.0)
+        );
+        let t = parse("payment/pause.failed<1%");
+        assert_eq!(
+            (t.transaction.as_deref(), t.figure, t.limit),
+            (Some("payment/pause"), Figure::Failed, 0.01)
+        );
+        let t = parse("call.v2.p99.9 <= 1s");
+        assert_eq!(
+            (t.transaction.as_deref(), t.figure),
+            (Some("call.v2"), Figure::Percentile(99.9))
+        );
+        assert_eq!(parse("payment.rate>1/s").figure, Figure::Rate);
+        // Operations stay operations.
+        let t = parse("StartRecording.p95<1s");
+        assert_eq!(
+            (t.op, t.transaction),
+            (Some(Operation::StartRecording), None)
+        );
+    }
+
+    #[test]
+    fn transaction_thresholds_judge_the_transaction_s_own_figures() {
+        use crate::load::probe::{Event, TransactionEnd};
+        use crate::load::results::Second;
+        let mut r = Results::new("f.rhai".into(), "x".into());
+        r.duration_s = 10.0;
+        let mut s = Second::new(0);
+        for (ms, end) in [
+            (100, TransactionEnd::Completed),
+            (200, TransactionEnd::Completed),
+            (300, TransactionEnd::Completed),
+            (3000, TransactionEnd::Failed),
+        ] {
+            r.absorb(
+                Event::Transaction {
+                    name: "payment/pause".into(),
+                    duration_us: ms * 1000,
+                    response_us: ms * 500,
+                    end,
+                    at_ms: 0,
+                    after_end: false,
+                },
+                &mut s,
+            );
+        }
+        let judge = |t: &str| parse(t).evaluate(&r);
+        assert!(judge("payment/pause.p50<250ms").pass);
+        assert!(!judge("payment/pause.max<2s").pass);
+        assert!(judge("payment/pause.failed<=25%").pass);
+        assert!(!judge("payment/pause.failed<25%").pass);
+        assert_eq!(judge("payment/pause.failed<25%").shown, "25.00 %");
+        assert!(judge("payment/pause.rate>=0.4/s").pass);
+        let missing = judge("payment.p95<2s");
+        assert!(!missing.pass);
+        assert_eq!(
+            missing.shown,
+            "no transaction payment ran (those that ran: payment/pause)"
+        );
     }
 }
