@@ -208,7 +208,7 @@ fn staged(a: &LoadArgs) -> Result<Schedule, UsageError> {
                     (text.as_str(), other)
                 };
                 return Err(UsageError(format!(
-                    "--stage {agents} and --stage {rate}: the stages are all agents (closed model)                      or all rates (open model), not both"
+                    "--stage {agents} and --stage {rate}: the stages are all agents (closed model) or all rates (open model), not both"
                 )));
             }
             None => first = Some((text, open)),
@@ -232,7 +232,7 @@ fn staged(a: &LoadArgs) -> Result<Schedule, UsageError> {
     if !open {
         if let Some(n) = a.agents {
             return Err(UsageError(format!(
-                "--agents {n} and --stage DURATION:AGENTS do not go together: the stages say how                  many agents run (the most is the highest target)"
+                "--agents {n} and --stage DURATION:AGENTS do not go together: the stages say how many agents run (the most is the highest target)"
             )));
         }
     }

@@ -304,7 +304,7 @@ pub fn run(shared: Arc<Shared>, index: usize, buffer: Arc<Buffer>) {
 }
 
 /// Records each transaction the flow ends into the agent's buffer: failed when its block threw,
-/// interrupted when the test's stop cut it, after the end when it started in the grace period.
+/// interrupted when the test's stop cut it.
 fn transaction_observer(
     buffer: Arc<Buffer>,
     end: Arc<EndSignal>,
@@ -324,7 +324,6 @@ fn transaction_observer(
             response_us: micros(t.response_time),
             end: how,
             at_ms: micros(Instant::now().saturating_duration_since(t0.get())) / 1000,
-            after_end: end.ended_at().is_some_and(|at| t.started >= at),
         });
     })
 }

@@ -130,7 +130,8 @@ pub enum Event {
         /// When it ended.
         at_ms: u64,
     },
-    /// A `transaction(name, block)` ended.
+    /// A `transaction(name, block)` ended. Like iterations (and k6's groups), one that ends in the
+    /// grace period counts, in the test's last second.
     Transaction {
         /// Its full name (`payment/pause`).
         name: String,
@@ -142,9 +143,6 @@ pub enum Event {
         end: TransactionEnd,
         /// When it ended.
         at_ms: u64,
-        /// Started after the test's time was up (in the grace period): kept out of the figures, as
-        /// the requests sent then are.
-        after_end: bool,
     },
     /// An iteration started.
     Started {

@@ -277,7 +277,7 @@ pub fn render(r: &Results, verdicts: &[Verdict]) -> String {
     let _ = write!(
         body,
         "<h1>ecapi load: {}</h1>{verdict_line}\
-         <p>{} agents, {model}, {:.1} s (ramp-up {:.0} s), started {}{}{}. Backend: {}.</p>\
+         <p>{} agents, {model}, {:.1} s ({}), started {}{}{}. Backend: {}.</p>\
          <ul class=\"facts\"><li><b>{}</b> requests ({:.1}/s)</li>\
          <li><b>{}</b> iterations completed, <b>{}</b> failed, <b>{}</b> interrupted</li>\
          <li>p95 <b>{:.2} ms</b>, p99 <b>{:.2} ms</b>, max {:.2} ms</li>\
@@ -286,7 +286,7 @@ pub fn render(r: &Results, verdicts: &[Verdict]) -> String {
         esc(&r.flow),
         r.agents,
         r.duration_s,
-        r.ramp_up_s,
+        esc(&super::summary::shape_text(r)),
         esc(&r.started),
         match &r.stopped_by {
             Some(signal) => format!(", stopped by {}", esc(signal)),
@@ -442,6 +442,9 @@ pub fn render(r: &Results, verdicts: &[Verdict]) -> String {
         );
     }
     body.push_str("</tbody></table>");
+    if !r.transactions.is_empty() {
+        body.push_str(&transactions_table(r));
+    }
     if !verdicts.is_empty() {
         body.push_str("<h2>Thresholds</h2><table><tbody>");
         for v in verdicts {
@@ -469,6 +472,58 @@ pub fn render(r: &Results, verdicts: &[Verdict]) -> String {
          <title>ecapi load: {}</title><style>{STYLE}</style></head><body>{body}</body></html>\n",
         esc(&r.flow)
     )
+}
+
+/// The transactions' table: duration percentiles (the block's wall time), failures, and the time
+/// of the requests inside added up (Gatling's cumulated response time).
+fn transactions_table(r: &Results) -> String {
+    let mut table = String::from(
+        "<h2>Transactions</h2><p>Duration is the wall time of each transaction's block; response \
+         time is the time of the requests inside it added up.</p><table><thead><tr>\
+         <th>transaction</th><th>count</th><th>rate/s</th>",
+    );
+    for (_, name) in PERCENTILES {
+        let _ = write!(table, "<th>{name} ms</th>");
+    }
+    table.push_str(
+        "<th>max ms</th><th>failed</th><th>response time p50 ms</th>\
+         <th>response time p95 ms</th><th>interrupted</th></tr></thead><tbody>",
+    );
+    for (name, t) in &r.transactions {
+        let ms = |h: &crate::load::histogram::Latency, v: f64| {
+            if h.count() == 0 {
+                "-".to_string()
+            } else {
+                format!("{v:.2}")
+            }
+        };
+        let _ = write!(
+            table,
+            "<tr><td>{}</td><td>{}</td><td>{:.1}</td>",
+            esc(name),
+            t.count,
+            r.rate_of(t.count)
+        );
+        for (p, _) in PERCENTILES {
+            let _ = write!(
+                table,
+                "<td>{}</td>",
+                ms(&t.duration, t.duration.percentile_ms(p))
+            );
+        }
+        let _ = write!(
+            table,
+            "<td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ms(&t.duration, t.duration.max_ms()),
+            if t.failed > 0 { "fail" } else { "" },
+            t.failed,
+            ms(&t.response_time, t.response_time.percentile_ms(50.0)),
+            ms(&t.response_time, t.response_time.percentile_ms(95.0)),
+            t.interrupted
+        );
+    }
+    table.push_str("</tbody></table>");
+    table
 }
 
 const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:24px auto;max-width:900px;color:#222}\
@@ -502,6 +557,33 @@ mod tests {
         );
         assert!(!page.contains("https://"));
         assert!(!page.contains("<script"));
+    }
+
+    #[test]
+    fn transactions_have_a_table_of_their_own() {
+        use crate::load::probe::{Event, TransactionEnd};
+        let mut r = Results::new("f.rhai".into(), "embedded".into());
+        r.duration_s = 1.0;
+        let mut s = Second::new(0);
+        r.absorb(
+            Event::Transaction {
+                name: "payment/<pause>".into(),
+                duration_us: 12_000,
+                response_us: 8_000,
+                end: TransactionEnd::Failed,
+                at_ms: 0,
+            },
+            &mut s,
+        );
+        r.timeline.push(s);
+        let page = render(&r, &[]);
+        assert!(page.contains("<h2>Transactions</h2>"), "{page}");
+        assert!(
+            page.contains("<td>payment/&lt;pause&gt;</td><td>1</td>"),
+            "{page}"
+        );
+        assert!(page.contains("<td class=\"fail\">1</td>"), "{page}");
+        assert!(!render(&Results::new("f".into(), "e".into()), &[]).contains("Transactions"));
     }
 
     #[test]

@@ -87,8 +87,8 @@ pub const OTHER_TRANSACTIONS: &str = "(other transactions)";
 /// One transaction's figures (a `transaction(name, block)` of the flow).
 #[derive(Debug, Clone)]
 pub struct TxStats {
-    /// Transactions that ended before the test's stop (completed and failed); those started in
-    /// the grace period are not counted.
+    /// Transactions that ended before the test's stop (completed and failed), those ending in
+    /// the grace period included, as iterations are.
     pub count: u64,
     /// Of them, whose block threw.
     pub failed: u64,
@@ -162,8 +162,6 @@ pub struct AfterEnd {
     pub not_ok: u64,
     /// Of them, without an answer (transport errors).
     pub errors: u64,
-    /// Transactions started after the end.
-    pub transactions: u64,
 }
 
 /// What became of the flow's iterations.
@@ -510,13 +508,8 @@ impl Results {
                 duration_us,
                 response_us,
                 end,
-                after_end,
                 ..
             } => {
-                if after_end {
-                    self.after_end.transactions += 1;
-                    return;
-                }
                 let name = if self.transactions.len() < TRANSACTION_NAMES
                     || self.transactions.contains_key(&name)
                 {
@@ -592,11 +585,6 @@ impl Results {
         add(&mut a.requests, b.requests, "after_end.requests")?;
         add(&mut a.not_ok, b.not_ok, "after_end.not_ok")?;
         add(&mut a.errors, b.errors, "after_end.errors")?;
-        add(
-            &mut a.transactions,
-            b.transactions,
-            "after_end.transactions",
-        )?;
         for (name, op) in &other.operations {
             self.operations
                 .entry(name.clone())
@@ -751,8 +739,7 @@ mod tests {
             AfterEnd {
                 requests: 2,
                 not_ok: 1,
-                errors: 0,
-                transactions: 0,
+                errors: 0
             }
         );
         assert_eq!((s.requests, s.errors), (2, 1));

@@ -412,7 +412,6 @@ pub fn to_json(r: &Results, verdicts: &[Verdict]) -> Value {
             "requests": r.after_end.requests,
             "not_ok": r.after_end.not_ok,
             "errors": r.after_end.errors,
-            "transactions": r.after_end.transactions,
         },
         "iterations": {
             "completed": it.completed,
@@ -496,8 +495,6 @@ pub fn from_json(v: &Value) -> Result<Results, String> {
             requests: count(after, "requests").map_err(|e| format!("after_end: {e}"))?,
             not_ok: count(after, "not_ok").map_err(|e| format!("after_end: {e}"))?,
             errors: count(after, "errors").map_err(|e| format!("after_end: {e}"))?,
-            transactions: optional_count(after, "transactions")
-                .map_err(|e| format!("after_end: {e}"))?,
         };
     }
     let it = field(v, "iterations")?;

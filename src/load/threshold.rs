@@ -545,7 +545,6 @@ mod tests {
                     response_us: ms * 500,
                     end,
                     at_ms: 0,
-                    after_end: false,
                 },
                 &mut s,
             );
