@@ -1517,7 +1517,7 @@ fn a_transaction_around_three_calls_counts_each_iteration_and_lasts_at_least_its
                         e.try_get_attribute("name")
                             .unwrap()
                             .unwrap()
-                            .unescape_value()
+                            .normalized_value(quick_xml::XmlVersion::Explicit1_0)
                             .unwrap()
                             .into_owned(),
                     ),
