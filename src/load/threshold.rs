@@ -147,9 +147,14 @@ impl FromStr for Threshold {
             Some(subject) => match Operation::lookup(subject) {
                 Some(found) => (Some(found), None),
                 None => {
-                    let hint = crate::script::diagnostic::operation_hint(subject);
-                    if !hint.is_empty() {
-                        return Err(bad(text, format!("no operation {subject}{hint}")));
+                    if let Some(near) = operation_typo(subject) {
+                        return Err(bad(
+                            text,
+                            format!(
+                                "no operation {subject} (did you mean {near}?); a transaction's \
+                                 name must not be a letter or two from an operation's"
+                            ),
+                        ));
                     }
                     if let Err(why) = crate::script::transaction::check_name(subject) {
                         return Err(bad(text, why));
@@ -199,6 +204,19 @@ impl FromStr for Threshold {
             limit,
         })
     }
+}
+
+/// The operation a name is a likely typo of: within two letters of its wire or script name
+/// (`InitStatoin`, `port_stats`), ignoring case. Short names (`start`, `pause`) are far enough
+/// from every operation to name transactions.
+fn operation_typo(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    Operation::ALL.into_iter().find_map(|op| {
+        [op.name(), op.script_name()]
+            .into_iter()
+            .any(|n| strsim::levenshtein(&lower, &n.to_ascii_lowercase()) <= 2)
+            .then(|| op.name())
+    })
 }
 
 /// Whether the part before a dot is the start of a percentile (`p99` of `p99.9`, `p(99` of
@@ -517,6 +535,13 @@ mod tests {
             (Some("call.v2"), Figure::Percentile(99.9))
         );
         assert_eq!(parse("payment.rate>1/s").figure, Figure::Rate);
+        // A step's plain name is a transaction, however near an operation's it starts.
+        assert_eq!(parse("start.p95<1s").transaction.as_deref(), Some("start"));
+        assert_eq!(parse("pause.p95<1s").transaction.as_deref(), Some("pause"));
+        assert!("port_stats.p95<1s"
+            .parse::<Threshold>()
+            .unwrap_err()
+            .contains("did you mean PortStatus?"));
         // Operations stay operations.
         let t = parse("StartRecording.p95<1s");
         assert_eq!(
