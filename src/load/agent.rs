@@ -1,5 +1,8 @@
 //! One agent: a thread with its own script state (a Rhai engine and scope over its own session),
-//! running the flow over and over as the schedule says, recording what it sees into its buffer.
+//! running the flow over and over as the schedule says, recording what it sees into its buffer:
+//! requests, iterations, the transactions the flow ends, and when it joined and left the test (in
+//! the closed model, an agent is in while the stages' target is above its index; leaving, it
+//! finishes its iteration first).
 //!
 //! The flow sees the map `agent` (`index` from 0, `data`: the agent's row of `--data` or an empty
 //! map, `iteration`: this agent's iteration count from 0); it keeps whatever else the flow stores in

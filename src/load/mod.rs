@@ -8,7 +8,7 @@
 //! |---|---|
 //! | `agent.rs` | one agent: its engine, scope, `sleep`, the loop of iterations |
 //! | `backend.rs` | the backend the agents share |
-//! | `schedule.rs` | the closed and open models' timetables, the end of the test |
+//! | `schedule.rs` | the closed and open models' timetables in stages, the end of the test |
 //! | `probe.rs` | what agents record, and the measuring transport |
 //! | `collector.rs` | gathering events into results, the timeline, live progress |
 //! | `histogram.rs` | latency histograms and their interchange encoding |

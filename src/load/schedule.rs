@@ -1,6 +1,7 @@
-//! When things happen in a test: the two executors' timetables (k6's names: a closed model of
-//! looping agents started over the ramp-up, or an open model whose iterations arrive at a fixed
-//! rate), and the [`EndSignal`] that every waiting agent watches so the test ends on time.
+//! When things happen in a test: the two executors' timetables in stages (k6's names: a closed
+//! model of looping agents whose number follows the stages, or an open model whose iterations
+//! arrive at the stages' rate), and the [`EndSignal`] that every waiting agent watches so the test
+//! ends on time. `--ramp-up` is the one-stage case.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
