@@ -65,13 +65,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, UsageError> {
         session
             .borrow_mut()
             .set_transaction_observer(Some(Box::new(|t: &script::Transaction| {
-                outln!(
-                    "transaction {}: {:.3} ms (requests {:.3} ms){}",
-                    t.name,
-                    t.duration.as_secs_f64() * 1000.0,
-                    t.response_time.as_secs_f64() * 1000.0,
-                    if t.failed { ", failed" } else { "" }
-                );
+                outln!("{}", script::transaction::line(t));
             })));
     }
     let mut engine = script::engine(&session, Output::Stdout);

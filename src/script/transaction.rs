@@ -74,6 +74,18 @@ pub fn full_name(outer: Option<&str>, name: &str) -> String {
     }
 }
 
+/// One ended transaction as `ecapi run -v` and the REPL print it:
+/// `transaction payment/pause: 12.345 ms (requests 10.002 ms)`, `, failed` when its block threw.
+pub fn line(t: &Transaction) -> String {
+    format!(
+        "transaction {}: {:.3} ms (requests {:.3} ms){}",
+        t.name,
+        t.duration.as_secs_f64() * 1000.0,
+        t.response_time.as_secs_f64() * 1000.0,
+        if t.failed { ", failed" } else { "" }
+    )
+}
+
 /// Registers `transaction(name, block)`.
 pub fn register(engine: &mut Engine, session: &SharedSession) {
     let s = session.clone();
@@ -109,6 +121,21 @@ mod tests {
         assert!(check_name("a<b").unwrap_err().contains("'<'"));
         assert!(check_name("a//b").unwrap_err().contains("empty part"));
         assert!(check_name("/a").unwrap_err().contains("empty part"));
+    }
+
+    #[test]
+    fn a_transaction_is_one_line_with_its_two_times() {
+        let t = Transaction {
+            name: "payment/pause".into(),
+            started: Instant::now(),
+            duration: Duration::from_micros(12_345),
+            response_time: Duration::from_micros(10_002),
+            failed: true,
+        };
+        assert_eq!(
+            line(&t),
+            "transaction payment/pause: 12.345 ms (requests 10.002 ms), failed"
+        );
     }
 
     #[test]
