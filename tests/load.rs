@@ -1602,3 +1602,72 @@ fn outside_load_a_transaction_runs_its_block_and_returns_its_value() {
     assert_eq!(out.status.code(), Some(1));
     assert!(stderr(&out).contains("holds ' '"), "{}", stderr(&out));
 }
+
+#[test]
+fn an_agent_leaving_at_a_lower_stage_is_interrupted_when_its_graceful_ramp_down_runs_out() {
+    // Agent 1 is in from 0.25 s to 1 s; its ten-second call is cut 0.3 s later. Agent 0 stays to
+    // the end of the test, where --graceful-stop 0 cuts its call.
+    let dir = folder();
+    let flow = write(
+        dir.path(),
+        "long.rhai",
+        "transaction(\"talk\", || sleep(10000));\n",
+    );
+    let summary = dir.path().join("s.json");
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--stage",
+        "0.5s:2",
+        "--stage",
+        "0.5s:1",
+        "--stage",
+        "2s:1",
+        "--graceful-ramp-down",
+        "0.3",
+        "--graceful-stop",
+        "0",
+        "--summary-json",
+        summary.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let s = json(&summary);
+    assert_eq!(s["graceful_ramp_down_s"], 0.3);
+    assert_eq!(n(&s["iterations"]["interrupted"]), 2, "{}", s["iterations"]);
+    assert_eq!(n(&s["iterations"]["failed"]), 0, "{}", s["iterations"]);
+    assert_eq!(n(&s["transactions"]["talk"]["interrupted"]), 2);
+    let per_second: Vec<(u64, u64, u64)> = s["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (n(&t["t"]), n(&t["interrupted"]), n(&t["agents"])))
+        .collect();
+    // The cut at 1.3 s falls in second 1, the test's stop in its last second.
+    assert_eq!(
+        per_second,
+        [(0, 0, 2), (1, 1, 1), (2, 1, 1)],
+        "{per_second:?}"
+    );
+
+    let without_stages = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--duration",
+        "1",
+        "--graceful-ramp-down",
+        "1",
+    ]);
+    assert_eq!(without_stages.status.code(), Some(2));
+    assert!(
+        stderr(&without_stages)
+            .contains("--graceful-ramp-down 1: agents leave at a lower stage only with --stage"),
+        "{}",
+        stderr(&without_stages)
+    );
+}

@@ -52,6 +52,10 @@ pub struct LoadArgs {
     /// gracefulStop). Requests sent after the end are kept out of the figures.
     #[arg(long, default_value_t = load::GRACEFUL_STOP.as_secs_f64(), value_name = "SECS")]
     pub graceful_stop: f64,
+    /// With --stage DURATION:AGENTS: an agent leaving at a lower stage has this many seconds to
+    /// finish its iteration, then it is interrupted (k6's gracefulRampDown; 30 by default).
+    #[arg(long, value_name = "SECS")]
+    pub graceful_ramp_down: Option<f64>,
     /// Start iterations at a fixed rate instead (open model), e.g. 50/s or 600/m; latency then
     /// counts from when each iteration was due.
     #[arg(long, value_name = "N/s")]
@@ -338,6 +342,16 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
     } else {
         staged(&a)?
     };
+    let mut schedule = schedule;
+    if let Some(secs) = a.graceful_ramp_down {
+        if a.stage.is_empty() || schedule.model != Model::Closed {
+            return Err(UsageError(format!(
+                "--graceful-ramp-down {secs}: agents leave at a lower stage only with --stage \
+                 DURATION:AGENTS"
+            )));
+        }
+        schedule.graceful_ramp_down = seconds("--graceful-ramp-down", secs, true)?;
+    }
     let agents = schedule.agents;
     // Said as the user gave it: --agents N, or the stages' highest target.
     let agents_given = if a.stage.is_empty() || schedule.model != Model::Closed {

@@ -113,7 +113,7 @@ pub fn run(
     // Compile once here, so a mistake in the flow is one clear error, not one per agent.
     {
         let session = Session::new(backend.transport(), HashMap::new()).shared();
-        let mut engine = agent::engine(&session, end.clone(), None);
+        let mut engine = agent::engine(&session, end.clone(), None, agent::Cut::default());
         options.modules.install(&mut engine);
         let mut scope = Scope::new();
         scope.push("agent", agent::agent_map(0, &options.data));
@@ -125,6 +125,7 @@ pub fn run(
     results.ramp_up_s = schedule.ramp_up.as_secs_f64();
     results.stages = schedule.stages.clone();
     results.graceful_stop_s = options.graceful_stop.as_secs_f64();
+    results.graceful_ramp_down_s = schedule.graceful_ramp_down.as_secs_f64();
     if let Model::Open { rate } = schedule.model {
         results.rate = Some(rate);
     }

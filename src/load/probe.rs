@@ -154,8 +154,8 @@ pub enum Event {
         /// When.
         at_ms: u64,
     },
-    /// The agent left the test (the target fell back below it and its iteration finished, or the
-    /// test ended).
+    /// The agent left the test before its end (the target fell back to its index and its
+    /// iteration finished, or was cut).
     Left {
         /// When.
         at_ms: u64,

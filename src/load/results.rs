@@ -230,8 +230,8 @@ pub struct Second {
     /// Iterations that the test's stop interrupted in it.
     pub interrupted: u64,
     /// Agents in the test at the end of the second (closed model: joined as the stages rose and
-    /// not yet left, an agent leaving on a ramp-down counting until its iteration ends; open
-    /// model: every agent).
+    /// not yet left, an agent leaving on a ramp-down counting until its iteration ends, every
+    /// agent still in counting to the test's end; open model: every agent).
     pub agents: u64,
     /// Agents that joined in it, and that left (set by the collector; not in the JSON).
     pub joined: u64,
@@ -332,6 +332,9 @@ pub struct Results {
     pub stages: Vec<Stage>,
     /// How long running iterations had to finish after the end (`--graceful-stop`), in seconds.
     pub graceful_stop_s: f64,
+    /// How long an agent leaving at a lower stage had to finish its iteration
+    /// (`--graceful-ramp-down`), in seconds.
+    pub graceful_ramp_down_s: f64,
     /// What ended the test before its time (`SIGINT`, `SIGTERM`); `None` when it ran its course.
     pub stopped_by: Option<String>,
     /// Requests sent during the grace period.
@@ -365,6 +368,7 @@ impl Results {
             ramp_up_s: 0.0,
             stages: Vec::new(),
             graceful_stop_s: 0.0,
+            graceful_ramp_down_s: 0.0,
             stopped_by: None,
             after_end: AfterEnd::default(),
             runs: vec![run_id()],
@@ -578,6 +582,7 @@ impl Results {
             self.stages.clear();
         }
         self.graceful_stop_s = self.graceful_stop_s.max(other.graceful_stop_s);
+        self.graceful_ramp_down_s = self.graceful_ramp_down_s.max(other.graceful_ramp_down_s);
         self.stopped_by = self.stopped_by.clone().or(other.stopped_by.clone());
         add(&mut self.processes, other.processes, "processes")?;
         self.runs.extend(other.runs.iter().cloned());

@@ -9,6 +9,10 @@ use std::time::{Duration, Instant};
 
 use crate::client::Cancel;
 
+/// How long an agent leaving at a lower stage has to finish its iteration, unless told otherwise
+/// (`--graceful-ramp-down`; k6's `gracefulRampDown` and its default).
+pub const GRACEFUL_RAMP_DOWN: Duration = Duration::from_secs(30);
+
 /// How iterations are started.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Model {
@@ -51,6 +55,9 @@ pub struct Schedule {
     pub stages: Vec<Stage>,
     /// The whole test: the stages' durations added up.
     pub duration: Duration,
+    /// Closed model: how long an agent leaving at a lower stage has to finish its iteration
+    /// before it is interrupted (k6's `gracefulRampDown`, 30 s by default).
+    pub graceful_ramp_down: Duration,
 }
 
 impl Schedule {
@@ -81,6 +88,7 @@ impl Schedule {
                 },
             ],
             duration,
+            graceful_ramp_down: GRACEFUL_RAMP_DOWN,
         }
     }
 
@@ -100,6 +108,7 @@ impl Schedule {
             ramp_up: Duration::ZERO,
             stages,
             duration,
+            graceful_ramp_down: GRACEFUL_RAMP_DOWN,
         }
     }
 

@@ -405,6 +405,7 @@ pub fn to_json(r: &Results, verdicts: &[Verdict]) -> Value {
             "target": s.target,
         })).collect::<Vec<_>>(),
         "graceful_stop_s": r.graceful_stop_s,
+        "graceful_ramp_down_s": r.graceful_ramp_down_s,
         "stopped_by": r.stopped_by,
         "processes": r.processes,
         "runs": r.runs,
@@ -463,6 +464,9 @@ pub fn from_json(v: &Value) -> Result<Results, String> {
     // Written since the graceful stop came; older summaries lack them.
     if v.get("graceful_stop_s").is_some() {
         r.graceful_stop_s = float(v, "graceful_stop_s")?;
+    }
+    if v.get("graceful_ramp_down_s").is_some() {
+        r.graceful_ramp_down_s = float(v, "graceful_ramp_down_s")?;
     }
     r.stopped_by = v
         .get("stopped_by")
