@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use super::results::Results;
-use super::summary::PERCENTILES;
+use super::summary::{ms_or_dash, PERCENTILES};
 use super::threshold::Verdict;
 
 const WIDTH: f64 = 860.0;
@@ -421,14 +421,7 @@ pub fn render(r: &Results, verdicts: &[Verdict]) -> String {
             s.count,
             r.rate_of(s.count)
         );
-        // An operation whose every request was interrupted has no latency: a dash, not 0 ms.
-        let ms = |v: f64| {
-            if s.latency.count() == 0 {
-                "-".to_string()
-            } else {
-                format!("{v:.2}")
-            }
-        };
+        let ms = |v: f64| ms_or_dash(&s.latency, v, 2);
         for (p, _) in PERCENTILES {
             let _ = write!(body, "<td>{}</td>", ms(s.latency.percentile_ms(p)));
         }
@@ -490,13 +483,7 @@ fn transactions_table(r: &Results) -> String {
          <th>response time p95 ms</th><th>interrupted</th></tr></thead><tbody>",
     );
     for (name, t) in &r.transactions {
-        let ms = |h: &crate::load::histogram::Latency, v: f64| {
-            if h.count() == 0 {
-                "-".to_string()
-            } else {
-                format!("{v:.2}")
-            }
-        };
+        let ms = |h: &crate::load::histogram::Latency, v: f64| ms_or_dash(h, v, 2);
         let _ = write!(
             table,
             "<tr><td>{}</td><td>{}</td><td>{:.1}</td>",

@@ -136,25 +136,13 @@ pub fn table(r: &Results, verdicts: &[Verdict]) -> String {
         "operation", "count", "rate/s", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "max ms"
     );
     let row = |out: &mut String, name: &str, s: &OpStats| {
-        // An operation whose every request was interrupted has no latency: a dash, not 0 ms.
-        let ms = |v: f64| {
-            if s.latency.count() == 0 {
-                "-".to_string()
-            } else {
-                format!("{v:.3}")
-            }
-        };
         let _ = writeln!(
             out,
-            "{:<16} {:>9} {:>9.1} {:>9} {:>9} {:>9} {:>9} {:>9}  {}",
+            "{:<16} {:>9} {:>9.1} {}  {}",
             name,
             s.count,
             r.rate_of(s.count),
-            ms(s.latency.percentile_ms(50.0)),
-            ms(s.latency.percentile_ms(90.0)),
-            ms(s.latency.percentile_ms(95.0)),
-            ms(s.latency.percentile_ms(99.0)),
-            ms(s.latency.max_ms()),
+            latency_columns(&s.latency),
             codes_text(&s.codes, &s.errors)
         );
     };
@@ -187,27 +175,15 @@ pub fn table(r: &Results, verdicts: &[Verdict]) -> String {
             "resp p95 ms"
         );
         for (name, t) in &r.transactions {
-            let ms = |h: &Latency, v: f64| {
-                if h.count() == 0 {
-                    "-".to_string()
-                } else {
-                    format!("{v:.3}")
-                }
-            };
-            let d = &t.duration;
             let _ = writeln!(
                 out,
-                "{:<width$} {:>9} {:>9.1} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>12}{}",
+                "{:<width$} {:>9} {:>9.1} {} {:>9} {:>12}{}",
                 name,
                 t.count,
                 r.rate_of(t.count),
-                ms(d, d.percentile_ms(50.0)),
-                ms(d, d.percentile_ms(90.0)),
-                ms(d, d.percentile_ms(95.0)),
-                ms(d, d.percentile_ms(99.0)),
-                ms(d, d.max_ms()),
+                latency_columns(&t.duration),
                 t.failed,
-                ms(&t.response_time, t.response_time.percentile_ms(95.0)),
+                ms_or_dash(&t.response_time, t.response_time.percentile_ms(95.0), 3),
                 if t.interrupted > 0 {
                     format!("  interrupted×{}", t.interrupted)
                 } else {
@@ -237,6 +213,29 @@ pub fn table(r: &Results, verdicts: &[Verdict]) -> String {
         let _ = writeln!(out, "\nnote: {word}");
     }
     out
+}
+
+/// The table's five latency columns of `h`: p50, p90, p95, p99 and max, in ms.
+fn latency_columns(h: &Latency) -> String {
+    let ms = |v: f64| ms_or_dash(h, v, 3);
+    format!(
+        "{:>9} {:>9} {:>9} {:>9} {:>9}",
+        ms(h.percentile_ms(50.0)),
+        ms(h.percentile_ms(90.0)),
+        ms(h.percentile_ms(95.0)),
+        ms(h.percentile_ms(99.0)),
+        ms(h.max_ms())
+    )
+}
+
+/// A figure of `h` in ms with `decimals` places, or a dash when `h` holds nothing: an operation
+/// whose every request was interrupted has no latency, not one of 0 ms.
+pub fn ms_or_dash(h: &Latency, ms: f64, decimals: usize) -> String {
+    if h.count() == 0 {
+        "-".to_string()
+    } else {
+        format!("{ms:.decimals$}")
+    }
 }
 
 /// The test's shape for people: `ramp-up 10 s`, or the stages as given
