@@ -41,8 +41,8 @@ pub struct LoadArgs {
     /// same as --stage SECS:AGENTS then --stage REST:AGENTS.
     #[arg(long, value_name = "SECS")]
     pub ramp_up: Option<f64>,
-    /// A stage of the test (k6's stages), repeatable, in order: over DURATION (30s, 5m, 1h or
-    /// seconds) the agents go linearly from the previous stage's target (0 at first) to AGENTS
+    /// A stage of the test (k6's stages), repeatable, in order: over DURATION (30s, 5m, 1h, 500ms
+    /// or seconds) the agents go linearly from the previous stage's target (0 at first) to AGENTS
     /// (closed model), or the rate of iterations to RATE/s or RATE/m (open model). Agents leaving
     /// at a lower stage finish their iteration first.
     #[arg(long, value_name = "DURATION:AGENTS|DURATION:RATE/s")]
@@ -63,8 +63,9 @@ pub struct LoadArgs {
     /// A CSV (header row) or JSON (array of objects) file: agent i gets row i as `agent.data`.
     #[arg(long, value_name = "FILE")]
     pub data: Option<PathBuf>,
-    /// A pass/fail rule, e.g. 'p95<200ms', 'errors<1%', 'InitStation.p99<500ms', 'rate>100/s';
-    /// repeatable; exit 1 when one fails.
+    /// A pass/fail rule, e.g. 'p95<200ms', 'errors<1%', 'InitStation.p99<500ms', 'rate>100/s',
+    /// or on a transaction of the flow, 'payment.p95<2s', 'payment/pause.failed<1%'; repeatable;
+    /// exit 1 when one fails.
     #[arg(long, value_name = "EXPR")]
     pub threshold: Vec<String>,
     /// Write every figure, with the histograms, as JSON to this file.
