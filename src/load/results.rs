@@ -751,6 +751,48 @@ mod tests {
     }
 
     #[test]
+    fn merged_runs_add_their_transactions_stage_targets_and_agents_each_second() {
+        use std::time::Duration;
+        let stage = |secs: u64, target: f64| Stage {
+            duration: Duration::from_secs(secs),
+            target,
+        };
+        let mut a = Results::new("f.rhai".into(), "x".into());
+        a.stages = vec![stage(5, 20.0), stage(5, 0.0)];
+        let mut b = a.clone();
+        b.stages = vec![stage(5, 10.0), stage(5, 0.0)];
+        let mut s = Second::new(0);
+        s.agents = 3;
+        s.target = Some(4.0);
+        let tx = Event::Transaction {
+            name: "payment".into(),
+            duration_us: 5_000,
+            response_us: 1_000,
+            end: TransactionEnd::Completed,
+            at_ms: 0,
+        };
+        a.absorb(tx.clone(), &mut s);
+        a.timeline.push(s.clone());
+        b.absorb(tx, &mut s);
+        b.timeline.push(s);
+        a.merge(&b).unwrap();
+        assert_eq!(a.stages, [stage(5, 30.0), stage(5, 0.0)]);
+        assert_eq!(a.transactions["payment"].count, 2);
+        assert!((a.transactions["payment"].duration.max_ms() - 5.0).abs() < 0.01);
+        let t0 = &a.timeline[0];
+        assert_eq!((t0.agents, t0.target), (6, Some(8.0)));
+        assert_eq!(
+            t0.transactions["payment"].count, 3,
+            "1 in a, 2 in b's second"
+        );
+        // Runs of other shapes merge with no stages to show.
+        let mut c = Results::new("f.rhai".into(), "x".into());
+        c.stages = vec![stage(3, 1.0)];
+        a.merge(&c).unwrap();
+        assert!(a.stages.is_empty());
+    }
+
+    #[test]
     fn a_merge_that_would_pass_the_largest_count_says_which_count() {
         let mut a = Results::new("f.rhai".into(), "x".into());
         let mut b = a.clone();
