@@ -241,9 +241,12 @@ pub fn ms_or_dash(h: &Latency, ms: f64, decimals: usize) -> String {
 /// The test's shape for people: `ramp-up 10 s`, or the stages as given
 /// (`stages 5s:20 5s:20 5s:0`, `stages 1m:50/s 1m:0/s`).
 pub fn shape_text(r: &Results) -> String {
+    // `--ramp-up R --duration D` is the stages R:N and (D − R):N.
     let constant = match r.stages.as_slice() {
         [] => true,
-        [ramp, rest] => ramp.target == rest.target,
+        [ramp, rest] => {
+            ramp.target == rest.target && (ramp.duration.as_secs_f64() - r.ramp_up_s).abs() < 1e-9
+        }
         _ => false,
     };
     if constant {
