@@ -793,6 +793,27 @@ mod tests {
     }
 
     #[test]
+    fn transaction_names_past_the_limit_are_counted_together() {
+        let mut r = Results::new("f.rhai".into(), "x".into());
+        let mut s = Second::new(0);
+        for i in 0..TRANSACTION_NAMES + 5 {
+            r.absorb(
+                Event::Transaction {
+                    name: format!("call-{i}"),
+                    duration_us: 1_000,
+                    response_us: 0,
+                    end: TransactionEnd::Completed,
+                    at_ms: 0,
+                },
+                &mut s,
+            );
+        }
+        assert_eq!(r.transactions.len(), TRANSACTION_NAMES + 1);
+        assert_eq!(r.transactions[OTHER_TRANSACTIONS].count, 5);
+        assert_eq!(r.transactions["call-0"].count, 1);
+    }
+
+    #[test]
     fn a_merge_that_would_pass_the_largest_count_says_which_count() {
         let mut a = Results::new("f.rhai".into(), "x".into());
         let mut b = a.clone();

@@ -752,6 +752,69 @@ mod tests {
     }
 
     #[test]
+    fn a_summary_from_before_stages_and_transactions_still_reads() {
+        let mut json = to_json(&sample(), &[]);
+        let old = json.as_object_mut().unwrap();
+        for field in ["stages", "transactions", "graceful_ramp_down_s"] {
+            old.remove(field);
+        }
+        for second in json["timeline"].as_array_mut().unwrap() {
+            let second = second.as_object_mut().unwrap();
+            for field in [
+                "started",
+                "interrupted",
+                "agents",
+                "target",
+                "due",
+                "transactions",
+            ] {
+                second.remove(field);
+            }
+        }
+        let back = from_json(&json).unwrap();
+        assert!(back.transactions.is_empty() && back.stages.is_empty());
+        assert_eq!(back.timeline[0].requests, 100);
+        assert_eq!(back.timeline[0].target, None);
+    }
+
+    #[test]
+    fn transactions_and_stages_read_back_and_a_bad_one_is_named() {
+        use crate::load::probe::TransactionEnd;
+        let mut r = sample();
+        r.stages = vec![Stage {
+            duration: std::time::Duration::from_secs(2),
+            target: 3.0,
+        }];
+        let mut s = Second::new(1);
+        r.absorb(
+            Event::Transaction {
+                name: "payment/pause".into(),
+                duration_us: 2_000,
+                response_us: 1_000,
+                end: TransactionEnd::Failed,
+                at_ms: 1_000,
+            },
+            &mut s,
+        );
+        s.target = Some(3.0);
+        r.timeline.push(s);
+        let json = to_json(&r, &[]);
+        assert_eq!(json["transactions"]["payment/pause"]["failed"], 1);
+        assert_eq!(
+            json["timeline"][1]["transactions"]["payment/pause"]["count"],
+            1
+        );
+        let back = from_json(&json).unwrap();
+        assert_eq!(to_json(&back, &[]), json);
+        let mut bad = json.clone();
+        bad["transactions"]["payment/pause"]["duration_histogram"] = json!(7);
+        assert_eq!(
+            from_json(&bad).unwrap_err(),
+            "transactions.payment/pause: \"duration_histogram\" is not a string"
+        );
+    }
+
+    #[test]
     fn a_file_that_is_no_summary_is_refused_by_name() {
         assert_eq!(
             from_json(&json!({"format": "k6"})).unwrap_err(),
