@@ -318,7 +318,7 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
     }
     let flow = a.flow.clone().expect("clap requires FLOW without --merge");
     let graceful_stop = seconds("--graceful-stop", a.graceful_stop, true)?;
-    let schedule = if a.stage.is_empty() {
+    let mut schedule = if a.stage.is_empty() {
         let duration = seconds(
             "--duration",
             a.duration
@@ -343,7 +343,6 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
     } else {
         staged(&a)?
     };
-    let mut schedule = schedule;
     if let Some(secs) = a.graceful_ramp_down {
         if a.stage.is_empty() || schedule.model != Model::Closed {
             return Err(UsageError(format!(
