@@ -562,13 +562,16 @@ impl Results {
         self.started = self.started.clone().min(other.started.clone());
         self.duration_s = self.duration_s.max(other.duration_s);
         add(&mut self.agents, other.agents, "agents")?;
+        let same_model = self.rate.is_some() == other.rate.is_some();
         self.rate = match (self.rate, other.rate) {
             (Some(a), Some(b)) => Some(a + b),
             (a, b) => a.or(b),
         };
         self.ramp_up_s = self.ramp_up_s.max(other.ramp_up_s);
-        // The same stages in each process: their targets add up; different ones: none to show.
-        let same_shape = self.stages.len() == other.stages.len()
+        // The same stages of one model in each process: their targets add up; different ones
+        // (or agents beside rates): none to show.
+        let same_shape = same_model
+            && self.stages.len() == other.stages.len()
             && self
                 .stages
                 .iter()
@@ -785,11 +788,16 @@ mod tests {
             t0.transactions["payment"].count, 3,
             "1 in a, 2 in b's second"
         );
-        // Runs of other shapes merge with no stages to show.
+        // Runs of other shapes, or of the other model, merge with no stages to show.
         let mut c = Results::new("f.rhai".into(), "x".into());
         c.stages = vec![stage(3, 1.0)];
+        let mut open = a.clone();
         a.merge(&c).unwrap();
         assert!(a.stages.is_empty());
+        let mut d = open.clone();
+        d.rate = Some(10.0);
+        open.merge(&d).unwrap();
+        assert!(open.stages.is_empty());
     }
 
     #[test]
