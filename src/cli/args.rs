@@ -39,6 +39,9 @@ pub enum Command {
     Call(CallArgs),
     /// List the operations, or show one operation or script function in full.
     Ops(OpsArgs),
+    /// List the environments of the project file (ecapi.toml, here or in a folder above), or show
+    /// one's values and where each comes from (secrets masked).
+    Env(super::env_cmd::EnvArgs),
     /// Serve the simulator as a SOAP endpoint at http://ADDR/WebAPI/ECAPI.svc (WSDL at ?wsdl).
     Serve(ServeArgs),
     /// Load test: N agents run a call flow over and over; percentiles, thresholds, reports.
@@ -92,6 +95,16 @@ pub enum ClockArg {
 /// Options that choose and configure the backend, on every command that talks to Encore.
 #[derive(Debug, Clone, Args)]
 pub struct BackendArgs {
+    /// An environment of the project file (`ecapi.toml` here or in a folder above): its options
+    /// apply where neither the command line nor a script's `// args:` line sets them
+    /// (`ecapi env` lists them).
+    #[arg(long = "env", env = "ECAPI_ENV", value_name = "NAME")]
+    pub environment: Option<String>,
+    /// Mask the value of NAME (a `--set` name, a script variable, a request parameter or an
+    /// environment variable) as *** in every output, report and log; repeatable. Passwords,
+    /// tokens and credentials in URLs are masked without it.
+    #[arg(long, value_name = "NAME")]
+    pub secret: Vec<String>,
     /// Talk to a real Encore server (or an `ecapi serve`) at this URL instead of the embedded simulator.
     #[arg(long, env = "ECAPI_ENDPOINT", value_name = "URL")]
     pub endpoint: Option<String>,

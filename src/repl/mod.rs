@@ -419,12 +419,17 @@ fn interactive(options: Options) -> Result<(), ReplError> {
                     }
                     let text = std::mem::take(&mut pending);
                     let entry = text.trim_end();
+                    let mut history: Vec<String> = editor.history().iter().cloned().collect();
                     if !entry.trim().is_empty() {
-                        editor.add_history_entry(entry)?;
+                        history.push(entry.to_string());
+                    }
+                    let flow = shell.handle(&text, &history);
+                    // Kept after it ran, so that a secret the line bound is masked in the
+                    // history file (a secret read from a variable as `env("NAME")`).
+                    if !entry.trim().is_empty() {
+                        editor.add_history_entry(crate::secrets::mask_script(entry))?;
                         save_history(&mut editor, history_file.as_deref());
                     }
-                    let history: Vec<String> = editor.history().iter().cloned().collect();
-                    let flow = shell.handle(&text, &history);
                     *names.borrow_mut() = shell.names();
                     if flow == Flow::Quit {
                         quit = true;

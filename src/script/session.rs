@@ -162,6 +162,7 @@ impl Session {
 
     /// Sends a request through the backend, remembering it.
     pub fn call(&mut self, request: Request) -> Result<Exchange, TransportError> {
+        secret_params(&request);
         let started = Instant::now();
         let result = self.transport.call(&request);
         self.calls += 1;
@@ -200,11 +201,29 @@ impl Session {
     }
 }
 
+/// Adds the values of the request's parameters named with `--secret` (by their 7.1 or 7.0 name)
+/// to the secrets, before the trace, a grid row or a report can show them.
+fn secret_params(request: &Request) {
+    use crate::api::ApiVersion;
+    if !crate::secrets::has_names() {
+        return;
+    }
+    for (param, value) in request.params(ApiVersion::V7_1) {
+        let named = [ApiVersion::V7_1, ApiVersion::V7_0]
+            .into_iter()
+            .any(|v| crate::secrets::is_secret_name(param.wire_name(v)));
+        if named {
+            crate::secrets::add(value, None);
+        }
+    }
+}
+
 /// The trace sink that writes each exchange to standard error, for `--trace`.
 pub fn stderr_trace() -> TraceSink {
     Box::new(|op: Operation, elapsed: Duration, trace: &Trace| {
         let mut err = std::io::stderr().lock();
-        let _ = err.write_all(render_trace(op, elapsed, trace).as_bytes());
+        let text = render_trace(op, elapsed, trace);
+        let _ = err.write_all(crate::secrets::mask(&text).as_bytes());
     })
 }
 

@@ -1,0 +1,258 @@
+//! The secrets of this process, and the one function that masks them in what ecapi writes.
+//!
+//! A secret is a value that must reach the server and nothing else a person or a CI job reads:
+//! the `--password` (or `ECAPI_PASSWORD`), the `--control-token`, the password in an endpoint's
+//! URL (`https://crm:PASSWORD@host/…`), a value an `ecapi.toml` environment reads from an
+//! environment variable it marks secret, and every value named with `--secret NAME` (a `--set`
+//! name, a script variable, a request parameter or an environment variable). The command line
+//! adds them here as it learns them ([`add`], [`add_name`]); every writer passes its text
+//! through [`mask`] at its edge — standard output and error (`--trace`, `-v` rows, errors, log
+//! lines), the REPL's grid and history file, the test reports (text, JUnit, JSON, TAP, HTML),
+//! `ecapi load`'s summary and reports — so a secret shows as [`MASK`] wherever it would have
+//! been written. `:save` writes a secret as the environment variable it came from
+//! ([`mask_script`]).
+//!
+//! A secret is masked in the forms it is written in: as it is, XML- or HTML-escaped, escaped in
+//! a JSON string, percent-encoded in a URL, and (with its user) base64-encoded in a basic
+//! authentication header.
+//!
+//! Owns nothing else: it knows no command, file format or terminal.
+
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::RwLock;
+
+/// What a secret is written as.
+pub const MASK: &str = "***";
+
+/// One written form of a secret, and the environment variable it was read from, if any.
+#[derive(Debug, Clone)]
+struct Form {
+    text: String,
+    variable: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct Registry {
+    /// Every form of every secret, longest first (so a secret containing another is masked whole).
+    forms: Vec<Form>,
+    /// The names given with `--secret` (and an environment's `secret = […]`).
+    names: Vec<String>,
+}
+
+static REGISTRY: RwLock<Registry> = RwLock::new(Registry {
+    forms: Vec::new(),
+    names: Vec::new(),
+});
+
+/// Whether any secret is known: writers skip the search while none is.
+static ANY: AtomicBool = AtomicBool::new(false);
+
+fn read() -> std::sync::RwLockReadGuard<'static, Registry> {
+    REGISTRY.read().unwrap_or_else(|e| e.into_inner())
+}
+
+fn write() -> std::sync::RwLockWriteGuard<'static, Registry> {
+    REGISTRY.write().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Adds a secret value (an empty one is ignored); `variable` names the environment variable it
+/// was read from, which `:save` writes in its place.
+pub fn add(value: &str, variable: Option<&str>) {
+    if value.is_empty() {
+        return;
+    }
+    let mut registry = write();
+    for text in forms(value) {
+        if text.is_empty() {
+            continue;
+        }
+        match registry.forms.iter_mut().find(|f| f.text == text) {
+            Some(known) => {
+                if known.variable.is_none() {
+                    known.variable = variable.map(str::to_string);
+                }
+            }
+            None => registry.forms.push(Form {
+                text,
+                variable: variable.map(str::to_string),
+            }),
+        }
+    }
+    registry
+        .forms
+        .sort_by_key(|f| std::cmp::Reverse(f.text.len()));
+    ANY.store(true, Ordering::Release);
+}
+
+/// Adds a basic authentication password with its user: the password, and the header's
+/// `base64(user:password)`.
+pub fn add_basic_auth(user: &str, password: &str, variable: Option<&str>) {
+    use base64::Engine as _;
+    add(password, variable);
+    if !password.is_empty() {
+        let header = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+        add(&header, None);
+    }
+}
+
+/// Adds a name given with `--secret`: the values later found under it (a script variable's, a
+/// request parameter's) are added with [`add`] by whoever finds them.
+pub fn add_name(name: &str) {
+    let name = name.trim();
+    if name.is_empty() {
+        return;
+    }
+    let mut registry = write();
+    if !registry.names.iter().any(|n| n == name) {
+        registry.names.push(name.to_string());
+    }
+}
+
+/// Whether `name` was given with `--secret` (request parameters compare without case, as
+/// Encore's names are matched).
+pub fn is_secret_name(name: &str) -> bool {
+    read().names.iter().any(|n| n.eq_ignore_ascii_case(name))
+}
+
+/// Whether any name was given with `--secret`.
+pub fn has_names() -> bool {
+    !read().names.is_empty()
+}
+
+/// The text with every secret replaced by [`MASK`]; the text itself while no secret is known.
+pub fn mask(text: &str) -> Cow<'_, str> {
+    if !ANY.load(Ordering::Acquire) {
+        return Cow::Borrowed(text);
+    }
+    let registry = read();
+    let mut out = Cow::Borrowed(text);
+    for form in &registry.forms {
+        if out.contains(form.text.as_str()) {
+            out = Cow::Owned(out.replace(form.text.as_str(), MASK));
+        }
+    }
+    out
+}
+
+/// Writes a report or any other file ecapi makes, its secrets masked: `std::fs::write` through
+/// [`mask`].
+pub fn write_file(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    std::fs::write(path, mask(text).as_bytes())
+}
+
+/// A script as `:save` writes it: a string literal that is a secret read from an environment
+/// variable becomes `env("VARIABLE")`, so that the saved script reads it again where it runs;
+/// every other secret is [`MASK`].
+pub fn mask_script(text: &str) -> String {
+    if !ANY.load(Ordering::Acquire) {
+        return text.to_string();
+    }
+    let mut out = text.to_string();
+    {
+        let registry = read();
+        for form in &registry.forms {
+            if let Some(variable) = &form.variable {
+                let literal = format!("\"{}\"", rust_escape(&form.text));
+                out = out.replace(&literal, &format!("env(\"{variable}\")"));
+            }
+        }
+    }
+    mask(&out).into_owned()
+}
+
+/// The forms a value is written in.
+fn forms(value: &str) -> Vec<String> {
+    let json = serde_json::to_string(value).unwrap_or_default();
+    let json = json[1..json.len().saturating_sub(1).max(1)].to_string();
+    vec![
+        value.to_string(),
+        xml_escape(value),
+        json,
+        rust_escape(value),
+        percent_encode(value),
+    ]
+}
+
+/// `&`, `<`, `>`, `"` and `'` as XML and HTML write them.
+fn xml_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The value as a Rust or Rhai string literal's inside (`{:?}`, as `-v` rows show values).
+fn rust_escape(value: &str) -> String {
+    let debug = format!("{value:?}");
+    debug[1..debug.len() - 1].to_string()
+}
+
+/// Every byte but the unreserved ones (RFC 3986) as `%XX`.
+fn percent_encode(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for b in value.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The registry is the process's: each test uses values of its own.
+
+    #[test]
+    fn a_secret_is_masked_in_each_form_it_is_written_in() {
+        add("s3cr&t\"pw", None);
+        assert_eq!(mask("password s3cr&t\"pw."), "password ***.");
+        assert_eq!(mask("<p>s3cr&amp;t&quot;pw</p>"), "<p>***</p>");
+        assert_eq!(mask(r#"{"p":"s3cr&t\"pw"}"#), r#"{"p":"***"}"#);
+        assert_eq!(mask("https://u:s3cr%26t%22pw@h/"), "https://u:***@h/");
+        assert_eq!(mask("nothing here"), "nothing here");
+    }
+
+    #[test]
+    fn a_secret_containing_another_is_masked_whole() {
+        add("alpha-", None);
+        add("alpha-beta-gamma", None);
+        assert_eq!(mask("x alpha-beta-gamma y alpha- z"), "x *** y *** z");
+    }
+
+    #[test]
+    fn basic_authentication_is_masked_as_its_header_too() {
+        add_basic_auth("crm", "hunter2-basic", None);
+        // base64("crm:hunter2-basic")
+        assert_eq!(mask("Basic Y3JtOmh1bnRlcjItYmFzaWM="), "Basic ***");
+    }
+
+    #[test]
+    fn a_saved_script_reads_a_secret_from_its_variable() {
+        add("pw-from-env-42", Some("ENCORE_PASSWORD"));
+        add("typed-secret-77", None);
+        assert_eq!(
+            mask_script("let p = \"pw-from-env-42\";\nlet q = \"typed-secret-77\";\n"),
+            "let p = env(\"ENCORE_PASSWORD\");\nlet q = \"***\";\n"
+        );
+    }
+
+    #[test]
+    fn names_compare_without_case() {
+        add_name("CardNumber");
+        assert!(is_secret_name("cardnumber"));
+        assert!(!is_secret_name("card"));
+    }
+}
