@@ -92,6 +92,11 @@ pub fn env(a: EnvArgs) -> Result<ExitCode, UsageError> {
         };
         rows.push((format!("set {name}"), value, from));
     }
+    // Masked before the columns are measured, so that a secret's row lines up with the others.
+    let rows: Vec<(String, String, String)> = rows
+        .into_iter()
+        .map(|(k, v, f)| (k, crate::secrets::mask(&v).into_owned(), f))
+        .collect();
     let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0).max(6);
     let value_width = rows
         .iter()
