@@ -26,7 +26,11 @@ const VARIABLE_SECRET: &str = "VarVal-m4Tc";
 /// An environment variable read by the environment `ci` (its name says secret).
 const ENV_SECRET: &str = "EnvVal-p8Wd";
 
-const SECRETS: [&str; 5] = [
+/// A value assigned to an Encore field named with `--secret fldCardNumber`.
+const FIELD_SECRET: &str = "FieldVal-z5Yh";
+
+const SECRETS: [&str; 6] = [
+    FIELD_SECRET,
     PASSWORD,
     URL_PASSWORD,
     SET_SECRET,
@@ -65,6 +69,7 @@ init_station("4021");
 assign_field(1, 1, "account", account);
 assign_field(1, 1, "card", param("card"));
 assign_field(1, 1, "pin", param("pin"));
+assign_field(1, 1, "fldCardNumber", "FieldVal-z5Yh");
 print(`echo ${param("echo_url")} ${param("echo_pw")} ${account} ${param("card")} ${param("pin")}`);
 debug(account);
 "#;
@@ -98,6 +103,8 @@ fn secret_options(url: &str) -> Vec<String> {
         "card",
         "--secret",
         "account",
+        "--secret",
+        "fldCardNumber",
         "--set",
         &format!("card={SET_SECRET}"),
         "--set",
@@ -294,7 +301,7 @@ fn no_secret_reaches_the_repls_screen_history_or_saved_script() {
         .env("CARD_SECRET", SET_SECRET)
         .arg("repl")
         // The REPL takes no --set: the secrets' other options.
-        .args(&secret_options(&server.url())[..10])
+        .args(&secret_options(&server.url())[..12])
         .args(["--secret", "CARD_SECRET"]);
     let mut p = Session::spawn(cmd).expect("the REPL starts");
     p.set_expect_timeout(Some(Duration::from_secs(30)));

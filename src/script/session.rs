@@ -162,9 +162,10 @@ impl Session {
 
     /// Sends a request through the backend, remembering it.
     pub fn call(&mut self, request: Request) -> Result<Exchange, TransportError> {
-        secret_params(&request);
         let started = Instant::now();
         let result = self.transport.call(&request);
+        // Before the trace, the observer or a report can show one.
+        add_secrets(&request, result.as_ref().ok().map(|ex| &ex.response));
         self.calls += 1;
         if let Some(sink) = self.trace_sink.as_mut() {
             match &result {
@@ -201,19 +202,28 @@ impl Session {
     }
 }
 
-/// Adds the values of the request's parameters named with `--secret` (by their 7.1 or 7.0 name)
-/// to the secrets, before the trace, a grid row or a report can show them.
-fn secret_params(request: &Request) {
-    use crate::api::ApiVersion;
-    if !crate::secrets::has_names() {
+/// Adds to the secrets the values named with `--secret`: a request parameter's (by its 7.1 or 7.0
+/// name), and an Encore field's (by its name, as the proxy's `--redact` takes it) that
+/// AssignField assigns or GetField answers.
+fn add_secrets(request: &Request, response: Option<&Response>) {
+    use crate::api::{ApiVersion, Param};
+    use crate::secrets;
+    if !secrets::has_names() {
         return;
     }
     for (param, value) in request.params(ApiVersion::V7_1) {
         let named = [ApiVersion::V7_1, ApiVersion::V7_0]
             .into_iter()
-            .any(|v| crate::secrets::is_secret_name(param.wire_name(v)));
+            .any(|v| secrets::is_secret_name(param.wire_name(v)));
         if named {
-            crate::secrets::add(value, None);
+            secrets::add(value, None);
+        }
+    }
+    let field = request.get(Param::FieldName);
+    if !field.is_empty() && secrets::is_secret_name(field) {
+        secrets::add(request.get(Param::FieldValue), None);
+        if let Some(value) = response.and_then(|r| r.value.as_deref()) {
+            secrets::add(value, None);
         }
     }
 }
