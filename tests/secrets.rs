@@ -327,6 +327,8 @@ fn no_secret_reaches_the_repls_screen_history_or_saved_script() {
     line(&mut p, "let pin = \"EnvVal-p8Wd\"");
     line(&mut p, "pin");
     line(&mut p, "print(\"CliPw-x9Lm UrlPw-q7Zr \" + account)");
+    // The environment's `set` values are the REPL's parameters.
+    line(&mut p, "print(`pin ${param(\"pin\")}`)");
     line(&mut p, ":history");
     line(&mut p, ":save saved.rhai");
     p.send_line(":quit").unwrap();
@@ -337,6 +339,7 @@ fn no_secret_reaches_the_repls_screen_history_or_saved_script() {
     }
     assert!(screen.contains("=> \"***\""), "{screen}");
     assert!(screen.contains("*** *** ***"), "{screen}");
+    assert!(screen.contains("pin ***"), "{screen}");
     assert!(
         screen.contains("1  let account = \"***\""),
         ":history masks:\n{screen}"
@@ -350,6 +353,12 @@ fn no_secret_reaches_the_repls_screen_history_or_saved_script() {
         "saved:\n{saved}"
     );
     assert!(saved.contains("let account = \"***\";"), "saved:\n{saved}");
+    // Its line names the environment and the server, without the URL's password.
+    let args = saved.lines().next().unwrap();
+    assert!(
+        args.starts_with("// args: --endpoint http://crm@127.0.0.1:") && args.contains("--env ci"),
+        "saved:\n{saved}"
+    );
     let kept = std::fs::read_to_string(&history).unwrap();
     assert!(kept.contains("let account = \"***\""), "history:\n{kept}");
     assert!(files.contains("assign_field"));

@@ -88,6 +88,8 @@ pub struct Options {
     pub module_path: Vec<std::path::PathBuf>,
     /// How `:export` writes a program; `None` where it is not offered.
     pub export: Option<Export>,
+    /// The values `param(NAME)` returns (an environment's `set`).
+    pub params: std::collections::HashMap<String, String>,
 }
 
 /// Errors that end the shell (rather than a line of input).
@@ -132,6 +134,10 @@ impl Shell {
     pub fn new(options: Options, color: bool) -> Result<Shell, ReplError> {
         let transport = (options.connect)(&options.backend).map_err(ReplError::Connect)?;
         let mut workspace = Workspace::new(transport, Output::Stdout);
+        workspace
+            .session()
+            .borrow_mut()
+            .set_params(options.params.clone());
         workspace.set_modules(&crate::script::Modules {
             base: None,
             search: options.module_path.clone(),
@@ -202,7 +208,7 @@ impl Shell {
         let mut words: Vec<String> = Vec::new();
         let extra = match &self.backend.endpoint {
             Some(url) => {
-                words.extend(["--endpoint".to_string(), url.clone()]);
+                words.extend(["--endpoint".to_string(), without_password(url)]);
                 &self.saved_args.endpoint
             }
             None => &self.saved_args.embedded,
@@ -467,6 +473,24 @@ fn save_history(editor: &mut Editor<Helper, FileHistory>, path: Option<&std::pat
     }
 }
 
+/// The URL without the password of its user information (`https://crm@host/…`): a saved
+/// script's line names the server, and the password comes from `--password`, `ECAPI_PASSWORD` or
+/// its environment where it runs.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((info, host)) => {
+            let user = info.split_once(':').map_or(info, |(user, _)| user);
+            format!("{scheme}://{user}@{host}{path}")
+        }
+        None => url.to_string(),
+    }
+}
+
 /// The shell reading piped input: statements are joined until complete, then run. Returns whether
 /// all of them ran without error.
 pub fn piped(options: Options, input: impl BufRead) -> Result<bool, ReplError> {
@@ -503,8 +527,21 @@ pub fn piped(options: Options, input: impl BufRead) -> Result<bool, ReplError> {
 
 #[cfg(test)]
 mod tests {
-    use super::relative;
+    use super::{relative, without_password};
     use std::path::Path;
+
+    #[test]
+    fn a_saved_endpoint_keeps_its_user_and_leaves_the_password_out() {
+        assert_eq!(
+            without_password("https://crm:p%40ss@encore:8443/WebAPI/ECAPI.svc"),
+            "https://crm@encore:8443/WebAPI/ECAPI.svc"
+        );
+        assert_eq!(
+            without_password("http://127.0.0.1:8080/WebAPI/ECAPI.svc"),
+            "http://127.0.0.1:8080/WebAPI/ECAPI.svc"
+        );
+        assert_eq!(without_password("http://crm@h/x"), "http://crm@h/x");
+    }
 
     #[test]
     fn saved_paths_are_relative_to_the_scripts_folder() {
