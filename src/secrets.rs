@@ -115,6 +115,21 @@ pub fn is_secret_name(name: &str) -> bool {
     read().names.iter().any(|n| n.eq_ignore_ascii_case(name))
 }
 
+/// Adds the values of a `--data` row's columns named with `--secret` (`data.card` in a script).
+pub fn add_columns(row: &serde_json::Map<String, serde_json::Value>) {
+    if !has_names() {
+        return;
+    }
+    for (column, value) in row {
+        if is_secret_name(column) {
+            match value {
+                serde_json::Value::String(s) => add(s, None),
+                other => add(&other.to_string(), None),
+            }
+        }
+    }
+}
+
 /// Whether any name was given with `--secret`.
 pub fn has_names() -> bool {
     !read().names.is_empty()
@@ -165,29 +180,17 @@ pub fn mask_script(text: &str) -> String {
 fn forms(value: &str) -> Vec<String> {
     let json = serde_json::to_string(value).unwrap_or_default();
     let json = json[1..json.len().saturating_sub(1).max(1)].to_string();
+    // XML and HTML write `'` as `&apos;` or `&#39;`, and text content may leave `"` as it is.
+    let xml = quick_xml::escape::escape(value).into_owned();
     vec![
         value.to_string(),
-        xml_escape(value),
+        xml.replace("&apos;", "&#39;"),
+        xml,
+        quick_xml::escape::partial_escape(value).into_owned(),
         json,
         rust_escape(value),
         percent_encode(value),
     ]
-}
-
-/// `&`, `<`, `>`, `"` and `'` as XML and HTML write them.
-fn xml_escape(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }
 
 /// The value as a Rust or Rhai string literal's inside (`{:?}`, as `-v` rows show values).
@@ -247,6 +250,14 @@ mod tests {
             mask_script("let p = \"pw-from-env-42\";\nlet q = \"typed-secret-77\";\n"),
             "let p = env(\"ENCORE_PASSWORD\");\nlet q = \"***\";\n"
         );
+    }
+
+    #[test]
+    fn a_data_rows_columns_named_secret_are_added() {
+        add_name("pan_column");
+        let row = serde_json::json!({ "pan_column": "Col-Val-55", "name": "alice" });
+        add_columns(row.as_object().unwrap());
+        assert_eq!(mask("alice Col-Val-55"), "alice ***");
     }
 
     #[test]

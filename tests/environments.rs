@@ -10,25 +10,13 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use std::sync::Arc;
-
-use ecapi::server::{self, BasicAuth, Running, ServeOptions, SessionOptions};
+use ecapi::server::Running;
 
 const PASSWORD: &str = "Stg-pw-81fq";
 
 /// An `ecapi serve` on a free port that requires `crm` and [`PASSWORD`].
 fn staging() -> Running {
-    let mut options = ServeOptions::new(
-        "127.0.0.1:0",
-        common::simulator(ecapi::api::ApiVersion::V7_1),
-    );
-    options.log = false;
-    options.basic_auth = Some(BasicAuth::parse(&format!("crm:{PASSWORD}")).unwrap());
-    // `ecapi test` gives each test a session of its own, as `ecapi serve` offers.
-    options.sessions = Some(SessionOptions::new(Arc::new(|| {
-        Ok(common::simulator(ecapi::api::ApiVersion::V7_1))
-    })));
-    server::start(options).expect("the server starts")
+    common::serve_with_password(PASSWORD)
 }
 
 fn ecapi(dir: &Path, args: &[&str], vars: &[(&str, &str)]) -> Output {

@@ -9,11 +9,9 @@
 
 mod common;
 
+use ecapi::server::Running;
 use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::Arc;
-
-use ecapi::server::{self, BasicAuth, Running, ServeOptions, SessionOptions};
 
 /// The password the server requires, given with `--password`.
 const PASSWORD: &str = "CliPw-x9Lm";
@@ -38,17 +36,9 @@ const SECRETS: [&str; 6] = [
     ENV_SECRET,
 ];
 
+/// An `ecapi serve` on a free port that requires `crm` and [`PASSWORD`].
 fn served() -> Running {
-    let mut options = ServeOptions::new(
-        "127.0.0.1:0",
-        common::simulator(ecapi::api::ApiVersion::V7_1),
-    );
-    options.log = false;
-    options.basic_auth = Some(BasicAuth::parse(&format!("crm:{PASSWORD}")).unwrap());
-    options.sessions = Some(SessionOptions::new(Arc::new(|| {
-        Ok(common::simulator(ecapi::api::ApiVersion::V7_1))
-    })));
-    server::start(options).expect("the server starts")
+    common::serve_with_password(PASSWORD)
 }
 
 fn ecapi(dir: &Path) -> Command {

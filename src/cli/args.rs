@@ -100,8 +100,9 @@ pub struct BackendArgs {
     /// (`ecapi env` lists them).
     #[arg(long = "env", env = "ECAPI_ENV", value_name = "NAME")]
     pub environment: Option<String>,
-    /// Mask the value of NAME (a `--set` name, a script variable, a request parameter or an
-    /// environment variable) as *** in every output, report and log; repeatable. Passwords,
+    /// Mask the value of NAME (a `--set` name, a `--data` column, a script variable, a request
+    /// parameter, an Encore field or an environment variable) as *** in every output, report and
+    /// log; repeatable. Passwords,
     /// tokens and credentials in URLs are masked without it.
     #[arg(long, value_name = "NAME")]
     pub secret: Vec<String>,

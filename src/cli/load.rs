@@ -206,6 +206,9 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
         None => Vec::new(),
     };
     let mut config = BackendConfig::from_args(&a.backend)?;
+    for row in data.iter().filter_map(|v| v.as_object()) {
+        crate::secrets::add_columns(row);
+    }
     if a.backend.clock.is_none() {
         // Agents' talk time is real time, so the simulator's recordings last as long as the calls.
         config.clock = ClockMode::Real;
