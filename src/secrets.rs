@@ -3,9 +3,11 @@
 //! A secret is a value that must reach the server and nothing else a person or a CI job reads:
 //! the `--password` (or `ECAPI_PASSWORD`), the `--control-token`, the password in an endpoint's
 //! URL (`https://crm:PASSWORD@host/…`), a value an `ecapi.toml` environment reads from an
-//! environment variable it marks secret, and every value named with `--secret NAME` (a `--set`
-//! name, a script variable, a request parameter or an environment variable). The command line
-//! adds them here as it learns them ([`add`], [`add_name`]); every writer passes its text
+//! environment variable it marks secret, a value a script reads with `env(NAME)` when NAME says
+//! secret ([`looks_secret`]), and every value named with `--secret NAME` (a `--set` name, a
+//! `--data` column, a script variable, a request parameter, an Encore field or an environment
+//! variable). The command line and the script functions add them here as they learn them
+//! ([`add`], [`add_name`]), always before they can be written; every writer passes its text
 //! through [`mask`] at its edge — standard output and error (`--trace`, `-v` rows, errors, log
 //! lines), the REPL's grid and history file, the test reports (text, JUnit, JSON, TAP, HTML),
 //! `ecapi load`'s summary and reports — so a secret shows as [`MASK`] wherever it would have
@@ -128,6 +130,15 @@ pub fn add_columns(row: &serde_json::Map<String, serde_json::Value>) {
             }
         }
     }
+}
+
+/// Whether a name (an option's, a `set` name, an environment variable's) says that its value is
+/// a secret: it contains `password`, `secret`, `token` or `key`, in any case.
+pub fn looks_secret(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    ["password", "secret", "token", "key"]
+        .iter()
+        .any(|w| lower.contains(w))
 }
 
 /// Whether any name was given with `--secret`.

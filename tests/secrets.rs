@@ -27,7 +27,11 @@ const ENV_SECRET: &str = "EnvVal-p8Wd";
 /// A value assigned to an Encore field named with `--secret fldCardNumber`.
 const FIELD_SECRET: &str = "FieldVal-z5Yh";
 
-const SECRETS: [&str; 6] = [
+/// An environment variable the script reads itself (its name says token).
+const SCRIPT_ENV_SECRET: &str = "TokVal-r3Ns";
+
+const SECRETS: [&str; 7] = [
+    SCRIPT_ENV_SECRET,
     FIELD_SECRET,
     PASSWORD,
     URL_PASSWORD,
@@ -49,7 +53,8 @@ fn ecapi(dir: &Path) -> Command {
         .env_remove("ECAPI_PASSWORD")
         .env("NO_COLOR", "1")
         .env("ECAPI_HISTORY", "")
-        .env("PIN_SECRET", ENV_SECRET);
+        .env("PIN_SECRET", ENV_SECRET)
+        .env("CRM_API_TOKEN", SCRIPT_ENV_SECRET);
     c
 }
 
@@ -60,6 +65,7 @@ assign_field(1, 1, "account", account);
 assign_field(1, 1, "card", param("card"));
 assign_field(1, 1, "pin", param("pin"));
 assign_field(1, 1, "fldCardNumber", "FieldVal-z5Yh");
+print(`token ${env("CRM_API_TOKEN")}`);
 print(`echo ${param("echo_url")} ${param("echo_pw")} ${account} ${param("card")} ${param("pin")}`);
 debug(account);
 "#;
@@ -197,6 +203,7 @@ fn no_secret_reaches_any_output_report_or_file_of_run_test_and_load() {
         "the trace masks the envelopes:\n{shown}"
     );
     assert!(shown.contains("AssignField"), "{shown}");
+    assert!(shown.contains("token ***"), "{shown}");
 
     // ecapi test --trace with its four reports: one test passes, one fails naming every secret.
     let out = ecapi(dir.path())

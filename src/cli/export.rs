@@ -116,7 +116,8 @@ pub fn export(a: ExportArgs) -> Result<ExitCode, UsageError> {
 }
 
 fn write(path: &Path, text: &str, executable: bool) -> Result<(), UsageError> {
-    std::fs::write(path, text).map_err(|e| UsageError(format!("-o {}: {e}", path.display())))?;
+    crate::secrets::write_file(path, text)
+        .map_err(|e| UsageError(format!("-o {}: {e}", path.display())))?;
     #[cfg(unix)]
     if executable {
         use std::os::unix::fs::PermissionsExt;

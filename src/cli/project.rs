@@ -384,14 +384,6 @@ fn scalar(value: &toml::Value) -> Option<(String, bool)> {
     }
 }
 
-/// Whether a value read from a variable is a secret, by the key and variable's names.
-fn secret_by_name(name: &str) -> bool {
-    let lower = name.to_ascii_lowercase();
-    ["password", "secret", "token", "key"]
-        .iter()
-        .any(|w| lower.contains(w))
-}
-
 impl EnvDef {
     /// The environment with every `${VAR}` read through `lookup`; `file` names the project file
     /// in errors.
@@ -418,8 +410,10 @@ impl EnvDef {
             let secret = matches!(s.key.as_str(), "password" | "control-token")
                 || named(&s.key)
                 || (!variables.is_empty()
-                    && (secret_by_name(&s.key)
-                        || variables.iter().any(|v| secret_by_name(v) || named(v))));
+                    && (crate::secrets::looks_secret(&s.key)
+                        || variables
+                            .iter()
+                            .any(|v| crate::secrets::looks_secret(v) || named(v))));
             Ok(Resolved {
                 key: s.key.clone(),
                 value,

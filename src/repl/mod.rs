@@ -276,7 +276,7 @@ impl Shell {
         };
         match file {
             None => out!("{program}"),
-            Some(path) => match std::fs::write(path, program) {
+            Some(path) => match crate::secrets::write_file(path, &program) {
                 Ok(()) => outln!("exported {} request(s) to {}", chosen.len(), path.display()),
                 Err(e) => return self.fail(&format!("cannot write {}: {e}", path.display())),
             },
