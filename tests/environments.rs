@@ -318,3 +318,28 @@ fn a_test_suite_runs_in_the_environment_with_its_set_values() {
     assert_eq!(out.status.code(), Some(0), "{stdout}{stderr}");
     assert!(stdout.contains("1 passed"), "{stdout}");
 }
+
+#[test]
+fn a_scripts_args_line_may_choose_its_environment_the_command_line_winning() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ecapi.toml"),
+        "[env.x]\nset = { who = \"x\" }\n\n[env.y]\nset = { who = \"y\" }\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("f.rhai"),
+        "// args: --env x\nprint(param(\"who\"));\n",
+    )
+    .unwrap();
+    let run = |args: &[&str], vars: &[(&str, &str)]| {
+        let out = ecapi(dir.path(), args, vars);
+        assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+        text(&out).0
+    };
+    assert_eq!(run(&["run", "f.rhai"], &[]), "x\n");
+    assert_eq!(run(&["run", "--env", "y", "f.rhai"], &[]), "y\n");
+    // ECAPI_ENV stands for a default, under the line, as ECAPI_ENDPOINT does.
+    assert_eq!(run(&["run", "f.rhai"], &[("ECAPI_ENV", "y")]), "x\n");
+    assert!(run(&["test", "f.rhai", "--env", "y"], &[]).contains("1 passed"));
+}

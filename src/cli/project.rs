@@ -214,8 +214,9 @@ impl Project {
             }
         })?;
         if let Some(key) = raw.other.keys().next() {
+            let line = lines.key_line(&(0..text.len()), key);
             return Err(UsageError(format!(
-                "{file}: `{key}` is not a setting of the project file: it holds `[env.NAME]` tables"
+                "{file}:{line}: `{key}` is not a setting of the project file: it holds `[env.NAME]` tables"
             )));
         }
         let mut envs = Vec::new();
@@ -697,6 +698,13 @@ timeout = 5
         assert_eq!(
             err,
             "e.toml:3: env.a: unknown key `pasword` (did you mean `password`?)"
+        );
+        let err = Project::parse(Path::new("e.toml"), "# x\nendpoint = \"x\"\n")
+            .unwrap_err()
+            .0;
+        assert_eq!(
+            err,
+            "e.toml:2: `endpoint` is not a setting of the project file: it holds `[env.NAME]` tables"
         );
     }
 
