@@ -343,3 +343,43 @@ fn a_scripts_args_line_may_choose_its_environment_the_command_line_winning() {
     assert_eq!(run(&["run", "f.rhai"], &[("ECAPI_ENV", "y")]), "x\n");
     assert!(run(&["test", "f.rhai", "--env", "y"], &[]).contains("1 passed"));
 }
+
+/// The first line `ecapi serve` prints, and the process stopped.
+fn served_banner(dir: &Path, args: &[&str]) -> String {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ecapi"))
+        .current_dir(dir)
+        .env_remove("ECAPI_ENV")
+        .args(["serve", "--listen", "127.0.0.1:0", "--quiet"])
+        .args(args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    format!("{line}{}", String::from_utf8_lossy(&out.stderr))
+}
+
+#[test]
+fn ecapi_serve_takes_an_environments_simulator_options_under_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ecapi.toml"),
+        "[env.sim]\nprofile = \"recorder\"\napi = \"7.0\"\n# the clients' endpoint, not the server's\nendpoint = \"http://127.0.0.1:9/WebAPI/ECAPI.svc\"\n",
+    )
+    .unwrap();
+    assert!(served_banner(dir.path(), &["--env", "sim"])
+        .starts_with("ecapi serve: simulated Encore Web API 7.0 at http://127.0.0.1:"),);
+    assert!(served_banner(dir.path(), &["--env", "sim", "--api", "7.1"])
+        .starts_with("ecapi serve: simulated Encore Web API 7.1 at"));
+    let unknown = served_banner(dir.path(), &["--env", "simm"]);
+    assert!(
+        unknown.contains("--env simm: no such environment") && unknown.contains("`sim`"),
+        "{unknown}"
+    );
+}

@@ -313,6 +313,11 @@ pub struct ServeArgs {
     /// Do not audit the traffic (no findings, no coverage).
     #[arg(long)]
     pub no_audit: bool,
+    /// An environment of the project file (`ecapi.toml` here or in a folder above): its simulator
+    /// options (profile, config, db, clock, api) and control token apply where the command line
+    /// gives none.
+    #[arg(long = "env", env = "ECAPI_ENV", value_name = "NAME")]
+    pub environment: Option<String>,
     /// The address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub listen: String,
@@ -326,12 +331,13 @@ pub struct ServeArgs {
     /// The recorder profile's database file (kept across runs); in memory without it.
     #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
-    /// The API version: 7.0 or 7.1.
-    #[arg(long, default_value = "7.1", value_name = "VERSION")]
-    pub api: String,
-    /// The simulator's clock; a served simulator follows the wall clock unless told otherwise.
-    #[arg(long, value_enum, default_value = "real", value_name = "CLOCK")]
-    pub clock: ClockArg,
+    /// The API version: 7.0 or 7.1 (default 7.1).
+    #[arg(long, value_name = "VERSION")]
+    pub api: Option<String>,
+    /// The simulator's clock; a served simulator follows the wall clock (real) unless told
+    /// otherwise.
+    #[arg(long, value_enum, value_name = "CLOCK")]
+    pub clock: Option<ClockArg>,
     /// Do not log one line per request to standard error.
     #[arg(long)]
     pub quiet: bool,
