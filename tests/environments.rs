@@ -383,3 +383,56 @@ fn ecapi_serve_takes_an_environments_simulator_options_under_its_own() {
         "{unknown}"
     );
 }
+
+#[test]
+fn ecapi_proxy_forwards_to_the_environments_endpoint_with_its_credentials() {
+    use std::io::BufRead;
+    let server = staging();
+    let dir = project(&server.url());
+    let mut proxy = Command::new(env!("CARGO_BIN_EXE_ecapi"))
+        .current_dir(dir.path())
+        .env_remove("ECAPI_ENV")
+        .env("ENCORE_PASSWORD", PASSWORD)
+        .args([
+            "proxy",
+            "--env",
+            "staging",
+            "--listen",
+            "127.0.0.1:0",
+            "--quiet",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut banner = String::new();
+    std::io::BufReader::new(proxy.stdout.take().unwrap())
+        .read_line(&mut banner)
+        .unwrap();
+    // `ecapi proxy: http://127.0.0.1:PORT/WebAPI/ECAPI.svc → UPSTREAM`, the password not shown.
+    let listening = banner
+        .split_whitespace()
+        .nth(2)
+        .unwrap_or_default()
+        .to_string();
+    assert!(
+        banner.ends_with(&format!("→ {}\n", server.url())),
+        "{banner}"
+    );
+    // A client that sends no credentials gets the environment's.
+    let out = ecapi(
+        dir.path(),
+        &[
+            "call",
+            "--endpoint",
+            &listening,
+            "InitStation",
+            "Extension=7",
+        ],
+        &[],
+    );
+    let _ = proxy.kill();
+    let _ = proxy.wait();
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    assert!(text(&out).0.contains(" 100 "), "{:?}", text(&out));
+}

@@ -121,7 +121,7 @@ impl BackendConfig {
 /// password (and its basic authentication header), the control token, the password in the
 /// endpoint's URL, the environment's secret values and the `--secret` names, with the values of
 /// environment variables of those names.
-fn register_secrets(a: &BackendArgs, env: Option<&project::Environment>) {
+pub(super) fn register_secrets(a: &BackendArgs, env: Option<&project::Environment>) {
     use crate::secrets;
     // The variable a value came from, for `:save`.
     let variable_of = |key: &str, value: &str, fallback: &str| -> Option<String> {
