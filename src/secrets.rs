@@ -21,8 +21,11 @@
 //! Owns nothing else: it knows no command, file format or terminal.
 
 use std::borrow::Cow;
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
+
+use aho_corasick::{AhoCorasick, MatchKind};
 
 /// What a secret is written as.
 pub const MASK: &str = "***";
@@ -36,14 +39,23 @@ struct Form {
 
 #[derive(Debug, Default)]
 struct Registry {
-    /// Every form of every secret, longest first (so a secret containing another is masked whole).
+    /// Every form of every secret, in the order they were learnt.
     forms: Vec<Form>,
+    /// Each form's index in `forms`, so that adding a known value costs a look-up (a load test
+    /// may learn a value per request).
+    index: Option<HashMap<String, usize>>,
+    /// The searcher of every form, built when first needed after a change: one pass over a text
+    /// whatever the number of secrets, the longest match winning (a secret containing another is
+    /// masked whole).
+    searcher: Option<Arc<AhoCorasick>>,
     /// The names given with `--secret` (and an environment's `secret = […]`).
     names: Vec<String>,
 }
 
 static REGISTRY: RwLock<Registry> = RwLock::new(Registry {
     forms: Vec::new(),
+    index: None,
+    searcher: None,
     names: Vec::new(),
 });
 
@@ -64,26 +76,30 @@ pub fn add(value: &str, variable: Option<&str>) {
     if value.is_empty() {
         return;
     }
-    let mut registry = write();
+    let mut guard = write();
+    let registry = &mut *guard;
     for text in forms(value) {
         if text.is_empty() {
             continue;
         }
-        match registry.forms.iter_mut().find(|f| f.text == text) {
-            Some(known) => {
+        let index = registry.index.get_or_insert_with(HashMap::new);
+        match index.get(&text) {
+            Some(&at) => {
+                let known = &mut registry.forms[at];
                 if known.variable.is_none() {
                     known.variable = variable.map(str::to_string);
                 }
             }
-            None => registry.forms.push(Form {
-                text,
-                variable: variable.map(str::to_string),
-            }),
+            None => {
+                index.insert(text.clone(), registry.forms.len());
+                registry.forms.push(Form {
+                    text,
+                    variable: variable.map(str::to_string),
+                });
+                registry.searcher = None;
+            }
         }
     }
-    registry
-        .forms
-        .sort_by_key(|f| std::cmp::Reverse(f.text.len()));
     ANY.store(true, Ordering::Release);
 }
 
@@ -151,14 +167,30 @@ pub fn mask(text: &str) -> Cow<'_, str> {
     if !ANY.load(Ordering::Acquire) {
         return Cow::Borrowed(text);
     }
-    let registry = read();
-    let mut out = Cow::Borrowed(text);
-    for form in &registry.forms {
-        if out.contains(form.text.as_str()) {
-            out = Cow::Owned(out.replace(form.text.as_str(), MASK));
-        }
+    let searcher = searcher();
+    if searcher.find(text).is_none() {
+        return Cow::Borrowed(text);
     }
-    out
+    Cow::Owned(searcher.replace_all(text, &vec![MASK; searcher.patterns_len()]))
+}
+
+/// The searcher of every form known now, built once per change.
+fn searcher() -> Arc<AhoCorasick> {
+    if let Some(s) = &read().searcher {
+        return s.clone();
+    }
+    let mut registry = write();
+    if let Some(s) = &registry.searcher {
+        return s.clone();
+    }
+    let built = Arc::new(
+        AhoCorasick::builder()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(registry.forms.iter().map(|f| f.text.as_str()))
+            .expect("secrets make a searcher"),
+    );
+    registry.searcher = Some(built.clone());
+    built
 }
 
 /// Writes a report or any other file ecapi makes, its secrets masked: `std::fs::write` through
@@ -177,7 +209,10 @@ pub fn mask_script(text: &str) -> String {
     let mut out = text.to_string();
     {
         let registry = read();
-        for form in &registry.forms {
+        let mut forms: Vec<&Form> = registry.forms.iter().collect();
+        // The longest first, so that a secret containing another is replaced whole.
+        forms.sort_by_key(|f| std::cmp::Reverse(f.text.len()));
+        for form in forms {
             if let Some(variable) = &form.variable {
                 let literal = format!("\"{}\"", rust_escape(&form.text));
                 out = out.replace(&literal, &format!("env(\"{variable}\")"));
@@ -269,6 +304,21 @@ mod tests {
         let row = serde_json::json!({ "pan_column": "Col-Val-55", "name": "alice" });
         add_columns(row.as_object().unwrap());
         assert_eq!(mask("alice Col-Val-55"), "alice ***");
+    }
+
+    #[test]
+    fn thousands_of_values_learnt_one_by_one_are_each_masked() {
+        for i in 0..5_000 {
+            add(&format!("many-{i:05}-v"), None);
+            if i % 1_000 == 0 {
+                // Masking between additions sees what was added so far.
+                assert_eq!(mask(&format!("x many-{i:05}-v y")), "x *** y");
+            }
+        }
+        assert_eq!(
+            mask("many-00007-v, many-04999-v and many-05000-v"),
+            "***, *** and many-05000-v"
+        );
     }
 
     #[test]
