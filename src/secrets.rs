@@ -76,6 +76,11 @@ pub fn add(value: &str, variable: Option<&str>) {
     if value.is_empty() {
         return;
     }
+    // A value seen again (a secret variable read in a loop) costs a look-up, not its forms.
+    let known = |r: &Registry| r.index.as_ref().is_some_and(|i| i.contains_key(value));
+    if variable.is_none() && known(&read()) {
+        return;
+    }
     let mut guard = write();
     let registry = &mut *guard;
     for text in forms(value) {
