@@ -11,6 +11,7 @@
 //! | [`soap`] | the only place that knows XML: envelopes, faults, the WSDL served and read |
 //! | [`client`] | the transport seam between script functions and backends: embedded, HTTP |
 //! | [`shutdown`] | Ctrl-C and SIGTERM: one future for `serve` and `proxy`, callbacks for `load` and `test` |
+//! | [`secrets`] | the process's secrets and the one function that masks them in everything written |
 //! | `streams` | writing to standard output and error when their reader may be gone (`… \| head -1`) |
 //! | [`line_queue`] | lines written off the request path; a stalled writer drops them, counted |
 //! | [`listener`] | the HTTP/1 front door of `serve` and `proxy`: TLS, timeouts, the connection cap, bodies |
@@ -38,6 +39,7 @@ pub mod proxy;
 pub mod repl;
 pub mod runner;
 pub mod script;
+pub mod secrets;
 pub mod server;
 pub mod shutdown;
 pub mod simulator;

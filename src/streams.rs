@@ -4,6 +4,9 @@
 //! exits with the code its work earned. `println!` and `eprintln!` would panic with exit 101 on
 //! the first write after the reader left.
 //!
+//! Every line written here passes through [`crate::secrets::mask`] first, so no secret reaches a
+//! terminal or a CI log through them.
+//!
 //! Owns nothing else; every command's output goes through [`outln!`], [`out!`], [`errln!`] and
 //! [`err!`].
 
@@ -15,7 +18,8 @@ macro_rules! outln {
     }};
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stdout(), $($arg)*);
+        let text = format!($($arg)*);
+        let _ = writeln!(std::io::stdout(), "{}", $crate::secrets::mask(&text));
     }};
 }
 
@@ -24,7 +28,8 @@ macro_rules! out {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
         let mut stdout = std::io::stdout();
-        let _ = write!(stdout, $($arg)*);
+        let text = format!($($arg)*);
+        let _ = write!(stdout, "{}", $crate::secrets::mask(&text));
         let _ = stdout.flush();
     }};
 }
@@ -33,7 +38,8 @@ macro_rules! out {
 macro_rules! errln {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), $($arg)*);
+        let text = format!($($arg)*);
+        let _ = writeln!(std::io::stderr(), "{}", $crate::secrets::mask(&text));
     }};
 }
 
@@ -41,7 +47,8 @@ macro_rules! errln {
 macro_rules! err {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = write!(std::io::stderr(), $($arg)*);
+        let text = format!($($arg)*);
+        let _ = write!(std::io::stderr(), "{}", $crate::secrets::mask(&text));
     }};
 }
 

@@ -39,6 +39,9 @@ pub enum Command {
     Call(CallArgs),
     /// List the operations, or show one operation or script function in full.
     Ops(OpsArgs),
+    /// List the environments of the project file (ecapi.toml, here or in a folder above), or show
+    /// one's values and where each comes from (secrets masked).
+    Env(super::env_cmd::EnvArgs),
     /// Serve the simulator as a SOAP endpoint at http://ADDR/WebAPI/ECAPI.svc (WSDL at ?wsdl).
     Serve(ServeArgs),
     /// Load test: N agents run a call flow over and over; percentiles, thresholds, reports.
@@ -92,6 +95,17 @@ pub enum ClockArg {
 /// Options that choose and configure the backend, on every command that talks to Encore.
 #[derive(Debug, Clone, Args)]
 pub struct BackendArgs {
+    /// An environment of the project file (`ecapi.toml` here or in a folder above): its options
+    /// apply where neither the command line nor a script's `// args:` line sets them
+    /// (`ecapi env` lists them).
+    #[arg(long = "env", env = "ECAPI_ENV", value_name = "NAME")]
+    pub environment: Option<String>,
+    /// Mask the value of NAME (a `--set` name, a `--data` column, a script variable, a request
+    /// parameter, an Encore field or an environment variable) as *** in every output, report and
+    /// log; repeatable. Passwords,
+    /// tokens and credentials in URLs are masked without it.
+    #[arg(long, value_name = "NAME")]
+    pub secret: Vec<String>,
     /// Talk to a real Encore server (or an `ecapi serve`) at this URL instead of the embedded simulator.
     #[arg(long, env = "ECAPI_ENDPOINT", value_name = "URL")]
     pub endpoint: Option<String>,
@@ -299,6 +313,11 @@ pub struct ServeArgs {
     /// Do not audit the traffic (no findings, no coverage).
     #[arg(long)]
     pub no_audit: bool,
+    /// An environment of the project file (`ecapi.toml` here or in a folder above): its simulator
+    /// options (profile, config, db, clock, api) and control token apply where the command line
+    /// gives none.
+    #[arg(long = "env", env = "ECAPI_ENV", value_name = "NAME")]
+    pub environment: Option<String>,
     /// The address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
     pub listen: String,
@@ -312,12 +331,13 @@ pub struct ServeArgs {
     /// The recorder profile's database file (kept across runs); in memory without it.
     #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
-    /// The API version: 7.0 or 7.1.
-    #[arg(long, default_value = "7.1", value_name = "VERSION")]
-    pub api: String,
-    /// The simulator's clock; a served simulator follows the wall clock unless told otherwise.
-    #[arg(long, value_enum, default_value = "real", value_name = "CLOCK")]
-    pub clock: ClockArg,
+    /// The API version: 7.0 or 7.1 (default 7.1).
+    #[arg(long, value_name = "VERSION")]
+    pub api: Option<String>,
+    /// The simulator's clock; a served simulator follows the wall clock (real) unless told
+    /// otherwise.
+    #[arg(long, value_enum, value_name = "CLOCK")]
+    pub clock: Option<ClockArg>,
     /// Do not log one line per request to standard error.
     #[arg(long)]
     pub quiet: bool,

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::args::{BackendArgs, ClockArg};
+use super::project;
 use crate::api::ApiVersion;
 use crate::client::{Embedded, Http, HttpOptions, Session, Transport};
 use crate::simulator::{
@@ -101,6 +102,77 @@ pub struct BackendConfig {
     pub control_token: Option<String>,
     /// Time to wait for each answer.
     pub timeout: Duration,
+    /// The `set` values of the environment chosen with `--env`: the weakest `--set` values, under
+    /// a script's line and the command line.
+    pub env_params: HashMap<String, String>,
+}
+
+impl BackendConfig {
+    /// The `--set` values to run with: the environment's, then `sets` (the command line's and a
+    /// script line's, already merged) over them.
+    pub fn params(&self, sets: HashMap<String, String>) -> HashMap<String, String> {
+        let mut params = self.env_params.clone();
+        params.extend(sets);
+        params
+    }
+}
+
+/// Adds the secrets the options name to [`crate::secrets`], before anything is written: the
+/// password (and its basic authentication header), the control token, the password in the
+/// endpoint's URL, the environment's secret values and the `--secret` names, with the values of
+/// environment variables of those names.
+pub(super) fn register_secrets(a: &BackendArgs, env: Option<&project::Environment>) {
+    use crate::secrets;
+    // The variable a value came from, for `:save`.
+    let variable_of = |key: &str, value: &str, fallback: &str| -> Option<String> {
+        env.and_then(|e| e.option(key))
+            .filter(|r| r.value == value)
+            .and_then(|r| r.variables.first().cloned())
+            .or_else(|| {
+                (std::env::var(fallback).ok().as_deref() == Some(value))
+                    .then(|| fallback.to_string())
+            })
+    };
+    let mut names: Vec<&str> = a.secret.iter().map(String::as_str).collect();
+    if let Some(env) = env {
+        names.extend(env.secret.iter().map(String::as_str));
+    }
+    for name in names {
+        secrets::add_name(name);
+        if let Ok(value) = std::env::var(name) {
+            secrets::add(&value, Some(name));
+        }
+    }
+    let url = a
+        .endpoint
+        .as_deref()
+        .and_then(|e| reqwest::Url::parse(e.trim()).ok());
+    let url_user = url
+        .as_ref()
+        .map(|u| crate::client::percent_decode(u.username()))
+        .unwrap_or_default();
+    if let Some(password) = &a.password {
+        let user = a.user.clone().unwrap_or_else(|| url_user.clone());
+        let variable = variable_of("password", password, "ECAPI_PASSWORD");
+        secrets::add_basic_auth(&user, password, variable.as_deref());
+    }
+    if let Some(raw) = url.as_ref().and_then(|u| u.password()) {
+        secrets::add(raw, None);
+        let user = a.user.clone().unwrap_or(url_user);
+        secrets::add_basic_auth(&user, &crate::client::percent_decode(raw), None);
+    }
+    if let Some(token) = &a.control_token {
+        let variable = variable_of("control-token", token, "ECAPI_CONTROL_TOKEN");
+        secrets::add(token, variable.as_deref());
+    }
+    if let Some(env) = env {
+        for r in env.options.iter().chain(&env.sets) {
+            let named = env.sets.contains(r) && secrets::is_secret_name(&r.key);
+            if r.secret || named {
+                secrets::add(&r.value, r.variables.first().map(String::as_str));
+            }
+        }
+    }
 }
 
 /// Reads and checks a recorder configuration file, naming the file and line of a problem.
@@ -115,7 +187,20 @@ fn read_config(path: &std::path::Path) -> Result<RecorderConfig, UsageError> {
 
 impl BackendConfig {
     /// Validates the backend options.
-    pub fn from_args(a: &BackendArgs) -> Result<BackendConfig, UsageError> {
+    pub fn from_args(given: &BackendArgs) -> Result<BackendConfig, UsageError> {
+        let env = match given.environment.as_deref().map(str::trim) {
+            Some(name) if !name.is_empty() => Some(project::environment(name)?),
+            _ => None,
+        };
+        let applied;
+        let a = match &env {
+            Some(env) => {
+                applied = project::apply(given, &super::script_args::default_backend(), env)?;
+                &applied
+            }
+            None => given,
+        };
+        register_secrets(a, env.as_ref());
         let api: Option<ApiVersion> = a
             .api
             .as_deref()
@@ -187,6 +272,7 @@ impl BackendConfig {
             password: a.password.clone(),
             control_token: a.control_token.clone(),
             timeout: Duration::from_secs_f64(a.timeout),
+            env_params: env.map(|e| e.params()).unwrap_or_default(),
         })
     }
 
@@ -357,7 +443,7 @@ pub fn simulator(
     })
 }
 
-/// Reads `--set NAME=VALUE` options.
+/// Reads `--set NAME=VALUE` options; the value of a name given with `--secret` becomes a secret.
 pub fn parse_sets(sets: &[String]) -> Result<HashMap<String, String>, UsageError> {
     let mut map = HashMap::new();
     for s in sets {
@@ -366,6 +452,9 @@ pub fn parse_sets(sets: &[String]) -> Result<HashMap<String, String>, UsageError
             .ok_or_else(|| UsageError(format!("--set {s}: expected NAME=VALUE")))?;
         if name.trim().is_empty() {
             return Err(UsageError(format!("--set {s}: the name is empty")));
+        }
+        if crate::secrets::is_secret_name(name.trim()) {
+            crate::secrets::add(value, None);
         }
         map.insert(name.trim().to_string(), value.to_string());
     }

@@ -116,7 +116,8 @@ pub fn export(a: ExportArgs) -> Result<ExitCode, UsageError> {
 }
 
 fn write(path: &Path, text: &str, executable: bool) -> Result<(), UsageError> {
-    std::fs::write(path, text).map_err(|e| UsageError(format!("-o {}: {e}", path.display())))?;
+    crate::secrets::write_file(path, text)
+        .map_err(|e| UsageError(format!("-o {}: {e}", path.display())))?;
     #[cfg(unix)]
     if executable {
         use std::os::unix::fs::PermissionsExt;
@@ -186,7 +187,7 @@ fn from_script(a: &ExportArgs) -> Result<Option<Flow>, UsageError> {
         None => given,
     };
     let config = BackendConfig::from_args(&run.backend)?;
-    let params = parse_sets(&run.set)?;
+    let params = config.params(parse_sets(&run.set)?);
     let timeout = parse_max_time(run.max_time)?;
     let row = match &run.data {
         Some(path) => {

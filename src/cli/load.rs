@@ -387,11 +387,14 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
         None => Vec::new(),
     };
     let mut config = BackendConfig::from_args(&a.backend)?;
+    for row in data.iter().filter_map(|v| v.as_object()) {
+        crate::secrets::add_columns(row);
+    }
     if a.backend.clock.is_none() {
         // Agents' talk time is real time, so the simulator's recordings last as long as the calls.
         config.clock = ClockMode::Real;
     }
-    let params = parse_sets(&a.set)?;
+    let params = config.params(parse_sets(&a.set)?);
     let backend = backend(&config)?;
     // Listening before the banner, so a signal after it always ends the run with its reports.
     let end = Arc::new(EndSignal::new());
@@ -597,7 +600,7 @@ fn report(a: &LoadArgs, results: &Results, rules: &[Threshold]) -> Result<ExitCo
     if let Some(path) = &a.summary_json {
         let text = serde_json::to_string_pretty(&summary::to_json(results, &verdicts))
             .expect("a summary serializes");
-        if let Err(e) = std::fs::write(path, text + "\n") {
+        if let Err(e) = crate::secrets::write_file(path, &(text + "\n")) {
             failed = Some(UsageError(format!(
                 "--summary-json {}: {e}",
                 path.display()
@@ -605,12 +608,16 @@ fn report(a: &LoadArgs, results: &Results, rules: &[Threshold]) -> Result<ExitCo
         }
     }
     if let Some(path) = &a.report_html {
-        if let Err(e) = std::fs::write(path, load::report_html::render(results, &verdicts)) {
+        if let Err(e) =
+            crate::secrets::write_file(path, &load::report_html::render(results, &verdicts))
+        {
             failed.get_or_insert(UsageError(format!("--report-html {}: {e}", path.display())));
         }
     }
     if let Some(path) = &a.report_junit {
-        if let Err(e) = std::fs::write(path, load::report_junit::render(results, &verdicts)) {
+        if let Err(e) =
+            crate::secrets::write_file(path, &load::report_junit::render(results, &verdicts))
+        {
             failed.get_or_insert(UsageError(format!(
                 "--report-junit {}: {e}",
                 path.display()

@@ -7,10 +7,12 @@ mod backend;
 mod call;
 mod completions;
 mod connection_args;
+mod env_cmd;
 mod exit;
 mod export;
 mod load;
 mod ops;
+mod project;
 mod proxy;
 mod repl;
 mod replay;
@@ -34,6 +36,7 @@ pub fn main(cli: Cli) -> ExitCode {
         Some(Command::Test(a)) => test::test(a),
         Some(Command::Call(a)) => call::call(a),
         Some(Command::Ops(a)) => ops::ops(a),
+        Some(Command::Env(a)) => env_cmd::env(a),
         Some(Command::Serve(a)) => serve::serve(a),
         Some(Command::Session(a)) => session::session(a),
         Some(Command::Completions(a)) => completions::completions(a),

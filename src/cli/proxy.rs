@@ -9,6 +9,7 @@ use clap::Args;
 use super::backend::{simulator, simulator_options, UsageError};
 use super::connection_args::ConnectionArgs;
 use super::exit::{ExitCode, EXIT_SUCCESS};
+use super::{project, script_args};
 use crate::api::ApiVersion;
 use crate::client::{HttpOptions, DEFAULT_CONNECT_TIMEOUT};
 use crate::proxy::{self, DelayRule, FaultRule, ProxyOptions, ShadowTarget};
@@ -28,9 +29,14 @@ pub struct ProxyArgs {
     #[arg(long, default_value = "127.0.0.1:8088", value_name = "ADDR")]
     pub listen: String,
     /// The Encore server (or `ecapi serve`) to forward to, e.g.
-    /// https://encore:8443/WebAPI/ECAPI.svc.
-    #[arg(long, value_name = "URL")]
-    pub upstream: String,
+    /// https://encore:8443/WebAPI/ECAPI.svc (default: the endpoint of the environment of --env).
+    #[arg(long, value_name = "URL", required_unless_present = "environment")]
+    pub upstream: Option<String>,
+    /// An environment of the project file (`ecapi.toml` here or in a folder above): its endpoint
+    /// is the upstream (with its user and password, for clients that send none), its `ca-cert`
+    /// and `insecure` apply, where the command line gives none.
+    #[arg(long = "env", env = "ECAPI_ENV", value_name = "NAME")]
+    pub environment: Option<String>,
     /// Record every exchange to this file, one JSON object per line.
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
@@ -90,8 +96,51 @@ pub struct ProxyArgs {
     pub connections: ConnectionArgs,
 }
 
+/// The upstream URL: `--upstream`, else the endpoint of the environment of `--env` with its user
+/// and password in the URL's user information (the proxy sends them for clients that send none);
+/// the environment's `ca-cert` and `insecure` apply where the command line gives none. The
+/// upstream's password is masked in the proxy's output.
+fn upstream(a: &mut ProxyArgs) -> Result<String, UsageError> {
+    let env = match a.environment.as_deref().map(str::trim) {
+        Some(name) if !name.is_empty() => Some(project::environment(name)?),
+        _ => None,
+    };
+    let mut given = script_args::default_backend();
+    given.endpoint = a.upstream.clone();
+    given.ca_cert = a.ca_cert.clone();
+    given.insecure = a.insecure;
+    let applied = match &env {
+        Some(env) => project::apply(&given, &script_args::default_backend(), env)?,
+        None => given,
+    };
+    super::backend::register_secrets(&applied, env.as_ref());
+    a.ca_cert = applied.ca_cert.clone();
+    a.insecure = applied.insecure;
+    let Some(url) = applied.endpoint.clone() else {
+        return Err(UsageError::new(
+            "--upstream URL is needed (or --env NAME with an endpoint)",
+        ));
+    };
+    if a.upstream.is_some() {
+        return Ok(url);
+    }
+    let mut parsed = reqwest::Url::parse(url.trim())
+        .map_err(|e| UsageError(format!("--env: endpoint {url}: not a URL: {e}")))?;
+    if parsed.username().is_empty() {
+        if let Some(user) = &applied.user {
+            let _ = parsed.set_username(user);
+            let _ = parsed.set_password(applied.password.as_deref());
+        }
+    }
+    if let Some(raw) = parsed.password() {
+        crate::secrets::add(raw, None);
+    }
+    Ok(parsed.to_string())
+}
+
 /// Runs the proxy until stopped; bad options are usage errors.
-pub fn proxy(a: ProxyArgs) -> Result<ExitCode, UsageError> {
+pub fn proxy(mut a: ProxyArgs) -> Result<ExitCode, UsageError> {
+    let upstream = upstream(&mut a)?;
     if !(a.timeout.is_finite() && a.timeout > 0.0 && a.timeout < 1e9) {
         return Err(UsageError(format!(
             "--timeout {}: expected a positive number of seconds",
@@ -165,7 +214,7 @@ pub fn proxy(a: ProxyArgs) -> Result<ExitCode, UsageError> {
     }
     let options = ProxyOptions {
         listen: a.listen,
-        upstream: a.upstream,
+        upstream,
         ca_cert: a.ca_cert,
         insecure: a.insecure,
         timeout,

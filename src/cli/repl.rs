@@ -13,6 +13,7 @@ use crate::streams::errln;
 pub fn repl(a: ReplArgs) -> Result<ExitCode, UsageError> {
     let config = BackendConfig::from_args(&a.backend)?;
     let saved_args = saved_args(&a.backend, &config);
+    let env_params = config.env_params.clone();
     let https = config
         .endpoint
         .as_deref()
@@ -37,6 +38,7 @@ pub fn repl(a: ReplArgs) -> Result<ExitCode, UsageError> {
         export: Some(Box::new(move |lang, made, backend, api| {
             super::export::repl_export(lang, made, backend, api, https, basic_auth)
         })),
+        params: env_params,
     };
     match repl::run(options) {
         Ok(true) => Ok(EXIT_SUCCESS),
@@ -56,6 +58,11 @@ fn saved_args(a: &BackendArgs, config: &BackendConfig) -> SavedArgs {
         SavedArg::Path(std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()))
     };
     let mut saved = SavedArgs::default();
+    // A saved script runs in the environment it was written in (its password read where it runs).
+    if let Some(env) = a.environment.as_deref().filter(|e| !e.trim().is_empty()) {
+        saved.embedded.extend([word("--env"), word(env)]);
+        saved.endpoint.extend([word("--env"), word(env)]);
+    }
     if config.profile == Profile::Recorder && a.config.is_none() {
         saved.embedded.extend([word("--profile"), word("recorder")]);
     }

@@ -55,9 +55,9 @@ pub fn replay(a: ReplayArgs) -> Result<ExitCode, UsageError> {
         let file = a.file.display().to_string();
         let tests: Vec<TestResult> = results.iter().map(|r| test_result(&file, r)).collect();
         let timestamp = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string();
-        std::fs::write(
+        crate::secrets::write_file(
             path,
-            crate::runner::report::junit::render(&tests, &timestamp),
+            &crate::runner::report::junit::render(&tests, &timestamp),
         )
         .map_err(|e| UsageError(format!("--report-junit {}: {e}", path.display())))?;
     }

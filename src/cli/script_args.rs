@@ -145,6 +145,12 @@ fn defaults() -> RunArgs {
     }
 }
 
+/// The backend options as the command line leaves them when it gives none (environment
+/// variables included), to tell which options were set.
+pub fn default_backend() -> BackendArgs {
+    defaults().backend
+}
+
 /// The backend options to use: the command line's, except those it left at their defaults,
 /// which come from the script's line.
 pub fn merge_backend(command_line: &BackendArgs, script: &BackendArgs) -> BackendArgs {
@@ -170,8 +176,15 @@ pub fn merge_backend(command_line: &BackendArgs, script: &BackendArgs) -> Backen
         user,
         password,
         timeout,
-        control_token
+        control_token,
+        environment
     );
+    // Names to mask add up: the line's and the command line's.
+    for name in &script.secret {
+        if !out.secret.contains(name) {
+            out.secret.push(name.clone());
+        }
+    }
     // A simulator chosen on the command line replaces the line's choice: the options that only
     // the line's backend takes are not carried over to another one (`--profile hosted` on a file
     // whose line says `--profile recorder --config site.toml` runs on the hosted profile).

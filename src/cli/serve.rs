@@ -6,23 +6,64 @@ use std::time::Duration;
 use super::args::{ClockArg, LogFormatArg, ServeArgs};
 use super::backend::{simulator, simulator_options, UsageError};
 use super::exit::{ExitCode, EXIT_SUCCESS};
+use super::{project, script_args};
 use crate::api::ApiVersion;
 use crate::server::{
     self, BasicAuth, LogFormat, ServeOptions, SessionOptions, SimulatorFactory, TlsSource,
 };
 use crate::simulator::{ClockMode, DbLocation};
 
+/// Lays the environment chosen with `--env` under the simulator's options and the control token
+/// (an environment's endpoint, user and client options are the clients', not the server's), and
+/// adds the server's own secrets (the basic authentication password, the control token) to those
+/// masked in its output.
+fn with_environment(a: &mut ServeArgs) -> Result<(), UsageError> {
+    if let Some(name) = a
+        .environment
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        let env = project::environment(name)?;
+        let default = script_args::default_backend();
+        let mut given = default.clone();
+        given.profile = a.profile.clone();
+        given.config = a.config.clone();
+        given.db = a.db.clone();
+        given.control_token = a.control_token.clone();
+        given.api = a.api.clone();
+        given.clock = a.clock;
+        let applied = project::apply(&given, &default, &env)?;
+        a.profile = applied.profile;
+        a.config = applied.config;
+        a.db = applied.db;
+        a.control_token = applied.control_token;
+        a.api = applied.api;
+        a.clock = applied.clock;
+    }
+    if let Some((user, password)) = a.basic_auth.as_deref().and_then(|b| b.split_once(':')) {
+        crate::secrets::add_basic_auth(user, password, None);
+    }
+    if let Some(token) = &a.control_token {
+        crate::secrets::add(token, None);
+    }
+    Ok(())
+}
+
 /// Serves until stopped; a listen address that cannot be bound is a usage error.
-pub fn serve(a: ServeArgs) -> Result<ExitCode, UsageError> {
-    let api: ApiVersion = a
-        .api
-        .parse()
-        .map_err(|e| UsageError(format!("--api: {e}")))?;
+pub fn serve(mut a: ServeArgs) -> Result<ExitCode, UsageError> {
+    with_environment(&mut a)?;
+    let api: ApiVersion = match &a.api {
+        Some(text) => text
+            .parse()
+            .map_err(|e| UsageError(format!("--api: {e}")))?,
+        None => ApiVersion::default(),
+    };
     let (profile, recorder, db) =
         simulator_options(a.profile.as_deref(), a.config.as_deref(), a.db.as_ref())?;
     let clock = match a.clock {
-        ClockArg::Real => ClockMode::Real,
-        ClockArg::Virtual => ClockMode::Virtual,
+        Some(ClockArg::Real) | None => ClockMode::Real,
+        Some(ClockArg::Virtual) => ClockMode::Virtual,
     };
     let limits = a.connections.limits()?;
     let basic_auth = a

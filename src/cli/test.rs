@@ -67,6 +67,9 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
     let config = BackendConfig::from_args(&a.backend)?;
     let timeout = test_timeout(a.test_timeout)?;
     let sets = parse_sets(&a.set)?;
+    // A file without an `// args:` line runs with the environment's values under the command
+    // line's.
+    let plain_sets = config.params(sets.clone());
     let jobs = match a.jobs {
         Some(0) => return Err(UsageError::new("--jobs: at least 1")),
         Some(n) => n,
@@ -90,7 +93,7 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
     let connect = connector(&config, "", &unreachable)?;
     let files: Vec<TestFile> = found
         .into_iter()
-        .map(|path| test_file(path, &a, &sets, rows.clone(), &unreachable))
+        .map(|path| test_file(path, &a, &plain_sets, &sets, rows.clone(), &unreachable))
         .collect();
 
     // SIGINT or SIGTERM stops the run: running tests end as interrupted, the rest are not
@@ -233,7 +236,7 @@ fn write_reports(a: &TestArgs, run: &Run<'_>) -> Result<(), UsageError> {
     let mut problem = None;
     for (option, path, render) in reports(a) {
         let Some(path) = path else { continue };
-        if let Err(e) = std::fs::write(path, render(run)) {
+        if let Err(e) = crate::secrets::write_file(path, &render(run)) {
             problem = Some(UsageError(format!("{option} {}: {e}", path.display())));
         }
     }
@@ -311,13 +314,14 @@ fn excluded(path: &Path, filter: &str, rows: Option<&[Row]>) -> bool {
 fn test_file(
     path: PathBuf,
     a: &TestArgs,
+    plain_sets: &HashMap<String, String>,
     sets: &HashMap<String, String>,
     rows: Option<Arc<Vec<Row>>>,
     unreachable: &Unreachable,
 ) -> TestFile {
     let plain = TestFile {
         rows: rows.clone(),
-        params: sets.clone(),
+        params: plain_sets.clone(),
         ..TestFile::plain(path.clone())
     };
     let Ok(source) = std::fs::read_to_string(&path) else {
@@ -376,7 +380,7 @@ fn own_options(
     let backend = script_args::merge_backend(&a.backend, &own.backend);
     let config = BackendConfig::from_args(&backend).map_err(in_line)?;
     let connect = connector(&config, &format!("{file}: "), unreachable).map_err(in_line)?;
-    let mut params = parse_sets(&own.set).map_err(in_line)?;
+    let mut params = config.params(parse_sets(&own.set).map_err(in_line)?);
     params.extend(sets.iter().map(|(k, v)| (k.clone(), v.clone())));
     let rows = match own_rows {
         Some(read) => Some(Arc::new(read.map_err(|e| UsageError(e.0))?)),

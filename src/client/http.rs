@@ -898,7 +898,7 @@ fn innermost(e: &dyn std::error::Error) -> String {
 }
 
 /// Decodes `%XX` escapes of URL user information.
-fn percent_decode(text: &str) -> String {
+pub fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -24,7 +24,7 @@ pub use cancel::{Cancel, Halt, LimitKind, Stopped};
 pub use control::WireFault;
 pub use embedded::{Embedded, MAX_DELAY_MS};
 pub use error::{ControlError, TransportError};
-pub use http::{Http, HttpOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
+pub use http::{percent_decode, Http, HttpOptions, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT};
 pub use session::Session;
 
 /// One request and its answer.

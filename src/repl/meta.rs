@@ -283,7 +283,7 @@ pub fn execute(shell: &mut Shell, meta: Meta, history: &[String]) -> Flow {
             );
             let text = shell.workspace.script(&header);
             let count = shell.workspace.transcript().len();
-            match std::fs::write(&file, text) {
+            match std::fs::write(&file, crate::secrets::mask_script(&text)) {
                 Ok(()) => outln!("saved {count} statement(s) to {}", file.display()),
                 Err(e) => return shell.fail(&format!("cannot write {}: {e}", file.display())),
             }

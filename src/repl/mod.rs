@@ -88,6 +88,8 @@ pub struct Options {
     pub module_path: Vec<std::path::PathBuf>,
     /// How `:export` writes a program; `None` where it is not offered.
     pub export: Option<Export>,
+    /// The values `param(NAME)` returns (an environment's `set`).
+    pub params: std::collections::HashMap<String, String>,
 }
 
 /// Errors that end the shell (rather than a line of input).
@@ -132,6 +134,10 @@ impl Shell {
     pub fn new(options: Options, color: bool) -> Result<Shell, ReplError> {
         let transport = (options.connect)(&options.backend).map_err(ReplError::Connect)?;
         let mut workspace = Workspace::new(transport, Output::Stdout);
+        workspace
+            .session()
+            .borrow_mut()
+            .set_params(options.params.clone());
         workspace.set_modules(&crate::script::Modules {
             base: None,
             search: options.module_path.clone(),
@@ -208,7 +214,7 @@ impl Shell {
         let mut words: Vec<String> = Vec::new();
         let extra = match &self.backend.endpoint {
             Some(url) => {
-                words.extend(["--endpoint".to_string(), url.clone()]);
+                words.extend(["--endpoint".to_string(), without_password(url)]);
                 &self.saved_args.endpoint
             }
             None => &self.saved_args.embedded,
@@ -276,7 +282,7 @@ impl Shell {
         };
         match file {
             None => out!("{program}"),
-            Some(path) => match std::fs::write(path, program) {
+            Some(path) => match crate::secrets::write_file(path, &program) {
                 Ok(()) => outln!("exported {} request(s) to {}", chosen.len(), path.display()),
                 Err(e) => return self.fail(&format!("cannot write {}: {e}", path.display())),
             },
@@ -425,12 +431,17 @@ fn interactive(options: Options) -> Result<(), ReplError> {
                     }
                     let text = std::mem::take(&mut pending);
                     let entry = text.trim_end();
+                    let mut history: Vec<String> = editor.history().iter().cloned().collect();
                     if !entry.trim().is_empty() {
-                        editor.add_history_entry(entry)?;
+                        history.push(entry.to_string());
+                    }
+                    let flow = shell.handle(&text, &history);
+                    // Kept after it ran, so that a secret the line bound is masked in the
+                    // history file (a secret read from a variable as `env("NAME")`).
+                    if !entry.trim().is_empty() {
+                        editor.add_history_entry(crate::secrets::mask_script(entry))?;
                         save_history(&mut editor, history_file.as_deref());
                     }
-                    let history: Vec<String> = editor.history().iter().cloned().collect();
-                    let flow = shell.handle(&text, &history);
                     *names.borrow_mut() = shell.names();
                     if flow == Flow::Quit {
                         quit = true;
@@ -465,6 +476,24 @@ fn save_history(editor: &mut Editor<Helper, FileHistory>, path: Option<&std::pat
     }
     if let Err(e) = editor.append_history(path) {
         errln!("warning: cannot write history {}: {e}", path.display());
+    }
+}
+
+/// The URL without the password of its user information (`https://crm@host/…`): a saved
+/// script's line names the server, and the password comes from `--password`, `ECAPI_PASSWORD` or
+/// its environment where it runs.
+fn without_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let (authority, path) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((info, host)) => {
+            let user = info.split_once(':').map_or(info, |(user, _)| user);
+            format!("{scheme}://{user}@{host}{path}")
+        }
+        None => url.to_string(),
     }
 }
 
@@ -504,8 +533,21 @@ pub fn piped(options: Options, input: impl BufRead) -> Result<bool, ReplError> {
 
 #[cfg(test)]
 mod tests {
-    use super::relative;
+    use super::{relative, without_password};
     use std::path::Path;
+
+    #[test]
+    fn a_saved_endpoint_keeps_its_user_and_leaves_the_password_out() {
+        assert_eq!(
+            without_password("https://crm:p%40ss@encore:8443/WebAPI/ECAPI.svc"),
+            "https://crm@encore:8443/WebAPI/ECAPI.svc"
+        );
+        assert_eq!(
+            without_password("http://127.0.0.1:8080/WebAPI/ECAPI.svc"),
+            "http://127.0.0.1:8080/WebAPI/ECAPI.svc"
+        );
+        assert_eq!(without_password("http://crm@h/x"), "http://crm@h/x");
+    }
 
     #[test]
     fn saved_paths_are_relative_to_the_scripts_folder() {

@@ -120,7 +120,9 @@ impl Workspace {
         // session agrees with the saved script, which leaves the line out. Values it changed
         // through earlier names stay changed, as the requests it sent stay sent.
         let bound = self.scope.len();
-        let value = match script::run_ast(&self.engine, &mut self.scope, &merged) {
+        let ran = script::run_ast(&self.engine, &mut self.scope, &merged);
+        script::secret_variables_in(&self.scope);
+        let value = match ran {
             Ok(value) => value,
             Err(d) => {
                 self.scope.rewind(bound);

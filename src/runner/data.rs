@@ -43,6 +43,9 @@ pub fn read(path: &Path) -> Result<Vec<Row>, DataError> {
     if rows.is_empty() {
         return Err(DataError(format!("--data {shown}: the file has no rows")));
     }
+    for row in &rows {
+        crate::secrets::add_columns(&row.values);
+    }
     Ok(rows)
 }
 

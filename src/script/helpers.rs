@@ -68,7 +68,14 @@ pub fn register(engine: &mut Engine, session: &SharedSession) {
     );
     engine.register_fn("env", |name: &str| -> Dynamic {
         match std::env::var(name) {
-            Ok(v) => v.into(),
+            Ok(v) => {
+                // A variable whose name says secret (ENCORE_PASSWORD, API_TOKEN) is masked
+                // wherever its value is written, as `--secret NAME` would make it.
+                if crate::secrets::looks_secret(name) || crate::secrets::is_secret_name(name) {
+                    crate::secrets::add(&v, Some(name));
+                }
+                v.into()
+            }
             Err(_) => Dynamic::UNIT,
         }
     });

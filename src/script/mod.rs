@@ -48,6 +48,47 @@ pub enum Output {
     Capture(Rc<RefCell<String>>),
 }
 
+/// With names given with `--secret`, a variable of one of those names has its value added to the
+/// secrets each time the script reads it, so that whatever the script does with it (a request, a
+/// `print`, an assertion's message) is masked where it is written.
+fn secret_variables(engine: &mut Engine) {
+    if !crate::secrets::has_names() {
+        return;
+    }
+    // Rhai marks `on_var` volatile (its signature may change), not deprecated: it is the one
+    // place a variable's value is seen as the script reads it.
+    #[allow(deprecated)]
+    engine.on_var(|name, _, context| {
+        if crate::secrets::is_secret_name(name) {
+            if let Some(value) = context.scope().get(name) {
+                add_secret_value(value);
+            }
+        }
+        Ok(None)
+    });
+}
+
+/// Adds the values of the scope's variables named with `--secret` to the secrets (the REPL, after
+/// each line: a `let` binds a value before anything reads it).
+pub fn secret_variables_in(scope: &Scope) {
+    if !crate::secrets::has_names() {
+        return;
+    }
+    for (name, _, value) in scope.iter() {
+        if crate::secrets::is_secret_name(name) {
+            add_secret_value(&value);
+        }
+    }
+}
+
+fn add_secret_value(value: &Dynamic) {
+    let text = match value.clone().into_immutable_string() {
+        Ok(s) => s.to_string(),
+        Err(_) => value.to_string(),
+    };
+    crate::secrets::add(&text, None);
+}
+
 /// An engine with every ecapi function registered over one session.
 pub fn engine(session: &SharedSession, output: Output) -> Engine {
     let mut engine = Engine::new();
@@ -62,17 +103,22 @@ pub fn engine(session: &SharedSession, output: Output) -> Engine {
     helpers::register(&mut engine, session);
     sim::register(&mut engine, session);
     transaction::register(&mut engine, session);
+    secret_variables(&mut engine);
     match output {
         Output::Stdout => {
             // A closed standard output (`ecapi run flow.rhai | head -1`) must not panic the
             // run: what cannot be shown is dropped and the flow goes on.
             engine.on_print(|s| {
                 use std::io::Write as _;
-                let _ = writeln!(std::io::stdout(), "{s}");
+                let _ = writeln!(std::io::stdout(), "{}", crate::secrets::mask(s));
             });
             engine.on_debug(|s, _, pos| {
                 use std::io::Write as _;
-                let _ = writeln!(std::io::stderr(), "[debug {pos}] {s}");
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "[debug {pos}] {}",
+                    crate::secrets::mask(s)
+                );
             });
         }
         Output::Capture(buf) => {

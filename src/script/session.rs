@@ -210,6 +210,8 @@ impl Session {
                 open.response_time += took;
             }
         }
+        // Before the trace, the observer or a report can show one.
+        add_secrets(&request, result.as_ref().ok().map(|ex| &ex.response));
         self.calls += 1;
         if let Some(sink) = self.trace_sink.as_mut() {
             match &result {
@@ -246,11 +248,38 @@ impl Session {
     }
 }
 
+/// Adds to the secrets the values named with `--secret`: a request parameter's (by its 7.1 or 7.0
+/// name), and an Encore field's (by its name, as the proxy's `--redact` takes it) that
+/// AssignField assigns or GetField answers.
+fn add_secrets(request: &Request, response: Option<&Response>) {
+    use crate::api::{ApiVersion, Param};
+    use crate::secrets;
+    if !secrets::has_names() {
+        return;
+    }
+    for (param, value) in request.params(ApiVersion::V7_1) {
+        let named = [ApiVersion::V7_1, ApiVersion::V7_0]
+            .into_iter()
+            .any(|v| secrets::is_secret_name(param.wire_name(v)));
+        if named {
+            secrets::add(value, None);
+        }
+    }
+    let field = request.get(Param::FieldName);
+    if !field.is_empty() && secrets::is_secret_name(field) {
+        secrets::add(request.get(Param::FieldValue), None);
+        if let Some(value) = response.and_then(|r| r.value.as_deref()) {
+            secrets::add(value, None);
+        }
+    }
+}
+
 /// The trace sink that writes each exchange to standard error, for `--trace`.
 pub fn stderr_trace() -> TraceSink {
     Box::new(|op: Operation, elapsed: Duration, trace: &Trace| {
         let mut err = std::io::stderr().lock();
-        let _ = err.write_all(render_trace(op, elapsed, trace).as_bytes());
+        let text = render_trace(op, elapsed, trace);
+        let _ = err.write_all(crate::secrets::mask(&text).as_bytes());
     })
 }
 

@@ -667,9 +667,7 @@ fn print_trace(incoming: &soap::Incoming<'_>, outcome: &Outcome, answered: Optio
         .map(|p| String::from_utf8_lossy(p.as_bytes()).into_owned())
         .or_else(|| status.canonical_reason().map(str::to_string))
         .unwrap_or_default();
-    let mut err = std::io::stderr().lock();
-    let _ = writeln!(
-        err,
+    let text = format!(
         "--> {}\nContent-Type: {}\nSOAPAction: {}\n{}\n<-- HTTP {} {phrase}\n{}\n",
         outcome.summary,
         incoming.content_type.unwrap_or("(none)"),
@@ -682,6 +680,8 @@ fn print_trace(incoming: &soap::Incoming<'_>, outcome: &Outcome, answered: Optio
             .map(str::trim_end)
             .unwrap_or("(empty body)"),
     );
+    let mut err = std::io::stderr().lock();
+    let _ = writeln!(err, "{}", crate::secrets::mask(&text));
 }
 
 /// Answers a request that was read: the simulator's answer, with the reader's notes in the

@@ -31,8 +31,18 @@ use crate::line_queue::LineQueue;
 /// The most bytes of one field a log line holds (UTF-8, cut on a character boundary).
 pub const MAX_FIELD_BYTES: usize = 512;
 
-/// A field as logged: cut to [`MAX_FIELD_BYTES`], control characters escaped.
+/// A field as logged: its secrets masked ([`crate::secrets::mask`]: the server's basic
+/// authentication password and control token), cut to [`MAX_FIELD_BYTES`], control characters
+/// escaped.
 fn field(text: &str) -> Cow<'_, str> {
+    match crate::secrets::mask(text) {
+        Cow::Borrowed(text) => cut(text),
+        Cow::Owned(masked) => Cow::Owned(cut(&masked).into_owned()),
+    }
+}
+
+/// Cut to [`MAX_FIELD_BYTES`], control characters escaped.
+fn cut(text: &str) -> Cow<'_, str> {
     let clean = |s: &str| !s.chars().any(char::is_control);
     if text.len() <= MAX_FIELD_BYTES && clean(text) {
         return Cow::Borrowed(text);

@@ -40,6 +40,18 @@ pub fn serve_sim(sim: Simulator) -> Running {
     server::start(options).expect("the server starts")
 }
 
+/// A server on a free local port, quiet, that requires basic authentication as `crm` with
+/// `password` and offers simulator sessions (as `ecapi serve` does, for `ecapi test`).
+pub fn serve_with_password(password: &str) -> Running {
+    let mut options = ServeOptions::new("127.0.0.1:0", simulator(ApiVersion::V7_1));
+    options.log = false;
+    options.basic_auth = Some(server::BasicAuth::parse(&format!("crm:{password}")).unwrap());
+    options.sessions = Some(server::SessionOptions::new(std::sync::Arc::new(|| {
+        Ok(simulator(ApiVersion::V7_1))
+    })));
+    server::start(options).expect("the server starts")
+}
+
 /// An HTTP answer read off the socket.
 #[derive(Debug)]
 pub struct Answer {
