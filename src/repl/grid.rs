@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use crate::api::{Response, ResponseCode};
-use crate::script::Made;
+use crate::script::{Attempt, Made};
 
 /// Column widths. The message column fits the common messages; the few longer error messages push
 /// the fields right rather than being cut.
@@ -109,6 +109,33 @@ pub fn row(made: &Made, color: bool) -> String {
         made.outcome.as_ref().map_err(String::as_str),
         made.reason.as_deref(),
         color,
+    )
+}
+
+/// One row for an attempt of `retry` or a check of `poll_until`, in the grid's columns: the
+/// function, when it started from the first (`+1.20 s`, `v` after it on the simulator's virtual
+/// clock), which attempt (`2/3`, or `#2` for a check), and what it gave.
+pub fn attempt_row(a: &Attempt, color: bool) -> String {
+    let at = format!(
+        "+{:.2} s{}",
+        a.at.as_secs_f64(),
+        if a.virtual_clock { "v" } else { "" }
+    );
+    let which = match a.of {
+        Some(of) => format!("{}/{of}", a.number),
+        None => format!("#{}", a.number),
+    };
+    let word = if a.passed { "passed" } else { "failed" };
+    let outcome = if a.passed {
+        Outcome::Success
+    } else {
+        Outcome::Warning
+    };
+    let text = format!("{word}: {}", a.detail);
+    format!(
+        "{:OP$}  {at:>ELAPSED$}  {which:>CODE$}  {}",
+        a.function,
+        outcome.paint(&text, color)
     )
 }
 

@@ -155,6 +155,12 @@ impl Shell {
                     kept.push(made.clone());
                 }
             })));
+        workspace
+            .session()
+            .borrow_mut()
+            .set_attempt_observer(Some(Box::new(move |a: &crate::script::Attempt| {
+                outln!("{}", grid::attempt_row(a, color));
+            })));
         if options.trace {
             workspace
                 .session()

@@ -1,5 +1,5 @@
 //! The Rhai bindings: engine setup, one function per operation, the `Response` and `Port` types,
-//! assertions, helpers and simulator control.
+//! assertions, helpers (`retry` and `poll_until` among them) and simulator control.
 //!
 //! Naming rule: a script function is the guide's operation name in snake_case (`PortStatusEX` is
 //! `port_status_ex`, `GetURL` is `get_url`). Every function reaches Encore only through the
@@ -17,6 +17,7 @@ pub mod modules;
 mod operations;
 mod port;
 mod response;
+mod retry;
 mod session;
 mod sim;
 mod stop;
@@ -33,7 +34,10 @@ pub use modules::Modules;
 pub use operations::LOG_EVENT_KEYS;
 pub use port::Port;
 pub use response::ScriptResponse;
-pub use session::{render_trace, stderr_trace, Made, Observer, Session, SharedSession, TraceSink};
+pub use retry::Attempt;
+pub use session::{
+    render_trace, stderr_trace, AttemptObserver, Made, Observer, Session, SharedSession, TraceSink,
+};
 pub use stop::Stop;
 
 /// Where `print` and `debug` write.
@@ -58,6 +62,7 @@ pub fn engine(session: &SharedSession, output: Output) -> Engine {
     port::register(&mut engine, session);
     assertions::register(&mut engine);
     helpers::register(&mut engine, session);
+    retry::register(&mut engine, session);
     sim::register(&mut engine, session);
     match output {
         Output::Stdout => {
