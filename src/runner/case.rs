@@ -84,6 +84,8 @@ pub struct Outcome {
     pub envelopes: Option<Trace>,
     /// The API version of its backend.
     pub api: ApiVersion,
+    /// The attempts of `retry` and checks of `poll_until` it made.
+    pub attempts: Vec<crate::script::Attempt>,
 }
 
 /// What collecting a file found.
@@ -151,6 +153,13 @@ impl Worker {
         let stop = script::Stop::for_test(timeout, LimitKind::TestTimeout, halt.clone());
         stop.install(&mut engine);
         session.borrow_mut().set_cancel(stop.cancel());
+        let log = SharedLog::default();
+        let l = log.clone();
+        session
+            .borrow_mut()
+            .set_attempt_observer(Some(Box::new(move |a: &script::Attempt| {
+                l.borrow_mut().attempted(a)
+            })));
         Worker {
             session,
             engine,
@@ -160,7 +169,7 @@ impl Worker {
             stop,
             timeout: (timeout, None),
             halt,
-            log: SharedLog::default(),
+            log,
             audit: false,
         }
     }
@@ -241,6 +250,7 @@ impl Worker {
             dropped: log.dropped,
             envelopes: log.last_envelopes,
             api,
+            attempts: log.attempts,
         }
     }
 

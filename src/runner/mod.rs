@@ -239,6 +239,10 @@ pub struct TestResult {
     pub envelopes: Option<Trace>,
     /// The API version its requests were made in (for parameter names).
     pub api: ApiVersion,
+    /// The attempts of `retry` and checks of `poll_until` it made, oldest first.
+    pub attempts: Vec<crate::script::Attempt>,
+    /// Its tags: its file's (`// tags:`) and its case's (`test(name, #{ tags: [...] }, ...)`).
+    pub tags: Vec<String>,
 }
 
 /// How many of the last requests the text and JUnit reports show for a failure.
@@ -255,6 +259,8 @@ impl TestResult {
             dropped: outcome.dropped,
             envelopes: outcome.envelopes,
             api: outcome.api,
+            attempts: outcome.attempts,
+            tags: Vec::new(),
         }
     }
 
@@ -269,6 +275,8 @@ impl TestResult {
             dropped: 0,
             envelopes: None,
             api: ApiVersion::default(),
+            attempts: Vec::new(),
+            tags: Vec::new(),
         }
     }
 
@@ -280,6 +288,12 @@ impl TestResult {
             .iter()
             .map(|c| c.made.summary(self.api))
             .collect()
+    }
+
+    /// Its attempts of `retry` and checks of `poll_until`, one line each
+    /// ([`crate::script::Attempt::summary`]).
+    pub fn attempt_lines(&self) -> Vec<String> {
+        self.attempts.iter().map(|a| a.summary()).collect()
     }
 }
 

@@ -49,29 +49,38 @@ pub struct Attempt {
     pub line: Option<usize>,
     /// Whether it ended the wait: the block returned, the condition held.
     pub passed: bool,
-    /// What it gave: `ok`, `false` (a condition not yet true), or the error it threw.
+    /// What it gave: `ok` (a block that returned), `true` or `false` (a condition), or the error
+    /// it threw.
     pub detail: String,
 }
 
 impl Attempt {
-    /// `retry attempt 2 of 3 (line 7, +0.20 s): failed: expected 100 from …`, as reports list
+    /// What it gave, in a word or the error: `ok`, `true`, `false`, `threw: …`.
+    pub fn outcome(&self) -> String {
+        if self.function == "retry" && !self.passed {
+            format!("threw: {}", self.detail)
+        } else {
+            self.detail.clone()
+        }
+    }
+
+    /// `retry attempt 2 of 3 (line 7, +0.20 s): threw: expected 100 from …`, as reports list
     /// attempts.
     pub fn summary(&self) -> String {
         let of = self.of.map(|n| format!(" of {n}")).unwrap_or_default();
         let line = self.line.map(|l| format!("line {l}, ")).unwrap_or_default();
         let clock = if self.virtual_clock { " virtual" } else { "" };
-        let word = if self.passed { "passed" } else { "failed" };
         let noun = if self.function == "poll_until" {
             "check"
         } else {
             "attempt"
         };
         format!(
-            "{} {noun} {}{of} ({line}+{:.2} s{clock}): {word}: {}",
+            "{} {noun} {}{of} ({line}+{:.2} s{clock}): {}",
             self.function,
             self.number,
             self.at.as_secs_f64(),
-            self.detail
+            self.outcome()
         )
     }
 }
@@ -453,7 +462,7 @@ mod tests {
         assert_eq!(seen[0].line, Some(2));
         assert_eq!(
             seen[1].summary(),
-            "retry attempt 2 of 5 (line 2, +0.25 s virtual): failed: not yet"
+            "retry attempt 2 of 5 (line 2, +0.25 s virtual): threw: not yet"
         );
     }
 
@@ -541,7 +550,7 @@ mod tests {
         let (engine, session, _) = self::engine(ClockMode::Virtual);
         let clock = |s: &SharedSession| s.borrow_mut().transport().control().unwrap().clock();
         let before = clock(&session).unwrap();
-        run(
+        let _ = run(
             &engine,
             "try { poll_until(60000, 1000, || false) } catch { }",
         )

@@ -4,8 +4,8 @@
 //! The page has the run's summary, then every test in report order: its status and time, for a
 //! failure the message and diagnostic, its requests as a timeline (an SVG bar per request, placed
 //! at the time it was sent and as long as it took, coloured by outcome) and as a table
-//! (operation, parameters, code, message, elapsed), the envelopes of its last exchange and what
-//! it printed. Failed tests are open, the others folded. The script only adds a "failures only"
+//! (operation, parameters, code, message, elapsed), the attempts of `retry` and `poll_until`,
+//! the envelopes of its last exchange and what it printed. Failed tests are open, the others folded. The script only adds a "failures only"
 //! switch, and marks the page `data-ready` once it has run (a browser test checks for it); it
 //! logs nothing.
 
@@ -189,6 +189,31 @@ fn table(out: &mut String, r: &TestResult) {
     }
 }
 
+/// The attempts of `retry` and checks of `poll_until`, as a table.
+fn attempts(out: &mut String, r: &TestResult) {
+    if r.attempts.is_empty() {
+        return;
+    }
+    out.push_str(r#"<h3>Attempts</h3><table><thead><tr><th>function</th><th class="num">line</th><th class="num">attempt</th><th class="num">at</th><th>outcome</th></tr></thead><tbody>"#);
+    for a in &r.attempts {
+        let which = match a.of {
+            Some(of) => format!("{} of {of}", a.number),
+            None => a.number.to_string(),
+        };
+        let clock = if a.virtual_clock { " (virtual)" } else { "" };
+        let class = if a.passed { "success" } else { "warning" };
+        let _ = write!(
+            out,
+            r#"<tr><td>{}</td><td class="num">{}</td><td class="num">{which}</td><td class="num">+{}{clock}</td><td class="code {class}">{}</td></tr>"#,
+            a.function,
+            a.line.map_or(String::new(), |l| l.to_string()),
+            ms(a.at),
+            esc(&a.outcome()),
+        );
+    }
+    out.push_str("</tbody></table>");
+}
+
 fn test(out: &mut String, index: usize, r: &TestResult) {
     let word = status_word(&r.status);
     let group = match &r.status {
@@ -224,6 +249,7 @@ fn test(out: &mut String, index: usize, r: &TestResult) {
         timeline(out, r);
         table(out, r);
     }
+    attempts(out, r);
     if let (Some(_), Some(t)) = (r.status.failure(), &r.envelopes) {
         let _ = write!(
             out,

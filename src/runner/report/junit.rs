@@ -131,6 +131,12 @@ fn testcase(w: &mut W, r: &TestResult) -> std::io::Result<()> {
                     body.push_str(&format!("  {q}\n"));
                 }
             }
+            for (i, a) in r.attempt_lines().iter().enumerate() {
+                if i == 0 {
+                    body.push_str("attempts:\n");
+                }
+                body.push_str(&format!("  {a}\n"));
+            }
             w.write_event(Event::Text(BytesText::new(&clean(&body))))?;
             w.write_event(Event::End(BytesEnd::new(tag)))?;
         }
