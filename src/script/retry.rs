@@ -207,13 +207,13 @@ fn message(err: &EvalAltResult) -> String {
 /// The same error with its message rewritten by `f`, at the position where it was thrown, and
 /// still an assertion if it was one. A thrown value other than a string (a map, say) is kept as
 /// it is, so that a `catch` still gets it.
-fn relabel(err: Box<EvalAltResult>, f: impl FnOnce(&str) -> String) -> Box<EvalAltResult> {
-    Box::new(match *err {
+fn relabel(err: EvalAltResult, f: impl FnOnce(&str) -> String) -> Box<EvalAltResult> {
+    Box::new(match err {
         EvalAltResult::ErrorInFunctionCall(name, source, inner, pos) => {
-            EvalAltResult::ErrorInFunctionCall(name, source, relabel(inner, f), pos)
+            EvalAltResult::ErrorInFunctionCall(name, source, relabel(*inner, f), pos)
         }
         EvalAltResult::ErrorInModule(name, inner, pos) => {
-            EvalAltResult::ErrorInModule(name, relabel(inner, f), pos)
+            EvalAltResult::ErrorInModule(name, relabel(*inner, f), pos)
         }
         EvalAltResult::ErrorRuntime(v, pos) => {
             let v = match v.clone().try_cast::<AssertionFailure>() {
@@ -285,7 +285,7 @@ fn retry(
                 session.borrow_mut().attempted(&attempt);
                 if number == times {
                     let total = plural(times, "attempt");
-                    return Err(relabel(e, |m| {
+                    return Err(relabel(*e, |m| {
                         format!("retry gave up after {total}; the last failed with: {m}")
                     }));
                 }
