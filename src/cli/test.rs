@@ -7,7 +7,9 @@
 //! paths relative to its folder, the command line's backend options winning); a malformed line
 //! makes that file a test in error, and the others run. A file that `--filter` excludes is not set
 //! up or run: one whose name does not contain the filter is read only to see whether the filter's
-//! text (its part after the last `::`) appears in it, as a case's name would.
+//! text (its part after the last `::`) appears in it, as a case's name would. `--tag` and
+//! `--skip-tag` choose tests by their tags (see [`crate::runner::tags`]); a tag no test has is
+//! warned of, with the tags the tests have.
 //!
 //! Each test's line is printed as it finishes. Every test has a time limit (`--test-timeout`, 60 s
 //! by default). Report paths are checked, their folders made, before the first test. SIGINT or
@@ -37,6 +39,7 @@ use super::script_args;
 use crate::client::Halt;
 use crate::repl::grid::color_stdout;
 use crate::runner::report::{self, html, json, junit, tap, Run};
+use crate::runner::tags::{self, TagFilter};
 use crate::runner::{self, data, discover, Connector, Event, Options, Row, TestFile};
 use crate::shutdown::{self, Signal};
 use crate::streams::{errln, out, outln};
@@ -67,6 +70,7 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
     let config = BackendConfig::from_args(&a.backend)?;
     let timeout = test_timeout(a.test_timeout)?;
     let sets = parse_sets(&a.set)?;
+    let tags = tag_filter(&a)?;
     let jobs = match a.jobs {
         Some(0) => return Err(UsageError::new("--jobs: at least 1")),
         Some(n) => n,
@@ -115,6 +119,7 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
         bail: a.bail,
         module_path: a.module_path.clone(),
         audit: a.audit,
+        tags,
     };
 
     let color = color_stdout();
@@ -165,6 +170,7 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
         elapsed: started.elapsed(),
     };
     write_reports(&a, &run)?;
+    warn_unknown_tags(&a, &results);
     if let Some(s) = signal.get() {
         errln!(
             "ecapi: the run was interrupted by {}: {} tests interrupted, {} not started; the reports are written",
@@ -178,6 +184,13 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
         let why = match &a.filter {
             Some(f) if !results.is_empty() => {
                 format!("--filter `{f}` selects none of the {} tests", results.len())
+            }
+            None if !results.is_empty() && (!a.tag.is_empty() || !a.skip_tag.is_empty()) => {
+                format!(
+                    "the tags chosen ({}) select none of the {} tests",
+                    tag_options(&a),
+                    results.len()
+                )
             }
             _ => format!(
                 "no .rhai file under {}",
@@ -200,6 +213,59 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
     } else {
         EXIT_SUCCESS
     })
+}
+
+/// `--tag` and `--skip-tag`, each tag checked.
+fn tag_filter(a: &TestArgs) -> Result<TagFilter, UsageError> {
+    for (option, tags) in [("--tag", &a.tag), ("--skip-tag", &a.skip_tag)] {
+        for t in tags {
+            tags::check(t).map_err(|e| UsageError(format!("{option} {t}: {e}")))?;
+        }
+    }
+    Ok(TagFilter {
+        any_of: a.tag.clone(),
+        none_of: a.skip_tag.clone(),
+    })
+}
+
+/// The tag options as given: `--tag pci --skip-tag slow`.
+fn tag_options(a: &TestArgs) -> String {
+    let given: Vec<String> = a
+        .tag
+        .iter()
+        .map(|t| format!("--tag {t}"))
+        .chain(a.skip_tag.iter().map(|t| format!("--skip-tag {t}")))
+        .collect();
+    given.join(" ")
+}
+
+/// Warns of each `--tag` or `--skip-tag` that no test has (a typo, most likely), naming the tags
+/// the tests have and the closest of them.
+fn warn_unknown_tags(a: &TestArgs, results: &[runner::TestResult]) {
+    let mut known: Vec<&str> = results
+        .iter()
+        .flat_map(|r| r.tags.iter().map(String::as_str))
+        .collect();
+    known.sort_unstable();
+    known.dedup();
+    for (option, given) in [("--tag", &a.tag), ("--skip-tag", &a.skip_tag)] {
+        for t in given.iter().filter(|t| !known.contains(&t.as_str())) {
+            let near = crate::script::diagnostic::closest(t, known.iter().copied());
+            let hint = if near.is_empty() {
+                String::new()
+            } else {
+                format!(" (did you mean {}?)", near.join(", "))
+            };
+            if known.is_empty() {
+                errln!("ecapi: warning: {option} {t} matches no test: no test has a tag");
+            } else {
+                errln!(
+                    "ecapi: warning: {option} {t} matches no test{hint}; the tags are {}",
+                    known.join(", ")
+                );
+            }
+        }
+    }
 }
 
 /// The reports asked for, with their options' names.
@@ -307,8 +373,29 @@ fn excluded(path: &Path, filter: &str, rows: Option<&[Row]>) -> bool {
     }
 }
 
-/// The file as the runner takes it: with its own options, or what is wrong with them.
+/// The file as the runner takes it: with its own options and tags, or what is wrong with them.
 fn test_file(
+    path: PathBuf,
+    a: &TestArgs,
+    sets: &HashMap<String, String>,
+    rows: Option<Arc<Vec<Row>>>,
+    unreachable: &Unreachable,
+) -> TestFile {
+    let mut file = with_options(path, a, sets, rows, unreachable);
+    if file.excluded || file.problem.is_some() {
+        return file;
+    }
+    if let Ok(source) = std::fs::read_to_string(&file.path) {
+        match tags::of_file(&file.path.display().to_string(), &source) {
+            Ok(t) => file.tags = t,
+            Err(e) => file.problem = Some(e),
+        }
+    }
+    file
+}
+
+/// The file with its own options (its `// args:` line), or what is wrong with them.
+fn with_options(
     path: PathBuf,
     a: &TestArgs,
     sets: &HashMap<String, String>,
@@ -398,6 +485,7 @@ fn own_options(
         // The command line's folders win, as every option given there does.
         module_path: (a.module_path.is_empty() && !own.module_path.is_empty())
             .then_some(own.module_path),
+        tags: Vec::new(),
     })
 }
 

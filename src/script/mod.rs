@@ -27,7 +27,7 @@ use std::rc::Rc;
 
 use rhai::{Dynamic, Engine, Scope, AST};
 
-pub use assertions::AssertionFailure;
+pub use assertions::{case_tags, valid_tag, AssertionFailure};
 pub use diagnostic::Diagnostic;
 pub use limits::Limits;
 pub use modules::Modules;
