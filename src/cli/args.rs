@@ -204,6 +204,10 @@ pub struct TestArgs {
     /// Leave out the tests with this tag; repeatable; wins over --tag.
     #[arg(long = "skip-tag", value_name = "TAG")]
     pub skip_tag: Vec<String>,
+    /// Run the tests, then watch the paths (and --module-path folders) and re-run, on each
+    /// change, the test files changed and those that import a changed module; Ctrl-C ends it.
+    #[arg(long)]
+    pub watch: bool,
     /// Write a JUnit XML report to this file (written whatever happens).
     #[arg(long, visible_alias = "junit", value_name = "FILE")]
     pub report_junit: Option<PathBuf>,

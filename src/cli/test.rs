@@ -63,14 +63,59 @@ fn test_timeout(given: Option<f64>) -> Result<Option<Duration>, UsageError> {
 }
 
 /// Runs the tests; exit 1 when any failed or none was selected, 130 or 143 when SIGINT or
-/// SIGTERM stopped the run (the reports are written all the same).
+/// SIGTERM stopped the run (the reports are written all the same). With `--watch`, runs them and
+/// then again on every change ([`super::watch`]).
 pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
+    // SIGINT or SIGTERM stops the run: running tests end as interrupted, the rest are not
+    // started, and the reports are written as for any run.
+    let stop = Stop::listen();
+    if a.watch {
+        return super::watch::watch(a, &stop);
+    }
+    Ok(run_tests(&a, None, &stop)?.exit)
+}
+
+/// What stops a run (SIGINT, SIGTERM) and which signal did, listened for once per process.
+pub struct Stop {
+    /// Stops the running tests.
+    pub halt: Arc<Halt>,
+    /// The signal that did.
+    pub signal: Arc<OnceLock<Signal>>,
+}
+
+impl Stop {
+    /// Listens for SIGINT and SIGTERM (a second one ends the process, [`shutdown::on_signal`]).
+    pub fn listen() -> Stop {
+        let halt = Arc::new(Halt::default());
+        let signal: Arc<OnceLock<Signal>> = Arc::default();
+        let (h, s) = (halt.clone(), signal.clone());
+        if let Err(e) = shutdown::on_signal(move |sig| {
+            let _ = s.set(sig);
+            h.request(format!("interrupted by {}", sig.name()));
+        }) {
+            errln!("ecapi: cannot listen for SIGINT and SIGTERM ({e}): they end the run without reports");
+        }
+        Stop { halt, signal }
+    }
+}
+
+/// How a run went: its exit code and its counts.
+pub struct Ran {
+    /// The exit code the run alone would end with.
+    pub exit: ExitCode,
+    /// Its counts.
+    pub counts: report::Counts,
+}
+
+/// Runs the tests under the paths of `a` (or only the files `only` names, in that order, for
+/// `--watch`), printing a line per test, the failures and the summary, and writing the reports.
+pub fn run_tests(a: &TestArgs, only: Option<&[PathBuf]>, stop: &Stop) -> Result<Ran, UsageError> {
     let started = Instant::now();
     let stamp = chrono::Local::now().format("%Y-%m-%dT%H:%M:%S").to_string();
     let config = BackendConfig::from_args(&a.backend)?;
     let timeout = test_timeout(a.test_timeout)?;
     let sets = parse_sets(&a.set)?;
-    let tags = tag_filter(&a)?;
+    let tags = tag_filter(a)?;
     let jobs = match a.jobs {
         Some(0) => return Err(UsageError::new("--jobs: at least 1")),
         Some(n) => n,
@@ -81,35 +126,26 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
         None => None,
     };
     // A report that cannot be written is known before any test runs, not after the suite.
-    prepare_reports(&a)?;
+    prepare_reports(a)?;
     let paths = if a.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         a.paths.clone()
     };
-    let found = discover::files(&paths, &a.module_path).map_err(|e| UsageError(e.to_string()))?;
+    let found = match only {
+        Some(files) => files.to_vec(),
+        None => discover::files(&paths, &a.module_path).map_err(|e| UsageError(e.to_string()))?,
+    };
     // Build one backend now: options that cannot work are a usage error (exit 2); a server that
     // cannot be reached makes every test an error (exit 1), with the reports written.
     let unreachable = Unreachable::default();
     let connect = connector(&config, "", &unreachable)?;
     let files: Vec<TestFile> = found
         .into_iter()
-        .map(|path| test_file(path, &a, &sets, rows.clone(), &unreachable))
+        .map(|path| test_file(path, a, &sets, rows.clone(), &unreachable))
         .collect();
 
-    // SIGINT or SIGTERM stops the run: running tests end as interrupted, the rest are not
-    // started, and the reports are written as for any run.
-    let halt = Arc::new(Halt::default());
-    let signal: Arc<OnceLock<Signal>> = Arc::default();
-    {
-        let (halt, signal) = (halt.clone(), signal.clone());
-        if let Err(e) = shutdown::on_signal(move |s| {
-            let _ = signal.set(s);
-            halt.request(format!("interrupted by {}", s.name()));
-        }) {
-            errln!("ecapi: cannot listen for SIGINT and SIGTERM ({e}): they end the run without reports");
-        }
-    }
+    let (halt, signal) = (stop.halt.clone(), &stop.signal);
     let options = Options {
         jobs,
         filter: a.filter.clone(),
@@ -169,8 +205,8 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
         started: &stamp,
         elapsed: started.elapsed(),
     };
-    write_reports(&a, &run)?;
-    warn_unknown_tags(&a, &results);
+    write_reports(a, &run)?;
+    warn_unknown_tags(a, &results);
     if let Some(s) = signal.get() {
         errln!(
             "ecapi: the run was interrupted by {}: {} tests interrupted, {} not started; the reports are written",
@@ -178,7 +214,10 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
             counts.interrupted,
             counts.not_started
         );
-        return Ok(s.exit_code());
+        return Ok(Ran {
+            exit: s.exit_code(),
+            counts,
+        });
     }
     if counts.ran() == 0 {
         let why = match &a.filter {
@@ -188,7 +227,7 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
             None if !results.is_empty() && (!a.tag.is_empty() || !a.skip_tag.is_empty()) => {
                 format!(
                     "the tags chosen ({}) select none of the {} tests",
-                    tag_options(&a),
+                    tag_options(a),
                     results.len()
                 )
             }
@@ -205,14 +244,18 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
             errln!("ecapi: no test ran: {why} (--allow-empty)");
         } else {
             errln!("ecapi: no test ran: {why}; --allow-empty makes this a success");
-            return Ok(EXIT_FAILURE);
+            return Ok(Ran {
+                exit: EXIT_FAILURE,
+                counts,
+            });
         }
     }
-    Ok(if counts.failed > 0 {
+    let exit = if counts.failed > 0 {
         EXIT_FAILURE
     } else {
         EXIT_SUCCESS
-    })
+    };
+    Ok(Ran { exit, counts })
 }
 
 /// `--tag` and `--skip-tag`, each tag checked.

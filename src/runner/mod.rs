@@ -19,6 +19,7 @@
 //! file's cases at the front of the queue, so that they run before the next file is read. One job
 //! thus finishes the tests in report order; more jobs run them in parallel.
 
+pub mod affected;
 pub mod case;
 pub mod data;
 pub mod discover;
