@@ -324,11 +324,14 @@ fn poll_until(
         let held = match result {
             Ok(v) if v.is_bool() => Ok(v.as_bool().unwrap_or(false)),
             Ok(v) => {
+                let shown = if v.is_string() || v.is_int() || v.is_float() || v.is_unit() {
+                    format!("{v:?} ({})", type_name(&v))
+                } else {
+                    format!("a {}", type_name(&v))
+                };
                 return Err(error(format!(
-                    "{F}: the condition must give true or false, not {} ({})",
-                    v,
-                    type_name(&v)
-                )))
+                    "{F}: the condition must give true or false, not {shown}; compare it, e.g. || p.status().status == \"RECORD\""
+                )));
             }
             Err(e) if !retryable(&e) => return Err(e),
             // Not reachable yet (a server coming up): another check may see it.
@@ -523,7 +526,7 @@ mod tests {
             ("poll_until(-5, 10, || true)", "poll_until: timeout_ms -5 is negative"),
             ("poll_until(100, 0, || true)", "poll_until: interval_ms 0 would check"),
             ("poll_until(100, 10, \"ready\")", "poll_until: the condition (third argument) must be a closure"),
-            ("poll_until(100, 10, || 1)", "poll_until: the condition must give true or false, not 1 (i64)"),
+            ("poll_until(100, 10, || 1)", "poll_until: the condition must give true or false, not 1 (i64); compare it"),
             ("poll_until(100_000_000, 10, || true)", "poll_until: timeout_ms 100000000 is more than a day"),
         ] {
             let d = run(&engine, source).unwrap_err();
