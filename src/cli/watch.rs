@@ -51,6 +51,31 @@ pub fn watch(a: TestArgs, stop: &Stop) -> Result<ExitCode, UsageError> {
     // What each script held when last seen: a watcher also reports files merely read (the run's
     // own reads, on Linux), and an editor may save a file unchanged; only a new content counts.
     let mut seen = Fingerprints::of_suite(&paths, &a.module_path);
+    // A module imported by an absolute path or from outside the paths: its folder is watched too.
+    let watched: Vec<PathBuf> = paths
+        .iter()
+        .chain(&a.module_path)
+        .filter_map(|p| p.canonicalize().ok())
+        .collect();
+    let mut outside: Vec<&Path> = seen
+        .0
+        .keys()
+        .filter(|f| !watched.iter().any(|w| f.starts_with(w)))
+        .filter_map(|f| f.parent())
+        .collect();
+    outside.sort();
+    outside.dedup();
+    for folder in outside {
+        if let Err(e) = debouncer
+            .watcher()
+            .watch(folder, RecursiveMode::NonRecursive)
+        {
+            errln!(
+                "ecapi: --watch: cannot watch {} (a module's folder): {e}",
+                folder.display()
+            );
+        }
+    }
     let first = run_tests(&a, None, stop)?;
     if let Some(s) = stop.signal.get() {
         return Ok(s.exit_code());
@@ -94,14 +119,20 @@ pub fn watch(a: TestArgs, stop: &Stop) -> Result<ExitCode, UsageError> {
             continue;
         }
         clear();
-        let ran = run_tests(&a, Some(&rerun), stop)?;
-        if let Some(s) = stop.signal.get() {
-            return Ok(s.exit_code());
+        // A run that cannot start (a report that cannot be written now) is said, and the watch
+        // goes on: the next change may mend it.
+        match run_tests(&a, Some(&rerun), stop) {
+            Ok(ran) => {
+                if let Some(s) = stop.signal.get() {
+                    return Ok(s.exit_code());
+                }
+                outln!(
+                    "{}",
+                    summary(&ran.counts, Some((&changed, rerun.len())), &paths)
+                );
+            }
+            Err(e) => errln!("ecapi: {}", e.0),
         }
-        outln!(
-            "{}",
-            summary(&ran.counts, Some((&changed, rerun.len())), &paths)
-        );
     }
 }
 

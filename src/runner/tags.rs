@@ -29,15 +29,8 @@ pub fn check(tag: &str) -> Result<(), String> {
 pub fn of_file(file: &str, source: &str) -> Result<Vec<String>, String> {
     let mut found: Option<usize> = None;
     let mut tags: Vec<String> = Vec::new();
-    for (i, text) in source.lines().enumerate() {
-        let line = i + 1;
-        let trimmed = text.trim();
-        let Some(comment) = trimmed.strip_prefix("//") else {
-            if trimmed.is_empty() {
-                continue;
-            }
-            break;
-        };
+    for (line, trimmed) in crate::script::header::comments(source) {
+        let comment = &trimmed[2..];
         let after = comment.trim_start();
         let looks_meant = after
             .get(..4)

@@ -10,6 +10,7 @@ mod args;
 mod assertions;
 pub mod diagnostic;
 pub mod docs;
+pub mod header;
 pub mod help;
 mod helpers;
 mod limits;
