@@ -529,7 +529,14 @@ pub fn run(
                         return (Done::Read(i, Found::Result(Box::new(r))), Vec::new());
                     }
                     let skip = left_out(&id.name(), &file.tags);
-                    let found = match worker.collect(file, skip.is_none()) {
+                    let collected = if skip == Some(Skip::Tag)
+                        && !options.tags.cases_may_run(&file.tags, &file.source)
+                    {
+                        Collected::Skipped
+                    } else {
+                        worker.collect(file, skip.is_none())
+                    };
+                    let found = match collected {
                         Collected::Cases(cases) => Found::Cases(
                             cases
                                 .into_iter()

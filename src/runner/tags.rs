@@ -79,6 +79,15 @@ impl TagFilter {
         self.any_of.is_empty() && self.none_of.is_empty()
     }
 
+    /// Whether a case of a file with these tags and this text may run, when the file itself is
+    /// left out: not when the file has a tag to skip (its cases have it too), nor when a tag is
+    /// wanted and no case is given tags (the text never says `tags`). A file that no case of can
+    /// run is not run at all, not even to find its cases.
+    pub fn cases_may_run(&self, file_tags: &[String], source: &str) -> bool {
+        let skipped = self.none_of.iter().any(|t| file_tags.contains(t));
+        !skipped && (self.any_of.is_empty() || source.contains("tags"))
+    }
+
     /// Whether a test with these tags runs.
     pub fn accepts(&self, tags: &[String]) -> bool {
         let has = |wanted: &Vec<String>| wanted.iter().any(|w| tags.contains(w));
@@ -148,5 +157,16 @@ mod tests {
         assert!(skip.accepts(&[]));
         assert!(!skip.accepts(&v(&["slow"])));
         assert!(TagFilter::default().accepts(&[]));
+    }
+
+    #[test]
+    fn a_file_none_of_whose_cases_can_run_is_not_read_for_cases() {
+        let want = TagFilter {
+            any_of: v(&["pci"]),
+            none_of: v(&["slow"]),
+        };
+        assert!(!want.cases_may_run(&[], "test(\"a\", || {});"));
+        assert!(want.cases_may_run(&[], "test(\"a\", #{ tags: [\"pci\"] }, || {});"));
+        assert!(!want.cases_may_run(&v(&["slow"]), "test(\"a\", #{ tags: [\"pci\"] }, || {});"));
     }
 }
