@@ -20,6 +20,9 @@
 //! test is then in error), or no test was selected (`--allow-empty` makes that 0); 2 for bad
 //! usage or configuration; 130 after SIGINT and 143 after SIGTERM (128 + the signal's number, as
 //! a shell reports a process the signal ended).
+//!
+//! `--watch` runs the tests, then re-runs those a change affects until SIGINT or SIGTERM (see
+//! [`super::watch`]); it ends with 130 or 143.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
