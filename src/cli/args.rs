@@ -211,6 +211,17 @@ pub struct TestArgs {
     /// Run only the tests whose name (`file`, `file::case`, `file::row`) contains this text.
     #[arg(long, value_name = "TEXT")]
     pub filter: Option<String>,
+    /// Run only the tests with this tag (a file's `// tags:` line, a case's
+    /// `test(name, #{ tags: [...] }, ...)`); repeatable: a test with any of them runs.
+    #[arg(long = "tag", value_name = "TAG")]
+    pub tag: Vec<String>,
+    /// Leave out the tests with this tag; repeatable; wins over --tag.
+    #[arg(long = "skip-tag", value_name = "TAG")]
+    pub skip_tag: Vec<String>,
+    /// Run the tests, then watch the paths (and --module-path folders) and re-run, on each
+    /// change, the test files changed and those that import a changed module; Ctrl-C ends it.
+    #[arg(long)]
+    pub watch: bool,
     /// Write a JUnit XML report to this file (written whatever happens).
     #[arg(long, visible_alias = "junit", value_name = "FILE")]
     pub report_junit: Option<PathBuf>,

@@ -23,6 +23,7 @@ mod script_cmd;
 mod serve;
 mod session;
 mod test;
+mod watch;
 
 use crate::streams::errln;
 pub use args::{BackendArgs, Cli, Command};

@@ -110,5 +110,7 @@ fn test_result(file: &str, r: &Replayed) -> TestResult {
         dropped: 0,
         envelopes: None,
         api: crate::api::ApiVersion::V7_1,
+        attempts: Vec::new(),
+        tags: Vec::new(),
     }
 }

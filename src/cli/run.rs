@@ -1,6 +1,7 @@
 //! `ecapi run FILE.rhai`: runs one script against the backend, with the options of its
 //! `// args:` line (see [`super::script_args`]; the command line wins), once, or once per row of
-//! a `--data` file with the row as the map `data`. `-v` prints a grid row per request.
+//! a `--data` file with the row as the map `data`. `-v` prints a grid row per request and per attempt of `retry` and
+//! `poll_until`.
 
 use std::cell::Cell;
 use std::rc::Rc;
@@ -51,6 +52,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, UsageError> {
         session.borrow_mut().set_trace(Some(stderr_trace()));
     }
     if a.verbose {
+        // A row per request, and one per attempt of retry and poll_until.
         let color = grid::color_stdout();
         let header_shown = Rc::new(Cell::new(false));
         session
@@ -66,6 +68,11 @@ pub fn run(a: RunArgs) -> Result<ExitCode, UsageError> {
             .borrow_mut()
             .set_transaction_observer(Some(Box::new(|t: &script::Transaction| {
                 outln!("{}", script::transaction::line(t));
+            })));
+        session
+            .borrow_mut()
+            .set_attempt_observer(Some(Box::new(move |a: &script::Attempt| {
+                outln!("{}", grid::attempt_row(a, color));
             })));
     }
     let mut engine = script::engine(&session, Output::Stdout);

@@ -36,15 +36,8 @@ pub struct ArgsLine {
 /// script in errors.
 pub fn find(file: &str, source: &str) -> Result<Option<ArgsLine>, UsageError> {
     let mut found: Option<ArgsLine> = None;
-    for (i, text) in source.lines().enumerate() {
-        let line = i + 1;
-        let trimmed = text.trim();
-        let Some(comment) = trimmed.strip_prefix("//") else {
-            if trimmed.is_empty() {
-                continue;
-            }
-            break;
-        };
+    for (line, trimmed) in crate::script::header::comments(source) {
+        let comment = &trimmed[2..];
         let after = comment.trim_start();
         let looks_meant = after
             .get(..4)
@@ -56,7 +49,7 @@ pub fn find(file: &str, source: &str) -> Result<Option<ArgsLine>, UsageError> {
         if !looks_meant {
             continue;
         }
-        let options = match text.trim_start().strip_prefix("// args:") {
+        let options = match trimmed.strip_prefix("// args:") {
             Some(rest) if rest.is_empty() || rest.starts_with(' ') => rest,
             _ => {
                 return Err(UsageError(format!(

@@ -7,7 +7,9 @@
 //! paths relative to its folder, the command line's backend options winning); a malformed line
 //! makes that file a test in error, and the others run. A file that `--filter` excludes is not set
 //! up or run: one whose name does not contain the filter is read only to see whether the filter's
-//! text (its part after the last `::`) appears in it, as a case's name would.
+//! text (its part after the last `::`) appears in it, as a case's name would. `--tag` and
+//! `--skip-tag` choose tests by their tags (see [`crate::runner::tags`]); a tag no test has is
+//! warned of, with the tags the tests have.
 //!
 //! Each test's line is printed as it finishes. Every test has a time limit (`--test-timeout`, 60 s
 //! by default). Report paths are checked, their folders made, before the first test. SIGINT or
@@ -18,6 +20,9 @@
 //! test is then in error), or no test was selected (`--allow-empty` makes that 0); 2 for bad
 //! usage or configuration; 130 after SIGINT and 143 after SIGTERM (128 + the signal's number, as
 //! a shell reports a process the signal ended).
+//!
+//! `--watch` runs the tests, then re-runs those a change affects until SIGINT or SIGTERM (see
+//! [`super::watch`]); it ends with 130 or 143.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -37,6 +42,7 @@ use super::script_args;
 use crate::client::Halt;
 use crate::repl::grid::color_stdout;
 use crate::runner::report::{self, html, json, junit, tap, Run};
+use crate::runner::tags::{self, TagFilter};
 use crate::runner::{self, data, discover, Connector, Event, Options, Row, TestFile};
 use crate::shutdown::{self, Signal};
 use crate::streams::{errln, out, outln};
@@ -60,8 +66,53 @@ fn test_timeout(given: Option<f64>) -> Result<Option<Duration>, UsageError> {
 }
 
 /// Runs the tests; exit 1 when any failed or none was selected, 130 or 143 when SIGINT or
-/// SIGTERM stopped the run (the reports are written all the same).
+/// SIGTERM stopped the run (the reports are written all the same). With `--watch`, runs them and
+/// then again on every change ([`super::watch`]).
 pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
+    // SIGINT or SIGTERM stops the run: running tests end as interrupted, the rest are not
+    // started, and the reports are written as for any run.
+    let stop = Stop::listen();
+    if a.watch {
+        return super::watch::watch(a, &stop);
+    }
+    Ok(run_tests(&a, None, &stop)?.exit)
+}
+
+/// What stops a run (SIGINT, SIGTERM) and which signal did, listened for once per process.
+pub struct Stop {
+    /// Stops the running tests.
+    pub halt: Arc<Halt>,
+    /// The signal that did.
+    pub signal: Arc<OnceLock<Signal>>,
+}
+
+impl Stop {
+    /// Listens for SIGINT and SIGTERM (a second one ends the process, [`shutdown::on_signal`]).
+    pub fn listen() -> Stop {
+        let halt = Arc::new(Halt::default());
+        let signal: Arc<OnceLock<Signal>> = Arc::default();
+        let (h, s) = (halt.clone(), signal.clone());
+        if let Err(e) = shutdown::on_signal(move |sig| {
+            let _ = s.set(sig);
+            h.request(format!("interrupted by {}", sig.name()));
+        }) {
+            errln!("ecapi: cannot listen for SIGINT and SIGTERM ({e}): they end the run without reports");
+        }
+        Stop { halt, signal }
+    }
+}
+
+/// How a run went: its exit code and its counts.
+pub struct Ran {
+    /// The exit code the run alone would end with.
+    pub exit: ExitCode,
+    /// Its counts.
+    pub counts: report::Counts,
+}
+
+/// Runs the tests under the paths of `a` (or only the files `only` names, in that order, for
+/// `--watch`), printing a line per test, the failures and the summary, and writing the reports.
+pub fn run_tests(a: &TestArgs, only: Option<&[PathBuf]>, stop: &Stop) -> Result<Ran, UsageError> {
     let started = Instant::now();
     let stamp = chrono::Local::now().format("%Y-%m-%dT%H:%M:%S").to_string();
     let config = BackendConfig::from_args(&a.backend)?;
@@ -70,6 +121,7 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
     // A file without an `// args:` line runs with the environment's values under the command
     // line's.
     let plain_sets = config.params(sets.clone());
+    let tags = tag_filter(a)?;
     let jobs = match a.jobs {
         Some(0) => return Err(UsageError::new("--jobs: at least 1")),
         Some(n) => n,
@@ -80,35 +132,26 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
         None => None,
     };
     // A report that cannot be written is known before any test runs, not after the suite.
-    prepare_reports(&a)?;
+    prepare_reports(a)?;
     let paths = if a.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {
         a.paths.clone()
     };
-    let found = discover::files(&paths, &a.module_path).map_err(|e| UsageError(e.to_string()))?;
+    let found = match only {
+        Some(files) => files.to_vec(),
+        None => discover::files(&paths, &a.module_path).map_err(|e| UsageError(e.to_string()))?,
+    };
     // Build one backend now: options that cannot work are a usage error (exit 2); a server that
     // cannot be reached makes every test an error (exit 1), with the reports written.
     let unreachable = Unreachable::default();
     let connect = connector(&config, "", &unreachable)?;
     let files: Vec<TestFile> = found
         .into_iter()
-        .map(|path| test_file(path, &a, &plain_sets, &sets, rows.clone(), &unreachable))
+        .map(|path| test_file(path, a, &plain_sets, &sets, rows.clone(), &unreachable))
         .collect();
 
-    // SIGINT or SIGTERM stops the run: running tests end as interrupted, the rest are not
-    // started, and the reports are written as for any run.
-    let halt = Arc::new(Halt::default());
-    let signal: Arc<OnceLock<Signal>> = Arc::default();
-    {
-        let (halt, signal) = (halt.clone(), signal.clone());
-        if let Err(e) = shutdown::on_signal(move |s| {
-            let _ = signal.set(s);
-            halt.request(format!("interrupted by {}", s.name()));
-        }) {
-            errln!("ecapi: cannot listen for SIGINT and SIGTERM ({e}): they end the run without reports");
-        }
-    }
+    let (halt, signal) = (stop.halt.clone(), &stop.signal);
     let options = Options {
         jobs,
         filter: a.filter.clone(),
@@ -118,6 +161,7 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
         bail: a.bail,
         module_path: a.module_path.clone(),
         audit: a.audit,
+        tags,
     };
 
     let color = color_stdout();
@@ -167,7 +211,8 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
         started: &stamp,
         elapsed: started.elapsed(),
     };
-    write_reports(&a, &run)?;
+    write_reports(a, &run)?;
+    warn_unknown_tags(a, &results);
     if let Some(s) = signal.get() {
         errln!(
             "ecapi: the run was interrupted by {}: {} tests interrupted, {} not started; the reports are written",
@@ -175,12 +220,22 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
             counts.interrupted,
             counts.not_started
         );
-        return Ok(s.exit_code());
+        return Ok(Ran {
+            exit: s.exit_code(),
+            counts,
+        });
     }
     if counts.ran() == 0 {
         let why = match &a.filter {
             Some(f) if !results.is_empty() => {
                 format!("--filter `{f}` selects none of the {} tests", results.len())
+            }
+            None if !results.is_empty() && (!a.tag.is_empty() || !a.skip_tag.is_empty()) => {
+                format!(
+                    "the tags chosen ({}) select none of the {} tests",
+                    tag_options(a),
+                    results.len()
+                )
             }
             _ => format!(
                 "no .rhai file under {}",
@@ -195,14 +250,71 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
             errln!("ecapi: no test ran: {why} (--allow-empty)");
         } else {
             errln!("ecapi: no test ran: {why}; --allow-empty makes this a success");
-            return Ok(EXIT_FAILURE);
+            return Ok(Ran {
+                exit: EXIT_FAILURE,
+                counts,
+            });
         }
     }
-    Ok(if counts.failed > 0 {
+    let exit = if counts.failed > 0 {
         EXIT_FAILURE
     } else {
         EXIT_SUCCESS
+    };
+    Ok(Ran { exit, counts })
+}
+
+/// `--tag` and `--skip-tag`, each tag checked.
+fn tag_filter(a: &TestArgs) -> Result<TagFilter, UsageError> {
+    for (option, tags) in [("--tag", &a.tag), ("--skip-tag", &a.skip_tag)] {
+        for t in tags {
+            tags::check(t).map_err(|e| UsageError(format!("{option} {t}: {e}")))?;
+        }
+    }
+    Ok(TagFilter {
+        any_of: a.tag.clone(),
+        none_of: a.skip_tag.clone(),
     })
+}
+
+/// The tag options as given: `--tag pci --skip-tag slow`.
+fn tag_options(a: &TestArgs) -> String {
+    let given: Vec<String> = a
+        .tag
+        .iter()
+        .map(|t| format!("--tag {t}"))
+        .chain(a.skip_tag.iter().map(|t| format!("--skip-tag {t}")))
+        .collect();
+    given.join(" ")
+}
+
+/// Warns of each `--tag` or `--skip-tag` that no test has (a typo, most likely), naming the tags
+/// the tests have and the closest of them.
+fn warn_unknown_tags(a: &TestArgs, results: &[runner::TestResult]) {
+    let mut known: Vec<&str> = results
+        .iter()
+        .flat_map(|r| r.tags.iter().map(String::as_str))
+        .collect();
+    known.sort_unstable();
+    known.dedup();
+    for (option, given) in [("--tag", &a.tag), ("--skip-tag", &a.skip_tag)] {
+        for t in given.iter().filter(|t| !known.contains(&t.as_str())) {
+            let near = crate::script::diagnostic::closest(t, known.iter().copied());
+            let hint = if near.is_empty() {
+                String::new()
+            } else {
+                format!(" (did you mean {}?)", near.join(", "))
+            };
+            if known.is_empty() {
+                errln!("ecapi: warning: {option} {t} matches no test: no test has a tag");
+            } else {
+                errln!(
+                    "ecapi: warning: {option} {t} matches no test{hint}; the tags are {}",
+                    known.join(", ")
+                );
+            }
+        }
+    }
 }
 
 /// The reports asked for, with their options' names.
@@ -310,8 +422,30 @@ fn excluded(path: &Path, filter: &str, rows: Option<&[Row]>) -> bool {
     }
 }
 
-/// The file as the runner takes it: with its own options, or what is wrong with them.
+/// The file as the runner takes it: with its own options and tags, or what is wrong with them.
 fn test_file(
+    path: PathBuf,
+    a: &TestArgs,
+    plain_sets: &HashMap<String, String>,
+    sets: &HashMap<String, String>,
+    rows: Option<Arc<Vec<Row>>>,
+    unreachable: &Unreachable,
+) -> TestFile {
+    let mut file = with_options(path, a, plain_sets, sets, rows, unreachable);
+    if file.excluded || file.problem.is_some() {
+        return file;
+    }
+    if let Ok(source) = std::fs::read_to_string(&file.path) {
+        match tags::of_file(&file.path.display().to_string(), &source) {
+            Ok(t) => file.tags = t,
+            Err(e) => file.problem = Some(e),
+        }
+    }
+    file
+}
+
+/// The file with its own options (its `// args:` line), or what is wrong with them.
+fn with_options(
     path: PathBuf,
     a: &TestArgs,
     plain_sets: &HashMap<String, String>,
@@ -402,6 +536,7 @@ fn own_options(
         // The command line's folders win, as every option given there does.
         module_path: (a.module_path.is_empty() && !own.module_path.is_empty())
             .then_some(own.module_path),
+        tags: Vec::new(),
     })
 }
 

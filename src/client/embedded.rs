@@ -297,6 +297,10 @@ impl SimControl for Embedded {
         Some(self.sim.clock().now())
     }
 
+    fn virtual_clock(&mut self) -> bool {
+        self.sim.clock().mode() == crate::simulator::ClockMode::Virtual
+    }
+
     fn journal(&mut self) -> Result<Vec<serde_json::Value>, ControlError> {
         Ok(to_json(self.sim.journal().entries()))
     }

@@ -238,4 +238,10 @@ pub trait SimControl {
     fn clock(&mut self) -> Option<chrono::NaiveDateTime> {
         None
     }
+    /// Whether the simulator's clock is virtual (it moves only when advanced), so that waiting
+    /// on it (`retry`, `poll_until`) advances it instead of sleeping. A served simulator's clock
+    /// is shared with its other clients and is waited on in real time: `false`.
+    fn virtual_clock(&mut self) -> bool {
+        false
+    }
 }

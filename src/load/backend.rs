@@ -260,4 +260,8 @@ impl SimControl for SharedEmbedded {
     fn clock(&mut self) -> Option<chrono::NaiveDateTime> {
         self.sim.with(<Embedded as SimControl>::clock)
     }
+
+    fn virtual_clock(&mut self) -> bool {
+        self.sim.with(<Embedded as SimControl>::virtual_clock)
+    }
 }

@@ -7,7 +7,7 @@ use std::io::IsTerminal;
 use std::time::Duration;
 
 use crate::api::{Response, ResponseCode};
-use crate::script::Made;
+use crate::script::{Attempt, Made};
 
 /// Column widths. The message column fits the common messages; the few longer error messages push
 /// the fields right rather than being cut.
@@ -110,6 +110,33 @@ pub fn row(made: &Made, color: bool) -> String {
         made.reason.as_deref(),
         color,
     )
+}
+
+/// One row for an attempt of `retry` or a check of `poll_until`, in the grid's columns: the
+/// function, when it started from the first (`+1.20 s`), which attempt (`2/3`, or `#2` for a
+/// check), and what it gave (`ok`, `true`, `false`, `threw: …`); the first row of a wait on the
+/// simulator's virtual clock says so.
+pub fn attempt_row(a: &Attempt, color: bool) -> String {
+    let at = format!("+{:.2} s", a.at.as_secs_f64());
+    let which = match a.of {
+        Some(of) => format!("{}/{of}", a.number),
+        None => format!("#{}", a.number),
+    };
+    let outcome = if a.passed {
+        Outcome::Success
+    } else {
+        Outcome::Warning
+    };
+    let row = format!(
+        "{:OP$}  {at:>ELAPSED$}  {which:>CODE$}  {}",
+        a.function,
+        outcome.paint(&a.outcome(), color)
+    );
+    match (a.number, a.virtual_clock, color) {
+        (1, true, true) => format!("{row}  {DIM}-- on the simulator's virtual clock{RESET}"),
+        (1, true, false) => format!("{row}  -- on the simulator's virtual clock"),
+        _ => row,
+    }
 }
 
 /// One exchange as a line: the operation, the elapsed time, the code and message (or "no answer"

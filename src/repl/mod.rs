@@ -167,6 +167,12 @@ impl Shell {
             .set_transaction_observer(Some(Box::new(|t: &crate::script::Transaction| {
                 outln!("{}", crate::script::transaction::line(t));
             })));
+        workspace
+            .session()
+            .borrow_mut()
+            .set_attempt_observer(Some(Box::new(move |a: &crate::script::Attempt| {
+                outln!("{}", grid::attempt_row(a, color));
+            })));
         if options.trace {
             workspace
                 .session()

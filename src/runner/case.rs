@@ -35,6 +35,8 @@ pub struct SourceFile {
     pub row: Option<Row>,
     /// Its own time limit (`--max-time` in its `// args:` line), instead of the run's.
     pub timeout: Option<Duration>,
+    /// Its tags (its `// tags:` line).
+    pub tags: Vec<String>,
     /// Where its imports are looked for: its folder, then the `--module-path` folders.
     pub modules: Modules,
 }
@@ -62,8 +64,8 @@ enum Mode {
 #[derive(Debug)]
 struct Cases {
     mode: Mode,
-    /// Each `test` call's case name and line.
-    seen: Vec<(String, usize)>,
+    /// Each `test` call's case name, line and own tags.
+    seen: Vec<(String, usize, Vec<String>)>,
     ran: bool,
 }
 
@@ -84,13 +86,15 @@ pub struct Outcome {
     pub envelopes: Option<Trace>,
     /// The API version of its backend.
     pub api: ApiVersion,
+    /// The attempts of `retry` and checks of `poll_until` it made.
+    pub attempts: Vec<crate::script::Attempt>,
 }
 
 /// What collecting a file found.
 #[derive(Debug)]
 pub enum Collected {
-    /// Named cases, to run one by one.
-    Cases(Vec<String>),
+    /// Named cases with their own tags, to run one by one.
+    Cases(Vec<(String, Vec<String>)>),
     /// No cases: the file is the test, and this is how it went.
     Plain(Box<Outcome>),
     /// No cases, and the file did not match the filter: not run.
@@ -117,6 +121,30 @@ pub struct Worker {
 
 type Res<T> = Result<T, Box<EvalAltResult>>;
 
+/// A `test(name, [options,] body)` call: notes the case, and runs its body when it is the case
+/// asked for.
+fn case(
+    ctx: &NativeCallContext,
+    cases: &RefCell<Cases>,
+    name: &str,
+    tags: Vec<String>,
+    body: FnPtr,
+) -> Res<()> {
+    let run = {
+        let mut c = cases.borrow_mut();
+        let index = c.seen.len();
+        let line = ctx.call_position().line().unwrap_or(0);
+        c.seen.push((name.to_string(), line, tags));
+        let run = c.mode == Mode::Run(index);
+        c.ran |= run;
+        run
+    };
+    if run {
+        let _: Dynamic = body.call_within_context(ctx, ())?;
+    }
+    Ok(())
+}
+
 impl Worker {
     /// A worker whose tests get their backends from `connect`.
     pub fn new(connect: Connector, timeout: Option<Duration>, halt: Arc<Halt>) -> Worker {
@@ -128,29 +156,32 @@ impl Worker {
             seen: Vec::new(),
             ran: false,
         }));
+        // Replaces the `test` that runs bodies in place (same names and parameter types).
         let c = cases.clone();
-        // Replaces the `test` that runs bodies in place (same name and parameter types).
         engine.register_fn(
             "test",
             move |ctx: NativeCallContext, name: &str, body: FnPtr| -> Res<()> {
-                let run = {
-                    let mut c = c.borrow_mut();
-                    let index = c.seen.len();
-                    let line = ctx.call_position().line().unwrap_or(0);
-                    c.seen.push((name.to_string(), line));
-                    let run = c.mode == Mode::Run(index);
-                    c.ran |= run;
-                    run
-                };
-                if run {
-                    let _: Dynamic = body.call_within_context(&ctx, ())?;
-                }
-                Ok(())
+                case(&ctx, &c, name, Vec::new(), body)
+            },
+        );
+        let c = cases.clone();
+        engine.register_fn(
+            "test",
+            move |ctx: NativeCallContext, name: &str, options: rhai::Map, body: FnPtr| -> Res<()> {
+                let tags = script::case_tags(&options)?;
+                case(&ctx, &c, name, tags, body)
             },
         );
         let stop = script::Stop::for_test(timeout, LimitKind::TestTimeout, halt.clone());
         stop.install(&mut engine);
         session.borrow_mut().set_cancel(stop.cancel());
+        let log = SharedLog::default();
+        let l = log.clone();
+        session
+            .borrow_mut()
+            .set_attempt_observer(Some(Box::new(move |a: &script::Attempt| {
+                l.borrow_mut().attempted(a)
+            })));
         Worker {
             session,
             engine,
@@ -160,7 +191,7 @@ impl Worker {
             stop,
             timeout: (timeout, None),
             halt,
-            log: SharedLog::default(),
+            log,
             audit: false,
         }
     }
@@ -241,6 +272,7 @@ impl Worker {
             dropped: log.dropped,
             envelopes: log.last_envelopes,
             api,
+            attempts: log.attempts,
         }
     }
 
@@ -253,15 +285,15 @@ impl Worker {
         let mut outcome = self.run(file, Mode::Collect);
         let seen = std::mem::take(&mut self.cases.borrow_mut().seen);
         // Two cases of one name would be reported as one: the file fails as a whole instead.
-        if let Some((i, (dup, line))) = seen
+        if let Some((i, (dup, line, _))) = seen
             .iter()
             .enumerate()
-            .find(|(i, (n, _))| seen[..*i].iter().any(|(m, _)| m == n))
+            .find(|(i, (n, _, _))| seen[..*i].iter().any(|(m, _, _)| m == n))
         {
             let first = seen[..i]
                 .iter()
-                .find(|(m, _)| m == dup)
-                .map_or(0, |(_, l)| *l);
+                .find(|(m, _, _)| m == dup)
+                .map_or(0, |(_, l, _)| *l);
             let message = format!(
                 "two cases are named `{dup}` (lines {first} and {line}): give each test(...) a name of its own"
             );
@@ -273,7 +305,7 @@ impl Worker {
             return Collected::Plain(Box::new(outcome));
         }
         if !seen.is_empty() {
-            Collected::Cases(seen.into_iter().map(|(n, _)| n).collect())
+            Collected::Cases(seen.into_iter().map(|(n, _, t)| (n, t)).collect())
         } else if matches {
             Collected::Plain(Box::new(outcome))
         } else {

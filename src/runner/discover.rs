@@ -77,7 +77,7 @@ fn same_file(a: &Path, b: &Path) -> bool {
 }
 
 /// The files the imports of `file` name, as the script runtime would resolve them.
-fn imported_files(file: &Path, module_path: &[PathBuf]) -> Vec<PathBuf> {
+pub(crate) fn imported_files(file: &Path, module_path: &[PathBuf]) -> Vec<PathBuf> {
     let Ok(text) = std::fs::read_to_string(file) else {
         return Vec::new();
     };

@@ -19,11 +19,13 @@
 //! file's cases at the front of the queue, so that they run before the next file is read. One job
 //! thus finishes the tests in report order; more jobs run them in parallel.
 
+pub mod affected;
 pub mod case;
 pub mod data;
 pub mod discover;
 pub mod record;
 pub mod report;
+pub mod tags;
 
 use std::collections::HashMap;
 use std::collections::VecDeque;
@@ -78,6 +80,8 @@ pub struct TestFile {
     pub timeout: Option<Duration>,
     /// Its own module folders (`--module-path` in its `// args:` line), instead of the run's.
     pub module_path: Option<Vec<PathBuf>>,
+    /// Its tags (its `// tags:` line), which its cases have too.
+    pub tags: Vec<String>,
 }
 
 impl TestFile {
@@ -92,6 +96,7 @@ impl TestFile {
             excluded: false,
             timeout: None,
             module_path: None,
+            tags: Vec::new(),
         }
     }
 }
@@ -116,6 +121,9 @@ pub struct Options {
     pub module_path: Vec<PathBuf>,
     /// Fail a test whose traffic broke an error rule of the audit (`--audit`).
     pub audit: bool,
+    /// Only tests with one of these tags run, and none with a tag to skip (`--tag`,
+    /// `--skip-tag`); the others count as skipped.
+    pub tags: tags::TagFilter,
 }
 
 /// Why a test failed.
@@ -150,6 +158,8 @@ pub enum Skip {
     Bail,
     /// The run was stopped (SIGINT, SIGTERM) before this test started.
     Interrupted,
+    /// `--tag` or `--skip-tag` left it out.
+    Tag,
 }
 
 impl Skip {
@@ -159,6 +169,7 @@ impl Skip {
             Skip::Filter => "left out by --filter",
             Skip::Bail => "not run: --bail stopped the run at a failure",
             Skip::Interrupted => "not started: the run was interrupted",
+            Skip::Tag => "left out by --tag or --skip-tag",
         }
     }
 }
@@ -239,6 +250,10 @@ pub struct TestResult {
     pub envelopes: Option<Trace>,
     /// The API version its requests were made in (for parameter names).
     pub api: ApiVersion,
+    /// The attempts of `retry` and checks of `poll_until` it made, oldest first.
+    pub attempts: Vec<crate::script::Attempt>,
+    /// Its tags: its file's (`// tags:`) and its case's (`test(name, #{ tags: [...] }, ...)`).
+    pub tags: Vec<String>,
 }
 
 /// How many of the last requests the text and JUnit reports show for a failure.
@@ -255,6 +270,8 @@ impl TestResult {
             dropped: outcome.dropped,
             envelopes: outcome.envelopes,
             api: outcome.api,
+            attempts: outcome.attempts,
+            tags: Vec::new(),
         }
     }
 
@@ -269,6 +286,8 @@ impl TestResult {
             dropped: 0,
             envelopes: None,
             api: ApiVersion::default(),
+            attempts: Vec::new(),
+            tags: Vec::new(),
         }
     }
 
@@ -280,6 +299,12 @@ impl TestResult {
             .iter()
             .map(|c| c.made.summary(self.api))
             .collect()
+    }
+
+    /// Its attempts of `retry` and checks of `poll_until`, one line each
+    /// ([`crate::script::Attempt::summary`]).
+    pub fn attempt_lines(&self) -> Vec<String> {
+        self.attempts.iter().map(|a| a.summary()).collect()
     }
 }
 
@@ -342,6 +367,7 @@ fn prepare(files: &[TestFile], options: &Options) -> Vec<Entry> {
                 params: f.params.clone(),
                 row,
                 timeout: f.timeout,
+                tags: f.tags.clone(),
                 modules: crate::script::Modules::for_script(
                     &f.path,
                     f.module_path.as_ref().unwrap_or(&options.module_path),
@@ -354,8 +380,8 @@ fn prepare(files: &[TestFile], options: &Options) -> Vec<Entry> {
 
 /// What reading a file decided.
 enum Found {
-    /// Its named cases, each run as a job of its own.
-    Cases(Vec<String>),
+    /// Its named cases with their tags (the file's and their own), each run as a job of its own.
+    Cases(Vec<(String, Vec<String>)>),
     /// Its result: run as its own test, or not run.
     Result(Box<TestResult>),
 }
@@ -438,7 +464,16 @@ pub fn run(
             Entry::Decided(_) => None,
         })
         .collect();
-    let accepts = |name: &str| options.filter.as_ref().is_none_or(|f| name.contains(f));
+    // Why a test is left out by --filter or --tag, if it is.
+    let left_out = |name: &str, tags: &[String]| {
+        if !options.filter.as_ref().is_none_or(|f| name.contains(f)) {
+            Some(Skip::Filter)
+        } else if !options.tags.accepts(tags) {
+            Some(Skip::Tag)
+        } else {
+            None
+        }
+    };
     let halt = &*options.halt;
     let bailed = AtomicBool::new(false);
     let stop_on = |status: &Status| {
@@ -469,6 +504,8 @@ pub fn run(
         Cases(Vec<Option<TestResult>>),
     }
     let mut slots: Vec<Slot> = sources.iter().map(|_| Slot::Pending).collect();
+    // Each source's cases' tags, once it is read.
+    let mut case_tags: Vec<Vec<Vec<String>>> = sources.iter().map(|_| Vec::new()).collect();
     let mut unread = sources.len();
     let decided = entries.len() - sources.len();
     // Tests known so far, besides the files not yet read.
@@ -480,8 +517,8 @@ pub fn run(
     };
     let (tx, rx) = mpsc::channel();
     {
-        let (sources, queue, not_now, stop_on, accepts) =
-            (&sources, &queue, &not_now, &stop_on, &accepts);
+        let (sources, queue, not_now, stop_on, left_out) =
+            (&sources, &queue, &not_now, &stop_on, &left_out);
         let work = move |worker: &mut Worker, job: Job| -> (Done, Vec<Job>) {
             match job {
                 Job::Read(i) => {
@@ -491,25 +528,49 @@ pub fn run(
                         let r = TestResult::not_run(id, Status::Skipped(skip));
                         return (Done::Read(i, Found::Result(Box::new(r))), Vec::new());
                     }
-                    let found = match worker.collect(file, accepts(&id.name())) {
-                        Collected::Cases(names) => Found::Cases(names),
+                    let skip = left_out(&id.name(), &file.tags);
+                    let collected = if skip == Some(Skip::Tag)
+                        && !options.tags.cases_may_run(&file.tags, &file.source)
+                    {
+                        Collected::Skipped
+                    } else {
+                        worker.collect(file, skip.is_none())
+                    };
+                    let found = match collected {
+                        Collected::Cases(cases) => Found::Cases(
+                            cases
+                                .into_iter()
+                                .map(|(n, own)| {
+                                    let tags = tags::merged(&file.tags, &own);
+                                    (n, tags)
+                                })
+                                .collect(),
+                        ),
                         Collected::Plain(outcome) => {
                             let mut outcome = *outcome;
                             outcome.status = settle(outcome.status, halt);
                             stop_on(&outcome.status);
-                            Found::Result(Box::new(TestResult::new(id, outcome)))
+                            let mut r = TestResult::new(id, outcome);
+                            r.tags = file.tags.clone();
+                            Found::Result(Box::new(r))
                         }
-                        Collected::Skipped => Found::Result(Box::new(TestResult::not_run(
-                            id,
-                            Status::Skipped(Skip::Filter),
-                        ))),
+                        Collected::Skipped => {
+                            let mut r = TestResult::not_run(
+                                id,
+                                Status::Skipped(skip.unwrap_or(Skip::Filter)),
+                            );
+                            r.tags = file.tags.clone();
+                            Found::Result(Box::new(r))
+                        }
                     };
                     let then = match &found {
-                        Found::Cases(names) => names
+                        Found::Cases(cases) => cases
                             .iter()
                             .enumerate()
-                            .filter(|(_, n)| accepts(&file.test_id(Some(n)).name()))
-                            .map(|(k, n)| Job::Case(i, k, n.clone()))
+                            .filter(|(_, (n, tags))| {
+                                left_out(&file.test_id(Some(n)).name(), tags).is_none()
+                            })
+                            .map(|(k, (n, _))| Job::Case(i, k, n.clone()))
                             .collect(),
                         Found::Result(_) => Vec::new(),
                     };
@@ -563,20 +624,23 @@ pub fn run(
                         slots[i] = Slot::One(r);
                         total += 1;
                     }
-                    Done::Read(i, Found::Cases(names)) => {
+                    Done::Read(i, Found::Cases(cases)) => {
                         let file = sources[i];
-                        let mut results = Vec::with_capacity(names.len());
-                        for name in &names {
+                        let mut results = Vec::with_capacity(cases.len());
+                        for (name, tags) in &cases {
                             let test = file.test_id(Some(name));
-                            if accepts(&test.name()) {
-                                results.push(None);
-                            } else {
-                                let r = TestResult::not_run(test, Status::Skipped(Skip::Filter));
-                                on_event(Event::Done(&r));
-                                results.push(Some(r));
+                            match left_out(&test.name(), tags) {
+                                None => results.push(None),
+                                Some(skip) => {
+                                    let mut r = TestResult::not_run(test, Status::Skipped(skip));
+                                    r.tags = tags.clone();
+                                    on_event(Event::Done(&r));
+                                    results.push(Some(r));
+                                }
                             }
                         }
-                        total += names.len();
+                        total += cases.len();
+                        case_tags[i] = cases.into_iter().map(|(_, t)| t).collect();
                         slots[i] = Slot::Cases(results);
                     }
                     Done::Case(i, k, name, outcome) => {
@@ -584,10 +648,11 @@ pub fn run(
                             unreachable!("a file's cases run after it is read");
                         };
                         let id = sources[i].test_id(Some(&name));
-                        let r = match outcome {
+                        let mut r = match outcome {
                             Ok(o) => TestResult::new(id, *o),
                             Err(skip) => TestResult::not_run(id, Status::Skipped(skip)),
                         };
+                        r.tags = case_tags[i].get(k).cloned().unwrap_or_default();
                         on_event(Event::Done(&r));
                         results[k] = Some(r);
                     }

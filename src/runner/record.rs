@@ -1,7 +1,8 @@
 //! What a test sent, recorded at the transport seam: [`Recorder`] wraps a test's backend and notes
 //! every request (when it started, how long it took, what came back) and the envelopes of the
 //! last exchange, for the reports' timelines and failure details. Scripts and the session cannot
-//! tell it is there.
+//! tell it is there. The log also keeps the attempts of `retry` and `poll_until`, which the
+//! worker's session tells it of.
 //!
 //! Also [`Detached`], the backend a worker holds before its first test gets a real one.
 
@@ -11,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use crate::api::{ApiVersion, Request};
 use crate::client::{Exchange, SimControl, Trace, Transport, TransportError};
-use crate::script::Made;
+use crate::script::{Attempt, Made};
 
 /// How many requests a test's record keeps; later ones are counted, not kept (a test that loops
 /// over thousands of requests still gets a report of a readable size).
@@ -82,6 +83,17 @@ pub struct Log {
     pub dropped: usize,
     /// The envelopes of the last exchange that had them.
     pub last_envelopes: Option<Trace>,
+    /// The attempts of `retry` and checks of `poll_until`, oldest first (at most [`KEEP`]).
+    pub attempts: Vec<Attempt>,
+}
+
+impl Log {
+    /// Notes an attempt of `retry` or a check of `poll_until`; past [`KEEP`] they are dropped.
+    pub fn attempted(&mut self, attempt: &Attempt) {
+        if self.attempts.len() < KEEP {
+            self.attempts.push(attempt.clone());
+        }
+    }
 }
 
 impl Log {

@@ -1,7 +1,8 @@
-//! Assertions: `assert`, `assert_eq`, `expect`, `expect_ok`, and `test` for named cases. A failed
+//! Assertions: `assert`, `assert_eq`, `expect`, `expect_ok`, and `test` for named cases (with
+//! their options: tags). A failed
 //! assertion throws an [`AssertionFailure`], which the runners tell apart from other script errors.
 
-use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, NativeCallContext};
+use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, Map, NativeCallContext};
 
 use super::response::ScriptResponse;
 
@@ -124,4 +125,63 @@ pub fn register(engine: &mut Engine) {
             body.call_within_context(&ctx, ())
         },
     );
+    engine.register_fn(
+        "test",
+        |ctx: NativeCallContext, _name: &str, options: Map, body: FnPtr| -> Res<Dynamic> {
+            case_tags(&options)?;
+            body.call_within_context(&ctx, ())
+        },
+    );
+}
+
+/// Whether `tag` is a well-formed tag: one word of letters, digits, `-`, `_`, `.` and `:`.
+pub fn valid_tag(tag: &str) -> bool {
+    !tag.is_empty()
+        && tag
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+}
+
+/// The tags of a case's options, `#{ tags: ["pci", "smoke"] }` (a string of tags split at white
+/// space is taken too); an unknown key or a malformed tag is an error naming it.
+pub fn case_tags(options: &Map) -> Res<Vec<String>> {
+    let mut tags = Vec::new();
+    for (key, value) in options {
+        if key.as_str() != "tags" {
+            return Err(super::args::error(format!(
+                "test: unknown option `{key}`; the options are tags, e.g. #{{ tags: [\"smoke\"] }}"
+            )));
+        }
+        let items: Vec<Dynamic> = if value.is_string() {
+            value
+                .to_string()
+                .split_whitespace()
+                .map(|t| Dynamic::from(t.to_string()))
+                .collect()
+        } else if let Some(a) = value.clone().try_cast::<rhai::Array>() {
+            a
+        } else {
+            return Err(super::args::error(format!(
+                "test: tags must be an array of strings, e.g. [\"smoke\", \"pci\"], not {}",
+                super::args::type_name(value)
+            )));
+        };
+        for item in items {
+            let Some(tag) = item.clone().into_string().ok() else {
+                return Err(super::args::error(format!(
+                    "test: a tag must be a string, not {} ({item})",
+                    super::args::type_name(&item)
+                )));
+            };
+            if !valid_tag(&tag) {
+                return Err(super::args::error(format!(
+                    "test: `{tag}` is not a tag: a tag is one word of letters, digits, -, _, . and :"
+                )));
+            }
+            if !tags.contains(&tag) {
+                tags.push(tag);
+            }
+        }
+    }
+    Ok(tags)
 }

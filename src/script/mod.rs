@@ -1,5 +1,5 @@
 //! The Rhai bindings: engine setup, one function per operation, the `Response` and `Port` types,
-//! assertions, helpers and simulator control.
+//! assertions, helpers (`retry` and `poll_until` among them) and simulator control.
 //!
 //! Naming rule: a script function is the guide's operation name in snake_case (`PortStatusEX` is
 //! `port_status_ex`, `GetURL` is `get_url`). Every function reaches Encore only through the
@@ -10,6 +10,7 @@ mod args;
 mod assertions;
 pub mod diagnostic;
 pub mod docs;
+pub mod header;
 pub mod help;
 mod helpers;
 mod limits;
@@ -17,6 +18,7 @@ pub mod modules;
 mod operations;
 mod port;
 mod response;
+mod retry;
 mod session;
 mod sim;
 mod stop;
@@ -27,14 +29,17 @@ use std::rc::Rc;
 
 use rhai::{Dynamic, Engine, Scope, AST};
 
-pub use assertions::AssertionFailure;
+pub use assertions::{case_tags, valid_tag, AssertionFailure};
 pub use diagnostic::Diagnostic;
 pub use limits::Limits;
 pub use modules::Modules;
 pub use operations::LOG_EVENT_KEYS;
 pub use port::Port;
 pub use response::ScriptResponse;
-pub use session::{render_trace, stderr_trace, Made, Observer, Session, SharedSession, TraceSink};
+pub use retry::Attempt;
+pub use session::{
+    render_trace, stderr_trace, AttemptObserver, Made, Observer, Session, SharedSession, TraceSink,
+};
 pub use stop::Stop;
 pub use transaction::{Transaction, TransactionObserver};
 
@@ -101,6 +106,7 @@ pub fn engine(session: &SharedSession, output: Output) -> Engine {
     port::register(&mut engine, session);
     assertions::register(&mut engine);
     helpers::register(&mut engine, session);
+    retry::register(&mut engine, session);
     sim::register(&mut engine, session);
     transaction::register(&mut engine, session);
     secret_variables(&mut engine);

@@ -7,6 +7,7 @@ use std::io::Write;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use super::retry::Attempt;
 use super::transaction::{full_name, Open, Transaction, TransactionObserver};
 use crate::api::{Operation, Request, Response};
 use crate::client::{Cancel, Exchange, Trace, Transport, TransportError};
@@ -62,6 +63,9 @@ pub type TraceSink = Box<dyn FnMut(Operation, Duration, &Trace)>;
 /// Told of every request as soon as its answer is in (the REPL prints it as a grid row).
 pub type Observer = Box<dyn FnMut(&Made)>;
 
+/// Told of every attempt of `retry` and check of `poll_until` (`-v` rows, the test reports).
+pub type AttemptObserver = Box<dyn FnMut(&Attempt)>;
+
 /// The state every script function of one engine shares.
 pub struct Session {
     transport: Box<dyn Transport>,
@@ -70,6 +74,7 @@ pub struct Session {
     calls: u64,
     trace_sink: Option<TraceSink>,
     observer: Option<Observer>,
+    attempt_observer: Option<AttemptObserver>,
     cancel: Cancel,
     /// The transactions running, innermost last.
     transactions: Vec<Open>,
@@ -89,6 +94,7 @@ impl Session {
             calls: 0,
             trace_sink: None,
             observer: None,
+            attempt_observer: None,
             cancel: Cancel::default(),
             transactions: Vec::new(),
             transaction_observer: None,
@@ -175,6 +181,18 @@ impl Session {
         };
         if let Some(observer) = self.transaction_observer.as_mut() {
             observer(&ended);
+        }
+    }
+
+    /// Sets (or removes) the observer told of each attempt of `retry` and `poll_until`.
+    pub fn set_attempt_observer(&mut self, observer: Option<AttemptObserver>) {
+        self.attempt_observer = observer;
+    }
+
+    /// Tells the attempt observer of an attempt.
+    pub fn attempted(&mut self, attempt: &Attempt) {
+        if let Some(observer) = self.attempt_observer.as_mut() {
+            observer(attempt);
         }
     }
 

@@ -4,10 +4,12 @@
 //! The page has the run's summary, then every test in report order: its status and time, for a
 //! failure the message and diagnostic, its requests as a timeline (an SVG bar per request, placed
 //! at the time it was sent and as long as it took, coloured by outcome) and as a table
-//! (operation, parameters, code, message, elapsed), the envelopes of its last exchange and what
-//! it printed. Failed tests are open, the others folded. The script only adds a "failures only"
-//! switch, and marks the page `data-ready` once it has run (a browser test checks for it); it
-//! logs nothing.
+//! (operation, parameters, code, message, elapsed), the attempts of `retry` and `poll_until`,
+//! the envelopes of its last exchange and what it printed. Failed tests are open, the others
+//! folded. Tagged tests show their tags, and a row of tag buttons above the tests shows only
+//! those with the tag chosen, by CSS alone (`:checked ~`), so it works with scripts off. The
+//! script only adds a "failures only" switch, and marks the page `data-ready` once it has run (a
+//! browser test checks for it); it logs nothing.
 
 use std::fmt::Write;
 use std::time::Duration;
@@ -79,6 +81,10 @@ td.code.refused { color: var(--bad); } td.code.error { color: var(--err); }
 .params { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; word-break: break-all; }
 .note { color: #59636e; font-size: .8rem; }
 body.only-failed details.test.passed, body.only-failed details.test.skipped { display: none; }
+.tag { font-size: .7rem; padding: 0 .35rem; border: 1px solid var(--line); border-radius: 3px; color: #59636e; white-space: nowrap; }
+input.tag-pick { position: absolute; opacity: 0; pointer-events: none; }
+nav.tags { margin: 0 0 .75rem; display: flex; flex-wrap: wrap; gap: .35rem; align-items: baseline; }
+nav.tags label { cursor: pointer; font-size: .8rem; padding: .1rem .5rem; border: 1px solid var(--line); border-radius: 4px; }
 "#;
 
 /// Marks the page as built and wires the "failures only" switch; logs nothing.
@@ -189,7 +195,32 @@ fn table(out: &mut String, r: &TestResult) {
     }
 }
 
-fn test(out: &mut String, index: usize, r: &TestResult) {
+/// The attempts of `retry` and checks of `poll_until`, as a table.
+fn attempts(out: &mut String, r: &TestResult) {
+    if r.attempts.is_empty() {
+        return;
+    }
+    out.push_str(r#"<h3>Attempts</h3><table><thead><tr><th>function</th><th class="num">line</th><th class="num">attempt</th><th class="num">at</th><th>outcome</th></tr></thead><tbody>"#);
+    for a in &r.attempts {
+        let which = match a.of {
+            Some(of) => format!("{} of {of}", a.number),
+            None => a.number.to_string(),
+        };
+        let clock = if a.virtual_clock { " (virtual)" } else { "" };
+        let class = if a.passed { "success" } else { "warning" };
+        let _ = write!(
+            out,
+            r#"<tr><td>{}</td><td class="num">{}</td><td class="num">{which}</td><td class="num">+{}{clock}</td><td class="code {class}">{}</td></tr>"#,
+            a.function,
+            a.line.map_or(String::new(), |l| l.to_string()),
+            ms(a.at),
+            esc(&a.outcome()),
+        );
+    }
+    out.push_str("</tbody></table>");
+}
+
+fn test(out: &mut String, index: usize, r: &TestResult, all_tags: &[&str]) {
     let word = status_word(&r.status);
     let group = match &r.status {
         Status::Passed => "passed",
@@ -197,9 +228,21 @@ fn test(out: &mut String, index: usize, r: &TestResult) {
         Status::Skipped(_) => "skipped",
     };
     let open = if group == "failed" { " open" } else { "" };
+    // Each tag a class `tag-N` (N its place among the run's tags), for the filter's CSS.
+    let tag_classes: String = r
+        .tags
+        .iter()
+        .filter_map(|t| all_tags.iter().position(|a| a == t))
+        .map(|n| format!(" tag-{}", n + 1))
+        .collect();
+    let chips: String = r
+        .tags
+        .iter()
+        .map(|t| format!(r#"<span class="tag">{}</span>"#, esc(t)))
+        .collect();
     let _ = write!(
         out,
-        r#"<details class="test {group}" id="test-{index}"{open}><summary><span class="badge {word}">{}</span><span class="name">{}</span><span class="time">{} · {} requests</span></summary><div class="body">"#,
+        r#"<details class="test {group}{tag_classes}" id="test-{index}"{open}><summary><span class="badge {word}">{}</span><span class="name">{}</span>{chips}<span class="time">{} · {} requests</span></summary><div class="body">"#,
         word.to_uppercase(),
         esc(&r.id.name()),
         ms(r.elapsed),
@@ -224,6 +267,7 @@ fn test(out: &mut String, index: usize, r: &TestResult) {
         timeline(out, r);
         table(out, r);
     }
+    attempts(out, r);
     if let (Some(_), Some(t)) = (r.status.failure(), &r.envelopes) {
         let _ = write!(
             out,
@@ -240,9 +284,52 @@ fn test(out: &mut String, index: usize, r: &TestResult) {
     out.push_str("</div></details>\n");
 }
 
+/// Every tag of the run's tests, sorted.
+fn tags_of(results: &[TestResult]) -> Vec<&str> {
+    let mut all: Vec<&str> = results
+        .iter()
+        .flat_map(|r| r.tags.iter().map(String::as_str))
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
+/// The tag filter: a radio button per tag (and "all"), before `main`, and the CSS that hides the
+/// tests without the chosen tag. It needs no script: `:checked ~` does it, and a browser without
+/// CSS shows the buttons and every test.
+fn tag_filter(out: &mut String, all_tags: &[&str]) {
+    if all_tags.is_empty() {
+        return;
+    }
+    out.push_str("<style>");
+    for n in 1..=all_tags.len() {
+        let _ = write!(
+            out,
+            "#tag-{n}:checked ~ main details.test:not(.tag-{n}) {{ display: none; }} #tag-{n}:checked ~ nav label[for=tag-{n}] {{ background: #1f2328; color: #fff; }} "
+        );
+    }
+    out.push_str(
+        "#tag-0:checked ~ nav label[for=tag-0] { background: #1f2328; color: #fff; }</style>\n",
+    );
+    out.push_str(r#"<input type="radio" class="tag-pick" name="tag" id="tag-0" checked>"#);
+    for n in 1..=all_tags.len() {
+        let _ = write!(
+            out,
+            r#"<input type="radio" class="tag-pick" name="tag" id="tag-{n}">"#
+        );
+    }
+    out.push_str(r#"<nav class="tags" aria-label="filter by tag"><span class="note">Tags:</span><label for="tag-0">all</label>"#);
+    for (i, t) in all_tags.iter().enumerate() {
+        let _ = write!(out, r#"<label for="tag-{}">{}</label>"#, i + 1, esc(t));
+    }
+    out.push_str("</nav>\n");
+}
+
 /// The page.
 pub fn render(run: &Run<'_>) -> String {
     let c = Counts::of(run.results);
+    let all_tags = tags_of(run.results);
     let mut out = String::new();
     let _ = write!(
         out,
@@ -251,7 +338,7 @@ pub fn render(run: &Run<'_>) -> String {
 <title>ecapi test: {c}</title><style>{STYLE}</style></head>
 <body><header><h1>ecapi test</h1><p class="meta">Started {} · took {} · {} tests</p>
 <p class="counts"><span class="passed">{} passed</span><span class="failed">{} failed</span>{}<span class="skipped">{} skipped</span>
-<label><input type="checkbox" id="only-failed"> failures only</label></p></header><main>
+<label><input type="checkbox" id="only-failed"> failures only</label></p></header>
 "#,
         esc(run.started),
         ms(run.elapsed),
@@ -268,8 +355,10 @@ pub fn render(run: &Run<'_>) -> String {
         },
         c.skipped,
     );
+    tag_filter(&mut out, &all_tags);
+    out.push_str("<main>\n");
     for (i, r) in run.results.iter().enumerate() {
-        test(&mut out, i + 1, r);
+        test(&mut out, i + 1, r, &all_tags);
     }
     if run.results.is_empty() {
         out.push_str(r#"<p class="note">No test was selected.</p>"#);

@@ -1,8 +1,9 @@
 //! The JSON report (`--report-json FILE`): one object for the run, with its counts and every test
 //! in report order: its name parts, status (`passed`, `failed` for an assertion, `error`,
 //! `skipped`), duration, failure, output, every request (when it was sent and how long it took,
-//! in milliseconds from the start of the test; operation, parameters, code, message, class) and
-//! the envelopes of its last exchange.
+//! in milliseconds from the start of the test; operation, parameters, code, message, class),
+//! every attempt of `retry` and check of `poll_until`, its tags and the envelopes of its last
+//! exchange.
 //!
 //! ```json
 //! {"report": "ecapi test", "version": 1, "started": "…", "duration_ms": 12.5,
@@ -16,6 +17,7 @@ use serde_json::{json, Value};
 
 use super::{status_word, Class, Counts, Run};
 use crate::runner::{Call, Status, TestResult};
+use crate::script::Attempt;
 
 fn ms(d: std::time::Duration) -> f64 {
     (d.as_secs_f64() * 1_000_000.0).round() / 1000.0
@@ -51,6 +53,21 @@ fn request(call: &Call, r: &TestResult) -> Value {
     v
 }
 
+/// An attempt of `retry` or a check of `poll_until`: `at_ms` from the first, on the simulator's
+/// virtual clock when `virtual_clock` is true.
+fn attempt(a: &Attempt) -> Value {
+    json!({
+        "function": a.function,
+        "number": a.number,
+        "of": a.of,
+        "at_ms": ms(a.at),
+        "virtual_clock": a.virtual_clock,
+        "line": a.line,
+        "passed": a.passed,
+        "detail": a.detail,
+    })
+}
+
 fn test(r: &TestResult) -> Value {
     let mut v = json!({
         "name": r.id.name(),
@@ -62,6 +79,8 @@ fn test(r: &TestResult) -> Value {
         "output": r.output,
         "requests": r.calls.iter().map(|c| request(c, r)).collect::<Vec<_>>(),
         "requests_not_kept": r.dropped,
+        "attempts": r.attempts.iter().map(attempt).collect::<Vec<_>>(),
+        "tags": r.tags,
     });
     match &r.status {
         Status::Failed(f) | Status::Interrupted(f) => {

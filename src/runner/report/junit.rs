@@ -9,7 +9,8 @@
 //! The layout follows the schema CI servers read (Jenkins' `junit-10.xsd`, which GitLab and GitHub
 //! reporters accept too): `testsuites` > `testsuite` (`name`, `tests`, `failures`, `errors`,
 //! `skipped`, `time`, `timestamp`) > `testcase` (`name`, `classname`, `time`) holding at most one
-//! of `skipped`, `failure` (a failed assertion) or `error` (any other script error).
+//! of `skipped`, `failure` (a failed assertion) or `error` (any other script error). A tagged
+//! test's tags come first, as `properties` with a `property name="tag"` per tag.
 
 use std::time::Duration;
 
@@ -100,10 +101,21 @@ fn testcase(w: &mut W, r: &TestResult) -> std::io::Result<()> {
     start.push_attribute(("name", clean(&r.id.short()).as_str()));
     start.push_attribute(("classname", clean(&classname(&r.id.file)).as_str()));
     start.push_attribute(("time", seconds(r.elapsed).as_str()));
-    if r.status == Status::Passed && r.output.is_empty() {
+    if r.status == Status::Passed && r.output.is_empty() && r.tags.is_empty() {
         return w.write_event(Event::Empty(start));
     }
     w.write_event(Event::Start(start))?;
+    if !r.tags.is_empty() {
+        // One `tag` property per tag, as JUnit 5 and pytest write a case's tags and markers.
+        w.write_event(Event::Start(BytesStart::new("properties")))?;
+        for tag in &r.tags {
+            let mut p = BytesStart::new("property");
+            p.push_attribute(("name", "tag"));
+            p.push_attribute(("value", clean(tag).as_str()));
+            w.write_event(Event::Empty(p))?;
+        }
+        w.write_event(Event::End(BytesEnd::new("properties")))?;
+    }
     match &r.status {
         Status::Passed => {}
         Status::Skipped(why) => {
@@ -130,6 +142,12 @@ fn testcase(w: &mut W, r: &TestResult) -> std::io::Result<()> {
                 for q in &last {
                     body.push_str(&format!("  {q}\n"));
                 }
+            }
+            for (i, a) in r.attempt_lines().iter().enumerate() {
+                if i == 0 {
+                    body.push_str("attempts:\n");
+                }
+                body.push_str(&format!("  {a}\n"));
             }
             w.write_event(Event::Text(BytesText::new(&clean(&body))))?;
             w.write_event(Event::End(BytesEnd::new(tag)))?;

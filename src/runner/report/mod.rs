@@ -98,6 +98,17 @@ pub fn line(r: &TestResult, color: bool) -> Option<String> {
     ))
 }
 
+/// `attempts:` and a line per attempt of `retry` or check of `poll_until`, when the test made any.
+fn push_attempts(out: &mut String, r: &TestResult) {
+    let attempts = r.attempt_lines();
+    if !attempts.is_empty() {
+        out.push_str("attempts:\n");
+        for a in &attempts {
+            out.push_str(&format!("  {a}\n"));
+        }
+    }
+}
+
 /// Every failure in full, or nothing when none failed.
 pub fn failures(results: &[TestResult]) -> String {
     let mut out = String::new();
@@ -113,6 +124,7 @@ pub fn failures(results: &[TestResult]) -> String {
                 out.push_str(&format!("  {q}\n"));
             }
         }
+        push_attempts(&mut out, r);
         if !r.output.is_empty() {
             out.push_str("output:\n");
             for l in r.output.lines() {
@@ -225,6 +237,8 @@ pub(crate) mod fixture {
                 failure: None,
             }),
             api: ApiVersion::V7_1,
+            attempts: Vec::new(),
+            tags: Vec::new(),
         }
     }
 }

@@ -2,7 +2,7 @@
 //! the version line, the plan `1..N`, then a numbered `ok` / `not ok` line per test. A skipped
 //! test is `ok N - name # SKIP reason`; a failed one is followed by a YAML diagnostics block,
 //! indented two spaces between `---` and `...`, with the message, severity, the diagnostic, the
-//! last requests and the output.
+//! last requests, the attempts of `retry` and `poll_until`, and the output.
 
 use crate::runner::{Status, TestResult};
 
@@ -77,6 +77,13 @@ pub fn render(results: &[TestResult]) -> String {
                     out.push_str("  requests:\n");
                     for q in &last {
                         out.push_str(&format!("    - {}\n", quoted(q)));
+                    }
+                }
+                let attempts = r.attempt_lines();
+                if !attempts.is_empty() {
+                    out.push_str("  attempts:\n");
+                    for a in &attempts {
+                        out.push_str(&format!("    - {}\n", quoted(a)));
                     }
                 }
                 if !r.output.trim().is_empty() {
