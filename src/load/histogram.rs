@@ -90,6 +90,30 @@ impl Latency {
         self.0.len() - self.0.count_between(0, us)
     }
 
+    /// Every distinct recorded value with its count, smallest first: `(µs, count)`, each value the
+    /// highest equivalent of its bucket (so two histograms of the same precision name a bucket by
+    /// the same value, and their distributions can be compared step by step).
+    pub fn recorded(&self) -> Vec<(u64, u64)> {
+        self.0
+            .iter_recorded()
+            .map(|v| (v.value_iterated_to(), v.count_at_value()))
+            .collect()
+    }
+
+    /// The value at `rank` (1 = the smallest, [`Latency::count`] = the largest), in µs; 0 when
+    /// empty. Ranks past the ends read as the ends.
+    pub fn value_at_rank_us(&self, rank: u64) -> u64 {
+        let rank = rank.clamp(1, self.count().max(1));
+        let mut seen = 0;
+        for (value, n) in self.recorded() {
+            seen += n;
+            if seen >= rank {
+                return value;
+            }
+        }
+        0
+    }
+
     /// The V2 compressed encoding (HdrHistogram's interchange format), in base64.
     pub fn to_base64(&self) -> String {
         let mut bytes = Vec::new();

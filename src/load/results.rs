@@ -156,8 +156,14 @@ pub struct Second {
     pub failed: u64,
     /// Agents running an iteration at the end of the second (the most, once merged).
     pub active: u64,
+    /// Of its requests, those still waiting for their answer when the run was stopped (counted in
+    /// `errors` too).
+    pub interrupted: u64,
     /// The latency of its requests.
     pub latency: Latency,
+    /// The latency of its requests per operation (wire name), for the report's charts per
+    /// operation.
+    pub operations: BTreeMap<String, Latency>,
 }
 
 impl Second {
@@ -171,7 +177,16 @@ impl Second {
             iterations: 0,
             failed: 0,
             active: 0,
+            interrupted: 0,
             latency: Latency::new(SECOND_FIGURES),
+            operations: BTreeMap::new(),
+        }
+    }
+
+    /// The latency of a row's requests in this second; `None` when it had none.
+    pub fn latency_of(&self, row: RowKind, name: &str) -> Option<&Latency> {
+        match row {
+            RowKind::Operation => self.operations.get(name),
         }
     }
 
@@ -182,9 +197,53 @@ impl Second {
         add(&mut self.iterations, other.iterations, "iterations")?;
         add(&mut self.failed, other.failed, "failed")?;
         add(&mut self.active, other.active, "active")?;
+        add(&mut self.interrupted, other.interrupted, "interrupted")?;
         self.latency.add(&other.latency);
+        for (name, latency) in &other.operations {
+            self.operations
+                .entry(name.clone())
+                .or_insert_with(|| Latency::new(SECOND_FIGURES))
+                .add(latency);
+        }
         Ok(())
     }
+}
+
+/// What a row of the views is: the reports, the baseline comparison and the charts show every
+/// row alike, a name with a count and a histogram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RowKind {
+    /// An operation of the Web API: its requests.
+    Operation,
+}
+
+impl RowKind {
+    /// The summary JSON's section for rows of this kind.
+    pub fn section(self) -> &'static str {
+        match self {
+            RowKind::Operation => "operations",
+        }
+    }
+
+    /// The word for one row of this kind.
+    pub fn word(self) -> &'static str {
+        match self {
+            RowKind::Operation => "operation",
+        }
+    }
+}
+
+/// One row: a named histogram with its count.
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'a> {
+    /// Operation or transaction.
+    pub kind: RowKind,
+    /// Its name (an operation's wire name).
+    pub name: &'a str,
+    /// How many (requests), answered or not.
+    pub count: u64,
+    /// The latency of those timed.
+    pub latency: &'a Latency,
 }
 
 /// A random id for one run: 16 hex digits.
@@ -298,6 +357,19 @@ impl Results {
         Ok(())
     }
 
+    /// Every row of the views: the operations in name order (then, as they come, other kinds).
+    pub fn rows(&self) -> Vec<Row<'_>> {
+        self.operations
+            .iter()
+            .map(|(name, s)| Row {
+                kind: RowKind::Operation,
+                name,
+                count: s.count,
+                latency: &s.latency,
+            })
+            .collect()
+    }
+
     /// Requests per second over the test.
     pub fn rate_of(&self, count: u64) -> f64 {
         if self.duration_s > 0.0 {
@@ -338,10 +410,17 @@ impl Results {
                 stats.count += 1;
                 second.requests += 1;
                 // An interrupted request has no latency: it got no answer to time.
-                if !interrupted {
+                if interrupted {
+                    second.interrupted += 1;
+                } else {
                     stats.latency.record_us(latency_us);
                     stats.service.record_us(service_us);
                     second.latency.record_us(latency_us);
+                    second
+                        .operations
+                        .entry(op.name().to_string())
+                        .or_insert_with(|| Latency::new(SECOND_FIGURES))
+                        .record_us(latency_us);
                 }
                 match outcome {
                     Outcome::Code(code) => {
