@@ -322,6 +322,8 @@ pub struct Comparison {
     pub rows: Vec<RowComparison>,
     /// All requests together.
     pub all: RowComparison,
+    /// The generator lag's p99 in the baseline and in this run, in ms.
+    pub lag_p99_ms: (f64, f64),
 }
 
 impl Comparison {
@@ -376,11 +378,199 @@ impl Comparison {
             duration_s: baseline.duration_s,
             rows,
             all,
+            lag_p99_ms: (
+                baseline.lag.percentile_ms(99.0),
+                now.lag.percentile_ms(99.0),
+            ),
         }
+    }
+
+    /// Whether the load machine held this run up clearly more than the baseline (its generator
+    /// lag's p99 at least twice the baseline's and past the 10 ms that counts as late): changes
+    /// may then be the load machine's own, not the server's.
+    pub fn busier_load_machine(&self) -> bool {
+        let (base, now) = self.lag_p99_ms;
+        now >= 2.0 * base && now * 1000.0 >= super::results::LATE_US as f64
+    }
+
+    /// The word for [`Comparison::busier_load_machine`], when it holds.
+    pub fn lag_warning(&self) -> Option<String> {
+        self.busier_load_machine().then(|| {
+            format!(
+                "the load machine was busier in this run (generator lag p99 {:.2} ms, baseline \
+                 {:.2} ms): some changes may be its own, not the server's",
+                self.lag_p99_ms.1, self.lag_p99_ms.0
+            )
+        })
     }
 
     /// The rows slower beyond noise.
     pub fn regressed(&self) -> impl Iterator<Item = &RowComparison> {
         self.rows.iter().filter(|r| r.regressed())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::Operation;
+    use crate::load::histogram::TOTAL_FIGURES;
+    use crate::load::probe::{Event, Outcome};
+    use crate::load::results::Second;
+
+    /// A run of `n` requests of each operation, the i-th taking `base_us + i * step_us`.
+    fn run(ops: &[(Operation, u64)], n: u64, step_us: u64) -> Results {
+        let mut r = Results::new("f.rhai".into(), "x".into());
+        r.duration_s = 10.0;
+        let mut s = Second::new(0);
+        for &(op, base_us) in ops {
+            for i in 0..n {
+                r.absorb(
+                    Event::Request {
+                        op,
+                        latency_us: base_us + i * step_us,
+                        service_us: base_us,
+                        outcome: Outcome::Code(100),
+                        at_ms: 0,
+                        after_end: false,
+                    },
+                    &mut s,
+                );
+            }
+        }
+        r.timeline.push(s);
+        r
+    }
+
+    #[test]
+    fn a_run_against_itself_marks_nothing() {
+        let r = run(
+            &[
+                (Operation::PortStatus, 800),
+                (Operation::StartRecording, 40_000),
+            ],
+            6000,
+            7,
+        );
+        let c = Comparison::new("same.json", &r, &r);
+        for row in c.rows.iter().chain([&c.all]) {
+            assert_eq!(row.ks.unwrap().d, 0.0, "{}", row.name);
+            assert!(!row.regressed() && !row.improved(), "{}", row.name);
+            assert_eq!(row.verdict(), "within noise");
+            assert!(
+                row.changes.iter().all(|ch| ch.judged),
+                "6,000 requests judge p99"
+            );
+        }
+    }
+
+    #[test]
+    fn a_slower_operation_is_marked_and_the_others_are_not() {
+        let base = run(
+            &[
+                (Operation::PortStatus, 800),
+                (Operation::StartRecording, 4_000),
+            ],
+            6000,
+            1,
+        );
+        // StartRecording 20 ms slower; PortStatus slower by 0.7 ms, which is less than 1 ms.
+        let now = run(
+            &[
+                (Operation::PortStatus, 1500),
+                (Operation::StartRecording, 24_000),
+            ],
+            6000,
+            1,
+        );
+        let c = Comparison::new("old.json", &now, &base);
+        let names: Vec<&str> = c.regressed().map(|r| r.name.as_str()).collect();
+        assert_eq!(names, ["StartRecording"]);
+        let ps = c.rows.iter().find(|r| r.name == "PortStatus").unwrap();
+        assert!(ps.ks.unwrap().differ(), "the shift is real");
+        assert_eq!(
+            ps.verdict(),
+            "within noise",
+            "but below the practical minimum"
+        );
+        // And the other way round it is faster.
+        let back = Comparison::new("new.json", &base, &now);
+        let sr = back
+            .rows
+            .iter()
+            .find(|r| r.name == "StartRecording")
+            .unwrap();
+        assert_eq!(sr.verdict(), "faster");
+        assert!(!sr.regressed());
+    }
+
+    #[test]
+    fn a_tail_read_from_few_values_is_not_judged() {
+        // 400 requests: p50 and p90 rest on 200 and 40 values beyond them; p95 and p99 on fewer.
+        let base = run(&[(Operation::PortStatus, 4_000)], 400, 10);
+        let now = run(&[(Operation::PortStatus, 40_000)], 400, 10);
+        let c = Comparison::new("old.json", &now, &base);
+        let judged: Vec<(&str, bool)> = c.rows[0]
+            .changes
+            .iter()
+            .map(|ch| (ch.name, ch.judged))
+            .collect();
+        assert_eq!(
+            judged,
+            [
+                ("p50", true),
+                ("p90", false),
+                ("p95", false),
+                ("p99", false)
+            ]
+        );
+        assert!(c.rows[0].regressed());
+    }
+
+    #[test]
+    fn an_operation_in_one_run_only_is_shown_as_such() {
+        let base = run(
+            &[(Operation::PortStatus, 800), (Operation::GetUrl, 900)],
+            100,
+            1,
+        );
+        let now = run(
+            &[
+                (Operation::PortStatus, 800),
+                (Operation::StartRecording, 900),
+            ],
+            100,
+            1,
+        );
+        let c = Comparison::new("old.json", &now, &base);
+        let words: Vec<(&str, &str)> = c
+            .rows
+            .iter()
+            .map(|r| (r.name.as_str(), r.verdict()))
+            .collect();
+        assert_eq!(
+            words,
+            [
+                ("GetURL", "only in the baseline"),
+                ("PortStatus", "within noise"),
+                ("StartRecording", "only in this run"),
+            ]
+        );
+        assert!(c.rows.iter().all(|r| !r.regressed()));
+    }
+
+    #[test]
+    fn the_ks_statistic_is_the_largest_gap_between_the_distributions() {
+        let (mut a, mut b) = (Latency::new(TOTAL_FIGURES), Latency::new(TOTAL_FIGURES));
+        for us in [100, 200, 300, 400] {
+            a.record_us(us);
+        }
+        for us in [300, 400, 500, 600] {
+            b.record_us(us);
+        }
+        // At 200 µs, a has all of half its values and b none.
+        assert_eq!(KolmogorovSmirnov::of(&a, &b).d, 0.5);
+        let (lo, hi) = interval_ms(&a, 50.0);
+        assert!(lo <= a.percentile_ms(50.0) && a.percentile_ms(50.0) <= hi);
     }
 }

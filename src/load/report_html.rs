@@ -346,6 +346,9 @@ fn comparison_table(c: &Comparison) -> String {
         out.push_str("</tr>");
     }
     out.push_str("</tbody></table>");
+    if let Some(word) = c.lag_warning() {
+        let _ = write!(out, "<p class=\"fail\">{}</p>", esc(&word));
+    }
     let regressed: Vec<&str> = c.regressed().map(|r| r.name.as_str()).collect();
     if regressed.is_empty() {
         out.push_str("<p class=\"pass\">nothing slower beyond noise</p>");

@@ -259,6 +259,9 @@ pub fn comparison_table(c: &Comparison) -> String {
         super::baseline::MIN_CHANGE_MS,
         super::baseline::MIN_BEYOND
     );
+    if let Some(word) = c.lag_warning() {
+        let _ = writeln!(out, "note: {word}");
+    }
     let regressed: Vec<&str> = c.regressed().map(|r| r.name.as_str()).collect();
     if regressed.is_empty() {
         let _ = writeln!(out, "nothing slower beyond noise");
@@ -338,6 +341,8 @@ pub fn comparison_json(c: &Comparison) -> Value {
             "min_values_beyond": super::baseline::MIN_BEYOND,
         },
         "requests": row_json(&c.all),
+        "lag_p99_ms": { "baseline": c.lag_p99_ms.0, "now": c.lag_p99_ms.1 },
+        "busier_load_machine": c.busier_load_machine(),
         "regressed": c.regressed().next().is_some(),
     });
     for (name, rows) in sections {

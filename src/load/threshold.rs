@@ -472,6 +472,52 @@ mod tests {
     }
 
     #[test]
+    fn a_relative_threshold_compares_with_the_baseline_s_same_figure() {
+        use crate::load::probe::{Event, Outcome};
+        use crate::load::results::Second;
+        let run = |us: u64| {
+            let mut r = Results::new("f.rhai".into(), "x".into());
+            r.duration_s = 1.0;
+            for _ in 0..10 {
+                r.absorb(
+                    Event::Request {
+                        op: Operation::StartRecording,
+                        latency_us: us,
+                        service_us: us,
+                        outcome: Outcome::Code(100),
+                        at_ms: 0,
+                        after_end: false,
+                    },
+                    &mut Second::new(0),
+                );
+            }
+            r
+        };
+        let t = parse("StartRecording.p95 < baseline * 1.2");
+        assert!(t.is_relative() && t.limit == 1.2);
+        assert!(parse("rate>baseline").is_relative());
+        let (base, same, slow) = (run(1000), run(1100), run(1300));
+        assert!(t.evaluate(&same, Some(&base)).pass);
+        let v = t.evaluate(&slow, Some(&base));
+        assert!(!v.pass);
+        assert_eq!(v.shown, "1.30 ms (baseline 1.00 ms × 1.2 = 1.20 ms)");
+        let v = t.evaluate(&same, None);
+        assert!(!v.pass && v.shown.ends_with("no --baseline to compare with"));
+        let v = parse("InitStation.p95<baseline*2").evaluate(&same, Some(&base));
+        assert!(
+            !v.pass && v.shown == "no InitStation requests were made",
+            "{v:?}"
+        );
+        let empty = Results::new("f.rhai".into(), "x".into());
+        let v = t.evaluate(&same, Some(&empty));
+        assert!(!v.pass);
+        assert_eq!(
+            v.shown,
+            "1.10 ms; in the baseline no StartRecording requests were made"
+        );
+    }
+
+    #[test]
     fn malformed_thresholds_say_what_is_wrong() {
         let err = |s: &str| s.parse::<Threshold>().unwrap_err();
         assert_eq!(
@@ -487,5 +533,8 @@ mod tests {
         assert!(err("p101<1").contains("no figure p101"));
         assert!(err("InitStation.failed<1%").contains("takes no operation"));
         assert!(err("<5").contains("no figure before the comparison"));
+        assert!(err("p95<baseline+5ms").contains("after `baseline` comes `*FACTOR`"));
+        assert!(err("p95<baseline*-1").contains("`-1` is not a positive factor"));
+        assert!(err("p95<baseline*x").contains("`x` is not a positive factor"));
     }
 }
