@@ -489,13 +489,13 @@ fn over_time(r: &Results) -> String {
             "no answer",
             RED,
             Mark::Line,
-            series(&|s| s.errors.saturating_sub(s.interrupted) as f64),
+            series(&|s| s.errors.saturating_sub(s.interrupted_requests) as f64),
         ))
         .with(Series::new(
-            "interrupted",
+            "interrupted requests",
             GREY,
             Mark::Line,
-            series(&|s| s.interrupted as f64),
+            series(&|s| s.interrupted_requests as f64),
         ))
         .with(Series::new(
             "failed iterations",

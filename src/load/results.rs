@@ -158,7 +158,7 @@ pub struct Second {
     pub active: u64,
     /// Of its requests, those still waiting for their answer when the run was stopped (counted in
     /// `errors` too).
-    pub interrupted: u64,
+    pub interrupted_requests: u64,
     /// The latency of its requests.
     pub latency: Latency,
     /// The latency of its requests per operation (wire name), for the report's charts per
@@ -177,7 +177,7 @@ impl Second {
             iterations: 0,
             failed: 0,
             active: 0,
-            interrupted: 0,
+            interrupted_requests: 0,
             latency: Latency::new(SECOND_FIGURES),
             operations: BTreeMap::new(),
         }
@@ -197,7 +197,11 @@ impl Second {
         add(&mut self.iterations, other.iterations, "iterations")?;
         add(&mut self.failed, other.failed, "failed")?;
         add(&mut self.active, other.active, "active")?;
-        add(&mut self.interrupted, other.interrupted, "interrupted")?;
+        add(
+            &mut self.interrupted_requests,
+            other.interrupted_requests,
+            "interrupted_requests",
+        )?;
         self.latency.add(&other.latency);
         for (name, latency) in &other.operations {
             self.operations
@@ -411,7 +415,7 @@ impl Results {
                 second.requests += 1;
                 // An interrupted request has no latency: it got no answer to time.
                 if interrupted {
-                    second.interrupted += 1;
+                    second.interrupted_requests += 1;
                 } else {
                     stats.latency.record_us(latency_us);
                     stats.service.record_us(service_us);

@@ -484,7 +484,7 @@ pub fn to_json(r: &Results, verdicts: &[Verdict]) -> Value {
             "iterations": s.iterations,
             "failed": s.failed,
             "active": s.active,
-            "interrupted": s.interrupted,
+            "interrupted_requests": s.interrupted_requests,
             "p50": s.latency.percentile_ms(50.0),
             "p95": s.latency.percentile_ms(95.0),
             "p99": s.latency.percentile_ms(99.0),
@@ -634,8 +634,8 @@ pub fn from_json(v: &Value) -> Result<Results, String> {
             failed: count(s, "failed").map_err(at)?,
             active: count(s, "active").map_err(at)?,
             // Written since the report's charts per operation came; older summaries lack them.
-            interrupted: match s.get("interrupted") {
-                Some(_) => count(s, "interrupted").map_err(at)?,
+            interrupted_requests: match s.get("interrupted_requests") {
+                Some(_) => count(s, "interrupted_requests").map_err(at)?,
                 None => 0,
             },
             latency: histogram(s, "histogram", SECOND_FIGURES).map_err(at)?,
