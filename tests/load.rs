@@ -1503,3 +1503,469 @@ fn a_bad_baseline_file_exits_2_naming_the_file_and_what_is_wrong() {
         assert!(stdout(&out).is_empty(), "no run: {}", stdout(&out));
     }
 }
+
+/// Each second of a summary's timeline as (t, agents in the test, the stages' target).
+fn agents_and_target(s: &Value) -> Vec<(u64, u64, f64)> {
+    s["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (n(&t["t"]), n(&t["agents"]), t["target"].as_f64().unwrap()))
+        .collect()
+}
+
+/// A short call: iterations of about 60 ms, so an agent leaving on a ramp-down is gone well
+/// within the second.
+const SHORT_CALL: &str = r#"
+let p = station(4000 + agent.index);
+expect_ok(p.start());
+p.status();
+expect_ok(p.stop());
+sleep(50);
+"#;
+
+#[test]
+fn stages_of_agents_ramp_up_hold_and_down_within_one_agent_of_the_target_every_second() {
+    // The issue's shape: 5 s up to 20 agents, 5 s at 20, 5 s down to 0.
+    let dir = folder();
+    let flow = write(dir.path(), "call.rhai", SHORT_CALL);
+    let summary = dir.path().join("s.json");
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--stage",
+        "5s:20",
+        "--stage",
+        "5:20",
+        "--stage",
+        "5s:0",
+        "--summary-json",
+        summary.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let s = json(&summary);
+    assert_eq!(
+        (s["agents"].as_u64(), s["model"].as_str()),
+        (Some(20), Some("closed"))
+    );
+    assert_eq!(
+        s["stages"][2],
+        serde_json::json!({"duration_s": 5.0, "target": 0.0})
+    );
+    let seconds = agents_and_target(&s);
+    assert_eq!(seconds.len(), 15, "{seconds:?}");
+    let want = [
+        4.0, 8.0, 12.0, 16.0, 20.0, 20.0, 20.0, 20.0, 20.0, 20.0, 16.0, 12.0, 8.0, 4.0, 0.0,
+    ];
+    for ((t, agents, target), want) in seconds.iter().zip(want) {
+        assert_eq!(*target, want, "second {t}");
+        assert!(
+            (*agents as f64 - target).abs() <= 1.0,
+            "second {t}: {agents} agents in the test, the target {target}: {seconds:?}"
+        );
+    }
+    // The agents leaving finished their iterations: none was cut.
+    assert_eq!(n(&s["iterations"]["interrupted"]), 0);
+    assert_eq!(n(&s["iterations"]["failed"]), 0);
+    assert!(
+        stdout(&out).contains("(stages 5s:20 5s:20 5s:0)"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn a_rate_stage_starts_as_many_iterations_each_second_as_it_makes_due() {
+    // Up to 20 iterations a second over 2 s, 2 s at 20/s, down to none over 2 s: 80 in all.
+    let dir = folder();
+    let flow = write(dir.path(), "status.rhai", "port_status(1, 5);\n");
+    let summary = dir.path().join("s.json");
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--agents",
+        "4",
+        "--stage",
+        "2s:20/s",
+        "--stage",
+        "2s:1200/m",
+        "--stage",
+        "2s:0/s",
+        "--summary-json",
+        summary.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let s = json(&summary);
+    assert_eq!(s["model"], "open");
+    assert_eq!(s["rate"], 20.0);
+    let mut due_total = 0;
+    let seconds: Vec<(u64, u64, u64)> = s["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (n(&t["t"]), n(&t["due"]), n(&t["started"])))
+        .collect();
+    let due: Vec<u64> = seconds.iter().map(|s| s.1).collect();
+    assert_eq!(due, [5, 15, 20, 20, 15, 5], "{seconds:?}");
+    for (t, due, started) in &seconds {
+        due_total += due;
+        assert!(
+            due.abs_diff(*started) <= 1,
+            "second {t}: {started} started, {due} due: {seconds:?}"
+        );
+    }
+    assert_eq!(due_total, 80);
+    assert_eq!(n(&s["iterations"]["completed"]), 80);
+    assert_eq!(n(&s["iterations"]["missed"]), 0);
+}
+
+#[test]
+fn malformed_or_conflicting_stages_exit_2_naming_the_bad_value() {
+    let dir = folder();
+    let flow = write(dir.path(), "status.rhai", "port_status(1, 5);\n");
+    let file = flow.to_str().unwrap();
+    let refused = |args: &[&str], says: &str| {
+        let mut all = vec!["load", file];
+        all.extend_from_slice(args);
+        let out = ecapi(&all);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(says),
+            "{args:?} should say {says:?}: {}",
+            stderr(&out)
+        );
+    };
+    refused(
+        &["--stage", "5x:10"],
+        "--stage 5x:10: `5x` is not a duration",
+    );
+    refused(
+        &["--stage", "10s:"],
+        "--stage 10s:: no target after the colon",
+    );
+    refused(
+        &["--stage", "10s:-1"],
+        "--stage 10s:-1: `-1` is not a number of agents",
+    );
+    refused(&["--stage", "10s:2.5"], "`2.5` is not a number of agents");
+    refused(
+        &["--stage", "10s"],
+        "--stage 10s: expected DURATION:AGENTS or DURATION:RATE/s",
+    );
+    refused(
+        &["--stage", "10s:5/h"],
+        "--stage 10s:5/h: `5/h` is not a rate",
+    );
+    refused(
+        &["--stage", "10s:5/s", "--stage", "10s:20"],
+        "--stage 10s:20 and --stage 10s:5/s: the stages are all agents (closed model) or all rates",
+    );
+    refused(
+        &["--stage", "0s:5", "--stage", "0:10"],
+        "the stages last 0 s in all",
+    );
+    refused(&["--stage", "10s:0"], "every target is 0");
+    refused(
+        &["--stage", "10s:5", "--duration", "10"],
+        "--stage and --duration do not go together",
+    );
+    refused(
+        &["--stage", "10s:5", "--ramp-up", "2"],
+        "--stage and --ramp-up do not go together",
+    );
+    refused(
+        &["--stage", "10s:5", "--rate", "5/s"],
+        "--stage and --rate do not go together",
+    );
+    refused(
+        &["--stage", "10s:5", "--agents", "5"],
+        "--agents 5 and --stage DURATION:AGENTS do not go together",
+    );
+}
+
+/// A flow whose every iteration is one transaction around three calls of 5 ms each or more.
+const THREE_CALLS: &str = r#"
+let p = station(4000 + agent.index);
+sim_delay("*", 5);
+let code = transaction("call", || {
+    expect_ok(p.start());
+    p.status();
+    expect_ok(p.stop());
+    transaction("check", || p.status().code)
+});
+if code != 100 { throw "the block's value comes back: " + code; }
+if agent.iteration % 4 == 3 {
+    transaction("payment/pause", || { throw "declined"; });
+}
+"#;
+
+#[test]
+fn a_transaction_around_three_calls_counts_each_iteration_and_lasts_at_least_its_calls() {
+    let dir = folder();
+    let flow = write(dir.path(), "call.rhai", THREE_CALLS);
+    let summary = dir.path().join("s.json");
+    let junit = dir.path().join("j.xml");
+    let html = dir.path().join("r.html");
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--agents",
+        "3",
+        "--duration",
+        "1",
+        "--summary-json",
+        summary.to_str().unwrap(),
+        "--report-junit",
+        junit.to_str().unwrap(),
+        "--report-html",
+        html.to_str().unwrap(),
+        "--threshold",
+        "call.p95<10s",
+        "--threshold",
+        "call/check.max<1ms",
+        "--threshold",
+        "payment/pause.failed<1%",
+        "--threshold",
+        "call.failed<=0%",
+        "--threshold",
+        "p95<10s",
+    ]);
+    // Two transaction thresholds fail (the check takes 5 ms; every payment throws).
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let s = json(&summary);
+    let iterations = n(&s["iterations"]["completed"]) + n(&s["iterations"]["failed"]);
+    let call = &s["transactions"]["call"];
+    assert_eq!(n(&call["count"]), iterations, "{call}");
+    assert_eq!(n(&call["failed"]), 0);
+    assert_eq!(n(&s["transactions"]["call/check"]["count"]), iterations);
+    let pause = &s["transactions"]["payment/pause"];
+    assert_eq!(n(&pause["failed"]), n(&pause["count"]));
+    assert_eq!(n(&s["iterations"]["failed"]), n(&pause["count"]));
+    // Four calls of 5 ms at least inside; the block's wall time holds them all.
+    let ms = |v: &Value, figure: &str, p: &str| v[figure][p].as_f64().unwrap();
+    assert!(ms(call, "response_time_ms", "min") >= 20.0, "{call}");
+    for p in ["min", "p50", "p90", "p95", "p99", "max"] {
+        assert!(
+            ms(call, "duration_ms", p) >= ms(call, "response_time_ms", p),
+            "{p}: {call}"
+        );
+    }
+    // The requests' time added up is the time of the calls made inside: within the histograms'
+    // precision of the operations' own service times (InitStation is outside the transaction).
+    let service_sum: f64 = ["StartRecording", "PortStatus", "StopRecording"]
+        .iter()
+        .map(|op| {
+            let o = &s["operations"][op];
+            ms(o, "service_ms", "mean") * n(&o["count"]) as f64
+        })
+        .sum();
+    let response_sum = ms(call, "response_time_ms", "mean") * n(&call["count"]) as f64;
+    assert!(
+        (response_sum - service_sum).abs() <= service_sum * 0.05 + 5.0,
+        "{response_sum} ms in transactions, {service_sum} ms of service"
+    );
+    // Per second too, for the report's charts.
+    let per_second: u64 = s["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["transactions"]["call"]["count"].as_u64().unwrap_or(0))
+        .sum();
+    assert_eq!(per_second, iterations);
+
+    let table = stdout(&out);
+    assert!(table.contains("pass  call.p95<10s"), "{table}");
+    assert!(table.contains("FAIL  call/check.max<1ms"), "{table}");
+    assert!(table.contains("FAIL  payment/pause.failed<1%"), "{table}");
+    assert!(table.contains("pass  call.failed<=0%"), "{table}");
+    let row = table.lines().find(|l| l.starts_with("call/check")).unwrap();
+    assert!(
+        row.split_whitespace().nth(1) == Some(&iterations.to_string()),
+        "{row}"
+    );
+
+    // JUnit: one testcase per threshold, transactions' included, failing as they fail.
+    let xml = std::fs::read_to_string(&junit).unwrap();
+    let mut reader = quick_xml::Reader::from_str(&xml);
+    let (mut cases, mut failures) = (Vec::new(), 0);
+    loop {
+        match reader.read_event() {
+            Ok(quick_xml::events::Event::Eof) => break,
+            Ok(quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e)) => {
+                match e.name().as_ref() {
+                    b"testcase" => cases.push(
+                        e.try_get_attribute("name")
+                            .unwrap()
+                            .unwrap()
+                            .normalized_value(quick_xml::XmlVersion::Explicit1_0)
+                            .unwrap()
+                            .into_owned(),
+                    ),
+                    b"failure" => failures += 1,
+                    _ => {}
+                }
+            }
+            Ok(_) => {}
+            Err(e) => panic!("{e}: {xml}"),
+        }
+    }
+    assert_eq!(
+        cases,
+        [
+            "call.p95<10s",
+            "call/check.max<1ms",
+            "payment/pause.failed<1%",
+            "call.failed<=0%",
+            "p95<10s"
+        ]
+    );
+    assert_eq!(failures, 2, "{xml}");
+    assert!(std::fs::read_to_string(&html)
+        .unwrap()
+        .contains("<td>call/check</td>"));
+
+    // Merged with a twin, the transactions add up.
+    let mut twin = s.clone();
+    twin["runs"] = serde_json::json!(["0123456789abcdef"]);
+    let twin_path = write(dir.path(), "twin.json", &twin.to_string());
+    let merged = dir.path().join("m.json");
+    let out = ecapi(&[
+        "load",
+        "--merge",
+        summary.to_str().unwrap(),
+        twin_path.to_str().unwrap(),
+        "--summary-json",
+        merged.to_str().unwrap(),
+        "--threshold",
+        "call.p95<10s",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let m = json(&merged);
+    assert_eq!(n(&m["transactions"]["call"]["count"]), 2 * iterations);
+    assert_eq!(
+        m["transactions"]["call"]["duration_ms"]["p95"],
+        call["duration_ms"]["p95"]
+    );
+}
+
+#[test]
+fn outside_load_a_transaction_runs_its_block_and_returns_its_value() {
+    let dir = folder();
+    let flow = write(
+        dir.path(),
+        "t.rhai",
+        "let code = transaction(\"call\", || { transaction(\"inner\", || port_status(1, 5).code) });\n\
+         if code != 100 { throw \"got \" + code; }\n\
+         transaction(\"payment\", || { throw \"declined\"; });\n",
+    );
+    let out = ecapi(&["run", "-v", flow.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(text.contains("transaction call/inner: "), "{text}");
+    assert!(text.contains("transaction call: "), "{text}");
+    assert!(
+        text.contains("transaction payment: ") && text.contains(", failed"),
+        "{text}"
+    );
+    // The block's error goes on up with its own line.
+    assert!(
+        stderr(&out).contains("declined") && stderr(&out).contains(":3:"),
+        "{}",
+        stderr(&out)
+    );
+    let bad = write(
+        dir.path(),
+        "bad.rhai",
+        "transaction(\"take payment\", || 1);\n",
+    );
+    let out = ecapi(&["run", bad.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("holds ' '"), "{}", stderr(&out));
+}
+
+#[test]
+fn an_agent_leaving_at_a_lower_stage_is_interrupted_when_its_graceful_ramp_down_runs_out() {
+    // Agent 1 is in from 0.25 s to 1 s; its ten-second call is cut 0.3 s later. Agent 0 stays to
+    // the end of the test, where --graceful-stop 0 cuts its call.
+    let dir = folder();
+    let flow = write(
+        dir.path(),
+        "long.rhai",
+        "transaction(\"talk\", || sleep(10000));\n",
+    );
+    let summary = dir.path().join("s.json");
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--stage",
+        "0.5s:2",
+        "--stage",
+        "0.5s:1",
+        "--stage",
+        "2s:1",
+        "--graceful-ramp-down",
+        "0.3",
+        "--graceful-stop",
+        "0",
+        "--summary-json",
+        summary.to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let s = json(&summary);
+    assert_eq!(s["graceful_ramp_down_s"], 0.3);
+    assert_eq!(n(&s["iterations"]["interrupted"]), 2, "{}", s["iterations"]);
+    assert_eq!(n(&s["iterations"]["failed"]), 0, "{}", s["iterations"]);
+    assert_eq!(n(&s["transactions"]["talk"]["interrupted"]), 2);
+    let per_second: Vec<(u64, u64, u64)> = s["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (n(&t["t"]), n(&t["interrupted"]), n(&t["agents"])))
+        .collect();
+    // The cut at 1.3 s falls in second 1, the test's stop in its last second.
+    assert_eq!(
+        per_second,
+        [(0, 0, 2), (1, 1, 1), (2, 1, 1)],
+        "{per_second:?}"
+    );
+
+    let without_stages = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--duration",
+        "1",
+        "--graceful-ramp-down",
+        "1",
+    ]);
+    assert_eq!(without_stages.status.code(), Some(2));
+    assert!(
+        stderr(&without_stages)
+            .contains("--graceful-ramp-down 1: agents leave at a lower stage only with --stage"),
+        "{}",
+        stderr(&without_stages)
+    );
+}

@@ -14,8 +14,8 @@ use super::exit::{ExitCode, EXIT_FAILURE, EXIT_SUCCESS};
 use crate::client::Embedded;
 use crate::load::baseline::Comparison;
 use crate::load::{
-    self, summary, Backend, EndSignal, LoadError, LoadOptions, Model, Results, Schedule, Threshold,
-    Verdict,
+    self, summary, Backend, EndSignal, LoadError, LoadOptions, Model, Results, Schedule, Stage,
+    Threshold, Verdict,
 };
 use crate::shutdown::{self, Signal};
 use crate::simulator::ClockMode;
@@ -31,20 +31,32 @@ pub struct LoadArgs {
     /// iteration).
     #[arg(value_name = "FLOW.rhai", required_unless_present = "merge")]
     pub flow: Option<PathBuf>,
-    /// How many agents (in the open model: the most iterations running at once).
-    #[arg(long, default_value = "1", value_name = "N")]
-    pub agents: usize,
+    /// How many agents (in the open model: the most iterations running at once); 1 when not
+    /// given. With --stage DURATION:AGENTS the stages say how many.
+    #[arg(long, value_name = "N")]
+    pub agents: Option<usize>,
     /// How long the test runs, ramp-up included, in seconds.
-    #[arg(long, value_name = "SECS", required_unless_present = "merge")]
+    #[arg(long, value_name = "SECS", required_unless_present_any = ["merge", "stage"])]
     pub duration: Option<f64>,
-    /// Start the agents evenly over this many seconds (with --rate: raise the rate from 0).
-    #[arg(long, default_value = "0", value_name = "SECS")]
-    pub ramp_up: f64,
+    /// Start the agents evenly over this many seconds (with --rate: raise the rate from 0); the
+    /// same as --stage SECS:AGENTS then --stage REST:AGENTS.
+    #[arg(long, value_name = "SECS")]
+    pub ramp_up: Option<f64>,
+    /// A stage of the test (k6's stages), repeatable, in order: over DURATION (30s, 5m, 1h or
+    /// seconds) the agents go linearly from the previous stage's target (0 at first) to AGENTS
+    /// (closed model), or the rate of iterations to RATE/s or RATE/m (open model). Agents leaving
+    /// at a lower stage finish their iteration first.
+    #[arg(long, value_name = "DURATION:AGENTS|DURATION:RATE/s")]
+    pub stage: Vec<String>,
     /// At the end (of --duration, or at SIGINT/SIGTERM) no new iteration starts; running ones
     /// have this many seconds to finish at their own pace, then they are interrupted (k6's
     /// gracefulStop). Requests sent after the end are kept out of the figures.
     #[arg(long, default_value_t = load::GRACEFUL_STOP.as_secs_f64(), value_name = "SECS")]
     pub graceful_stop: f64,
+    /// With --stage DURATION:AGENTS: an agent leaving at a lower stage has this many seconds to
+    /// finish its iteration, then it is interrupted (k6's gracefulRampDown; 30 by default).
+    #[arg(long, value_name = "SECS")]
+    pub graceful_ramp_down: Option<f64>,
     /// Start iterations at a fixed rate instead (open model), e.g. 50/s or 600/m; latency then
     /// counts from when each iteration was due.
     #[arg(long, value_name = "N/s")]
@@ -72,7 +84,7 @@ pub struct LoadArgs {
     #[arg(long, value_name = "OLD.json")]
     pub baseline: Option<PathBuf>,
     /// Merge the JSON summaries of several `ecapi load` processes instead of running a test.
-    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["flow", "duration", "rate", "data"])]
+    #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["flow", "duration", "rate", "data", "stage"])]
     pub merge: Vec<PathBuf>,
     /// A value for `param(NAME)`; repeatable.
     #[arg(long = "set", value_name = "NAME=VALUE")]
@@ -86,6 +98,155 @@ pub struct LoadArgs {
     /// The backend (the embedded simulator follows the real clock under load).
     #[command(flatten)]
     pub backend: BackendArgs,
+}
+
+/// Reads a stage's duration: `30s`, `5m`, `1h`, `500ms` or plain seconds (`2.5`).
+fn stage_duration(text: &str) -> Option<Duration> {
+    let t = text.trim();
+    let (n, unit) = match t.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
+        Some(i) => t.split_at(i),
+        None => (t, "s"),
+    };
+    let per = match unit {
+        "ms" => 0.001,
+        "s" => 1.0,
+        "m" | "min" => 60.0,
+        "h" => 3600.0,
+        _ => return None,
+    };
+    let v: f64 = n.parse().ok()?;
+    let secs = v * per;
+    (secs.is_finite() && (0.0..1e7).contains(&secs)).then(|| Duration::from_secs_f64(secs))
+}
+
+/// Reads `--stage DURATION:AGENTS` (false) or `--stage DURATION:RATE/s` (true: the open model).
+fn parse_stage(text: &str) -> Result<(Stage, bool), UsageError> {
+    let bad = |why: String| UsageError(format!("--stage {text}: {why}"));
+    let (duration, target) = text.split_once(':').ok_or_else(|| {
+        bad("expected DURATION:AGENTS or DURATION:RATE/s, e.g. 30s:20 or 1m:50/s".to_string())
+    })?;
+    let duration = stage_duration(duration).ok_or_else(|| {
+        bad(format!(
+            "`{}` is not a duration: write 30s, 5m, 1h, 500ms or a number of seconds",
+            duration.trim()
+        ))
+    })?;
+    let target = target.trim();
+    if target.is_empty() {
+        return Err(bad(
+            "no target after the colon: a number of agents (30s:20) or a rate (30s:50/s)"
+                .to_string(),
+        ));
+    }
+    if target.contains('/') {
+        let rate = parse_rate_or_zero(target).ok_or_else(|| {
+            bad(format!(
+                "`{target}` is not a rate: iterations per second or minute, 0 or more, e.g. 50/s or 600/m"
+            ))
+        })?;
+        return Ok((
+            Stage {
+                duration,
+                target: rate,
+            },
+            true,
+        ));
+    }
+    match target.parse::<u64>() {
+        Ok(n) if n as usize <= MAX_AGENTS => Ok((
+            Stage {
+                duration,
+                target: n as f64,
+            },
+            false,
+        )),
+        Ok(n) => Err(bad(format!(
+            "{n} agents: at most {MAX_AGENTS} in one process (for more, run several processes and --merge their summaries)"
+        ))),
+        Err(_) => Err(bad(format!(
+            "`{target}` is not a number of agents (a whole number, 0 or more) nor a rate (50/s)"
+        ))),
+    }
+}
+
+/// A stage's rate, `N/s` or `N/m`, 0 allowed (a stage can ramp the rate down to nothing).
+fn parse_rate_or_zero(text: &str) -> Option<f64> {
+    let (n, unit) = text.split_once('/')?;
+    let per = match unit.trim() {
+        "s" | "sec" => 1.0,
+        "m" | "min" => 60.0,
+        _ => return None,
+    };
+    let v: f64 = n.trim().parse().ok()?;
+    (v.is_finite() && v >= 0.0 && v / per <= 1e6).then_some(v / per)
+}
+
+/// The stages of `--stage`, validated: all agents or all rates, some duration, some load.
+fn staged(a: &LoadArgs) -> Result<Schedule, UsageError> {
+    for (given, option, why) in [
+        (
+            a.duration.is_some(),
+            "--duration",
+            "the test lasts as long as its stages together",
+        ),
+        (
+            a.ramp_up.is_some(),
+            "--ramp-up",
+            "a ramp is a stage of its own (--stage 30s:20 ramps to 20 agents over 30 s)",
+        ),
+        (
+            a.rate.is_some(),
+            "--rate",
+            "stages of rates (--stage 1m:50/s) make the open model",
+        ),
+    ] {
+        if given {
+            return Err(UsageError(format!(
+                "--stage and {option} do not go together: {why}"
+            )));
+        }
+    }
+    let mut stages = Vec::new();
+    let mut first: Option<(&str, bool)> = None;
+    for text in &a.stage {
+        let (stage, open) = parse_stage(text)?;
+        match first {
+            Some((other, was_open)) if was_open != open => {
+                let (agents, rate) = if open {
+                    (other, text.as_str())
+                } else {
+                    (text.as_str(), other)
+                };
+                return Err(UsageError(format!(
+                    "--stage {agents} and --stage {rate}: the stages are all agents (closed model) or all rates (open model), not both"
+                )));
+            }
+            None => first = Some((text, open)),
+            _ => {}
+        }
+        stages.push(stage);
+    }
+    let open = first.is_some_and(|(_, open)| open);
+    if stages.iter().all(|s| s.duration.is_zero()) {
+        return Err(UsageError(format!(
+            "--stage {}: the stages last 0 s in all; give at least one a duration",
+            a.stage.join(" --stage ")
+        )));
+    }
+    if stages.iter().all(|s| s.target == 0.0) {
+        return Err(UsageError(format!(
+            "--stage {}: every target is 0, so nothing would run",
+            a.stage.join(" --stage ")
+        )));
+    }
+    if !open {
+        if let Some(n) = a.agents {
+            return Err(UsageError(format!(
+                "--agents {n} and --stage DURATION:AGENTS do not go together: the stages say how many agents run (the most is the highest target)"
+            )));
+        }
+    }
+    Ok(Schedule::staged(open, a.agents.unwrap_or(1), stages))
 }
 
 /// Reads `--rate`: `N`, `N/s` or `N/m`, a positive number of iterations.
@@ -177,44 +338,64 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
         return merge(&a, &verdict_rules, baseline.as_ref());
     }
     let flow = a.flow.clone().expect("clap requires FLOW without --merge");
-    let duration = seconds(
-        "--duration",
-        a.duration
-            .expect("clap requires --duration without --merge"),
-        false,
-    )?;
-    let ramp_up = seconds("--ramp-up", a.ramp_up, true)?;
     let graceful_stop = seconds("--graceful-stop", a.graceful_stop, true)?;
-    if ramp_up > duration {
-        return Err(UsageError(format!(
-            "--ramp-up {} is longer than --duration {}: the ramp-up is part of the test",
-            a.ramp_up,
-            duration.as_secs_f64()
-        )));
+    let schedule = if a.stage.is_empty() {
+        let duration = seconds(
+            "--duration",
+            a.duration
+                .expect("clap requires --duration without --merge or --stage"),
+            false,
+        )?;
+        let ramp_up = seconds("--ramp-up", a.ramp_up.unwrap_or(0.0), true)?;
+        if ramp_up > duration {
+            return Err(UsageError(format!(
+                "--ramp-up {} is longer than --duration {}: the ramp-up is part of the test",
+                ramp_up.as_secs_f64(),
+                duration.as_secs_f64()
+            )));
+        }
+        let model = match &a.rate {
+            Some(r) => Model::Open {
+                rate: parse_rate(r)?,
+            },
+            None => Model::Closed,
+        };
+        Schedule::constant(model, a.agents.unwrap_or(1), ramp_up, duration)
+    } else {
+        staged(&a)?
+    };
+    let mut schedule = schedule;
+    if let Some(secs) = a.graceful_ramp_down {
+        if a.stage.is_empty() || schedule.model != Model::Closed {
+            return Err(UsageError(format!(
+                "--graceful-ramp-down {secs}: agents leave at a lower stage only with --stage \
+                 DURATION:AGENTS"
+            )));
+        }
+        schedule.graceful_ramp_down = seconds("--graceful-ramp-down", secs, true)?;
     }
-    if a.agents == 0 || a.agents > MAX_AGENTS {
+    let agents = schedule.agents;
+    // Said as the user gave it: --agents N, or the stages' highest target.
+    let agents_given = if a.stage.is_empty() || schedule.model != Model::Closed {
+        format!("--agents {agents}")
+    } else {
+        format!("--stage (up to {agents} agents)")
+    };
+    if agents == 0 || agents > MAX_AGENTS {
         return Err(UsageError(format!(
-            "--agents {}: expected 1 to {MAX_AGENTS} (for more, run several processes and --merge their summaries)",
-            a.agents
+            "{agents_given}: expected 1 to {MAX_AGENTS} agents (for more, run several processes and --merge their summaries)"
         )));
     }
     if let Some(limit) = load::limits::agents() {
-        if a.agents as u64 > limit.agents {
+        if agents as u64 > limit.agents {
             return Err(UsageError(format!(
-                "--agents {}: this machine runs at most about {} agents in one process: {}; or run \
+                "{agents_given}: this machine runs at most about {} agents in one process: {}; or run \
                  several processes and --merge their summaries",
-                a.agents,
                 summary::thousands(limit.agents),
                 limit.cause
             )));
         }
     }
-    let model = match &a.rate {
-        Some(r) => Model::Open {
-            rate: parse_rate(r)?,
-        },
-        None => Model::Closed,
-    };
     let file = flow.display().to_string();
     let source = std::fs::read_to_string(&flow)
         .map_err(|e| UsageError(format!("cannot read {file}: {e}")))?;
@@ -234,22 +415,23 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
     }
     let params = parse_sets(&a.set)?;
     let backend = backend(&config)?;
-    let schedule = Schedule {
-        model,
-        agents: a.agents,
-        ramp_up,
-        duration,
-    };
     // Listening before the banner, so a signal after it always ends the run with its reports.
     let end = Arc::new(EndSignal::new());
     let signalled = watch_signals(&end, graceful_stop);
     errln!(
         "ecapi load: {} agents running {file} for {} s{} against {}",
-        a.agents,
-        duration.as_secs_f64(),
-        match model {
-            Model::Open { rate } => format!(", {rate} iterations/s"),
-            Model::Closed => String::new(),
+        agents,
+        schedule.duration.as_secs_f64(),
+        match (schedule.model, a.stage.is_empty()) {
+            (Model::Open { rate }, true) => format!(", {rate} iterations/s"),
+            (Model::Open { rate }, false) => {
+                format!(
+                    " in {} stages up to {rate} iterations/s",
+                    schedule.stages.len()
+                )
+            }
+            (Model::Closed, false) => format!(" in {} stages", schedule.stages.len()),
+            (Model::Closed, true) => String::new(),
         },
         backend.describe()
     );

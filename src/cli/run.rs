@@ -61,6 +61,12 @@ pub fn run(a: RunArgs) -> Result<ExitCode, UsageError> {
                 }
                 outln!("{}", grid::row(made, color));
             })));
+        // Each transaction as it ends: its name, the block's wall time, its requests' time.
+        session
+            .borrow_mut()
+            .set_transaction_observer(Some(Box::new(|t: &script::Transaction| {
+                outln!("{}", script::transaction::line(t));
+            })));
     }
     let mut engine = script::engine(&session, Output::Stdout);
     // Imports are looked for beside the script, wherever it is run from, then in --module-path.

@@ -1,5 +1,8 @@
 //! One agent: a thread with its own script state (a Rhai engine and scope over its own session),
-//! running the flow over and over as the schedule says, recording what it sees into its buffer.
+//! running the flow over and over as the schedule says, recording what it sees into its buffer:
+//! requests, iterations, the transactions the flow ends, and when it joined and left the test (in
+//! the closed model, an agent is in while the stages' target is above its index; leaving, it
+//! finishes its iteration first).
 //!
 //! The flow sees the map `agent` (`index` from 0, `data`: the agent's row of `--data` or an empty
 //! map, `iteration`: this agent's iteration count from 0); it keeps whatever else the flow stores in
@@ -23,7 +26,7 @@ use std::time::{Duration, Instant};
 use rhai::{Dynamic, Engine, EvalAltResult, Map, Scope, AST};
 
 use super::backend::Backend;
-use super::probe::{micros, Buffer, Event, IterationEnd, Measured};
+use super::probe::{micros, Buffer, Event, IterationEnd, Measured, TransactionEnd};
 use super::schedule::{EndSignal, Model, Schedule};
 use crate::script::{self, Diagnostic, Output, Session};
 
@@ -152,12 +155,40 @@ pub fn agent_map(index: usize, data: &[serde_json::Value]) -> Map {
     map
 }
 
+/// When the iteration of an agent leaving the test is cut (k6's `gracefulRampDown`): `None` while
+/// the agent's span runs to the end of the test. Clones share the time.
+#[derive(Debug, Clone, Default)]
+pub struct Cut(Rc<Cell<Option<Instant>>>);
+
+/// Why an iteration cut by [`Cut`] stopped.
+const CUT_SHORT: &str = "the agent left at a lower stage and --graceful-ramp-down ran out";
+
+impl Cut {
+    fn set(&self, at: Option<Instant>) {
+        self.0.set(at);
+    }
+
+    fn at(&self) -> Option<Instant> {
+        self.0.get()
+    }
+
+    /// Whether the cut has come.
+    fn passed(&self) -> bool {
+        self.0.get().is_some_and(|at| Instant::now() >= at)
+    }
+}
+
+/// How many of Rhai's operations pass between two looks at the clock for the [`Cut`].
+const CUT_CHECK_OPS: u64 = 256;
+
 /// An engine for one agent: every ecapi function over the agent's session, with `sleep` and the
-/// script itself stopped at the end of the grace period, and `print` dropped.
+/// script itself stopped at the end of the grace period or at the agent's [`Cut`], and `print`
+/// dropped.
 pub fn engine(
     session: &script::SharedSession,
     end: Arc<EndSignal>,
     buffer: Option<Arc<Buffer>>,
+    cut: Cut,
 ) -> Engine {
     let mut engine = script::engine(
         session,
@@ -165,27 +196,40 @@ pub fn engine(
     );
     engine.on_print(|_| {});
     engine.on_debug(|_, _, _| {});
-    let (e1, b1) = (end.clone(), buffer.clone());
-    engine.register_fn("sleep", move |ms: i64| sleep(&e1, b1.as_deref(), ms as f64));
-    let (e2, b2) = (end.clone(), buffer);
-    engine.register_fn("sleep", move |ms: f64| sleep(&e2, b2.as_deref(), ms));
-    engine.on_progress(move |_| {
-        end.is_stopped()
-            .then(|| Dynamic::from("the load test ended".to_string()))
+    let (e1, b1, c1) = (end.clone(), buffer.clone(), cut.clone());
+    engine.register_fn("sleep", move |ms: i64| {
+        sleep(&e1, b1.as_deref(), &c1, ms as f64)
+    });
+    let (e2, b2, c2) = (end.clone(), buffer, cut.clone());
+    engine.register_fn("sleep", move |ms: f64| sleep(&e2, b2.as_deref(), &c2, ms));
+    engine.on_progress(move |ops| {
+        if end.is_stopped() {
+            return Some(Dynamic::from("the load test ended".to_string()));
+        }
+        (ops % CUT_CHECK_OPS == 0 && cut.passed()).then(|| Dynamic::from(CUT_SHORT.to_string()))
     });
     engine
 }
 
 /// `sleep(ms)` under load: waits until `ms` have passed (the end of the test does not cut it
-/// short) and records how late it woke as generator lag; at the end of the grace period it stops
-/// the iteration.
-fn sleep(end: &EndSignal, buffer: Option<&Buffer>, ms: f64) -> Result<(), Box<EvalAltResult>> {
+/// short) and records how late it woke as generator lag; at the end of the grace period, or at the
+/// agent's cut, it stops the iteration.
+fn sleep(
+    end: &EndSignal,
+    buffer: Option<&Buffer>,
+    cut: &Cut,
+    ms: f64,
+) -> Result<(), Box<EvalAltResult>> {
     if !(ms.is_finite() && (0.0..1e12).contains(&ms)) {
         return Err(format!("sleep: {ms} ms is not a duration").into());
     }
     let wake = Instant::now() + Duration::from_secs_f64(ms / 1000.0);
-    if !end.sleep_until(wake) {
+    let until = cut.at().map_or(wake, |at| at.min(wake));
+    if !end.sleep_until(until) {
         return Err("the load test ended".into());
+    }
+    if until < wake {
+        return Err(CUT_SHORT.into());
     }
     if let Some(buffer) = buffer {
         buffer.push(Event::Lag {
@@ -210,10 +254,24 @@ pub fn run(shared: Arc<Shared>, index: usize, buffer: Arc<Buffer>) {
         shared.end.clone(),
     );
     let session = Session::new(Box::new(measured), shared.params.clone()).shared();
+    let cut = Cut::default();
     if shared.trace {
         session.borrow_mut().set_trace(Some(script::stderr_trace()));
     }
-    let mut engine = engine(&session, shared.end.clone(), Some(buffer.clone()));
+    session
+        .borrow_mut()
+        .set_transaction_observer(Some(transaction_observer(
+            buffer.clone(),
+            shared.end.clone(),
+            t0_cell.clone(),
+            cut.clone(),
+        )));
+    let mut engine = engine(
+        &session,
+        shared.end.clone(),
+        Some(buffer.clone()),
+        cut.clone(),
+    );
     shared.modules.install(&mut engine);
     let mut scope = Scope::new();
     scope.push("agent", agent_map(index, &shared.data));
@@ -233,26 +291,49 @@ pub fn run(shared: Arc<Shared>, index: usize, buffer: Arc<Buffer>) {
         shared: &shared,
         t0,
         iteration: 0,
+        cut: cut.clone(),
     };
+    let since_start = |at: Instant| micros(at.saturating_duration_since(t0)) / 1000;
     match shared.schedule.model {
         Model::Closed => {
-            let start = t0 + shared.schedule.start_of(index);
-            if shared.end.wait_until(start) {
+            // In the test while the stages' target is above this agent's index; leaving, it
+            // finishes its iteration first (k6's graceful ramp-down).
+            for (from, to) in shared.schedule.spans_of(index) {
+                let start = t0 + from;
+                if !shared.end.wait_until(start) {
+                    break;
+                }
+                let now = Instant::now();
                 buffer.push(Event::Lag {
-                    us: micros(Instant::now().saturating_duration_since(start)),
+                    us: micros(now.saturating_duration_since(start)),
                     waited: false,
                 });
+                buffer.push(Event::Joined {
+                    at_ms: since_start(now),
+                });
+                let leave = t0 + to;
+                // Leaving before the test's end, an iteration has the graceful ramp-down to end.
+                let schedule = &shared.schedule;
+                cut.set((to < schedule.duration).then(|| leave + schedule.graceful_ramp_down));
                 let mut failures = 0_u32;
-                while !shared.end.is_ended() {
+                while !shared.end.is_ended() && Instant::now() < leave {
                     failures = if flow.iterate() { 0 } else { failures + 1 };
                     let pause = backoff(failures);
                     if !pause.is_zero() {
-                        shared.end.wait_until(Instant::now() + pause);
+                        shared.end.wait_until((Instant::now() + pause).min(leave));
                     }
+                }
+                cut.set(None);
+                // At the test's end every agent stops; it left the test only if that came first.
+                if !shared.end.is_ended() {
+                    buffer.push(Event::Left {
+                        at_ms: since_start(Instant::now()),
+                    });
                 }
             }
         }
         Model::Open { .. } => {
+            buffer.push(Event::Joined { at_ms: 0 });
             let end_of_test = t0 + shared.schedule.duration;
             let mut idle_since = Instant::now();
             while !shared.end.is_ended() {
@@ -278,6 +359,32 @@ pub fn run(shared: Arc<Shared>, index: usize, buffer: Arc<Buffer>) {
     shared.finished.add();
 }
 
+/// Records each transaction the flow ends into the agent's buffer: failed when its block threw,
+/// interrupted when the test's stop or the agent's ramp-down cut it.
+fn transaction_observer(
+    buffer: Arc<Buffer>,
+    end: Arc<EndSignal>,
+    t0: Rc<Cell<Instant>>,
+    cut: Cut,
+) -> script::TransactionObserver {
+    Box::new(move |t: &script::Transaction| {
+        let how = if !t.failed {
+            TransactionEnd::Completed
+        } else if end.is_stopped() || cut.passed() {
+            TransactionEnd::Interrupted
+        } else {
+            TransactionEnd::Failed
+        };
+        buffer.push(Event::Transaction {
+            name: t.name.clone(),
+            duration_us: micros(t.duration),
+            response_us: micros(t.response_time),
+            end: how,
+            at_ms: micros(Instant::now().saturating_duration_since(t0.get())) / 1000,
+        });
+    })
+}
+
 /// One agent's flow, ready to iterate.
 struct Flow<'a> {
     engine: &'a Engine,
@@ -287,6 +394,7 @@ struct Flow<'a> {
     shared: &'a Shared,
     t0: Instant,
     iteration: i64,
+    cut: Cut,
 }
 
 impl Flow<'_> {
@@ -302,6 +410,9 @@ impl Flow<'_> {
         self.iteration += 1;
         let base = self.scope.len();
         let started = Instant::now();
+        self.buffer.push(Event::Started {
+            at_ms: micros(started.saturating_duration_since(self.t0)) / 1000,
+        });
         self.buffer.begin_iteration(started);
         self.shared.active.fetch_add(1, Ordering::Relaxed);
         let result = self
@@ -311,7 +422,9 @@ impl Flow<'_> {
         self.scope.rewind(base);
         let end = match result {
             Ok(_) => IterationEnd::Completed,
-            Err(_) if self.shared.end.is_stopped() => IterationEnd::Interrupted,
+            Err(_) if self.shared.end.is_stopped() || self.cut.passed() => {
+                IterationEnd::Interrupted
+            }
             Err(e) => IterationEnd::Failed(failure(&e, self.ast)),
         };
         let completed = !matches!(end, IterationEnd::Failed(_));

@@ -14,7 +14,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::probe::{Buffer, Event};
 use super::results::{Results, Second};
-use super::schedule::EndSignal;
+use super::schedule::{EndSignal, Model, Schedule};
 
 /// How often the buffers are emptied and the progress line redrawn.
 pub const TICK: Duration = Duration::from_millis(200);
@@ -29,7 +29,10 @@ pub struct Collector {
     buffers: Vec<Arc<Buffer>>,
     active: Arc<AtomicU64>,
     agents: u64,
+    /// Agents in the test at the end of the last second closed.
+    in_test: u64,
     t0: Instant,
+    schedule: Schedule,
     duration: Duration,
     end: Arc<EndSignal>,
     progress: ProgressBar,
@@ -43,10 +46,11 @@ impl Collector {
         buffers: Vec<Arc<Buffer>>,
         active: Arc<AtomicU64>,
         t0: Instant,
-        duration: Duration,
+        schedule: Schedule,
         end: Arc<EndSignal>,
         show_progress: bool,
     ) -> Collector {
+        let duration = schedule.duration;
         let progress = if show_progress {
             ProgressBar::with_draw_target(
                 Some(duration.as_secs().max(1)),
@@ -67,7 +71,9 @@ impl Collector {
             buffers,
             active,
             agents,
+            in_test: 0,
             t0,
+            schedule,
             duration,
             end,
             progress,
@@ -102,7 +108,12 @@ impl Collector {
             };
             for event in events {
                 let t = match &event {
-                    Event::Request { at_ms, .. } | Event::Iteration { at_ms, .. } => at_ms / 1000,
+                    Event::Request { at_ms, .. }
+                    | Event::Iteration { at_ms, .. }
+                    | Event::Transaction { at_ms, .. }
+                    | Event::Started { at_ms }
+                    | Event::Joined { at_ms }
+                    | Event::Left { at_ms } => at_ms / 1000,
                     Event::Lag { .. } => now_s,
                 };
                 let t = t.min(last_second);
@@ -144,7 +155,23 @@ impl Collector {
             if *entry.key() >= t {
                 break;
             }
-            self.results.timeline.push(entry.remove());
+            let mut second = entry.remove();
+            // The agents in the test: those that joined by the second's end, less those that left.
+            self.in_test = (self.in_test + second.joined).saturating_sub(second.left);
+            second.agents = self.in_test;
+            let end = Duration::from_secs(second.t + 1).min(self.duration);
+            match self.schedule.model {
+                Model::Closed => second.target = Some(self.schedule.target_at(end)),
+                Model::Open { .. } => {
+                    let start = Duration::from_secs(second.t);
+                    second.due = Some(
+                        self.schedule
+                            .due_before(end)
+                            .saturating_sub(self.schedule.due_before(start)),
+                    );
+                }
+            }
+            self.results.timeline.push(second);
         }
     }
 

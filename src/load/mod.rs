@@ -8,7 +8,7 @@
 //! |---|---|
 //! | `agent.rs` | one agent: its engine, scope, `sleep`, the loop of iterations |
 //! | `backend.rs` | the backend the agents share |
-//! | `schedule.rs` | the closed and open models' timetables, the end of the test |
+//! | `schedule.rs` | the closed and open models' timetables in stages, the end of the test |
 //! | `probe.rs` | what agents record, and the measuring transport |
 //! | `collector.rs` | gathering events into results, the timeline, live progress |
 //! | `histogram.rs` | latency histograms and their interchange encoding |
@@ -49,7 +49,7 @@ use rhai::Scope;
 
 pub use backend::Backend;
 pub use results::Results;
-pub use schedule::{EndSignal, Model, Schedule};
+pub use schedule::{EndSignal, Model, Schedule, Stage};
 pub use threshold::{Threshold, Verdict};
 
 use crate::script::{self, Diagnostic, Session};
@@ -117,17 +117,19 @@ pub fn run(
     // Compile once here, so a mistake in the flow is one clear error, not one per agent.
     {
         let session = Session::new(backend.transport(), HashMap::new()).shared();
-        let mut engine = agent::engine(&session, end.clone(), None);
+        let mut engine = agent::engine(&session, end.clone(), None, agent::Cut::default());
         options.modules.install(&mut engine);
         let mut scope = Scope::new();
         scope.push("agent", agent::agent_map(0, &options.data));
         script::compile(&engine, &scope, &options.source).map_err(LoadError::Compile)?;
     }
-    let schedule = options.schedule;
+    let schedule = options.schedule.clone();
     let mut results = Results::new(options.flow.clone(), backend.describe());
     results.agents = schedule.agents as u64;
     results.ramp_up_s = schedule.ramp_up.as_secs_f64();
+    results.stages = schedule.stages.clone();
     results.graceful_stop_s = options.graceful_stop.as_secs_f64();
+    results.graceful_ramp_down_s = schedule.graceful_ramp_down.as_secs_f64();
     if let Model::Open { rate } = schedule.model {
         results.rate = Some(rate);
     }
@@ -137,7 +139,7 @@ pub fn run(
         params: options.params,
         data: options.data,
         backend,
-        schedule,
+        schedule: schedule.clone(),
         end: end.clone(),
         gate: agent::Gate::default(),
         finished: agent::Counter::default(),
@@ -173,7 +175,7 @@ pub fn run(
         buffers,
         shared.active.clone(),
         t0,
-        schedule.duration,
+        schedule.clone(),
         end.clone(),
         options.progress,
     );
@@ -223,11 +225,7 @@ pub fn run(
     let mut results = collecting.join().expect("the collector does not panic");
     results.duration_s = elapsed.as_secs_f64();
     if let Model::Open { .. } = schedule.model {
-        let due = Schedule {
-            duration: elapsed,
-            ..schedule
-        }
-        .due_count();
+        let due = schedule.due_before(elapsed);
         results.iterations.missed = due.saturating_sub(results.iterations.started());
     }
     Ok(results)

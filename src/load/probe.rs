@@ -88,6 +88,17 @@ pub enum IterationEnd {
     Interrupted,
 }
 
+/// How a transaction ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransactionEnd {
+    /// Its block ran to its end.
+    Completed,
+    /// Its block threw.
+    Failed,
+    /// The test's stop (the end of the grace period) cut it.
+    Interrupted,
+}
+
 /// One thing an agent saw. Times are microseconds; `at_ms` is when it happened, in milliseconds
 /// since the test started.
 #[derive(Debug, Clone, PartialEq)]
@@ -117,6 +128,36 @@ pub enum Event {
         /// How long it ran.
         duration_us: u64,
         /// When it ended.
+        at_ms: u64,
+    },
+    /// A `transaction(name, block)` ended. Like iterations (and k6's groups), one that ends in the
+    /// grace period counts, in the test's last second.
+    Transaction {
+        /// Its full name (`payment/pause`).
+        name: String,
+        /// The wall time of its block.
+        duration_us: u64,
+        /// The time of the requests inside it, added up.
+        response_us: u64,
+        /// How it ended.
+        end: TransactionEnd,
+        /// When it ended.
+        at_ms: u64,
+    },
+    /// An iteration started.
+    Started {
+        /// When.
+        at_ms: u64,
+    },
+    /// The agent joined the test (closed model: the stages' target rose past it).
+    Joined {
+        /// When.
+        at_ms: u64,
+    },
+    /// The agent left the test before its end (the target fell back to its index and its
+    /// iteration finished, or was cut).
+    Left {
+        /// When.
         at_ms: u64,
     },
     /// The generator was late by this much: an agent started, woke from `sleep` or picked up a due

@@ -51,7 +51,17 @@ fn at(s: &Second) -> f64 {
 
 /// The distribution of `now` (bars) and of `base` (a step line), in % of the timed requests
 /// per bar; the last bar also holds the slowest 0.1 %, so one outlier does not squash the rest.
-fn distribution(title: &str, now: &Latency, base: Option<&Latency>, width: f64) -> String {
+fn distribution(
+    title: &str,
+    kind: RowKind,
+    now: &Latency,
+    base: Option<&Latency>,
+    width: f64,
+) -> String {
+    let (x_label, y_label) = match kind {
+        RowKind::Operation => ("response time (ms)", "% of requests"),
+        RowKind::Transaction => ("duration (ms)", "% of transactions"),
+    };
     let timed: Vec<&Latency> = std::iter::once(now)
         .chain(base)
         .filter(|l| l.count() > 0)
@@ -89,14 +99,12 @@ fn distribution(title: &str, now: &Latency, base: Option<&Latency>, width: f64) 
             .map(|(i, n)| (lo + (i as f64 + 0.5) * w, *n as f64 * 100.0 / total))
             .collect()
     };
-    let mut chart = Chart::new(
-        title,
-        "response time (ms)",
-        "% of requests",
-        (lo, hi),
-        width,
-    )
-    .with(Series::new("this run", BLUE, Mark::Bars(w), shares(now)));
+    let mut chart = Chart::new(title, x_label, y_label, (lo, hi), width).with(Series::new(
+        "this run",
+        BLUE,
+        Mark::Bars(w),
+        shares(now),
+    ));
     if let Some(base) = base.filter(|b| b.count() > 0) {
         chart = chart.with(Series::new(
             "baseline",
@@ -205,6 +213,11 @@ fn row_section<'a>(
     heading: &str,
 ) -> String {
     let pick = move |s: &'a Second| s.latency_of(kind, name);
+    // A transaction's figure is how long its block took.
+    let what = match kind {
+        RowKind::Operation => "response time",
+        RowKind::Transaction => "duration",
+    };
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -212,13 +225,14 @@ fn row_section<'a>(
         kind.word(),
         esc(name),
         distribution(
-            &format!("{name}: response time distribution"),
+            &format!("{name}: {what} distribution"),
+            kind,
             latency,
             base,
             HALF
         ),
         percentiles_over_time(
-            &format!("{name}: response time percentiles over time"),
+            &format!("{name}: {what} percentiles over time"),
             r,
             pick,
             HALF
@@ -387,7 +401,7 @@ fn header(r: &Results, verdicts: &[Verdict], all: &OpStats) -> String {
     let _ = write!(
         out,
         "<header><h1>ecapi load: {}</h1>{verdict_line}\
-         <p class=\"meta\">{} agents, {model}, {:.1} s (ramp-up {:.0} s), started {}{}{}. Backend: {}.</p>\
+         <p class=\"meta\">{} agents, {model}, {:.1} s ({}), started {}{}{}. Backend: {}.</p>\
          <ul class=\"facts\"><li><b>{}</b> requests ({:.1}/s)</li>\
          <li><b>{}</b> iterations completed, <b>{}</b> failed, <b>{}</b> interrupted</li>\
          <li>p95 <b>{:.2} ms</b>, p99 <b>{:.2} ms</b>, max {:.2} ms</li>\
@@ -396,7 +410,7 @@ fn header(r: &Results, verdicts: &[Verdict], all: &OpStats) -> String {
         esc(&r.flow),
         r.agents,
         r.duration_s,
-        r.ramp_up_s,
+        esc(&super::summary::shape_text(r)),
         esc(&r.started),
         match &r.stopped_by {
             Some(signal) => format!(", stopped by {}", esc(signal)),
@@ -556,6 +570,58 @@ fn operations_table(r: &Results, all: &OpStats) -> String {
     body
 }
 
+/// The transactions' table: duration percentiles (the block's wall time), failures, and the time
+/// of the requests inside added up (Gatling's cumulated response time).
+fn transactions_table(r: &Results) -> String {
+    let mut table = String::from(
+        "<h2>Transactions</h2><p>Duration is the wall time of each transaction's block; response \
+         time is the time of the requests inside it added up.</p><table><thead><tr>\
+         <th>transaction</th><th class=\"num\">count</th><th class=\"num\">rate/s</th>",
+    );
+    for (_, name) in PERCENTILES {
+        let _ = write!(table, "<th class=\"num\">{name} ms</th>");
+    }
+    table.push_str(
+        "<th class=\"num\">max ms</th><th class=\"num\">failed</th><th class=\"num\">response time p50 ms</th>\
+         <th class=\"num\">response time p95 ms</th><th class=\"num\">interrupted</th></tr></thead><tbody>",
+    );
+    for (name, t) in &r.transactions {
+        let ms = |h: &Latency, v: f64| {
+            if h.count() == 0 {
+                "-".to_string()
+            } else {
+                format!("{v:.2}")
+            }
+        };
+        let _ = write!(
+            table,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}</td>",
+            esc(name),
+            t.count,
+            r.rate_of(t.count)
+        );
+        for (p, _) in PERCENTILES {
+            let _ = write!(
+                table,
+                "<td class=\"num\">{}</td>",
+                ms(&t.duration, t.duration.percentile_ms(p))
+            );
+        }
+        let _ = write!(
+            table,
+            "<td class=\"num\">{}</td><td class=\"num{}\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            ms(&t.duration, t.duration.max_ms()),
+            if t.failed > 0 { " fail" } else { "" },
+            t.failed,
+            ms(&t.response_time, t.response_time.percentile_ms(50.0)),
+            ms(&t.response_time, t.response_time.percentile_ms(95.0)),
+            t.interrupted
+        );
+    }
+    table.push_str("</tbody></table>");
+    table
+}
+
 /// The page. With `baseline`, the earlier run and the comparison with it.
 pub fn render(
     r: &Results,
@@ -598,6 +664,7 @@ pub fn render(
         "<div class=\"pair\">{}{}</div><div class=\"pair\">{}{}</div>",
         distribution(
             "Response time distribution",
+            RowKind::Operation,
             &all.latency,
             base_all.as_ref().map(|b| &b.latency),
             HALF
@@ -622,6 +689,9 @@ pub fn render(
     );
 
     body.push_str(&operations_table(r, &all));
+    if !r.transactions.is_empty() {
+        body.push_str(&transactions_table(r));
+    }
     if let Some((_, c)) = baseline {
         body.push_str(&comparison_table(c));
     }
@@ -775,6 +845,40 @@ mod tests {
             .contains("http://"));
         assert!(!page.contains("https://"));
         assert!(!page.contains("<script"));
+    }
+
+    #[test]
+    fn transactions_have_a_table_of_their_own() {
+        use crate::load::probe::{Event, TransactionEnd};
+        let mut r = Results::new("f.rhai".into(), "embedded".into());
+        r.duration_s = 1.0;
+        let mut s = Second::new(0);
+        r.absorb(
+            Event::Transaction {
+                name: "payment/<pause>".into(),
+                duration_us: 12_000,
+                response_us: 8_000,
+                end: TransactionEnd::Failed,
+                at_ms: 0,
+            },
+            &mut s,
+        );
+        r.timeline.push(s);
+        let page = render(&r, &[], None);
+        assert!(page.contains("<h2>Transactions</h2>"), "{page}");
+        assert!(
+            page.contains("<td>payment/&lt;pause&gt;</td><td class=\"num\">1</td>"),
+            "{page}"
+        );
+        assert!(page.contains("<td class=\"num fail\">1</td>"), "{page}");
+        assert!(!render(&Results::new("f".into(), "e".into()), &[], None).contains("Transactions"));
+        // And charts of their own, as each operation has.
+        assert!(
+            titles(&page).contains(&"payment/&lt;pause&gt;: duration distribution".to_string()),
+            "{:?}",
+            titles(&page)
+        );
+        assert!(page.contains("<h2>Each transaction</h2>"));
     }
 
     #[test]

@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use super::histogram::{Latency, SECOND_FIGURES, TOTAL_FIGURES};
-use super::probe::{ErrorKind, Event, IterationEnd, Outcome};
+use super::probe::{ErrorKind, Event, IterationEnd, Outcome, TransactionEnd};
+use super::schedule::Stage;
 
 /// An iteration that starts this late (generator lag) is counted as started late: the load machine,
 /// not the server, held it up.
@@ -74,6 +75,72 @@ impl OpStats {
         self.latency.add(&other.latency);
         self.service.add(&other.service);
         Ok(())
+    }
+}
+
+/// How many transaction names are kept; the rest are counted under [`OTHER_TRANSACTIONS`].
+pub const TRANSACTION_NAMES: usize = 100;
+
+/// The row that transactions past [`TRANSACTION_NAMES`] names are counted under.
+pub const OTHER_TRANSACTIONS: &str = "(other transactions)";
+
+/// One transaction's figures (a `transaction(name, block)` of the flow).
+#[derive(Debug, Clone)]
+pub struct TxStats {
+    /// Transactions that ended before the test's stop (completed and failed), those ending in
+    /// the grace period included, as iterations are.
+    pub count: u64,
+    /// Of them, whose block threw.
+    pub failed: u64,
+    /// Cut by the test's stop at the end of the grace period (not in `count`).
+    pub interrupted: u64,
+    /// The wall time of the block (Gatling's group duration).
+    pub duration: Latency,
+    /// The time of the requests inside it, added up (Gatling's cumulated response time).
+    pub response_time: Latency,
+}
+
+impl Default for TxStats {
+    fn default() -> TxStats {
+        TxStats {
+            count: 0,
+            failed: 0,
+            interrupted: 0,
+            duration: Latency::new(TOTAL_FIGURES),
+            response_time: Latency::new(TOTAL_FIGURES),
+        }
+    }
+}
+
+impl TxStats {
+    fn merge(&mut self, other: &TxStats) -> Result<(), String> {
+        add(&mut self.count, other.count, "count")?;
+        add(&mut self.failed, other.failed, "failed")?;
+        add(&mut self.interrupted, other.interrupted, "interrupted")?;
+        self.duration.add(&other.duration);
+        self.response_time.add(&other.response_time);
+        Ok(())
+    }
+}
+
+/// One transaction's figures in one second of the timeline.
+#[derive(Debug, Clone)]
+pub struct TxSecond {
+    /// Transactions that ended in it (completed and failed).
+    pub count: u64,
+    /// Of them, failed.
+    pub failed: u64,
+    /// Their durations.
+    pub duration: Latency,
+}
+
+impl Default for TxSecond {
+    fn default() -> TxSecond {
+        TxSecond {
+            count: 0,
+            failed: 0,
+            duration: Latency::new(SECOND_FIGURES),
+        }
     }
 }
 
@@ -164,6 +231,24 @@ pub struct Second {
     /// The latency of its requests per operation (wire name), for the report's charts per
     /// operation.
     pub operations: BTreeMap<String, Latency>,
+    /// Iterations that started in it.
+    pub started: u64,
+    /// Iterations that the test's stop interrupted in it.
+    pub interrupted: u64,
+    /// Agents in the test at the end of the second (closed model: joined as the stages rose and
+    /// not yet left, an agent leaving on a ramp-down counting until its iteration ends, every
+    /// agent still in counting to the test's end; open model: every agent).
+    pub agents: u64,
+    /// Agents that joined in it, and that left (set by the collector; not in the JSON).
+    pub joined: u64,
+    /// See `joined`.
+    pub left: u64,
+    /// Closed model: the agents the stages ask for at the end of the second.
+    pub target: Option<f64>,
+    /// Open model: the iterations the stages make due in the second.
+    pub due: Option<u64>,
+    /// Per transaction, by name.
+    pub transactions: BTreeMap<String, TxSecond>,
 }
 
 impl Second {
@@ -179,6 +264,14 @@ impl Second {
             active: 0,
             interrupted_requests: 0,
             latency: Latency::new(SECOND_FIGURES),
+            started: 0,
+            interrupted: 0,
+            agents: 0,
+            joined: 0,
+            left: 0,
+            target: None,
+            due: None,
+            transactions: BTreeMap::new(),
             operations: BTreeMap::new(),
         }
     }
@@ -187,6 +280,7 @@ impl Second {
     pub fn latency_of(&self, row: RowKind, name: &str) -> Option<&Latency> {
         match row {
             RowKind::Operation => self.operations.get(name),
+            RowKind::Transaction => self.transactions.get(name).map(|t| &t.duration),
         }
     }
 
@@ -203,6 +297,23 @@ impl Second {
             "interrupted_requests",
         )?;
         self.latency.add(&other.latency);
+        add(&mut self.started, other.started, "started")?;
+        add(&mut self.interrupted, other.interrupted, "interrupted")?;
+        add(&mut self.agents, other.agents, "agents")?;
+        self.target = match (self.target, other.target) {
+            (Some(a), Some(b)) => Some(a + b),
+            (a, b) => a.or(b),
+        };
+        self.due = match (self.due, other.due) {
+            (Some(a), Some(b)) => Some(a.checked_add(b).ok_or("due: more than a count can hold")?),
+            (a, b) => a.or(b),
+        };
+        for (name, t) in &other.transactions {
+            let mine = self.transactions.entry(name.clone()).or_default();
+            add(&mut mine.count, t.count, "transactions.count")?;
+            add(&mut mine.failed, t.failed, "transactions.failed")?;
+            mine.duration.add(&t.duration);
+        }
         for (name, latency) in &other.operations {
             self.operations
                 .entry(name.clone())
@@ -219,6 +330,8 @@ impl Second {
 pub enum RowKind {
     /// An operation of the Web API: its requests.
     Operation,
+    /// A `transaction(name, block)` of the flow: its durations.
+    Transaction,
 }
 
 impl RowKind {
@@ -226,6 +339,7 @@ impl RowKind {
     pub fn section(self) -> &'static str {
         match self {
             RowKind::Operation => "operations",
+            RowKind::Transaction => "transactions",
         }
     }
 
@@ -233,6 +347,7 @@ impl RowKind {
     pub fn word(self) -> &'static str {
         match self {
             RowKind::Operation => "operation",
+            RowKind::Transaction => "transaction",
         }
     }
 }
@@ -242,11 +357,11 @@ impl RowKind {
 pub struct Row<'a> {
     /// Operation or transaction.
     pub kind: RowKind,
-    /// Its name (an operation's wire name).
+    /// Its name (an operation's wire name, a transaction's full name).
     pub name: &'a str,
-    /// How many (requests), answered or not.
+    /// How many: requests (answered or not), transactions ended (completed or failed).
     pub count: u64,
-    /// The latency of those timed.
+    /// The latency of the requests timed, the duration of the transactions.
     pub latency: &'a Latency,
 }
 
@@ -280,8 +395,14 @@ pub struct Results {
     pub rate: Option<f64>,
     /// Ramp-up, in seconds.
     pub ramp_up_s: f64,
+    /// The stages (with `--ramp-up`, the ramp and the level); empty when merged runs had
+    /// different ones.
+    pub stages: Vec<Stage>,
     /// How long running iterations had to finish after the end (`--graceful-stop`), in seconds.
     pub graceful_stop_s: f64,
+    /// How long an agent leaving at a lower stage had to finish its iteration
+    /// (`--graceful-ramp-down`), in seconds.
+    pub graceful_ramp_down_s: f64,
     /// What ended the test before its time (`SIGINT`, `SIGTERM`); `None` when it ran its course.
     pub stopped_by: Option<String>,
     /// Requests sent during the grace period.
@@ -292,6 +413,8 @@ pub struct Results {
     pub processes: u64,
     /// Per operation (wire name), in name order.
     pub operations: BTreeMap<String, OpStats>,
+    /// Per transaction (full name), in name order.
+    pub transactions: BTreeMap<String, TxStats>,
     /// The iterations.
     pub iterations: Iterations,
     /// Generator lag: how late agents started, woke from `sleep` or picked up due iterations.
@@ -311,12 +434,15 @@ impl Results {
             agents: 0,
             rate: None,
             ramp_up_s: 0.0,
+            stages: Vec::new(),
             graceful_stop_s: 0.0,
+            graceful_ramp_down_s: 0.0,
             stopped_by: None,
             after_end: AfterEnd::default(),
             runs: vec![run_id()],
             processes: 1,
             operations: BTreeMap::new(),
+            transactions: BTreeMap::new(),
             iterations: Iterations::default(),
             lag: Latency::new(TOTAL_FIGURES),
             timeline: Vec::new(),
@@ -361,17 +487,21 @@ impl Results {
         Ok(())
     }
 
-    /// Every row of the views: the operations in name order (then, as they come, other kinds).
+    /// Every row of the views: the operations in name order, then the transactions in name order.
     pub fn rows(&self) -> Vec<Row<'_>> {
-        self.operations
-            .iter()
-            .map(|(name, s)| Row {
-                kind: RowKind::Operation,
-                name,
-                count: s.count,
-                latency: &s.latency,
-            })
-            .collect()
+        let operations = self.operations.iter().map(|(name, s)| Row {
+            kind: RowKind::Operation,
+            name,
+            count: s.count,
+            latency: &s.latency,
+        });
+        let transactions = self.transactions.iter().map(|(name, t)| Row {
+            kind: RowKind::Transaction,
+            name,
+            count: t.count,
+            latency: &t.duration,
+        });
+        operations.chain(transactions).collect()
     }
 
     /// Requests per second over the test.
@@ -463,9 +593,44 @@ impl Results {
                         };
                         *it.failures.entry(key).or_default() += 1;
                     }
-                    IterationEnd::Interrupted => it.interrupted += 1,
+                    IterationEnd::Interrupted => {
+                        it.interrupted += 1;
+                        second.interrupted += 1;
+                    }
                 }
             }
+            Event::Transaction {
+                name,
+                duration_us,
+                response_us,
+                end,
+                ..
+            } => {
+                let name = if self.transactions.len() < TRANSACTION_NAMES
+                    || self.transactions.contains_key(&name)
+                {
+                    name
+                } else {
+                    OTHER_TRANSACTIONS.to_string()
+                };
+                let stats = self.transactions.entry(name.clone()).or_default();
+                if end == TransactionEnd::Interrupted {
+                    stats.interrupted += 1;
+                    return;
+                }
+                let failed = end == TransactionEnd::Failed;
+                stats.count += 1;
+                stats.failed += u64::from(failed);
+                stats.duration.record_us(duration_us);
+                stats.response_time.record_us(response_us);
+                let in_second = second.transactions.entry(name).or_default();
+                in_second.count += 1;
+                in_second.failed += u64::from(failed);
+                in_second.duration.record_us(duration_us);
+            }
+            Event::Started { .. } => second.started += 1,
+            Event::Joined { .. } => second.joined += 1,
+            Event::Left { .. } => second.left += 1,
             Event::Lag { us, waited } => {
                 self.lag.record_us(us);
                 if waited {
@@ -494,7 +659,22 @@ impl Results {
             (a, b) => a.or(b),
         };
         self.ramp_up_s = self.ramp_up_s.max(other.ramp_up_s);
+        // The same stages in each process: their targets add up; different ones: none to show.
+        let same_shape = self.stages.len() == other.stages.len()
+            && self
+                .stages
+                .iter()
+                .zip(&other.stages)
+                .all(|(a, b)| a.duration == b.duration);
+        if same_shape {
+            for (a, b) in self.stages.iter_mut().zip(&other.stages) {
+                a.target += b.target;
+            }
+        } else {
+            self.stages.clear();
+        }
         self.graceful_stop_s = self.graceful_stop_s.max(other.graceful_stop_s);
+        self.graceful_ramp_down_s = self.graceful_ramp_down_s.max(other.graceful_ramp_down_s);
         self.stopped_by = self.stopped_by.clone().or(other.stopped_by.clone());
         add(&mut self.processes, other.processes, "processes")?;
         self.runs.extend(other.runs.iter().cloned());
@@ -508,6 +688,13 @@ impl Results {
                 .or_default()
                 .merge(op)
                 .map_err(|e| format!("operations.{name}.{e}"))?;
+        }
+        for (name, t) in &other.transactions {
+            self.transactions
+                .entry(name.clone())
+                .or_default()
+                .merge(t)
+                .map_err(|e| format!("transactions.{name}.{e}"))?;
         }
         let (a, b) = (&mut self.iterations, &other.iterations);
         add(&mut a.completed, b.completed, "iterations.completed")?;

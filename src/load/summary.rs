@@ -10,8 +10,10 @@ use serde_json::{json, Map, Value};
 use super::baseline::{Comparison, Direction, Figures, Presence, RowComparison};
 use super::histogram::{Latency, SECOND_FIGURES, TOTAL_FIGURES};
 use super::results::{
-    AfterEnd, Iterations, OpStats, Results, RowKind, Second, FAILURE_KINDS, LATE_US,
+    AfterEnd, Iterations, OpStats, Results, RowKind, Second, TxSecond, TxStats, FAILURE_KINDS,
+    LATE_US, TRANSACTION_NAMES,
 };
+use super::schedule::Stage;
 use super::threshold::Verdict;
 use crate::api::Operation;
 
@@ -63,8 +65,12 @@ pub fn table(r: &Results, verdicts: &[Verdict]) -> String {
     };
     let _ = writeln!(
         out,
-        "{}: {} agents, {model}, {:.1} s (ramp-up {:.0} s){stopped}{processes}\nbackend: {}",
-        r.flow, r.agents, r.duration_s, r.ramp_up_s, r.backend
+        "{}: {} agents, {model}, {:.1} s ({}){stopped}{processes}\nbackend: {}",
+        r.flow,
+        r.agents,
+        r.duration_s,
+        shape_text(r),
+        r.backend
     );
     let it = &r.iterations;
     let _ = writeln!(
@@ -159,6 +165,63 @@ pub fn table(r: &Results, verdicts: &[Verdict]) -> String {
     if r.operations.len() != 1 {
         row(&mut out, "all", &all);
     }
+    if !r.transactions.is_empty() {
+        let width = r
+            .transactions
+            .keys()
+            .map(|n| n.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(16);
+        let _ = writeln!(
+            out,
+            "\n{:<width$} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>12}",
+            "transaction",
+            "count",
+            "rate/s",
+            "p50 ms",
+            "p90 ms",
+            "p95 ms",
+            "p99 ms",
+            "max ms",
+            "failed",
+            "resp p95 ms"
+        );
+        for (name, t) in &r.transactions {
+            let ms = |h: &Latency, v: f64| {
+                if h.count() == 0 {
+                    "-".to_string()
+                } else {
+                    format!("{v:.3}")
+                }
+            };
+            let d = &t.duration;
+            let _ = writeln!(
+                out,
+                "{:<width$} {:>9} {:>9.1} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>12}{}",
+                name,
+                t.count,
+                r.rate_of(t.count),
+                ms(d, d.percentile_ms(50.0)),
+                ms(d, d.percentile_ms(90.0)),
+                ms(d, d.percentile_ms(95.0)),
+                ms(d, d.percentile_ms(99.0)),
+                ms(d, d.max_ms()),
+                t.failed,
+                ms(&t.response_time, t.response_time.percentile_ms(95.0)),
+                if t.interrupted > 0 {
+                    format!("  interrupted×{}", t.interrupted)
+                } else {
+                    String::new()
+                }
+            );
+        }
+        let _ = writeln!(
+            out,
+            "(a transaction's duration is the wall time of its block; resp is the time of its \
+             requests added up)"
+        );
+    }
     if !verdicts.is_empty() {
         let _ = writeln!(out, "\nthresholds:");
         for v in verdicts {
@@ -196,7 +259,7 @@ pub fn comparison_table(c: &Comparison) -> String {
         "compared with the baseline {} ({}, started {}, {:.1} s):",
         c.file, c.flow, c.started, c.duration_s
     );
-    let _ = write!(out, "{:<16} {:<8}", "operation", "");
+    let _ = write!(out, "{:<25}", "operation or transaction");
     for (_, name) in PERCENTILES {
         let _ = write!(out, " {:>10}", format!("{name} ms"));
     }
@@ -321,6 +384,7 @@ fn row_json(row: &RowComparison) -> Value {
 pub fn comparison_json(c: &Comparison) -> Value {
     let mut sections: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
     sections.insert(RowKind::Operation.section(), Map::new());
+    sections.insert(RowKind::Transaction.section(), Map::new());
     for row in &c.rows {
         sections
             .entry(row.kind.section())
@@ -349,6 +413,26 @@ pub fn comparison_json(c: &Comparison) -> Value {
         v[name] = Value::Object(rows);
     }
     v
+}
+
+/// The test's shape for people: `ramp-up 10 s`, or the stages as given
+/// (`stages 5s:20 5s:20 5s:0`, `stages 1m:50/s 1m:0/s`).
+pub fn shape_text(r: &Results) -> String {
+    let constant = match r.stages.as_slice() {
+        [] => true,
+        [ramp, rest] => ramp.target == rest.target,
+        _ => false,
+    };
+    if constant {
+        return format!("ramp-up {:.0} s", r.ramp_up_s);
+    }
+    let unit = if r.rate.is_some() { "/s" } else { "" };
+    let stages: Vec<String> = r
+        .stages
+        .iter()
+        .map(|s| format!("{}s:{}{unit}", s.duration.as_secs_f64(), s.target))
+        .collect();
+    format!("stages {}", stages.join(" "))
 }
 
 /// What happened after the end: the grace period, the requests sent in it (not in the figures) and
@@ -434,6 +518,52 @@ fn op_json(s: &OpStats, r: &Results) -> Value {
     })
 }
 
+fn tx_json(t: &TxStats, r: &Results) -> Value {
+    json!({
+        "count": t.count,
+        "rate": round3(r.rate_of(t.count)),
+        "failed": t.failed,
+        "interrupted": t.interrupted,
+        "duration_ms": figures(&t.duration),
+        "response_time_ms": figures(&t.response_time),
+        "duration_histogram": t.duration.to_base64(),
+        "response_time_histogram": t.response_time.to_base64(),
+    })
+}
+
+fn second_json(s: &Second) -> Value {
+    json!({
+        "t": s.t,
+        "requests": s.requests,
+        "not_ok": s.not_ok,
+        "errors": s.errors,
+        "iterations": s.iterations,
+        "failed": s.failed,
+        "active": s.active,
+        "interrupted_requests": s.interrupted_requests,
+        "p50": s.latency.percentile_ms(50.0),
+        "p95": s.latency.percentile_ms(95.0),
+        "p99": s.latency.percentile_ms(99.0),
+        "max": s.latency.max_ms(),
+        "histogram": s.latency.to_base64(),
+        "operations": s.operations.iter().map(|(n, h)| (n.clone(), json!(h.to_base64()))).collect::<Map<_, _>>(),
+        "started": s.started,
+        "interrupted": s.interrupted,
+        "agents": s.agents,
+        "target": s.target.map(round3),
+        "due": s.due,
+        "transactions": s.transactions.iter().map(|(name, t)| (name.clone(), json!({
+            "count": t.count,
+            "failed": t.failed,
+            "p50": t.duration.percentile_ms(50.0),
+            "p95": t.duration.percentile_ms(95.0),
+            "p99": t.duration.percentile_ms(99.0),
+            "max": t.duration.max_ms(),
+            "histogram": t.duration.to_base64(),
+        }))).collect::<Map<_, _>>(),
+    })
+}
+
 /// The JSON summary: every figure, the histograms, the timeline and the verdicts.
 pub fn to_json(r: &Results, verdicts: &[Verdict]) -> Value {
     let it = &r.iterations;
@@ -448,7 +578,12 @@ pub fn to_json(r: &Results, verdicts: &[Verdict]) -> Value {
         "model": if r.rate.is_some() { "open" } else { "closed" },
         "rate": r.rate,
         "ramp_up_s": r.ramp_up_s,
+        "stages": r.stages.iter().map(|s| json!({
+            "duration_s": s.duration.as_secs_f64(),
+            "target": s.target,
+        })).collect::<Vec<_>>(),
         "graceful_stop_s": r.graceful_stop_s,
+        "graceful_ramp_down_s": r.graceful_ramp_down_s,
         "stopped_by": r.stopped_by,
         "processes": r.processes,
         "runs": r.runs,
@@ -470,28 +605,14 @@ pub fn to_json(r: &Results, verdicts: &[Verdict]) -> Value {
         },
         "requests": op_json(&all, r),
         "operations": r.operations.iter().map(|(n, s)| (n.clone(), op_json(s, r))).collect::<Map<_, _>>(),
+        "transactions": r.transactions.iter().map(|(n, t)| (n.clone(), tx_json(t, r))).collect::<Map<_, _>>(),
         "lag": {
             "ms": figures(&r.lag),
             "late": r.late(),
             "late_over_ms": LATE_US / 1000,
             "histogram": r.lag.to_base64(),
         },
-        "timeline": r.timeline.iter().map(|s| json!({
-            "t": s.t,
-            "requests": s.requests,
-            "not_ok": s.not_ok,
-            "errors": s.errors,
-            "iterations": s.iterations,
-            "failed": s.failed,
-            "active": s.active,
-            "interrupted_requests": s.interrupted_requests,
-            "p50": s.latency.percentile_ms(50.0),
-            "p95": s.latency.percentile_ms(95.0),
-            "p99": s.latency.percentile_ms(99.0),
-            "max": s.latency.max_ms(),
-            "histogram": s.latency.to_base64(),
-            "operations": s.operations.iter().map(|(n, h)| (n.clone(), json!(h.to_base64()))).collect::<Map<_, _>>(),
-        })).collect::<Vec<_>>(),
+        "timeline": r.timeline.iter().map(second_json).collect::<Vec<_>>(),
         "thresholds": verdicts.iter().map(|v| json!({
             "threshold": v.threshold,
             "value": v.actual,
@@ -531,6 +652,9 @@ pub fn from_json(v: &Value) -> Result<Results, String> {
     // Written since the graceful stop came; older summaries lack them.
     if v.get("graceful_stop_s").is_some() {
         r.graceful_stop_s = float(v, "graceful_stop_s")?;
+    }
+    if v.get("graceful_ramp_down_s").is_some() {
+        r.graceful_ramp_down_s = float(v, "graceful_ramp_down_s")?;
     }
     r.stopped_by = v
         .get("stopped_by")
@@ -610,6 +734,47 @@ pub fn from_json(v: &Value) -> Result<Results, String> {
             },
         );
     }
+    // Written since transactions came; older summaries lack them.
+    if let Some(txs) = v.get("transactions") {
+        let txs = txs.as_object().ok_or("\"transactions\" is not an object")?;
+        if txs.len() > TRANSACTION_NAMES + 1 {
+            return Err(format!(
+                "\"transactions\" has {} names; a summary keeps at most {}",
+                txs.len(),
+                TRANSACTION_NAMES + 1
+            ));
+        }
+        for (name, t) in txs {
+            let at = |e: String| format!("transactions.{name}: {e}");
+            r.transactions.insert(
+                name.clone(),
+                TxStats {
+                    count: count(t, "count").map_err(at)?,
+                    failed: count(t, "failed").map_err(at)?,
+                    interrupted: count(t, "interrupted").map_err(at)?,
+                    duration: histogram(t, "duration_histogram", TOTAL_FIGURES).map_err(at)?,
+                    response_time: histogram(t, "response_time_histogram", TOTAL_FIGURES)
+                        .map_err(at)?,
+                },
+            );
+        }
+    }
+    if let Some(stages) = v.get("stages") {
+        let stages = stages.as_array().ok_or("\"stages\" is not an array")?;
+        for (i, s) in stages.iter().enumerate() {
+            let at = |e: String| format!("stages[{i}]: {e}");
+            let secs = float(s, "duration_s").map_err(at)?;
+            let target = float(s, "target").map_err(at)?;
+            let fits = (0.0..=MAX_SECONDS as f64).contains(&secs) && (0.0..1e9).contains(&target);
+            if !fits {
+                return Err(at("a duration or target out of range".to_string()));
+            }
+            r.stages.push(Stage {
+                duration: std::time::Duration::from_secs_f64(secs),
+                target,
+            });
+        }
+    }
     r.lag =
         histogram(field(v, "lag")?, "histogram", TOTAL_FIGURES).map_err(|e| format!("lag: {e}"))?;
     let timeline = field(v, "timeline")?
@@ -634,15 +799,20 @@ pub fn from_json(v: &Value) -> Result<Results, String> {
             failed: count(s, "failed").map_err(at)?,
             active: count(s, "active").map_err(at)?,
             // Written since the report's charts per operation came; older summaries lack them.
-            interrupted_requests: match s.get("interrupted_requests") {
-                Some(_) => count(s, "interrupted_requests").map_err(at)?,
-                None => 0,
-            },
+            interrupted_requests: optional_count(s, "interrupted_requests").map_err(at)?,
             latency: histogram(s, "histogram", SECOND_FIGURES).map_err(at)?,
             operations: match s.get("operations") {
                 Some(ops) => second_operations(ops).map_err(at)?,
                 None => BTreeMap::new(),
             },
+            started: optional_count(s, "started").map_err(at)?,
+            interrupted: optional_count(s, "interrupted").map_err(at)?,
+            agents: optional_count(s, "agents").map_err(at)?,
+            joined: 0,
+            left: 0,
+            target: s.get("target").and_then(Value::as_f64),
+            due: s.get("due").and_then(Value::as_u64),
+            transactions: second_transactions(s).map_err(at)?,
         });
     }
     r.check_totals()?;
@@ -690,6 +860,42 @@ fn count(v: &Value, name: &str) -> Result<u64, String> {
     field(v, name)?
         .as_u64()
         .ok_or_else(|| format!("\"{name}\" is not a whole number"))
+}
+
+/// A count written since a later version: 0 when absent.
+fn optional_count(v: &Value, name: &str) -> Result<u64, String> {
+    match v.get(name) {
+        None => Ok(0),
+        Some(_) => count(v, name),
+    }
+}
+
+/// A second's transactions (absent in older summaries).
+fn second_transactions(s: &Value) -> Result<BTreeMap<String, TxSecond>, String> {
+    let Some(txs) = s.get("transactions") else {
+        return Ok(BTreeMap::new());
+    };
+    let txs = txs.as_object().ok_or("\"transactions\" is not an object")?;
+    if txs.len() > TRANSACTION_NAMES + 1 {
+        return Err(format!(
+            "\"transactions\" has {} names; a summary keeps at most {}",
+            txs.len(),
+            TRANSACTION_NAMES + 1
+        ));
+    }
+    txs.iter()
+        .map(|(name, t)| {
+            let at = |e: String| format!("transactions.{name}: {e}");
+            Ok((
+                name.clone(),
+                TxSecond {
+                    count: count(t, "count").map_err(at)?,
+                    failed: count(t, "failed").map_err(at)?,
+                    duration: histogram(t, "histogram", SECOND_FIGURES).map_err(at)?,
+                },
+            ))
+        })
+        .collect()
 }
 
 fn counts(v: &Value, name: &str) -> Result<BTreeMap<String, u64>, String> {

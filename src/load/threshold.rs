@@ -2,7 +2,7 @@
 //! (`p95<200ms`, `errors<1%`, `InitStation.p99<500ms`, `rate>100/s`); the test passes only when
 //! every one holds, and the summary lists each with its verdict.
 //!
-//! Grammar: `[OPERATION.]FIGURE COMPARISON VALUE[UNIT]`, spaces allowed, where
+//! Grammar: `[OPERATION.|TRANSACTION.]FIGURE COMPARISON VALUE[UNIT]`, spaces allowed, where
 //! - FIGURE is a latency (`p50`, `p90`, `p95`, `p99`, any `pN` or `p(N)`, `med`, `avg`, `min`,
 //!   `max`; units `ms` (the default), `s`, `us`), `errors` (requests without a response code) or
 //!   `not_ok` (requests answered with a code other than 100), each a share (`1%` or `0.01`),
@@ -13,6 +13,12 @@
 //! - VALUE may instead be relative to the run given as `--baseline`: `baseline` or
 //!   `baseline*FACTOR` (`p95<baseline*1.2`: at most 20 % above the baseline's p95 of the same
 //!   operation; `rate>baseline*0.9`), which needs `--baseline`.
+//! - TRANSACTION is a transaction's full name (`payment`, `payment/pause`; dots allowed: the
+//!   figure is what follows the first dot after which a figure can be read, so `a.b.p99.9` is
+//!   `p99.9` of `a.b`). Its latencies are its durations, `rate` its transactions per second and
+//!   `failed` the share of them whose block threw; it has no `errors` or `not_ok`. A name that is
+//!   an operation's is the operation; one a letter or two from an operation's is refused as a
+//!   likely typo.
 
 use std::fmt;
 use std::str::FromStr;
@@ -70,8 +76,10 @@ impl Comparison {
 pub struct Threshold {
     /// As written.
     pub text: String,
-    /// The operation it is about; `None` for all requests.
+    /// The operation it is about; `None` for all requests (or a transaction).
     pub op: Option<Operation>,
+    /// The transaction it is about, by full name.
+    pub transaction: Option<String>,
     /// The figure.
     pub figure: Figure,
     /// The comparison.
@@ -131,23 +139,46 @@ impl FromStr for Threshold {
         if left.is_empty() {
             return Err(bad(text, "no figure before the comparison, e.g. p95<200ms"));
         }
-        let (op, name) = match left.split_once('.') {
-            // `p99.9` has a dot too: it is an operation only when the left part is not `pN`.
-            Some((op, name)) if !is_percentile_prefix(op) => {
-                let found = Operation::lookup(op).ok_or_else(|| {
-                    bad(
-                        text,
-                        format!(
-                            "no operation {op}{}",
-                            crate::script::diagnostic::operation_hint(op)
-                        ),
-                    )
-                })?;
-                (Some(found), name)
-            }
-            _ => (None, left),
+        // The subject is what comes before the first dot after which a figure can be read.
+        let split = left
+            .match_indices('.')
+            .map(|(i, _)| i)
+            .find(|&i| i > 0 && figure(&left[i + 1..]).is_some());
+        let (subject, name) = match split {
+            Some(i) => (Some(&left[..i]), &left[i + 1..]),
+            None => (None, left),
+        };
+        let (op, transaction) = match subject {
+            None => (None, None),
+            Some(subject) => match Operation::lookup(subject) {
+                Some(found) => (Some(found), None),
+                None => {
+                    if let Some(near) = operation_typo(subject) {
+                        return Err(bad(
+                            text,
+                            format!(
+                                "no operation {subject} (did you mean {near}?); a transaction's \
+                                 name must not be a letter or two from an operation's"
+                            ),
+                        ));
+                    }
+                    if let Err(why) = crate::script::transaction::check_name(subject) {
+                        return Err(bad(text, why));
+                    }
+                    (None, Some(subject.to_string()))
+                }
+            },
         };
         let figure = figure(name).ok_or_else(|| {
+            let name = match (split, name.rsplit_once('.')) {
+                // `InitStation.bogus`: the figure asked for is what follows the dot.
+                (None, Some((_, after)))
+                    if !is_percentile_prefix(name.split('.').next().unwrap_or("")) =>
+                {
+                    after
+                }
+                _ => name,
+            };
             bad(
                 text,
                 format!(
@@ -162,6 +193,13 @@ impl FromStr for Threshold {
                 "failed counts iterations of the whole flow; it takes no operation",
             ));
         }
+        if transaction.is_some() && matches!(figure, Figure::Errors | Figure::NotOk) {
+            return Err(bad(
+                text,
+                "a transaction has no errors or not_ok; use failed (the share of its runs whose \
+                 block threw), or the figure of an operation",
+            ));
+        }
         let (limit, relative) = match value.strip_prefix("baseline") {
             Some(factor) => (baseline_factor(factor).map_err(|why| bad(text, why))?, true),
             None => (limit(figure, value).map_err(|why| bad(text, why))?, false),
@@ -169,12 +207,26 @@ impl FromStr for Threshold {
         Ok(Threshold {
             text: text.trim().to_string(),
             op,
+            transaction,
             figure,
             comparison,
             limit,
             relative,
         })
     }
+}
+
+/// The operation a name is a likely typo of: within two letters of its wire or script name
+/// (`InitStatoin`, `port_stats`), ignoring case. Short names (`start`, `pause`) are far enough
+/// from every operation to name transactions.
+fn operation_typo(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    Operation::ALL.into_iter().find_map(|op| {
+        [op.name(), op.script_name()]
+            .into_iter()
+            .any(|n| strsim::levenshtein(&lower, &n.to_ascii_lowercase()) <= 2)
+            .then(|| op.name())
+    })
 }
 
 /// Whether the part before a dot is the start of a percentile (`p99` of `p99.9`, `p(99` of
@@ -340,6 +392,9 @@ impl Threshold {
 
     /// The figure measured on `results`, in its unit, or why there is none.
     fn measure(&self, results: &Results) -> Result<f64, String> {
+        if let Some(name) = &self.transaction {
+            return self.measure_transaction(name, results);
+        }
         if self.figure == Figure::Failed {
             let it = &results.iterations;
             let ran = it.completed + it.failed;
@@ -382,6 +437,36 @@ impl Threshold {
             Figure::Errors => share(stats.error_count()),
             Figure::NotOk => share(stats.not_ok_count()),
             Figure::Rate | Figure::Failed => unreachable!("handled above"),
+        })
+    }
+
+    /// A transaction's figure: its durations, its rate, the share of it that failed.
+    fn measure_transaction(&self, name: &str, results: &Results) -> Result<f64, String> {
+        let Some(t) = results.transactions.get(name) else {
+            let known: Vec<&str> = results.transactions.keys().map(String::as_str).collect();
+            let known = if known.is_empty() {
+                "the flow ended none".to_string()
+            } else {
+                format!("those that ran: {}", known.join(", "))
+            };
+            return Err(format!("no transaction {name} ran ({known})"));
+        };
+        if self.figure == Figure::Rate {
+            return Ok(results.rate_of(t.count));
+        }
+        if t.count == 0 {
+            return Err(format!("no {name} transaction ended"));
+        }
+        let d = &t.duration;
+        Ok(match self.figure {
+            Figure::Percentile(p) => d.percentile_ms(p),
+            Figure::Min => d.min_ms(),
+            Figure::Avg => d.mean_ms(),
+            Figure::Max => d.max_ms(),
+            Figure::Failed => t.failed as f64 / t.count as f64,
+            Figure::Errors | Figure::NotOk | Figure::Rate => {
+                unreachable!("refused when parsed, or handled above")
+            }
         })
     }
 }
@@ -536,5 +621,83 @@ mod tests {
         assert!(err("p95<baseline+5ms").contains("after `baseline` comes `*FACTOR`"));
         assert!(err("p95<baseline*-1").contains("`-1` is not a positive factor"));
         assert!(err("p95<baseline*x").contains("`x` is not a positive factor"));
+        assert!(
+            err("InitStation.bogus<5").contains("no figure bogus"),
+            "{}",
+            err("InitStation.bogus<5")
+        );
+        assert!(err("payment.errors<1%").contains("a transaction has no errors"));
+    }
+
+    #[test]
+    fn transactions_are_named_before_the_figure_slashes_and_dots_included() {
+        let t = parse("payment.p95<2s");
+        assert_eq!(
+            (t.op, t.transaction.as_deref(), t.figure, t.limit),
+            (None, Some("payment"), Figure::Percentile(95.0), 2000.0)
+        );
+        let t = parse("payment/pause.failed<1%");
+        assert_eq!(
+            (t.transaction.as_deref(), t.figure, t.limit),
+            (Some("payment/pause"), Figure::Failed, 0.01)
+        );
+        let t = parse("call.v2.p99.9 <= 1s");
+        assert_eq!(
+            (t.transaction.as_deref(), t.figure),
+            (Some("call.v2"), Figure::Percentile(99.9))
+        );
+        assert_eq!(parse("payment.rate>1/s").figure, Figure::Rate);
+        // A step's plain name is a transaction, however near an operation's it starts.
+        assert_eq!(parse("start.p95<1s").transaction.as_deref(), Some("start"));
+        assert_eq!(parse("pause.p95<1s").transaction.as_deref(), Some("pause"));
+        assert!("port_stats.p95<1s"
+            .parse::<Threshold>()
+            .unwrap_err()
+            .contains("did you mean PortStatus?"));
+        // Operations stay operations.
+        let t = parse("StartRecording.p95<1s");
+        assert_eq!(
+            (t.op, t.transaction),
+            (Some(Operation::StartRecording), None)
+        );
+    }
+
+    #[test]
+    fn transaction_thresholds_judge_the_transaction_s_own_figures() {
+        use crate::load::probe::{Event, TransactionEnd};
+        use crate::load::results::Second;
+        let mut r = Results::new("f.rhai".into(), "x".into());
+        r.duration_s = 10.0;
+        let mut s = Second::new(0);
+        for (ms, end) in [
+            (100, TransactionEnd::Completed),
+            (200, TransactionEnd::Completed),
+            (300, TransactionEnd::Completed),
+            (3000, TransactionEnd::Failed),
+        ] {
+            r.absorb(
+                Event::Transaction {
+                    name: "payment/pause".into(),
+                    duration_us: ms * 1000,
+                    response_us: ms * 500,
+                    end,
+                    at_ms: 0,
+                },
+                &mut s,
+            );
+        }
+        let judge = |t: &str| parse(t).evaluate(&r, None);
+        assert!(judge("payment/pause.p50<250ms").pass);
+        assert!(!judge("payment/pause.max<2s").pass);
+        assert!(judge("payment/pause.failed<=25%").pass);
+        assert!(!judge("payment/pause.failed<25%").pass);
+        assert_eq!(judge("payment/pause.failed<25%").shown, "25.00 %");
+        assert!(judge("payment/pause.rate>=0.4/s").pass);
+        let missing = judge("payment.p95<2s");
+        assert!(!missing.pass);
+        assert_eq!(
+            missing.shown,
+            "no transaction payment ran (those that ran: payment/pause)"
+        );
     }
 }

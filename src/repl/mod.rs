@@ -155,6 +155,12 @@ impl Shell {
                     kept.push(made.clone());
                 }
             })));
+        workspace
+            .session()
+            .borrow_mut()
+            .set_transaction_observer(Some(Box::new(|t: &crate::script::Transaction| {
+                outln!("{}", crate::script::transaction::line(t));
+            })));
         if options.trace {
             workspace
                 .session()

@@ -20,6 +20,7 @@ mod response;
 mod session;
 mod sim;
 mod stop;
+pub mod transaction;
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -35,6 +36,7 @@ pub use port::Port;
 pub use response::ScriptResponse;
 pub use session::{render_trace, stderr_trace, Made, Observer, Session, SharedSession, TraceSink};
 pub use stop::Stop;
+pub use transaction::{Transaction, TransactionObserver};
 
 /// Where `print` and `debug` write.
 #[derive(Debug, Clone, Default)]
@@ -59,6 +61,7 @@ pub fn engine(session: &SharedSession, output: Output) -> Engine {
     assertions::register(&mut engine);
     helpers::register(&mut engine, session);
     sim::register(&mut engine, session);
+    transaction::register(&mut engine, session);
     match output {
         Output::Stdout => {
             // A closed standard output (`ecapi run flow.rhai | head -1`) must not panic the

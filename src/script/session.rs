@@ -7,6 +7,7 @@ use std::io::Write;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use super::transaction::{full_name, Open, Transaction, TransactionObserver};
 use crate::api::{Operation, Request, Response};
 use crate::client::{Cancel, Exchange, Trace, Transport, TransportError};
 
@@ -70,6 +71,9 @@ pub struct Session {
     trace_sink: Option<TraceSink>,
     observer: Option<Observer>,
     cancel: Cancel,
+    /// The transactions running, innermost last.
+    transactions: Vec<Open>,
+    transaction_observer: Option<TransactionObserver>,
 }
 
 /// A session shared by the functions registered on one engine.
@@ -86,6 +90,8 @@ impl Session {
             trace_sink: None,
             observer: None,
             cancel: Cancel::default(),
+            transactions: Vec::new(),
+            transaction_observer: None,
         }
     }
 
@@ -139,6 +145,39 @@ impl Session {
         self.observer = observer;
     }
 
+    /// Sets (or removes) the observer told of each transaction as it ends.
+    pub fn set_transaction_observer(&mut self, observer: Option<TransactionObserver>) {
+        self.transaction_observer = observer;
+    }
+
+    /// A transaction named `name` (checked) starts, inside those running: its full name.
+    pub fn begin_transaction(&mut self, name: &str) -> String {
+        let name = full_name(self.transactions.last().map(|t| t.name.as_str()), name);
+        self.transactions.push(Open {
+            name: name.clone(),
+            started: Instant::now(),
+            response_time: Duration::ZERO,
+        });
+        name
+    }
+
+    /// The innermost transaction ends; the observer is told. Without one running, nothing.
+    pub fn end_transaction(&mut self, failed: bool) {
+        let Some(open) = self.transactions.pop() else {
+            return;
+        };
+        let ended = Transaction {
+            duration: open.started.elapsed(),
+            name: open.name,
+            started: open.started,
+            response_time: open.response_time,
+            failed,
+        };
+        if let Some(observer) = self.transaction_observer.as_mut() {
+            observer(&ended);
+        }
+    }
+
     /// Whether tracing is on.
     pub fn tracing(&self) -> bool {
         self.trace_sink.is_some()
@@ -164,6 +203,10 @@ impl Session {
     pub fn call(&mut self, request: Request) -> Result<Exchange, TransportError> {
         let started = Instant::now();
         let result = self.transport.call(&request);
+        let took = started.elapsed();
+        for open in &mut self.transactions {
+            open.response_time += took;
+        }
         self.calls += 1;
         if let Some(sink) = self.trace_sink.as_mut() {
             match &result {
