@@ -452,7 +452,7 @@ fn the_html_report_opens_in_headless_chromium_without_console_errors() {
         [
             "Response time percentiles over time",
             "Active agents over time",
-            "Responses per second over time",
+            "Responses and iterations per second over time",
             "Errors and interruptions over time",
             "Response time distribution",
             "Response codes and errors",

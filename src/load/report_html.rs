@@ -66,58 +66,66 @@ fn distribution(
         .chain(base)
         .filter(|l| l.count() > 0)
         .collect();
+    if timed.is_empty() {
+        return Chart::new(title, x_label, y_label, (0.0, 1.0), width)
+            .note("nothing was timed".to_string())
+            .render();
+    }
     let lo = timed.iter().map(|l| l.min_ms()).fold(f64::MAX, f64::min);
+    let max = timed.iter().map(|l| l.max_ms()).fold(0.0, f64::max);
+    // The bulk of both runs, with room: a few stalls must not squash it into one bar.
     let hi = timed
         .iter()
-        .map(|l| l.percentile_ms(99.9))
-        .fold(0.0, f64::max);
-    if timed.is_empty() {
-        return Chart::new(
-            title,
-            "response time (ms)",
-            "% of requests",
-            (0.0, 1.0),
-            width,
-        )
-        .note("no request was answered".to_string())
-        .render();
-    }
-    let bins = if width < WIDE { BINS * 3 / 4 } else { BINS };
+        .map(|l| l.percentile_ms(95.0))
+        .fold(0.0, f64::max)
+        * 1.5;
+    let hi = hi.min(max);
     let (lo, hi) = if hi > lo { (lo, hi) } else { (lo, lo + 1.0) };
+    let bins = if width < WIDE { BINS * 3 / 4 } else { BINS };
     let w = (hi - lo) / bins as f64;
-    let shares = |l: &Latency| -> Vec<(f64, f64)> {
+    // Each bar's share, and the share past the axis (counted in the last bar).
+    let shares = |l: &Latency| -> (Vec<(f64, f64)>, f64) {
         let mut counts = vec![0_u64; bins];
+        let mut past = 0;
         for (us, n) in l.recorded() {
             let ms = us as f64 / 1000.0;
+            if ms > hi {
+                past += n;
+            }
             let i = (((ms - lo) / w).floor().max(0.0) as usize).min(bins - 1);
             counts[i] += n;
         }
         let total = l.count().max(1) as f64;
-        counts
+        let bars = counts
             .iter()
             .enumerate()
             .map(|(i, n)| (lo + (i as f64 + 0.5) * w, *n as f64 * 100.0 / total))
-            .collect()
+            .collect();
+        (bars, past as f64 * 100.0 / total)
     };
+    let (bars, past) = shares(now);
     let mut chart = Chart::new(title, x_label, y_label, (lo, hi), width).with(Series::new(
         "this run",
         BLUE,
         Mark::Bars(w),
-        shares(now),
+        bars,
     ));
-    if let Some(base) = base.filter(|b| b.count() > 0) {
-        chart = chart.with(Series::new(
-            "baseline",
-            ORANGE,
-            Mark::Steps(w),
-            shares(base),
-        ));
+    let mut beyond = Vec::new();
+    if past > 0.0 {
+        beyond.push(format!("{past:.1} % of this run"));
     }
-    let max = timed.iter().map(|l| l.max_ms()).fold(0.0, f64::max);
-    if max > hi {
+    if let Some(base) = base.filter(|b| b.count() > 0) {
+        let (bars, past) = shares(base);
+        chart = chart.with(Series::new("baseline", ORANGE, Mark::Steps(w), bars));
+        if past > 0.0 {
+            beyond.push(format!("{past:.1} % of the baseline"));
+        }
+    }
+    if !beyond.is_empty() {
         chart = chart.note(format!(
-            "bars of {} ms; the last also holds the slowest 0.1 % (up to {max:.2} ms)",
-            fmt_tick(w)
+            "bars of {} ms; the last also holds everything slower, up to {max:.2} ms ({})",
+            fmt_tick((w * 1000.0).round() / 1000.0),
+            beyond.join(", ")
         ));
     }
     chart.render()
@@ -286,7 +294,9 @@ fn comparison_table(c: &Comparison) -> String {
         super::baseline::MIN_CHANGE_MS,
         super::baseline::MIN_BEYOND,
     );
-    out.push_str("<table class=\"compare\"><thead><tr><th>row</th><th>verdict</th>");
+    out.push_str(
+        "<table class=\"compare\"><thead><tr><th>operation or transaction</th><th>verdict</th>",
+    );
     for (_, name) in PERCENTILES {
         let _ = write!(out, "<th class=\"num\">{name} ms</th>");
     }
@@ -446,80 +456,110 @@ fn over_time(r: &Results) -> String {
     let series = |f: &dyn Fn(&Second) -> f64| -> Vec<(f64, f64)> {
         r.timeline.iter().map(|s| (at(s), f(s))).collect()
     };
-    let mut out = String::new();
-    out.push_str(
-        &Chart::new(
-            "Active agents over time",
-            "seconds since the start",
-            "agents running an iteration",
-            range,
-            WIDE,
-        )
-        .with(Series::new(
-            "active agents",
-            PURPLE,
-            Mark::Line,
-            series(&|s| s.active as f64),
-        ))
-        .render(),
+    let mut agents = Chart::new(
+        "Active agents over time",
+        "seconds since the start",
+        "agents",
+        range,
+        WIDE,
     );
-    out.push_str(
-        &Chart::new(
-            "Responses per second over time",
-            "seconds since the start",
-            "per second",
-            range,
-            WIDE,
-        )
-        .with(Series::new(
-            "responses",
+    if r.timeline.iter().any(|s| s.target.is_some()) {
+        agents = agents.with(Series::new(
+            "the stages' target",
+            GREY,
+            Mark::Line,
+            series(&|s| s.target.unwrap_or(f64::NAN)),
+        ));
+    }
+    if r.timeline.iter().any(|s| s.agents > 0) {
+        agents = agents.with(Series::new(
+            "agents in the test",
             BLUE,
             Mark::Line,
-            series(&|s| s.requests as f64),
+            series(&|s| s.agents as f64),
+        ));
+    }
+    agents = agents.with(Series::new(
+        "running an iteration",
+        PURPLE,
+        Mark::Line,
+        series(&|s| s.active as f64),
+    ));
+    let mut per_second = Chart::new(
+        "Responses and iterations per second over time",
+        "seconds since the start",
+        "per second",
+        range,
+        WIDE,
+    )
+    .with(Series::new(
+        "responses",
+        BLUE,
+        Mark::Line,
+        series(&|s| s.requests as f64),
+    ));
+    if r.timeline.iter().any(|s| s.due.is_some()) {
+        per_second = per_second.with(Series::new(
+            "iterations due",
+            GREY,
+            Mark::Line,
+            series(&|s| s.due.map_or(f64::NAN, |d| d as f64)),
+        ));
+    }
+    per_second = per_second
+        .with(Series::new(
+            "iterations started",
+            ORANGE,
+            Mark::Line,
+            series(&|s| s.started as f64),
         ))
         .with(Series::new(
             "iterations ended",
             GREEN,
             Mark::Line,
             series(&|s| s.iterations as f64),
-        ))
-        .render(),
-    );
-    out.push_str(
-        &Chart::new(
-            "Errors and interruptions over time",
-            "seconds since the start",
-            "per second",
-            range,
-            WIDE,
-        )
-        .with(Series::new(
-            "code not 100",
-            ORANGE,
-            Mark::Line,
-            series(&|s| s.not_ok as f64),
-        ))
-        .with(Series::new(
-            "no answer",
-            RED,
-            Mark::Line,
-            series(&|s| s.errors.saturating_sub(s.interrupted_requests) as f64),
-        ))
-        .with(Series::new(
-            "interrupted requests",
-            GREY,
-            Mark::Line,
-            series(&|s| s.interrupted_requests as f64),
-        ))
-        .with(Series::new(
-            "failed iterations",
-            PURPLE,
-            Mark::Line,
-            series(&|s| s.failed as f64),
-        ))
-        .render(),
-    );
-    out
+        ));
+    let errors = Chart::new(
+        "Errors and interruptions over time",
+        "seconds since the start",
+        "per second",
+        range,
+        WIDE,
+    )
+    .with(Series::new(
+        "code not 100",
+        ORANGE,
+        Mark::Line,
+        series(&|s| s.not_ok as f64),
+    ))
+    .with(Series::new(
+        "no answer",
+        RED,
+        Mark::Line,
+        series(&|s| s.errors.saturating_sub(s.interrupted_requests) as f64),
+    ))
+    .with(Series::new(
+        "interrupted requests",
+        GREY,
+        Mark::Line,
+        series(&|s| s.interrupted_requests as f64),
+    ))
+    .with(Series::new(
+        "failed iterations",
+        PURPLE,
+        Mark::Line,
+        series(&|s| s.failed as f64),
+    ))
+    .with(Series::new(
+        "interrupted iterations",
+        BLUE,
+        Mark::Line,
+        series(&|s| s.interrupted as f64),
+    ));
+    [agents, per_second, errors]
+        .iter()
+        .map(Chart::render)
+        .collect()
 }
 
 /// The per-operation table.
@@ -889,7 +929,7 @@ mod tests {
             [
                 "Response time percentiles over time",
                 "Active agents over time",
-                "Responses per second over time",
+                "Responses and iterations per second over time",
                 "Errors and interruptions over time",
                 "Response time distribution",
                 "Response codes and errors",
