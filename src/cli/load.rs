@@ -64,8 +64,8 @@ pub struct LoadArgs {
     /// A CSV (header row) or JSON (array of objects) file: agent i gets row i as `agent.data`.
     #[arg(long, value_name = "FILE")]
     pub data: Option<PathBuf>,
-    /// A pass/fail rule, e.g. 'p95<200ms', 'errors<1%', 'InitStation.p99<500ms', 'rate>100/s';
-    /// repeatable; exit 1 when one fails.
+    /// A pass/fail rule, e.g. 'p95<200ms', 'errors<1%', 'InitStation.p99<500ms', 'rate>100/s',
+    /// 'payment.p95<2s', 'p95<baseline*1.2' (with --baseline); repeatable; exit 1 when one fails.
     #[arg(long, value_name = "EXPR")]
     pub threshold: Vec<String>,
     /// Write every figure, with the histograms, as JSON to this file.
@@ -79,7 +79,7 @@ pub struct LoadArgs {
     #[arg(long, value_name = "FILE")]
     pub report_junit: Option<PathBuf>,
     /// Compare with an earlier run: the JSON summary it wrote with --summary-json. Every
-    /// operation's figures beside the baseline's, changes beyond noise marked (docs/load.md), and
+    /// operation's and transaction's figures beside the baseline's, changes beyond noise marked (docs/load.md), and
     /// thresholds relative to it ('p95<baseline*1.2').
     #[arg(long, value_name = "OLD.json")]
     pub baseline: Option<PathBuf>,

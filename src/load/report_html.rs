@@ -210,6 +210,16 @@ fn against_load<'a>(
         .render()
 }
 
+/// A row's section id: its kind and name, every character but letters and digits as `-` (an id
+/// holds no spaces, and a transaction's name may).
+fn anchor(kind: RowKind, name: &str) -> String {
+    let name: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    format!("{}-{name}", kind.word())
+}
+
 /// A row's charts: its distribution (with the baseline's), its percentiles over time, and its
 /// response time against the agents active and against the responses per second.
 fn row_section<'a>(
@@ -229,9 +239,8 @@ fn row_section<'a>(
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "<section class=\"row\" id=\"{}-{}\">{heading}<div class=\"pair\">{}{}</div><div class=\"pair\">{}{}</div></section>",
-        kind.word(),
-        esc(name),
+        "<section class=\"row\" id=\"{}\">{heading}<div class=\"pair\">{}{}</div><div class=\"pair\">{}{}</div></section>",
+        anchor(kind, name),
         distribution(
             &format!("{name}: {what} distribution"),
             kind,
@@ -675,9 +684,8 @@ pub fn render(
     for row in r.rows() {
         let _ = write!(
             body,
-            " · <a href=\"#{}-{}\">{}</a>",
-            row.kind.word(),
-            esc(row.name),
+            " · <a href=\"#{}\">{}</a>",
+            anchor(row.kind, row.name),
             esc(row.name)
         );
     }
