@@ -425,16 +425,17 @@ fn the_html_report_opens_in_headless_chromium_without_console_errors() {
     let flow = write(
         dir.path(),
         "call.rhai",
-        "let r = port_status(1, 5);\nif agent.iteration % 5 == 4 { expect(r, 601); }\n",
+        "let r = transaction(\"status\", || port_status(1, 5));\n\
+         if agent.iteration % 5 == 4 { expect(r, 601); }\n",
     );
     let report = dir.path().join("report.html");
     let out = ecapi(&[
         "load",
         flow.to_str().unwrap(),
-        "--agents",
-        "3",
-        "--duration",
-        "1",
+        "--stage",
+        "0.5s:3",
+        "--stage",
+        "0.5s:3",
         "--report-html",
         report.to_str().unwrap(),
         "--threshold",
@@ -462,6 +463,10 @@ fn the_html_report_opens_in_headless_chromium_without_console_errors() {
             "PortStatus: response time percentiles over time",
             "PortStatus: p95 against active agents",
             "PortStatus: p95 against responses per second",
+            "status: duration distribution",
+            "status: duration percentiles over time",
+            "status: p95 against active agents",
+            "status: p95 against responses per second",
         ]
     );
     let Some(dom) = open_in_chromium(&report) else {
@@ -470,6 +475,10 @@ fn the_html_report_opens_in_headless_chromium_without_console_errors() {
     assert!(
         dom.contains("<svg") && dom.contains("every threshold holds"),
         "{dom}"
+    );
+    assert!(
+        dom.contains("(stages 0.5s:3 0.5s:3)") && dom.contains("<td>status</td>"),
+        "the stages and the transaction's row: {dom}"
     );
 }
 

@@ -42,8 +42,8 @@ pub struct LoadArgs {
     /// same as --stage SECS:AGENTS then --stage REST:AGENTS.
     #[arg(long, value_name = "SECS")]
     pub ramp_up: Option<f64>,
-    /// A stage of the test (k6's stages), repeatable, in order: over DURATION (30s, 5m, 1h or
-    /// seconds) the agents go linearly from the previous stage's target (0 at first) to AGENTS
+    /// A stage of the test (k6's stages), repeatable, in order: over DURATION (30s, 5m, 1h, 500ms
+    /// or seconds) the agents go linearly from the previous stage's target (0 at first) to AGENTS
     /// (closed model), or the rate of iterations to RATE/s or RATE/m (open model). Agents leaving
     /// at a lower stage finish their iteration first.
     #[arg(long, value_name = "DURATION:AGENTS|DURATION:RATE/s")]
@@ -65,7 +65,8 @@ pub struct LoadArgs {
     #[arg(long, value_name = "FILE")]
     pub data: Option<PathBuf>,
     /// A pass/fail rule, e.g. 'p95<200ms', 'errors<1%', 'InitStation.p99<500ms', 'rate>100/s',
-    /// 'payment.p95<2s', 'p95<baseline*1.2' (with --baseline); repeatable; exit 1 when one fails.
+    /// or on a transaction of the flow, 'payment.p95<2s', 'payment/pause.failed<1%', or relative
+    /// to --baseline, 'p95<baseline*1.2'; repeatable; exit 1 when one fails.
     #[arg(long, value_name = "EXPR")]
     pub threshold: Vec<String>,
     /// Write every figure, with the histograms, as JSON to this file.
@@ -339,7 +340,7 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
     }
     let flow = a.flow.clone().expect("clap requires FLOW without --merge");
     let graceful_stop = seconds("--graceful-stop", a.graceful_stop, true)?;
-    let schedule = if a.stage.is_empty() {
+    let mut schedule = if a.stage.is_empty() {
         let duration = seconds(
             "--duration",
             a.duration
@@ -364,7 +365,6 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
     } else {
         staged(&a)?
     };
-    let mut schedule = schedule;
     if let Some(secs) = a.graceful_ramp_down {
         if a.stage.is_empty() || schedule.model != Model::Closed {
             return Err(UsageError(format!(

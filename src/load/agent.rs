@@ -410,10 +410,10 @@ impl Flow<'_> {
         self.iteration += 1;
         let base = self.scope.len();
         let started = Instant::now();
-        self.buffer.push(Event::Started {
-            at_ms: micros(started.saturating_duration_since(self.t0)) / 1000,
-        });
-        self.buffer.begin_iteration(started);
+        self.buffer.begin_iteration(
+            started,
+            micros(started.saturating_duration_since(self.t0)) / 1000,
+        );
         self.shared.active.fetch_add(1, Ordering::Relaxed);
         let result = self
             .engine

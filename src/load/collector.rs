@@ -203,10 +203,16 @@ impl Collector {
         } else {
             ""
         };
+        // Closed model: the agents busy against what the stages ask for now.
+        let of = match self.schedule.model {
+            Model::Closed => {
+                (self.schedule.target_at(self.t0.elapsed()).ceil() as u64).min(self.agents)
+            }
+            Model::Open { .. } => self.agents,
+        };
         self.progress.set_message(format!(
-            "{phase}agents {}/{}  {:.0} req/s  p95 {:.1} ms  errors {}",
+            "{phase}agents {}/{of}  {:.0} req/s  p95 {:.1} ms  errors {}",
             self.active.load(Ordering::Relaxed),
-            self.agents,
             rate,
             overall.latency.percentile_ms(95.0),
             errors

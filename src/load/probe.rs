@@ -214,9 +214,12 @@ impl Buffer {
         }
     }
 
-    /// An iteration started.
-    pub fn begin_iteration(&self, started: Instant) {
-        self.pending().iteration = Some(started);
+    /// An iteration started, `at_ms` into the test: recorded as [`Event::Started`] under the same
+    /// lock that marks it running.
+    pub fn begin_iteration(&self, started: Instant, at_ms: u64) {
+        let mut pending = self.pending();
+        pending.events.push(Event::Started { at_ms });
+        pending.iteration = Some(started);
     }
 
     /// The running iteration ended as `event`; dropped when [`Buffer::abandon`] already counted it.

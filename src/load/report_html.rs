@@ -12,7 +12,7 @@ use super::baseline::{Comparison, Direction, Presence, RowComparison};
 use super::chart::{bar_chart, fmt_tick, Chart, Mark, Series, HALF, WIDE};
 use super::histogram::{Latency, SECOND_FIGURES};
 use super::results::{OpStats, Results, Row, RowKind, Second};
-use super::summary::{change_text, PERCENTILES};
+use super::summary::{change_text, ms_or_dash, PERCENTILES};
 use super::threshold::Verdict;
 use crate::page::{self, escape as esc};
 
@@ -591,14 +591,7 @@ fn operations_table(r: &Results, all: &OpStats) -> String {
             s.count,
             r.rate_of(s.count)
         );
-        // An operation whose every request was interrupted has no latency: a dash, not 0 ms.
-        let ms = |v: f64| {
-            if s.latency.count() == 0 {
-                "-".to_string()
-            } else {
-                format!("{v:.2}")
-            }
-        };
+        let ms = |v: f64| ms_or_dash(&s.latency, v, 2);
         for (p, _) in PERCENTILES {
             let _ = write!(
                 body,
@@ -635,13 +628,7 @@ fn transactions_table(r: &Results) -> String {
          <th class=\"num\">response time p95 ms</th><th class=\"num\">interrupted</th></tr></thead><tbody>",
     );
     for (name, t) in &r.transactions {
-        let ms = |h: &Latency, v: f64| {
-            if h.count() == 0 {
-                "-".to_string()
-            } else {
-                format!("{v:.2}")
-            }
-        };
+        let ms = |h: &Latency, v: f64| ms_or_dash(h, v, 2);
         let _ = write!(
             table,
             "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}</td>",

@@ -659,13 +659,16 @@ impl Results {
         self.started = self.started.clone().min(other.started.clone());
         self.duration_s = self.duration_s.max(other.duration_s);
         add(&mut self.agents, other.agents, "agents")?;
+        let same_model = self.rate.is_some() == other.rate.is_some();
         self.rate = match (self.rate, other.rate) {
             (Some(a), Some(b)) => Some(a + b),
             (a, b) => a.or(b),
         };
         self.ramp_up_s = self.ramp_up_s.max(other.ramp_up_s);
-        // The same stages in each process: their targets add up; different ones: none to show.
-        let same_shape = self.stages.len() == other.stages.len()
+        // The same stages of one model in each process: their targets add up; different ones
+        // (or agents beside rates): none to show.
+        let same_shape = same_model
+            && self.stages.len() == other.stages.len()
             && self
                 .stages
                 .iter()
@@ -845,6 +848,74 @@ mod tests {
             }
         );
         assert_eq!((s.requests, s.errors), (2, 1));
+    }
+
+    #[test]
+    fn merged_runs_add_their_transactions_stage_targets_and_agents_each_second() {
+        use std::time::Duration;
+        let stage = |secs: u64, target: f64| Stage {
+            duration: Duration::from_secs(secs),
+            target,
+        };
+        let mut a = Results::new("f.rhai".into(), "x".into());
+        a.stages = vec![stage(5, 20.0), stage(5, 0.0)];
+        let mut b = a.clone();
+        b.stages = vec![stage(5, 10.0), stage(5, 0.0)];
+        let mut s = Second::new(0);
+        s.agents = 3;
+        s.target = Some(4.0);
+        let tx = Event::Transaction {
+            name: "payment".into(),
+            duration_us: 5_000,
+            response_us: 1_000,
+            end: TransactionEnd::Completed,
+            at_ms: 0,
+        };
+        a.absorb(tx.clone(), &mut s);
+        a.timeline.push(s.clone());
+        b.absorb(tx, &mut s);
+        b.timeline.push(s);
+        a.merge(&b).unwrap();
+        assert_eq!(a.stages, [stage(5, 30.0), stage(5, 0.0)]);
+        assert_eq!(a.transactions["payment"].count, 2);
+        assert!((a.transactions["payment"].duration.max_ms() - 5.0).abs() < 0.01);
+        let t0 = &a.timeline[0];
+        assert_eq!((t0.agents, t0.target), (6, Some(8.0)));
+        assert_eq!(
+            t0.transactions["payment"].count, 3,
+            "1 in a, 2 in b's second"
+        );
+        // Runs of other shapes, or of the other model, merge with no stages to show.
+        let mut c = Results::new("f.rhai".into(), "x".into());
+        c.stages = vec![stage(3, 1.0)];
+        let mut open = a.clone();
+        a.merge(&c).unwrap();
+        assert!(a.stages.is_empty());
+        let mut d = open.clone();
+        d.rate = Some(10.0);
+        open.merge(&d).unwrap();
+        assert!(open.stages.is_empty());
+    }
+
+    #[test]
+    fn transaction_names_past_the_limit_are_counted_together() {
+        let mut r = Results::new("f.rhai".into(), "x".into());
+        let mut s = Second::new(0);
+        for i in 0..TRANSACTION_NAMES + 5 {
+            r.absorb(
+                Event::Transaction {
+                    name: format!("call-{i}"),
+                    duration_us: 1_000,
+                    response_us: 0,
+                    end: TransactionEnd::Completed,
+                    at_ms: 0,
+                },
+                &mut s,
+            );
+        }
+        assert_eq!(r.transactions.len(), TRANSACTION_NAMES + 1);
+        assert_eq!(r.transactions[OTHER_TRANSACTIONS].count, 5);
+        assert_eq!(r.transactions["call-0"].count, 1);
     }
 
     #[test]

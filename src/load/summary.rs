@@ -137,25 +137,13 @@ pub fn table(r: &Results, verdicts: &[Verdict]) -> String {
         "operation", "count", "rate/s", "p50 ms", "p90 ms", "p95 ms", "p99 ms", "max ms"
     );
     let row = |out: &mut String, name: &str, s: &OpStats| {
-        // An operation whose every request was interrupted has no latency: a dash, not 0 ms.
-        let ms = |v: f64| {
-            if s.latency.count() == 0 {
-                "-".to_string()
-            } else {
-                format!("{v:.3}")
-            }
-        };
         let _ = writeln!(
             out,
-            "{:<16} {:>9} {:>9.1} {:>9} {:>9} {:>9} {:>9} {:>9}  {}",
+            "{:<16} {:>9} {:>9.1} {}  {}",
             name,
             s.count,
             r.rate_of(s.count),
-            ms(s.latency.percentile_ms(50.0)),
-            ms(s.latency.percentile_ms(90.0)),
-            ms(s.latency.percentile_ms(95.0)),
-            ms(s.latency.percentile_ms(99.0)),
-            ms(s.latency.max_ms()),
+            latency_columns(&s.latency),
             codes_text(&s.codes, &s.errors)
         );
     };
@@ -188,27 +176,15 @@ pub fn table(r: &Results, verdicts: &[Verdict]) -> String {
             "resp p95 ms"
         );
         for (name, t) in &r.transactions {
-            let ms = |h: &Latency, v: f64| {
-                if h.count() == 0 {
-                    "-".to_string()
-                } else {
-                    format!("{v:.3}")
-                }
-            };
-            let d = &t.duration;
             let _ = writeln!(
                 out,
-                "{:<width$} {:>9} {:>9.1} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>12}{}",
+                "{:<width$} {:>9} {:>9.1} {} {:>9} {:>12}{}",
                 name,
                 t.count,
                 r.rate_of(t.count),
-                ms(d, d.percentile_ms(50.0)),
-                ms(d, d.percentile_ms(90.0)),
-                ms(d, d.percentile_ms(95.0)),
-                ms(d, d.percentile_ms(99.0)),
-                ms(d, d.max_ms()),
+                latency_columns(&t.duration),
                 t.failed,
-                ms(&t.response_time, t.response_time.percentile_ms(95.0)),
+                ms_or_dash(&t.response_time, t.response_time.percentile_ms(95.0), 3),
                 if t.interrupted > 0 {
                     format!("  interrupted×{}", t.interrupted)
                 } else {
@@ -415,12 +391,38 @@ pub fn comparison_json(c: &Comparison) -> Value {
     v
 }
 
+/// The table's five latency columns of `h`: p50, p90, p95, p99 and max, in ms.
+fn latency_columns(h: &Latency) -> String {
+    let ms = |v: f64| ms_or_dash(h, v, 3);
+    format!(
+        "{:>9} {:>9} {:>9} {:>9} {:>9}",
+        ms(h.percentile_ms(50.0)),
+        ms(h.percentile_ms(90.0)),
+        ms(h.percentile_ms(95.0)),
+        ms(h.percentile_ms(99.0)),
+        ms(h.max_ms())
+    )
+}
+
+/// A figure of `h` in ms with `decimals` places, or a dash when `h` holds nothing: an operation
+/// whose every request was interrupted has no latency, not one of 0 ms.
+pub fn ms_or_dash(h: &Latency, ms: f64, decimals: usize) -> String {
+    if h.count() == 0 {
+        "-".to_string()
+    } else {
+        format!("{ms:.decimals$}")
+    }
+}
+
 /// The test's shape for people: `ramp-up 10 s`, or the stages as given
 /// (`stages 5s:20 5s:20 5s:0`, `stages 1m:50/s 1m:0/s`).
 pub fn shape_text(r: &Results) -> String {
+    // `--ramp-up R --duration D` is the stages R:N and (D − R):N.
     let constant = match r.stages.as_slice() {
         [] => true,
-        [ramp, rest] => ramp.target == rest.target,
+        [ramp, rest] => {
+            ramp.target == rest.target && (ramp.duration.as_secs_f64() - r.ramp_up_s).abs() < 1e-9
+        }
         _ => false,
     };
     if constant {
@@ -961,6 +963,69 @@ mod tests {
         assert_eq!(json["requests"]["not_ok"], 1);
         let back = from_json(&json).unwrap();
         assert_eq!(to_json(&back, &[]), json);
+    }
+
+    #[test]
+    fn a_summary_from_before_stages_and_transactions_still_reads() {
+        let mut json = to_json(&sample(), &[]);
+        let old = json.as_object_mut().unwrap();
+        for field in ["stages", "transactions", "graceful_ramp_down_s"] {
+            old.remove(field);
+        }
+        for second in json["timeline"].as_array_mut().unwrap() {
+            let second = second.as_object_mut().unwrap();
+            for field in [
+                "started",
+                "interrupted",
+                "agents",
+                "target",
+                "due",
+                "transactions",
+            ] {
+                second.remove(field);
+            }
+        }
+        let back = from_json(&json).unwrap();
+        assert!(back.transactions.is_empty() && back.stages.is_empty());
+        assert_eq!(back.timeline[0].requests, 100);
+        assert_eq!(back.timeline[0].target, None);
+    }
+
+    #[test]
+    fn transactions_and_stages_read_back_and_a_bad_one_is_named() {
+        use crate::load::probe::TransactionEnd;
+        let mut r = sample();
+        r.stages = vec![Stage {
+            duration: std::time::Duration::from_secs(2),
+            target: 3.0,
+        }];
+        let mut s = Second::new(1);
+        r.absorb(
+            Event::Transaction {
+                name: "payment/pause".into(),
+                duration_us: 2_000,
+                response_us: 1_000,
+                end: TransactionEnd::Failed,
+                at_ms: 1_000,
+            },
+            &mut s,
+        );
+        s.target = Some(3.0);
+        r.timeline.push(s);
+        let json = to_json(&r, &[]);
+        assert_eq!(json["transactions"]["payment/pause"]["failed"], 1);
+        assert_eq!(
+            json["timeline"][1]["transactions"]["payment/pause"]["count"],
+            1
+        );
+        let back = from_json(&json).unwrap();
+        assert_eq!(to_json(&back, &[]), json);
+        let mut bad = json.clone();
+        bad["transactions"]["payment/pause"]["duration_histogram"] = json!(7);
+        assert_eq!(
+            from_json(&bad).unwrap_err(),
+            "transactions.payment/pause: \"duration_histogram\" is not a string"
+        );
     }
 
     #[test]

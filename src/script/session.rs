@@ -203,9 +203,12 @@ impl Session {
     pub fn call(&mut self, request: Request) -> Result<Exchange, TransportError> {
         let started = Instant::now();
         let result = self.transport.call(&request);
-        let took = started.elapsed();
-        for open in &mut self.transactions {
-            open.response_time += took;
+        if !self.transactions.is_empty() {
+            // Each transaction running adds the request's time to its response time.
+            let took = started.elapsed();
+            for open in &mut self.transactions {
+                open.response_time += took;
+            }
         }
         self.calls += 1;
         if let Some(sink) = self.trace_sink.as_mut() {
