@@ -1250,10 +1250,10 @@ fn report_junit_has_a_testcase_per_threshold_failing_when_it_fails() {
 /// and the figures are the simulator's.
 const BASELINE_CALL: &str = r#"
 let p = station(4000 + agent.index);
-expect_ok(p.start());
+transaction("start", || { expect_ok(p.start()); });
 expect_ok(p.assign("fldCampaign", "load"));
 p.status();
-expect_ok(p.stop());
+transaction("wrap-up", || { expect_ok(p.stop()); });
 sleep(5);
 "#;
 
@@ -1268,12 +1268,11 @@ fn load_ok(args: &[&str]) -> Output {
     out
 }
 
-/// The `regressed` flag of each operation in a summary's `baseline` section.
+/// The `regressed` flag of each operation and transaction in a summary's `baseline` section.
 fn regressed(s: &Value) -> Vec<(String, bool)> {
-    s["baseline"]["operations"]
-        .as_object()
-        .unwrap()
+    ["operations", "transactions"]
         .iter()
+        .flat_map(|section| s["baseline"][section].as_object().unwrap())
         .map(|(name, row)| (name.clone(), row["regressed"].as_bool().unwrap()))
         .collect()
 }
@@ -1316,9 +1315,13 @@ fn a_run_compared_with_itself_marks_nothing() {
     );
     let s = json(&again);
     let rows = regressed(&s);
-    assert_eq!(rows.len(), 5, "{}", s["baseline"]);
+    assert_eq!(rows.len(), 5 + 2, "{}", s["baseline"]);
     assert!(rows.iter().all(|(_, r)| !r), "{rows:?}");
-    for (name, row) in s["baseline"]["operations"].as_object().unwrap() {
+    let sections = ["operations", "transactions"];
+    for (name, row) in sections
+        .iter()
+        .flat_map(|section| s["baseline"][section].as_object().unwrap())
+    {
         assert_eq!(row["verdict"], "within noise", "{name}");
         assert_eq!(row["ks"]["d"], 0.0, "{name}");
         assert_eq!(row["figures"], row["baseline"], "{name}");
@@ -1333,7 +1336,7 @@ fn a_run_compared_with_itself_marks_nothing() {
 }
 
 #[test]
-fn a_delay_on_start_recording_marks_start_recording_and_nothing_else() {
+fn a_delay_on_start_recording_marks_it_and_the_transaction_around_it_and_nothing_else() {
     let dir = folder();
     let flow = write(dir.path(), "call.rhai", BASELINE_CALL);
     let slow = write(
@@ -1376,7 +1379,7 @@ fn a_delay_on_start_recording_marks_start_recording_and_nothing_else() {
     assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
     let text = stdout(&out);
     assert!(
-        text.contains("slower beyond noise: StartRecording\n"),
+        text.contains("slower beyond noise: StartRecording, start\n"),
         "{text}"
     );
     let s = json(&now);
@@ -1385,7 +1388,13 @@ fn a_delay_on_start_recording_marks_start_recording_and_nothing_else() {
         .filter(|(_, r)| *r)
         .map(|(name, _)| name)
         .collect();
-    assert_eq!(marked, ["StartRecording"], "{}", s["baseline"]);
+    // The transaction around StartRecording is slower with it; the one around StopRecording not.
+    assert_eq!(marked, ["StartRecording", "start"], "{}", s["baseline"]);
+    assert_eq!(
+        s["baseline"]["transactions"]["wrap-up"]["regressed"], false,
+        "{}",
+        s["baseline"]
+    );
     let sr = &s["baseline"]["operations"]["StartRecording"];
     assert_eq!(sr["change"]["p50"]["direction"], "slower", "{sr}");
     assert!(
@@ -1424,7 +1433,7 @@ fn a_delay_on_start_recording_marks_start_recording_and_nothing_else() {
     assert!(page.contains("Compared with the baseline"));
     assert_eq!(
         chart_titles(&page).len(),
-        8 + 4 * 5,
+        8 + 4 * (5 + 2),
         "{:?}",
         chart_titles(&page)
     );
