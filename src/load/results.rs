@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::histogram::{Latency, SECOND_FIGURES, TOTAL_FIGURES};
+use super::histogram::{Latency, OPERATION_SECOND_FIGURES, SECOND_FIGURES, TOTAL_FIGURES};
 use super::probe::{ErrorKind, Event, IterationEnd, Outcome, TransactionEnd};
 use super::schedule::Stage;
 
@@ -229,7 +229,7 @@ pub struct Second {
     /// The latency of its requests.
     pub latency: Latency,
     /// The latency of its requests per operation (wire name), for the report's charts per
-    /// operation.
+    /// operation, at [`OPERATION_SECOND_FIGURES`].
     pub operations: BTreeMap<String, Latency>,
     /// Iterations that started in it.
     pub started: u64,
@@ -317,7 +317,7 @@ impl Second {
         for (name, latency) in &other.operations {
             self.operations
                 .entry(name.clone())
-                .or_insert_with(|| Latency::new(SECOND_FIGURES))
+                .or_insert_with(|| Latency::new(OPERATION_SECOND_FIGURES))
                 .add(latency);
         }
         Ok(())
@@ -553,9 +553,10 @@ impl Results {
                     // Looked up by the name first: a key is allocated once per second, not
                     // once per request.
                     if !second.operations.contains_key(op.name()) {
-                        second
-                            .operations
-                            .insert(op.name().to_string(), Latency::new(SECOND_FIGURES));
+                        second.operations.insert(
+                            op.name().to_string(),
+                            Latency::new(OPERATION_SECOND_FIGURES),
+                        );
                     }
                     if let Some(h) = second.operations.get_mut(op.name()) {
                         h.record_us(latency_us);

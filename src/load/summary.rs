@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use serde_json::{json, Map, Value};
 
 use super::baseline::{Comparison, Direction, Figures, Presence, RowComparison};
-use super::histogram::{Latency, SECOND_FIGURES, TOTAL_FIGURES};
+use super::histogram::{Latency, OPERATION_SECOND_FIGURES, SECOND_FIGURES, TOTAL_FIGURES};
 use super::results::{
     AfterEnd, Iterations, OpStats, Results, RowKind, Second, TxSecond, TxStats, FAILURE_KINDS,
     LATE_US, TRANSACTION_NAMES,
@@ -834,7 +834,7 @@ fn second_operations(ops: &Value) -> Result<BTreeMap<String, Latency>, String> {
             let text = h
                 .as_str()
                 .ok_or_else(|| format!("operations.{name}: not a string"))?;
-            Latency::from_base64(text, SECOND_FIGURES)
+            Latency::from_base64(text, OPERATION_SECOND_FIGURES)
                 .map(|l| (name.clone(), l))
                 .map_err(|e| format!("operations.{name}: {e}"))
         })
