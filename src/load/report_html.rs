@@ -771,16 +771,14 @@ pub fn render(
         });
         let mark = match compared {
             Some(c) if c.presence == Presence::Both => format!(
-                " <span class=\"{}\">{} than the baseline</span>",
+                " <span class=\"{}\">{}</span>",
                 verdict_class(c),
                 match c.verdict() {
-                    "slower" | "faster" => c.verdict(),
-                    _ => "within noise",
+                    "slower" => "slower than the baseline",
+                    "faster" => "faster than the baseline",
+                    "not timed" => "not timed in one run",
+                    _ => "within noise of the baseline",
                 }
-            )
-            .replace(
-                "within noise than the baseline",
-                "within noise of the baseline",
             ),
             Some(c) => format!(" <span class=\"same\">{}</span>", c.presence.word()),
             None => String::new(),
