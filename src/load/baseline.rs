@@ -66,6 +66,34 @@ impl Presence {
     }
 }
 
+/// What the comparison says of a row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Slower beyond noise at one percentile at least.
+    Slower,
+    /// Faster beyond noise at one percentile at least, and slower at none.
+    Faster,
+    /// No change beyond noise.
+    WithinNoise,
+    /// In both runs, but nothing was timed in one of them (every request interrupted).
+    NotTimed,
+    /// In one run only.
+    Missing(Presence),
+}
+
+impl Outcome {
+    /// As the table, the JSON and the report say it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Outcome::Slower => "slower",
+            Outcome::Faster => "faster",
+            Outcome::WithinNoise => "within noise",
+            Outcome::NotTimed => "not timed",
+            Outcome::Missing(presence) => presence.word(),
+        }
+    }
+}
+
 /// Which way a change beyond noise goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -232,15 +260,21 @@ impl RowComparison {
         }
     }
 
-    /// One word for the row: `slower`, `faster`, `same`, or where it is missing.
-    pub fn verdict(&self) -> &'static str {
+    /// What the comparison says of the row.
+    pub fn outcome(&self) -> Outcome {
         match self.presence {
-            Presence::Both if self.regressed() => "slower",
-            Presence::Both if self.improved() => "faster",
-            Presence::Both if self.ks.is_none() => "not timed",
-            Presence::Both => "within noise",
-            other => other.word(),
+            Presence::Both if self.regressed() => Outcome::Slower,
+            Presence::Both if self.improved() => Outcome::Faster,
+            Presence::Both if self.ks.is_none() => Outcome::NotTimed,
+            Presence::Both => Outcome::WithinNoise,
+            other => Outcome::Missing(other),
         }
+    }
+
+    /// The row's outcome in words: `slower`, `faster`, `within noise`, `not timed`, or which run
+    /// it is missing from.
+    pub fn verdict(&self) -> &'static str {
+        self.outcome().word()
     }
 }
 

@@ -8,7 +8,7 @@
 
 use std::fmt::Write as _;
 
-use super::baseline::{Comparison, Direction, Presence, RowComparison};
+use super::baseline::{Comparison, Direction, Outcome, Presence, RowComparison};
 use super::chart::{bar_chart, fmt_tick, Chart, Mark, Series, HALF, WIDE};
 use super::histogram::{Latency, SECOND_FIGURES};
 use super::results::{OpStats, Results, Row, RowKind, Second};
@@ -275,9 +275,9 @@ fn row_section<'a>(
 }
 
 fn verdict_class(row: &RowComparison) -> &'static str {
-    match row.verdict() {
-        "slower" => "slower",
-        "faster" => "faster",
+    match row.outcome() {
+        Outcome::Slower => "slower",
+        Outcome::Faster => "faster",
         _ => "same",
     }
 }
@@ -773,10 +773,10 @@ pub fn render(
             Some(c) if c.presence == Presence::Both => format!(
                 " <span class=\"{}\">{}</span>",
                 verdict_class(c),
-                match c.verdict() {
-                    "slower" => "slower than the baseline",
-                    "faster" => "faster than the baseline",
-                    "not timed" => "not timed in one run",
+                match c.outcome() {
+                    Outcome::Slower => "slower than the baseline",
+                    Outcome::Faster => "faster than the baseline",
+                    Outcome::NotTimed => "not timed in one run",
                     _ => "within noise of the baseline",
                 }
             ),
