@@ -449,13 +449,56 @@ fn the_html_report_opens_in_headless_chromium_without_console_errors() {
         .replace("http://www.w3.org/2000/svg", "")
         .contains("://"));
     assert_eq!(
-        page.matches("<svg").count(),
-        4,
-        "three charts over time and the code mix"
+        chart_titles(&page),
+        [
+            "Response time percentiles over time",
+            "Active agents over time",
+            "Responses and iterations per second over time",
+            "Errors and interruptions over time",
+            "Response time distribution",
+            "Response codes and errors",
+            "p95 against active agents",
+            "p95 against responses per second",
+            "PortStatus: response time distribution",
+            "PortStatus: response time percentiles over time",
+            "PortStatus: p95 against active agents",
+            "PortStatus: p95 against responses per second",
+            "status: duration distribution",
+            "status: duration percentiles over time",
+            "status: p95 against active agents",
+            "status: p95 against responses per second",
+        ]
     );
+    let Some(dom) = open_in_chromium(&report) else {
+        return;
+    };
+    assert!(
+        dom.contains("<svg") && dom.contains("every threshold holds"),
+        "{dom}"
+    );
+    assert!(
+        dom.contains("(stages 0.5s:3 0.5s:3)") && dom.contains("<td>status</td>"),
+        "the stages and the transaction's row: {dom}"
+    );
+}
+
+/// The title of every chart on a page, in order (each `<svg>`'s accessible name).
+fn chart_titles(page: &str) -> Vec<String> {
+    page.split("<svg")
+        .skip(1)
+        .map(|s| {
+            let at = s.find("aria-label=\"").expect("every chart has a title") + 12;
+            s[at..at + s[at..].find('"').unwrap()].to_string()
+        })
+        .collect()
+}
+
+/// Opens a page in headless Chromium and returns its DOM, having checked that the console stayed
+/// free of errors; `None` (said on standard error) when Chromium is not installed.
+fn open_in_chromium(report: &Path) -> Option<String> {
     let Some(browser) = chromium() else {
         eprintln!("SKIPPED: chromium is not installed (.ci/run installs it); the page was checked without it");
-        return;
+        return None;
     };
     let run = Command::new(browser)
         .args([
@@ -471,20 +514,12 @@ fn the_html_report_opens_in_headless_chromium_without_console_errors() {
         .output()
         .unwrap();
     let log = stderr(&run);
-    let dom = stdout(&run);
-    assert!(
-        dom.contains("<svg") && dom.contains("every threshold holds"),
-        "{dom}"
-    );
-    assert!(
-        dom.contains("(stages 0.5s:3 0.5s:3)") && dom.contains("<td>status</td>"),
-        "the stages and the transaction's row: {dom}"
-    );
     let console: Vec<&str> = log
         .lines()
         .filter(|l| l.contains(":CONSOLE") || l.contains("Uncaught") || l.contains("ERR_"))
         .collect();
     assert!(console.is_empty(), "console: {console:?}");
+    Some(stdout(&run))
 }
 
 #[test]
@@ -1209,6 +1244,282 @@ fn report_junit_has_a_testcase_per_threshold_failing_when_it_fails() {
     );
     assert_eq!(xml.matches("<failure ").count(), 1, "{xml}");
     assert!(xml.contains("rate&lt;1 failed: measured"), "{xml}");
+}
+
+/// A call for the baseline tests, with a pause between calls so that the load machine stays quiet
+/// and the figures are the simulator's.
+const BASELINE_CALL: &str = r#"
+let p = station(4000 + agent.index);
+transaction("start", || { expect_ok(p.start()); });
+expect_ok(p.assign("fldCampaign", "load"));
+p.status();
+transaction("wrap-up", || { expect_ok(p.stop()); });
+sleep(5);
+"#;
+
+fn load_ok(args: &[&str]) -> Output {
+    let out = ecapi(args);
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    out
+}
+
+/// The `regressed` flag of each operation and transaction in a summary's `baseline` section.
+fn regressed(s: &Value) -> Vec<(String, bool)> {
+    ["operations", "transactions"]
+        .iter()
+        .flat_map(|section| s["baseline"][section].as_object().unwrap())
+        .map(|(name, row)| (name.clone(), row["regressed"].as_bool().unwrap()))
+        .collect()
+}
+
+#[test]
+fn a_run_compared_with_itself_marks_nothing() {
+    let dir = folder();
+    let flow = write(dir.path(), "call.rhai", BASELINE_CALL);
+    let first = dir.path().join("first.json");
+    let again = dir.path().join("again.json");
+    load_ok(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--agents",
+        "2",
+        "--duration",
+        "1",
+        "--summary-json",
+        first.to_str().unwrap(),
+    ]);
+    // The same run read back (a merge of one) against itself as the baseline.
+    let out = load_ok(&[
+        "load",
+        "--merge",
+        first.to_str().unwrap(),
+        "--baseline",
+        first.to_str().unwrap(),
+        "--threshold",
+        "p95<=baseline",
+        "--summary-json",
+        again.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(text.contains("compared with the baseline"), "{text}");
+    assert!(text.contains("nothing slower beyond noise"), "{text}");
+    assert!(
+        !text.contains('*') || text.matches('*').count() == 1,
+        "only the legend's star: {text}"
+    );
+    let s = json(&again);
+    let rows = regressed(&s);
+    assert_eq!(rows.len(), 5 + 2, "{}", s["baseline"]);
+    assert!(rows.iter().all(|(_, r)| !r), "{rows:?}");
+    let sections = ["operations", "transactions"];
+    for (name, row) in sections
+        .iter()
+        .flat_map(|section| s["baseline"][section].as_object().unwrap())
+    {
+        assert_eq!(row["verdict"], "within noise", "{name}");
+        assert_eq!(row["ks"]["d"], 0.0, "{name}");
+        assert_eq!(row["figures"], row["baseline"], "{name}");
+        for (p, change) in row["change"].as_object().unwrap() {
+            if p != "rate" {
+                assert_eq!(change["beyond_noise"], false, "{name} {p}");
+            }
+        }
+    }
+    assert_eq!(s["baseline"]["regressed"], false);
+    assert_eq!(s["thresholds"][0]["pass"], true, "{}", s["thresholds"]);
+}
+
+#[test]
+fn a_delay_on_start_recording_marks_it_and_the_transaction_around_it_and_nothing_else() {
+    let dir = folder();
+    let flow = write(dir.path(), "call.rhai", BASELINE_CALL);
+    let slow = write(
+        dir.path(),
+        "slow.rhai",
+        &format!("sim_delay(\"StartRecording\", 20);\n{BASELINE_CALL}"),
+    );
+    let base = dir.path().join("base.json");
+    let now = dir.path().join("now.json");
+    let report = dir.path().join("report.html");
+    load_ok(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--agents",
+        "4",
+        "--duration",
+        "2",
+        "--summary-json",
+        base.to_str().unwrap(),
+    ]);
+    let out = load_ok(&[
+        "load",
+        slow.to_str().unwrap(),
+        "--agents",
+        "4",
+        "--duration",
+        "2",
+        "--baseline",
+        base.to_str().unwrap(),
+        "--threshold",
+        "StartRecording.p50<baseline*1.2",
+        "--threshold",
+        "StartRecording.p50>baseline*2",
+        "--summary-json",
+        now.to_str().unwrap(),
+        "--report-html",
+        report.to_str().unwrap(),
+    ]);
+    // The first relative threshold fails, the second holds.
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("slower beyond noise: StartRecording, start\n"),
+        "{text}"
+    );
+    let s = json(&now);
+    let marked: Vec<String> = regressed(&s)
+        .into_iter()
+        .filter(|(_, r)| *r)
+        .map(|(name, _)| name)
+        .collect();
+    // The transaction around StartRecording is slower with it; the one around StopRecording not.
+    assert_eq!(marked, ["StartRecording", "start"], "{}", s["baseline"]);
+    assert_eq!(
+        s["baseline"]["transactions"]["wrap-up"]["regressed"], false,
+        "{}",
+        s["baseline"]
+    );
+    let sr = &s["baseline"]["operations"]["StartRecording"];
+    assert_eq!(sr["change"]["p50"]["direction"], "slower", "{sr}");
+    assert!(
+        sr["figures"]["latency_ms"]["p50"].as_f64().unwrap() >= 20.0,
+        "{sr}"
+    );
+    assert!(
+        sr["baseline"]["latency_ms"]["p50"].as_f64().unwrap() < 20.0,
+        "{sr}"
+    );
+    let verdicts: Vec<bool> = s["thresholds"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["pass"].as_bool().unwrap())
+        .collect();
+    assert_eq!(verdicts, [false, true], "{}", s["thresholds"]);
+    assert!(
+        s["thresholds"][0]["shown"]
+            .as_str()
+            .unwrap()
+            .contains(" (baseline "),
+        "{}",
+        s["thresholds"]
+    );
+    // The report draws both distributions on one chart and has the comparison.
+    let page = std::fs::read_to_string(&report).unwrap();
+    let chart = page
+        .split("<figure>")
+        .find(|f| f.contains("aria-label=\"StartRecording: response time distribution\""))
+        .unwrap();
+    assert!(
+        chart.contains(">this run</text>") && chart.contains(">baseline</text>"),
+        "{chart}"
+    );
+    assert!(page.contains("Compared with the baseline"));
+    assert_eq!(
+        chart_titles(&page).len(),
+        8 + 4 * (5 + 2),
+        "{:?}",
+        chart_titles(&page)
+    );
+    if let Some(dom) = open_in_chromium(&report) {
+        assert!(dom.contains("slower beyond noise: StartRecording"), "{dom}");
+    }
+}
+
+#[test]
+fn a_relative_threshold_without_a_baseline_is_bad_usage_before_the_run() {
+    let dir = folder();
+    let flow = write(dir.path(), "f.rhai", "port_status(1, 5);\n");
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--duration",
+        "30",
+        "--threshold",
+        "p95<1s",
+        "--threshold",
+        "StartRecording.p95 < baseline*1.2",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "--threshold 'StartRecording.p95 < baseline*1.2' compares with the baseline: give the \
+             earlier run's summary as --baseline OLD.json"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    assert!(stdout(&out).is_empty(), "no run: {}", stdout(&out));
+}
+
+#[test]
+fn a_bad_baseline_file_exits_2_naming_the_file_and_what_is_wrong() {
+    let dir = folder();
+    let flow = write(dir.path(), "f.rhai", "port_status(1, 5);\n");
+    let not_json = write(dir.path(), "notes.json", "p95 was 12 ms\n");
+    let k6 = write(dir.path(), "k6.json", r#"{"format": "k6", "metrics": {}}"#);
+    let later = write(
+        dir.path(),
+        "later.json",
+        r#"{"format": "ecapi-load-summary/2"}"#,
+    );
+    let partial = write(
+        dir.path(),
+        "partial.json",
+        r#"{"format": "ecapi-load-summary/1", "flow": "f.rhai"}"#,
+    );
+    let binary = dir.path().join("binary.json");
+    std::fs::write(&binary, [0xff, 0xfe, 0x00, 0x7b]).unwrap();
+    let missing = dir.path().join("missing.json");
+    for (file, why) in [
+        (missing.as_path(), "no such file".to_string()),
+        (dir.path(), "cannot read it: ".to_string()),
+        (binary.as_path(), "not text (UTF-8), so not a summary".to_string()),
+        (not_json.as_path(), "not JSON: ".to_string()),
+        (
+            k6.as_path(),
+            "not an ecapi load summary (its \"format\" is \"k6\", expected \"ecapi-load-summary/1\")"
+                .to_string(),
+        ),
+        (
+            later.as_path(),
+            "an ecapi load summary of format version 2; this ecapi reads version 1".to_string(),
+        ),
+        (partial.as_path(), "\"backend\" is missing".to_string()),
+    ] {
+        let out = ecapi(&[
+            "load",
+            flow.to_str().unwrap(),
+            "--duration",
+            "30",
+            "--baseline",
+            file.to_str().unwrap(),
+        ]);
+        assert_eq!(out.status.code(), Some(2), "{file:?}: {}", stderr(&out));
+        let expected = format!("--baseline {}: {why}", file.display());
+        assert!(
+            stderr(&out).contains(&expected),
+            "{expected}\n{}",
+            stderr(&out)
+        );
+        assert!(stdout(&out).is_empty(), "no run: {}", stdout(&out));
+    }
 }
 
 /// Each second of a summary's timeline as (t, agents in the test, the stages' target).

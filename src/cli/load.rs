@@ -12,6 +12,7 @@ use super::args::BackendArgs;
 use super::backend::{parse_sets, simulator, BackendConfig, UsageError};
 use super::exit::{ExitCode, EXIT_FAILURE, EXIT_SUCCESS};
 use crate::client::Embedded;
+use crate::load::baseline::Comparison;
 use crate::load::{
     self, summary, Backend, EndSignal, LoadError, LoadOptions, Model, Results, Schedule, Stage,
     Threshold, Verdict,
@@ -64,8 +65,8 @@ pub struct LoadArgs {
     #[arg(long, value_name = "FILE")]
     pub data: Option<PathBuf>,
     /// A pass/fail rule, e.g. 'p95<200ms', 'errors<1%', 'InitStation.p99<500ms', 'rate>100/s',
-    /// or on a transaction of the flow, 'payment.p95<2s', 'payment/pause.failed<1%'; repeatable;
-    /// exit 1 when one fails.
+    /// or on a transaction of the flow, 'payment.p95<2s', 'payment/pause.failed<1%', or relative
+    /// to --baseline, 'p95<baseline*1.2'; repeatable; exit 1 when one fails.
     #[arg(long, value_name = "EXPR")]
     pub threshold: Vec<String>,
     /// Write every figure, with the histograms, as JSON to this file.
@@ -78,6 +79,11 @@ pub struct LoadArgs {
     /// failure for each that does not hold.
     #[arg(long, value_name = "FILE")]
     pub report_junit: Option<PathBuf>,
+    /// Compare with an earlier run: the JSON summary it wrote with --summary-json. Every
+    /// operation's and transaction's figures beside the baseline's, changes beyond noise marked (docs/load.md), and
+    /// thresholds relative to it ('p95<baseline*1.2').
+    #[arg(long, value_name = "OLD.json")]
+    pub baseline: Option<PathBuf>,
     /// Merge the JSON summaries of several `ecapi load` processes instead of running a test.
     #[arg(long, value_name = "FILE", num_args = 1.., conflicts_with_all = ["flow", "duration", "rate", "data", "stage"])]
     pub merge: Vec<PathBuf>,
@@ -303,6 +309,22 @@ fn backend(config: &BackendConfig) -> Result<Backend, UsageError> {
 /// Runs `ecapi load`.
 pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
     let verdict_rules = thresholds(&a.threshold)?;
+    if a.baseline.is_none() {
+        if let Some(t) = verdict_rules.iter().find(|t| t.is_relative()) {
+            return Err(UsageError(format!(
+                "--threshold '{t}' compares with the baseline: give the earlier run's summary as \
+                 --baseline OLD.json"
+            )));
+        }
+    }
+    // Before the run, as the report paths: a baseline that cannot be read must not cost the run.
+    let baseline = match &a.baseline {
+        Some(path) => Some(Baseline {
+            file: path.display().to_string(),
+            results: read_summary("--baseline", path)?,
+        }),
+        None => None,
+    };
     // Before the run: a bad report path must not cost the run it would have reported.
     for (option, path) in [
         ("--summary-json", &a.summary_json),
@@ -314,7 +336,7 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
         }
     }
     if !a.merge.is_empty() {
-        return merge(&a, &verdict_rules);
+        return merge(&a, &verdict_rules, baseline.as_ref());
     }
     let flow = a.flow.clone().expect("clap requires FLOW without --merge");
     let graceful_stop = seconds("--graceful-stop", a.graceful_stop, true)?;
@@ -445,7 +467,7 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
     let mut results = results;
     let signal = *signalled.lock().unwrap_or_else(|p| p.into_inner());
     results.stopped_by = signal.map(|s| s.name().to_string());
-    let code = report(&a, &results, &verdict_rules)?;
+    let code = report(&a, &results, &verdict_rules, baseline.as_ref())?;
     if let Some(signal) = signal {
         // Stopped from outside: the summary and reports are written, and the exit code says why
         // the run is not a full one (the shell's 128 + signal number).
@@ -511,10 +533,39 @@ const MAX_SUMMARY_BYTES: u64 = 256 * 1024 * 1024;
 /// Runs whose durations differ by more than this are said to differ.
 const DURATION_TOLERANCE_S: f64 = 1.0;
 
+/// Reads a JSON summary given to `option` (`--merge`, `--baseline`); the error names the option,
+/// the file and what is wrong with it (missing, unreadable, too big, not JSON, not a summary, of
+/// another format version, or which field is at fault).
+fn read_summary(option: &str, path: &std::path::Path) -> Result<Results, UsageError> {
+    let name = path.display().to_string();
+    let bad = |e: String| UsageError(format!("{option} {name}: {e}"));
+    let io = |e: std::io::Error| {
+        bad(match e.kind() {
+            std::io::ErrorKind::NotFound => "no such file".to_string(),
+            std::io::ErrorKind::InvalidData => "not text (UTF-8), so not a summary".to_string(),
+            _ => format!("cannot read it: {e}"),
+        })
+    };
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    if size > MAX_SUMMARY_BYTES {
+        return Err(bad(format!(
+            "{size} bytes; a summary is at most {MAX_SUMMARY_BYTES} bytes"
+        )));
+    }
+    let text = std::fs::read_to_string(path).map_err(io)?;
+    let json: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
+    summary::from_json(&json).map_err(bad)
+}
+
 /// `--merge`: reads the summaries, merges them, and reports as a test would. A file given twice,
 /// or a run found in two files, is refused (its requests would count twice); runs of different
 /// lengths or flows are merged, with a word saying which.
-fn merge(a: &LoadArgs, rules: &[Threshold]) -> Result<ExitCode, UsageError> {
+fn merge(
+    a: &LoadArgs,
+    rules: &[Threshold],
+    baseline: Option<&Baseline>,
+) -> Result<ExitCode, UsageError> {
     let mut seen: Vec<(PathBuf, String)> = Vec::new();
     let mut runs: Vec<(String, String)> = Vec::new();
     let mut read: Vec<(String, Results)> = Vec::new();
@@ -528,18 +579,7 @@ fn merge(a: &LoadArgs, rules: &[Threshold]) -> Result<ExitCode, UsageError> {
             )));
         }
         seen.push((identity, name.clone()));
-        let size = std::fs::metadata(path)
-            .map_err(|e| bad(e.to_string()))?
-            .len();
-        if size > MAX_SUMMARY_BYTES {
-            return Err(bad(format!(
-                "{size} bytes; a summary is at most {MAX_SUMMARY_BYTES} bytes"
-            )));
-        }
-        let text = std::fs::read_to_string(path).map_err(|e| bad(e.to_string()))?;
-        let json: serde_json::Value =
-            serde_json::from_str(&text).map_err(|e| bad(format!("not JSON: {e}")))?;
-        let r = summary::from_json(&json).map_err(bad)?;
+        let r = read_summary("--merge", path)?;
         for id in &r.runs {
             if let Some((_, first)) = runs.iter().find(|(i, _)| i == id) {
                 return Err(bad(format!(
@@ -560,7 +600,7 @@ fn merge(a: &LoadArgs, rules: &[Threshold]) -> Result<ExitCode, UsageError> {
             .merge(&r)
             .map_err(|e| UsageError(format!("--merge {name}: {e}")))?;
     }
-    report(a, &merged, rules)
+    report(a, &merged, rules, baseline)
 }
 
 /// What the merged runs differ in, for the user: duration (rates are then over the longest) and
@@ -591,15 +631,38 @@ fn differences(runs: &[(String, Results)]) -> Vec<String> {
     words
 }
 
+/// `--baseline`: the earlier run, read.
+struct Baseline {
+    /// The file, as given.
+    file: String,
+    /// Its results.
+    results: Results,
+}
+
 /// Prints the summary, writes the reports and decides the exit code.
-fn report(a: &LoadArgs, results: &Results, rules: &[Threshold]) -> Result<ExitCode, UsageError> {
-    let verdicts: Vec<Verdict> = rules.iter().map(|t| t.evaluate(results)).collect();
+fn report(
+    a: &LoadArgs,
+    results: &Results,
+    rules: &[Threshold],
+    baseline: Option<&Baseline>,
+) -> Result<ExitCode, UsageError> {
+    let verdicts: Vec<Verdict> = rules
+        .iter()
+        .map(|t| t.evaluate(results, baseline.map(|b| &b.results)))
+        .collect();
+    let comparison = baseline.map(|b| Comparison::new(&b.file, results, &b.results));
     out!("{}", summary::table(results, &verdicts));
+    if let Some(c) = &comparison {
+        out!("\n{}", summary::comparison_table(c));
+    }
     // Every report that can be written is, even when another cannot.
     let mut failed = None;
     if let Some(path) = &a.summary_json {
-        let text = serde_json::to_string_pretty(&summary::to_json(results, &verdicts))
-            .expect("a summary serializes");
+        let mut json = summary::to_json(results, &verdicts);
+        if let Some(c) = &comparison {
+            json["baseline"] = summary::comparison_json(c);
+        }
+        let text = serde_json::to_string_pretty(&json).expect("a summary serializes");
         if let Err(e) = crate::secrets::write_file(path, &(text + "\n")) {
             failed = Some(UsageError(format!(
                 "--summary-json {}: {e}",
@@ -608,9 +671,14 @@ fn report(a: &LoadArgs, results: &Results, rules: &[Threshold]) -> Result<ExitCo
         }
     }
     if let Some(path) = &a.report_html {
-        if let Err(e) =
-            crate::secrets::write_file(path, &load::report_html::render(results, &verdicts))
-        {
+        if let Err(e) = crate::secrets::write_file(
+            path,
+            &load::report_html::render(
+                results,
+                &verdicts,
+                baseline.map(|b| &b.results).zip(comparison.as_ref()),
+            ),
+        ) {
             failed.get_or_insert(UsageError(format!("--report-html {}: {e}", path.display())));
         }
     }

@@ -13,9 +13,11 @@
 //! | `collector.rs` | gathering events into results, the timeline, live progress |
 //! | `histogram.rs` | latency histograms and their interchange encoding |
 //! | `results.rs` | the result model, and merging several processes' results |
-//! | `threshold.rs` | k6-style thresholds (`p95<200ms`) and their verdicts |
+//! | `threshold.rs` | k6-style thresholds (`p95<200ms`, `p95<baseline*1.2`) and their verdicts |
+//! | `baseline.rs` | this run beside an earlier one (`--baseline`): changes beyond noise |
 //! | `summary.rs` | the end-of-run table and the JSON summary (written and read back) |
-//! | `report_html.rs` | the self-contained HTML report with SVG charts |
+//! | `report_html.rs` | the self-contained HTML report: which charts and tables, in which order |
+//! | `chart.rs` | the report's SVG charts: axes, legend, lines, points, bars |
 //! | `data.rs` | `--data` rows from CSV or JSON |
 //! | `limits.rs` | how many agents the machine allows, and why |
 //!
@@ -24,6 +26,8 @@
 
 pub mod agent;
 pub mod backend;
+pub mod baseline;
+pub mod chart;
 pub mod collector;
 pub mod data;
 pub mod histogram;

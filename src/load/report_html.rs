@@ -1,265 +1,408 @@
-//! `--report-html FILE`: one self-contained page (inline CSS and SVG; no script, no CDN, no request
-//! of any kind) that shows a load test as charts: latency percentiles over time, throughput over
-//! time with the agents active, and the mix of response codes and errors; then the per-operation
-//! table and the thresholds.
+//! `--report-html FILE`: one self-contained page (written by [`crate::page`]: inline CSS and SVG;
+//! no script, no request of any kind) that shows a load test as the charts Gatling's report has:
+//! for all requests and then for each operation (and every other kind of row), the response-time
+//! distribution, percentiles over time (p50, p95, p99) and response time against load (p95 against
+//! the agents active and against the responses per second); for the run, active agents, responses
+//! per second and errors and interruptions, all on one time axis; then the tables. With
+//! `--baseline` every distribution is drawn beside the baseline's and the comparison is a table.
 
 use std::fmt::Write as _;
 
-use super::results::Results;
-use super::summary::{ms_or_dash, PERCENTILES};
+use super::baseline::{Comparison, Direction, Outcome, Presence, RowComparison};
+use super::chart::{bar_chart, fmt_tick, Chart, Mark, Series, HALF, WIDE};
+use super::histogram::{Latency, SECOND_FIGURES};
+use super::results::{OpStats, Results, Row, RowKind, Second};
+use super::summary::{change_text, ms_or_dash, PERCENTILES};
 use super::threshold::Verdict;
+use crate::page::{self, escape as esc};
 
-const WIDTH: f64 = 860.0;
-const HEIGHT: f64 = 260.0;
-const LEFT: f64 = 64.0;
-const RIGHT: f64 = 16.0;
-const TOP: f64 = 16.0;
-const BOTTOM: f64 = 40.0;
+const BLUE: &str = "#2b7bb9";
+const ORANGE: &str = "#e08a1e";
+const RED: &str = "#c0392b";
+const GREEN: &str = "#27ae60";
+const PURPLE: &str = "#8e44ad";
+const GREY: &str = "#555555";
 
-/// Escapes text for HTML and SVG.
-fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
+/// How many bars a distribution has, at most.
+const BINS: usize = 40;
+
+/// How many points a response-time-against-load line has, at most.
+const LOAD_BINS: usize = 20;
+
+/// A second's percentile, or NaN (drawn as a gap) when no request was answered in it: a second
+/// without requests has no latency, not a latency of 0.
+fn latency_or_gap(latency: Option<&Latency>, percentile: f64) -> f64 {
+    match latency {
+        Some(l) if l.count() > 0 => l.percentile_ms(percentile),
+        _ => f64::NAN,
+    }
+}
+
+/// The time axis every chart over time shares: from the start to the end of the last second.
+fn time_range(r: &Results) -> (f64, f64) {
+    let last = r.timeline.last().map_or(0.0, |s| s.t as f64 + 1.0);
+    (0.0, r.duration_s.ceil().max(last).max(1.0))
+}
+
+/// Each second's figures sit at its middle.
+fn at(s: &Second) -> f64 {
+    s.t as f64 + 0.5
+}
+
+/// The distribution of `now` (bars) and of `base` (a step line), in % of the timed requests
+/// per bar; the last bar also holds the slowest 0.1 %, so one outlier does not squash the rest.
+fn distribution(
+    title: &str,
+    kind: RowKind,
+    now: &Latency,
+    base: Option<&Latency>,
+    width: f64,
+) -> String {
+    let (x_label, y_label) = match kind {
+        RowKind::Operation => ("response time (ms)", "% of requests"),
+        RowKind::Transaction => ("duration (ms)", "% of transactions"),
+    };
+    let timed: Vec<&Latency> = std::iter::once(now)
+        .chain(base)
+        .filter(|l| l.count() > 0)
+        .collect();
+    if timed.is_empty() {
+        return Chart::new(title, x_label, y_label, (0.0, 1.0), width)
+            .note("nothing was timed".to_string())
+            .render();
+    }
+    let lo = timed.iter().map(|l| l.min_ms()).fold(f64::MAX, f64::min);
+    let max = timed.iter().map(|l| l.max_ms()).fold(0.0, f64::max);
+    // The bulk of both runs, with room: a few stalls must not squash it into one bar.
+    let hi = timed
+        .iter()
+        .map(|l| l.percentile_ms(95.0))
+        .fold(0.0, f64::max)
+        * 1.5;
+    let hi = hi.min(max);
+    let (lo, hi) = if hi > lo { (lo, hi) } else { (lo, lo + 1.0) };
+    let bins = if width < WIDE { BINS * 3 / 4 } else { BINS };
+    let w = (hi - lo) / bins as f64;
+    // Each bar's share, and the share past the axis (counted in the last bar).
+    let shares = |l: &Latency| -> (Vec<(f64, f64)>, f64) {
+        let mut counts = vec![0_u64; bins];
+        let mut past = 0;
+        for (us, n) in l.recorded() {
+            let ms = us as f64 / 1000.0;
+            if ms > hi {
+                past += n;
+            }
+            let i = (((ms - lo) / w).floor().max(0.0) as usize).min(bins - 1);
+            counts[i] += n;
         }
+        let total = l.count().max(1) as f64;
+        let bars = counts
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (lo + (i as f64 + 0.5) * w, *n as f64 * 100.0 / total))
+            .collect();
+        (bars, past as f64 * 100.0 / total)
+    };
+    let (bars, past) = shares(now);
+    let mut chart = Chart::new(title, x_label, y_label, (lo, hi), width).with(Series::new(
+        "this run",
+        BLUE,
+        Mark::Bars(w),
+        bars,
+    ));
+    let mut beyond = Vec::new();
+    if past > 0.0 {
+        beyond.push(format!("{past:.1} % of this run"));
+    }
+    if let Some(base) = base.filter(|b| b.count() > 0) {
+        let (bars, past) = shares(base);
+        chart = chart.with(Series::new("baseline", ORANGE, Mark::Steps(w), bars));
+        if past > 0.0 {
+            beyond.push(format!("{past:.1} % of the baseline"));
+        }
+    }
+    if !beyond.is_empty() {
+        chart = chart.note(format!(
+            "bars of {} ms; the last also holds everything slower, up to {max:.2} ms ({})",
+            fmt_tick((w * 1000.0).round() / 1000.0),
+            beyond.join(", ")
+        ));
+    }
+    chart.render()
+}
+
+/// p50, p95 and p99 second by second of the latencies `pick` takes from each second.
+fn percentiles_over_time<'a>(
+    title: &str,
+    r: &'a Results,
+    pick: impl Fn(&'a Second) -> Option<&'a Latency>,
+    width: f64,
+) -> String {
+    let mut chart = Chart::new(title, "seconds since the start", "ms", time_range(r), width);
+    for (p, name, color) in [
+        (50.0, "p50", BLUE),
+        (95.0, "p95", ORANGE),
+        (99.0, "p99", RED),
+    ] {
+        chart = chart.with(Series::new(
+            name,
+            color,
+            Mark::Line,
+            r.timeline
+                .iter()
+                .map(|s| (at(s), latency_or_gap(pick(s), p)))
+                .collect(),
+        ));
+    }
+    chart.render()
+}
+
+/// The p95 of the latencies `pick` takes from each second, against a measure of load in that
+/// second: each second a faint dot; the line joins the p95 of the seconds grouped by load (their
+/// histograms merged, exactly), in up to [`LOAD_BINS`] groups.
+fn against_load<'a>(
+    title: &str,
+    x_label: &str,
+    r: &'a Results,
+    load: impl Fn(&Second) -> f64,
+    pick: impl Fn(&'a Second) -> Option<&'a Latency>,
+    width: f64,
+) -> String {
+    let seconds: Vec<(f64, &Latency)> = r
+        .timeline
+        .iter()
+        .filter_map(|s| pick(s).filter(|l| l.count() > 0).map(|l| (load(s), l)))
+        .collect();
+    let x_max = r.timeline.iter().map(&load).fold(1.0, f64::max);
+    let mut distinct: Vec<f64> = seconds.iter().map(|s| s.0).collect();
+    distinct.sort_by(f64::total_cmp);
+    distinct.dedup();
+    // Few distinct loads (agents are whole): one group each; many (rates): equal widths.
+    let group_of = |x: f64| -> usize {
+        if distinct.len() <= LOAD_BINS {
+            distinct.iter().position(|d| *d == x).unwrap_or(0)
+        } else {
+            ((x / x_max * LOAD_BINS as f64) as usize).min(LOAD_BINS - 1)
+        }
+    };
+    let groups = distinct.len().min(LOAD_BINS);
+    let mut merged: Vec<(f64, u64, Latency)> = (0..groups)
+        .map(|_| (0.0, 0, Latency::new(SECOND_FIGURES)))
+        .collect();
+    for (x, l) in &seconds {
+        let g = &mut merged[group_of(*x)];
+        g.0 += x;
+        g.1 += 1;
+        g.2.add(l);
+    }
+    let line: Vec<(f64, f64)> = merged
+        .iter()
+        .filter(|g| g.1 > 0)
+        .map(|(sum, n, l)| (sum / *n as f64, l.percentile_ms(95.0)))
+        .collect();
+    let dots: Vec<(f64, f64)> = seconds
+        .iter()
+        .map(|(x, l)| (*x, l.percentile_ms(95.0)))
+        .collect();
+    Chart::new(title, x_label, "p95 (ms)", (0.0, x_max), width)
+        .with(Series::new("each second", ORANGE, Mark::Points, dots))
+        .with(Series::new("p95 by load", RED, Mark::Line, line))
+        .render()
+}
+
+/// A row's section id: its kind and name, every character but letters and digits as `-` (an id
+/// holds no spaces, and a transaction's name may).
+fn anchor(kind: RowKind, name: &str) -> String {
+    let name: String = name
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    format!("{}-{name}", kind.word())
+}
+
+/// A row's charts: its distribution (with the baseline's), its percentiles over time, and its
+/// response time against the agents active and against the responses per second.
+fn row_section<'a>(
+    r: &'a Results,
+    kind: RowKind,
+    name: &str,
+    latency: &Latency,
+    base: Option<&Latency>,
+    heading: &str,
+) -> String {
+    let pick = move |s: &'a Second| s.latency_of(kind, name);
+    // A transaction's figure is how long its block took.
+    let what = match kind {
+        RowKind::Operation => "response time",
+        RowKind::Transaction => "duration",
+    };
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "<section class=\"row\" id=\"{}\">{heading}<div class=\"pair\">{}{}</div><div class=\"pair\">{}{}</div></section>",
+        anchor(kind, name),
+        distribution(
+            &format!("{name}: {what} distribution"),
+            kind,
+            latency,
+            base,
+            HALF
+        ),
+        percentiles_over_time(
+            &format!("{name}: {what} percentiles over time"),
+            r,
+            pick,
+            HALF
+        ),
+        against_load(
+            &format!("{name}: p95 against active agents"),
+            "agents running an iteration",
+            r,
+            |s| s.active as f64,
+            pick,
+            HALF
+        ),
+        against_load(
+            &format!("{name}: p95 against responses per second"),
+            "responses per second (all operations)",
+            r,
+            |s| s.requests as f64,
+            pick,
+            HALF
+        ),
+    );
+    out
+}
+
+fn verdict_class(row: &RowComparison) -> &'static str {
+    match row.outcome() {
+        Outcome::Slower => "slower",
+        Outcome::Faster => "faster",
+        _ => "same",
+    }
+}
+
+/// The comparison with the baseline: per row the baseline's figures, this run's and the change,
+/// changes beyond noise marked.
+fn comparison_table(c: &Comparison) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "<h2 id=\"baseline\">Compared with the baseline</h2><p class=\"meta\">{} ({}, started {}, \
+         {:.1} s). A change is marked when it is beyond noise: the two distributions differ \
+         (two-sample Kolmogorov–Smirnov test on the exact histograms, α = {}), the percentile's \
+         99.9 % confidence intervals in the two runs are apart, and it moved by at least {} % and \
+         {} ms (marked *). A percentile with fewer than {} values beyond it in a run is not \
+         judged (marked ?). The rate's change is shown, not judged.</p>",
+        esc(&c.file),
+        esc(&c.flow),
+        esc(&c.started),
+        c.duration_s,
+        super::baseline::ALPHA,
+        super::baseline::MIN_CHANGE_RATIO * 100.0,
+        super::baseline::MIN_CHANGE_MS,
+        super::baseline::MIN_BEYOND,
+    );
+    out.push_str(
+        "<table class=\"compare\"><thead><tr><th>operation or transaction</th><th>verdict</th>",
+    );
+    for (_, name) in PERCENTILES {
+        let _ = write!(out, "<th class=\"num\">{name} ms</th>");
+    }
+    out.push_str("<th class=\"num\">rate/s</th></tr></thead><tbody>");
+    // Each cell: the baseline's figure → this run's, and the change under them.
+    let cell = |class: &str, b: String, n: String, change: String, tip: String| {
+        format!(
+            "<td class=\"{class}\" title=\"{}\">{} → {}<br><span class=\"change\">{}</span></td>",
+            esc(&tip),
+            esc(&b),
+            esc(&n),
+            esc(&change)
+        )
+    };
+    let ms = |v: Option<f64>| v.map_or("-".to_string(), |v| format!("{v:.3}"));
+    for row in c.rows.iter().chain([&c.all]) {
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td class=\"{}\">{}</td>",
+            esc(&row.name),
+            verdict_class(row),
+            esc(row.verdict())
+        );
+        for (i, _) in PERCENTILES.iter().enumerate() {
+            let b = ms(row.baseline.as_ref().and_then(|f| f.percentiles[i]));
+            let n = ms(row.now.as_ref().and_then(|f| f.percentiles[i]));
+            let html = match row.changes.get(i) {
+                Some(ch) => cell(
+                    match ch.beyond_noise {
+                        Some(Direction::Slower) => "num slower",
+                        Some(Direction::Faster) => "num faster",
+                        None => "num",
+                    },
+                    b,
+                    n,
+                    format!(
+                        "{}{}",
+                        ch.ratio()
+                            .map_or(format!("{:+.3} ms", ch.delta_ms()), change_text),
+                        if ch.beyond_noise.is_some() {
+                            " *"
+                        } else if !ch.judged {
+                            " ?"
+                        } else {
+                            ""
+                        }
+                    ),
+                    format!(
+                        "99.9 % intervals: baseline {:.3}–{:.3} ms, now {:.3}–{:.3} ms",
+                        ch.baseline_interval_ms.0,
+                        ch.baseline_interval_ms.1,
+                        ch.now_interval_ms.0,
+                        ch.now_interval_ms.1
+                    ),
+                ),
+                None => cell("num", b, n, String::new(), String::new()),
+            };
+            out.push_str(&html);
+        }
+        let rate = |f: &Option<super::baseline::Figures>| {
+            f.as_ref()
+                .map_or("-".to_string(), |f| format!("{:.1}", f.rate))
+        };
+        out.push_str(&cell(
+            "num",
+            rate(&row.baseline),
+            rate(&row.now),
+            row.rate_ratio().map_or(String::new(), change_text),
+            String::new(),
+        ));
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table>");
+    if let Some(word) = c.lag_warning() {
+        let _ = write!(out, "<p class=\"fail\">{}</p>", esc(&word));
+    }
+    let regressed: Vec<&str> = c.regressed().map(|r| r.name.as_str()).collect();
+    if regressed.is_empty() {
+        out.push_str("<p class=\"pass\">nothing slower beyond noise</p>");
+    } else {
+        let _ = write!(
+            out,
+            "<p class=\"fail\">slower beyond noise: {}</p>",
+            esc(&regressed.join(", "))
+        );
     }
     out
 }
 
-/// A round step for about `ticks` ticks up to `max` (1, 2 or 5 times a power of ten).
-fn nice_step(max: f64, ticks: f64) -> f64 {
-    let raw = (max / ticks).max(f64::MIN_POSITIVE);
-    let power = 10f64.powf(raw.log10().floor());
-    let m = raw / power;
-    let m = if m <= 1.0 {
-        1.0
-    } else if m <= 2.0 {
-        2.0
-    } else if m <= 5.0 {
-        5.0
-    } else {
-        10.0
-    };
-    m * power
-}
-
-fn fmt_tick(v: f64) -> String {
-    if v.fract() == 0.0 || v.abs() >= 10.0 {
-        format!("{v:.0}")
-    } else if v.abs() >= 1.0 {
-        format!("{v:.1}")
-    } else {
-        format!("{v:.3}")
-            .trim_end_matches('0')
-            .trim_end_matches('.')
-            .to_string()
-    }
-}
-
-/// One line series: name, colour, values (one per x).
-struct Series<'a> {
-    name: &'a str,
-    color: &'a str,
-    values: Vec<f64>,
-}
-
-/// A line chart over seconds, with axes, grid, tick labels and a legend.
-/// A second's percentile, or NaN (drawn as a gap) when no request was answered in it: a second
-/// without requests has no latency, not a latency of 0.
-fn latency_or_gap(latency: &crate::load::histogram::Latency, percentile: f64) -> f64 {
-    if latency.count() == 0 {
-        f64::NAN
-    } else {
-        latency.percentile_ms(percentile)
-    }
-}
-
-fn line_chart(title: &str, y_label: &str, xs: &[f64], series: &[Series<'_>]) -> String {
-    let mut svg = String::new();
-    let _ = write!(
-        svg,
-        "<figure><figcaption>{}</figcaption><svg viewBox=\"0 0 {WIDTH} {HEIGHT}\" role=\"img\" \
-         aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
-        esc(title),
-        esc(title)
-    );
-    let x_max = xs.iter().map(|x| x.ceil()).fold(1.0, f64::max);
-    let y_max_data = series
-        .iter()
-        .flat_map(|s| s.values.iter().cloned())
-        .filter(|v| v.is_finite())
-        .fold(0.0, f64::max);
-    let y_step = nice_step(if y_max_data > 0.0 { y_max_data } else { 1.0 }, 5.0);
-    let y_max = (y_max_data / y_step).ceil().max(1.0) * y_step;
-    let plot_w = WIDTH - LEFT - RIGHT;
-    let plot_h = HEIGHT - TOP - BOTTOM;
-    let px = |x: f64| LEFT + x / x_max * plot_w;
-    let py = |y: f64| TOP + plot_h - y / y_max * plot_h;
-    // Grid and y ticks.
-    let mut y = 0.0;
-    while y <= y_max + y_step / 2.0 {
-        let _ = write!(
-            svg,
-            "<line class=\"grid\" x1=\"{LEFT}\" x2=\"{}\" y1=\"{:.1}\" y2=\"{:.1}\"/>\
-             <text class=\"tick\" x=\"{}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>",
-            WIDTH - RIGHT,
-            py(y),
-            py(y),
-            LEFT - 6.0,
-            py(y) + 4.0,
-            fmt_tick(y)
-        );
-        y += y_step;
-    }
-    // X ticks.
-    let x_step = nice_step(x_max, 8.0).max(1.0);
-    let mut x = 0.0;
-    while x <= x_max + x_step / 2.0 {
-        let _ = write!(
-            svg,
-            "<text class=\"tick\" x=\"{:.1}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
-            px(x),
-            HEIGHT - BOTTOM + 16.0,
-            fmt_tick(x)
-        );
-        x += x_step;
-    }
-    let _ = write!(
-        svg,
-        "<line class=\"axis\" x1=\"{LEFT}\" x2=\"{LEFT}\" y1=\"{TOP}\" y2=\"{}\"/>\
-         <line class=\"axis\" x1=\"{LEFT}\" x2=\"{}\" y1=\"{}\" y2=\"{}\"/>\
-         <text class=\"label\" x=\"{}\" y=\"{}\" text-anchor=\"middle\">seconds since the start</text>\
-         <text class=\"label\" x=\"14\" y=\"{}\" text-anchor=\"middle\" transform=\"rotate(-90 14 {})\">{}</text>",
-        TOP + plot_h,
-        WIDTH - RIGHT,
-        TOP + plot_h,
-        TOP + plot_h,
-        LEFT + plot_w / 2.0,
-        HEIGHT - 6.0,
-        TOP + plot_h / 2.0,
-        TOP + plot_h / 2.0,
-        esc(y_label)
-    );
-    for s in series {
-        // A second with no value (NaN: no request answered in it) is a gap, not a zero.
-        let mut runs: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
-        for (x, y) in xs.iter().zip(&s.values) {
-            if y.is_finite() {
-                runs.last_mut()
-                    .expect("one run at least")
-                    .push((px(*x), py(*y)));
-            } else if !runs.last().is_some_and(Vec::is_empty) {
-                runs.push(Vec::new());
-            }
-        }
-        for run in runs.iter().filter(|r| !r.is_empty()) {
-            if let [(x, y)] = run.as_slice() {
-                let _ = write!(
-                    svg,
-                    "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"2\" fill=\"{}\"><title>{}</title></circle>",
-                    s.color,
-                    esc(s.name)
-                );
-                continue;
-            }
-            let points: Vec<String> = run.iter().map(|(x, y)| format!("{x:.1},{y:.1}")).collect();
-            let _ = write!(
-                svg,
-                "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"2\" points=\"{}\"><title>{}</title></polyline>",
-                s.color,
-                points.join(" "),
-                esc(s.name)
-            );
-        }
-    }
-    // Legend, top right.
-    let mut lx = WIDTH - RIGHT - 8.0;
-    for s in series.iter().rev() {
-        let w = 16.0 + 7.0 * s.name.chars().count() as f64 + 14.0;
-        lx -= w;
-        let _ = write!(
-            svg,
-            "<rect x=\"{:.1}\" y=\"{}\" width=\"12\" height=\"4\" fill=\"{}\"/>\
-             <text class=\"legend\" x=\"{:.1}\" y=\"{}\">{}</text>",
-            lx,
-            TOP + 2.0,
-            s.color,
-            lx + 16.0,
-            TOP + 8.0,
-            esc(s.name)
-        );
-    }
-    svg.push_str("</svg></figure>\n");
-    svg
-}
-
-/// Horizontal bars: label, count, colour.
-fn bar_chart(title: &str, bars: &[(String, u64, &str)]) -> String {
-    let row = 26.0;
-    let height = TOP + row * bars.len().max(1) as f64 + 8.0;
-    let label_w = 190.0;
-    let plot_w = WIDTH - label_w - 140.0;
-    let total: u64 = bars.iter().map(|b| b.1).sum();
-    let max = bars.iter().map(|b| b.1).max().unwrap_or(0).max(1) as f64;
-    let mut svg = String::new();
-    let _ = write!(
-        svg,
-        "<figure><figcaption>{}</figcaption><svg viewBox=\"0 0 {WIDTH} {height}\" role=\"img\" \
-         aria-label=\"{}\" xmlns=\"http://www.w3.org/2000/svg\">",
-        esc(title),
-        esc(title)
-    );
-    if bars.is_empty() {
-        let _ = write!(
-            svg,
-            "<text class=\"label\" x=\"{LEFT}\" y=\"{}\">no requests</text>",
-            TOP + 14.0
-        );
-    }
-    for (i, (label, n, color)) in bars.iter().enumerate() {
-        let y = TOP + row * i as f64;
-        let w = (*n as f64 / max * plot_w).max(1.0);
-        let share = if total > 0 {
-            *n as f64 * 100.0 / total as f64
-        } else {
-            0.0
-        };
-        let _ = write!(
-            svg,
-            "<text class=\"label\" x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\">{}</text>\
-             <rect x=\"{label_w}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"18\" fill=\"{color}\"><title>{}: {n}</title></rect>\
-             <text class=\"tick\" x=\"{:.1}\" y=\"{:.1}\">{n} ({share:.1} %)</text>",
-            label_w - 8.0,
-            y + 13.0,
-            esc(label),
-            y,
-            esc(label),
-            label_w + w + 6.0,
-            y + 13.0,
-        );
-    }
-    svg.push_str("</svg></figure>\n");
-    svg
-}
-
-/// The page.
-pub fn render(r: &Results, verdicts: &[Verdict]) -> String {
-    // Each second's figures sit at its middle; the axis runs to the end of the last second.
-    let xs: Vec<f64> = r.timeline.iter().map(|s| s.t as f64 + 0.5).collect();
-    let mut body = String::new();
+/// The facts at the top: the test, its outcome and the thresholds' verdict.
+fn header(r: &Results, verdicts: &[Verdict], all: &OpStats) -> String {
     let model = match r.rate {
         Some(rate) => format!("open model, {rate} iterations/s"),
         None => "closed model".to_string(),
     };
-    let all = r.overall();
     let it = &r.iterations;
-    let verdict_line = if verdicts.is_empty() {
+    let mut verdict_line = if verdicts.is_empty() {
         String::new()
     } else if verdicts.iter().all(|v| v.pass) {
         "<p class=\"pass\">every threshold holds</p>".to_string()
@@ -270,19 +413,19 @@ pub fn render(r: &Results, verdicts: &[Verdict]) -> String {
             verdicts.len()
         )
     };
-    let verdict_line = match super::summary::unchecked_failures(r, verdicts) {
-        Some(word) => format!("{verdict_line}<p class=\"fail\">{}</p>", esc(&word)),
-        None => verdict_line,
-    };
+    if let Some(word) = super::summary::unchecked_failures(r, verdicts) {
+        let _ = write!(verdict_line, "<p class=\"fail\">{}</p>", esc(&word));
+    }
+    let mut out = String::new();
     let _ = write!(
-        body,
-        "<h1>ecapi load: {}</h1>{verdict_line}\
-         <p>{} agents, {model}, {:.1} s ({}), started {}{}{}. Backend: {}.</p>\
+        out,
+        "<header><h1>ecapi load: {}</h1>{verdict_line}\
+         <p class=\"meta\">{} agents, {model}, {:.1} s ({}), started {}{}{}. Backend: {}.</p>\
          <ul class=\"facts\"><li><b>{}</b> requests ({:.1}/s)</li>\
          <li><b>{}</b> iterations completed, <b>{}</b> failed, <b>{}</b> interrupted</li>\
          <li>p95 <b>{:.2} ms</b>, p99 <b>{:.2} ms</b>, max {:.2} ms</li>\
          <li>{} without an answer, {} with a code other than 100</li>\
-         <li>generator lag p99 {:.2} ms ({} started late)</li><li>{}</li></ul>",
+         <li>generator lag p99 {:.2} ms ({} started late)</li><li>{}</li></ul></header>",
         esc(&r.flow),
         r.agents,
         r.duration_s,
@@ -312,131 +455,280 @@ pub fn render(r: &Results, verdicts: &[Verdict]) -> String {
         r.late(),
         esc(&super::summary::graceful_text(r)),
     );
-    let latency_title = if r.rate.is_some() {
-        "Latency over time, from when each request was due (ms)"
-    } else {
-        "Latency over time (ms)"
-    };
-    body.push_str(&line_chart(
-        latency_title,
-        "ms",
-        &xs,
-        &[
-            Series {
-                name: "p50",
-                color: "#2b7bb9",
-                values: r
-                    .timeline
-                    .iter()
-                    .map(|s| latency_or_gap(&s.latency, 50.0))
-                    .collect(),
-            },
-            Series {
-                name: "p95",
-                color: "#e08a1e",
-                values: r
-                    .timeline
-                    .iter()
-                    .map(|s| latency_or_gap(&s.latency, 95.0))
-                    .collect(),
-            },
-            Series {
-                name: "p99",
-                color: "#c0392b",
-                values: r
-                    .timeline
-                    .iter()
-                    .map(|s| latency_or_gap(&s.latency, 99.0))
-                    .collect(),
-            },
-        ],
-    ));
-    body.push_str(&line_chart(
-        "Throughput over time (per second)",
-        "per second",
-        &xs,
-        &[
-            Series {
-                name: "requests",
-                color: "#2b7bb9",
-                values: r.timeline.iter().map(|s| s.requests as f64).collect(),
-            },
-            Series {
-                name: "code not 100",
-                color: "#e08a1e",
-                values: r.timeline.iter().map(|s| s.not_ok as f64).collect(),
-            },
-            Series {
-                name: "no answer",
-                color: "#c0392b",
-                values: r.timeline.iter().map(|s| s.errors as f64).collect(),
-            },
-            Series {
-                name: "iterations",
-                color: "#27ae60",
-                values: r.timeline.iter().map(|s| s.iterations as f64).collect(),
-            },
-        ],
-    ));
-    body.push_str(&line_chart(
-        "Agents running an iteration",
-        "agents",
-        &xs,
-        &[Series {
-            name: "active",
-            color: "#8e44ad",
-            values: r.timeline.iter().map(|s| s.active as f64).collect(),
-        }],
-    ));
-    let mut bars: Vec<(String, u64, &str)> = all
-        .codes
-        .iter()
-        .map(|(c, n)| {
-            let color = if *c == 100 { "#27ae60" } else { "#e08a1e" };
-            (format!("code {c}"), *n, color)
-        })
-        .collect();
-    bars.extend(
-        all.errors
-            .iter()
-            .map(|(k, n)| (format!("error: {k}"), *n, "#c0392b")),
-    );
-    body.push_str(&bar_chart("Response codes and errors", &bars));
+    out
+}
 
-    body.push_str(
-        "<h2>Operations</h2><table><thead><tr><th>operation</th><th>count</th><th>rate/s</th>",
+/// The run over time, on one time axis: active agents, responses per second, errors and
+/// interruptions.
+fn over_time(r: &Results) -> String {
+    let range = time_range(r);
+    let series = |f: &dyn Fn(&Second) -> f64| -> Vec<(f64, f64)> {
+        r.timeline.iter().map(|s| (at(s), f(s))).collect()
+    };
+    let mut agents = Chart::new(
+        "Active agents over time",
+        "seconds since the start",
+        "agents",
+        range,
+        WIDE,
+    );
+    if r.timeline.iter().any(|s| s.target.is_some()) {
+        agents = agents.with(Series::new(
+            "the stages' target",
+            GREY,
+            Mark::Line,
+            series(&|s| s.target.unwrap_or(f64::NAN)),
+        ));
+    }
+    if r.timeline.iter().any(|s| s.agents > 0) {
+        agents = agents.with(Series::new(
+            "agents in the test",
+            BLUE,
+            Mark::Line,
+            series(&|s| s.agents as f64),
+        ));
+    }
+    agents = agents.with(Series::new(
+        "running an iteration",
+        PURPLE,
+        Mark::Line,
+        series(&|s| s.active as f64),
+    ));
+    let mut per_second = Chart::new(
+        "Responses and iterations per second over time",
+        "seconds since the start",
+        "per second",
+        range,
+        WIDE,
+    )
+    .with(Series::new(
+        "responses",
+        BLUE,
+        Mark::Line,
+        series(&|s| s.requests as f64),
+    ));
+    if r.timeline.iter().any(|s| s.due.is_some()) {
+        per_second = per_second.with(Series::new(
+            "iterations due",
+            GREY,
+            Mark::Line,
+            series(&|s| s.due.map_or(f64::NAN, |d| d as f64)),
+        ));
+    }
+    per_second = per_second
+        .with(Series::new(
+            "iterations started",
+            ORANGE,
+            Mark::Line,
+            series(&|s| s.started as f64),
+        ))
+        .with(Series::new(
+            "iterations ended",
+            GREEN,
+            Mark::Line,
+            series(&|s| s.iterations as f64),
+        ));
+    let errors = Chart::new(
+        "Errors and interruptions over time",
+        "seconds since the start",
+        "per second",
+        range,
+        WIDE,
+    )
+    .with(Series::new(
+        "code not 100",
+        ORANGE,
+        Mark::Line,
+        series(&|s| s.not_ok as f64),
+    ))
+    .with(Series::new(
+        "no answer",
+        RED,
+        Mark::Line,
+        series(&|s| s.errors.saturating_sub(s.interrupted_requests) as f64),
+    ))
+    .with(Series::new(
+        "interrupted requests",
+        GREY,
+        Mark::Line,
+        series(&|s| s.interrupted_requests as f64),
+    ))
+    .with(Series::new(
+        "failed iterations",
+        PURPLE,
+        Mark::Line,
+        series(&|s| s.failed as f64),
+    ))
+    .with(Series::new(
+        "interrupted iterations",
+        BLUE,
+        Mark::Line,
+        series(&|s| s.interrupted as f64),
+    ));
+    [agents, per_second, errors]
+        .iter()
+        .map(Chart::render)
+        .collect()
+}
+
+/// The per-operation table.
+fn operations_table(r: &Results, all: &OpStats) -> String {
+    let mut body = String::from(
+        "<h2>Operations</h2><table><thead><tr><th>operation</th><th class=\"num\">count</th><th class=\"num\">rate/s</th>",
     );
     for (_, name) in PERCENTILES {
-        let _ = write!(body, "<th>{name} ms</th>");
+        let _ = write!(body, "<th class=\"num\">{name} ms</th>");
     }
-    body.push_str("<th>max ms</th><th>codes</th></tr></thead><tbody>");
-    let mut rows: Vec<(&str, &super::results::OpStats)> =
+    body.push_str("<th class=\"num\">max ms</th><th>codes</th></tr></thead><tbody>");
+    let mut rows: Vec<(&str, &OpStats)> =
         r.operations.iter().map(|(n, s)| (n.as_str(), s)).collect();
-    rows.push(("all", &all));
+    rows.push(("all", all));
     for (name, s) in rows {
         let _ = write!(
             body,
-            "<tr><td>{}</td><td>{}</td><td>{:.1}</td>",
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}</td>",
             esc(name),
             s.count,
             r.rate_of(s.count)
         );
         let ms = |v: f64| ms_or_dash(&s.latency, v, 2);
         for (p, _) in PERCENTILES {
-            let _ = write!(body, "<td>{}</td>", ms(s.latency.percentile_ms(p)));
+            let _ = write!(
+                body,
+                "<td class=\"num\">{}</td>",
+                ms(s.latency.percentile_ms(p))
+            );
         }
         let mut codes: Vec<String> = s.codes.iter().map(|(c, n)| format!("{c}×{n}")).collect();
         codes.extend(s.errors.iter().map(|(k, n)| format!("{k}×{n}")));
         let _ = write!(
             body,
-            "<td>{}</td><td>{}</td></tr>",
+            "<td class=\"num\">{}</td><td>{}</td></tr>",
             ms(s.latency.max_ms()),
             esc(&codes.join(" "))
         );
     }
     body.push_str("</tbody></table>");
+    body
+}
+
+/// The transactions' table: duration percentiles (the block's wall time), failures, and the time
+/// of the requests inside added up (Gatling's cumulated response time).
+fn transactions_table(r: &Results) -> String {
+    let mut table = String::from(
+        "<h2>Transactions</h2><p>Duration is the wall time of each transaction's block; response \
+         time is the time of the requests inside it added up.</p><table><thead><tr>\
+         <th>transaction</th><th class=\"num\">count</th><th class=\"num\">rate/s</th>",
+    );
+    for (_, name) in PERCENTILES {
+        let _ = write!(table, "<th class=\"num\">{name} ms</th>");
+    }
+    table.push_str(
+        "<th class=\"num\">max ms</th><th class=\"num\">failed</th><th class=\"num\">response time p50 ms</th>\
+         <th class=\"num\">response time p95 ms</th><th class=\"num\">interrupted</th></tr></thead><tbody>",
+    );
+    for (name, t) in &r.transactions {
+        let ms = |h: &Latency, v: f64| ms_or_dash(h, v, 2);
+        let _ = write!(
+            table,
+            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}</td>",
+            esc(name),
+            t.count,
+            r.rate_of(t.count)
+        );
+        for (p, _) in PERCENTILES {
+            let _ = write!(
+                table,
+                "<td class=\"num\">{}</td>",
+                ms(&t.duration, t.duration.percentile_ms(p))
+            );
+        }
+        let _ = write!(
+            table,
+            "<td class=\"num\">{}</td><td class=\"num{}\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            ms(&t.duration, t.duration.max_ms()),
+            if t.failed > 0 { " fail" } else { "" },
+            t.failed,
+            ms(&t.response_time, t.response_time.percentile_ms(50.0)),
+            ms(&t.response_time, t.response_time.percentile_ms(95.0)),
+            t.interrupted
+        );
+    }
+    table.push_str("</tbody></table>");
+    table
+}
+
+/// The page. With `baseline`, the earlier run and the comparison with it.
+pub fn render(
+    r: &Results,
+    verdicts: &[Verdict],
+    baseline: Option<(&Results, &Comparison)>,
+) -> String {
+    let all = r.overall();
+    let base_all = baseline.map(|(b, _)| b.overall());
+    let mut body = header(r, verdicts, &all);
+    body.push_str("<nav class=\"meta\">Charts: <a href=\"#all\">all requests</a>");
+    for row in r.rows() {
+        let _ = write!(
+            body,
+            " · <a href=\"#{}\">{}</a>",
+            anchor(row.kind, row.name),
+            esc(row.name)
+        );
+    }
+    if baseline.is_some() {
+        body.push_str(" · <a href=\"#baseline\">comparison with the baseline</a>");
+    }
+    body.push_str("</nav>");
+
+    body.push_str("<h2 id=\"all\">All requests</h2>");
+    let latency_title = if r.rate.is_some() {
+        "Response time percentiles over time, from when each request was due"
+    } else {
+        "Response time percentiles over time"
+    };
+    body.push_str(&percentiles_over_time(
+        latency_title,
+        r,
+        |s| Some(&s.latency),
+        WIDE,
+    ));
+    body.push_str(&over_time(r));
+    let _ = write!(
+        body,
+        "<div class=\"pair\">{}{}</div><div class=\"pair\">{}{}</div>",
+        distribution(
+            "Response time distribution",
+            RowKind::Operation,
+            &all.latency,
+            base_all.as_ref().map(|b| &b.latency),
+            HALF
+        ),
+        bar_chart_half(&all),
+        against_load(
+            "p95 against active agents",
+            "agents running an iteration",
+            r,
+            |s| s.active as f64,
+            |s| Some(&s.latency),
+            HALF
+        ),
+        against_load(
+            "p95 against responses per second",
+            "responses per second",
+            r,
+            |s| s.requests as f64,
+            |s| Some(&s.latency),
+            HALF
+        ),
+    );
+
+    body.push_str(&operations_table(r, &all));
     if !r.transactions.is_empty() {
         body.push_str(&transactions_table(r));
+    }
+    if let Some((_, c)) = baseline {
+        body.push_str(&comparison_table(c));
     }
     if !verdicts.is_empty() {
         body.push_str("<h2>Thresholds</h2><table><tbody>");
@@ -452,96 +744,138 @@ pub fn render(r: &Results, verdicts: &[Verdict]) -> String {
         }
         body.push_str("</tbody></table>");
     }
+    let it = &r.iterations;
     if !it.failures.is_empty() {
         body.push_str("<h2>Failed iterations</h2><table><tbody>");
         for (why, n) in &it.failures {
-            let _ = write!(body, "<tr><td>{n}</td><td>{}</td></tr>", esc(why));
+            let _ = write!(
+                body,
+                "<tr><td class=\"num\">{n}</td><td>{}</td></tr>",
+                esc(why)
+            );
         }
         body.push_str("</tbody></table>");
     }
-    format!(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>ecapi load: {}</title><style>{STYLE}</style></head><body>{body}</body></html>\n",
-        esc(&r.flow)
-    )
-}
 
-/// The transactions' table: duration percentiles (the block's wall time), failures, and the time
-/// of the requests inside added up (Gatling's cumulated response time).
-fn transactions_table(r: &Results) -> String {
-    let mut table = String::from(
-        "<h2>Transactions</h2><p>Duration is the wall time of each transaction's block; response \
-         time is the time of the requests inside it added up.</p><table><thead><tr>\
-         <th>transaction</th><th>count</th><th>rate/s</th>",
-    );
-    for (_, name) in PERCENTILES {
-        let _ = write!(table, "<th>{name} ms</th>");
-    }
-    table.push_str(
-        "<th>max ms</th><th>failed</th><th>response time p50 ms</th>\
-         <th>response time p95 ms</th><th>interrupted</th></tr></thead><tbody>",
-    );
-    for (name, t) in &r.transactions {
-        let ms = |h: &crate::load::histogram::Latency, v: f64| ms_or_dash(h, v, 2);
-        let _ = write!(
-            table,
-            "<tr><td>{}</td><td>{}</td><td>{:.1}</td>",
-            esc(name),
-            t.count,
-            r.rate_of(t.count)
-        );
-        for (p, _) in PERCENTILES {
-            let _ = write!(
-                table,
-                "<td>{}</td>",
-                ms(&t.duration, t.duration.percentile_ms(p))
-            );
+    let mut kind = None;
+    let base_rows: Vec<Row<'_>> = baseline.map(|(b, _)| b.rows()).unwrap_or_default();
+    for row in r.rows() {
+        if kind != Some(row.kind) {
+            kind = Some(row.kind);
+            let _ = write!(body, "<h2>Each {}</h2>", row.kind.word());
         }
-        let _ = write!(
-            table,
-            "<td>{}</td><td class=\"{}\">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ms(&t.duration, t.duration.max_ms()),
-            if t.failed > 0 { "fail" } else { "" },
-            t.failed,
-            ms(&t.response_time, t.response_time.percentile_ms(50.0)),
-            ms(&t.response_time, t.response_time.percentile_ms(95.0)),
-            t.interrupted
-        );
+        let compared = baseline.and_then(|(_, c)| {
+            c.rows
+                .iter()
+                .find(|c| c.kind == row.kind && c.name == row.name)
+        });
+        let mark = match compared {
+            Some(c) if c.presence == Presence::Both => format!(
+                " <span class=\"{}\">{}</span>",
+                verdict_class(c),
+                match c.outcome() {
+                    Outcome::Slower => "slower than the baseline",
+                    Outcome::Faster => "faster than the baseline",
+                    Outcome::NotTimed => "not timed in one run",
+                    _ => "within noise of the baseline",
+                }
+            ),
+            Some(c) => format!(" <span class=\"same\">{}</span>", c.presence.word()),
+            None => String::new(),
+        };
+        let base = base_rows
+            .iter()
+            .find(|b| b.kind == row.kind && b.name == row.name)
+            .map(|b| b.latency);
+        body.push_str(&row_section(
+            r,
+            row.kind,
+            row.name,
+            row.latency,
+            base,
+            &format!("<h3>{}{mark}</h3>", esc(row.name)),
+        ));
     }
-    table.push_str("</tbody></table>");
-    table
+    page::page(&format!("ecapi load: {}", r.flow), STYLE, &body, "")
 }
 
-const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:24px auto;max-width:900px;color:#222}\
-h1{font-size:1.4em}h2{font-size:1.1em;margin-top:28px}\
-figure{margin:18px 0}figcaption{font-weight:600;margin-bottom:4px}\
+/// The response codes and errors as bars (counts and shares).
+fn bar_chart_half(all: &OpStats) -> String {
+    let mut bars: Vec<(String, u64, &str)> = all
+        .codes
+        .iter()
+        .map(|(c, n)| {
+            let color = if *c == 100 { GREEN } else { ORANGE };
+            (format!("code {c}"), *n, color)
+        })
+        .collect();
+    bars.extend(
+        all.errors
+            .iter()
+            .map(|(k, n)| (format!("error: {k}"), *n, RED)),
+    );
+    bar_chart("Response codes and errors", &bars, HALF)
+}
+
+const STYLE: &str = "figure{margin:12px 0}figcaption{font-weight:600;margin-bottom:4px}\
 svg{width:100%;height:auto;background:#fcfcfc;border:1px solid #e4e4e4}\
 .grid{stroke:#e8e8e8}.axis{stroke:#888}.tick,.legend{font-size:11px;fill:#444}.label{font-size:12px;fill:#333}\
-table{border-collapse:collapse;font-size:13px}td,th{padding:3px 8px;border-bottom:1px solid #eee;text-align:right}\
-td:first-child,th:first-child,td:last-child,th:last-child{text-align:left}\
-.pass{color:#1e8449;font-weight:600}.fail{color:#c0392b;font-weight:600}.facts li{margin:2px 0}";
+.note{font-size:.8rem;color:#59636e;margin:2px 0}\
+.pair{display:grid;grid-template-columns:1fr 1fr;gap:16px}\
+@media (max-width:800px){.pair{grid-template-columns:1fr}}\
+.pass{color:#1e8449;font-weight:600}.fail{color:#c0392b;font-weight:600}.facts li{margin:2px 0}\
+.slower{color:#c0392b;font-weight:600}.faster{color:#1e8449;font-weight:600}.same{color:#59636e}\
+table.compare td:nth-child(2){white-space:nowrap}.change{font-size:.8rem}section.row{border-top:1px solid #d0d7de;margin-top:1rem}";
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::results::Second;
+    use crate::api::Operation;
+    use crate::load::probe::{Event, Outcome};
+
+    fn run(ms: u64) -> Results {
+        let mut r = Results::new("<flow>.rhai".into(), "embedded".into());
+        r.duration_s = 3.0;
+        for t in 0..3 {
+            let mut s = Second::new(t);
+            s.active = 2;
+            for i in 0..50 {
+                r.absorb(
+                    Event::Request {
+                        op: Operation::StartRecording,
+                        latency_us: ms * 1000 + i * 10,
+                        service_us: ms * 1000,
+                        outcome: Outcome::Code(100),
+                        at_ms: t * 1000,
+                        after_end: false,
+                    },
+                    &mut s,
+                );
+            }
+            r.timeline.push(s);
+        }
+        r
+    }
+
+    /// The title of every chart on a page, in order.
+    fn titles(page: &str) -> Vec<String> {
+        page.split("<svg")
+            .skip(1)
+            .map(|s| {
+                let at = s.find("aria-label=\"").expect("a title") + 12;
+                s[at..at + s[at..].find('"').unwrap()].to_string()
+            })
+            .collect()
+    }
 
     #[test]
     fn the_page_is_self_contained_and_escapes_text() {
-        let mut r = Results::new("<flow>.rhai".into(), "embedded".into());
-        r.timeline.push(Second::new(0));
-        r.timeline.push(Second::new(1));
-        let page = render(&r, &[]);
+        let page = render(&run(5), &[], None);
         assert!(page.contains("&lt;flow&gt;.rhai"));
         assert!(!page.contains("<flow>"));
-        assert_eq!(page.matches("<svg").count(), 4);
-        assert!(
-            !page.contains("http://")
-                || !page
-                    .replace("http://www.w3.org/2000/svg", "")
-                    .contains("http://")
-        );
+        assert!(!page
+            .replace("http://www.w3.org/2000/svg", "")
+            .contains("http://"));
         assert!(!page.contains("https://"));
         assert!(!page.contains("<script"));
     }
@@ -563,51 +897,65 @@ mod tests {
             &mut s,
         );
         r.timeline.push(s);
-        let page = render(&r, &[]);
+        let page = render(&r, &[], None);
         assert!(page.contains("<h2>Transactions</h2>"), "{page}");
         assert!(
-            page.contains("<td>payment/&lt;pause&gt;</td><td>1</td>"),
+            page.contains("<td>payment/&lt;pause&gt;</td><td class=\"num\">1</td>"),
             "{page}"
         );
-        assert!(page.contains("<td class=\"fail\">1</td>"), "{page}");
-        assert!(!render(&Results::new("f".into(), "e".into()), &[]).contains("Transactions"));
+        assert!(page.contains("<td class=\"num fail\">1</td>"), "{page}");
+        assert!(!render(&Results::new("f".into(), "e".into()), &[], None).contains("Transactions"));
+        // And charts of their own, as each operation has.
+        assert!(
+            titles(&page).contains(&"payment/&lt;pause&gt;: duration distribution".to_string()),
+            "{:?}",
+            titles(&page)
+        );
+        assert!(page.contains("<h2>Each transaction</h2>"));
     }
 
     #[test]
-    fn a_second_without_values_is_a_gap_in_its_line_not_a_drop_to_zero() {
-        let xs = [0.0, 1.0, 2.0, 3.0, 4.0];
-        let values = [5.0, 6.0, f64::NAN, 7.0, 8.0];
-        let svg = line_chart(
-            "t",
-            "ms",
-            &xs,
-            &[Series {
-                name: "p50",
-                color: "#000",
-                values: values.to_vec(),
-            }],
+    fn the_page_has_each_chart_for_all_requests_and_for_each_operation() {
+        let page = render(&run(5), &[], None);
+        assert_eq!(
+            titles(&page),
+            [
+                "Response time percentiles over time",
+                "Active agents over time",
+                "Responses and iterations per second over time",
+                "Errors and interruptions over time",
+                "Response time distribution",
+                "Response codes and errors",
+                "p95 against active agents",
+                "p95 against responses per second",
+                "StartRecording: response time distribution",
+                "StartRecording: response time percentiles over time",
+                "StartRecording: p95 against active agents",
+                "StartRecording: p95 against responses per second",
+            ]
         );
-        assert_eq!(svg.matches("<polyline").count(), 2, "{svg}");
-        let lone = [f64::NAN, 4.0, f64::NAN, f64::NAN, f64::NAN];
-        let svg = line_chart(
-            "t",
-            "ms",
-            &xs,
-            &[Series {
-                name: "p50",
-                color: "#000",
-                values: lone.to_vec(),
-            }],
-        );
-        assert_eq!(svg.matches("<polyline").count(), 0, "{svg}");
-        assert_eq!(svg.matches("<circle").count(), 1, "{svg}");
-        assert!(!svg.contains("NaN"), "{svg}");
+        // Each chart over time runs on the same axis, to the end of the test.
+        assert_eq!(page.matches(">seconds since the start</text>").count(), 5);
     }
 
     #[test]
-    fn ticks_are_round_numbers() {
-        assert_eq!(nice_step(97.0, 5.0), 20.0);
-        assert_eq!(nice_step(0.9, 5.0), 0.2);
-        assert_eq!(fmt_tick(0.25), "0.25");
+    fn with_a_baseline_each_distribution_shows_both_runs_and_the_comparison_is_a_table() {
+        let (now, base) = (run(30), run(5));
+        let c = Comparison::new("old.json", &now, &base);
+        let page = render(&now, &[], Some((&base, &c)));
+        let distribution = page
+            .split("<figure>")
+            .find(|f| f.contains("StartRecording: response time distribution"))
+            .unwrap();
+        assert!(
+            distribution.contains(">this run</text>") && distribution.contains(">baseline</text>"),
+            "{distribution}"
+        );
+        assert!(page.contains("<h2 id=\"baseline\">Compared with the baseline</h2>"));
+        assert!(
+            page.contains("slower beyond noise: StartRecording"),
+            "{page}"
+        );
+        assert!(page.contains("<span class=\"slower\">slower than the baseline</span>"));
     }
 }

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::histogram::{Latency, SECOND_FIGURES, TOTAL_FIGURES};
+use super::histogram::{Latency, OPERATION_SECOND_FIGURES, SECOND_FIGURES, TOTAL_FIGURES};
 use super::probe::{ErrorKind, Event, IterationEnd, Outcome, TransactionEnd};
 use super::schedule::Stage;
 
@@ -223,8 +223,14 @@ pub struct Second {
     pub failed: u64,
     /// Agents running an iteration at the end of the second (the most, once merged).
     pub active: u64,
+    /// Of its requests, those still waiting for their answer when the run was stopped (counted in
+    /// `errors` too).
+    pub interrupted_requests: u64,
     /// The latency of its requests.
     pub latency: Latency,
+    /// The latency of its requests per operation (wire name), for the report's charts per
+    /// operation, at [`OPERATION_SECOND_FIGURES`].
+    pub operations: BTreeMap<String, Latency>,
     /// Iterations that started in it.
     pub started: u64,
     /// Iterations that the test's stop interrupted in it.
@@ -256,6 +262,7 @@ impl Second {
             iterations: 0,
             failed: 0,
             active: 0,
+            interrupted_requests: 0,
             latency: Latency::new(SECOND_FIGURES),
             started: 0,
             interrupted: 0,
@@ -265,6 +272,15 @@ impl Second {
             target: None,
             due: None,
             transactions: BTreeMap::new(),
+            operations: BTreeMap::new(),
+        }
+    }
+
+    /// The latency of a row's requests in this second; `None` when it had none.
+    pub fn latency_of(&self, row: RowKind, name: &str) -> Option<&Latency> {
+        match row {
+            RowKind::Operation => self.operations.get(name),
+            RowKind::Transaction => self.transactions.get(name).map(|t| &t.duration),
         }
     }
 
@@ -275,6 +291,11 @@ impl Second {
         add(&mut self.iterations, other.iterations, "iterations")?;
         add(&mut self.failed, other.failed, "failed")?;
         add(&mut self.active, other.active, "active")?;
+        add(
+            &mut self.interrupted_requests,
+            other.interrupted_requests,
+            "interrupted_requests",
+        )?;
         self.latency.add(&other.latency);
         add(&mut self.started, other.started, "started")?;
         add(&mut self.interrupted, other.interrupted, "interrupted")?;
@@ -293,8 +314,55 @@ impl Second {
             add(&mut mine.failed, t.failed, "transactions.failed")?;
             mine.duration.add(&t.duration);
         }
+        for (name, latency) in &other.operations {
+            self.operations
+                .entry(name.clone())
+                .or_insert_with(|| Latency::new(OPERATION_SECOND_FIGURES))
+                .add(latency);
+        }
         Ok(())
     }
+}
+
+/// What a row of the views is: the reports, the baseline comparison and the charts show every
+/// row alike, a name with a count and a histogram.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RowKind {
+    /// An operation of the Web API: its requests.
+    Operation,
+    /// A `transaction(name, block)` of the flow: its durations.
+    Transaction,
+}
+
+impl RowKind {
+    /// The summary JSON's section for rows of this kind.
+    pub fn section(self) -> &'static str {
+        match self {
+            RowKind::Operation => "operations",
+            RowKind::Transaction => "transactions",
+        }
+    }
+
+    /// The word for one row of this kind.
+    pub fn word(self) -> &'static str {
+        match self {
+            RowKind::Operation => "operation",
+            RowKind::Transaction => "transaction",
+        }
+    }
+}
+
+/// One row: a named histogram with its count.
+#[derive(Debug, Clone, Copy)]
+pub struct Row<'a> {
+    /// Operation or transaction.
+    pub kind: RowKind,
+    /// Its name (an operation's wire name, a transaction's full name).
+    pub name: &'a str,
+    /// How many: requests (answered or not), transactions ended (completed or failed).
+    pub count: u64,
+    /// The latency of the requests timed, the duration of the transactions.
+    pub latency: &'a Latency,
 }
 
 /// A random id for one run: 16 hex digits.
@@ -419,6 +487,23 @@ impl Results {
         Ok(())
     }
 
+    /// Every row of the views: the operations in name order, then the transactions in name order.
+    pub fn rows(&self) -> Vec<Row<'_>> {
+        let operations = self.operations.iter().map(|(name, s)| Row {
+            kind: RowKind::Operation,
+            name,
+            count: s.count,
+            latency: &s.latency,
+        });
+        let transactions = self.transactions.iter().map(|(name, t)| Row {
+            kind: RowKind::Transaction,
+            name,
+            count: t.count,
+            latency: &t.duration,
+        });
+        operations.chain(transactions).collect()
+    }
+
     /// Requests per second over the test.
     pub fn rate_of(&self, count: u64) -> f64 {
         if self.duration_s > 0.0 {
@@ -459,10 +544,23 @@ impl Results {
                 stats.count += 1;
                 second.requests += 1;
                 // An interrupted request has no latency: it got no answer to time.
-                if !interrupted {
+                if interrupted {
+                    second.interrupted_requests += 1;
+                } else {
                     stats.latency.record_us(latency_us);
                     stats.service.record_us(service_us);
                     second.latency.record_us(latency_us);
+                    // Looked up by the name first: a key is allocated once per second, not
+                    // once per request.
+                    if !second.operations.contains_key(op.name()) {
+                        second.operations.insert(
+                            op.name().to_string(),
+                            Latency::new(OPERATION_SECOND_FIGURES),
+                        );
+                    }
+                    if let Some(h) = second.operations.get_mut(op.name()) {
+                        h.record_us(latency_us);
+                    }
                 }
                 match outcome {
                     Outcome::Code(code) => {

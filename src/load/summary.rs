@@ -7,10 +7,11 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Map, Value};
 
-use super::histogram::{Latency, SECOND_FIGURES, TOTAL_FIGURES};
+use super::baseline::{Comparison, Direction, Figures, Presence, RowComparison};
+use super::histogram::{Latency, OPERATION_SECOND_FIGURES, SECOND_FIGURES, TOTAL_FIGURES};
 use super::results::{
-    AfterEnd, Iterations, OpStats, Results, Second, TxSecond, TxStats, FAILURE_KINDS, LATE_US,
-    TRANSACTION_NAMES,
+    AfterEnd, Iterations, OpStats, Results, RowKind, Second, TxSecond, TxStats, FAILURE_KINDS,
+    LATE_US, TRANSACTION_NAMES,
 };
 use super::schedule::Stage;
 use super::threshold::Verdict;
@@ -215,6 +216,181 @@ pub fn table(r: &Results, verdicts: &[Verdict]) -> String {
     out
 }
 
+/// A relative change for people: `+12.3 %`, `-4 %` (no decimals past 100 %).
+pub fn change_text(ratio: f64) -> String {
+    if ratio.abs() >= 1.0 {
+        format!("{:+.0} %", ratio * 100.0)
+    } else {
+        format!("{:+.1} %", ratio * 100.0)
+    }
+}
+
+/// The comparison with `--baseline`: per row, the baseline's figures, this run's, and the change
+/// of each percentile and of the rate, a `*` marking a change beyond noise, and the row's word
+/// (`slower`, `faster`, `within noise`, or which run it is missing from).
+pub fn comparison_table(c: &Comparison) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "compared with the baseline {} ({}, started {}, {:.1} s):",
+        c.file, c.flow, c.started, c.duration_s
+    );
+    let _ = write!(out, "{:<25}", "operation or transaction");
+    for (_, name) in PERCENTILES {
+        let _ = write!(out, " {:>10}", format!("{name} ms"));
+    }
+    let _ = writeln!(out, " {:>10}", "rate/s");
+    let figures_line = |out: &mut String, name: &str, label: &str, f: &Figures| {
+        let _ = write!(out, "{name:<16} {label:<8}");
+        for p in &f.percentiles {
+            let _ = write!(
+                out,
+                " {:>10}",
+                p.map_or("-".to_string(), |v| format!("{v:.3}"))
+            );
+        }
+        let _ = writeln!(out, " {:>10.1}", f.rate);
+    };
+    for row in c.rows.iter().chain([&c.all]) {
+        let mut name = row.name.as_str();
+        if let Some(b) = &row.baseline {
+            figures_line(&mut out, name, "baseline", b);
+            name = "";
+        }
+        if let Some(n) = &row.now {
+            figures_line(&mut out, name, "now", n);
+            name = "";
+        }
+        if row.presence != Presence::Both {
+            let _ = writeln!(out, "{name:<16} {}", row.presence.word());
+            continue;
+        }
+        let _ = write!(out, "{name:<16} {:<8}", "change");
+        if row.changes.is_empty() {
+            for _ in PERCENTILES {
+                let _ = write!(out, " {:>10}", "-");
+            }
+        }
+        for ch in &row.changes {
+            let text = match ch.ratio() {
+                Some(r) => change_text(r),
+                None => format!("{:+.3}", ch.delta_ms()),
+            };
+            let mark = if ch.beyond_noise.is_some() {
+                "*"
+            } else if !ch.judged {
+                "?"
+            } else {
+                ""
+            };
+            let _ = write!(out, " {:>10}", format!("{text}{mark}"));
+        }
+        let rate = row.rate_ratio().map_or("-".to_string(), change_text);
+        let _ = writeln!(out, " {rate:>10}  {}", row.verdict());
+    }
+    let _ = writeln!(
+        out,
+        "* beyond noise: the distributions differ (Kolmogorov–Smirnov, α = {}), the percentile's \
+         99.9 % intervals are apart, and it moved by at least {} % and {} ms; ? not judged: \
+         fewer than {} values beyond the percentile in a run (docs/load.md)",
+        super::baseline::ALPHA,
+        super::baseline::MIN_CHANGE_RATIO * 100.0,
+        super::baseline::MIN_CHANGE_MS,
+        super::baseline::MIN_BEYOND
+    );
+    if let Some(word) = c.lag_warning() {
+        let _ = writeln!(out, "note: {word}");
+    }
+    let regressed: Vec<&str> = c.regressed().map(|r| r.name.as_str()).collect();
+    if regressed.is_empty() {
+        let _ = writeln!(out, "nothing slower beyond noise");
+    } else {
+        let _ = writeln!(out, "slower beyond noise: {}", regressed.join(", "));
+    }
+    out
+}
+
+fn figures_json(f: &Figures) -> Value {
+    let mut latency = Map::new();
+    for ((_, name), v) in PERCENTILES.iter().zip(&f.percentiles) {
+        latency.insert((*name).into(), json!(v));
+    }
+    json!({ "count": f.count, "rate": round3(f.rate), "latency_ms": latency })
+}
+
+fn row_json(row: &RowComparison) -> Value {
+    let mut change = Map::new();
+    for ch in &row.changes {
+        change.insert(
+            ch.name.into(),
+            json!({
+                "ms": round3(ch.delta_ms()),
+                "ratio": ch.ratio().map(|r| (r * 10_000.0).round() / 10_000.0),
+                "interval_ms": [ch.now_interval_ms.0, ch.now_interval_ms.1],
+                "baseline_interval_ms": [ch.baseline_interval_ms.0, ch.baseline_interval_ms.1],
+                "judged": ch.judged,
+                "beyond_noise": ch.beyond_noise.is_some(),
+                "direction": ch.beyond_noise.map(|d| match d {
+                    Direction::Slower => "slower",
+                    Direction::Faster => "faster",
+                }),
+            }),
+        );
+    }
+    if let Some(r) = row.rate_ratio() {
+        change.insert(
+            "rate".into(),
+            json!({ "ratio": (r * 10_000.0).round() / 10_000.0 }),
+        );
+    }
+    json!({
+        "presence": row.presence.word(),
+        "figures": row.now.as_ref().map(figures_json),
+        "baseline": row.baseline.as_ref().map(figures_json),
+        "change": change,
+        "ks": row.ks.map(|k| json!({ "d": (k.d * 1e6).round() / 1e6, "critical": (k.critical * 1e6).round() / 1e6 })),
+        "verdict": row.verdict(),
+        "regressed": row.regressed(),
+    })
+}
+
+/// The summary JSON's `baseline` section: the file, the method's parameters, and per section
+/// (`operations`, and every other kind of row) each row's figures, the baseline's, the changes and
+/// `regressed`; `requests` is all requests together.
+pub fn comparison_json(c: &Comparison) -> Value {
+    let mut sections: BTreeMap<&str, Map<String, Value>> = BTreeMap::new();
+    sections.insert(RowKind::Operation.section(), Map::new());
+    sections.insert(RowKind::Transaction.section(), Map::new());
+    for row in &c.rows {
+        sections
+            .entry(row.kind.section())
+            .or_default()
+            .insert(row.name.clone(), row_json(row));
+    }
+    let mut v = json!({
+        "file": c.file,
+        "flow": c.flow,
+        "started": c.started,
+        "duration_s": round3(c.duration_s),
+        "method": {
+            "test": "two-sample Kolmogorov–Smirnov on the HDR histograms",
+            "alpha": super::baseline::ALPHA,
+            "percentile_interval": 0.999,
+            "min_change_ratio": super::baseline::MIN_CHANGE_RATIO,
+            "min_change_ms": super::baseline::MIN_CHANGE_MS,
+            "min_values_beyond": super::baseline::MIN_BEYOND,
+        },
+        "requests": row_json(&c.all),
+        "lag_p99_ms": { "baseline": c.lag_p99_ms.0, "now": c.lag_p99_ms.1 },
+        "busier_load_machine": c.busier_load_machine(),
+        "regressed": c.regressed().next().is_some(),
+    });
+    for (name, rows) in sections {
+        v[name] = Value::Object(rows);
+    }
+    v
+}
+
 /// The table's five latency columns of `h`: p50, p90, p95, p99 and max, in ms.
 fn latency_columns(h: &Latency) -> String {
     let ms = |v: f64| ms_or_dash(h, v, 3);
@@ -366,11 +542,13 @@ fn second_json(s: &Second) -> Value {
         "iterations": s.iterations,
         "failed": s.failed,
         "active": s.active,
+        "interrupted_requests": s.interrupted_requests,
         "p50": s.latency.percentile_ms(50.0),
         "p95": s.latency.percentile_ms(95.0),
         "p99": s.latency.percentile_ms(99.0),
         "max": s.latency.max_ms(),
         "histogram": s.latency.to_base64(),
+        "operations": s.operations.iter().map(|(n, h)| (n.clone(), json!(h.to_base64()))).collect::<Map<_, _>>(),
         "started": s.started,
         "interrupted": s.interrupted,
         "agents": s.agents,
@@ -450,6 +628,16 @@ pub fn to_json(r: &Results, verdicts: &[Verdict]) -> Value {
 /// Reads a JSON summary back into results (for `--merge`); the error names the field at fault.
 pub fn from_json(v: &Value) -> Result<Results, String> {
     let format = v.get("format").and_then(Value::as_str);
+    let family = FORMAT.trim_end_matches(|c: char| c.is_ascii_digit());
+    if let Some(version) = format.and_then(|f| f.strip_prefix(family)) {
+        if format != Some(FORMAT) {
+            return Err(format!(
+                "an ecapi load summary of format version {version}; this ecapi reads version {} \
+                 (\"format\": \"{FORMAT}\")",
+                &FORMAT[family.len()..]
+            ));
+        }
+    }
     if format != Some(FORMAT) {
         return Err(format!(
             "not an ecapi load summary (its \"format\" is {}, expected \"{FORMAT}\")",
@@ -612,7 +800,13 @@ pub fn from_json(v: &Value) -> Result<Results, String> {
             iterations: count(s, "iterations").map_err(at)?,
             failed: count(s, "failed").map_err(at)?,
             active: count(s, "active").map_err(at)?,
+            // Written since the report's charts per operation came; older summaries lack them.
+            interrupted_requests: optional_count(s, "interrupted_requests").map_err(at)?,
             latency: histogram(s, "histogram", SECOND_FIGURES).map_err(at)?,
+            operations: match s.get("operations") {
+                Some(ops) => second_operations(ops).map_err(at)?,
+                None => BTreeMap::new(),
+            },
             started: optional_count(s, "started").map_err(at)?,
             interrupted: optional_count(s, "interrupted").map_err(at)?,
             agents: optional_count(s, "agents").map_err(at)?,
@@ -625,6 +819,26 @@ pub fn from_json(v: &Value) -> Result<Results, String> {
     }
     r.check_totals()?;
     Ok(r)
+}
+
+/// A second's histograms per operation, each checked as the totals' are.
+fn second_operations(ops: &Value) -> Result<BTreeMap<String, Latency>, String> {
+    let ops = ops.as_object().ok_or("\"operations\" is not an object")?;
+    ops.iter()
+        .map(|(name, h)| {
+            if Operation::lookup(name).map(Operation::name) != Some(name.as_str()) {
+                return Err(format!(
+                    "operations.{name}: not an operation of the Web API"
+                ));
+            }
+            let text = h
+                .as_str()
+                .ok_or_else(|| format!("operations.{name}: not a string"))?;
+            Latency::from_base64(text, OPERATION_SECOND_FIGURES)
+                .map(|l| (name.clone(), l))
+                .map_err(|e| format!("operations.{name}: {e}"))
+        })
+        .collect()
 }
 
 fn field<'a>(v: &'a Value, name: &str) -> Result<&'a Value, String> {

@@ -10,6 +10,9 @@
 //!   no operation);
 //! - COMPARISON is `<`, `<=`, `>` or `>=`;
 //! - OPERATION is an operation's wire or script name (`InitStation`, `init_station`);
+//! - VALUE may instead be relative to the run given as `--baseline`: `baseline` or
+//!   `baseline*FACTOR` (`p95<baseline*1.2`: at most 20 % above the baseline's p95 of the same
+//!   operation; `rate>baseline*0.9`), which needs `--baseline`.
 //! - TRANSACTION is a transaction's full name (`payment`, `payment/pause`; dots allowed: the
 //!   figure is what follows the first dot after which a figure can be read, so `a.b.p99.9` is
 //!   `p99.9` of `a.b`). Its latencies are its durations, `rate` its transactions per second and
@@ -81,8 +84,11 @@ pub struct Threshold {
     pub figure: Figure,
     /// The comparison.
     pub comparison: Comparison,
-    /// The limit, in the figure's unit (ms, a share from 0 to 1, per second).
+    /// The limit, in the figure's unit (ms, a share from 0 to 1, per second); with `relative`,
+    /// the factor of the baseline's figure.
     pub limit: f64,
+    /// Whether the limit is the baseline's figure times `limit` (`p95<baseline*1.2`).
+    pub relative: bool,
 }
 
 /// A threshold's verdict on a test's results.
@@ -194,7 +200,10 @@ impl FromStr for Threshold {
                  block threw), or the figure of an operation",
             ));
         }
-        let limit = limit(figure, value).map_err(|why| bad(text, why))?;
+        let (limit, relative) = match value.strip_prefix("baseline") {
+            Some(factor) => (baseline_factor(factor).map_err(|why| bad(text, why))?, true),
+            None => (limit(figure, value).map_err(|why| bad(text, why))?, false),
+        };
         Ok(Threshold {
             text: text.trim().to_string(),
             op,
@@ -202,6 +211,7 @@ impl FromStr for Threshold {
             figure,
             comparison,
             limit,
+            relative,
         })
     }
 }
@@ -254,6 +264,22 @@ fn figure(name: &str) -> Option<Figure> {
     Some(f)
 }
 
+/// Reads what follows `baseline`: nothing (a factor of 1) or `*FACTOR`, a positive number.
+fn baseline_factor(rest: &str) -> Result<f64, String> {
+    if rest.is_empty() {
+        return Ok(1.0);
+    }
+    let factor = rest.strip_prefix('*').ok_or_else(|| {
+        format!("after `baseline` comes `*FACTOR` (e.g. p95<baseline*1.2), not `{rest}`")
+    })?;
+    match factor.parse::<f64>() {
+        Ok(f) if f.is_finite() && f > 0.0 => Ok(f),
+        _ => Err(format!(
+            "`{factor}` is not a positive factor (e.g. p95<baseline*1.2)"
+        )),
+    }
+}
+
 /// Splits `200ms` into the number and its unit.
 fn number(value: &str) -> Result<(f64, &str), String> {
     let end = value
@@ -299,34 +325,89 @@ fn limit(figure: Figure, value: &str) -> Result<f64, String> {
 }
 
 impl Threshold {
-    /// The threshold's verdict on a test's results. A threshold about requests that never happened
-    /// fails, saying so (a CI gate must not pass on nothing).
-    pub fn evaluate(&self, results: &Results) -> Verdict {
-        let verdict = |actual: Option<f64>, shown: String| Verdict {
+    /// The threshold's verdict on a test's results; a relative threshold compares with the same
+    /// figure of `baseline`. A threshold about requests that never happened fails, saying so (a CI
+    /// gate must not pass on nothing); so does a relative one without a baseline figure.
+    pub fn evaluate(&self, results: &Results, baseline: Option<&Results>) -> Verdict {
+        let verdict = |actual: Option<f64>, pass: bool, shown: String| Verdict {
             threshold: self.text.clone(),
-            pass: actual.is_some_and(|a| self.comparison.holds(a, self.limit)),
+            pass,
             actual,
             shown,
         };
+        let actual = match self.measure(results) {
+            Ok(a) => a,
+            Err(why) => return verdict(None, false, why),
+        };
+        let shown = self.show(actual);
+        if !self.relative {
+            return verdict(
+                Some(actual),
+                self.comparison.holds(actual, self.limit),
+                shown,
+            );
+        }
+        let Some(baseline) = baseline else {
+            return verdict(
+                Some(actual),
+                false,
+                format!("{shown}; no --baseline to compare with"),
+            );
+        };
+        match self.measure(baseline) {
+            Ok(base) => {
+                let limit = base * self.limit;
+                verdict(
+                    Some(actual),
+                    self.comparison.holds(actual, limit),
+                    format!(
+                        "{shown} (baseline {} × {} = {})",
+                        self.show(base),
+                        self.limit,
+                        self.show(limit)
+                    ),
+                )
+            }
+            Err(why) => verdict(
+                Some(actual),
+                false,
+                format!("{shown}; in the baseline {why}"),
+            ),
+        }
+    }
+
+    /// Whether the threshold compares with `--baseline`.
+    pub fn is_relative(&self) -> bool {
+        self.relative
+    }
+
+    /// A figure in the threshold's unit, for people: `12.30 ms`, `0.50 %`, `210.4/s`.
+    fn show(&self, v: f64) -> String {
+        match self.figure {
+            Figure::Percentile(_) | Figure::Min | Figure::Avg | Figure::Max => format!("{v:.2} ms"),
+            Figure::Errors | Figure::NotOk | Figure::Failed => format!("{:.2} %", v * 100.0),
+            Figure::Rate => format!("{v:.1}/s"),
+        }
+    }
+
+    /// The figure measured on `results`, in its unit, or why there is none.
+    fn measure(&self, results: &Results) -> Result<f64, String> {
         if let Some(name) = &self.transaction {
-            return self.evaluate_transaction(name, results);
+            return self.measure_transaction(name, results);
         }
         if self.figure == Figure::Failed {
             let it = &results.iterations;
             let ran = it.completed + it.failed;
             if ran == 0 {
-                return verdict(None, "no iteration ended".to_string());
+                return Err("no iteration ended".to_string());
             }
-            let share = it.failed as f64 / ran as f64;
-            return verdict(Some(share), format!("{:.2} %", share * 100.0));
+            return Ok(it.failed as f64 / ran as f64);
         }
         let overall;
         let stats: &OpStats = match self.op {
             Some(op) => match results.operations.get(op.name()) {
                 Some(s) => s,
-                None => {
-                    return verdict(None, format!("no {} requests were made", op.name()));
-                }
+                None => return Err(format!("no {} requests were made", op.name())),
             },
             None => {
                 overall = results.overall();
@@ -334,11 +415,10 @@ impl Threshold {
             }
         };
         if self.figure == Figure::Rate {
-            let rate = results.rate_of(stats.count);
-            return verdict(Some(rate), format!("{rate:.1}/s"));
+            return Ok(results.rate_of(stats.count));
         }
         if stats.count == 0 {
-            return verdict(None, "no requests were made".to_string());
+            return Err("no requests were made".to_string());
         }
         let latency = matches!(
             self.figure,
@@ -346,34 +426,22 @@ impl Threshold {
         );
         if latency && stats.latency.count() == 0 {
             // Every request was interrupted: there is no latency to judge, and no pass on nothing.
-            return verdict(None, "no request was answered".to_string());
+            return Err("no request was answered".to_string());
         }
-        let ms = |v: f64| verdict(Some(v), format!("{v:.2} ms"));
-        let share = |n: u64| {
-            let s = n as f64 / stats.count as f64;
-            verdict(Some(s), format!("{:.2} %", s * 100.0))
-        };
-        match self.figure {
-            Figure::Percentile(p) => ms(stats.latency.percentile_ms(p)),
-            Figure::Min => ms(stats.latency.min_ms()),
-            Figure::Avg => ms(stats.latency.mean_ms()),
-            Figure::Max => ms(stats.latency.max_ms()),
+        let share = |n: u64| n as f64 / stats.count as f64;
+        Ok(match self.figure {
+            Figure::Percentile(p) => stats.latency.percentile_ms(p),
+            Figure::Min => stats.latency.min_ms(),
+            Figure::Avg => stats.latency.mean_ms(),
+            Figure::Max => stats.latency.max_ms(),
             Figure::Errors => share(stats.error_count()),
             Figure::NotOk => share(stats.not_ok_count()),
             Figure::Rate | Figure::Failed => unreachable!("handled above"),
-        }
+        })
     }
-}
 
-impl Threshold {
-    /// The verdict on a transaction: its durations, its rate, its share of failures.
-    fn evaluate_transaction(&self, name: &str, results: &Results) -> Verdict {
-        let verdict = |actual: Option<f64>, shown: String| Verdict {
-            threshold: self.text.clone(),
-            pass: actual.is_some_and(|a| self.comparison.holds(a, self.limit)),
-            actual,
-            shown,
-        };
+    /// A transaction's figure: its durations, its rate, the share of it that failed.
+    fn measure_transaction(&self, name: &str, results: &Results) -> Result<f64, String> {
         let Some(t) = results.transactions.get(name) else {
             let known: Vec<&str> = results.transactions.keys().map(String::as_str).collect();
             let known = if known.is_empty() {
@@ -381,30 +449,25 @@ impl Threshold {
             } else {
                 format!("those that ran: {}", known.join(", "))
             };
-            return verdict(None, format!("no transaction {name} ran ({known})"));
+            return Err(format!("no transaction {name} ran ({known})"));
         };
         if self.figure == Figure::Rate {
-            let rate = results.rate_of(t.count);
-            return verdict(Some(rate), format!("{rate:.1}/s"));
+            return Ok(results.rate_of(t.count));
         }
         if t.count == 0 {
-            return verdict(None, format!("no {name} transaction ended"));
+            return Err(format!("no {name} transaction ended"));
         }
-        let ms = |v: f64| verdict(Some(v), format!("{v:.2} ms"));
         let d = &t.duration;
-        match self.figure {
-            Figure::Percentile(p) => ms(d.percentile_ms(p)),
-            Figure::Min => ms(d.min_ms()),
-            Figure::Avg => ms(d.mean_ms()),
-            Figure::Max => ms(d.max_ms()),
-            Figure::Failed => {
-                let share = t.failed as f64 / t.count as f64;
-                verdict(Some(share), format!("{:.2} %", share * 100.0))
-            }
+        Ok(match self.figure {
+            Figure::Percentile(p) => d.percentile_ms(p),
+            Figure::Min => d.min_ms(),
+            Figure::Avg => d.mean_ms(),
+            Figure::Max => d.max_ms(),
+            Figure::Failed => t.failed as f64 / t.count as f64,
             Figure::Errors | Figure::NotOk | Figure::Rate => {
                 unreachable!("refused when parsed, or handled above")
             }
-        }
+        })
     }
 }
 
@@ -486,11 +549,57 @@ mod tests {
             },
             &mut Second::new(0),
         );
-        let v = parse("p95<200ms").evaluate(&r);
+        let v = parse("p95<200ms").evaluate(&r, None);
         assert!(!v.pass);
         assert_eq!(v.shown, "no request was answered");
-        let v = parse("errors<1%").evaluate(&r);
+        let v = parse("errors<1%").evaluate(&r, None);
         assert_eq!((v.pass, v.actual), (false, Some(1.0)));
+    }
+
+    #[test]
+    fn a_relative_threshold_compares_with_the_baseline_s_same_figure() {
+        use crate::load::probe::{Event, Outcome};
+        use crate::load::results::Second;
+        let run = |us: u64| {
+            let mut r = Results::new("f.rhai".into(), "x".into());
+            r.duration_s = 1.0;
+            for _ in 0..10 {
+                r.absorb(
+                    Event::Request {
+                        op: Operation::StartRecording,
+                        latency_us: us,
+                        service_us: us,
+                        outcome: Outcome::Code(100),
+                        at_ms: 0,
+                        after_end: false,
+                    },
+                    &mut Second::new(0),
+                );
+            }
+            r
+        };
+        let t = parse("StartRecording.p95 < baseline * 1.2");
+        assert!(t.is_relative() && t.limit == 1.2);
+        assert!(parse("rate>baseline").is_relative());
+        let (base, same, slow) = (run(1000), run(1100), run(1300));
+        assert!(t.evaluate(&same, Some(&base)).pass);
+        let v = t.evaluate(&slow, Some(&base));
+        assert!(!v.pass);
+        assert_eq!(v.shown, "1.30 ms (baseline 1.00 ms × 1.2 = 1.20 ms)");
+        let v = t.evaluate(&same, None);
+        assert!(!v.pass && v.shown.ends_with("no --baseline to compare with"));
+        let v = parse("InitStation.p95<baseline*2").evaluate(&same, Some(&base));
+        assert!(
+            !v.pass && v.shown == "no InitStation requests were made",
+            "{v:?}"
+        );
+        let empty = Results::new("f.rhai".into(), "x".into());
+        let v = t.evaluate(&same, Some(&empty));
+        assert!(!v.pass);
+        assert_eq!(
+            v.shown,
+            "1.10 ms; in the baseline no StartRecording requests were made"
+        );
     }
 
     #[test]
@@ -509,6 +618,9 @@ mod tests {
         assert!(err("p101<1").contains("no figure p101"));
         assert!(err("InitStation.failed<1%").contains("takes no operation"));
         assert!(err("<5").contains("no figure before the comparison"));
+        assert!(err("p95<baseline+5ms").contains("after `baseline` comes `*FACTOR`"));
+        assert!(err("p95<baseline*-1").contains("`-1` is not a positive factor"));
+        assert!(err("p95<baseline*x").contains("`x` is not a positive factor"));
         assert!(
             err("InitStation.bogus<5").contains("no figure bogus"),
             "{}",
@@ -574,7 +686,7 @@ mod tests {
                 &mut s,
             );
         }
-        let judge = |t: &str| parse(t).evaluate(&r);
+        let judge = |t: &str| parse(t).evaluate(&r, None);
         assert!(judge("payment/pause.p50<250ms").pass);
         assert!(!judge("payment/pause.max<2s").pass);
         assert!(judge("payment/pause.failed<=25%").pass);
