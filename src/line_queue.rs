@@ -3,6 +3,11 @@
 //! writer stalls (standard error or output a pipe nobody reads), the next lines are dropped and
 //! counted rather than hold memory or requests, and the first line that gets through again is
 //! followed by how many were dropped (`tracing-appender`'s lossy non-blocking writer).
+//!
+//! The writer thread takes every line waiting, writes them into a buffer of [`WRITE_BUFFER`]
+//! bytes and flushes it once the queue is empty: under load one `write` carries many lines
+//! (one system call a line was most of the log's cost under `ecapi serve`'s load), and a lone
+//! line still goes out at once.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,6 +16,10 @@ use tracing_appender::non_blocking::{ErrorCounter, NonBlocking, NonBlockingBuild
 
 /// The most lines waiting for a stalled writer; later ones are dropped and counted.
 pub const QUEUE_LINES: usize = 8_192;
+
+/// The bytes the writer thread gathers before writing them out (it writes sooner when the queue
+/// runs empty); a stalled writer holds at most this much besides the queue.
+pub const WRITE_BUFFER: usize = 8 * 1024;
 
 /// A queue of lines to one writer. Dropping it writes what is queued.
 pub struct LineQueue {
@@ -36,7 +45,8 @@ impl LineQueue {
             .lossy(true)
             .buffered_lines_limit(QUEUE_LINES)
             .thread_name(thread)
-            .finish(out);
+            // tracing-appender's worker flushes after it has emptied the queue.
+            .finish(std::io::BufWriter::with_capacity(WRITE_BUFFER, out));
         LineQueue {
             dropped: writer.error_counter(),
             writer,
