@@ -162,7 +162,8 @@ impl Session {
 
     /// Sends a request through the backend, remembering it.
     pub fn call(&mut self, request: Request) -> Result<Exchange, TransportError> {
-        let started = Instant::now();
+        // Read only to time a failed exchange's trace.
+        let started = self.trace_sink.is_some().then(Instant::now);
         let result = self.transport.call(&request);
         self.calls += 1;
         if let Some(sink) = self.trace_sink.as_mut() {
@@ -174,7 +175,8 @@ impl Session {
                 }
                 Err(_) => {
                     if let Some(trace) = self.transport.take_trace() {
-                        sink(request.op(), started.elapsed(), &trace);
+                        let elapsed = started.map(|s| s.elapsed()).unwrap_or_default();
+                        sink(request.op(), elapsed, &trace);
                     }
                 }
             }
