@@ -169,8 +169,11 @@ impl RequestLog {
         let (method, uri) = (method.to_string(), uri.to_string());
         let (method, uri, summary) = (field(&method), field(&uri), field(summary));
         if self.format == LogFormat::Text {
+            // `{ms:.1}` as whole tenths: the same digits without formatting a float.
+            let tenths = (elapsed.as_secs_f64() * 10_000.0).round() as u64;
+            let (whole, tenth) = (tenths / 10, tenths % 10);
             return self.text(text_line(format_args!(
-                "{peer} {method} {uri} {status} {summary} {ms:.1}ms"
+                "{peer} {method} {uri} {status} {summary} {whole}.{tenth}ms"
             )));
         }
         self.emit(|| match self.format {
@@ -300,6 +303,30 @@ mod tests {
         assert!(
             chrono::NaiveDateTime::parse_from_str(their_time, "%Y-%m-%dT%H:%M:%S%.6fZ").is_ok()
         );
+    }
+
+    #[test]
+    fn a_text_line_gives_the_time_to_answer_in_tenths_of_a_millisecond_as_it_always_did() {
+        for micros in [0, 49, 50, 1_234, 99_951, 1_000_000, 86_400_000_123] {
+            let sink = Sink::default();
+            let log = RequestLog::to(LogFormat::Text, sink.clone());
+            let elapsed = Duration::from_micros(micros);
+            log.request(
+                "127.0.0.1:1".parse().unwrap(),
+                &"POST",
+                &"/",
+                200,
+                "x",
+                elapsed,
+            );
+            drop(log);
+            let line = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+            let ms = (elapsed.as_secs_f64() * 10_000.0).round() / 10.0;
+            assert!(
+                line.ends_with(&format!(" x {ms:.1}ms\n")),
+                "{micros}: {line}"
+            );
+        }
     }
 
     #[test]
