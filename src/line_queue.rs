@@ -3,6 +3,11 @@
 //! writer stalls (standard error or output a pipe nobody reads), the next lines are dropped and
 //! counted rather than hold memory or requests, and the first line that gets through again is
 //! followed by how many were dropped (`tracing-appender`'s lossy non-blocking writer).
+//!
+//! The writer thread takes every line waiting, writes them into a buffer of [`WRITE_BUFFER`]
+//! bytes and flushes it once the queue is empty: under load one `write` carries many lines
+//! (one system call a line was most of the log's cost under `ecapi serve`'s load), and a lone
+//! line still goes out at once.
 
 use std::io::Write;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -11,6 +16,26 @@ use tracing_appender::non_blocking::{ErrorCounter, NonBlocking, NonBlockingBuild
 
 /// The most lines waiting for a stalled writer; later ones are dropped and counted.
 pub const QUEUE_LINES: usize = 8_192;
+
+/// The bytes the writer thread gathers before writing them out (it writes sooner when the queue
+/// runs empty); a stalled writer holds at most this much besides the queue.
+pub const WRITE_BUFFER: usize = 8 * 1024;
+
+/// The writer thread's buffer. A write that fails (standard error closed) loses its lines, as an
+/// unbuffered write lost its line, and the failure is not reported: the worker ignores failed
+/// writes but would print a failed flush to standard error as it ends, which may be what failed.
+struct Batched<W: Write>(std::io::BufWriter<W>);
+
+impl<W: Write> Write for Batched<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.write(buf)
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        let _ = self.0.flush();
+        Ok(())
+    }
+}
 
 /// A queue of lines to one writer. Dropping it writes what is queued.
 pub struct LineQueue {
@@ -36,7 +61,11 @@ impl LineQueue {
             .lossy(true)
             .buffered_lines_limit(QUEUE_LINES)
             .thread_name(thread)
-            .finish(out);
+            // tracing-appender's worker flushes after it has emptied the queue.
+            .finish(Batched(std::io::BufWriter::with_capacity(
+                WRITE_BUFFER,
+                out,
+            )));
         LineQueue {
             dropped: writer.error_counter(),
             writer,
@@ -95,5 +124,55 @@ impl LineQueue {
             // The notice itself was dropped: say it again next time.
             self.said.store(said, Ordering::Release);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Standard error closed: every write fails.
+    struct Closed;
+
+    impl Write for Closed {
+        fn write(&mut self, _: &[u8]) -> std::io::Result<usize> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Err(std::io::ErrorKind::BrokenPipe.into())
+        }
+    }
+
+    #[test]
+    fn a_closed_writer_loses_the_buffered_lines_and_flushing_does_not_report_it() {
+        let mut out = Batched(std::io::BufWriter::with_capacity(16, Closed));
+        assert!(out.write_all(b"a line\n").is_ok());
+        assert!(out.flush().is_ok());
+        // The buffer stays bounded: what does not fit fails to be written.
+        assert!(out.write_all(b"a longer line than the buffer\n").is_err());
+        assert!(out.flush().is_ok());
+    }
+
+    #[test]
+    fn lines_reach_the_writer_once_the_queue_is_dropped() {
+        let sink = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        struct Sink(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+        impl Write for Sink {
+            fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+                self.0.lock().unwrap().extend_from_slice(buf);
+                Ok(buf.len())
+            }
+            fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+        }
+        let queue = LineQueue::new(Sink(sink.clone()), "line-queue-test");
+        for i in 0..1000 {
+            queue.line(&format!("line {i}"), |n| format!("{n} dropped"));
+        }
+        drop(queue);
+        let text = String::from_utf8(sink.lock().unwrap().clone()).unwrap();
+        assert_eq!(text.lines().count(), 1000, "{text}");
+        assert!(text.ends_with("line 999\n"));
     }
 }

@@ -71,6 +71,10 @@ impl Request {
     /// The first value longer than `limit` characters (the server's `maxStringContentLength`,
     /// [`MAX_STRING_CHARS`] by default), as the error a server's reader gives.
     pub fn over_quota(&self, limit: usize) -> Result<(), RequestError> {
+        // No value is over the limit when all of them together are not.
+        if self.text.len() <= limit {
+            return Ok(());
+        }
         for (p, v) in self.params(ApiVersion::V7_1) {
             // A byte count within the quota is a character count within it too.
             if v.len() > limit {
@@ -106,11 +110,19 @@ impl Request {
     pub fn set(&mut self, param: Param, value: impl Into<CompactString>) {
         let value: CompactString = value.into();
         let (start, end) = self.span(param);
-        let mut text = CompactString::with_capacity(self.text.len() - (end - start) + value.len());
-        text.push_str(&self.text[..start]);
-        text.push_str(&value);
-        text.push_str(&self.text[end..]);
-        self.text = text;
+        if end == self.text.len() {
+            // The last value given (a request is usually built in parameter order): replaced
+            // in place, without building the text again.
+            self.text.truncate(start);
+            self.text.push_str(&value);
+        } else {
+            let mut text =
+                CompactString::with_capacity(self.text.len() - (end - start) + value.len());
+            text.push_str(&self.text[..start]);
+            text.push_str(&value);
+            text.push_str(&self.text[end..]);
+            self.text = text;
+        }
         let grown = value.len() as i64 - (end - start) as i64;
         for e in &mut self.ends[param.index()..] {
             *e = (i64::from(*e) + grown) as u32;
@@ -160,6 +172,12 @@ impl Request {
         } else {
             v
         }
+    }
+
+    /// The bytes of every value given, together (what the request holds in memory besides its
+    /// fixed size).
+    pub fn values_len(&self) -> usize {
+        self.text.len()
     }
 
     /// The parameters the operation takes in that version, with their values, in wire order.

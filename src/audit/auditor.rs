@@ -24,6 +24,11 @@ use crate::exchange::{Exchange, FailureKind, Outcome};
 /// thought: 608, 609, 616 and 627.
 pub const STATE_CODES: [u16; 4] = [608, 609, 616, 627];
 
+/// The auditor's maps. Every exchange looks up its port (and its client) here, so the hash is on
+/// the request path of `ecapi serve` and of every script call: foldhash, seeded per map, hashes a
+/// short key in a few instructions where std's SipHash took about 260 (benches/README.md).
+type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// How often (in exchanges) state older than every window is dropped.
 const PRUNE_EVERY: u64 = 4096;
 
@@ -37,15 +42,15 @@ pub struct Auditor {
     window: TimeDelta,
     retry_window: TimeDelta,
     init_interval: TimeDelta,
-    ports: HashMap<PortKey, PortState>,
-    clients: HashMap<String, InFlight>,
+    ports: Map<PortKey, PortState>,
+    clients: Map<String, InFlight>,
     /// (pair, lowercased login) → when its desktop request was last answered 100.
-    desktop: HashMap<(Pair, String), DateTime<Utc>>,
+    desktop: Map<(Pair, String), DateTime<Utc>>,
     /// pair → when any desktop request of it was last answered 100.
-    desktop_any: HashMap<Pair, DateTime<Utc>>,
+    desktop_any: Map<Pair, DateTime<Utc>>,
     pending: Vec<PendingDesktop>,
-    storms: HashMap<String, Storm>,
-    inits: HashMap<(Operation, String), InitSeen>,
+    storms: Map<String, Storm>,
+    inits: Map<(Operation, String), InitSeen>,
     coverage: Coverage,
     counts: BTreeMap<RuleId, u64>,
     seen: u64,
@@ -58,7 +63,7 @@ fn delta(d: std::time::Duration) -> TimeDelta {
 impl Auditor {
     /// An auditor with these options; seats in `options.seats` are known from the start.
     pub fn new(options: Options) -> Auditor {
-        let mut ports: HashMap<PortKey, PortState> = HashMap::new();
+        let mut ports: Map<PortKey, PortState> = Map::default();
         for seat in &options.seats {
             ports
                 .entry(PortKey {
@@ -74,12 +79,12 @@ impl Auditor {
             init_interval: delta(options.init_interval),
             options,
             ports,
-            clients: HashMap::new(),
-            desktop: HashMap::new(),
-            desktop_any: HashMap::new(),
+            clients: Map::default(),
+            desktop: Map::default(),
+            desktop_any: Map::default(),
             pending: Vec::new(),
-            storms: HashMap::new(),
-            inits: HashMap::new(),
+            storms: Map::default(),
+            inits: Map::default(),
             coverage: Coverage::default(),
             counts: BTreeMap::new(),
             seen: 0,
@@ -358,12 +363,10 @@ impl Auditor {
         };
         let check = self.options.checks(RuleId::OverlappingRequests);
         let slot = match (key, ex.client.as_deref()) {
-            (Some(k), _) => {
-                if !self.ports.contains_key(k) {
-                    self.ports.insert(k.clone(), PortState::default());
-                }
-                &mut self.ports.get_mut(k).expect("just inserted").last
-            }
+            (Some(k), _) => match self.ports.get_mut(k) {
+                Some(port) => &mut port.last,
+                None => &mut self.ports.entry(k.clone()).or_default().last,
+            },
             (None, Some(c)) => {
                 if !self.clients.contains_key(c) {
                     self.clients.insert(c.to_string(), now.clone());

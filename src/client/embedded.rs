@@ -152,17 +152,20 @@ impl Transport for Embedded {
             self.wait(outcome.delay)?;
         }
         let elapsed = started.elapsed();
-        let exchange = crate::exchange::Exchange {
-            seq: self.sim.journal().total(),
-            sent,
-            // The simulator's clock: a virtual one stands still while a request is answered.
-            answered: Some(self.sim.clock().now().and_utc().max(sent)),
-            client: None,
-            request: Some(request.clone()),
-            outcome: crate::exchange::Outcome::Answered(outcome.response.clone()),
-            notes: Vec::new(),
-        };
-        self.audit(&exchange);
+        // The exchange holds copies of the request and the answer: made only to be audited.
+        if self.audits() {
+            let exchange = crate::exchange::Exchange {
+                seq: self.sim.journal().total(),
+                sent,
+                // The simulator's clock: a virtual one stands still while a request is answered.
+                answered: Some(self.sim.clock().now().and_utc().max(sent)),
+                client: None,
+                request: Some(request.clone()),
+                outcome: crate::exchange::Outcome::Answered(outcome.response.clone()),
+                notes: Vec::new(),
+            };
+            self.audit(&exchange);
+        }
         let trace = if self.trace {
             Some(crate::soap::trace_of(
                 request,

@@ -261,7 +261,7 @@ impl Exchange {
             seq,
             sent: self.time,
             answered: self.status.map(|_| self.time + elapsed),
-            client: Some(compact_str::format_compact!("{}", self.client)),
+            client: Some(crate::exchange::Exchange::client_of(self.client)),
             request: self.request.clone(),
             outcome,
             notes: self

@@ -219,11 +219,13 @@ impl Session {
 
     /// Sends a request through the backend, remembering it.
     pub fn call(&mut self, request: Request) -> Result<Exchange, TransportError> {
-        let started = Instant::now();
+        // Read only to time a failed exchange's trace, or the requests of a running transaction.
+        let started =
+            (self.trace_sink.is_some() || !self.transactions.is_empty()).then(Instant::now);
         let result = self.transport.call(&request);
         if !self.transactions.is_empty() {
             // Each transaction running adds the request's time to its response time.
-            let took = started.elapsed();
+            let took = started.map(|s| s.elapsed()).unwrap_or_default();
             for open in &mut self.transactions {
                 open.response_time += took;
             }
@@ -240,7 +242,8 @@ impl Session {
                 }
                 Err(_) => {
                     if let Some(trace) = self.transport.take_trace() {
-                        sink(request.op(), started.elapsed(), &trace);
+                        let elapsed = started.map(|s| s.elapsed()).unwrap_or_default();
+                        sink(request.op(), elapsed, &trace);
                     }
                 }
             }

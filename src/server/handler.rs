@@ -509,10 +509,11 @@ async fn soap_call(
     peer: SocketAddr,
     started: Instant,
 ) -> Outcome {
+    // Borrowed from the headers unless a byte is not UTF-8.
     let header = |name: header::HeaderName| {
         headers
             .get(name)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .map(|v| String::from_utf8_lossy(v.as_bytes()))
     };
     let content_type = header(header::CONTENT_TYPE);
     let action = header(header::HeaderName::from_static("soapaction"));
@@ -616,7 +617,7 @@ fn audit_refusal(
         seq: 0,
         sent: now,
         answered: Some(now),
-        client: Some(compact_str::format_compact!("{peer}")),
+        client: Some(crate::exchange::Exchange::client_of(peer)),
         request: None,
         outcome: Answer::Failed { kind, detail },
         notes: refused.notes.iter().map(|n| n.to_note(None)).collect(),
@@ -754,7 +755,7 @@ async fn answer(
                     seq: sim.simulator().journal().total(),
                     sent: now - waited,
                     answered: Some(now + delay),
-                    client: Some(compact_str::format_compact!("{peer}")),
+                    client: Some(crate::exchange::Exchange::client_of(peer)),
                     request: Some(request),
                     outcome: crate::exchange::Outcome::Answered(outcome.response.clone()),
                     notes: notes.iter().map(|n| n.to_note(code)).collect(),
@@ -780,15 +781,19 @@ async fn answer(
                 .iter()
                 .cloned()
                 .partition(|n| n.to_note(Some(code)).harmless);
-            let reason = [
-                soap::render_notes(&telling, Some(code)),
-                outcome.reason.unwrap_or_default(),
-                soap::render_notes(&ignored, Some(code)),
-            ]
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join("; ");
+            let reason = if notes.is_empty() {
+                outcome.reason.unwrap_or_default()
+            } else {
+                [
+                    soap::render_notes(&telling, Some(code)),
+                    outcome.reason.unwrap_or_default(),
+                    soap::render_notes(&ignored, Some(code)),
+                ]
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .collect::<Vec<_>>()
+                .join("; ")
+            };
             // The line says why, as the header does: the wire notes, then the simulator's reason
             // for a code other than 100.
             let mut summary = format!("{op} {code}");
@@ -817,9 +822,12 @@ async fn answer(
                     Some("(connection dropped)".to_string()),
                 ),
                 _ => {
-                    let mut response = xml_response(StatusCode::OK, xml.clone());
+                    // The answer's text is kept for `--trace` only; otherwise it moves into the
+                    // response as it is.
+                    let traced = app.trace.then(|| xml.clone());
+                    let mut response = xml_response(StatusCode::OK, xml);
                     set_reason(&mut response, &reason);
-                    (Outcome { response, summary }, Some(xml))
+                    (Outcome { response, summary }, traced)
                 }
             }
         }

@@ -1,16 +1,20 @@
 //! The request log: one line per request (and one per connection that ends in a transport
 //! failure), as text or as JSON, written by `tracing` off the request path.
 //!
-//! Each server owns its `tracing` dispatcher (no global subscriber, so a process may run several
-//! servers, as the tests do) whose writer is `tracing-appender`'s non-blocking writer: a request
-//! only formats its line and hands it to a channel; a writer thread does the write. Dropping the
-//! log flushes what is queued.
+//! Each server owns its line queue ([`crate::line_queue`], `tracing-appender`'s non-blocking
+//! writer): a request only formats its line and hands it to a channel; a writer thread does the
+//! write. Dropping the log flushes what is queued. A text line is written here, once, in the
+//! layout of `tracing-subscriber`'s text format (its UTC timestamp with microseconds, then the
+//! facts); JSON lines go through a `tracing` dispatcher of their own (no global subscriber, so a
+//! process may run several servers, as the tests do). Formatting the text line through `tracing`
+//! cost more than the rest of the answer but the reader: its fields were written out, then copied
+//! again one character at a time through the subscriber's escaping writer (benches/README.md).
 //!
 //! Bounded: a line never holds more than [`MAX_FIELD_BYTES`] of any one field (the method, the
 //! path and query, the summary, a connection's failure), cut with `…(+N bytes)`, control
 //! characters escaped, so a request's size never multiplies into its line. When the writer stalls
-//! (standard error a pipe nobody reads), at most [`crate::line_queue::QUEUE_LINES`] lines wait in the channel and the
-//! next are dropped, counted, rather than hold memory or requests; the first line that gets
+//! (standard error a pipe nobody reads), at most [`crate::line_queue::QUEUE_LINES`] lines wait in the
+//! channel (and [`crate::line_queue::WRITE_BUFFER`] bytes in the writer's buffer) and the next are dropped, counted, rather than hold memory or requests; the first line that gets
 //! through again is followed by `log: N lines dropped while the log writer was stalled`
 //! ([`crate::line_queue`]).
 //!
@@ -78,9 +82,49 @@ pub enum LogFormat {
 
 /// A server's request log.
 pub struct RequestLog {
-    dispatch: Dispatch,
+    /// The JSON lines' dispatcher; `None` for text.
+    dispatch: Option<Dispatch>,
     format: LogFormat,
     queue: LineQueue,
+}
+
+/// Appends the time as `tracing-subscriber`'s text format writes it:
+/// `2026-11-30T01:02:03.456789Z` (UTC, microseconds).
+fn timestamp(out: &mut String, now: chrono::DateTime<chrono::Utc>) {
+    use chrono::{Datelike, Timelike};
+    fn pad(out: &mut String, n: u32, width: usize) {
+        let mut digits = itoa::Buffer::new();
+        let text = digits.format(n);
+        for _ in text.len()..width {
+            out.push('0');
+        }
+        out.push_str(text);
+    }
+    pad(out, now.year().max(0) as u32, 4);
+    out.push('-');
+    pad(out, now.month(), 2);
+    out.push('-');
+    pad(out, now.day(), 2);
+    out.push('T');
+    pad(out, now.hour(), 2);
+    out.push(':');
+    pad(out, now.minute(), 2);
+    out.push(':');
+    pad(out, now.second(), 2);
+    out.push('.');
+    // A leap second's nanoseconds run past 10⁹: the micros stay six digits.
+    pad(out, (now.nanosecond() % 1_000_000_000) / 1_000, 6);
+    out.push('Z');
+}
+
+/// A text line: the time, a space, then `facts`.
+fn text_line(facts: std::fmt::Arguments<'_>) -> String {
+    use std::fmt::Write as _;
+    let mut line = String::with_capacity(160);
+    timestamp(&mut line, chrono::Utc::now());
+    line.push(' ');
+    let _ = line.write_fmt(facts);
+    line
 }
 
 impl std::fmt::Debug for RequestLog {
@@ -100,20 +144,19 @@ impl RequestLog {
     /// A log writing to `out` (from its own thread).
     pub fn to(format: LogFormat, out: impl Write + Send + 'static) -> RequestLog {
         let queue = LineQueue::new(out, "ecapi-serve-log");
-        let builder = tracing_subscriber::fmt()
-            .with_writer(queue.writer())
-            .with_ansi(false)
-            .with_target(false);
         let dispatch = match format {
-            LogFormat::Text => Dispatch::new(builder.with_level(false).finish()),
-            LogFormat::Json => Dispatch::new(
-                builder
+            LogFormat::Text => None,
+            LogFormat::Json => Some(Dispatch::new(
+                tracing_subscriber::fmt()
+                    .with_writer(queue.writer())
+                    .with_ansi(false)
+                    .with_target(false)
                     .json()
                     .flatten_event(true)
                     .with_current_span(false)
                     .with_span_list(false)
                     .finish(),
-            ),
+            )),
         };
         RequestLog {
             dispatch,
@@ -135,10 +178,16 @@ impl RequestLog {
         let ms = (elapsed.as_secs_f64() * 10_000.0).round() / 10.0;
         let (method, uri) = (method.to_string(), uri.to_string());
         let (method, uri, summary) = (field(&method), field(&uri), field(summary));
+        if self.format == LogFormat::Text {
+            // `{ms:.1}` as whole tenths: the same digits without formatting a float.
+            let tenths = (elapsed.as_secs_f64() * 10_000.0).round() as u64;
+            let (whole, tenth) = (tenths / 10, tenths % 10);
+            return self.text(text_line(format_args!(
+                "{peer} {method} {uri} {status} {summary} {whole}.{tenth}ms"
+            )));
+        }
         self.emit(|| match self.format {
-            LogFormat::Text => {
-                tracing::info!("{peer} {method} {uri} {status} {summary} {ms:.1}ms")
-            }
+            LogFormat::Text => unreachable!("text lines are written by RequestLog::text"),
             LogFormat::Json => tracing::info!(
                 peer = %peer,
                 method = %method,
@@ -155,22 +204,31 @@ impl RequestLog {
     pub fn connection(&self, peer: SocketAddr, what: &dyn Display) {
         let what = what.to_string();
         let what = field(&what);
-        self.emit(|| match self.format {
-            LogFormat::Text => tracing::info!("{peer} connection closed: {what}"),
-            LogFormat::Json => tracing::info!(peer = %peer, closed = %what, "connection"),
+        if self.format == LogFormat::Text {
+            return self.text(text_line(format_args!("{peer} connection closed: {what}")));
+        }
+        self.emit(|| tracing::info!(peer = %peer, closed = %what, "connection"));
+    }
+
+    /// Writes one text line, then, when it got through after lines were dropped, how many were.
+    fn text(&self, line: String) {
+        self.queue.line(&line, |lost| {
+            text_line(format_args!(
+                "log: {lost} lines dropped while the log writer was stalled"
+            ))
         });
     }
 
-    /// Writes one line, then, when it got through after lines were dropped, how many were.
+    /// Writes one JSON line, then, when it got through after lines were dropped, how many were.
     fn emit(&self, line: impl FnOnce()) {
+        let Some(dispatch) = &self.dispatch else {
+            return;
+        };
         let before = self.queue.dropped();
-        tracing::dispatcher::with_default(&self.dispatch, line);
+        tracing::dispatcher::with_default(dispatch, line);
         self.queue.after(before, |lost| {
-            tracing::dispatcher::with_default(&self.dispatch, || match self.format {
-                LogFormat::Text => {
-                    tracing::info!("log: {lost} lines dropped while the log writer was stalled")
-                }
-                LogFormat::Json => tracing::info!(dropped = lost, "log lines dropped"),
+            tracing::dispatcher::with_default(dispatch, || {
+                tracing::info!(dropped = lost, "log lines dropped")
             })
         });
     }
@@ -179,7 +237,7 @@ impl RequestLog {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::line_queue::QUEUE_LINES;
+    use crate::line_queue::{QUEUE_LINES, WRITE_BUFFER};
     use std::sync::{Arc, Mutex};
 
     #[derive(Clone, Default)]
@@ -224,6 +282,64 @@ mod tests {
     }
 
     #[test]
+    fn a_text_line_starts_with_the_utc_time_to_the_microsecond_as_tracing_writes_it() {
+        let line = logged(LogFormat::Text);
+        let (time, _) = line.split_once(' ').unwrap();
+        assert_eq!(time.len(), "2026-11-30T01:02:03.456789Z".len(), "{line}");
+        assert!(
+            chrono::NaiveDateTime::parse_from_str(time, "%Y-%m-%dT%H:%M:%S%.6fZ").is_ok(),
+            "{line}"
+        );
+        let mut out = String::new();
+        let t = chrono::DateTime::parse_from_rfc3339("2026-01-02T03:04:05.000067891Z").unwrap();
+        timestamp(&mut out, t.to_utc());
+        assert_eq!(out, "2026-01-02T03:04:05.000067Z");
+        // The layout of tracing-subscriber's own text format, which wrote these lines before.
+        let sink = Sink::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer({
+                let sink = sink.clone();
+                move || sink.clone()
+            })
+            .with_ansi(false)
+            .with_target(false)
+            .with_level(false)
+            .finish();
+        tracing::subscriber::with_default(subscriber, || tracing::info!("facts"));
+        let theirs = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+        let (their_time, rest) = theirs.split_once(' ').unwrap();
+        assert_eq!(rest, "facts\n");
+        assert_eq!(their_time.len(), time.len(), "{theirs}");
+        assert!(
+            chrono::NaiveDateTime::parse_from_str(their_time, "%Y-%m-%dT%H:%M:%S%.6fZ").is_ok()
+        );
+    }
+
+    #[test]
+    fn a_text_line_gives_the_time_to_answer_in_tenths_of_a_millisecond_as_it_always_did() {
+        for micros in [0, 49, 50, 1_234, 99_951, 1_000_000, 86_400_000_123] {
+            let sink = Sink::default();
+            let log = RequestLog::to(LogFormat::Text, sink.clone());
+            let elapsed = Duration::from_micros(micros);
+            log.request(
+                "127.0.0.1:1".parse().unwrap(),
+                &"POST",
+                &"/",
+                200,
+                "x",
+                elapsed,
+            );
+            drop(log);
+            let line = String::from_utf8(sink.0.lock().unwrap().clone()).unwrap();
+            let ms = (elapsed.as_secs_f64() * 10_000.0).round() / 10.0;
+            assert!(
+                line.ends_with(&format!(" x {ms:.1}ms\n")),
+                "{micros}: {line}"
+            );
+        }
+    }
+
+    #[test]
     fn a_field_is_cut_to_its_length_and_control_characters_escaped() {
         let long = "é".repeat(2_000);
         let cut = field(&long);
@@ -263,7 +379,9 @@ mod tests {
         // Nothing waited for the writer.
         assert!(started.elapsed() < Duration::from_secs(5));
         let dropped = log.queue.dropped();
-        assert!(dropped >= QUEUE_LINES - 1, "{dropped}");
+        // Held: the queue, the line being written, and what the writer's buffer took before
+        // the write blocked (each line here is longer than 40 bytes).
+        assert!(dropped >= QUEUE_LINES - 1 - WRITE_BUFFER / 40, "{dropped}");
         {
             let (lock, released) = &*gate;
             *lock.lock().unwrap() = true;

@@ -143,6 +143,12 @@ impl Faults {
         }
     }
 
+    /// Whether any rule or delay could depend on the unit and port (a counted or standing rule, or
+    /// a delay); probabilities never do. Without one, a request's port need not be looked at.
+    pub fn by_port(&self) -> bool {
+        !self.rules.is_empty() || !self.delays.is_empty()
+    }
+
     /// Restarts the generator behind probabilities from a seed.
     pub fn seed(&mut self, seed: u64) {
         self.seed = seed;

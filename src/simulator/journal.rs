@@ -76,11 +76,7 @@ impl JournalEntry {
     /// What the entry costs in memory, roughly.
     fn weight(&self) -> usize {
         ENTRY_COST
-            + self
-                .request
-                .params(ApiVersion::V7_1)
-                .map(|(_, v)| v.len())
-                .sum::<usize>()
+            + self.request.values_len()
             + self.message.len()
             + self.reason.len()
             + self.notes.iter().map(String::len).sum::<usize>()
@@ -97,7 +93,8 @@ impl JournalEntry {
 /// request refused for that can hold; such values are cut to the quota.
 fn kept(request: &Request, quota: usize) -> Request {
     let over = |v: &str| v.len() > quota;
-    if !request.params(ApiVersion::V7_1).any(|(_, v)| over(v)) {
+    // No value can be over the quota when all of them together are not.
+    if request.values_len() <= quota || !request.params(ApiVersion::V7_1).any(|(_, v)| over(v)) {
         return request.clone();
     }
     let mut cut = Request::new(request.op());

@@ -290,16 +290,18 @@ impl Simulator {
         }
         self.roll_day(now.date());
         let op = req.op();
-        // Port-scoped faults match the unit and port the request names.
-        self.shared.at = op
-            .params(self.shared.api)
-            .contains(&crate::api::Param::Port)
-            .then(|| {
-                PortRef::new(
-                    req.get(crate::api::Param::Unit),
-                    req.get(crate::api::Param::Port),
-                )
-            });
+        // Port-scoped faults match the unit and port the request names (normalised, which
+        // allocates: only when some rule or delay is in force).
+        self.shared.at = (self.shared.faults.by_port()
+            && op
+                .params(self.shared.api)
+                .contains(&crate::api::Param::Port))
+        .then(|| {
+            PortRef::new(
+                req.get(crate::api::Param::Unit),
+                req.get(crate::api::Param::Port),
+            )
+        });
         let answer = match &mut self.engine {
             Engine::Hosted(h) => {
                 checks::required(req).and_then(|()| h.answer(&mut self.shared, req, now))
