@@ -388,10 +388,13 @@ impl<'a> Pull<'a> {
         let mut text = String::new();
         let mut open = 1usize;
         while open > 0 {
-            match self.next_in()? {
-                Item::Start { .. } => open += 1,
-                Item::End => open -= 1,
-                Item::Text(t) => text.push_str(&t),
+            let piece = self
+                .next_piece()?
+                .ok_or_else(|| XmlError::Malformed("unexpected end of document".to_string()))?;
+            match piece {
+                Piece::Start { .. } => open += 1,
+                Piece::End => open -= 1,
+                Piece::Text(t) => text.push_str(&t),
             }
         }
         Ok(text)
