@@ -755,7 +755,7 @@ fn parse(text: &str, max_depth: usize) -> Result<(Vec<Node<'_>>, Vec<String>), X
     let mut pull = Pull::with_max_depth(text.as_bytes(), max_depth);
     let mut nodes = Vec::with_capacity(32);
     while let Some(piece) = pull.next_piece()? {
-        nodes.push(match piece {
+        let node = match piece {
             Piece::Start {
                 ns,
                 local,
@@ -768,9 +768,18 @@ fn parse(text: &str, max_depth: usize) -> Result<(Vec<Node<'_>>, Vec<String>), X
                 attrs,
                 at: usize::try_from(pull.position()).unwrap_or(usize::MAX),
             },
-            Piece::Text(t) => Node::Text(t),
+            // Adjacent pieces of text (around each reference) become one node: a value full of
+            // escaped characters is then one string, not hundreds of nodes.
+            Piece::Text(t) => match nodes.last_mut() {
+                Some(Node::Text(before)) => {
+                    before.to_mut().push_str(&t);
+                    continue;
+                }
+                _ => Node::Text(t),
+            },
             Piece::End => Node::End,
-        });
+        };
+        nodes.push(node);
     }
     Ok((nodes, pull.into_namespaces()))
 }
@@ -842,6 +851,19 @@ mod tests {
         let kind = read(&xml, PORT_STATUS, true).unwrap();
         assert_eq!(kind.request.get(Param::Unit), "1");
         assert!(matches!(kind.notes[0], WireNote::Lenient(_)));
+    }
+
+    #[test]
+    fn a_value_in_pieces_around_references_reads_whole() {
+        let xml = format!(
+            "{ENV}<PortStatus xmlns=\"http://tempuri.org/\"><Unit>&#49;<![CDATA[2]]>3</Unit>\
+             <Port>&#50;&#x30;</Port></PortStatus>{END}"
+        );
+        let got = read(&xml, PORT_STATUS, false).unwrap();
+        assert_eq!(
+            (got.request.get(Param::Unit), got.request.get(Param::Port)),
+            ("123", "20")
+        );
     }
 
     #[test]
