@@ -752,7 +752,7 @@ fn skip(nodes: &[Node<'_>], at: usize) -> usize {
 
 /// The whole document as nodes, with its namespaces; any error is step 3's 400.
 fn parse(text: &str, max_depth: usize) -> Result<(Vec<Node<'_>>, Vec<String>), XmlError> {
-    let mut pull = Pull::with_max_depth(text.as_bytes(), max_depth);
+    let mut pull = Pull::over_text(text, max_depth);
     let mut nodes = Vec::with_capacity(32);
     while let Some(piece) = pull.next_piece()? {
         let node = match piece {

@@ -123,6 +123,9 @@ pub struct Pull<'a> {
     reader: NsReader<&'a [u8]>,
     /// The whole document, which the names of [`Piece`]s are slices of.
     doc: &'a [u8],
+    /// The document as text, when it came as text ([`Pull::over_text`]): its slices need no
+    /// second check that they are UTF-8.
+    text: Option<&'a str>,
     depth: usize,
     max_depth: usize,
     root_seen: bool,
@@ -146,6 +149,7 @@ impl<'a> Pull<'a> {
         Pull {
             reader,
             doc: bytes,
+            text: None,
             depth: 0,
             max_depth: MAX_DEPTH,
             root_seen: false,
@@ -160,6 +164,14 @@ impl<'a> Pull<'a> {
     pub fn with_max_depth(bytes: &'a [u8], max_depth: usize) -> Pull<'a> {
         let mut pull = Pull::new(bytes);
         pull.max_depth = max_depth;
+        pull
+    }
+
+    /// A parser over a document already decoded to text (the request reader's), nesting capped at
+    /// `max_depth` levels.
+    pub fn over_text(text: &'a str, max_depth: usize) -> Pull<'a> {
+        let mut pull = Pull::with_max_depth(text.as_bytes(), max_depth);
+        pull.text = Some(text);
         pull
     }
 
@@ -236,7 +248,7 @@ impl<'a> Pull<'a> {
                     if self.depth > self.max_depth {
                         return Err(XmlError::TooDeep(self.max_depth));
                     }
-                    self.qname = in_doc(self.doc, start.name().into_inner())?;
+                    self.qname = in_doc(self.doc, self.text, start.name().into_inner())?;
                     check_qname(&self.qname, "element")?;
                     if start.name().prefix().is_some_and(|p| p.is_xmlns()) {
                         return Err(XmlError::Malformed(format!(
@@ -245,7 +257,7 @@ impl<'a> Pull<'a> {
                         )));
                     }
                     check_attribute_syntax(start.attributes_raw(), |_, _| Ok(()))?;
-                    let local = in_doc(self.doc, start.local_name().into_inner())?;
+                    let local = in_doc(self.doc, self.text, start.local_name().into_inner())?;
                     let ns = match ns {
                         Some(ns) => Some(intern(&mut self.namespaces, ns)?),
                         None => None,
@@ -300,7 +312,7 @@ impl<'a> Pull<'a> {
                 }
                 Event::Empty(_) => unreachable!("empty elements are expanded"),
                 Event::Text(text) => {
-                    let text = cow_utf8(text.into_inner())?;
+                    let text = cow_utf8(self.doc, self.text, text.into_inner())?;
                     if text.contains("]]>") {
                         return Err(XmlError::Malformed(
                             "`]]>` in text (it may only end a CDATA section)".to_string(),
@@ -322,7 +334,11 @@ impl<'a> Pull<'a> {
                             "CDATA outside the root element".to_string(),
                         ));
                     }
-                    return Ok(Some(Piece::Text(cow_utf8(data.into_inner())?)));
+                    return Ok(Some(Piece::Text(cow_utf8(
+                        self.doc,
+                        self.text,
+                        data.into_inner(),
+                    )?)));
                 }
                 Event::GeneralRef(reference) => {
                     if self.depth == 0 {
@@ -594,24 +610,33 @@ fn intern(namespaces: &mut Vec<String>, ns: &[u8]) -> Result<NsId, XmlError> {
     Ok(NsId(u32::try_from(at).unwrap_or(u32::MAX)))
 }
 
-/// A name quick-xml handed out as a slice of the document, as text that lives as long as the
-/// document (a copy only if it is not a slice of it, which a reader over a slice never does).
-fn in_doc<'a>(doc: &'a [u8], part: &[u8]) -> Result<Cow<'a, str>, XmlError> {
+/// A part quick-xml handed out as a slice of the document, as text that lives as long as the
+/// document (a copy only if it is not a slice of it, which a reader over a slice never does). When
+/// the document came as text, the part is cut from it, which checks only the ends.
+fn in_doc<'a>(doc: &'a [u8], text: Option<&'a str>, part: &[u8]) -> Result<Cow<'a, str>, XmlError> {
     let at = (part.as_ptr() as usize).wrapping_sub(doc.as_ptr() as usize);
-    match at
+    let range = at
         .checked_add(part.len())
-        .and_then(|end| doc.get(at..end))
-        .filter(|slice| slice.as_ptr() == part.as_ptr())
-    {
-        Some(slice) => utf8(slice).map(Cow::Borrowed),
-        None => utf8(part).map(|s| Cow::Owned(s.to_string())),
+        .filter(|&end| {
+            doc.get(at..end)
+                .is_some_and(|s| s.as_ptr() == part.as_ptr())
+        })
+        .map(|end| at..end);
+    match (range, text) {
+        (Some(range), Some(text)) => text.get(range).map(Cow::Borrowed).ok_or(XmlError::NotUtf8),
+        (Some(range), None) => utf8(&doc[range]).map(Cow::Borrowed),
+        (None, _) => utf8(part).map(|s| Cow::Owned(s.to_string())),
     }
 }
 
 /// Bytes of the document as text, borrowed when they were.
-fn cow_utf8(bytes: Cow<'_, [u8]>) -> Result<Cow<'_, str>, XmlError> {
+fn cow_utf8<'a>(
+    doc: &'a [u8],
+    text: Option<&'a str>,
+    bytes: Cow<'a, [u8]>,
+) -> Result<Cow<'a, str>, XmlError> {
     match bytes {
-        Cow::Borrowed(b) => utf8(b).map(Cow::Borrowed),
+        Cow::Borrowed(b) => in_doc(doc, text, b),
         Cow::Owned(v) => String::from_utf8(v)
             .map(Cow::Owned)
             .map_err(|_| XmlError::NotUtf8),
