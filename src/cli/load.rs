@@ -294,7 +294,7 @@ fn thresholds(texts: &[String]) -> Result<Vec<Threshold>, UsageError> {
 /// The backend the agents share.
 fn backend(config: &BackendConfig) -> Result<Backend, UsageError> {
     if config.endpoint.is_some() {
-        return Ok(Backend::Http(Box::new(config.connect_http()?)));
+        return Backend::http(config.connect_http()?).map_err(|e| UsageError::new(e.to_string()));
     }
     let sim = simulator(
         config.profile,

@@ -2,9 +2,14 @@
 //! HTTPS.
 //!
 //! One reqwest client holds one connection pool, so a script's requests reuse a kept-alive
-//! connection, and clones share it. Each call waits for its answer on the calling thread, watching
-//! the run's [`Cancel`], so that a request in flight is abandoned when the run is stopped: the
-//! future is dropped and its connection closed. TLS is rustls; `--ca-cert` adds a trusted root and `--insecure` turns certificate checks
+//! connection, and clones share it. The pool's connections are driven by a single-threaded tokio
+//! runtime on the calling thread itself: a call writes the request, waits for the socket and reads
+//! the answer without handing anything to another thread (a hand-over to a runtime's worker and
+//! back, two thread wake-ups a call, was most of a call's cost). Each call watches the run's
+//! [`Cancel`], so that a request in flight is abandoned when the run is stopped: the future is
+//! dropped and its connection closed. [`Http::with_own_pool`] gives a thread a pool of its own (a
+//! test of `ecapi test` in its session); [`Http::for_many_threads`] gives many threads one pool
+//! driven by worker threads instead (`ecapi load`'s agents). TLS is rustls; `--ca-cert` adds a trusted root and `--insecure` turns certificate checks
 //! off.
 //!
 //! On connect the client reads the server's WSDL (wire.md, "The client") to learn the contract, the
@@ -18,6 +23,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use reqwest::header::{HeaderValue, CONTENT_TYPE};
 use reqwest::{Client, RequestBuilder, Url};
 
 use super::cancel::POLL;
@@ -80,14 +86,21 @@ impl HttpOptions {
     }
 }
 
-/// A SOAP client for one endpoint. Clones share one connection pool (`ecapi load` gives each agent
-/// a clone, so a thousand agents keep a pool of kept-alive connections, not a thousand clients).
+/// The content type of every SOAP 1.1 request.
+const SOAP_CONTENT_TYPE: HeaderValue = HeaderValue::from_static("text/xml; charset=utf-8");
+
+/// A SOAP client for one endpoint. Clones share one connection pool and its runtime; clones used
+/// on several threads at once take turns driving it (tokio's single-threaded runtime lets one
+/// waiting thread drive while the others wait for their answers), so threads that make many calls
+/// side by side do better with [`Http::with_own_pool`] or [`Http::for_many_threads`].
 #[derive(Debug, Clone)]
 pub struct Http {
-    /// Drives the pool's connections on its own threads; each call waits for its answer on the
-    /// caller's thread (`block_on`), so that clones on many threads share it.
+    /// Drives the pool's connections: on the thread that waits for an answer (`block_on`), or on
+    /// worker threads ([`Http::for_many_threads`]).
     runtime: Arc<tokio::runtime::Runtime>,
     client: Client,
+    /// What the client was built from, for [`Http::with_own_pool`].
+    options: Arc<HttpOptions>,
     url: Url,
     auth: Option<(String, String)>,
     control_token: Option<String>,
@@ -163,12 +176,13 @@ impl Http {
         let _ = url.set_password(None);
         let shown = url.to_string();
 
-        let (client, runtime) = client_for(&options, &shown)?;
+        let (client, runtime) = client_for(&options, &shown, Driver::CallingThread)?;
 
         let api = options.api.unwrap_or_default();
         let mut http = Http {
             runtime,
             client,
+            options: Arc::new(options.clone()),
             url,
             auth,
             control_token: options.control_token.clone(),
@@ -190,6 +204,35 @@ impl Http {
     /// The contract in use: from the server's WSDL, or the defaults.
     pub fn contract(&self) -> &Contract {
         &self.contract
+    }
+
+    /// The same client (endpoint, contract, settings) with a connection pool and runtime of its
+    /// own, for a thread that makes calls alongside others: `ecapi load` gives each agent one, so
+    /// that each agent keeps its own kept-alive connection and waits on its own socket, as k6's
+    /// virtual users and Gatling's users do. The WSDL is not read again. Fails only when the
+    /// runtime cannot start (no file descriptors left).
+    pub fn with_own_pool(&self) -> Result<Http, TransportError> {
+        self.rebuilt(Driver::CallingThread)
+    }
+
+    /// The same client with a pool driven by two worker threads, for many threads making calls at
+    /// once (`ecapi load`'s agents, whose clones all share it): the workers read every connection's
+    /// answers, and a waiting thread is woken when its own has come. Measured against a pool per
+    /// agent on the calling thread, this kept the busier machine's figures higher
+    /// (`benches/README.md`, "ecapi load"). Fails only when the runtime cannot start.
+    pub fn for_many_threads(&self) -> Result<Http, TransportError> {
+        self.rebuilt(Driver::Workers(2))
+    }
+
+    /// This client with a new pool and runtime.
+    fn rebuilt(&self, driver: Driver) -> Result<Http, TransportError> {
+        let (client, runtime) = client_for(&self.options, self.url.as_str(), driver)?;
+        let mut own = self.clone();
+        own.client = client;
+        own.runtime = runtime;
+        own.warnings = Vec::new();
+        own.failed_trace = None;
+        Ok(own)
     }
 
     /// Runs a future on the client's runtime until it ends or the run is stopped.
@@ -429,11 +472,21 @@ impl Http {
     }
 }
 
+/// Which threads drive a pool's connections.
+#[derive(Debug, Clone, Copy)]
+enum Driver {
+    /// The thread waiting for an answer.
+    CallingThread,
+    /// This many worker threads of their own.
+    Workers(usize),
+}
+
 /// A client with the options' TLS settings and timeouts, and the runtime that drives its
 /// connections. `shown` is the URL for errors.
 fn client_for(
     options: &HttpOptions,
     shown: &str,
+    driver: Driver,
 ) -> Result<(Client, Arc<tokio::runtime::Runtime>), TransportError> {
     let mut builder = Client::builder()
         .use_rustls_tls()
@@ -457,11 +510,17 @@ fn client_for(
         url: shown.to_string(),
         detail: error_chain(&e),
     })?;
-    // Two threads drive every connection of the pool, however many clones (a load test's agents)
-    // wait on it, as reqwest's blocking client does with one.
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("ecapi-http")
+    let mut builder = match driver {
+        // The thread that waits for an answer drives the connection itself (see the module's
+        // docs).
+        Driver::CallingThread => tokio::runtime::Builder::new_current_thread(),
+        Driver::Workers(n) => {
+            let mut b = tokio::runtime::Builder::new_multi_thread();
+            b.worker_threads(n).thread_name("ecapi-http");
+            b
+        }
+    };
+    let runtime = builder
         .enable_all()
         .build()
         .map_err(|e| TransportError::Http {
@@ -507,11 +566,17 @@ impl Transport for Http {
         let body = soap::encode_request(request, shape);
         let action = shape.action.clone();
         let started = Instant::now();
+        // The request's own copy is kept only for a trace.
+        let (body, sent) = if self.trace {
+            (body.clone(), body)
+        } else {
+            (String::new(), body)
+        };
         let builder = self
             .with_auth(self.client.post(self.url.clone()))
-            .header("Content-Type", "text/xml; charset=utf-8")
+            .header(CONTENT_TYPE, SOAP_CONTENT_TYPE)
             .header("SOAPAction", format!("\"{action}\""))
-            .body(body.clone());
+            .body(sent);
         let answer = match self.exchange(builder) {
             Ok(answer) => answer,
             Err(ending) => {
@@ -651,7 +716,9 @@ impl Http {
 
     /// Asks a served simulator for a session of its own (see `ecapi serve`'s sessions) and returns
     /// a client of the session's endpoint, with this client's settings and contract. Fails on a
-    /// real server (no control interface) and when the server refuses (too many sessions).
+    /// real server (no control interface) and when the server refuses (too many sessions). The
+    /// session's client has a pool of its own ([`Http::with_own_pool`]): sessions serve tests that
+    /// run side by side.
     pub fn open_session(&mut self) -> Result<Http, ControlError> {
         if self.simulator.is_none() {
             return Err(ControlError::Invalid(format!(
@@ -668,9 +735,10 @@ impl Http {
             })?;
         let mut url = self.url.clone();
         url.set_path(path);
-        Ok(Http {
+        let session = Http {
             runtime: self.runtime.clone(),
             client: self.client.clone(),
+            options: self.options.clone(),
             url,
             auth: self.auth.clone(),
             control_token: self.control_token.clone(),
@@ -684,7 +752,9 @@ impl Http {
             trace: self.trace,
             failed_trace: None,
             cancel: self.cancel.clone(),
-        })
+        };
+        // Without a runtime of its own (no file descriptor left), it shares this one's.
+        Ok(session.with_own_pool().unwrap_or(session))
     }
 
     /// Ends the session this client talks to (a client from [`Http::open_session`]).

@@ -1,6 +1,6 @@
 //! The backend every agent of one test talks to: one embedded simulator that every agent shares (so
 //! the agents meet one server, as they would in production), or the SOAP client, whose clones share
-//! one connection pool.
+//! one connection pool driven by worker threads ([`Http::for_many_threads`]).
 //!
 //! The shared simulator runs on its own thread and takes requests in the order they arrive (a
 //! channel is first come, first served). A mutex would not do: an agent that releases it and asks
@@ -27,6 +27,12 @@ pub enum Backend {
 }
 
 impl Backend {
+    /// A backend over a server: the client's pool is rebuilt to be driven by worker threads, as
+    /// many agents share it.
+    pub fn http(http: Http) -> Result<Backend, TransportError> {
+        Ok(Backend::Http(Box::new(http.for_many_threads()?)))
+    }
+
     /// A backend over an embedded simulator, which moves to its own thread.
     pub fn embedded(sim: Embedded) -> Backend {
         Backend::Embedded(Simulated::start(sim))

@@ -11,7 +11,7 @@ use std::borrow::Cow;
 use super::contract::OperationShape;
 use super::fault::Fault;
 use super::names::{Names, SOAP_ENV_NS};
-use super::xml::{push_attr, push_text, Attr, Item, Pull, XmlError, XSI_NS};
+use super::xml::{push_attr, push_text, Attr, Item, Piece, Pull, XmlError, XSI_NS};
 use super::SoapError;
 use crate::api::{ApiVersion, Operation, Param, Request, Response, ResultField};
 
@@ -200,14 +200,17 @@ pub fn decode_response(body: &[u8], op: Operation) -> Result<Response, SoapError
     let mut fields: Vec<(ResultField, Option<String>)> = Vec::new();
     let mut first = true;
     loop {
-        let item = pull.next_in()?;
-        match item {
-            Item::Start { local, attrs, .. } => {
+        // Pieces, not items: the names of the elements passed over are not copied.
+        let piece = pull
+            .next_piece()?
+            .ok_or_else(|| XmlError::Malformed("unexpected end of document".to_string()))?;
+        match piece {
+            Piece::Start { local, attrs, .. } => {
                 if first && local == "Fault" {
                     return Err(SoapError::Fault(Fault::read(&mut pull)?));
                 }
                 first = false;
-                let wanted = match local.as_str() {
+                let wanted = match local.as_ref() {
                     "responseCode" | "responseMessage" => true,
                     _ => op.result_fields().iter().any(|f| f.wire_name() == local),
                 };
@@ -217,7 +220,7 @@ pub fn decode_response(body: &[u8], op: Operation) -> Result<Response, SoapError
                 let nil = is_nil(&attrs);
                 let text = pull.text_of_element()?;
                 let text = if nil { None } else { Some(text) };
-                match local.as_str() {
+                match local.as_ref() {
                     "responseCode" => code = code.or(text),
                     "responseMessage" => message = message.or(text),
                     name => {
@@ -232,12 +235,12 @@ pub fn decode_response(body: &[u8], op: Operation) -> Result<Response, SoapError
                     }
                 }
             }
-            Item::Text(_) => {}
-            Item::End if pull.depth() < 2 => break,
-            Item::End => {}
+            Piece::Text(_) => {}
+            Piece::End if pull.depth() < 2 => break,
+            Piece::End => {}
         }
     }
-    while pull.next_item()?.is_some() {}
+    while pull.next_piece()?.is_some() {}
     let code =
         code.ok_or_else(|| SoapError::NotSoap(format!("the answer to {op} has no responseCode")))?;
     let code: u16 = code

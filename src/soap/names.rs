@@ -61,6 +61,22 @@ impl Names {
         action.push_str(op.name());
         action
     }
+
+    /// Whether `action` (unquoted) is the SOAPAction of `op`: [`Names::action`] compared without
+    /// building it, as the request reader does for every request.
+    pub fn is_action(&self, op: Operation, action: &str) -> bool {
+        let Some(rest) = action.strip_prefix(self.service_ns.as_str()) else {
+            return false;
+        };
+        let rest = if self.service_ns.ends_with('/') {
+            Some(rest)
+        } else {
+            rest.strip_prefix('/')
+        };
+        rest.and_then(|r| r.strip_prefix(self.contract.as_str()))
+            .and_then(|r| r.strip_prefix('/'))
+            == Some(op.name())
+    }
 }
 
 #[cfg(test)]
@@ -73,5 +89,28 @@ mod tests {
             Names::default().action(Operation::InitStation),
             "http://tempuri.org/IECAPI/InitStation"
         );
+    }
+
+    #[test]
+    fn is_action_agrees_with_the_action_built() {
+        let slash = Names::default();
+        let bare = Names {
+            service_ns: "urn:encore".to_string(),
+            contract: "IRecorder".to_string(),
+            ..Names::default()
+        };
+        for names in [&slash, &bare] {
+            for op in Operation::ALL {
+                let action = names.action(op);
+                for other in Operation::ALL {
+                    assert_eq!(names.is_action(other, &action), other == op, "{action}");
+                }
+                assert!(!names.is_action(op, &action[..action.len() - 1]));
+                assert!(!names.is_action(op, &format!("{action}x")));
+                assert!(!names.is_action(op, &action.to_lowercase()));
+            }
+        }
+        assert!(!bare.is_action(Operation::PortStatus, "urn:encoreIRecorder/PortStatus"));
+        assert!(!slash.is_action(Operation::PortStatus, ""));
     }
 }

@@ -25,9 +25,10 @@
 use super::charset::{self, Charset, ContentTypeRefusal, Encoding};
 use super::names::SOAP_ENV_NS;
 use super::note::{Kindness, SkipWhy, WireNote};
-use super::xml::{is_xml_char, Attr, Item, Pull, XmlError, XSI_NS};
+use super::xml::{first_forbidden, Attr, NsId, Piece, Pull, XmlError, XSI_NS};
 use super::{Fault, Names};
 use crate::api::{ApiVersion, Operation, Param, Request};
+use std::borrow::Cow;
 
 /// The SOAP 1.2 envelope namespace, refused with `s:VersionMismatch`.
 pub const SOAP12_ENV_NS: &str = "http://www.w3.org/2003/05/soap-envelope";
@@ -142,19 +143,26 @@ pub struct Refused {
     pub notes: Vec<WireNote>,
 }
 
-/// One node of the parsed document.
+/// One node of the parsed document: names and plain text are slices of the decoded text, so
+/// keeping the whole document costs one list, not a copy of it.
 #[derive(Debug)]
-enum Node {
+enum Node<'t> {
     Start {
-        ns: Option<String>,
-        local: String,
-        qname: String,
+        /// An index into the document's namespaces ([`ns_name`]).
+        ns: Option<NsId>,
+        local: Cow<'t, str>,
+        qname: Cow<'t, str>,
         attrs: Vec<Attr>,
         /// Byte offset just after the start tag, in the decoded text.
         at: usize,
     },
-    Text(String),
+    Text(Cow<'t, str>),
     End,
+}
+
+/// The name of a node's namespace.
+fn ns_name(namespaces: &[String], ns: Option<NsId>) -> Option<&str> {
+    ns.map(|id| namespaces[id.index()].as_str())
 }
 
 /// Reads a request as a WCF service does (see the module documentation). Never panics; every
@@ -208,10 +216,10 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
         Ok(t) => t,
         Err(e) => return unreadable(notes, e.0),
     };
-    if let Some(c) = text.chars().find(|c| !is_xml_char(*c)) {
+    if let Some(c) = first_forbidden(&text) {
         return unreadable(notes, XmlError::ForbiddenChar(c as u32).to_string());
     }
-    let nodes = match parse(&text, options.max_depth) {
+    let (nodes, namespaces) = match parse(&text, options.max_depth) {
         Ok(n) => n,
         Err(e) => return unreadable(notes, e.to_string()),
     };
@@ -223,7 +231,8 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
     else {
         return unreadable(notes, XmlError::Empty.to_string());
     };
-    match ns.as_deref() {
+    let ns_of = |ns: &Option<NsId>| ns_name(&namespaces, *ns);
+    match ns_of(ns) {
         Some(SOAP_ENV_NS) if local == "Envelope" => {}
         Some(SOAP12_ENV_NS) if local == "Envelope" => {
             return refuse(
@@ -237,7 +246,7 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
                 Refusal::BadRequest,
                 notes,
                 WireNote::NotAnEnvelope {
-                    root: qname.clone(),
+                    root: qname.to_string(),
                 },
             )
         }
@@ -249,7 +258,7 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
     while at < nodes.len() {
         match &nodes[at] {
             Node::Start { ns, local, .. }
-                if ns.as_deref() == Some(SOAP_ENV_NS) && local == "Header" && body_at.is_none() =>
+                if ns_of(ns) == Some(SOAP_ENV_NS) && local == "Header" && body_at.is_none() =>
             {
                 let end = skip(&nodes, at);
                 let mut entry = at + 1;
@@ -258,25 +267,25 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
                         ns, local, attrs, ..
                     } = &nodes[entry]
                     {
-                        let ns = ns.clone().unwrap_or_default();
+                        let ns = ns_of(ns).unwrap_or_default().to_string();
                         if must_understand(attrs) {
                             if !options.lenient {
                                 return refuse(
                                     Refusal::Fault(Fault::must_understand(local, &ns)),
                                     notes,
                                     WireNote::MustUnderstand {
-                                        name: local.clone(),
+                                        name: local.to_string(),
                                         ns,
                                     },
                                 );
                             }
                             notes.push(WireNote::Lenient(Kindness::MustUnderstandIgnored {
-                                name: local.clone(),
+                                name: local.to_string(),
                                 ns,
                             }));
                         } else {
                             notes.push(WireNote::HeaderIgnored {
-                                name: local.clone(),
+                                name: local.to_string(),
                             });
                         }
                         entry = skip(&nodes, entry);
@@ -286,9 +295,7 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
                 }
                 at = end;
             }
-            Node::Start { ns, local, .. }
-                if ns.as_deref() == Some(SOAP_ENV_NS) && local == "Body" =>
-            {
+            Node::Start { ns, local, .. } if ns_of(ns) == Some(SOAP_ENV_NS) && local == "Body" => {
                 body_at = Some(at);
                 break;
             }
@@ -316,9 +323,9 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
         Node::Start {
             ns, local, qname, ..
         } => (
-            ns.clone().unwrap_or_default(),
-            local.as_str(),
-            qname.as_str(),
+            ns_of(ns).unwrap_or_default(),
+            local.as_ref(),
+            qname.as_ref(),
         ),
         _ => unreachable!("found as a start"),
     });
@@ -354,7 +361,7 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
         },
         Some(action) => match Operation::ALL
             .into_iter()
-            .find(|op| op.exists_in(version) && names.action(*op) == action)
+            .find(|op| op.exists_in(version) && names.is_action(*op, action))
         {
             Some(op) => op,
             None if action == "*" => {
@@ -398,7 +405,7 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
         if options.lenient && wrapper_local == op.name() {
             notes.push(WireNote::Lenient(Kindness::BodyNamespace {
                 name: wrapper_local.to_string(),
-                found: wrapper_ns.clone(),
+                found: wrapper_ns.to_string(),
                 expected: service_ns.to_string(),
             }));
         } else {
@@ -407,13 +414,13 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
                     service_ns,
                     op.name(),
                     wrapper_qname,
-                    &wrapper_ns,
+                    wrapper_ns,
                 )),
                 notes,
                 WireNote::WrongBody {
                     expected: op.name(),
                     found: wrapper_qname.to_string(),
-                    found_ns: wrapper_ns.clone(),
+                    found_ns: wrapper_ns.to_string(),
                     ns: service_ns.to_string(),
                 },
             );
@@ -439,7 +446,15 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
     let mut c = 0;
     while c < children.len() {
         for (p, param) in parts.iter().enumerate().skip(next) {
-            if c < children.len() && is_part(&nodes[children[c]], *param, version, service_ns) {
+            if c < children.len()
+                && is_part(
+                    &nodes[children[c]],
+                    &namespaces,
+                    *param,
+                    version,
+                    service_ns,
+                )
+            {
                 assigned[p] = Some(c);
                 next = p + 1;
                 c += 1;
@@ -455,6 +470,7 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
     let ctx = Ctx {
         text: &text,
         nodes: &nodes,
+        namespaces: &namespaces,
         options,
         service_ns,
     };
@@ -468,11 +484,13 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
     // Elements skipped that look like a parameter: noted (strict) or read (lenient).
     for c in skipped {
         let node = &nodes[children[c]];
-        let Some((p, why)) = looks_like(node, parts, &assigned, c, version, service_ns) else {
+        let Some((p, why)) =
+            looks_like(node, &namespaces, parts, &assigned, c, version, service_ns)
+        else {
             continue;
         };
         let name = match node {
-            Node::Start { local, .. } => local.clone(),
+            Node::Start { local, .. } => local.to_string(),
             _ => continue,
         };
         let param = parts[p].wire_name(version);
@@ -500,7 +518,8 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
 /// What reading one value needs.
 struct Ctx<'a> {
     text: &'a str,
-    nodes: &'a [Node],
+    nodes: &'a [Node<'a>],
+    namespaces: &'a [String],
     options: &'a ReadOptions,
     service_ns: &'a str,
 }
@@ -531,10 +550,12 @@ impl Ctx<'_> {
             return Ok(());
         }
         let end = skip(self.nodes, at);
-        let mut value = String::new();
+        // Most values are one piece of text, read without a copy.
+        let mut value: Cow<'_, str> = Cow::Borrowed("");
         for node in &self.nodes[at + 1..end.saturating_sub(1)] {
             match node {
-                Node::Text(t) => value.push_str(t),
+                Node::Text(t) if value.is_empty() => value = Cow::Borrowed(t.as_ref()),
+                Node::Text(t) => value.to_mut().push_str(t),
                 Node::Start {
                     ns,
                     qname,
@@ -547,7 +568,7 @@ impl Ctx<'_> {
                             self.service_ns,
                             name,
                             qname,
-                            ns.as_deref().unwrap_or(""),
+                            ns_name(self.namespaces, *ns).unwrap_or(""),
                             line,
                             position,
                         )),
@@ -562,7 +583,10 @@ impl Ctx<'_> {
             if trimmed.parse::<i32>().is_err() {
                 return Err(Box::new((
                     Refusal::Fault(Fault::deserialization_failed(self.service_ns, name, &value)),
-                    WireNote::NotAnInt { param: name, value },
+                    WireNote::NotAnInt {
+                        param: name,
+                        value: value.into_owned(),
+                    },
                 )));
             }
             request.set(param, trimmed);
@@ -593,20 +617,27 @@ impl Ctx<'_> {
                 },
             )));
         }
-        request.set(param, value);
+        request.set(param, value.as_ref());
         Ok(())
     }
 }
 
 /// Whether an element is exactly the parameter (WCF's `IsStartElement(name, ns)`).
-fn is_part(node: &Node, param: Param, version: ApiVersion, service_ns: &str) -> bool {
+fn is_part(
+    node: &Node<'_>,
+    namespaces: &[String],
+    param: Param,
+    version: ApiVersion,
+    service_ns: &str,
+) -> bool {
     matches!(node, Node::Start { ns, local, .. }
-        if local == param.wire_name(version) && ns.as_deref() == Some(service_ns))
+        if local == param.wire_name(version) && ns_name(namespaces, *ns) == Some(service_ns))
 }
 
 /// The parameter a skipped element looks like, and why WCF did not read it as that.
 fn looks_like(
-    node: &Node,
+    node: &Node<'_>,
+    namespaces: &[String],
     parts: &[Param],
     assigned: &[Option<usize>],
     child: usize,
@@ -616,7 +647,7 @@ fn looks_like(
     let Node::Start { ns, local, .. } = node else {
         return None;
     };
-    let ns = ns.as_deref();
+    let ns = ns_name(namespaces, *ns);
     let other = ApiVersion::ALL.into_iter().find(|v| *v != version)?;
     let ns_why = || match ns {
         None => Some(SkipWhy::NoNamespace),
@@ -700,7 +731,7 @@ fn is_true(value: &str) -> bool {
 }
 
 /// The index just past the element that starts at `at` (its end node included).
-fn skip(nodes: &[Node], at: usize) -> usize {
+fn skip(nodes: &[Node<'_>], at: usize) -> usize {
     let mut open = 0usize;
     let mut i = at;
     while i < nodes.len() {
@@ -719,24 +750,38 @@ fn skip(nodes: &[Node], at: usize) -> usize {
     nodes.len()
 }
 
-/// The whole document as nodes; any error is step 3's 400.
-fn parse(text: &str, max_depth: usize) -> Result<Vec<Node>, XmlError> {
-    let mut pull = Pull::with_max_depth(text.as_bytes(), max_depth);
+/// The whole document as nodes, with its namespaces; any error is step 3's 400.
+fn parse(text: &str, max_depth: usize) -> Result<(Vec<Node<'_>>, Vec<String>), XmlError> {
+    let mut pull = Pull::over_text(text, max_depth);
     let mut nodes = Vec::with_capacity(32);
-    while let Some(item) = pull.next_item()? {
-        nodes.push(match item {
-            Item::Start { ns, local, attrs } => Node::Start {
+    while let Some(piece) = pull.next_piece()? {
+        let node = match piece {
+            Piece::Start {
                 ns,
                 local,
-                qname: pull.last_qname().to_string(),
+                qname,
+                attrs,
+            } => Node::Start {
+                ns,
+                local,
+                qname,
                 attrs,
                 at: usize::try_from(pull.position()).unwrap_or(usize::MAX),
             },
-            Item::Text(t) => Node::Text(t),
-            Item::End => Node::End,
-        });
+            // Adjacent pieces of text (around each reference) become one node: a value full of
+            // escaped characters is then one string, not hundreds of nodes.
+            Piece::Text(t) => match nodes.last_mut() {
+                Some(Node::Text(before)) => {
+                    before.to_mut().push_str(&t);
+                    continue;
+                }
+                _ => Node::Text(t),
+            },
+            Piece::End => Node::End,
+        };
+        nodes.push(node);
     }
-    Ok(nodes)
+    Ok((nodes, pull.into_namespaces()))
 }
 
 /// 1-based line and position (in characters) of a byte offset, as XML readers report them.
@@ -806,6 +851,19 @@ mod tests {
         let kind = read(&xml, PORT_STATUS, true).unwrap();
         assert_eq!(kind.request.get(Param::Unit), "1");
         assert!(matches!(kind.notes[0], WireNote::Lenient(_)));
+    }
+
+    #[test]
+    fn a_value_in_pieces_around_references_reads_whole() {
+        let xml = format!(
+            "{ENV}<PortStatus xmlns=\"http://tempuri.org/\"><Unit>&#49;<![CDATA[2]]>3</Unit>\
+             <Port>&#50;&#x30;</Port></PortStatus>{END}"
+        );
+        let got = read(&xml, PORT_STATUS, false).unwrap();
+        assert_eq!(
+            (got.request.get(Param::Unit), got.request.get(Param::Port)),
+            ("123", "20")
+        );
     }
 
     #[test]

@@ -15,6 +15,8 @@
 //! comments hold no `--` and do not end in `-`, text holds no `]]>`, the XML declaration comes
 //! first and is well formed, and no other processing instruction is named `xml`.
 
+use std::borrow::Cow;
+
 use quick_xml::events::Event;
 use quick_xml::name::{QName, ResolveResult};
 use quick_xml::NsReader;
@@ -82,16 +84,57 @@ pub enum Item {
     End,
 }
 
+/// A namespace met in a document, numbered in the order first met; [`Pull::namespace`] names it.
+/// Elements carry the number rather than a copy of the name, so that reading an element copies
+/// nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NsId(u32);
+
+impl NsId {
+    /// The index in the list of [`Pull::into_namespaces`].
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// One step through a document, borrowed from it: names, and text without references, are slices
+/// of the document ([`Pull::next_piece`]). The same steps as [`Item`], without a copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Piece<'a> {
+    /// An element opens (empty elements open and close).
+    Start {
+        /// Its namespace.
+        ns: Option<NsId>,
+        /// Its local name.
+        local: Cow<'a, str>,
+        /// Its qualified name, as written (`tem:InitStation`).
+        qname: Cow<'a, str>,
+        /// Its attributes, namespace declarations excluded.
+        attrs: Vec<Attr>,
+    },
+    /// Character data (text, CDATA, an entity or character reference), possibly in pieces.
+    Text(Cow<'a, str>),
+    /// The innermost open element closes.
+    End,
+}
+
 /// A pull parser that enforces the rules in the module documentation.
 pub struct Pull<'a> {
     reader: NsReader<&'a [u8]>,
+    /// The whole document, which the names of [`Piece`]s are slices of.
+    doc: &'a [u8],
+    /// The document as text, when it came as text ([`Pull::over_text`]): its slices need no
+    /// second check that they are UTF-8.
+    text: Option<&'a str>,
     depth: usize,
     max_depth: usize,
     root_seen: bool,
     /// The qualified name (prefix included) of the element opened last.
-    qname: String,
+    qname: Cow<'a, str>,
     /// Whether anything of the document has been read (an XML declaration must come first).
     started: bool,
+    /// The namespaces met so far; an [`NsId`] is an index.
+    namespaces: Vec<String>,
 }
 
 impl<'a> Pull<'a> {
@@ -105,11 +148,14 @@ impl<'a> Pull<'a> {
         config.trim_text(false);
         Pull {
             reader,
+            doc: bytes,
+            text: None,
             depth: 0,
             max_depth: MAX_DEPTH,
             root_seen: false,
-            qname: String::new(),
+            qname: Cow::Borrowed(""),
             started: false,
+            namespaces: Vec::new(),
         }
     }
 
@@ -118,6 +164,14 @@ impl<'a> Pull<'a> {
     pub fn with_max_depth(bytes: &'a [u8], max_depth: usize) -> Pull<'a> {
         let mut pull = Pull::new(bytes);
         pull.max_depth = max_depth;
+        pull
+    }
+
+    /// A parser over a document already decoded to text (the request reader's), nesting capped at
+    /// `max_depth` levels.
+    pub fn over_text(text: &'a str, max_depth: usize) -> Pull<'a> {
+        let mut pull = Pull::with_max_depth(text.as_bytes(), max_depth);
+        pull.text = Some(text);
         pull
     }
 
@@ -136,14 +190,50 @@ impl<'a> Pull<'a> {
         self.depth
     }
 
+    /// The name of a namespace of this document.
+    pub fn namespace(&self, id: NsId) -> &str {
+        &self.namespaces[id.0 as usize]
+    }
+
+    /// The namespaces of the document read so far, indexed by [`NsId`].
+    pub fn into_namespaces(self) -> Vec<String> {
+        self.namespaces
+    }
+
     /// The next item, or `None` at the end of a well-formed document.
     pub fn next_item(&mut self) -> Result<Option<Item>, XmlError> {
+        Ok(match self.next_piece()? {
+            None => None,
+            Some(Piece::Start {
+                ns, local, attrs, ..
+            }) => Some(Item::Start {
+                ns: ns.map(|id| self.namespace(id).to_string()),
+                local: local.into_owned(),
+                attrs,
+            }),
+            Some(Piece::Text(text)) => Some(Item::Text(text.into_owned())),
+            Some(Piece::End) => Some(Item::End),
+        })
+    }
+
+    /// The next piece, or `None` at the end of a well-formed document: [`Pull::next_item`] without
+    /// copying names and text out of the document.
+    pub fn next_piece(&mut self) -> Result<Option<Piece<'a>>, XmlError> {
         loop {
             let (ns, event) = self
                 .reader
                 .read_resolved_event()
                 .map_err(|e| XmlError::Malformed(e.to_string()))?;
-            let ns = namespace(ns)?;
+            let ns = match ns {
+                ResolveResult::Bound(ns) => Some(ns.into_inner()),
+                ResolveResult::Unbound => None,
+                ResolveResult::Unknown(prefix) => {
+                    return Err(XmlError::Malformed(format!(
+                        "undeclared namespace prefix `{}`",
+                        String::from_utf8_lossy(&prefix)
+                    )))
+                }
+            };
             let first = !self.started;
             self.started = true;
             match event {
@@ -158,8 +248,7 @@ impl<'a> Pull<'a> {
                     if self.depth > self.max_depth {
                         return Err(XmlError::TooDeep(self.max_depth));
                     }
-                    self.qname.clear();
-                    self.qname.push_str(utf8(start.name().as_ref())?);
+                    self.qname = in_doc(self.doc, self.text, start.name().into_inner())?;
                     check_qname(&self.qname, "element")?;
                     if start.name().prefix().is_some_and(|p| p.is_xmlns()) {
                         return Err(XmlError::Malformed(format!(
@@ -168,7 +257,11 @@ impl<'a> Pull<'a> {
                         )));
                     }
                     check_attribute_syntax(start.attributes_raw(), |_, _| Ok(()))?;
-                    let local = utf8(start.local_name().as_ref())?.to_string();
+                    let local = in_doc(self.doc, self.text, start.local_name().into_inner())?;
+                    let ns = match ns {
+                        Some(ns) => Some(intern(&mut self.namespaces, ns)?),
+                        None => None,
+                    };
                     let mut attrs: Vec<Attr> = Vec::new();
                     for attr in start.attributes() {
                         let attr = attr.map_err(|e| XmlError::Malformed(e.to_string()))?;
@@ -206,15 +299,20 @@ impl<'a> Pull<'a> {
                             value,
                         });
                     }
-                    return Ok(Some(Item::Start { ns, local, attrs }));
+                    return Ok(Some(Piece::Start {
+                        ns,
+                        local,
+                        qname: self.qname.clone(),
+                        attrs,
+                    }));
                 }
                 Event::End(_) => {
                     self.depth -= 1;
-                    return Ok(Some(Item::End));
+                    return Ok(Some(Piece::End));
                 }
                 Event::Empty(_) => unreachable!("empty elements are expanded"),
                 Event::Text(text) => {
-                    let text = utf8(&text)?;
+                    let text = cow_utf8(self.doc, self.text, text.into_inner())?;
                     if text.contains("]]>") {
                         return Err(XmlError::Malformed(
                             "`]]>` in text (it may only end a CDATA section)".to_string(),
@@ -228,7 +326,7 @@ impl<'a> Pull<'a> {
                             "text outside the root element".to_string(),
                         ));
                     }
-                    return Ok(Some(Item::Text(text.to_string())));
+                    return Ok(Some(Piece::Text(text)));
                 }
                 Event::CData(data) => {
                     if self.depth == 0 {
@@ -236,7 +334,11 @@ impl<'a> Pull<'a> {
                             "CDATA outside the root element".to_string(),
                         ));
                     }
-                    return Ok(Some(Item::Text(utf8(&data)?.to_string())));
+                    return Ok(Some(Piece::Text(cow_utf8(
+                        self.doc,
+                        self.text,
+                        data.into_inner(),
+                    )?)));
                 }
                 Event::GeneralRef(reference) => {
                     if self.depth == 0 {
@@ -245,7 +347,7 @@ impl<'a> Pull<'a> {
                         ));
                     }
                     let name = utf8(&reference)?;
-                    return Ok(Some(Item::Text(resolve_reference(name)?.to_string())));
+                    return Ok(Some(Piece::Text(resolve_reference(name)?)));
                 }
                 Event::DocType(_) => return Err(XmlError::Doctype),
                 Event::Decl(decl) => {
@@ -302,10 +404,13 @@ impl<'a> Pull<'a> {
         let mut text = String::new();
         let mut open = 1usize;
         while open > 0 {
-            match self.next_in()? {
-                Item::Start { .. } => open += 1,
-                Item::End => open -= 1,
-                Item::Text(t) => text.push_str(&t),
+            let piece = self
+                .next_piece()?
+                .ok_or_else(|| XmlError::Malformed("unexpected end of document".to_string()))?;
+            match piece {
+                Piece::Start { .. } => open += 1,
+                Piece::End => open -= 1,
+                Piece::Text(t) => text.push_str(&t),
             }
         }
         Ok(text)
@@ -493,6 +598,51 @@ fn check_declaration(decl: &quick_xml::events::BytesDecl<'_>) -> Result<(), XmlE
     }
 }
 
+/// The number of a namespace, given one if it is new.
+fn intern(namespaces: &mut Vec<String>, ns: &[u8]) -> Result<NsId, XmlError> {
+    let at = match namespaces.iter().position(|n| n.as_bytes() == ns) {
+        Some(at) => at,
+        None => {
+            namespaces.push(utf8(ns)?.to_string());
+            namespaces.len() - 1
+        }
+    };
+    Ok(NsId(u32::try_from(at).unwrap_or(u32::MAX)))
+}
+
+/// A part quick-xml handed out as a slice of the document, as text that lives as long as the
+/// document (a copy only if it is not a slice of it, which a reader over a slice never does). When
+/// the document came as text, the part is cut from it, which checks only the ends.
+fn in_doc<'a>(doc: &'a [u8], text: Option<&'a str>, part: &[u8]) -> Result<Cow<'a, str>, XmlError> {
+    let at = (part.as_ptr() as usize).wrapping_sub(doc.as_ptr() as usize);
+    let range = at
+        .checked_add(part.len())
+        .filter(|&end| {
+            doc.get(at..end)
+                .is_some_and(|s| s.as_ptr() == part.as_ptr())
+        })
+        .map(|end| at..end);
+    match (range, text) {
+        (Some(range), Some(text)) => text.get(range).map(Cow::Borrowed).ok_or(XmlError::NotUtf8),
+        (Some(range), None) => utf8(&doc[range]).map(Cow::Borrowed),
+        (None, _) => utf8(part).map(|s| Cow::Owned(s.to_string())),
+    }
+}
+
+/// Bytes of the document as text, borrowed when they were.
+fn cow_utf8<'a>(
+    doc: &'a [u8],
+    text: Option<&'a str>,
+    bytes: Cow<'a, [u8]>,
+) -> Result<Cow<'a, str>, XmlError> {
+    match bytes {
+        Cow::Borrowed(b) => in_doc(doc, text, b),
+        Cow::Owned(v) => String::from_utf8(v)
+            .map(Cow::Owned)
+            .map_err(|_| XmlError::NotUtf8),
+    }
+}
+
 fn namespace(ns: ResolveResult<'_>) -> Result<Option<String>, XmlError> {
     match ns {
         ResolveResult::Bound(ns) => Ok(Some(utf8(ns.as_ref())?.to_string())),
@@ -509,7 +659,7 @@ fn utf8(bytes: &[u8]) -> Result<&str, XmlError> {
 }
 
 /// The text of an entity or character reference (the part between `&` and `;`).
-pub(super) fn resolve_reference(name: &str) -> Result<String, XmlError> {
+pub(super) fn resolve_reference(name: &str) -> Result<Cow<'static, str>, XmlError> {
     if let Some(number) = name.strip_prefix('#') {
         let code = match number.strip_prefix('x') {
             Some(hex) => u32::from_str_radix(hex, 16),
@@ -522,10 +672,10 @@ pub(super) fn resolve_reference(name: &str) -> Result<String, XmlError> {
         if !is_xml_char(c) {
             return Err(XmlError::ForbiddenChar(c as u32));
         }
-        return Ok(String::from(c));
+        return Ok(Cow::Owned(String::from(c)));
     }
     quick_xml::escape::resolve_predefined_entity(name)
-        .map(str::to_string)
+        .map(Cow::Borrowed)
         .ok_or_else(|| XmlError::UnknownEntity(name.to_string()))
 }
 
@@ -534,6 +684,40 @@ pub(super) fn resolve_reference(name: &str) -> Result<String, XmlError> {
 /// no surrogates).
 pub fn is_xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r') || (c >= ' ' && c != '\u{FFFE}' && c != '\u{FFFF}')
+}
+
+/// The first character of `text` that XML 1.0 forbids ([`is_xml_char`]), found over its bytes: in
+/// UTF-8 a forbidden control character is one byte below 0x20, and U+FFFE and U+FFFF are `EF BF BE`
+/// and `EF BF BF`, so blocks of text with neither a byte below 0x20 nor `EF` are passed over whole.
+pub fn first_forbidden(text: &str) -> Option<char> {
+    const BLOCK: usize = 32;
+    let bytes = text.as_bytes();
+    let mut from = 0;
+    while from < bytes.len() {
+        let to = (from + BLOCK).min(bytes.len());
+        // No early exit inside a block, so that the compiler can test it all at once.
+        let suspect = bytes[from..to]
+            .iter()
+            .fold(false, |any, &b| any | (b < 0x20) | (b == 0xEF));
+        if suspect {
+            for (i, &b) in bytes[from..to].iter().enumerate() {
+                if b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r') {
+                    return Some(char::from(b));
+                }
+                if b == 0xEF {
+                    // A whole character: `text` is valid UTF-8, so its continuation bytes follow.
+                    let at = from + i;
+                    match bytes.get(at + 1..at + 3) {
+                        Some([0xBF, 0xBE]) => return Some('\u{FFFE}'),
+                        Some([0xBF, 0xBF]) => return Some('\u{FFFF}'),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        from = to;
+    }
+    None
 }
 
 /// Unescapes an attribute value, expanding only predefined entities and character references.
@@ -662,6 +846,54 @@ mod tests {
                 ]
             }
         );
+    }
+
+    #[test]
+    fn the_byte_scan_finds_what_the_character_scan_finds() {
+        let by_chars = |t: &str| t.chars().find(|c| !is_xml_char(*c));
+        let long = "x".repeat(40);
+        let cases = [
+            String::new(),
+            "plain text".to_string(),
+            "tab\tnew\nline\r".to_string(),
+            "bell\u{7}".to_string(),
+            format!("{long}\u{1}"),
+            format!("{long}é\u{FFFE}"),
+            format!("\u{FFFF}{long}"),
+            format!("{long}\u{FFFD}\u{FFEF}\u{EFFF}é"),
+            format!("{}\u{FFFE}", "é".repeat(20)),
+            "\u{0}".to_string(),
+        ];
+        for text in &cases {
+            assert_eq!(first_forbidden(text), by_chars(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn pieces_borrow_names_and_plain_text_from_the_document() {
+        let xml = r#"<p:a xmlns:p="urn:p"><p:b>x&amp;y</p:b><c xmlns="urn:p">z</c></p:a>"#;
+        let mut pull = Pull::new(xml.as_bytes());
+        let mut pieces = Vec::new();
+        while let Some(piece) = pull.next_piece().unwrap() {
+            pieces.push(piece);
+        }
+        let Piece::Start {
+            ns, local, qname, ..
+        } = &pieces[1]
+        else {
+            panic!("{pieces:?}")
+        };
+        assert!(matches!(local, Cow::Borrowed("b")));
+        assert!(matches!(qname, Cow::Borrowed("p:b")));
+        assert_eq!(pull.namespace(ns.unwrap()), "urn:p");
+        assert!(matches!(pieces[2], Piece::Text(Cow::Borrowed("x"))));
+        assert!(matches!(pieces[3], Piece::Text(Cow::Borrowed("&"))));
+        // One namespace, met three times, numbered once.
+        let Piece::Start { ns: c_ns, .. } = &pieces[6] else {
+            panic!("{pieces:?}")
+        };
+        assert_eq!(c_ns, ns);
+        assert_eq!(pull.into_namespaces(), vec!["urn:p".to_string()]);
     }
 
     #[test]
