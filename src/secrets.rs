@@ -15,8 +15,9 @@
 //! ([`mask_script`]).
 //!
 //! A secret is masked in the forms it is written in: as it is, XML- or HTML-escaped, escaped in
-//! a JSON string, percent-encoded in a URL, and (with its user) base64-encoded in a basic
-//! authentication header.
+//! a JSON string or a Rhai string literal, percent-encoded in a URL, each of these composed (a
+//! Rhai literal in a JUnit attribute, an envelope in the HTML report), and (with its user)
+//! base64-encoded in a basic authentication header.
 //!
 //! Owns nothing else: it knows no command, file format or terminal.
 
@@ -227,21 +228,51 @@ pub fn mask_script(text: &str) -> String {
     mask(&out).into_owned()
 }
 
-/// The forms a value is written in.
+/// The escapings a writer applies to a text: XML and HTML (with `'` as `&apos;` or `&#39;`, and
+/// text content that leaves `"` as it is), a JSON string's, a Rust or Rhai string literal's, and
+/// a URL's percent-encoding.
+const ESCAPINGS: [fn(&str) -> String; 6] = [
+    |v| quick_xml::escape::escape(v).into_owned(),
+    |v| quick_xml::escape::escape(v).replace("&apos;", "&#39;"),
+    |v| quick_xml::escape::partial_escape(v).into_owned(),
+    json_escape,
+    rust_escape,
+    percent_encode,
+];
+
+/// How many escapings a written form may have composed: a `-v` row's Rhai literal in a JUnit
+/// attribute is two (Rhai, then XML), an envelope in the HTML report two (XML, then HTML), and
+/// an envelope's literal in the HTML report three.
+const COMPOSED: usize = 3;
+
+/// The forms a value is written in: the value, and every composition of up to [`COMPOSED`]
+/// [`ESCAPINGS`] (only those that change the text, so that a plain value has one form).
 fn forms(value: &str) -> Vec<String> {
+    let mut all = vec![value.to_string()];
+    let mut last = vec![value.to_string()];
+    for _ in 0..COMPOSED {
+        let mut next = Vec::new();
+        for text in &last {
+            for escape in ESCAPINGS {
+                let escaped = escape(text);
+                if !all.contains(&escaped) {
+                    all.push(escaped.clone());
+                    next.push(escaped);
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        last = next;
+    }
+    all
+}
+
+/// The value as a JSON string's inside.
+fn json_escape(value: &str) -> String {
     let json = serde_json::to_string(value).unwrap_or_default();
-    let json = json[1..json.len().saturating_sub(1).max(1)].to_string();
-    // XML and HTML write `'` as `&apos;` or `&#39;`, and text content may leave `"` as it is.
-    let xml = quick_xml::escape::escape(value).into_owned();
-    vec![
-        value.to_string(),
-        xml.replace("&apos;", "&#39;"),
-        xml,
-        quick_xml::escape::partial_escape(value).into_owned(),
-        json,
-        rust_escape(value),
-        percent_encode(value),
-    ]
+    json[1..json.len().saturating_sub(1).max(1)].to_string()
 }
 
 /// The value as a Rust or Rhai string literal's inside (`{:?}`, as `-v` rows show values).
@@ -277,6 +308,20 @@ mod tests {
         assert_eq!(mask(r#"{"p":"s3cr&t\"pw"}"#), r#"{"p":"***"}"#);
         assert_eq!(mask("https://u:s3cr%26t%22pw@h/"), "https://u:***@h/");
         assert_eq!(mask("nothing here"), "nothing here");
+    }
+
+    #[test]
+    fn a_secret_is_masked_in_composed_escapings() {
+        add("Cmp\"q\\&9", None);
+        // A Rhai literal XML-escaped (a `-v` row in a JUnit attribute).
+        assert_eq!(
+            mask("a=&quot;Cmp\\&quot;q\\\\&amp;9&quot;"),
+            "a=&quot;***&quot;"
+        );
+        // An envelope HTML-escaped (the HTML report's last envelopes).
+        assert_eq!(mask("<td>Cmp&amp;quot;q\\&amp;amp;9</td>"), "<td>***</td>");
+        // A Rhai literal in a JSON string.
+        assert_eq!(mask(r#"{"m":"Cmp\\\"q\\\\&9"}"#), r#"{"m":"***"}"#);
     }
 
     #[test]

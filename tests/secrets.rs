@@ -360,3 +360,58 @@ fn no_secret_reaches_the_repls_screen_history_or_saved_script() {
     assert!(kept.contains("let account = \"***\""), "history:\n{kept}");
     assert!(files.contains("assign_field"));
 }
+
+/// A `--secret` value holding characters that each writer escapes (`"`, `\`, a tab, `&<>`) is
+/// masked in every report, whichever escapings were composed on the way (a Rhai string literal
+/// XML-escaped in JUnit, JSON-escaped in the JSON report; an envelope HTML-escaped in the HTML).
+#[test]
+fn a_secret_with_characters_writers_escape_is_masked_in_every_report() {
+    let values = [
+        "Ab\"c5151",
+        "Ab\\c7171",
+        "Ab&c6161",
+        "Ab<c>8181",
+        "Ab\tc9191",
+        "Ab'c4141",
+    ];
+    for value in values {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("t.rhai"),
+            "let pw = param(\"pw\");\nlet p = station(\"4021\");\np.start();\n\
+             p.assign(\"fldNote\", pw);\nassert_eq(pw, \"x\");\n",
+        )
+        .unwrap();
+        let out = ecapi(dir.path())
+            .args(["test", "--trace", "--secret", "pw", "t.rhai"])
+            .arg("--set")
+            .arg(format!("pw={value}"))
+            .args([
+                "--report-junit",
+                "o/j.xml",
+                "--report-json",
+                "o/r.json",
+                "--report-tap",
+                "o/t.tap",
+                "--report-html",
+                "o/r.html",
+            ])
+            .output()
+            .unwrap();
+        // The value's distinctive tail is found nowhere, in any escaping.
+        let tail = &value[3..];
+        let shown = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(1), "{value}: {shown}");
+        assert!(!shown.contains(tail), "{value} shown:\n{shown}");
+        assert!(shown.contains("***"), "{value}: {shown}");
+        for report in ["j.xml", "r.json", "t.tap", "r.html"] {
+            let text = std::fs::read_to_string(dir.path().join("o").join(report)).unwrap();
+            assert!(!text.contains(tail), "{value} written to {report}:\n{text}");
+            assert!(text.contains("***"), "{report} masks {value}:\n{text}");
+        }
+    }
+}
