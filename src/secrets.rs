@@ -120,6 +120,31 @@ pub fn add_basic_auth(user: &str, password: &str, variable: Option<&str>) {
     }
 }
 
+/// Adds the password of a URL's user information (`https://crm:PASSWORD@host/…`), as written
+/// and decoded, with the basic authentication header it makes with `user` (the URL's user when
+/// `None`). The URL is read as text, so that the password of one that does not parse
+/// (`http://u:PW@host:notaport/`) is masked in the error naming it. A URL without a password
+/// adds nothing.
+pub fn add_url(url: &str, user: Option<&str>) {
+    let Some((url_user, raw)) = url_credentials(url) else {
+        return;
+    };
+    add(raw, None);
+    let decoded = crate::client::percent_decode(raw);
+    let url_user = crate::client::percent_decode(url_user);
+    add_basic_auth(user.unwrap_or(&url_user), &decoded, None);
+}
+
+/// The user and password of a URL's user information, as written: the text between `://` and the
+/// last `@` before the path, split at its first `:`.
+fn url_credentials(url: &str) -> Option<(&str, &str)> {
+    let (_, rest) = url.trim().split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let (userinfo, _) = authority.rsplit_once('@')?;
+    let (user, password) = userinfo.split_once(':')?;
+    (!password.is_empty()).then_some((user, password))
+}
+
 /// Adds a name given with `--secret`: the values later found under it (a script variable's, a
 /// request parameter's) are added with [`add`] by whoever finds them.
 pub fn add_name(name: &str) {
@@ -322,6 +347,20 @@ mod tests {
         assert_eq!(mask("<td>Cmp&amp;quot;q\\&amp;amp;9</td>"), "<td>***</td>");
         // A Rhai literal in a JSON string.
         assert_eq!(mask(r#"{"m":"Cmp\\\"q\\\\&9"}"#), r#"{"m":"***"}"#);
+    }
+
+    #[test]
+    fn a_urls_password_is_a_secret_even_when_the_url_does_not_parse() {
+        add_url("http://crm:Url%26Pw-31@127.0.0.1:notaport/x", None);
+        assert_eq!(
+            mask("not a URL: http://crm:Url%26Pw-31@127.0.0.1:notaport/x"),
+            "not a URL: http://crm:***@127.0.0.1:notaport/x"
+        );
+        assert_eq!(mask("pw Url&Pw-31"), "pw ***");
+        // base64("crm:Url&Pw-31")
+        assert_eq!(mask("Basic Y3JtOlVybCZQdy0zMQ=="), "Basic ***");
+        assert_eq!(url_credentials("http://u@h/a:b@c"), None);
+        assert_eq!(url_credentials("https://u:p:q@h"), Some(("u", "p:q")));
     }
 
     #[test]

@@ -415,3 +415,52 @@ fn a_secret_with_characters_writers_escape_is_masked_in_every_report() {
         }
     }
 }
+
+/// A password in a URL typed at the REPL's `:backend` becomes a secret: masked in the line kept
+/// in the history file, in `:history` and in the error when the server cannot be reached.
+#[cfg(unix)]
+#[test]
+fn a_password_typed_in_the_repls_backend_url_is_masked_in_its_history() {
+    use expectrl::{Eof, Expect, Regex, Session};
+    use std::time::Duration;
+
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history");
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cmd = ecapi(dir.path());
+    cmd.env("ECAPI_HISTORY", &history)
+        .env("TERM", "xterm")
+        .arg("repl");
+    let mut p = Session::spawn(cmd).expect("the REPL starts");
+    p.set_expect_timeout(Some(Duration::from_secs(30)));
+    let prompt = r"\x1b\[\?2004h(?:\x1b\[[0-9;?]*[A-Za-z]|\r)*ecapi>";
+    p.expect(Regex(prompt)).unwrap();
+    let mut screen = String::new();
+    for typed in [
+        format!(":backend http://crm:UrlPw7731@127.0.0.1:{port}/WebAPI/ECAPI.svc"),
+        ":history".to_string(),
+    ] {
+        p.send_line(&typed).unwrap();
+        let shown = p.expect(Regex(prompt)).unwrap();
+        let shown = String::from_utf8_lossy(shown.before()).into_owned();
+        screen.push_str(shown.rsplit("\x1b[?2004l").next().unwrap_or_default());
+    }
+    p.send_line(":quit").unwrap();
+    p.expect(Eof).unwrap();
+    assert!(!screen.contains("UrlPw7731"), "shown:\n{screen}");
+    assert!(
+        screen.contains(&format!(":backend http://crm:***@127.0.0.1:{port}/")),
+        ":history masks:\n{screen}"
+    );
+    let kept = std::fs::read_to_string(&history).unwrap();
+    assert!(!kept.contains("UrlPw7731"), "history:\n{kept}");
+    assert!(
+        kept.contains("http://crm:***@127.0.0.1"),
+        "history:\n{kept}"
+    );
+}

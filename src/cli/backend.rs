@@ -156,10 +156,8 @@ pub(super) fn register_secrets(a: &BackendArgs, env: Option<&project::Environmen
         let variable = variable_of("password", password, "ECAPI_PASSWORD");
         secrets::add_basic_auth(&user, password, variable.as_deref());
     }
-    if let Some(raw) = url.as_ref().and_then(|u| u.password()) {
-        secrets::add(raw, None);
-        let user = a.user.clone().unwrap_or(url_user);
-        secrets::add_basic_auth(&user, &crate::client::percent_decode(raw), None);
+    if let Some(endpoint) = &a.endpoint {
+        secrets::add_url(endpoint, a.user.as_deref());
     }
     if let Some(token) = &a.control_token {
         let variable = variable_of("control-token", token, "ECAPI_CONTROL_TOKEN");
