@@ -22,7 +22,7 @@
 //! Owns nothing else: it knows no command, file format or terminal.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
@@ -51,6 +51,11 @@ struct Registry {
     searcher: Option<Arc<AhoCorasick>>,
     /// The names given with `--secret` (and an environment's `secret = […]`).
     names: Vec<String>,
+    /// Those of `names` that named something (a `--set` name, a variable, a parameter …), in
+    /// lower case.
+    matched: BTreeSet<String>,
+    /// The names seen that a `--secret` name could have meant, for [`unmatched`]'s suggestion.
+    seen: BTreeSet<String>,
 }
 
 static REGISTRY: RwLock<Registry> = RwLock::new(Registry {
@@ -58,6 +63,8 @@ static REGISTRY: RwLock<Registry> = RwLock::new(Registry {
     index: None,
     searcher: None,
     names: Vec::new(),
+    matched: BTreeSet::new(),
+    seen: BTreeSet::new(),
 });
 
 /// Whether any secret is known: writers skip the search while none is.
@@ -159,9 +166,62 @@ pub fn add_name(name: &str) {
 }
 
 /// Whether `name` was given with `--secret` (request parameters compare without case, as
-/// Encore's names are matched).
+/// Encore's names are matched). Each name asked about is one a `--secret` name could have meant:
+/// [`unmatched`] names the closest.
 pub fn is_secret_name(name: &str) -> bool {
-    read().names.iter().any(|n| n.eq_ignore_ascii_case(name))
+    let (named, known) = {
+        let r = read();
+        let named = r.names.iter().any(|n| n.eq_ignore_ascii_case(name));
+        let known = if named {
+            r.matched.contains(&name.to_ascii_lowercase())
+        } else {
+            r.seen.contains(name)
+        };
+        (named, known)
+    };
+    if !known && !name.is_empty() {
+        let mut w = write();
+        if named {
+            w.matched.insert(name.to_ascii_lowercase());
+        } else {
+            w.seen.insert(name.to_string());
+        }
+    }
+    named
+}
+
+/// Notes that a `--secret` name named something found other than through [`is_secret_name`]
+/// (an environment variable of that name).
+pub fn mark_matched(name: &str) {
+    write().matched.insert(name.trim().to_ascii_lowercase());
+}
+
+/// The names given with `--secret` that named nothing this run — no `--set` name, `--data`
+/// column, script variable, request parameter, field or environment variable of that name was
+/// seen, so no value was masked for it — each with the closest name seen, if one is close (a
+/// typo: `crad` for `card`).
+pub fn unmatched() -> Vec<(String, Option<String>)> {
+    let r = read();
+    r.names
+        .iter()
+        .filter(|n| !r.matched.contains(&n.to_ascii_lowercase()))
+        .map(|n| {
+            let lower = n.to_ascii_lowercase();
+            let closest = r
+                .seen
+                .iter()
+                .map(|s| {
+                    let other = s.to_ascii_lowercase();
+                    let score = strsim::jaro_winkler(&lower, &other);
+                    let typo = strsim::osa_distance(&lower, &other) <= 1;
+                    (if typo { score.max(0.9) } else { score }, s)
+                })
+                .filter(|(score, _)| *score >= 0.8)
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, s)| s.clone());
+            (n.clone(), closest)
+        })
+        .collect()
 }
 
 /// Adds the values of a `--data` row's columns named with `--secret` (`data.card` in a script).
@@ -408,6 +468,21 @@ mod tests {
             mask("many-00007-v, many-04999-v and many-05000-v"),
             "***, *** and many-05000-v"
         );
+    }
+
+    #[test]
+    fn a_name_that_named_nothing_is_reported_with_the_closest_seen() {
+        add_name("crad_um");
+        add_name("pin_um");
+        assert!(!is_secret_name("card_um"));
+        assert!(is_secret_name("PIN_UM"));
+        let unmatched = unmatched();
+        let crad = unmatched.iter().find(|(n, _)| n == "crad_um");
+        assert_eq!(
+            crad,
+            Some(&("crad_um".to_string(), Some("card_um".to_string())))
+        );
+        assert!(!unmatched.iter().any(|(n, _)| n == "pin_um"));
     }
 
     #[test]

@@ -464,3 +464,49 @@ fn a_password_typed_in_the_repls_backend_url_is_masked_in_its_history() {
         "history:\n{kept}"
     );
 }
+
+/// A `--secret` name that names nothing (a typo) masks nothing: the run says so, naming the
+/// closest name it saw; an empty name is a usage error.
+#[test]
+fn a_secret_name_that_names_nothing_is_warned_of_with_the_closest_name() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("s.rhai"),
+        "let account = \"Acct-1\";\ninit_station(\"4021\");\nassign_field(1, 1, \"fldNote\", param(\"card\") + account);\n",
+    )
+    .unwrap();
+    let run = |secret: &str| {
+        let out = ecapi(dir.path())
+            .args([
+                "run",
+                "--set",
+                "card=Card-5517",
+                "--secret",
+                secret,
+                "s.rhai",
+            ])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.code(), err)
+    };
+    let (code, err) = run("crad");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("warning: --secret crad named nothing")
+            && err.contains("(did you mean `card`?)"),
+        "{err}"
+    );
+    let (code, err) = run("acount");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("(did you mean `account`?)"), "{err}");
+    // A set name, a script variable, a field and a request parameter each name something.
+    for name in ["card", "account", "fldNote", "Extension"] {
+        let (code, err) = run(name);
+        assert_eq!(code, Some(0), "{name}: {err}");
+        assert!(!err.contains("warning"), "{name}: {err}");
+    }
+    let (code, err) = run("");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--secret: the name is empty"), "{err}");
+}

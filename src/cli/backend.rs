@@ -156,6 +156,7 @@ pub(super) fn register_secrets(a: &BackendArgs, env: Option<&project::Environmen
     for name in names {
         secrets::add_name(name);
         if let Ok(value) = std::env::var(name) {
+            secrets::mark_matched(name);
             secrets::add(&value, Some(name));
         }
     }
@@ -234,6 +235,11 @@ impl BackendConfig {
             }
             None => given,
         };
+        if a.secret.iter().any(|n| n.trim().is_empty()) {
+            return Err(UsageError::new(
+                "--secret: the name is empty (a --set name, --data column, script variable, request parameter, field or environment variable)",
+            ));
+        }
         register_secrets(a, env.as_ref());
         let without_defaults =
             project::simulator_taken_whole(a, &super::script_args::default_backend());
