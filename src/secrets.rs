@@ -15,13 +15,14 @@
 //! ([`mask_script`]).
 //!
 //! A secret is masked in the forms it is written in: as it is, XML- or HTML-escaped, escaped in
-//! a JSON string, percent-encoded in a URL, and (with its user) base64-encoded in a basic
-//! authentication header.
+//! a JSON string or a Rhai string literal, percent-encoded in a URL, each of these composed (a
+//! Rhai literal in a JUnit attribute, an envelope in the HTML report), and (with its user)
+//! base64-encoded in a basic authentication header.
 //!
 //! Owns nothing else: it knows no command, file format or terminal.
 
 use std::borrow::Cow;
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
@@ -50,6 +51,11 @@ struct Registry {
     searcher: Option<Arc<AhoCorasick>>,
     /// The names given with `--secret` (and an environment's `secret = […]`).
     names: Vec<String>,
+    /// Those of `names` that named something (a `--set` name, a variable, a parameter …), in
+    /// lower case.
+    matched: BTreeSet<String>,
+    /// The names seen that a `--secret` name could have meant, for [`unmatched`]'s suggestion.
+    seen: BTreeSet<String>,
 }
 
 static REGISTRY: RwLock<Registry> = RwLock::new(Registry {
@@ -57,6 +63,8 @@ static REGISTRY: RwLock<Registry> = RwLock::new(Registry {
     index: None,
     searcher: None,
     names: Vec::new(),
+    matched: BTreeSet::new(),
+    seen: BTreeSet::new(),
 });
 
 /// Whether any secret is known: writers skip the search while none is.
@@ -119,6 +127,31 @@ pub fn add_basic_auth(user: &str, password: &str, variable: Option<&str>) {
     }
 }
 
+/// Adds the password of a URL's user information (`https://crm:PASSWORD@host/…`), as written
+/// and decoded, with the basic authentication header it makes with `user` (the URL's user when
+/// `None`). The URL is read as text, so that the password of one that does not parse
+/// (`http://u:PW@host:notaport/`) is masked in the error naming it. A URL without a password
+/// adds nothing.
+pub fn add_url(url: &str, user: Option<&str>) {
+    let Some((url_user, raw)) = url_credentials(url) else {
+        return;
+    };
+    add(raw, None);
+    let decoded = crate::client::percent_decode(raw);
+    let url_user = crate::client::percent_decode(url_user);
+    add_basic_auth(user.unwrap_or(&url_user), &decoded, None);
+}
+
+/// The user and password of a URL's user information, as written: the text between `://` and the
+/// last `@` before the path, split at its first `:`.
+fn url_credentials(url: &str) -> Option<(&str, &str)> {
+    let (_, rest) = url.trim().split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let (userinfo, _) = authority.rsplit_once('@')?;
+    let (user, password) = userinfo.split_once(':')?;
+    (!password.is_empty()).then_some((user, password))
+}
+
 /// Adds a name given with `--secret`: the values later found under it (a script variable's, a
 /// request parameter's) are added with [`add`] by whoever finds them.
 pub fn add_name(name: &str) {
@@ -133,9 +166,62 @@ pub fn add_name(name: &str) {
 }
 
 /// Whether `name` was given with `--secret` (request parameters compare without case, as
-/// Encore's names are matched).
+/// Encore's names are matched). Each name asked about is one a `--secret` name could have meant:
+/// [`unmatched`] names the closest.
 pub fn is_secret_name(name: &str) -> bool {
-    read().names.iter().any(|n| n.eq_ignore_ascii_case(name))
+    let (named, known) = {
+        let r = read();
+        let named = r.names.iter().any(|n| n.eq_ignore_ascii_case(name));
+        let known = if named {
+            r.matched.contains(&name.to_ascii_lowercase())
+        } else {
+            r.seen.contains(name)
+        };
+        (named, known)
+    };
+    if !known && !name.is_empty() {
+        let mut w = write();
+        if named {
+            w.matched.insert(name.to_ascii_lowercase());
+        } else {
+            w.seen.insert(name.to_string());
+        }
+    }
+    named
+}
+
+/// Notes that a `--secret` name named something found other than through [`is_secret_name`]
+/// (an environment variable of that name).
+pub fn mark_matched(name: &str) {
+    write().matched.insert(name.trim().to_ascii_lowercase());
+}
+
+/// The names given with `--secret` that named nothing this run — no `--set` name, `--data`
+/// column, script variable, request parameter, field or environment variable of that name was
+/// seen, so no value was masked for it — each with the closest name seen, if one is close (a
+/// typo: `crad` for `card`).
+pub fn unmatched() -> Vec<(String, Option<String>)> {
+    let r = read();
+    r.names
+        .iter()
+        .filter(|n| !r.matched.contains(&n.to_ascii_lowercase()))
+        .map(|n| {
+            let lower = n.to_ascii_lowercase();
+            let closest = r
+                .seen
+                .iter()
+                .map(|s| {
+                    let other = s.to_ascii_lowercase();
+                    let score = strsim::jaro_winkler(&lower, &other);
+                    let typo = strsim::osa_distance(&lower, &other) <= 1;
+                    (if typo { score.max(0.9) } else { score }, s)
+                })
+                .filter(|(score, _)| *score >= 0.8)
+                .max_by(|a, b| a.0.total_cmp(&b.0))
+                .map(|(_, s)| s.clone());
+            (n.clone(), closest)
+        })
+        .collect()
 }
 
 /// Adds the values of a `--data` row's columns named with `--secret` (`data.card` in a script).
@@ -227,21 +313,51 @@ pub fn mask_script(text: &str) -> String {
     mask(&out).into_owned()
 }
 
-/// The forms a value is written in.
+/// The escapings a writer applies to a text: XML and HTML (with `'` as `&apos;` or `&#39;`, and
+/// text content that leaves `"` as it is), a JSON string's, a Rust or Rhai string literal's, and
+/// a URL's percent-encoding.
+const ESCAPINGS: [fn(&str) -> String; 6] = [
+    |v| quick_xml::escape::escape(v).into_owned(),
+    |v| quick_xml::escape::escape(v).replace("&apos;", "&#39;"),
+    |v| quick_xml::escape::partial_escape(v).into_owned(),
+    json_escape,
+    rust_escape,
+    percent_encode,
+];
+
+/// How many escapings a written form may have composed: a `-v` row's Rhai literal in a JUnit
+/// attribute is two (Rhai, then XML), an envelope in the HTML report two (XML, then HTML), and
+/// an envelope's literal in the HTML report three.
+const COMPOSED: usize = 3;
+
+/// The forms a value is written in: the value, and every composition of up to [`COMPOSED`]
+/// [`ESCAPINGS`] (only those that change the text, so that a plain value has one form).
 fn forms(value: &str) -> Vec<String> {
+    let mut all = vec![value.to_string()];
+    let mut last = vec![value.to_string()];
+    for _ in 0..COMPOSED {
+        let mut next = Vec::new();
+        for text in &last {
+            for escape in ESCAPINGS {
+                let escaped = escape(text);
+                if !all.contains(&escaped) {
+                    all.push(escaped.clone());
+                    next.push(escaped);
+                }
+            }
+        }
+        if next.is_empty() {
+            break;
+        }
+        last = next;
+    }
+    all
+}
+
+/// The value as a JSON string's inside.
+fn json_escape(value: &str) -> String {
     let json = serde_json::to_string(value).unwrap_or_default();
-    let json = json[1..json.len().saturating_sub(1).max(1)].to_string();
-    // XML and HTML write `'` as `&apos;` or `&#39;`, and text content may leave `"` as it is.
-    let xml = quick_xml::escape::escape(value).into_owned();
-    vec![
-        value.to_string(),
-        xml.replace("&apos;", "&#39;"),
-        xml,
-        quick_xml::escape::partial_escape(value).into_owned(),
-        json,
-        rust_escape(value),
-        percent_encode(value),
-    ]
+    json[1..json.len().saturating_sub(1).max(1)].to_string()
 }
 
 /// The value as a Rust or Rhai string literal's inside (`{:?}`, as `-v` rows show values).
@@ -277,6 +393,34 @@ mod tests {
         assert_eq!(mask(r#"{"p":"s3cr&t\"pw"}"#), r#"{"p":"***"}"#);
         assert_eq!(mask("https://u:s3cr%26t%22pw@h/"), "https://u:***@h/");
         assert_eq!(mask("nothing here"), "nothing here");
+    }
+
+    #[test]
+    fn a_secret_is_masked_in_composed_escapings() {
+        add("Cmp\"q\\&9", None);
+        // A Rhai literal XML-escaped (a `-v` row in a JUnit attribute).
+        assert_eq!(
+            mask("a=&quot;Cmp\\&quot;q\\\\&amp;9&quot;"),
+            "a=&quot;***&quot;"
+        );
+        // An envelope HTML-escaped (the HTML report's last envelopes).
+        assert_eq!(mask("<td>Cmp&amp;quot;q\\&amp;amp;9</td>"), "<td>***</td>");
+        // A Rhai literal in a JSON string.
+        assert_eq!(mask(r#"{"m":"Cmp\\\"q\\\\&9"}"#), r#"{"m":"***"}"#);
+    }
+
+    #[test]
+    fn a_urls_password_is_a_secret_even_when_the_url_does_not_parse() {
+        add_url("http://crm:Url%26Pw-31@127.0.0.1:notaport/x", None);
+        assert_eq!(
+            mask("not a URL: http://crm:Url%26Pw-31@127.0.0.1:notaport/x"),
+            "not a URL: http://crm:***@127.0.0.1:notaport/x"
+        );
+        assert_eq!(mask("pw Url&Pw-31"), "pw ***");
+        // base64("crm:Url&Pw-31")
+        assert_eq!(mask("Basic Y3JtOlVybCZQdy0zMQ=="), "Basic ***");
+        assert_eq!(url_credentials("http://u@h/a:b@c"), None);
+        assert_eq!(url_credentials("https://u:p:q@h"), Some(("u", "p:q")));
     }
 
     #[test]
@@ -324,6 +468,21 @@ mod tests {
             mask("many-00007-v, many-04999-v and many-05000-v"),
             "***, *** and many-05000-v"
         );
+    }
+
+    #[test]
+    fn a_name_that_named_nothing_is_reported_with_the_closest_seen() {
+        add_name("crad_um");
+        add_name("pin_um");
+        assert!(!is_secret_name("card_um"));
+        assert!(is_secret_name("PIN_UM"));
+        let unmatched = unmatched();
+        let crad = unmatched.iter().find(|(n, _)| n == "crad_um");
+        assert_eq!(
+            crad,
+            Some(&("crad_um".to_string(), Some("card_um".to_string())))
+        );
+        assert!(!unmatched.iter().any(|(n, _)| n == "pin_um"));
     }
 
     #[test]

@@ -182,3 +182,67 @@ fn serve_trace_prints_what_each_client_sent_and_got_refusals_included() {
         "{trace}"
     );
 }
+
+/// The banner of `ecapi serve` started with `args` and `envs`, read up to its last line; the
+/// server is stopped.
+fn banner(dir: &std::path::Path, args: &[&str], envs: &[(&str, &str)]) -> String {
+    let mut cmd = Command::new(BIN);
+    cmd.current_dir(dir)
+        .env_remove("ECAPI_CONTROL_TOKEN")
+        .env_remove("ECAPI_ENV")
+        .args(["serve", "--listen", "127.0.0.1:0", "--quiet"])
+        .args(args)
+        .stdout(Stdio::piped());
+    for (k, v) in envs {
+        cmd.env(k, v);
+    }
+    let mut server = cmd.spawn().unwrap();
+    let mut shown = String::new();
+    for line in BufReader::new(server.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        shown.push_str(&line);
+        shown.push('\n');
+        if line.starts_with("Stop with Ctrl-C") {
+            break;
+        }
+    }
+    server.kill().unwrap();
+    server.wait().unwrap();
+    shown
+}
+
+#[test]
+fn serve_shows_a_supplied_control_token_masked_in_its_banner() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ecapi.toml"),
+        "[env.ci]\ncontrol-token = \"${SERVE_TOKEN_VAR}\"\n",
+    )
+    .unwrap();
+    /// Options, environment variables and the token they supply.
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: [Case; 3] = [
+        (&["--control-token", "TokOpt-4417"], &[], "TokOpt-4417"),
+        (
+            &[],
+            &[("ECAPI_CONTROL_TOKEN", "TokEnv-5528")],
+            "TokEnv-5528",
+        ),
+        (
+            &["--env", "ci"],
+            &[("SERVE_TOKEN_VAR", "TokToml-6639")],
+            "TokToml-6639",
+        ),
+    ];
+    for (args, envs, token) in cases {
+        let shown = banner(dir.path(), args, envs);
+        assert!(!shown.contains(token), "{args:?} {envs:?}:\n{shown}");
+        assert!(
+            shown.contains("Control token: *** (as given;"),
+            "{args:?} {envs:?}:\n{shown}"
+        );
+    }
+    // Without a token on loopback the control interface needs none, and none is shown.
+    let shown = banner(dir.path(), &[], &[]);
+    assert!(!shown.contains("Control token"), "{shown}");
+}

@@ -436,3 +436,161 @@ fn ecapi_proxy_forwards_to_the_environments_endpoint_with_its_credentials() {
     assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
     assert!(text(&out).0.contains(" 100 "), "{:?}", text(&out));
 }
+
+#[test]
+fn a_value_given_on_the_command_line_needs_no_variable_of_the_environment() {
+    let server = staging();
+    let dir = project(&server.url());
+    let here = dir.path().join("flows/billing");
+    // ENCORE_PASSWORD is not set: `--password` overrides the environment's `${ENCORE_PASSWORD}`.
+    for command in ["run", "test"] {
+        let out = ecapi(
+            &here,
+            &[
+                command,
+                "--env",
+                "staging",
+                "--password",
+                PASSWORD,
+                "flow.rhai",
+            ],
+            &[],
+        );
+        let (stdout, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(0), "{command}: {stdout}{stderr}");
+    }
+    // A `set` value read from a variable that is not set: an error only when no --set gives it.
+    std::fs::write(
+        dir.path().join("ecapi.toml"),
+        "[env.lab]\nset = { extension = \"${LAB_EXTENSION}\" }\n",
+    )
+    .unwrap();
+    let out = ecapi(&here, &["run", "--env", "lab", "flow.rhai"], &[]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains(
+            "ecapi.toml:2: env.lab.extension: the environment variable LAB_EXTENSION is not set"
+        ),
+        "{stderr}"
+    );
+    let out = ecapi(
+        &here,
+        &[
+            "run",
+            "--env",
+            "lab",
+            "--set",
+            "extension=4021",
+            "flow.rhai",
+        ],
+        &[],
+    );
+    let (stdout, stderr) = text(&out);
+    assert_eq!(
+        (out.status.code(), stdout.as_str()),
+        (Some(0), "100 1\n"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn ecapi_variables_give_way_to_a_simulator_chosen_above_them() {
+    let dir = project("http://127.0.0.1:9/WebAPI/ECAPI.svc");
+    let here = dir.path().join("flows/billing");
+    // Nothing listens on port 9: a run that used ECAPI_ENDPOINT would fail to connect.
+    let vars = [
+        ("ECAPI_ENDPOINT", "http://127.0.0.1:9/WebAPI/ECAPI.svc"),
+        ("ECAPI_PASSWORD", "VarPw-71"),
+    ];
+    let chosen: [&[&str]; 3] = [
+        &["--env", "sim"],
+        &["--profile", "hosted"],
+        &["--env", "staging", "--profile", "hosted"],
+    ];
+    for options in chosen {
+        let mut args = vec!["run", "--set", "extension=4021"];
+        args.extend_from_slice(options);
+        args.push("flow.rhai");
+        let out = ecapi(&here, &args, &vars);
+        let (stdout, stderr) = text(&out);
+        assert_eq!(out.status.code(), Some(0), "{options:?}: {stdout}{stderr}");
+        // The simulator answers: 100 from the hosted profile; `sim` is the recorder profile,
+        // where 4021 is no configured extension.
+        let expected = if options[1] == "sim" {
+            "660 \n"
+        } else {
+            "100 1\n"
+        };
+        assert_eq!(stdout, expected, "{options:?}");
+    }
+    // ECAPI_PASSWORD alone means nothing to the simulator.
+    let out = ecapi(
+        &here,
+        &["run", "--set", "extension=4021", "flow.rhai"],
+        &[("ECAPI_PASSWORD", "VarPw-71")],
+    );
+    assert_eq!(out.status.code(), Some(0), "{:?}", text(&out));
+    // Without a simulator chosen, ECAPI_ENDPOINT is the backend.
+    let out = ecapi(
+        &here,
+        &["run", "--set", "extension=4021", "flow.rhai"],
+        &vars[..1],
+    );
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cannot connect to http://127.0.0.1:9/"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn an_endpoint_that_is_not_a_url_is_named_where_it_was_written_its_password_masked() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("ecapi.toml"),
+        "[env.sim]\nprofile = \"hosted\"\n\n[env.lab]\nuser = \"crm\"\nendpoint = \"http://u:TomlPw-42@127.0.0.1:notaport/x\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("f.rhai"), "init_station(\"1\");\n").unwrap();
+    let out = ecapi(
+        dir.path(),
+        &[
+            "run",
+            "--endpoint",
+            "http://u:CliPw-43@127.0.0.1:notaport/x",
+            "f.rhai",
+        ],
+        &[],
+    );
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("CliPw-43"), "{stderr}");
+    assert!(
+        stderr.contains("--endpoint http://u:***@127.0.0.1:notaport/x: not a URL"),
+        "{stderr}"
+    );
+    let out = ecapi(dir.path(), &["run", "--env", "lab", "f.rhai"], &[]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("TomlPw-42"), "{stderr}");
+    let toml = dir.path().join("ecapi.toml");
+    assert!(
+        stderr.contains(&format!(
+            "{}:6: env.lab.endpoint http://u:***@127.0.0.1:notaport/x: not a URL",
+            toml.display()
+        )),
+        "{stderr}"
+    );
+
+    // An environment chosen by ECAPI_ENV is named so, with the closest name.
+    let out = ecapi(dir.path(), &["run", "f.rhai"], &[("ECAPI_ENV", "sm")]);
+    let (_, stderr) = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("ECAPI_ENV=sm: no such environment")
+            && stderr.contains("did you mean `sim`?"),
+        "{stderr}"
+    );
+}

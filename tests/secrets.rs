@@ -360,3 +360,153 @@ fn no_secret_reaches_the_repls_screen_history_or_saved_script() {
     assert!(kept.contains("let account = \"***\""), "history:\n{kept}");
     assert!(files.contains("assign_field"));
 }
+
+/// A `--secret` value holding characters that each writer escapes (`"`, `\`, a tab, `&<>`) is
+/// masked in every report, whichever escapings were composed on the way (a Rhai string literal
+/// XML-escaped in JUnit, JSON-escaped in the JSON report; an envelope HTML-escaped in the HTML).
+#[test]
+fn a_secret_with_characters_writers_escape_is_masked_in_every_report() {
+    let values = [
+        "Ab\"c5151",
+        "Ab\\c7171",
+        "Ab&c6161",
+        "Ab<c>8181",
+        "Ab\tc9191",
+        "Ab'c4141",
+    ];
+    for value in values {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("t.rhai"),
+            "let pw = param(\"pw\");\nlet p = station(\"4021\");\np.start();\n\
+             p.assign(\"fldNote\", pw);\nassert_eq(pw, \"x\");\n",
+        )
+        .unwrap();
+        let out = ecapi(dir.path())
+            .args(["test", "--trace", "--secret", "pw", "t.rhai"])
+            .arg("--set")
+            .arg(format!("pw={value}"))
+            .args([
+                "--report-junit",
+                "o/j.xml",
+                "--report-json",
+                "o/r.json",
+                "--report-tap",
+                "o/t.tap",
+                "--report-html",
+                "o/r.html",
+            ])
+            .output()
+            .unwrap();
+        // The value's distinctive tail is found nowhere, in any escaping.
+        let tail = &value[3..];
+        let shown = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(out.status.code(), Some(1), "{value}: {shown}");
+        assert!(!shown.contains(tail), "{value} shown:\n{shown}");
+        assert!(shown.contains("***"), "{value}: {shown}");
+        for report in ["j.xml", "r.json", "t.tap", "r.html"] {
+            let text = std::fs::read_to_string(dir.path().join("o").join(report)).unwrap();
+            assert!(!text.contains(tail), "{value} written to {report}:\n{text}");
+            assert!(text.contains("***"), "{report} masks {value}:\n{text}");
+        }
+    }
+}
+
+/// A password in a URL typed at the REPL's `:backend` becomes a secret: masked in the line kept
+/// in the history file, in `:history` and in the error when the server cannot be reached.
+#[cfg(unix)]
+#[test]
+fn a_password_typed_in_the_repls_backend_url_is_masked_in_its_history() {
+    use expectrl::{Eof, Expect, Regex, Session};
+    use std::time::Duration;
+
+    let dir = tempfile::tempdir().unwrap();
+    let history = dir.path().join("history");
+    // A port nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut cmd = ecapi(dir.path());
+    cmd.env("ECAPI_HISTORY", &history)
+        .env("TERM", "xterm")
+        .arg("repl");
+    let mut p = Session::spawn(cmd).expect("the REPL starts");
+    p.set_expect_timeout(Some(Duration::from_secs(30)));
+    let prompt = r"\x1b\[\?2004h(?:\x1b\[[0-9;?]*[A-Za-z]|\r)*ecapi>";
+    p.expect(Regex(prompt)).unwrap();
+    let mut screen = String::new();
+    for typed in [
+        format!(":backend http://crm:UrlPw7731@127.0.0.1:{port}/WebAPI/ECAPI.svc"),
+        ":history".to_string(),
+    ] {
+        p.send_line(&typed).unwrap();
+        let shown = p.expect(Regex(prompt)).unwrap();
+        let shown = String::from_utf8_lossy(shown.before()).into_owned();
+        screen.push_str(shown.rsplit("\x1b[?2004l").next().unwrap_or_default());
+    }
+    p.send_line(":quit").unwrap();
+    p.expect(Eof).unwrap();
+    assert!(!screen.contains("UrlPw7731"), "shown:\n{screen}");
+    assert!(
+        screen.contains(&format!(":backend http://crm:***@127.0.0.1:{port}/")),
+        ":history masks:\n{screen}"
+    );
+    let kept = std::fs::read_to_string(&history).unwrap();
+    assert!(!kept.contains("UrlPw7731"), "history:\n{kept}");
+    assert!(
+        kept.contains("http://crm:***@127.0.0.1"),
+        "history:\n{kept}"
+    );
+}
+
+/// A `--secret` name that names nothing (a typo) masks nothing: the run says so, naming the
+/// closest name it saw; an empty name is a usage error.
+#[test]
+fn a_secret_name_that_names_nothing_is_warned_of_with_the_closest_name() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("s.rhai"),
+        "let account = \"Acct-1\";\ninit_station(\"4021\");\nassign_field(1, 1, \"fldNote\", param(\"card\") + account);\n",
+    )
+    .unwrap();
+    let run = |secret: &str| {
+        let out = ecapi(dir.path())
+            .args([
+                "run",
+                "--set",
+                "card=Card-5517",
+                "--secret",
+                secret,
+                "s.rhai",
+            ])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        (out.status.code(), err)
+    };
+    let (code, err) = run("crad");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(
+        err.contains("warning: --secret crad named nothing")
+            && err.contains("(did you mean `card`?)"),
+        "{err}"
+    );
+    let (code, err) = run("acount");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(err.contains("(did you mean `account`?)"), "{err}");
+    // A set name, a script variable, a field and a request parameter each name something.
+    for name in ["card", "account", "fldNote", "Extension"] {
+        let (code, err) = run(name);
+        assert_eq!(code, Some(0), "{name}: {err}");
+        assert!(!err.contains("warning"), "{name}: {err}");
+    }
+    let (code, err) = run("");
+    assert_eq!(code, Some(2), "{err}");
+    assert!(err.contains("--secret: the name is empty"), "{err}");
+}

@@ -105,15 +105,31 @@ pub struct BackendConfig {
     /// The `set` values of the environment chosen with `--env`: the weakest `--set` values, under
     /// a script's line and the command line.
     pub env_params: HashMap<String, String>,
+    /// The environment's `set` values that read a variable that is not set, each with the error
+    /// naming it: an error only for one no `--set` gives.
+    pub env_unset_params: HashMap<String, String>,
 }
 
 impl BackendConfig {
     /// The `--set` values to run with: the environment's, then `sets` (the command line's and a
-    /// script line's, already merged) over them.
-    pub fn params(&self, sets: HashMap<String, String>) -> HashMap<String, String> {
+    /// script line's, already merged) over them. An environment's value whose variable is not
+    /// set is an error unless `sets` gives it.
+    pub fn params(
+        &self,
+        sets: HashMap<String, String>,
+    ) -> Result<HashMap<String, String>, UsageError> {
+        let mut unset: Vec<(&String, &String)> = self
+            .env_unset_params
+            .iter()
+            .filter(|(name, _)| !sets.contains_key(*name))
+            .collect();
+        unset.sort();
+        if let Some((_, why)) = unset.first() {
+            return Err(UsageError((*why).clone()));
+        }
         let mut params = self.env_params.clone();
         params.extend(sets);
-        params
+        Ok(params)
     }
 }
 
@@ -140,6 +156,7 @@ pub(super) fn register_secrets(a: &BackendArgs, env: Option<&project::Environmen
     for name in names {
         secrets::add_name(name);
         if let Ok(value) = std::env::var(name) {
+            secrets::mark_matched(name);
             secrets::add(&value, Some(name));
         }
     }
@@ -156,10 +173,8 @@ pub(super) fn register_secrets(a: &BackendArgs, env: Option<&project::Environmen
         let variable = variable_of("password", password, "ECAPI_PASSWORD");
         secrets::add_basic_auth(&user, password, variable.as_deref());
     }
-    if let Some(raw) = url.as_ref().and_then(|u| u.password()) {
-        secrets::add(raw, None);
-        let user = a.user.clone().unwrap_or(url_user);
-        secrets::add_basic_auth(&user, &crate::client::percent_decode(raw), None);
+    if let Some(endpoint) = &a.endpoint {
+        secrets::add_url(endpoint, a.user.as_deref());
     }
     if let Some(token) = &a.control_token {
         let variable = variable_of("control-token", token, "ECAPI_CONTROL_TOKEN");
@@ -185,6 +200,26 @@ fn read_config(path: &std::path::Path) -> Result<RecorderConfig, UsageError> {
     })
 }
 
+/// Where the endpoint of `applied` (the options `given` with the environment `env` under them)
+/// was written, for errors: `--endpoint`, or the project file's line
+/// (`ecapi.toml:7: env.staging.endpoint`).
+pub(super) fn endpoint_source(
+    given: &BackendArgs,
+    applied: &BackendArgs,
+    env: Option<&project::Environment>,
+) -> String {
+    let from_env = env
+        .and_then(|e| Some((e, e.option("endpoint")?)))
+        .filter(|(_, r)| {
+            given.endpoint != applied.endpoint
+                && applied.endpoint.as_deref() == Some(r.value.as_str())
+        });
+    match from_env {
+        Some((e, r)) => format!("{}:{}: env.{}.endpoint", e.file.display(), r.line, e.name),
+        None => "--endpoint".to_string(),
+    }
+}
+
 impl BackendConfig {
     /// Validates the backend options.
     pub fn from_args(given: &BackendArgs) -> Result<BackendConfig, UsageError> {
@@ -200,7 +235,16 @@ impl BackendConfig {
             }
             None => given,
         };
+        if a.secret.iter().any(|n| n.trim().is_empty()) {
+            return Err(UsageError::new(
+                "--secret: the name is empty (a --set name, --data column, script variable, request parameter, field or environment variable)",
+            ));
+        }
         register_secrets(a, env.as_ref());
+        let without_defaults =
+            project::simulator_taken_whole(a, &super::script_args::default_backend());
+        let source = endpoint_source(given, a, env.as_ref());
+        let a = &without_defaults;
         let api: Option<ApiVersion> = a
             .api
             .as_deref()
@@ -213,15 +257,18 @@ impl BackendConfig {
         // What can be checked without the network is checked here, so that a failure to connect
         // later is a transport failure, never a mistake in the options.
         if let Some(url) = &endpoint {
+            // Masked here, not only where it is written: a URL that does not parse still has
+            // its password read as text ([`crate::secrets::add_url`]).
+            let shown = crate::secrets::mask(url);
             match reqwest::Url::parse(url.trim()) {
                 Ok(u) if matches!(u.scheme(), "http" | "https") => {}
                 Ok(u) => {
                     return Err(UsageError(format!(
-                        "--endpoint {url}: the scheme must be http or https, not {}",
+                        "{source} {shown}: the scheme must be http or https, not {}",
                         u.scheme()
                     )))
                 }
-                Err(e) => return Err(UsageError(format!("--endpoint {url}: not a URL: {e}"))),
+                Err(e) => return Err(UsageError(format!("{source} {shown}: not a URL: {e}"))),
             }
         }
         if let Some(path) = &a.ca_cert {
@@ -272,7 +319,8 @@ impl BackendConfig {
             password: a.password.clone(),
             control_token: a.control_token.clone(),
             timeout: Duration::from_secs_f64(a.timeout),
-            env_params: env.map(|e| e.params()).unwrap_or_default(),
+            env_params: env.as_ref().map(|e| e.params()).unwrap_or_default(),
+            env_unset_params: env.as_ref().map(|e| e.unset_params()).unwrap_or_default(),
         })
     }
 

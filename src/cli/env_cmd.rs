@@ -61,6 +61,16 @@ pub fn env(a: EnvArgs) -> Result<ExitCode, UsageError> {
     for key in OPTIONS {
         let (value, from) = source(key, &given, &with_line, line.as_ref(), &default, &env)?;
         if let Some(value) = value {
+            // An `ECAPI_*` default a simulator chosen above leaves behind
+            // ([`project::simulator_taken_whole`]).
+            let from = if config.endpoint.is_none()
+                && from.starts_with("$ECAPI_")
+                && project::CLIENT_OPTIONS.contains(&key)
+            {
+                format!("{from} (not used: {})", why_not(key))
+            } else {
+                from
+            };
             rows.push((key.to_string(), value, from));
         }
     }
@@ -203,7 +213,7 @@ fn source(
 }
 
 fn why_not(key: &str) -> &'static str {
-    if key == "endpoint" {
+    if project::CLIENT_OPTIONS.contains(&key) {
         "a simulator is chosen above it"
     } else {
         "an endpoint is chosen above it"

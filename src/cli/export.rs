@@ -187,7 +187,7 @@ fn from_script(a: &ExportArgs) -> Result<Option<Flow>, UsageError> {
         None => given,
     };
     let config = BackendConfig::from_args(&run.backend)?;
-    let params = config.params(parse_sets(&run.set)?);
+    let params = config.params(parse_sets(&run.set)?)?;
     let timeout = parse_max_time(run.max_time)?;
     let row = match &run.data {
         Some(path) => {

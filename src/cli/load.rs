@@ -416,7 +416,7 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
         // Agents' talk time is real time, so the simulator's recordings last as long as the calls.
         config.clock = ClockMode::Real;
     }
-    let params = config.params(parse_sets(&a.set)?);
+    let params = config.params(parse_sets(&a.set)?)?;
     let backend = backend(&config)?;
     // Listening before the banner, so a signal after it always ends the run with its reports.
     let end = Arc::new(EndSignal::new());

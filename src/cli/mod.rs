@@ -32,6 +32,11 @@ pub use exit::{ExitCode, EXIT_FAILURE, EXIT_SUCCESS, EXIT_USAGE};
 
 /// Runs a parsed command line and returns the process's exit code.
 pub fn main(cli: Cli) -> ExitCode {
+    // The commands that run scripts, after which a `--secret` name that named nothing is told.
+    let runs_scripts = matches!(
+        cli.command,
+        Some(Command::Run(_) | Command::Test(_) | Command::Load(_) | Command::Repl(_)) | None
+    );
     let result = match cli.command {
         Some(Command::Run(a)) => run::run(a),
         Some(Command::Test(a)) => test::test(a),
@@ -51,11 +56,27 @@ pub fn main(cli: Cli) -> ExitCode {
         // Without a subcommand, the REPL, with the options given before any subcommand.
         None => repl::repl(cli.repl),
     };
+    if runs_scripts && result.is_ok() {
+        warn_unmatched_secrets();
+    }
     match result {
         Ok(code) => code,
         Err(e) => {
             errln!("ecapi: {e}");
             EXIT_USAGE
         }
+    }
+}
+
+/// Warns of each `--secret` name that named nothing in the run (a typo masks nothing), naming
+/// the closest name seen.
+fn warn_unmatched_secrets() {
+    for (name, closest) in crate::secrets::unmatched() {
+        let hint = closest
+            .map(|c| format!(" (did you mean `{c}`?)"))
+            .unwrap_or_default();
+        errln!(
+            "warning: --secret {name} named nothing: no --set name, --data column, script variable, request parameter, field or environment variable of that name was seen, so nothing was masked for it{hint}"
+        );
     }
 }

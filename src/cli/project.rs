@@ -23,7 +23,7 @@
 //!   simulator's `profile`, `config`, `db`, `clock`; `_` may stand for `-`), plus `set` (a table
 //!   of `--set` values) and `secret` (a list of names, as `--secret`).
 //! - A string value may name environment variables as `${NAME}` (`$$` is a `$`); one that is not
-//!   set is exit 2 naming it and the file's line. A value read from a variable is a secret when
+//!   set is exit 2 naming it and the file's line, when the value is used. A value read from a variable is a secret when
 //!   its key is `password` or `control-token`, when the key or the variable's name contains
 //!   `password`, `secret`, `token` or `key` (any case), or when `secret = […]` names the key or
 //!   the variable.
@@ -31,7 +31,11 @@
 //!   environment > the defaults. The `ECAPI_ENDPOINT`, `ECAPI_USER`, `ECAPI_PASSWORD` and
 //!   `ECAPI_CONTROL_TOKEN` variables count as defaults, as they do under an `// args:` line.
 //!   An endpoint chosen above the environment leaves its simulator options behind, and a
-//!   simulator chosen above it its endpoint.
+//!   simulator chosen above it its endpoint and credentials; a simulator chosen above the
+//!   `ECAPI_*` variables (by the command line, an `// args:` line or the environment) leaves
+//!   them behind too ([`simulator_taken_whole`]).
+//! - A value whose variable is not set is an error only when it is used: an option or `set`
+//!   value given above the environment reads no variable.
 //! - Malformed TOML, an unknown key or a value of the wrong type is exit 2 naming the file and
 //!   line.
 
@@ -71,6 +75,10 @@ pub const OPTIONS: [&str; 13] = [
 
 /// The options that choose and configure the embedded simulator.
 const SIMULATOR_OPTIONS: [&str; 4] = ["profile", "config", "db", "clock"];
+
+/// The options only the SOAP client uses: a simulator chosen above an environment leaves them
+/// behind with its endpoint.
+pub const CLIENT_OPTIONS: [&str; 5] = ["endpoint", "user", "password", "ca-cert", "insecure"];
 
 /// A project file, read.
 #[derive(Debug, Clone)]
@@ -122,6 +130,20 @@ pub struct Resolved {
     pub variables: Vec<String>,
     /// Whether it is a secret.
     pub secret: bool,
+    /// Why it has no value — a variable it reads is not set — naming the file and line: an
+    /// error only if the value is used, so that an option or `set` value given above the
+    /// environment (`--password` over `password = "${ENCORE_PASSWORD}"`) needs no variable.
+    pub unset: Option<String>,
+}
+
+impl Resolved {
+    /// The value, or the error naming the variable that is not set.
+    pub fn value(&self) -> Result<&str, UsageError> {
+        match &self.unset {
+            Some(why) => Err(UsageError(why.clone())),
+            None => Ok(&self.value),
+        }
+    }
 }
 
 /// An environment, resolved: what `--env NAME` lays under the command line.
@@ -142,11 +164,21 @@ pub struct Environment {
 }
 
 impl Environment {
-    /// The `set` values, for `param(NAME)`.
+    /// The `set` values, for `param(NAME)`: those whose variables are set (see
+    /// [`Environment::unset_params`]).
     pub fn params(&self) -> HashMap<String, String> {
         self.sets
             .iter()
+            .filter(|r| r.unset.is_none())
             .map(|r| (r.key.clone(), r.value.clone()))
+            .collect()
+    }
+
+    /// The `set` values that read a variable that is not set, each with the error naming it.
+    pub fn unset_params(&self) -> HashMap<String, String> {
+        self.sets
+            .iter()
+            .filter_map(|r| Some((r.key.clone(), r.unset.clone()?)))
             .collect()
     }
 
@@ -260,7 +292,12 @@ impl Project {
         let closest = self
             .envs
             .iter()
-            .map(|e| (strsim::jaro_winkler(&e.name, name), &e.name))
+            .map(|e| {
+                // One edit away (`sm` for `sim`) is close however short the names are.
+                let typo = strsim::osa_distance(&e.name, name) <= 1;
+                let score = strsim::jaro_winkler(&e.name, name);
+                (if typo { score.max(0.9) } else { score }, &e.name)
+            })
             .filter(|(score, _)| *score > 0.7)
             .max_by(|a, b| a.0.total_cmp(&b.0))
             .map(|(_, n)| format!(" (did you mean `{n}`?)"))
@@ -278,7 +315,8 @@ impl Project {
             )
         };
         Err(UsageError(format!(
-            "--env {name}: no such environment in {}{closest}; {known}",
+            "{}: no such environment in {}{closest}; {known}",
+            chosen_by(name),
             self.path.display()
         )))
     }
@@ -394,16 +432,25 @@ impl EnvDef {
         lookup: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Environment, UsageError> {
         let resolve = |s: &Setting| -> Result<Resolved, UsageError> {
+            let at = |e: &str| {
+                format!(
+                    "{}:{}: env.{}.{}: {e}",
+                    file.display(),
+                    s.line,
+                    self.name,
+                    s.key
+                )
+            };
+            let mut unset = None;
             let (value, variables) = if s.is_string {
-                substitute(&s.text, lookup).map_err(|e| {
-                    UsageError(format!(
-                        "{}:{}: env.{}.{}: {e}",
-                        file.display(),
-                        s.line,
-                        self.name,
-                        s.key
-                    ))
-                })?
+                match substitute(&s.text, lookup) {
+                    Ok(done) => done,
+                    Err(Unresolved::Malformed(e)) => return Err(UsageError(at(&e))),
+                    Err(Unresolved::Unset(e)) => {
+                        unset = Some(at(&e));
+                        (String::new(), Vec::new())
+                    }
+                }
             } else {
                 (s.text.clone(), Vec::new())
             };
@@ -421,6 +468,7 @@ impl EnvDef {
                 line: s.line,
                 variables,
                 secret,
+                unset,
             })
         };
         Ok(Environment {
@@ -434,12 +482,21 @@ impl EnvDef {
     }
 }
 
+/// Why a value's variables could not be substituted.
+#[derive(Debug)]
+enum Unresolved {
+    /// The value is written wrong (`${` without `}`, a name that is not a variable's).
+    Malformed(String),
+    /// A variable it reads is not set.
+    Unset(String),
+}
+
 /// The text with each `${NAME}` replaced by the variable's value (`$$` is a `$`), and the names
 /// read.
 fn substitute(
     text: &str,
     lookup: &dyn Fn(&str) -> Option<String>,
-) -> Result<(String, Vec<String>), String> {
+) -> Result<(String, Vec<String>), Unresolved> {
     let mut out = String::with_capacity(text.len());
     let mut names = Vec::new();
     let mut rest = text;
@@ -450,20 +507,22 @@ fn substitute(
             out.push('$');
             rest = r;
         } else if let Some(r) = after.strip_prefix('{') {
-            let end = r
-                .find('}')
-                .ok_or_else(|| format!("`${{` without its `}}` in {text:?}"))?;
+            let end = r.find('}').ok_or_else(|| {
+                Unresolved::Malformed(format!("`${{` without its `}}` in {text:?}"))
+            })?;
             let name = &r[..end];
             let valid = !name.is_empty()
                 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
                 && !name.starts_with(|c: char| c.is_ascii_digit());
             if !valid {
-                return Err(format!(
+                return Err(Unresolved::Malformed(format!(
                     "`${{{name}}}` is not an environment variable's name (letters, digits, _)"
-                ));
+                )));
             }
             let value = lookup(name).ok_or_else(|| {
-                format!("the environment variable {name} is not set (`${{{name}}}`)")
+                Unresolved::Unset(format!(
+                    "the environment variable {name} is not set (`${{{name}}}`)"
+                ))
             })?;
             out.push_str(&value);
             names.push(name.to_string());
@@ -491,11 +550,22 @@ pub fn current() -> Result<Option<&'static Project>, UsageError> {
         .map_err(Clone::clone)
 }
 
+/// How the environment `name` was chosen, for errors: `ECAPI_ENV=NAME` when that variable names
+/// it, else `--env NAME` (the command line or a script's line).
+fn chosen_by(name: &str) -> String {
+    if std::env::var(ENV_VARIABLE).is_ok_and(|v| v.trim() == name) {
+        format!("{ENV_VARIABLE}={name}")
+    } else {
+        format!("--env {name}")
+    }
+}
+
 /// The environment `name` of the current project, resolved from the process's variables.
 pub fn environment(name: &str) -> Result<Environment, UsageError> {
     let Some(project) = current()? else {
         return Err(UsageError(format!(
-            "--env {name}: no {FILE_NAME} in the current folder or any folder above it"
+            "{}: no {FILE_NAME} in the current folder or any folder above it",
+            chosen_by(name)
         )));
     };
     project
@@ -574,7 +644,8 @@ fn set(a: &mut BackendArgs, r: &Resolved, env: &Environment) -> Result<(), Usage
 
 /// Lays the environment under `args`: each option `args` left at its default (`default`) takes
 /// the environment's value. An endpoint set above leaves the environment's simulator options
-/// out, and simulator options set above its endpoint.
+/// out, and simulator options set above its endpoint and client options ([`CLIENT_OPTIONS`]).
+/// A value used whose variable is not set is the error naming it; one not used is no error.
 pub fn apply(
     args: &BackendArgs,
     default: &BackendArgs,
@@ -591,12 +662,35 @@ pub fn apply(
         if endpoint_above && SIMULATOR_OPTIONS.contains(&r.key.as_str()) {
             continue;
         }
-        if simulator_above && r.key == "endpoint" {
+        if simulator_above && CLIENT_OPTIONS.contains(&r.key.as_str()) {
             continue;
         }
+        r.value()?;
         set(&mut out, r, env)?;
     }
     Ok(out)
+}
+
+/// The options with the `ECAPI_ENDPOINT`, `ECAPI_USER` and `ECAPI_PASSWORD` defaults left out
+/// when a simulator is chosen above them (`--profile`, `--config` or `--db` on the command line,
+/// a script's line or the environment): a backend chosen higher is taken whole, and credentials
+/// mean nothing to the simulator. `default` is [`super::script_args::default_backend`], the
+/// options as the variables alone set them.
+pub fn simulator_taken_whole(args: &BackendArgs, default: &BackendArgs) -> BackendArgs {
+    let mut out = args.clone();
+    let simulator = args.profile.is_some() || args.config.is_some() || args.db.is_some();
+    if simulator && args.endpoint.is_some() && args.endpoint == default.endpoint {
+        out.endpoint = None;
+    }
+    if out.endpoint.is_none() {
+        if args.user == default.user {
+            out.user = None;
+        }
+        if args.password == default.password {
+            out.password = None;
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -619,6 +713,18 @@ timeout = 5
 
     fn project() -> Project {
         Project::parse(Path::new("p/ecapi.toml"), FILE).unwrap()
+    }
+
+    /// The backend options as a command line without any leaves them, whatever the variables.
+    fn no_options() -> BackendArgs {
+        BackendArgs {
+            endpoint: None,
+            user: None,
+            password: None,
+            control_token: None,
+            environment: None,
+            ..crate::cli::script_args::default_backend()
+        }
     }
 
     fn vars(name: &str) -> Option<String> {
@@ -668,12 +774,58 @@ timeout = 5
     }
 
     #[test]
-    fn a_missing_variable_names_itself_and_the_line() {
+    fn a_missing_variable_names_itself_and_the_line_when_its_value_is_used() {
         let p = project();
-        let err = p.envs[1].resolve(&p.path, &|_| None).unwrap_err().0;
+        let env = p.envs[1].resolve(&p.path, &|_| None).unwrap();
+        let default = no_options();
+        let err = apply(&default, &default, &env).unwrap_err().0;
         assert_eq!(
             err,
             "p/ecapi.toml:9: env.staging.password: the environment variable ENCORE_PASSWORD is not set (`${ENCORE_PASSWORD}`)"
+        );
+        // A password given above the environment needs no variable.
+        let given = BackendArgs {
+            password: Some("given".into()),
+            ..no_options()
+        };
+        let applied = apply(&given, &default, &env).unwrap();
+        assert_eq!(applied.password.as_deref(), Some("given"));
+        assert_eq!(applied.user.as_deref(), Some("crm"));
+        // So do `set` values: the one read from an unset variable is left out, with its error.
+        assert_eq!(
+            env.params().get("extension").map(String::as_str),
+            Some("4021")
+        );
+        assert!(!env.params().contains_key("card"));
+        assert!(env.unset_params()["card"].starts_with("p/ecapi.toml:10: env.staging.card: "));
+    }
+
+    #[test]
+    fn an_environment_variable_default_gives_way_to_a_simulator_chosen_above_it() {
+        let default = BackendArgs {
+            endpoint: Some("http://127.0.0.1:9/x".into()),
+            password: Some("from-variable".into()),
+            ..no_options()
+        };
+        let chosen = BackendArgs {
+            profile: Some("hosted".into()),
+            ..default.clone()
+        };
+        let taken = simulator_taken_whole(&chosen, &default);
+        assert_eq!((taken.endpoint, taken.password), (None, None));
+        // An endpoint given above the variable stays, with its options.
+        let given = BackendArgs {
+            endpoint: Some("http://127.0.0.1:8/y".into()),
+            ..chosen.clone()
+        };
+        assert_eq!(
+            simulator_taken_whole(&given, &default).endpoint,
+            given.endpoint
+        );
+        // Without a simulator chosen, the variables are the backend.
+        assert_eq!(
+            simulator_taken_whole(&default, &default).endpoint,
+            default.endpoint
         );
     }
 

@@ -132,9 +132,7 @@ fn upstream(a: &mut ProxyArgs) -> Result<String, UsageError> {
             let _ = parsed.set_password(applied.password.as_deref());
         }
     }
-    if let Some(raw) = parsed.password() {
-        crate::secrets::add(raw, None);
-    }
+    crate::secrets::add_url(parsed.as_str(), None);
     Ok(parsed.to_string())
 }
 

@@ -13,7 +13,7 @@ use crate::streams::errln;
 pub fn repl(a: ReplArgs) -> Result<ExitCode, UsageError> {
     let config = BackendConfig::from_args(&a.backend)?;
     let saved_args = saved_args(&a.backend, &config);
-    let env_params = config.env_params.clone();
+    let env_params = config.params(Default::default())?;
     let https = config
         .endpoint
         .as_deref()

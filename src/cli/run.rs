@@ -29,7 +29,7 @@ pub fn run(a: RunArgs) -> Result<ExitCode, UsageError> {
         None => a,
     };
     let config = BackendConfig::from_args(&a.backend)?;
-    let params = config.params(parse_sets(&a.set)?);
+    let params = config.params(parse_sets(&a.set)?)?;
     let timeout = parse_max_time(a.max_time)?;
     let rows = match &a.data {
         Some(path) => Some(data::read(path).map_err(|e| UsageError(e.0))?),

@@ -120,7 +120,7 @@ pub fn run_tests(a: &TestArgs, only: Option<&[PathBuf]>, stop: &Stop) -> Result<
     let sets = parse_sets(&a.set)?;
     // A file without an `// args:` line runs with the environment's values under the command
     // line's.
-    let plain_sets = config.params(sets.clone());
+    let plain_sets = config.params(sets.clone())?;
     let tags = tag_filter(a)?;
     let jobs = match a.jobs {
         Some(0) => return Err(UsageError::new("--jobs: at least 1")),
@@ -514,8 +514,9 @@ fn own_options(
     let backend = script_args::merge_backend(&a.backend, &own.backend);
     let config = BackendConfig::from_args(&backend).map_err(in_line)?;
     let connect = connector(&config, &format!("{file}: "), unreachable).map_err(in_line)?;
-    let mut params = config.params(parse_sets(&own.set).map_err(in_line)?);
-    params.extend(sets.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let mut given = parse_sets(&own.set).map_err(in_line)?;
+    given.extend(sets.iter().map(|(k, v)| (k.clone(), v.clone())));
+    let params = config.params(given)?;
     let rows = match own_rows {
         Some(read) => Some(Arc::new(read.map_err(|e| UsageError(e.0))?)),
         None => rows,

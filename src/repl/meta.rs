@@ -225,7 +225,12 @@ pub fn execute(shell: &mut Shell, meta: Meta, history: &[String]) -> Flow {
         Meta::Backend(Some(target)) => {
             let endpoint = match target.as_str() {
                 "sim" | "simulator" => None,
-                url => Some(url.to_string()),
+                url => {
+                    // Its password is a secret from here on: in the history, on screen, in
+                    // errors, whether the server answers or not.
+                    crate::secrets::add_url(url, None);
+                    Some(url.to_string())
+                }
             };
             let backend = Backend {
                 endpoint,

@@ -147,6 +147,9 @@ pub enum ServerError {
 /// Serves until Ctrl-C or SIGTERM, printing the endpoint and WSDL URLs once listening.
 pub fn serve(options: ServeOptions) -> Result<(), ServerError> {
     let runtime = runtime()?;
+    // A token the user supplied is theirs to know: it is shown masked, so that a CI log does
+    // not carry it; only a token made here is printed, as clients need it.
+    let supplied = options.control_token.is_some();
     runtime.block_on(async move {
         let bound = bind(options).await?;
         let endpoint = bound.url();
@@ -164,9 +167,14 @@ pub fn serve(options: ServeOptions) -> Result<(), ServerError> {
         if !bound.guard.control {
             let _ = writeln!(out, "Control interface: off");
         } else if let Some(token) = &bound.guard.token {
+            let (token, how) = if supplied {
+                (crate::secrets::MASK, "as given")
+            } else {
+                (token.as_str(), "made at start")
+            };
             let _ = writeln!(
                 out,
-                "Control token: {token} (clients: --control-token or ECAPI_CONTROL_TOKEN)"
+                "Control token: {token} ({how}; clients: --control-token or ECAPI_CONTROL_TOKEN)"
             );
         }
         let _ = writeln!(out, "Stop with Ctrl-C.");
