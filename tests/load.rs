@@ -967,6 +967,7 @@ fn sigterm_and_sigint_end_the_run_and_write_the_summary_and_the_report() {
         let flow = write(dir.path(), "call.rhai", "port_status(1, 5);\nsleep(100);\n");
         let summary = dir.path().join("s.json");
         let report = dir.path().join("r.html");
+        let junit = dir.path().join("j.xml");
         let mut child = Command::new(env!("CARGO_BIN_EXE_ecapi"))
             .args([
                 "load",
@@ -977,10 +978,15 @@ fn sigterm_and_sigint_end_the_run_and_write_the_summary_and_the_report() {
                 "3",
                 "--duration",
                 "600",
+                // Holds: a stopped run must fail all the same.
+                "--threshold",
+                "p95<60s",
                 "--summary-json",
                 summary.to_str().unwrap(),
                 "--report-html",
                 report.to_str().unwrap(),
+                "--report-junit",
+                junit.to_str().unwrap(),
             ])
             .env_remove("ECAPI_ENDPOINT")
             .stdout(Stdio::piped())
@@ -1037,9 +1043,29 @@ fn sigterm_and_sigint_end_the_run_and_write_the_summary_and_the_report() {
         // The calls under way finished in the grace period, their sleeps running out.
         assert_eq!(n(&s["iterations"]["interrupted"]), 0, "{}", s["iterations"]);
         assert!(n(&s["iterations"]["completed"]) >= 3, "{}", s["iterations"]);
+        // Not a pass anywhere: the JSON, the page's headline, JUnit and the console.
+        assert_eq!(s["passed"], false, "{}", s["thresholds"]);
+        assert_eq!(s["thresholds"][0]["pass"], true, "{}", s["thresholds"]);
         let page = std::fs::read_to_string(&report).unwrap();
         assert!(page.contains(&format!("stopped by SIG{signal}")));
+        assert!(
+            page.contains(&format!("<p class=\"fail\">stopped by SIG{signal} after ")),
+            "{page}"
+        );
+        assert!(!page.contains("every threshold holds"), "{page}");
+        let xml = std::fs::read_to_string(&junit).unwrap();
+        assert!(xml.contains("tests=\"2\" failures=\"1\""), "{xml}");
+        assert!(xml.contains("<testcase name=\"run completed\""), "{xml}");
+        assert!(
+            xml.contains(&format!("message=\"stopped by SIG{signal} after ")),
+            "{xml}"
+        );
         assert!(stdout(&out).contains(&format!("stopped by SIG{signal}")));
+        assert!(
+            stdout(&out).contains(&format!("FAIL: stopped by SIG{signal} after ")),
+            "{}",
+            stdout(&out)
+        );
     }
 }
 

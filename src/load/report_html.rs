@@ -402,17 +402,21 @@ fn header(r: &Results, verdicts: &[Verdict], all: &OpStats) -> String {
         None => "closed model".to_string(),
     };
     let it = &r.iterations;
-    let mut verdict_line = if verdicts.is_empty() {
-        String::new()
-    } else if verdicts.iter().all(|v| v.pass) {
-        "<p class=\"pass\">every threshold holds</p>".to_string()
-    } else {
-        format!(
-            "<p class=\"fail\">{} of {} thresholds failed</p>",
-            verdicts.iter().filter(|v| !v.pass).count(),
-            verdicts.len()
-        )
+    let stopped = super::summary::stopped_early(r);
+    let failed = verdicts.iter().filter(|v| !v.pass).count();
+    let mut verdict_line = match &stopped {
+        Some(word) => format!("<p class=\"fail\">{}</p>", esc(word)),
+        None => String::new(),
     };
+    if failed > 0 {
+        let _ = write!(
+            verdict_line,
+            "<p class=\"fail\">{failed} of {} thresholds failed</p>",
+            verdicts.len()
+        );
+    } else if !verdicts.is_empty() && stopped.is_none() {
+        verdict_line.push_str("<p class=\"pass\">every threshold holds</p>");
+    }
     if let Some(word) = super::summary::unchecked_failures(r, verdicts) {
         let _ = write!(verdict_line, "<p class=\"fail\">{}</p>", esc(&word));
     }

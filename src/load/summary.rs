@@ -213,6 +213,9 @@ pub fn table(r: &Results, verdicts: &[Verdict]) -> String {
     if let Some(word) = unchecked_failures(r, verdicts) {
         let _ = writeln!(out, "\nnote: {word}");
     }
+    if let Some(word) = stopped_early(r) {
+        let _ = writeln!(out, "\nFAIL: {word}");
+    }
     out
 }
 
@@ -462,6 +465,24 @@ pub fn graceful_text(r: &Results) -> String {
     text
 }
 
+/// A word for a run stopped from outside (SIGINT, SIGTERM) before its time: its thresholds were
+/// judged on part of the run, so it is no pass whatever they say (k6 likewise fails an aborted
+/// run). `None` when the run went its course.
+pub fn stopped_early(r: &Results) -> Option<String> {
+    r.stopped_by.as_ref().map(|signal| {
+        format!(
+            "stopped by {signal} after {:.1} s: the run did not complete, so it does not pass \
+             (thresholds judged on the part that ran)",
+            r.duration_s
+        )
+    })
+}
+
+/// Whether the run passes: it went its course and every threshold holds.
+pub fn passed(r: &Results, verdicts: &[Verdict]) -> bool {
+    r.stopped_by.is_none() && verdicts.iter().all(|v| v.pass)
+}
+
 /// A word for a run whose iterations failed while no threshold looks at failures: k6's model
 /// lets such a run pass, and a user reading "every threshold holds" must not miss it.
 pub fn unchecked_failures(r: &Results, verdicts: &[Verdict]) -> Option<String> {
@@ -621,7 +642,7 @@ pub fn to_json(r: &Results, verdicts: &[Verdict]) -> Value {
             "shown": v.shown,
             "pass": v.pass,
         })).collect::<Vec<_>>(),
-        "passed": verdicts.iter().all(|v| v.pass),
+        "passed": passed(r, verdicts),
     })
 }
 
