@@ -1946,6 +1946,44 @@ fn outside_load_a_transaction_runs_its_block_and_returns_its_value() {
 }
 
 #[test]
+fn a_transaction_named_as_an_operation_is_refused_at_run_time_naming_the_operation() {
+    let dir = folder();
+    let named_as_op = write(
+        dir.path(),
+        "op.rhai",
+        "transaction(\"StartRecording\", || port_status(1, 5));\n",
+    );
+    let summary = dir.path().join("op.json");
+    let out = ecapi(&[
+        "load",
+        named_as_op.to_str().unwrap(),
+        "--agents",
+        "1",
+        "--duration",
+        "0.3",
+        "--summary-json",
+        summary.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(
+            ": line 1: transaction: the name \"StartRecording\" is the name of the operation \
+             StartRecording"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    let s = json(&summary);
+    assert_eq!(
+        s["transactions"],
+        serde_json::json!({}),
+        "{}",
+        s["transactions"]
+    );
+    assert!(n(&s["iterations"]["failed"]) >= 1, "{}", s["iterations"]);
+}
+
+#[test]
 fn an_agent_leaving_at_a_lower_stage_is_interrupted_when_its_graceful_ramp_down_runs_out() {
     // Agent 1 is in from 0.25 s to 1 s; its ten-second call is cut 0.3 s later. Agent 0 stays to
     // the end of the test, where --graceful-stop 0 cuts its call.
