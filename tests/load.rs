@@ -407,6 +407,36 @@ fn the_open_model_shows_a_slow_server_s_queueing_where_the_closed_model_does_not
     );
 }
 
+#[test]
+fn in_the_open_model_no_iteration_waits_for_an_agent_while_agents_are_idle() {
+    // Fifty agents for five iterations a second of one quick call: every iteration finds an idle
+    // agent, the first (due at the very start) included.
+    let dir = folder();
+    let flow = write(dir.path(), "light.rhai", "port_status(1, 5);\n");
+    let summary = dir.path().join("s.json");
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--rate",
+        "5/s",
+        "--agents",
+        "50",
+        "--duration",
+        "1",
+        "--summary-json",
+        summary.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let s = json(&summary);
+    assert_eq!(n(&s["iterations"]["completed"]), 5, "{}", s["iterations"]);
+    assert_eq!(n(&s["iterations"]["waited"]), 0, "{}", s["iterations"]);
+    assert!(
+        stdout(&out).contains("open model: 0 waited for a free agent"),
+        "{}",
+        stdout(&out)
+    );
+}
+
 /// The chromium binary, when installed.
 fn chromium() -> Option<&'static str> {
     ["chromium", "chromium-browser", "google-chrome"]

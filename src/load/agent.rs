@@ -335,7 +335,8 @@ pub fn run(shared: Arc<Shared>, index: usize, buffer: Arc<Buffer>) {
         Model::Open { .. } => {
             buffer.push(Event::Joined { at_ms: 0 });
             let end_of_test = t0 + shared.schedule.duration;
-            let mut idle_since = Instant::now();
+            // Free from the start: the first iteration due at t0 waits for no one.
+            let mut idle_since = t0;
             while !shared.end.is_ended() {
                 let k = shared.next.fetch_add(1, Ordering::Relaxed);
                 let due = t0 + shared.schedule.due(k);
