@@ -1248,7 +1248,7 @@ fn report_paths_are_made_and_checked_before_the_run_starts() {
     assert!(stderr(&out).contains("--summary-json"), "{}", stderr(&out));
     assert!(stderr(&out).contains("not a folder"), "{}", stderr(&out));
     assert!(
-        !stderr(&out).contains("agents running"),
+        !stderr(&out).contains(" running "),
         "the run did not start: {}",
         stderr(&out)
     );
@@ -2050,6 +2050,21 @@ fn an_agent_leaving_at_a_lower_stage_is_interrupted_when_its_graceful_ramp_down_
     let s = json(&summary);
     assert_eq!(s["graceful_ramp_down_s"], 0.3);
     assert_eq!(n(&s["iterations"]["interrupted"]), 2, "{}", s["iterations"]);
+    // One by the ramp-down, told apart from the one the test's end cut.
+    assert_eq!(
+        n(&s["iterations"]["interrupted_at_ramp_down"]),
+        1,
+        "{}",
+        s["iterations"]
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "1 iteration interrupted at its end; graceful ramp-down 0.3 s: 1 iteration \
+             interrupted as its agent left"
+        ),
+        "{text}"
+    );
     assert_eq!(n(&s["iterations"]["failed"]), 0, "{}", s["iterations"]);
     assert_eq!(n(&s["transactions"]["talk"]["interrupted"]), 2);
     let per_second: Vec<(u64, u64, u64)> = s["timeline"]

@@ -422,18 +422,18 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
     let end = Arc::new(EndSignal::new());
     let signalled = watch_signals(&end, graceful_stop);
     errln!(
-        "ecapi load: {} agents running {file} for {} s{} against {}",
-        agents,
+        "ecapi load: {} running {file} for {} s{} against {}",
+        load::summary::counted(agents as u64, "agent", "agents"),
         schedule.duration.as_secs_f64(),
         match (schedule.model, a.stage.is_empty()) {
             (Model::Open { rate }, true) => format!(", {rate} iterations/s"),
             (Model::Open { rate }, false) => {
                 format!(
-                    " in {} stages up to {rate} iterations/s",
-                    schedule.stages.len()
+                    " in {} up to {rate} iterations/s",
+                    stages(schedule.stages.len())
                 )
             }
-            (Model::Closed, false) => format!(" in {} stages", schedule.stages.len()),
+            (Model::Closed, false) => format!(" in {}", stages(schedule.stages.len())),
             (Model::Closed, true) => String::new(),
         },
         backend.describe()
@@ -480,6 +480,11 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
         return Ok(EXIT_FAILURE);
     }
     Ok(code)
+}
+
+/// `1 stage`, `3 stages`.
+fn stages(n: usize) -> String {
+    load::summary::counted(n as u64, "stage", "stages")
 }
 
 /// A repeat of the first signal this soon after it is the same request delivered twice (`timeout`

@@ -423,9 +423,8 @@ impl Flow<'_> {
         self.scope.rewind(base);
         let end = match result {
             Ok(_) => IterationEnd::Completed,
-            Err(_) if self.shared.end.is_stopped() || self.cut.passed() => {
-                IterationEnd::Interrupted
-            }
+            Err(_) if self.shared.end.is_stopped() => IterationEnd::Interrupted,
+            Err(_) if self.cut.passed() => IterationEnd::RampedDown,
             Err(e) => IterationEnd::Failed(failure(&e, self.ast)),
         };
         let completed = !matches!(end, IterationEnd::Failed(_));

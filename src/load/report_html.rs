@@ -424,14 +424,14 @@ fn header(r: &Results, verdicts: &[Verdict], all: &OpStats) -> String {
     let _ = write!(
         out,
         "<header><h1>ecapi load: {}</h1>{verdict_line}\
-         <p class=\"meta\">{} agents, {model}, {:.1} s ({}), started {}{}{}. Backend: {}.</p>\
+         <p class=\"meta\">{}, {model}, {:.1} s ({}), started {}{}{}. Backend: {}.</p>\
          <ul class=\"facts\"><li><b>{}</b> requests ({:.1}/s)</li>\
          <li><b>{}</b> iterations completed, <b>{}</b> failed, <b>{}</b> interrupted</li>\
          <li>p95 <b>{:.2} ms</b>, p99 <b>{:.2} ms</b>, max {:.2} ms</li>\
          <li>{} without an answer, {} with a code other than 100</li>\
          <li>generator lag p99 {:.2} ms ({} started late)</li><li>{}</li></ul></header>",
         esc(&r.flow),
-        r.agents,
+        super::summary::counted(r.agents, "agent", "agents"),
         r.duration_s,
         esc(&super::summary::shape_text(r)),
         esc(&r.started),

@@ -40,6 +40,11 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// A count and its noun, in the singular for one: `1 agent`, `2 agents`, `16,123 iterations`.
+pub fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
 fn codes_text(codes: &BTreeMap<u16, u64>, errors: &BTreeMap<String, u64>) -> String {
     let mut parts: Vec<String> = codes.iter().map(|(c, n)| format!("{c}×{n}")).collect();
     parts.extend(errors.iter().map(|(k, n)| format!("{k}×{n}")));
@@ -65,9 +70,9 @@ pub fn table(r: &Results, verdicts: &[Verdict]) -> String {
     };
     let _ = writeln!(
         out,
-        "{}: {} agents, {model}, {:.1} s ({}){stopped}{processes}\nbackend: {}",
+        "{}: {}, {model}, {:.1} s ({}){stopped}{processes}\nbackend: {}",
         r.flow,
-        r.agents,
+        counted(r.agents, "agent", "agents"),
         r.duration_s,
         shape_text(r),
         r.backend
@@ -441,7 +446,8 @@ pub fn shape_text(r: &Results) -> String {
 }
 
 /// What happened after the end: the grace period, the requests sent in it (not in the figures) and
-/// the iterations it cut.
+/// the iterations it cut; then, when stages lower the agents, the iterations that the graceful
+/// ramp-down cut as their agents left, counted apart.
 pub fn graceful_text(r: &Results) -> String {
     let a = &r.after_end;
     let mut text = format!(
@@ -459,9 +465,30 @@ pub fn graceful_text(r: &Results) -> String {
     }
     let _ = write!(
         text,
-        "), {} iterations interrupted at its end",
-        thousands(r.iterations.interrupted)
+        "), {} interrupted at its end",
+        counted(
+            r.iterations
+                .interrupted
+                .saturating_sub(r.iterations.ramped_down),
+            "iteration",
+            "iterations"
+        )
     );
+    // Agents leave before the end only in the closed model, at a stage lower than the last.
+    let lowers = r.rate.is_none() && r.stages.windows(2).any(|w| w[1].target < w[0].target);
+    if lowers || r.iterations.ramped_down > 0 {
+        let _ = write!(
+            text,
+            "; graceful ramp-down {} s: {} interrupted as {} left",
+            r.graceful_ramp_down_s,
+            counted(r.iterations.ramped_down, "iteration", "iterations"),
+            if r.iterations.ramped_down == 1 {
+                "its agent"
+            } else {
+                "their agents"
+            }
+        );
+    }
     text
 }
 
@@ -619,6 +646,7 @@ pub fn to_json(r: &Results, verdicts: &[Verdict]) -> Value {
             "completed": it.completed,
             "failed": it.failed,
             "interrupted": it.interrupted,
+            "interrupted_at_ramp_down": it.ramped_down,
             "missed": it.missed,
             "waited": it.waited,
             "rate": round3(r.rate_of(it.completed + it.failed)),
@@ -717,6 +745,8 @@ pub fn from_json(v: &Value) -> Result<Results, String> {
         completed: count(it, "completed")?,
         failed: count(it, "failed")?,
         interrupted: count(it, "interrupted")?,
+        // Written since ramp-down interruptions were counted apart; older summaries lack it.
+        ramped_down: optional_count(it, "interrupted_at_ramp_down")?,
         missed: count(it, "missed")?,
         waited: count(it, "waited")?,
         failures: counts(it, "failures")?,
