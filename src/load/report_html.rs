@@ -379,7 +379,7 @@ fn comparison_table(c: &Comparison) -> String {
         out.push_str("</tr>");
     }
     out.push_str("</tbody></table>");
-    if let Some(word) = c.lag_warning() {
+    for word in c.warnings() {
         let _ = write!(out, "<p class=\"fail\">{}</p>", esc(&word));
     }
     let regressed: Vec<&str> = c.regressed().map(|r| r.name.as_str()).collect();

@@ -429,6 +429,15 @@ pub struct Results {
 }
 
 impl Results {
+    /// The model as the summary names it: `open` (a rate of iterations) or `closed`.
+    pub fn model_name(&self) -> &'static str {
+        if self.rate.is_some() {
+            "open"
+        } else {
+            "closed"
+        }
+    }
+
     /// Empty results for a test about to start.
     pub fn new(flow: String, backend: String) -> Results {
         Results {

@@ -306,7 +306,7 @@ pub fn comparison_table(c: &Comparison) -> String {
         super::baseline::MIN_CHANGE_MS,
         super::baseline::MIN_BEYOND
     );
-    if let Some(word) = c.lag_warning() {
+    for word in c.warnings() {
         let _ = writeln!(out, "note: {word}");
     }
     let regressed: Vec<&str> = c.regressed().map(|r| r.name.as_str()).collect();
@@ -391,6 +391,7 @@ pub fn comparison_json(c: &Comparison) -> Value {
         "requests": row_json(&c.all),
         "lag_p99_ms": { "baseline": c.lag_p99_ms.0, "now": c.lag_p99_ms.1 },
         "busier_load_machine": c.busier_load_machine(),
+        "warnings": c.warnings(),
         "regressed": c.regressed().next().is_some(),
     });
     for (name, rows) in sections {
@@ -625,7 +626,7 @@ pub fn to_json(r: &Results, verdicts: &[Verdict]) -> Value {
         "started": r.started,
         "duration_s": round3(r.duration_s),
         "agents": r.agents,
-        "model": if r.rate.is_some() { "open" } else { "closed" },
+        "model": r.model_name(),
         "rate": r.rate,
         "ramp_up_s": r.ramp_up_s,
         "stages": r.stages.iter().map(|s| json!({
