@@ -342,7 +342,11 @@ fn the_open_model_shows_a_slow_server_s_queueing_where_the_closed_model_does_not
         .faults_mut()
         .set_delay(Some(Operation::PortStatus), Duration::from_millis(50));
     let dir = folder();
-    let flow = write(dir.path(), "status.rhai", "port_status(1, 5);\n");
+    let flow = write(
+        dir.path(),
+        "status.rhai",
+        "transaction(\"check\", || port_status(1, 5));\n",
+    );
     let url = server.url();
     let run = |extra: &[&str], name: &str| -> Value {
         let summary = dir.path().join(name);
@@ -399,6 +403,18 @@ fn the_open_model_shows_a_slow_server_s_queueing_where_the_closed_model_does_not
     );
     assert!(n(&open["iterations"]["waited"]) > 0);
     assert!(n(&open["iterations"]["missed"]) > 0);
+    // The transaction around the call is counted from when it was due too: never faster than
+    // the call inside it (the histograms keep 3 figures).
+    for p in ["p50", "p95", "max"] {
+        let check = open["transactions"]["check"]["duration_ms"][p]
+            .as_f64()
+            .unwrap();
+        let call = figure(&open, "latency_ms", p);
+        assert!(
+            check >= call * 0.999,
+            "{p}: transaction {check} ms, its call {call} ms"
+        );
+    }
     // The wait is the server's doing, so it is in latency, not in the generator's lag.
     assert!(
         open["lag"]["ms"]["p99"].as_f64().unwrap() < latency_p50,

@@ -620,8 +620,10 @@ fn operations_table(r: &Results, all: &OpStats) -> String {
 /// of the requests inside added up (Gatling's cumulated response time).
 fn transactions_table(r: &Results) -> String {
     let mut table = String::from(
-        "<h2>Transactions</h2><p>Duration is the wall time of each transaction's block; response \
-         time is the time of the requests inside it added up.</p><table><thead><tr>\
+        "<h2>Transactions</h2><p>Duration is the wall time of each transaction's block; in the \
+         open model, how late its iteration started is added, as it is to the latency of every \
+         request (counted from when it was due). Response time is the time of the requests inside \
+         it added up.</p><table><thead><tr>\
          <th>transaction</th><th class=\"num\">count</th><th class=\"num\">rate/s</th>",
     );
     for (_, name) in PERCENTILES {

@@ -199,7 +199,8 @@ pub fn table(r: &Results, verdicts: &[Verdict]) -> String {
         }
         let _ = writeln!(
             out,
-            "(a transaction's duration is the wall time of its block; resp is the time of its \
+            "(a transaction's duration is the wall time of its block, in the open model plus how \
+             late its iteration started, as its requests' latency; resp is the time of its \
              requests added up)"
         );
     }
