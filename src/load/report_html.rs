@@ -398,7 +398,10 @@ fn comparison_table(c: &Comparison) -> String {
 /// The facts at the top: the test, its outcome and the thresholds' verdict.
 fn header(r: &Results, verdicts: &[Verdict], all: &OpStats) -> String {
     let model = match r.rate {
-        Some(rate) => format!("open model, {rate} iterations/s"),
+        Some(rate) => format!(
+            "open model, iterations at {}",
+            super::summary::rate_text(rate)
+        ),
         None => "closed model".to_string(),
     };
     let it = &r.iterations;

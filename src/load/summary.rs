@@ -56,7 +56,7 @@ fn codes_text(codes: &BTreeMap<u16, u64>, errors: &BTreeMap<String, u64>) -> Str
 pub fn table(r: &Results, verdicts: &[Verdict]) -> String {
     let mut out = String::new();
     let model = match r.rate {
-        Some(rate) => format!("open model, {rate}/s"),
+        Some(rate) => format!("open model, {}", rate_text(rate)),
         None => "closed model".to_string(),
     };
     let processes = if r.processes > 1 {
@@ -424,6 +424,17 @@ pub fn ms_or_dash(h: &Latency, ms: f64, decimals: usize) -> String {
     }
 }
 
+/// A rate of iterations for people, rounded to three decimals: `50/s`, `2.5/s`; below one a
+/// second and a whole number a minute, per minute as `--rate 2/m` gives it: `2/m`.
+pub fn rate_text(per_s: f64) -> String {
+    let per_m = per_s * 60.0;
+    if per_s < 1.0 && per_s > 0.0 && (per_m - per_m.round()).abs() < 1e-9 {
+        return format!("{}/m", per_m.round());
+    }
+    let rounded = format!("{per_s:.3}");
+    format!("{}/s", rounded.trim_end_matches('0').trim_end_matches('.'))
+}
+
 /// The test's shape for people: `ramp-up 10 s`, or the stages as given
 /// (`stages 5s:20 5s:20 5s:0`, `stages 1m:50/s 1m:0/s`).
 pub fn shape_text(r: &Results) -> String {
@@ -438,11 +449,16 @@ pub fn shape_text(r: &Results) -> String {
     if constant {
         return format!("ramp-up {:.0} s", r.ramp_up_s);
     }
-    let unit = if r.rate.is_some() { "/s" } else { "" };
     let stages: Vec<String> = r
         .stages
         .iter()
-        .map(|s| format!("{}s:{}{unit}", s.duration.as_secs_f64(), s.target))
+        .map(|s| {
+            let target = match r.rate {
+                Some(_) => rate_text(s.target),
+                None => s.target.to_string(),
+            };
+            format!("{}s:{target}", s.duration.as_secs_f64())
+        })
         .collect();
     format!("stages {}", stages.join(" "))
 }
