@@ -897,6 +897,37 @@ fn summary_of(dir: &Path, name: &str, duration: &str) -> PathBuf {
 }
 
 #[test]
+fn a_merge_with_a_stopped_run_does_not_pass() {
+    let dir = folder();
+    let a = summary_of(dir.path(), "a.json", "0.3");
+    let mut b = json(&a);
+    b["runs"] = serde_json::json!(["00000000000000b1"]);
+    b["stopped_by"] = serde_json::json!("SIGTERM");
+    let b_path = write(dir.path(), "b.json", &b.to_string());
+    let merged = dir.path().join("m.json");
+    let out = ecapi(&[
+        "load",
+        "--merge",
+        a.to_str().unwrap(),
+        b_path.to_str().unwrap(),
+        "--threshold",
+        "p95<60s",
+        "--summary-json",
+        merged.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("FAIL: stopped by SIGTERM after "),
+        "{}",
+        stdout(&out)
+    );
+    let m = json(&merged);
+    assert_eq!(m["passed"], false);
+    assert_eq!(m["stopped_by"], "SIGTERM");
+    assert_eq!(m["thresholds"][0]["pass"], true);
+}
+
+#[test]
 fn merge_refuses_a_summary_twice_and_says_which_runs_differ() {
     let dir = folder();
     let a = summary_of(dir.path(), "a.json", "0.5");

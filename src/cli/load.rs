@@ -724,7 +724,8 @@ fn report(
     if let Some(e) = failed {
         return Err(e);
     }
-    Ok(if verdicts.iter().all(|v| v.pass) {
+    // A merged summary of a stopped run fails as the stopped run did.
+    Ok(if summary::passed(results, &verdicts) {
         EXIT_SUCCESS
     } else {
         EXIT_FAILURE
