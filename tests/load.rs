@@ -342,7 +342,11 @@ fn the_open_model_shows_a_slow_server_s_queueing_where_the_closed_model_does_not
         .faults_mut()
         .set_delay(Some(Operation::PortStatus), Duration::from_millis(50));
     let dir = folder();
-    let flow = write(dir.path(), "status.rhai", "port_status(1, 5);\n");
+    let flow = write(
+        dir.path(),
+        "status.rhai",
+        "transaction(\"check\", || port_status(1, 5));\n",
+    );
     let url = server.url();
     let run = |extra: &[&str], name: &str| -> Value {
         let summary = dir.path().join(name);
@@ -399,11 +403,53 @@ fn the_open_model_shows_a_slow_server_s_queueing_where_the_closed_model_does_not
     );
     assert!(n(&open["iterations"]["waited"]) > 0);
     assert!(n(&open["iterations"]["missed"]) > 0);
+    // The transaction around the call is counted from when it was due too: never faster than
+    // the call inside it (the histograms keep 3 figures).
+    for p in ["p50", "p95", "max"] {
+        let check = open["transactions"]["check"]["duration_ms"][p]
+            .as_f64()
+            .unwrap();
+        let call = figure(&open, "latency_ms", p);
+        assert!(
+            check >= call * 0.999,
+            "{p}: transaction {check} ms, its call {call} ms"
+        );
+    }
     // The wait is the server's doing, so it is in latency, not in the generator's lag.
     assert!(
         open["lag"]["ms"]["p99"].as_f64().unwrap() < latency_p50,
         "{}",
         open["lag"]
+    );
+}
+
+#[test]
+fn in_the_open_model_no_iteration_waits_for_an_agent_while_agents_are_idle() {
+    // Fifty agents for five iterations a second of one quick call: every iteration finds an idle
+    // agent, the first (due at the very start) included.
+    let dir = folder();
+    let flow = write(dir.path(), "light.rhai", "port_status(1, 5);\n");
+    let summary = dir.path().join("s.json");
+    let out = ecapi(&[
+        "load",
+        flow.to_str().unwrap(),
+        "--rate",
+        "5/s",
+        "--agents",
+        "50",
+        "--duration",
+        "1",
+        "--summary-json",
+        summary.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let s = json(&summary);
+    assert_eq!(n(&s["iterations"]["completed"]), 5, "{}", s["iterations"]);
+    assert_eq!(n(&s["iterations"]["waited"]), 0, "{}", s["iterations"]);
+    assert!(
+        stdout(&out).contains("open model: 0 waited for a free agent"),
+        "{}",
+        stdout(&out)
     );
 }
 
@@ -851,6 +897,37 @@ fn summary_of(dir: &Path, name: &str, duration: &str) -> PathBuf {
 }
 
 #[test]
+fn a_merge_with_a_stopped_run_does_not_pass() {
+    let dir = folder();
+    let a = summary_of(dir.path(), "a.json", "0.3");
+    let mut b = json(&a);
+    b["runs"] = serde_json::json!(["00000000000000b1"]);
+    b["stopped_by"] = serde_json::json!("SIGTERM");
+    let b_path = write(dir.path(), "b.json", &b.to_string());
+    let merged = dir.path().join("m.json");
+    let out = ecapi(&[
+        "load",
+        "--merge",
+        a.to_str().unwrap(),
+        b_path.to_str().unwrap(),
+        "--threshold",
+        "p95<60s",
+        "--summary-json",
+        merged.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("FAIL: stopped by SIGTERM after "),
+        "{}",
+        stdout(&out)
+    );
+    let m = json(&merged);
+    assert_eq!(m["passed"], false);
+    assert_eq!(m["stopped_by"], "SIGTERM");
+    assert_eq!(m["thresholds"][0]["pass"], true);
+}
+
+#[test]
 fn merge_refuses_a_summary_twice_and_says_which_runs_differ() {
     let dir = folder();
     let a = summary_of(dir.path(), "a.json", "0.5");
@@ -967,6 +1044,7 @@ fn sigterm_and_sigint_end_the_run_and_write_the_summary_and_the_report() {
         let flow = write(dir.path(), "call.rhai", "port_status(1, 5);\nsleep(100);\n");
         let summary = dir.path().join("s.json");
         let report = dir.path().join("r.html");
+        let junit = dir.path().join("j.xml");
         let mut child = Command::new(env!("CARGO_BIN_EXE_ecapi"))
             .args([
                 "load",
@@ -977,10 +1055,15 @@ fn sigterm_and_sigint_end_the_run_and_write_the_summary_and_the_report() {
                 "3",
                 "--duration",
                 "600",
+                // Holds: a stopped run must fail all the same.
+                "--threshold",
+                "p95<60s",
                 "--summary-json",
                 summary.to_str().unwrap(),
                 "--report-html",
                 report.to_str().unwrap(),
+                "--report-junit",
+                junit.to_str().unwrap(),
             ])
             .env_remove("ECAPI_ENDPOINT")
             .stdout(Stdio::piped())
@@ -1037,9 +1120,29 @@ fn sigterm_and_sigint_end_the_run_and_write_the_summary_and_the_report() {
         // The calls under way finished in the grace period, their sleeps running out.
         assert_eq!(n(&s["iterations"]["interrupted"]), 0, "{}", s["iterations"]);
         assert!(n(&s["iterations"]["completed"]) >= 3, "{}", s["iterations"]);
+        // Not a pass anywhere: the JSON, the page's headline, JUnit and the console.
+        assert_eq!(s["passed"], false, "{}", s["thresholds"]);
+        assert_eq!(s["thresholds"][0]["pass"], true, "{}", s["thresholds"]);
         let page = std::fs::read_to_string(&report).unwrap();
         assert!(page.contains(&format!("stopped by SIG{signal}")));
+        assert!(
+            page.contains(&format!("<p class=\"fail\">stopped by SIG{signal} after ")),
+            "{page}"
+        );
+        assert!(!page.contains("every threshold holds"), "{page}");
+        let xml = std::fs::read_to_string(&junit).unwrap();
+        assert!(xml.contains("tests=\"2\" failures=\"1\""), "{xml}");
+        assert!(xml.contains("<testcase name=\"run completed\""), "{xml}");
+        assert!(
+            xml.contains(&format!("message=\"stopped by SIG{signal} after ")),
+            "{xml}"
+        );
         assert!(stdout(&out).contains(&format!("stopped by SIG{signal}")));
+        assert!(
+            stdout(&out).contains(&format!("FAIL: stopped by SIG{signal} after ")),
+            "{}",
+            stdout(&out)
+        );
     }
 }
 
@@ -1192,7 +1295,7 @@ fn report_paths_are_made_and_checked_before_the_run_starts() {
     assert!(stderr(&out).contains("--summary-json"), "{}", stderr(&out));
     assert!(stderr(&out).contains("not a folder"), "{}", stderr(&out));
     assert!(
-        !stderr(&out).contains("agents running"),
+        !stderr(&out).contains(" running "),
         "the run did not start: {}",
         stderr(&out)
     );
@@ -1920,6 +2023,44 @@ fn outside_load_a_transaction_runs_its_block_and_returns_its_value() {
 }
 
 #[test]
+fn a_transaction_named_as_an_operation_is_refused_at_run_time_naming_the_operation() {
+    let dir = folder();
+    let named_as_op = write(
+        dir.path(),
+        "op.rhai",
+        "transaction(\"StartRecording\", || port_status(1, 5));\n",
+    );
+    let summary = dir.path().join("op.json");
+    let out = ecapi(&[
+        "load",
+        named_as_op.to_str().unwrap(),
+        "--agents",
+        "1",
+        "--duration",
+        "0.3",
+        "--summary-json",
+        summary.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains(
+            ": line 1: transaction: the name \"StartRecording\" is the name of the operation \
+             StartRecording"
+        ),
+        "{}",
+        stdout(&out)
+    );
+    let s = json(&summary);
+    assert_eq!(
+        s["transactions"],
+        serde_json::json!({}),
+        "{}",
+        s["transactions"]
+    );
+    assert!(n(&s["iterations"]["failed"]) >= 1, "{}", s["iterations"]);
+}
+
+#[test]
 fn an_agent_leaving_at_a_lower_stage_is_interrupted_when_its_graceful_ramp_down_runs_out() {
     // Agent 1 is in from 0.25 s to 1 s; its ten-second call is cut 0.3 s later. Agent 0 stays to
     // the end of the test, where --graceful-stop 0 cuts its call.
@@ -1956,6 +2097,21 @@ fn an_agent_leaving_at_a_lower_stage_is_interrupted_when_its_graceful_ramp_down_
     let s = json(&summary);
     assert_eq!(s["graceful_ramp_down_s"], 0.3);
     assert_eq!(n(&s["iterations"]["interrupted"]), 2, "{}", s["iterations"]);
+    // One by the ramp-down, told apart from the one the test's end cut.
+    assert_eq!(
+        n(&s["iterations"]["interrupted_at_ramp_down"]),
+        1,
+        "{}",
+        s["iterations"]
+    );
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "1 iteration interrupted at its end; graceful ramp-down 0.3 s: 1 iteration \
+             interrupted as its agent left"
+        ),
+        "{text}"
+    );
     assert_eq!(n(&s["iterations"]["failed"]), 0, "{}", s["iterations"]);
     assert_eq!(n(&s["transactions"]["talk"]["interrupted"]), 2);
     let per_second: Vec<(u64, u64, u64)> = s["timeline"]

@@ -101,22 +101,43 @@ pub struct LoadArgs {
     pub backend: BackendArgs,
 }
 
-/// Reads a stage's duration: `30s`, `5m`, `1h`, `500ms` or plain seconds (`2.5`).
+/// Reads a stage's duration: `30s`, `5m`, `1h`, `500ms`, pieces together as k6 takes them
+/// (`1m30s`), or plain seconds (`2.5`).
 fn stage_duration(text: &str) -> Option<Duration> {
     let t = text.trim();
-    let (n, unit) = match t.find(|c: char| !(c.is_ascii_digit() || c == '.')) {
-        Some(i) => t.split_at(i),
-        None => (t, "s"),
-    };
-    let per = match unit {
-        "ms" => 0.001,
-        "s" => 1.0,
-        "m" | "min" => 60.0,
-        "h" => 3600.0,
-        _ => return None,
-    };
-    let v: f64 = n.parse().ok()?;
-    let secs = v * per;
+    if t.is_empty() {
+        return None;
+    }
+    // A plain number is seconds; otherwise pieces of a number and its unit, as k6 (Go's
+    // time.ParseDuration) reads them: 1m30s, 1h5m, 1.5s, 500ms.
+    if let Ok(v) = t.parse::<f64>() {
+        return in_range(v);
+    }
+    let mut secs = 0.0;
+    let mut rest = t;
+    while !rest.is_empty() {
+        let n_end = rest.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+        let (n, after) = rest.split_at(n_end);
+        let u_end = after
+            .find(|c: char| c.is_ascii_digit() || c == '.')
+            .unwrap_or(after.len());
+        let (unit, next) = after.split_at(u_end);
+        let per = match unit {
+            "ms" => 0.001,
+            "s" => 1.0,
+            "m" | "min" => 60.0,
+            "h" => 3600.0,
+            _ => return None,
+        };
+        let v: f64 = n.parse().ok()?;
+        secs += v * per;
+        rest = next;
+    }
+    in_range(secs)
+}
+
+/// `secs` as a duration when it is one a stage can last: 0 or more, below 10⁷ s.
+fn in_range(secs: f64) -> Option<Duration> {
     (secs.is_finite() && (0.0..1e7).contains(&secs)).then(|| Duration::from_secs_f64(secs))
 }
 
@@ -128,7 +149,7 @@ fn parse_stage(text: &str) -> Result<(Stage, bool), UsageError> {
     })?;
     let duration = stage_duration(duration).ok_or_else(|| {
         bad(format!(
-            "`{}` is not a duration: write 30s, 5m, 1h, 500ms or a number of seconds",
+            "`{}` is not a duration: write 30s, 5m, 1m30s, 1h, 500ms or a number of seconds",
             duration.trim()
         ))
     })?;
@@ -422,18 +443,21 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
     let end = Arc::new(EndSignal::new());
     let signalled = watch_signals(&end, graceful_stop);
     errln!(
-        "ecapi load: {} agents running {file} for {} s{} against {}",
-        agents,
+        "ecapi load: {} running {file} for {} s{} against {}",
+        load::summary::counted(agents as u64, "agent", "agents"),
         schedule.duration.as_secs_f64(),
         match (schedule.model, a.stage.is_empty()) {
-            (Model::Open { rate }, true) => format!(", {rate} iterations/s"),
+            (Model::Open { rate }, true) => {
+                format!(", iterations at {}", load::summary::rate_text(rate))
+            }
             (Model::Open { rate }, false) => {
                 format!(
-                    " in {} stages up to {rate} iterations/s",
-                    schedule.stages.len()
+                    " in {} of iterations up to {}",
+                    stages(schedule.stages.len()),
+                    load::summary::rate_text(rate)
                 )
             }
-            (Model::Closed, false) => format!(" in {} stages", schedule.stages.len()),
+            (Model::Closed, false) => format!(" in {}", stages(schedule.stages.len())),
             (Model::Closed, true) => String::new(),
         },
         backend.describe()
@@ -480,6 +504,11 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
         return Ok(EXIT_FAILURE);
     }
     Ok(code)
+}
+
+/// `1 stage`, `3 stages`.
+fn stages(n: usize) -> String {
+    load::summary::counted(n as u64, "stage", "stages")
 }
 
 /// A repeat of the first signal this soon after it is the same request delivered twice (`timeout`
@@ -695,7 +724,8 @@ fn report(
     if let Some(e) = failed {
         return Err(e);
     }
-    Ok(if verdicts.iter().all(|v| v.pass) {
+    // A merged summary of a stopped run fails as the stopped run did.
+    Ok(if summary::passed(results, &verdicts) {
         EXIT_SUCCESS
     } else {
         EXIT_FAILURE
@@ -720,5 +750,41 @@ mod tests {
             "--rate fast: expected iterations per second, e.g. 50/s or 600/m"
         );
         assert!(parse_rate("0/s").is_err());
+    }
+
+    #[test]
+    fn stage_durations_read_units_and_pieces_together_as_k6_does() {
+        let secs = |t: &str| stage_duration(t).map(|d| d.as_secs_f64());
+        assert_eq!(secs("30"), Some(30.0));
+        assert_eq!(secs("2.5"), Some(2.5));
+        assert_eq!(secs("30s"), Some(30.0));
+        assert_eq!(secs("500ms"), Some(0.5));
+        assert_eq!(secs("5m"), Some(300.0));
+        assert_eq!(secs("1h"), Some(3600.0));
+        assert_eq!(secs("1m30s"), Some(90.0));
+        assert_eq!(secs("1h5m"), Some(3900.0));
+        assert_eq!(secs("1.5s"), Some(1.5));
+        assert_eq!(secs("1s500ms"), Some(1.5));
+        for bad in [
+            "", "s", "1x", "1m30", "m30s", "-1s", "-1", "1..5s", "inf", "NaN",
+        ] {
+            assert_eq!(secs(bad), None, "{bad}");
+        }
+        assert_eq!(
+            parse_stage("1m30:5").unwrap_err().0,
+            "--stage 1m30:5: `1m30` is not a duration: write 30s, 5m, 1m30s, 1h, 500ms or a \
+             number of seconds"
+        );
+    }
+
+    #[test]
+    fn rates_print_as_given_per_minute_or_rounded_per_second() {
+        use crate::load::summary::rate_text;
+        assert_eq!(rate_text(50.0), "50/s");
+        assert_eq!(rate_text(2.5), "2.5/s");
+        assert_eq!(rate_text(parse_rate("2/m").unwrap()), "2/m");
+        assert_eq!(rate_text(parse_rate("90/m").unwrap()), "1.5/s");
+        assert_eq!(rate_text(1.0 / 3.0 + 0.0001), "0.333/s");
+        assert_eq!(rate_text(0.0), "0/s");
     }
 }

@@ -265,6 +265,7 @@ pub fn run(shared: Arc<Shared>, index: usize, buffer: Arc<Buffer>) {
             shared.end.clone(),
             t0_cell.clone(),
             cut.clone(),
+            lateness.clone(),
         )));
     let mut engine = engine(
         &session,
@@ -335,7 +336,8 @@ pub fn run(shared: Arc<Shared>, index: usize, buffer: Arc<Buffer>) {
         Model::Open { .. } => {
             buffer.push(Event::Joined { at_ms: 0 });
             let end_of_test = t0 + shared.schedule.duration;
-            let mut idle_since = Instant::now();
+            // Free from the start: the first iteration due at t0 waits for no one.
+            let mut idle_since = t0;
             while !shared.end.is_ended() {
                 let k = shared.next.fetch_add(1, Ordering::Relaxed);
                 let due = t0 + shared.schedule.due(k);
@@ -360,12 +362,16 @@ pub fn run(shared: Arc<Shared>, index: usize, buffer: Arc<Buffer>) {
 }
 
 /// Records each transaction the flow ends into the agent's buffer: failed when its block threw,
-/// interrupted when the test's stop or the agent's ramp-down cut it.
+/// interrupted when the test's stop or the agent's ramp-down cut it. Its duration is the block's
+/// wall time plus `lateness_us`, how late its iteration started (0 in the closed model): in the
+/// open model a transaction is counted from when it was due, as its requests are (the
+/// coordinated-omission correction), so that it is never faster than the calls inside it.
 fn transaction_observer(
     buffer: Arc<Buffer>,
     end: Arc<EndSignal>,
     t0: Rc<Cell<Instant>>,
     cut: Cut,
+    lateness_us: Rc<Cell<u64>>,
 ) -> script::TransactionObserver {
     Box::new(move |t: &script::Transaction| {
         let how = if !t.failed {
@@ -377,7 +383,7 @@ fn transaction_observer(
         };
         buffer.push(Event::Transaction {
             name: t.name.clone(),
-            duration_us: micros(t.duration),
+            duration_us: micros(t.duration).saturating_add(lateness_us.get()),
             response_us: micros(t.response_time),
             end: how,
             at_ms: micros(Instant::now().saturating_duration_since(t0.get())) / 1000,
@@ -422,9 +428,8 @@ impl Flow<'_> {
         self.scope.rewind(base);
         let end = match result {
             Ok(_) => IterationEnd::Completed,
-            Err(_) if self.shared.end.is_stopped() || self.cut.passed() => {
-                IterationEnd::Interrupted
-            }
+            Err(_) if self.shared.end.is_stopped() => IterationEnd::Interrupted,
+            Err(_) if self.cut.passed() => IterationEnd::RampedDown,
             Err(e) => IterationEnd::Failed(failure(&e, self.ast)),
         };
         let completed = !matches!(end, IterationEnd::Failed(_));

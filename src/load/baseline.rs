@@ -358,6 +358,10 @@ pub struct Comparison {
     pub all: RowComparison,
     /// The generator lag's p99 in the baseline and in this run, in ms.
     pub lag_p99_ms: (f64, f64),
+    /// The model of the baseline and of this run: `open` or `closed`.
+    pub models: (&'static str, &'static str),
+    /// What the baseline and this run talked to (as the summaries' `backend` says).
+    pub backends: (String, String),
 }
 
 impl Comparison {
@@ -416,26 +420,60 @@ impl Comparison {
                 baseline.lag.percentile_ms(99.0),
                 now.lag.percentile_ms(99.0),
             ),
+            models: (baseline.model_name(), now.model_name()),
+            backends: (baseline.backend.clone(), now.backend.clone()),
         }
     }
 
-    /// Whether the load machine held this run up clearly more than the baseline (its generator
-    /// lag's p99 at least twice the baseline's and past the 10 ms that counts as late): changes
-    /// may then be the load machine's own, not the server's.
-    pub fn busier_load_machine(&self) -> bool {
+    /// Which run the load machine held up clearly more than the other, if either: `this run` or
+    /// `baseline` (its generator lag's p99 at least twice the other's and past the 10 ms that
+    /// counts as late). Changes may then be the load machine's own, not the server's: a busier
+    /// baseline hides regressions as a busier run invents them.
+    pub fn busier_load_machine(&self) -> Option<&'static str> {
         let (base, now) = self.lag_p99_ms;
-        now >= 2.0 * base && now * 1000.0 >= super::results::LATE_US as f64
+        let busier = |a: f64, b: f64| a >= 2.0 * b && a * 1000.0 >= super::results::LATE_US as f64;
+        if busier(now, base) {
+            Some("this run")
+        } else if busier(base, now) {
+            Some("baseline")
+        } else {
+            None
+        }
     }
 
-    /// The word for [`Comparison::busier_load_machine`], when it holds.
-    pub fn lag_warning(&self) -> Option<String> {
-        self.busier_load_machine().then(|| {
-            format!(
-                "the load machine was busier in this run (generator lag p99 {:.2} ms, baseline \
-                 {:.2} ms): some changes may be its own, not the server's",
-                self.lag_p99_ms.1, self.lag_p99_ms.0
-            )
-        })
+    /// What may make the comparison misleading, one sentence each: a busier load machine in
+    /// either run, a baseline of the other model (open or closed) or of another kind of backend
+    /// (the embedded simulator or an endpoint), as `--merge` names what its runs differ in.
+    pub fn warnings(&self) -> Vec<String> {
+        let mut words = Vec::new();
+        let (base, now) = self.lag_p99_ms;
+        match self.busier_load_machine() {
+            Some("baseline") => words.push(format!(
+                "the baseline's load machine was busier (generator lag p99 {base:.2} ms, this run \
+                 {now:.2} ms): some changes may be its own, not the server's"
+            )),
+            Some(_) => words.push(format!(
+                "the load machine was busier in this run (generator lag p99 {now:.2} ms, \
+                 baseline {base:.2} ms): some changes may be its own, not the server's"
+            )),
+            None => {}
+        }
+        if self.models.0 != self.models.1 {
+            words.push(format!(
+                "the baseline ran the {} model and this run the {}: latencies of the open model \
+                 include the wait for a free agent, so they are not alike",
+                self.models.0, self.models.1
+            ));
+        }
+        let kind = |b: &str| b.starts_with("embedded");
+        if kind(&self.backends.0) != kind(&self.backends.1) {
+            words.push(format!(
+                "the baseline ran against {} and this run against {}: the changes are the \
+                 backends', not one server's over time",
+                self.backends.0, self.backends.1
+            ));
+        }
+        words
     }
 
     /// The rows slower beyond noise.
@@ -496,6 +534,58 @@ mod tests {
                 "6,000 requests judge p99"
             );
         }
+    }
+
+    #[test]
+    fn a_busier_load_machine_is_named_in_either_run_and_other_models_or_backends_are_warned_of() {
+        let quiet = run(&[(Operation::PortStatus, 800)], 100, 7);
+        let mut busy = quiet.clone();
+        for _ in 0..100 {
+            busy.lag.record_us(50_000);
+        }
+        let c = Comparison::new("quiet.json", &busy, &quiet);
+        assert_eq!(c.busier_load_machine(), Some("this run"));
+        assert!(c.warnings()[0].starts_with("the load machine was busier in this run"));
+        let c = Comparison::new("busy.json", &quiet, &busy);
+        assert_eq!(c.busier_load_machine(), Some("baseline"));
+        assert_eq!(c.warnings().len(), 1, "{:?}", c.warnings());
+        assert!(
+            c.warnings()[0].starts_with("the baseline's load machine was busier"),
+            "{:?}",
+            c.warnings()
+        );
+        assert!(Comparison::new("q.json", &quiet, &quiet)
+            .warnings()
+            .is_empty());
+
+        let mut open = quiet.clone();
+        open.rate = Some(10.0);
+        let words = Comparison::new("closed.json", &open, &quiet).warnings();
+        assert_eq!(words.len(), 1, "{words:?}");
+        assert!(
+            words[0].starts_with("the baseline ran the closed model and this run the open"),
+            "{words:?}"
+        );
+
+        let mut served = quiet.clone();
+        served.backend = "http://127.0.0.1:8080/ECAPI.svc".into();
+        let mut embedded = quiet.clone();
+        embedded.backend = "embedded simulator, profile hosted, API 7.1".into();
+        let words = Comparison::new("e.json", &served, &embedded).warnings();
+        assert_eq!(words.len(), 1, "{words:?}");
+        assert!(
+            words[0].starts_with(
+                "the baseline ran against embedded simulator, profile hosted, API 7.1 and this \
+                 run against http://127.0.0.1:8080/ECAPI.svc"
+            ),
+            "{words:?}"
+        );
+        // Another endpoint of the same kind is no warning: a server's address may change.
+        let mut elsewhere = served.clone();
+        elsewhere.backend = "http://127.0.0.1:9090/ECAPI.svc".into();
+        assert!(Comparison::new("s.json", &served, &elsewhere)
+            .warnings()
+            .is_empty());
     }
 
     #[test]

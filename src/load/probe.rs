@@ -86,6 +86,8 @@ pub enum IterationEnd {
     Failed(String),
     /// The test ended while it ran (past the grace period).
     Interrupted,
+    /// Its agent was leaving at a lower stage and the graceful ramp-down ran out while it ran.
+    RampedDown,
 }
 
 /// How a transaction ended.

@@ -379,7 +379,7 @@ fn comparison_table(c: &Comparison) -> String {
         out.push_str("</tr>");
     }
     out.push_str("</tbody></table>");
-    if let Some(word) = c.lag_warning() {
+    for word in c.warnings() {
         let _ = write!(out, "<p class=\"fail\">{}</p>", esc(&word));
     }
     let regressed: Vec<&str> = c.regressed().map(|r| r.name.as_str()).collect();
@@ -398,21 +398,28 @@ fn comparison_table(c: &Comparison) -> String {
 /// The facts at the top: the test, its outcome and the thresholds' verdict.
 fn header(r: &Results, verdicts: &[Verdict], all: &OpStats) -> String {
     let model = match r.rate {
-        Some(rate) => format!("open model, {rate} iterations/s"),
+        Some(rate) => format!(
+            "open model, iterations at {}",
+            super::summary::rate_text(rate)
+        ),
         None => "closed model".to_string(),
     };
     let it = &r.iterations;
-    let mut verdict_line = if verdicts.is_empty() {
-        String::new()
-    } else if verdicts.iter().all(|v| v.pass) {
-        "<p class=\"pass\">every threshold holds</p>".to_string()
-    } else {
-        format!(
-            "<p class=\"fail\">{} of {} thresholds failed</p>",
-            verdicts.iter().filter(|v| !v.pass).count(),
-            verdicts.len()
-        )
+    let stopped = super::summary::stopped_early(r);
+    let failed = verdicts.iter().filter(|v| !v.pass).count();
+    let mut verdict_line = match &stopped {
+        Some(word) => format!("<p class=\"fail\">{}</p>", esc(word)),
+        None => String::new(),
     };
+    if failed > 0 {
+        let _ = write!(
+            verdict_line,
+            "<p class=\"fail\">{failed} of {} thresholds failed</p>",
+            verdicts.len()
+        );
+    } else if !verdicts.is_empty() && stopped.is_none() {
+        verdict_line.push_str("<p class=\"pass\">every threshold holds</p>");
+    }
     if let Some(word) = super::summary::unchecked_failures(r, verdicts) {
         let _ = write!(verdict_line, "<p class=\"fail\">{}</p>", esc(&word));
     }
@@ -420,14 +427,14 @@ fn header(r: &Results, verdicts: &[Verdict], all: &OpStats) -> String {
     let _ = write!(
         out,
         "<header><h1>ecapi load: {}</h1>{verdict_line}\
-         <p class=\"meta\">{} agents, {model}, {:.1} s ({}), started {}{}{}. Backend: {}.</p>\
+         <p class=\"meta\">{}, {model}, {:.1} s ({}), started {}{}{}. Backend: {}.</p>\
          <ul class=\"facts\"><li><b>{}</b> requests ({:.1}/s)</li>\
          <li><b>{}</b> iterations completed, <b>{}</b> failed, <b>{}</b> interrupted</li>\
          <li>p95 <b>{:.2} ms</b>, p99 <b>{:.2} ms</b>, max {:.2} ms</li>\
          <li>{} without an answer, {} with a code other than 100</li>\
          <li>generator lag p99 {:.2} ms ({} started late)</li><li>{}</li></ul></header>",
         esc(&r.flow),
-        r.agents,
+        super::summary::counted(r.agents, "agent", "agents"),
         r.duration_s,
         esc(&super::summary::shape_text(r)),
         esc(&r.started),
@@ -616,8 +623,10 @@ fn operations_table(r: &Results, all: &OpStats) -> String {
 /// of the requests inside added up (Gatling's cumulated response time).
 fn transactions_table(r: &Results) -> String {
     let mut table = String::from(
-        "<h2>Transactions</h2><p>Duration is the wall time of each transaction's block; response \
-         time is the time of the requests inside it added up.</p><table><thead><tr>\
+        "<h2>Transactions</h2><p>Duration is the wall time of each transaction's block; in the \
+         open model, how late its iteration started is added, as it is to the latency of every \
+         request (counted from when it was due). Response time is the time of the requests inside \
+         it added up.</p><table><thead><tr>\
          <th>transaction</th><th class=\"num\">count</th><th class=\"num\">rate/s</th>",
     );
     for (_, name) in PERCENTILES {

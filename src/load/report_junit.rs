@@ -2,7 +2,8 @@
 //! assertions: one testsuite for the run, one testcase per threshold (classname `load`, name the
 //! threshold as written), a `failure` when it does not hold, its message the figure measured. A
 //! run without thresholds is one suite with no testcase. The layout is that of Jenkins'
-//! `junit-10.xsd` (the xunit plugin's), which CI systems read.
+//! `junit-10.xsd` (the xunit plugin's), which CI systems read. A run stopped by a signal before
+//! its time adds a failing testcase `run completed`, so that CI does not read a cut run as a pass.
 
 use std::fmt::Write as _;
 
@@ -13,20 +14,22 @@ use crate::runner::report::junit::xml_text as xml;
 
 /// The report: `results` for the suite's name, time and timestamp, `verdicts` one testcase each.
 pub fn render(results: &Results, verdicts: &[Verdict]) -> String {
-    let failed = verdicts.iter().filter(|v| !v.pass).count();
+    let stopped = super::summary::stopped_early(results);
+    let tests = verdicts.len() + usize::from(stopped.is_some());
+    let failed = verdicts.iter().filter(|v| !v.pass).count() + usize::from(stopped.is_some());
     let time = format!("{:.3}", results.duration_s);
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     let _ = writeln!(
         out,
         "<testsuites name=\"ecapi load\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" time=\"{time}\">",
-        verdicts.len()
+        tests
     );
     let _ = writeln!(
         out,
         "  <testsuite name=\"load {}\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" skipped=\"0\" \
          time=\"{time}\" timestamp=\"{}\">",
         xml(&results.flow),
-        verdicts.len(),
+        tests,
         xml(&results.started),
     );
     for v in verdicts {
@@ -45,6 +48,15 @@ pub fn render(results: &Results, verdicts: &[Verdict]) -> String {
                  </testcase>"
             );
         }
+    }
+    if let Some(word) = stopped {
+        let message = xml(&word);
+        let _ = writeln!(
+            out,
+            "    <testcase name=\"run completed\" classname=\"load\" time=\"{time}\">\n      \
+             <failure type=\"stopped\" message=\"{message}\">{message}</failure>\n    \
+             </testcase>"
+        );
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
@@ -77,8 +89,34 @@ mod tests {
         assert_eq!(xml.matches("<failure ").count(), 1, "{xml}");
         assert!(xml.contains("errors&lt;1% failed: measured 5.0 %"), "{xml}");
         assert!(xml.contains("load &lt;flow&gt;.rhai"), "{xml}");
-        // Well formed: read back to its end.
-        let mut reader = quick_xml::Reader::from_str(&xml);
+        assert!(!xml.contains("run completed"), "{xml}");
+        well_formed(&xml);
+    }
+
+    #[test]
+    fn a_run_stopped_by_a_signal_fails_a_testcase_of_its_own_even_when_every_threshold_holds() {
+        let mut r = Results::new("flow.rhai".into(), "embedded".into());
+        r.stopped_by = Some("SIGINT".into());
+        r.duration_s = 4.04;
+        let verdicts = [Verdict {
+            threshold: "p95<200ms".into(),
+            actual: Some(12.0),
+            shown: "12.0 ms".into(),
+            pass: true,
+        }];
+        let xml = render(&r, &verdicts);
+        assert!(xml.contains("tests=\"2\" failures=\"1\""), "{xml}");
+        assert!(xml.contains("<testcase name=\"run completed\""), "{xml}");
+        assert!(
+            xml.contains("message=\"stopped by SIGINT after 4.0 s: the run did not complete"),
+            "{xml}"
+        );
+        well_formed(&xml);
+    }
+
+    /// Reads `xml` back to its end, failing on the first error.
+    fn well_formed(xml: &str) {
+        let mut reader = quick_xml::Reader::from_str(xml);
         loop {
             match reader.read_event() {
                 Ok(quick_xml::events::Event::Eof) => break,

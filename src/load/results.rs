@@ -171,8 +171,12 @@ pub struct Iterations {
     pub completed: u64,
     /// Threw: an error, a failed `expect` or assertion.
     pub failed: u64,
-    /// Still running at the end of the grace period, and stopped.
+    /// Stopped while running: at the end of the grace period, or as their agent left at a lower
+    /// stage and its graceful ramp-down ran out (those also in `ramped_down`).
     pub interrupted: u64,
+    /// Of `interrupted`, those cut as their agent left at a lower stage (`--graceful-ramp-down`
+    /// ran out), not by the test's end.
+    pub ramped_down: u64,
     /// Open model: iterations due before the end that never started (every agent was busy).
     pub missed: u64,
     /// Open model: iterations that had to wait for a free agent (their latency includes the wait).
@@ -189,6 +193,7 @@ impl Default for Iterations {
             completed: 0,
             failed: 0,
             interrupted: 0,
+            ramped_down: 0,
             missed: 0,
             waited: 0,
             failures: BTreeMap::new(),
@@ -424,6 +429,15 @@ pub struct Results {
 }
 
 impl Results {
+    /// The model as the summary names it: `open` (a rate of iterations) or `closed`.
+    pub fn model_name(&self) -> &'static str {
+        if self.rate.is_some() {
+            "open"
+        } else {
+            "closed"
+        }
+    }
+
     /// Empty results for a test about to start.
     pub fn new(flow: String, backend: String) -> Results {
         Results {
@@ -603,6 +617,11 @@ impl Results {
                         it.interrupted += 1;
                         second.interrupted += 1;
                     }
+                    IterationEnd::RampedDown => {
+                        it.interrupted += 1;
+                        it.ramped_down += 1;
+                        second.interrupted += 1;
+                    }
                 }
             }
             Event::Transaction {
@@ -709,6 +728,11 @@ impl Results {
         add(&mut a.completed, b.completed, "iterations.completed")?;
         add(&mut a.failed, b.failed, "iterations.failed")?;
         add(&mut a.interrupted, b.interrupted, "iterations.interrupted")?;
+        add(
+            &mut a.ramped_down,
+            b.ramped_down,
+            "iterations.interrupted_at_ramp_down",
+        )?;
         add(&mut a.missed, b.missed, "iterations.missed")?;
         add(&mut a.waited, b.waited, "iterations.waited")?;
         for (k, n) in &b.failures {

@@ -40,6 +40,11 @@ pub fn thousands(n: u64) -> String {
     out
 }
 
+/// A count and its noun, in the singular for one: `1 agent`, `2 agents`, `16,123 iterations`.
+pub fn counted(n: u64, one: &str, many: &str) -> String {
+    format!("{} {}", thousands(n), if n == 1 { one } else { many })
+}
+
 fn codes_text(codes: &BTreeMap<u16, u64>, errors: &BTreeMap<String, u64>) -> String {
     let mut parts: Vec<String> = codes.iter().map(|(c, n)| format!("{c}×{n}")).collect();
     parts.extend(errors.iter().map(|(k, n)| format!("{k}×{n}")));
@@ -51,7 +56,7 @@ fn codes_text(codes: &BTreeMap<u16, u64>, errors: &BTreeMap<String, u64>) -> Str
 pub fn table(r: &Results, verdicts: &[Verdict]) -> String {
     let mut out = String::new();
     let model = match r.rate {
-        Some(rate) => format!("open model, {rate}/s"),
+        Some(rate) => format!("open model, {}", rate_text(rate)),
         None => "closed model".to_string(),
     };
     let processes = if r.processes > 1 {
@@ -65,9 +70,9 @@ pub fn table(r: &Results, verdicts: &[Verdict]) -> String {
     };
     let _ = writeln!(
         out,
-        "{}: {} agents, {model}, {:.1} s ({}){stopped}{processes}\nbackend: {}",
+        "{}: {}, {model}, {:.1} s ({}){stopped}{processes}\nbackend: {}",
         r.flow,
-        r.agents,
+        counted(r.agents, "agent", "agents"),
         r.duration_s,
         shape_text(r),
         r.backend
@@ -194,7 +199,8 @@ pub fn table(r: &Results, verdicts: &[Verdict]) -> String {
         }
         let _ = writeln!(
             out,
-            "(a transaction's duration is the wall time of its block; resp is the time of its \
+            "(a transaction's duration is the wall time of its block, in the open model plus how \
+             late its iteration started, as its requests' latency; resp is the time of its \
              requests added up)"
         );
     }
@@ -212,6 +218,9 @@ pub fn table(r: &Results, verdicts: &[Verdict]) -> String {
     }
     if let Some(word) = unchecked_failures(r, verdicts) {
         let _ = writeln!(out, "\nnote: {word}");
+    }
+    if let Some(word) = stopped_early(r) {
+        let _ = writeln!(out, "\nFAIL: {word}");
     }
     out
 }
@@ -298,7 +307,7 @@ pub fn comparison_table(c: &Comparison) -> String {
         super::baseline::MIN_CHANGE_MS,
         super::baseline::MIN_BEYOND
     );
-    if let Some(word) = c.lag_warning() {
+    for word in c.warnings() {
         let _ = writeln!(out, "note: {word}");
     }
     let regressed: Vec<&str> = c.regressed().map(|r| r.name.as_str()).collect();
@@ -383,6 +392,7 @@ pub fn comparison_json(c: &Comparison) -> Value {
         "requests": row_json(&c.all),
         "lag_p99_ms": { "baseline": c.lag_p99_ms.0, "now": c.lag_p99_ms.1 },
         "busier_load_machine": c.busier_load_machine(),
+        "warnings": c.warnings(),
         "regressed": c.regressed().next().is_some(),
     });
     for (name, rows) in sections {
@@ -414,6 +424,17 @@ pub fn ms_or_dash(h: &Latency, ms: f64, decimals: usize) -> String {
     }
 }
 
+/// A rate of iterations for people, rounded to three decimals: `50/s`, `2.5/s`; below one a
+/// second and a whole number a minute, per minute as `--rate 2/m` gives it: `2/m`.
+pub fn rate_text(per_s: f64) -> String {
+    let per_m = per_s * 60.0;
+    if per_s < 1.0 && per_s > 0.0 && (per_m - per_m.round()).abs() < 1e-9 {
+        return format!("{}/m", per_m.round());
+    }
+    let rounded = format!("{per_s:.3}");
+    format!("{}/s", rounded.trim_end_matches('0').trim_end_matches('.'))
+}
+
 /// The test's shape for people: `ramp-up 10 s`, or the stages as given
 /// (`stages 5s:20 5s:20 5s:0`, `stages 1m:50/s 1m:0/s`).
 pub fn shape_text(r: &Results) -> String {
@@ -428,17 +449,23 @@ pub fn shape_text(r: &Results) -> String {
     if constant {
         return format!("ramp-up {:.0} s", r.ramp_up_s);
     }
-    let unit = if r.rate.is_some() { "/s" } else { "" };
     let stages: Vec<String> = r
         .stages
         .iter()
-        .map(|s| format!("{}s:{}{unit}", s.duration.as_secs_f64(), s.target))
+        .map(|s| {
+            let target = match r.rate {
+                Some(_) => rate_text(s.target),
+                None => s.target.to_string(),
+            };
+            format!("{}s:{target}", s.duration.as_secs_f64())
+        })
         .collect();
     format!("stages {}", stages.join(" "))
 }
 
 /// What happened after the end: the grace period, the requests sent in it (not in the figures) and
-/// the iterations it cut.
+/// the iterations it cut; then, when stages lower the agents, the iterations that the graceful
+/// ramp-down cut as their agents left, counted apart.
 pub fn graceful_text(r: &Results) -> String {
     let a = &r.after_end;
     let mut text = format!(
@@ -456,10 +483,49 @@ pub fn graceful_text(r: &Results) -> String {
     }
     let _ = write!(
         text,
-        "), {} iterations interrupted at its end",
-        thousands(r.iterations.interrupted)
+        "), {} interrupted at its end",
+        counted(
+            r.iterations
+                .interrupted
+                .saturating_sub(r.iterations.ramped_down),
+            "iteration",
+            "iterations"
+        )
     );
+    // Agents leave before the end only in the closed model, at a stage lower than the last.
+    let lowers = r.rate.is_none() && r.stages.windows(2).any(|w| w[1].target < w[0].target);
+    if lowers || r.iterations.ramped_down > 0 {
+        let _ = write!(
+            text,
+            "; graceful ramp-down {} s: {} interrupted as {} left",
+            r.graceful_ramp_down_s,
+            counted(r.iterations.ramped_down, "iteration", "iterations"),
+            if r.iterations.ramped_down == 1 {
+                "its agent"
+            } else {
+                "their agents"
+            }
+        );
+    }
     text
+}
+
+/// A word for a run stopped from outside (SIGINT, SIGTERM) before its time: its thresholds were
+/// judged on part of the run, so it is no pass whatever they say (k6 likewise fails an aborted
+/// run). `None` when the run went its course.
+pub fn stopped_early(r: &Results) -> Option<String> {
+    r.stopped_by.as_ref().map(|signal| {
+        format!(
+            "stopped by {signal} after {:.1} s: the run did not complete, so it does not pass \
+             (thresholds judged on the part that ran)",
+            r.duration_s
+        )
+    })
+}
+
+/// Whether the run passes: it went its course and every threshold holds.
+pub fn passed(r: &Results, verdicts: &[Verdict]) -> bool {
+    r.stopped_by.is_none() && verdicts.iter().all(|v| v.pass)
 }
 
 /// A word for a run whose iterations failed while no threshold looks at failures: k6's model
@@ -577,7 +643,7 @@ pub fn to_json(r: &Results, verdicts: &[Verdict]) -> Value {
         "started": r.started,
         "duration_s": round3(r.duration_s),
         "agents": r.agents,
-        "model": if r.rate.is_some() { "open" } else { "closed" },
+        "model": r.model_name(),
         "rate": r.rate,
         "ramp_up_s": r.ramp_up_s,
         "stages": r.stages.iter().map(|s| json!({
@@ -598,6 +664,7 @@ pub fn to_json(r: &Results, verdicts: &[Verdict]) -> Value {
             "completed": it.completed,
             "failed": it.failed,
             "interrupted": it.interrupted,
+            "interrupted_at_ramp_down": it.ramped_down,
             "missed": it.missed,
             "waited": it.waited,
             "rate": round3(r.rate_of(it.completed + it.failed)),
@@ -621,7 +688,7 @@ pub fn to_json(r: &Results, verdicts: &[Verdict]) -> Value {
             "shown": v.shown,
             "pass": v.pass,
         })).collect::<Vec<_>>(),
-        "passed": verdicts.iter().all(|v| v.pass),
+        "passed": passed(r, verdicts),
     })
 }
 
@@ -696,6 +763,8 @@ pub fn from_json(v: &Value) -> Result<Results, String> {
         completed: count(it, "completed")?,
         failed: count(it, "failed")?,
         interrupted: count(it, "interrupted")?,
+        // Written since ramp-down interruptions were counted apart; older summaries lack it.
+        ramped_down: optional_count(it, "interrupted_at_ramp_down")?,
         missed: count(it, "missed")?,
         waited: count(it, "waited")?,
         failures: counts(it, "failures")?,

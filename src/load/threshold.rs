@@ -153,7 +153,7 @@ impl FromStr for Threshold {
             Some(subject) => match Operation::lookup(subject) {
                 Some(found) => (Some(found), None),
                 None => {
-                    if let Some(near) = operation_typo(subject) {
+                    if let Some(near) = crate::script::transaction::operation_near(subject) {
                         return Err(bad(
                             text,
                             format!(
@@ -214,19 +214,6 @@ impl FromStr for Threshold {
             relative,
         })
     }
-}
-
-/// The operation a name is a likely typo of: within two letters of its wire or script name
-/// (`InitStatoin`, `port_stats`), ignoring case. Short names (`start`, `pause`) are far enough
-/// from every operation to name transactions.
-fn operation_typo(name: &str) -> Option<&'static str> {
-    let lower = name.to_ascii_lowercase();
-    Operation::ALL.into_iter().find_map(|op| {
-        [op.name(), op.script_name()]
-            .into_iter()
-            .any(|n| strsim::levenshtein(&lower, &n.to_ascii_lowercase()) <= 2)
-            .then(|| op.name())
-    })
 }
 
 /// Whether the part before a dot is the start of a percentile (`p99` of `p99.9`, `p(99` of

@@ -9,7 +9,9 @@
 //! Names: a transaction inside another is named `outer/inner`, unless the name given already
 //! holds a `/`, which is then the whole name (`transaction("payment/pause", …)` anywhere is
 //! `payment/pause`). A name is not empty, has no white space and none of `<`, `>`, `=`, `,`
-//! (it must read back in a threshold: `payment/pause.p95<2s`), and no empty part between `/`s.
+//! (it must read back in a threshold: `payment/pause.p95<2s`), no empty part between `/`s, and is
+//! neither an operation's name nor within two letters of one (`StartRecording`, `port_stats`),
+//! which a threshold would take for the operation or refuse as a typo of it.
 
 use std::time::{Duration, Instant};
 
@@ -17,6 +19,7 @@ use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, NativeCallContext};
 
 use super::args::error;
 use super::session::SharedSession;
+use crate::api::Operation;
 
 /// A transaction that ended.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,7 +66,32 @@ pub fn check_name(name: &str) -> Result<(), String> {
             "transaction: the name {name:?} has an empty part between slashes"
         ));
     }
+    if let Some(op) = operation_near(name) {
+        let how = if Operation::lookup(name).is_some() {
+            "is the name of"
+        } else {
+            "is within two letters of"
+        };
+        return Err(format!(
+            "transaction: the name {name:?} {how} the operation {op}; a threshold such as \
+             {name}.p95<2s would judge the operation or be refused as a typo of it, so name the \
+             step apart (e.g. start or call/start)"
+        ));
+    }
     Ok(())
+}
+
+/// The operation a name is, or is a likely typo of: within two letters of its wire or script
+/// name (`InitStatoin`, `port_stats`), ignoring case. Short names (`start`, `pause`) are far
+/// enough from every operation to name transactions.
+pub fn operation_near(name: &str) -> Option<&'static str> {
+    let lower = name.to_ascii_lowercase();
+    Operation::ALL.into_iter().find_map(|op| {
+        [op.name(), op.script_name()]
+            .into_iter()
+            .any(|n| strsim::levenshtein(&lower, &n.to_ascii_lowercase()) <= 2)
+            .then(|| op.name())
+    })
 }
 
 /// The full name of a transaction named `name` inside `outer` (the innermost open one, if any).
@@ -121,6 +149,34 @@ mod tests {
         assert!(check_name("a<b").unwrap_err().contains("'<'"));
         assert!(check_name("a//b").unwrap_err().contains("empty part"));
         assert!(check_name("/a").unwrap_err().contains("empty part"));
+    }
+
+    #[test]
+    fn operation_names_and_near_misses_are_refused_naming_the_operation() {
+        assert_eq!(
+            check_name("StartRecording").unwrap_err(),
+            "transaction: the name \"StartRecording\" is the name of the operation \
+             StartRecording; a threshold such as StartRecording.p95<2s would judge the operation \
+             or be refused as a typo of it, so name the step apart (e.g. start or call/start)"
+        );
+        assert!(check_name("start_recording")
+            .unwrap_err()
+            .contains("is the name of the operation StartRecording"));
+        assert!(check_name("StartRecordin")
+            .unwrap_err()
+            .contains("within two letters of the operation StartRecording"));
+        assert!(check_name("port_stats")
+            .unwrap_err()
+            .contains("the operation PortStatus"));
+        for fine in [
+            "start",
+            "pause",
+            "payment/pause",
+            "call/StartRecording",
+            "recording",
+        ] {
+            assert!(check_name(fine).is_ok(), "{fine}");
+        }
     }
 
     #[test]
