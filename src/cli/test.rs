@@ -45,7 +45,7 @@ use crate::runner::report::{self, html, json, junit, tap, Run};
 use crate::runner::tags::{self, TagFilter};
 use crate::runner::{self, data, discover, Connector, Event, Options, Row, TestFile};
 use crate::shutdown::{self, Signal};
-use crate::streams::{errln, out, outln};
+use crate::streams::{err, errln, out, outln};
 
 /// The per-test time limit when `--test-timeout` is not given, in seconds (Jest and Mocha have one
 /// too, so that a runaway test fails instead of holding a CI job until it is killed).
@@ -187,6 +187,14 @@ pub fn run_tests(a: &TestArgs, only: Option<&[PathBuf]>, stop: &Stop) -> Result<
         Event::Done(r) => {
             done += 1;
             let text = report::line(r, color);
+            // Under --trace, the test's envelopes come whole just before its line.
+            if !r.trace.is_empty() {
+                let envelopes = report::trace_block(r);
+                match &bar {
+                    Some(b) => b.suspend(|| err!("{envelopes}")),
+                    None => err!("{envelopes}"),
+                }
+            }
             match (&bar, text) {
                 (Some(b), Some(t)) => {
                     b.suspend(|| outln!("{t}"));
@@ -456,6 +464,7 @@ fn with_options(
     let plain = TestFile {
         rows: rows.clone(),
         params: plain_sets.clone(),
+        trace: a.backend.trace,
         ..TestFile::plain(path.clone())
     };
     let Ok(source) = std::fs::read_to_string(&path) else {
@@ -537,6 +546,7 @@ fn own_options(
         module_path: (a.module_path.is_empty() && !own.module_path.is_empty())
             .then_some(own.module_path),
         tags: Vec::new(),
+        trace: config.trace,
     })
 }
 
