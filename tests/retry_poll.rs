@@ -204,3 +204,73 @@ fn max_time_stops_a_real_time_poll() {
     );
     assert!(started.elapsed() < Duration::from_secs(30));
 }
+
+#[test]
+fn a_poll_of_60001_checks_keeps_the_first_10_and_the_last_100_and_says_how_many_are_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("poll.rhai"),
+        "poll_until(600000, 10, || false);\n",
+    )
+    .unwrap();
+    let gap = "poll_until: 59891 checks left out (the first 10 and the last 100 are kept)";
+
+    // -v: 10 rows, the gap, 100 rows; the last is check 60001.
+    let out = ecapi(dir.path(), &["run", "-v", "poll.rhai"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    let rows: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("poll_until "))
+        .collect();
+    assert_eq!(rows.len(), 110, "{stdout}");
+    assert!(rows[9].contains("#10  false"), "{}", rows[9]);
+    assert!(rows[10].contains("#59902  false"), "{}", rows[10]);
+    assert!(rows[109].contains("#60001  false"), "{}", rows[109]);
+    assert!(stdout.contains(&format!("... {gap}\n")), "{stdout}");
+
+    let out = ecapi(
+        dir.path(),
+        &[
+            "test",
+            "--report-json",
+            "r.json",
+            "--report-junit",
+            "r.xml",
+            "--report-tap",
+            "r.tap",
+            "--report-html",
+            "r.html",
+            "poll.rhai",
+        ],
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert_eq!(
+        stdout.matches("  poll_until check ").count(),
+        110,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "  poll_until check 10 (line 1, +0.09 s virtual): false\n  {gap}\n  poll_until check 59902 "
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  poll_until check 60001 (line 1, +600.00 s virtual): false"));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap()).unwrap();
+    let attempts = json["tests"][0]["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 110);
+    assert_eq!(attempts[9]["number"], 10);
+    assert_eq!(attempts[9]["left_out_before"], 0);
+    assert_eq!(attempts[10]["number"], 59902);
+    assert_eq!(attempts[10]["left_out_before"], 59891);
+    assert_eq!(attempts[109]["number"], 60001);
+    for report in ["r.xml", "r.tap", "r.html"] {
+        let body = std::fs::read_to_string(dir.path().join(report)).unwrap();
+        assert_eq!(body.matches(gap).count(), 1, "{report}: {body}");
+        assert!(body.contains("60001"), "{report}");
+        assert!(!body.contains("check 11 "), "{report}");
+    }
+}

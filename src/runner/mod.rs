@@ -313,7 +313,10 @@ impl TestResult {
     /// Its attempts of `retry` and checks of `poll_until`, one line each
     /// ([`crate::script::Attempt::summary`]).
     pub fn attempt_lines(&self) -> Vec<String> {
-        self.attempts.iter().map(|a| a.summary()).collect()
+        self.attempts
+            .iter()
+            .flat_map(|a| a.gap().into_iter().chain(std::iter::once(a.summary())))
+            .collect()
     }
 }
 
