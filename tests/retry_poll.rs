@@ -274,3 +274,58 @@ fn a_poll_of_60001_checks_keeps_the_first_10_and_the_last_100_and_says_how_many_
         assert!(!body.contains("check 11 "), "{report}");
     }
 }
+
+#[test]
+fn a_block_that_takes_arguments_is_refused_naming_the_mistake() {
+    let dir = tempfile::tempdir().unwrap();
+    for (script, said, line) in [
+        (
+            "retry(3, 10, |x| x);\n",
+            "retry: the block must take no arguments, but it takes 1 argument; write || …, not |x| …",
+            "1:1",
+        ),
+        (
+            "let y = 1;\nretry(3, 10, |x, z| x + y);\n",
+            "retry: the block must take no arguments, but it takes 2 arguments",
+            "2:1",
+        ),
+        (
+            "poll_until(100, 10, |a| true);\n",
+            "poll_until: the condition must take no arguments, but it takes 1 argument",
+            "1:1",
+        ),
+        (
+            "fn ready(p) { true }\npoll_until(100, 10, Fn(\"ready\"));\n",
+            "poll_until: the condition must take no arguments, but it takes 1 argument; wrap it: || ready(…)",
+            "2:1",
+        ),
+    ] {
+        std::fs::write(dir.path().join("c.rhai"), script).unwrap();
+        let out = ecapi(dir.path(), &["run", "c.rhai"]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{script}: {stderr}");
+        assert!(stderr.contains(said), "{script}: {stderr}");
+        assert!(stderr.contains(&format!("c.rhai:{line}")), "{script}: {stderr}");
+        assert!(!stderr.contains("anon$"), "{stderr}");
+    }
+    // A closure that captures variables and takes none is fine, as is one in a test case.
+    std::fs::write(
+        dir.path().join("ok.rhai"),
+        "let y = 2;\nassert_eq(retry(3, 10, || y), 2);\ntest(\"case\", || { let z = 3; assert_eq(retry(2, 10, || z), 3); });\n",
+    )
+    .unwrap();
+    let out = ecapi(dir.path(), &["test", "ok.rhai"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    std::fs::write(
+        dir.path().join("bad.rhai"),
+        "test(\"case\", || { retry(2, 10, |x| x); });\n",
+    )
+    .unwrap();
+    let out = ecapi(dir.path(), &["test", "bad.rhai"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("retry: the block must take no arguments"),
+        "{stdout}"
+    );
+}

@@ -250,6 +250,35 @@ fn closure(function: &str, what: &str, v: Dynamic) -> Res<FnPtr> {
     })
 }
 
+/// Refuses a block that takes parameters (`|x| x`, `Fn("f")` of an `fn f(x)`): `retry` and
+/// `poll_until` call it with none, so Rhai would not find it (`unknown function 'anon$…'`). `what`
+/// is `the block` or `the condition`.
+fn takes_nothing(ctx: &NativeCallContext, function: &str, what: &str, block: &FnPtr) -> Res<()> {
+    // A closure's captured variables are curried in as its first parameters.
+    let curried = block.curry().len();
+    let has = |n: usize| {
+        ctx.iter_namespaces()
+            .any(|m| m.get_script_fn(block.fn_name(), n).is_some())
+    };
+    if has(curried) {
+        return Ok(());
+    }
+    match (1..=32).find(|extra| has(curried + extra)) {
+        Some(n) => {
+            let hint = match (block.is_anonymous(), n) {
+                (true, 1) => "; write || …, not |x| …".to_string(),
+                (true, _) => "; write || …, not |x, …| …".to_string(),
+                (false, _) => format!("; wrap it: || {}(…)", block.fn_name()),
+            };
+            Err(error(format!(
+                "{function}: {what} must take no arguments, but it takes {}{hint}",
+                plural(n as u32, "argument"),
+            )))
+        }
+        None => Ok(()),
+    }
+}
+
 /// The error at the bottom of a chain of calls: where it was thrown.
 fn innermost(err: &EvalAltResult) -> &EvalAltResult {
     match err {
@@ -327,6 +356,7 @@ fn retry(
     let times = times as u32;
     let interval = millis(F, "interval_ms", &interval)?;
     let block = closure(F, "the block (third argument)", block)?;
+    takes_nothing(ctx, F, "the block", &block)?;
     let line = ctx.call_position().line();
     let mut pace = Pace::new(session, F);
     let mut kept = Kept::new(session);
@@ -386,6 +416,7 @@ fn poll_until(
         )));
     }
     let condition = closure(F, "the condition (third argument)", condition)?;
+    takes_nothing(ctx, F, "the condition", &condition)?;
     let line = ctx.call_position().line();
     let mut pace = Pace::new(session, F);
     let mut kept = Kept::new(session);
