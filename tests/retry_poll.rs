@@ -128,7 +128,7 @@ fn a_long_poll_on_the_virtual_clock_takes_no_real_time() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("error: poll_until: the condition did not hold within 60000 ms (61 checks in 60.00 s on the simulator's virtual clock); at the last, the condition gave false"),
+        stderr.contains("assertion failed: poll_until: the condition did not hold within 60000 ms (61 checks in 60.00 s on the simulator's virtual clock); at the last, the condition gave false"),
         "{stderr}"
     );
     assert!(stderr.contains("--> poll.rhai:1:14"), "{stderr}");
@@ -328,4 +328,30 @@ fn a_block_that_takes_arguments_is_refused_naming_the_mistake() {
         stdout.contains("retry: the block must take no arguments"),
         "{stdout}"
     );
+}
+
+#[test]
+fn a_poll_that_times_out_is_a_failure_as_a_failed_assertion_in_retry_is() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("waits.rhai"),
+        "test(\"poll\", || { poll_until(1000, 100, || false); });\ntest(\"retry\", || { retry(2, 10, || assert(false, \"no\")); });\ntest(\"broken\", || { no_such_function(); });\n",
+    )
+    .unwrap();
+    let out = ecapi(
+        dir.path(),
+        &["test", "--report-junit", "r.xml", "waits.rhai"],
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("FAIL  waits.rhai::poll"), "{stdout}");
+    assert!(stdout.contains("FAIL  waits.rhai::retry"), "{stdout}");
+    assert!(stdout.contains("ERROR waits.rhai::broken"), "{stdout}");
+    assert!(
+        stdout.contains("assertion failed: poll_until: the condition did not hold within 1000 ms"),
+        "{stdout}"
+    );
+    let junit = std::fs::read_to_string(dir.path().join("r.xml")).unwrap();
+    assert_eq!(junit.matches("<failure").count(), 2, "{junit}");
+    assert_eq!(junit.matches("<error").count(), 1, "{junit}");
 }

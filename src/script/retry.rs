@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, NativeCallContext};
 
 use super::args::{error, int, type_name};
-use super::assertions::AssertionFailure;
+use super::assertions::{failure, AssertionFailure};
 use super::session::SharedSession;
 use super::stop::terminated;
 
@@ -483,7 +483,8 @@ fn poll_until(
                     .map(|q| format!("; its last request: {q}"))
                     .unwrap_or_default()
             };
-            return Err(error(format!(
+            // A condition that never held is a failed expectation, as a failed assertion is.
+            return Err(failure(format!(
                 "{F}: the condition did not hold within {} ms ({} in {:.2} s{clock}); at the last, {last}{asked}",
                 timeout.as_millis(),
                 plural(number, "check"),
@@ -655,6 +656,7 @@ mod tests {
             d.message,
             "poll_until: the condition did not hold within 60000 ms (61 checks in 60.00 s on the simulator's virtual clock); at the last, the condition gave false"
         );
+        assert!(d.assertion, "a poll that times out is a failed expectation");
         assert_eq!(seen.borrow().len(), 61);
         // The simulator's clock moved by the minute waited.
         let (engine, session, _) = self::engine(ClockMode::Virtual);
