@@ -466,3 +466,59 @@ fn the_output_folder_is_made_when_it_does_not_exist() {
         .contains("ServiceContract"));
     assert!(out.with_extension("csproj").exists());
 }
+
+#[test]
+fn a_scripts_imports_are_found_beside_it_and_in_module_path_as_run_finds_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let tests = dir.path().join("tests");
+    let lib = dir.path().join("lib");
+    std::fs::create_dir_all(&tests).unwrap();
+    std::fs::create_dir_all(&lib).unwrap();
+    std::fs::write(tests.join("_helpers.rhai"), "fn ext() { \"4021\" }\n").unwrap();
+    std::fs::write(
+        tests.join("smoke.rhai"),
+        "import \"_helpers\" as h;\nexpect_ok(init_station(h::ext()));\n",
+    )
+    .unwrap();
+    std::fs::write(lib.join("shared.rhai"), "fn ext() { \"7399\" }\n").unwrap();
+    std::fs::write(
+        tests.join("uses_lib.rhai"),
+        "import \"shared\" as s;\nexpect_ok(init_station(s::ext()));\n",
+    )
+    .unwrap();
+    let in_dir = |args: &[&str]| {
+        ecapi()
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("ecapi runs")
+    };
+
+    // Run from the folder above the script's, as `ecapi run tests/smoke.rhai` would be.
+    let out = in_dir(&["export", "tests/smoke.rhai", "--lang", "python"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Extension=\"4021\""),
+        "{}",
+        stdout(&out)
+    );
+
+    // A module elsewhere needs --module-path, and the error says so without it.
+    let out = in_dir(&["export", "tests/uses_lib.rhai", "--lang", "curl"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("module \"shared\" not found"),
+        "{}",
+        stderr(&out)
+    );
+    let out = in_dir(&[
+        "export",
+        "tests/uses_lib.rhai",
+        "--lang",
+        "curl",
+        "--module-path",
+        "lib",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(stdout(&out).contains("7399"), "{}", stdout(&out));
+}

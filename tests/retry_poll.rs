@@ -128,7 +128,7 @@ fn a_long_poll_on_the_virtual_clock_takes_no_real_time() {
     let stderr = text(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
-        stderr.contains("error: poll_until: the condition did not hold within 60000 ms (61 checks in 60.00 s on the simulator's virtual clock); at the last, the condition gave false"),
+        stderr.contains("assertion failed: poll_until: the condition did not hold within 60000 ms (61 checks in 60.00 s on the simulator's virtual clock); at the last, the condition gave false"),
         "{stderr}"
     );
     assert!(stderr.contains("--> poll.rhai:1:14"), "{stderr}");
@@ -203,4 +203,155 @@ fn max_time_stops_a_real_time_poll() {
         "{stderr}"
     );
     assert!(started.elapsed() < Duration::from_secs(30));
+}
+
+#[test]
+fn a_poll_of_60001_checks_keeps_the_first_10_and_the_last_100_and_says_how_many_are_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("poll.rhai"),
+        "poll_until(600000, 10, || false);\n",
+    )
+    .unwrap();
+    let gap = "poll_until: 59891 checks left out (the first 10 and the last 100 are kept)";
+
+    // -v: 10 rows, the gap, 100 rows; the last is check 60001.
+    let out = ecapi(dir.path(), &["run", "-v", "poll.rhai"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    let rows: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.starts_with("poll_until "))
+        .collect();
+    assert_eq!(rows.len(), 110, "{stdout}");
+    assert!(rows[9].contains("#10  false"), "{}", rows[9]);
+    assert!(rows[10].contains("#59902  false"), "{}", rows[10]);
+    assert!(rows[109].contains("#60001  false"), "{}", rows[109]);
+    assert!(stdout.contains(&format!("... {gap}\n")), "{stdout}");
+
+    let out = ecapi(
+        dir.path(),
+        &[
+            "test",
+            "--report-json",
+            "r.json",
+            "--report-junit",
+            "r.xml",
+            "--report-tap",
+            "r.tap",
+            "--report-html",
+            "r.html",
+            "poll.rhai",
+        ],
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert_eq!(
+        stdout.matches("  poll_until check ").count(),
+        110,
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(&format!(
+            "  poll_until check 10 (line 1, +0.09 s virtual): false\n  {gap}\n  poll_until check 59902 "
+        )),
+        "{stdout}"
+    );
+    assert!(stdout.contains("  poll_until check 60001 (line 1, +600.00 s virtual): false"));
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("r.json")).unwrap()).unwrap();
+    let attempts = json["tests"][0]["attempts"].as_array().unwrap();
+    assert_eq!(attempts.len(), 110);
+    assert_eq!(attempts[9]["number"], 10);
+    assert_eq!(attempts[9]["left_out_before"], 0);
+    assert_eq!(attempts[10]["number"], 59902);
+    assert_eq!(attempts[10]["left_out_before"], 59891);
+    assert_eq!(attempts[109]["number"], 60001);
+    for report in ["r.xml", "r.tap", "r.html"] {
+        let body = std::fs::read_to_string(dir.path().join(report)).unwrap();
+        assert_eq!(body.matches(gap).count(), 1, "{report}: {body}");
+        assert!(body.contains("60001"), "{report}");
+        assert!(!body.contains("check 11 "), "{report}");
+    }
+}
+
+#[test]
+fn a_block_that_takes_arguments_is_refused_naming_the_mistake() {
+    let dir = tempfile::tempdir().unwrap();
+    for (script, said, line) in [
+        (
+            "retry(3, 10, |x| x);\n",
+            "retry: the block must take no arguments, but it takes 1 argument; write || …, not |x| …",
+            "1:1",
+        ),
+        (
+            "let y = 1;\nretry(3, 10, |x, z| x + y);\n",
+            "retry: the block must take no arguments, but it takes 2 arguments",
+            "2:1",
+        ),
+        (
+            "poll_until(100, 10, |a| true);\n",
+            "poll_until: the condition must take no arguments, but it takes 1 argument",
+            "1:1",
+        ),
+        (
+            "fn ready(p) { true }\npoll_until(100, 10, Fn(\"ready\"));\n",
+            "poll_until: the condition must take no arguments, but it takes 1 argument; wrap it: || ready(…)",
+            "2:1",
+        ),
+    ] {
+        std::fs::write(dir.path().join("c.rhai"), script).unwrap();
+        let out = ecapi(dir.path(), &["run", "c.rhai"]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{script}: {stderr}");
+        assert!(stderr.contains(said), "{script}: {stderr}");
+        assert!(stderr.contains(&format!("c.rhai:{line}")), "{script}: {stderr}");
+        assert!(!stderr.contains("anon$"), "{stderr}");
+    }
+    // A closure that captures variables and takes none is fine, as is one in a test case.
+    std::fs::write(
+        dir.path().join("ok.rhai"),
+        "let y = 2;\nassert_eq(retry(3, 10, || y), 2);\ntest(\"case\", || { let z = 3; assert_eq(retry(2, 10, || z), 3); });\n",
+    )
+    .unwrap();
+    let out = ecapi(dir.path(), &["test", "ok.rhai"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    std::fs::write(
+        dir.path().join("bad.rhai"),
+        "test(\"case\", || { retry(2, 10, |x| x); });\n",
+    )
+    .unwrap();
+    let out = ecapi(dir.path(), &["test", "bad.rhai"]);
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("retry: the block must take no arguments"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn a_poll_that_times_out_is_a_failure_as_a_failed_assertion_in_retry_is() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("waits.rhai"),
+        "test(\"poll\", || { poll_until(1000, 100, || false); });\ntest(\"retry\", || { retry(2, 10, || assert(false, \"no\")); });\ntest(\"broken\", || { no_such_function(); });\n",
+    )
+    .unwrap();
+    let out = ecapi(
+        dir.path(),
+        &["test", "--report-junit", "r.xml", "waits.rhai"],
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.contains("FAIL  waits.rhai::poll"), "{stdout}");
+    assert!(stdout.contains("FAIL  waits.rhai::retry"), "{stdout}");
+    assert!(stdout.contains("ERROR waits.rhai::broken"), "{stdout}");
+    assert!(
+        stdout.contains("assertion failed: poll_until: the condition did not hold within 1000 ms"),
+        "{stdout}"
+    );
+    let junit = std::fs::read_to_string(dir.path().join("r.xml")).unwrap();
+    assert_eq!(junit.matches("<failure").count(), 2, "{junit}");
+    assert_eq!(junit.matches("<error").count(), 1, "{junit}");
 }

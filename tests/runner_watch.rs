@@ -33,6 +33,20 @@ fn wait_for(lines: &mpsc::Receiver<String>, needle: &str, limit: Duration) -> Ve
     }
 }
 
+/// The lines a child writes to `out`, as they come.
+fn lines_of(out: impl std::io::Read + Send + 'static) -> mpsc::Receiver<String> {
+    let (tx, lines) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines() {
+            let Ok(line) = line else { break };
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    lines
+}
+
 fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(dir.join(name), text).unwrap();
 }
@@ -59,15 +73,7 @@ fn a_changed_file_and_the_importers_of_a_changed_helper_are_re_run() {
         .unwrap();
     let stdout = child.stdout.take().unwrap();
     let watching = Watching(child);
-    let (tx, lines) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { break };
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
+    let lines = lines_of(stdout);
 
     let first = wait_for(
         &lines,
@@ -144,4 +150,102 @@ fn a_changed_file_and_the_importers_of_a_changed_helper_are_re_run() {
     }
     #[cfg(not(unix))]
     drop(watching);
+}
+
+#[test]
+fn with_tag_a_re_run_does_not_warn_and_the_reports_hold_the_whole_suite() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    write(
+        root,
+        "fast.rhai",
+        "// tags: fast\nexpect_ok(init_station(\"1\"));\n",
+    );
+    write(
+        root,
+        "other.rhai",
+        "// tags: fast\nexpect_ok(init_station(\"2\"));\n",
+    );
+    write(root, "slow.rhai", "expect_ok(init_station(\"3\"));\n");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ecapi"))
+        .current_dir(root)
+        .env_remove("ECAPI_ENDPOINT")
+        .env("NO_COLOR", "1")
+        .args([
+            "test",
+            "--watch",
+            "--tag",
+            "fast",
+            "--jobs",
+            "1",
+            "--report-json",
+            "r.json",
+            ".",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let watching = Watching(child);
+    let lines = lines_of(stdout);
+    let errors = lines_of(stderr);
+    let report = || -> Vec<(String, String)> {
+        let text = std::fs::read_to_string(root.join("r.json")).unwrap();
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        json["tests"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["name"].as_str().unwrap().to_string(),
+                    t["status"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect()
+    };
+
+    wait_for(&lines, "] all tests run: 2 passed", Duration::from_secs(30));
+    let first = report();
+    assert_eq!(first.len(), 3, "{first:?}");
+
+    // An untagged file changed: re-run (and left out by the tag) without a warning.
+    write(root, "slow.rhai", "expect_ok(init_station(\"33\"));\n");
+    wait_for(
+        &lines,
+        "1 changed (slow.rhai), 1 test file re-run",
+        Duration::from_secs(10),
+    );
+    assert_eq!(report(), first, "the reports still hold the whole suite");
+
+    // A tagged file changed: its new result joins the others' last ones.
+    write(
+        root,
+        "fast.rhai",
+        "// tags: fast\nassert(false, \"now it fails\");\n",
+    );
+    wait_for(
+        &lines,
+        "1 changed (fast.rhai), 1 test file re-run: 0 passed, 1 failed",
+        Duration::from_secs(10),
+    );
+    let now = report();
+    assert_eq!(now.len(), 3, "{now:?}");
+    let status = |name: &str| {
+        now.iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, s)| s.clone())
+            .unwrap_or_else(|| panic!("{name} is not in {now:?}"))
+    };
+    assert_eq!(status("./fast.rhai"), "failed");
+    assert_eq!(status("./other.rhai"), "passed");
+    assert_eq!(status("./slow.rhai"), "skipped");
+
+    // Its standard error closes when it ends.
+    drop(watching);
+    let stderr: String = errors.iter().map(|l| l + "\n").collect();
+    assert!(!stderr.contains("warning"), "{stderr}");
+    assert!(!stderr.contains("no test ran"), "{stderr}");
 }

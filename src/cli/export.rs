@@ -1,7 +1,7 @@
 //! `ecapi export FLOW --lang LANG [-o FILE]`: a flow as a program in a CRM's language. FLOW is a
 //! `.rhai` script, run here as `ecapi run` runs it (its `// args:` line, any backend, `--set`, one
-//! `--data` row), its requests recorded at the transport seam; or a proxy record (`.jsonl`). The
-//! writers are in [`crate::export`].
+//! `--data` row, imports found beside it and in `--module-path`), its requests recorded at the
+//! transport seam; or a proxy record (`.jsonl`). The writers are in [`crate::export`].
 
 use std::path::{Path, PathBuf};
 
@@ -51,6 +51,10 @@ pub struct ExportArgs {
     /// Which row of --data, counted from 1.
     #[arg(long, default_value_t = 1, value_name = "N")]
     pub row: usize,
+    /// A folder to look in for the script's imported modules, after the script's own folder (as
+    /// `ecapi run` looks); repeatable, searched in order.
+    #[arg(long, value_name = "DIR")]
+    pub module_path: Vec<PathBuf>,
     /// The backend the script runs on (for a record: --api sets the version its client spoke,
     /// --user that its server asked for basic authentication, an https --endpoint HTTPS).
     #[command(flatten)]
@@ -180,7 +184,7 @@ fn from_script(a: &ExportArgs) -> Result<Option<Flow>, UsageError> {
         data: a.data.clone(),
         verbose: false,
         backend: a.backend.clone(),
-        module_path: Vec::new(),
+        module_path: a.module_path.clone(),
     };
     let run = match script_args::read(&a.flow, &source)? {
         Some(own) => script_args::merge_run(given, own),
@@ -222,6 +226,9 @@ fn from_script(a: &ExportArgs) -> Result<Option<Flow>, UsageError> {
     let session = Session::new(Box::new(Recorder::new(transport, log.clone())), params).shared();
     // What the script prints is not part of the program written to standard output.
     let mut engine = script::engine(&session, Output::Capture(Default::default()));
+    // Imports are found beside the script, then in the --module-path folders, as `ecapi run` finds
+    // them.
+    script::Modules::for_script(&a.flow, &run.module_path).install(&mut engine);
     let stop = script::Stop::new(timeout);
     stop.install(&mut engine);
     session.borrow_mut().set_cancel(stop.cancel());

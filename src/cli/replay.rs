@@ -112,5 +112,6 @@ fn test_result(file: &str, r: &Replayed) -> TestResult {
         api: crate::api::ApiVersion::V7_1,
         attempts: Vec::new(),
         tags: Vec::new(),
+        trace: String::new(),
     }
 }

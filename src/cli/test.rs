@@ -45,7 +45,7 @@ use crate::runner::report::{self, html, json, junit, tap, Run};
 use crate::runner::tags::{self, TagFilter};
 use crate::runner::{self, data, discover, Connector, Event, Options, Row, TestFile};
 use crate::shutdown::{self, Signal};
-use crate::streams::{errln, out, outln};
+use crate::streams::{err, errln, out, outln};
 
 /// The per-test time limit when `--test-timeout` is not given, in seconds (Jest and Mocha have one
 /// too, so that a runaway test fails instead of holding a CI job until it is killed).
@@ -75,7 +75,7 @@ pub fn test(a: TestArgs) -> Result<ExitCode, UsageError> {
     if a.watch {
         return super::watch::watch(a, &stop);
     }
-    Ok(run_tests(&a, None, &stop)?.exit)
+    Ok(run_tests(&a, None, &stop, None)?.exit)
 }
 
 /// What stops a run (SIGINT, SIGTERM) and which signal did, listened for once per process.
@@ -112,7 +112,17 @@ pub struct Ran {
 
 /// Runs the tests under the paths of `a` (or only the files `only` names, in that order, for
 /// `--watch`), printing a line per test, the failures and the summary, and writing the reports.
-pub fn run_tests(a: &TestArgs, only: Option<&[PathBuf]>, stop: &Stop) -> Result<Ran, UsageError> {
+///
+/// `--watch` passes `suite`, the whole suite's latest results: a full run replaces them, a re-run
+/// of some files replaces those files' results in it (and drops those of files deleted since),
+/// and the reports are written from it, so that they always show the whole suite. A re-run does
+/// not warn of tags that match none of its tests, nor fail for running none: the full run did.
+pub fn run_tests(
+    a: &TestArgs,
+    only: Option<&[PathBuf]>,
+    stop: &Stop,
+    suite: Option<&mut Vec<runner::TestResult>>,
+) -> Result<Ran, UsageError> {
     let started = Instant::now();
     let stamp = chrono::Local::now().format("%Y-%m-%dT%H:%M:%S").to_string();
     let config = BackendConfig::from_args(&a.backend)?;
@@ -187,6 +197,14 @@ pub fn run_tests(a: &TestArgs, only: Option<&[PathBuf]>, stop: &Stop) -> Result<
         Event::Done(r) => {
             done += 1;
             let text = report::line(r, color);
+            // Under --trace, the test's envelopes come whole just before its line.
+            if !r.trace.is_empty() {
+                let envelopes = report::trace_block(r);
+                match &bar {
+                    Some(b) => b.suspend(|| err!("{envelopes}")),
+                    None => err!("{envelopes}"),
+                }
+            }
             match (&bar, text) {
                 (Some(b), Some(t)) => {
                     b.suspend(|| outln!("{t}"));
@@ -206,13 +224,25 @@ pub fn run_tests(a: &TestArgs, only: Option<&[PathBuf]>, stop: &Stop) -> Result<
     out!("{}", report::failures(&results));
     let counts = report::Counts::of(&results);
     outln!("\n{counts}");
+    let reported = match suite {
+        Some(suite) => {
+            match only {
+                None => *suite = results.clone(),
+                Some(_) => merge(suite, &results),
+            }
+            &*suite
+        }
+        None => &results,
+    };
     let run = Run {
-        results: &results,
+        results: reported,
         started: &stamp,
         elapsed: started.elapsed(),
     };
     write_reports(a, &run)?;
-    warn_unknown_tags(a, &results);
+    if only.is_none() {
+        warn_unknown_tags(a, &results);
+    }
     if let Some(s) = signal.get() {
         errln!(
             "ecapi: the run was interrupted by {}: {} tests interrupted, {} not started; the reports are written",
@@ -225,7 +255,7 @@ pub fn run_tests(a: &TestArgs, only: Option<&[PathBuf]>, stop: &Stop) -> Result<
             counts,
         });
     }
-    if counts.ran() == 0 {
+    if counts.ran() == 0 && only.is_none() {
         let why = match &a.filter {
             Some(f) if !results.is_empty() => {
                 format!("--filter `{f}` selects none of the {} tests", results.len())
@@ -262,6 +292,18 @@ pub fn run_tests(a: &TestArgs, only: Option<&[PathBuf]>, stop: &Stop) -> Result<
         EXIT_SUCCESS
     };
     Ok(Ran { exit, counts })
+}
+
+/// The suite's latest results after a re-run: the re-run files' results replace their earlier
+/// ones, the files deleted since are dropped, and the results stay in file order (the runner's:
+/// files sorted, each file's tests in its own order).
+fn merge(suite: &mut Vec<runner::TestResult>, rerun: &[runner::TestResult]) {
+    suite.retain(|r| {
+        !rerun.iter().any(|n| n.id.file == r.id.file) && Path::new(&r.id.file).exists()
+    });
+    suite.extend(rerun.iter().cloned());
+    // Stable: each file's tests keep their order.
+    suite.sort_by(|x, y| Path::new(&x.id.file).cmp(Path::new(&y.id.file)));
 }
 
 /// `--tag` and `--skip-tag`, each tag checked.
@@ -456,6 +498,7 @@ fn with_options(
     let plain = TestFile {
         rows: rows.clone(),
         params: plain_sets.clone(),
+        trace: a.backend.trace,
         ..TestFile::plain(path.clone())
     };
     let Ok(source) = std::fs::read_to_string(&path) else {
@@ -538,6 +581,7 @@ fn own_options(
         module_path: (a.module_path.is_empty() && !own.module_path.is_empty())
             .then_some(own.module_path),
         tags: Vec::new(),
+        trace: config.trace,
     })
 }
 

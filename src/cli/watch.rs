@@ -76,7 +76,9 @@ pub fn watch(a: TestArgs, stop: &Stop) -> Result<ExitCode, UsageError> {
             );
         }
     }
-    let first = run_tests(&a, None, stop)?;
+    // The whole suite's latest results, which every run's reports show.
+    let mut suite = Vec::new();
+    let first = run_tests(&a, None, stop, Some(&mut suite))?;
     if let Some(s) = stop.signal.get() {
         return Ok(s.exit_code());
     }
@@ -121,7 +123,7 @@ pub fn watch(a: TestArgs, stop: &Stop) -> Result<ExitCode, UsageError> {
         clear();
         // A run that cannot start (a report that cannot be written now) is said, and the watch
         // goes on: the next change may mend it.
-        match run_tests(&a, Some(&rerun), stop) {
+        match run_tests(&a, Some(&rerun), stop, Some(&mut suite)) {
             Ok(ran) => {
                 if let Some(s) = stop.signal.get() {
                     return Ok(s.exit_code());

@@ -115,7 +115,8 @@ pub fn row(made: &Made, color: bool) -> String {
 /// One row for an attempt of `retry` or a check of `poll_until`, in the grid's columns: the
 /// function, when it started from the first (`+1.20 s`), which attempt (`2/3`, or `#2` for a
 /// check), and what it gave (`ok`, `true`, `false`, `threw: …`); the first row of a wait on the
-/// simulator's virtual clock says so.
+/// simulator's virtual clock says so. After attempts left out (a call keeps its first 10 and its
+/// last 100), a line before the row says how many.
 pub fn attempt_row(a: &Attempt, color: bool) -> String {
     let at = format!("+{:.2} s", a.at.as_secs_f64());
     let which = match a.of {
@@ -132,10 +133,15 @@ pub fn attempt_row(a: &Attempt, color: bool) -> String {
         a.function,
         outcome.paint(&a.outcome(), color)
     );
-    match (a.number, a.virtual_clock, color) {
+    let row = match (a.number, a.virtual_clock, color) {
         (1, true, true) => format!("{row}  {DIM}-- on the simulator's virtual clock{RESET}"),
         (1, true, false) => format!("{row}  -- on the simulator's virtual clock"),
         _ => row,
+    };
+    match (a.gap(), color) {
+        (Some(gap), true) => format!("{DIM}... {gap}{RESET}\n{row}"),
+        (Some(gap), false) => format!("... {gap}\n{row}"),
+        (None, _) => row,
     }
 }
 

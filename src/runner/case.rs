@@ -37,6 +37,8 @@ pub struct SourceFile {
     pub timeout: Option<Duration>,
     /// Its tags (its `// tags:` line).
     pub tags: Vec<String>,
+    /// Whether to keep its exchanges' envelopes (`--trace`).
+    pub trace: bool,
     /// Where its imports are looked for: its folder, then the `--module-path` folders.
     pub modules: Modules,
 }
@@ -88,6 +90,8 @@ pub struct Outcome {
     pub api: ApiVersion,
     /// The attempts of `retry` and checks of `poll_until` it made.
     pub attempts: Vec<crate::script::Attempt>,
+    /// Under `--trace`, its exchanges' envelopes as `--trace` prints them, masked.
+    pub trace: String,
 }
 
 /// What collecting a file found.
@@ -115,6 +119,8 @@ pub struct Worker {
     timeout: (Option<Duration>, Option<Duration>),
     halt: Arc<Halt>,
     log: SharedLog,
+    /// The envelopes of the running test's exchanges, under `--trace`.
+    trace: Rc<RefCell<String>>,
     /// Fail a test whose traffic broke an error rule of the audit.
     pub audit: bool,
 }
@@ -192,6 +198,7 @@ impl Worker {
             timeout: (timeout, None),
             halt,
             log,
+            trace: Rc::default(),
             audit: false,
         }
     }
@@ -222,6 +229,19 @@ impl Worker {
             ran: false,
         };
         self.output.borrow_mut().clear();
+        self.trace.borrow_mut().clear();
+        // Each test's envelopes are kept with its result, so that tests running in parallel
+        // print theirs whole, with their result line.
+        let sink = file.trace.then(|| {
+            let trace = self.trace.clone();
+            Box::new(
+                move |op: crate::api::Operation, elapsed: Duration, t: &Trace| {
+                    let text = script::render_trace(op, elapsed, t);
+                    trace.borrow_mut().push_str(&crate::secrets::mask(&text));
+                },
+            ) as script::TraceSink
+        });
+        self.session.borrow_mut().set_trace(sink);
         let connect = file.connect.as_ref().unwrap_or(&self.connect);
         let mut api = ApiVersion::default();
         let result = match connect() {
@@ -273,6 +293,7 @@ impl Worker {
             envelopes: log.last_envelopes,
             api,
             attempts: log.attempts,
+            trace: std::mem::take(&mut *self.trace.borrow_mut()),
         }
     }
 

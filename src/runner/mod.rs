@@ -82,6 +82,9 @@ pub struct TestFile {
     pub module_path: Option<Vec<PathBuf>>,
     /// Its tags (its `// tags:` line), which its cases have too.
     pub tags: Vec<String>,
+    /// Whether its tests keep their exchanges' envelopes (`--trace`, on the command line or in
+    /// its `// args:` line), in [`TestResult::trace`].
+    pub trace: bool,
 }
 
 impl TestFile {
@@ -97,6 +100,7 @@ impl TestFile {
             timeout: None,
             module_path: None,
             tags: Vec::new(),
+            trace: false,
         }
     }
 }
@@ -254,6 +258,9 @@ pub struct TestResult {
     pub attempts: Vec<crate::script::Attempt>,
     /// Its tags: its file's (`// tags:`) and its case's (`test(name, #{ tags: [...] }, ...)`).
     pub tags: Vec<String>,
+    /// Under `--trace`, every exchange's envelopes as `--trace` prints them, masked, oldest
+    /// first; empty otherwise.
+    pub trace: String,
 }
 
 /// How many of the last requests the text and JUnit reports show for a failure.
@@ -272,6 +279,7 @@ impl TestResult {
             api: outcome.api,
             attempts: outcome.attempts,
             tags: Vec::new(),
+            trace: outcome.trace,
         }
     }
 
@@ -288,6 +296,7 @@ impl TestResult {
             api: ApiVersion::default(),
             attempts: Vec::new(),
             tags: Vec::new(),
+            trace: String::new(),
         }
     }
 
@@ -304,7 +313,10 @@ impl TestResult {
     /// Its attempts of `retry` and checks of `poll_until`, one line each
     /// ([`crate::script::Attempt::summary`]).
     pub fn attempt_lines(&self) -> Vec<String> {
-        self.attempts.iter().map(|a| a.summary()).collect()
+        self.attempts
+            .iter()
+            .flat_map(|a| a.gap().into_iter().chain(std::iter::once(a.summary())))
+            .collect()
     }
 }
 
@@ -368,6 +380,7 @@ fn prepare(files: &[TestFile], options: &Options) -> Vec<Entry> {
                 row,
                 timeout: f.timeout,
                 tags: f.tags.clone(),
+                trace: f.trace,
                 modules: crate::script::Modules::for_script(
                     &f.path,
                     f.module_path.as_ref().unwrap_or(&options.module_path),

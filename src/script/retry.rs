@@ -14,12 +14,13 @@
 //! a failed assertion, a transport failure) are retried; a mistake in the script itself (an
 //! unknown function, a wrong type) fails at once, as no attempt can mend it.
 
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use rhai::{Dynamic, Engine, EvalAltResult, FnPtr, NativeCallContext};
 
 use super::args::{error, int, type_name};
-use super::assertions::AssertionFailure;
+use super::assertions::{failure, AssertionFailure};
 use super::session::SharedSession;
 use super::stop::terminated;
 
@@ -52,7 +53,17 @@ pub struct Attempt {
     /// What it gave: `ok` (a block that returned), `true` or `false` (a condition), or the error
     /// it threw.
     pub detail: String,
+    /// How many attempts of the same call were left out just before this one: a call keeps its
+    /// first [`FIRST_KEPT`] and its last [`LAST_KEPT`] attempts, so that a long wait's record
+    /// stays readable (0 for all but the first attempt kept after a gap).
+    pub left_out_before: u32,
 }
+
+/// How many of a call's first attempts are kept (told to the observer as they happen).
+pub const FIRST_KEPT: u32 = 10;
+
+/// How many of a call's last attempts are kept (told to the observer when the call ends).
+pub const LAST_KEPT: usize = 100;
 
 impl Attempt {
     /// What it gave, in a word or the error: `ok`, `true`, `false`, `threw: …`.
@@ -82,6 +93,67 @@ impl Attempt {
             self.at.as_secs_f64(),
             self.outcome()
         )
+    }
+
+    /// `poll_until: 59891 checks left out (the first 10 and the last 100 are kept)`, for an
+    /// attempt that follows a gap; `None` when none was left out before it.
+    pub fn gap(&self) -> Option<String> {
+        (self.left_out_before > 0).then(|| {
+            let noun = if self.function == "poll_until" {
+                "check"
+            } else {
+                "attempt"
+            };
+            format!(
+                "{}: {} left out (the first {FIRST_KEPT} and the last {LAST_KEPT} are kept)",
+                self.function,
+                plural(self.left_out_before, noun)
+            )
+        })
+    }
+}
+
+/// A call's attempts on their way to the session's observer: the first [`FIRST_KEPT`] at once,
+/// the others held back, only the last [`LAST_KEPT`] of them kept, and told when the call ends
+/// (dropped: whichever way it ends), the first of them saying how many were left out.
+struct Kept<'a> {
+    session: &'a SharedSession,
+    held: VecDeque<Attempt>,
+    left_out: u32,
+}
+
+impl<'a> Kept<'a> {
+    fn new(session: &'a SharedSession) -> Kept<'a> {
+        Kept {
+            session,
+            held: VecDeque::new(),
+            left_out: 0,
+        }
+    }
+
+    fn note(&mut self, attempt: Attempt) {
+        if attempt.number <= FIRST_KEPT {
+            self.session.borrow_mut().attempted(&attempt);
+            return;
+        }
+        self.held.push_back(attempt);
+        if self.held.len() > LAST_KEPT {
+            self.held.pop_front();
+            self.left_out += 1;
+        }
+    }
+}
+
+impl Drop for Kept<'_> {
+    fn drop(&mut self) {
+        if let Some(first) = self.held.front_mut() {
+            first.left_out_before = self.left_out;
+        }
+        if let Ok(mut s) = self.session.try_borrow_mut() {
+            for a in self.held.drain(..) {
+                s.attempted(&a);
+            }
+        }
     }
 }
 
@@ -178,6 +250,35 @@ fn closure(function: &str, what: &str, v: Dynamic) -> Res<FnPtr> {
     })
 }
 
+/// Refuses a block that takes parameters (`|x| x`, `Fn("f")` of an `fn f(x)`): `retry` and
+/// `poll_until` call it with none, so Rhai would not find it (`unknown function 'anon$…'`). `what`
+/// is `the block` or `the condition`.
+fn takes_nothing(ctx: &NativeCallContext, function: &str, what: &str, block: &FnPtr) -> Res<()> {
+    // A closure's captured variables are curried in as its first parameters.
+    let curried = block.curry().len();
+    let has = |n: usize| {
+        ctx.iter_namespaces()
+            .any(|m| m.get_script_fn(block.fn_name(), n).is_some())
+    };
+    if has(curried) {
+        return Ok(());
+    }
+    match (1..=32).find(|extra| has(curried + extra)) {
+        Some(n) => {
+            let hint = match (block.is_anonymous(), n) {
+                (true, 1) => "; write || …, not |x| …".to_string(),
+                (true, _) => "; write || …, not |x, …| …".to_string(),
+                (false, _) => format!("; wrap it: || {}(…)", block.fn_name()),
+            };
+            Err(error(format!(
+                "{function}: {what} must take no arguments, but it takes {}{hint}",
+                plural(n as u32, "argument"),
+            )))
+        }
+        None => Ok(()),
+    }
+}
+
 /// The error at the bottom of a chain of calls: where it was thrown.
 fn innermost(err: &EvalAltResult) -> &EvalAltResult {
     match err {
@@ -255,8 +356,10 @@ fn retry(
     let times = times as u32;
     let interval = millis(F, "interval_ms", &interval)?;
     let block = closure(F, "the block (third argument)", block)?;
+    takes_nothing(ctx, F, "the block", &block)?;
     let line = ctx.call_position().line();
     let mut pace = Pace::new(session, F);
+    let mut kept = Kept::new(session);
     let mut number = 0;
     loop {
         number += 1;
@@ -272,17 +375,18 @@ fn retry(
             line,
             passed: true,
             detail: "ok".into(),
+            left_out_before: 0,
         };
         match result {
             Ok(value) => {
-                session.borrow_mut().attempted(&attempt);
+                kept.note(attempt);
                 return Ok(value);
             }
             Err(e) if !retryable(&e) => return Err(e),
             Err(e) => {
                 attempt.passed = false;
                 attempt.detail = message(&e);
-                session.borrow_mut().attempted(&attempt);
+                kept.note(attempt);
                 if number == times {
                     let total = plural(times, "attempt");
                     return Err(relabel(*e, |m| {
@@ -312,8 +416,10 @@ fn poll_until(
         )));
     }
     let condition = closure(F, "the condition (third argument)", condition)?;
+    takes_nothing(ctx, F, "the condition", &condition)?;
     let line = ctx.call_position().line();
     let mut pace = Pace::new(session, F);
+    let mut kept = Kept::new(session);
     let mut number = 0;
     loop {
         number += 1;
@@ -350,8 +456,9 @@ fn poll_until(
                 Ok(false) => "false".into(),
                 Err(e) => format!("threw: {e}"),
             },
+            left_out_before: 0,
         };
-        session.borrow_mut().attempted(&attempt);
+        kept.note(attempt);
         if held == Ok(true) {
             return Ok(at.as_millis() as i64);
         }
@@ -376,7 +483,8 @@ fn poll_until(
                     .map(|q| format!("; its last request: {q}"))
                     .unwrap_or_default()
             };
-            return Err(error(format!(
+            // A condition that never held is a failed expectation, as a failed assertion is.
+            return Err(failure(format!(
                 "{F}: the condition did not hold within {} ms ({} in {:.2} s{clock}); at the last, {last}{asked}",
                 timeout.as_millis(),
                 plural(number, "check"),
@@ -548,6 +656,7 @@ mod tests {
             d.message,
             "poll_until: the condition did not hold within 60000 ms (61 checks in 60.00 s on the simulator's virtual clock); at the last, the condition gave false"
         );
+        assert!(d.assertion, "a poll that times out is a failed expectation");
         assert_eq!(seen.borrow().len(), 61);
         // The simulator's clock moved by the minute waited.
         let (engine, session, _) = self::engine(ClockMode::Virtual);

@@ -206,6 +206,9 @@ fn attempts(out: &mut String, r: &TestResult) {
             Some(of) => format!("{} of {of}", a.number),
             None => a.number.to_string(),
         };
+        if let Some(gap) = a.gap() {
+            let _ = write!(out, r#"<tr><td colspan="5">{}</td></tr>"#, esc(&gap));
+        }
         let clock = if a.virtual_clock { " (virtual)" } else { "" };
         let class = if a.passed { "success" } else { "warning" };
         let _ = write!(

@@ -54,7 +54,8 @@ fn request(call: &Call, r: &TestResult) -> Value {
 }
 
 /// An attempt of `retry` or a check of `poll_until`: `at_ms` from the first, on the simulator's
-/// virtual clock when `virtual_clock` is true.
+/// virtual clock when `virtual_clock` is true; `left_out_before` attempts of the same call were
+/// left out just before it (a call keeps its first 10 and last 100).
 fn attempt(a: &Attempt) -> Value {
     json!({
         "function": a.function,
@@ -65,6 +66,7 @@ fn attempt(a: &Attempt) -> Value {
         "line": a.line,
         "passed": a.passed,
         "detail": a.detail,
+        "left_out_before": a.left_out_before,
     })
 }
 

@@ -98,6 +98,12 @@ pub fn line(r: &TestResult, color: bool) -> Option<String> {
     ))
 }
 
+/// A test's envelopes under `--trace` (standard error, before its line): a header naming the test,
+/// then each exchange as `--trace` prints it ([`crate::script::render_trace`]).
+pub fn trace_block(r: &TestResult) -> String {
+    format!("# trace of {}\n{}", r.id.name(), r.trace)
+}
+
 /// `attempts:` and a line per attempt of `retry` or check of `poll_until`, when the test made any.
 fn push_attempts(out: &mut String, r: &TestResult) {
     let attempts = r.attempt_lines();
@@ -239,6 +245,7 @@ pub(crate) mod fixture {
             api: ApiVersion::V7_1,
             attempts: Vec::new(),
             tags: Vec::new(),
+            trace: String::new(),
         }
     }
 }
