@@ -190,7 +190,7 @@ fi
 # ---- 5. the load generator's ceiling ----
 if wanted load; then
     benches/load.sh | tee "$work/load.txt"
-    l="$(awk '/ratio/ { print $2; exit }' "$work/load.txt")"
+    l="$(awk '/ratio ecapi/ { print $5; exit }' "$work/load.txt")"
     row "\`ecapi load\` req/s ÷ wrk's against nginx (benches/load.sh)" "${l:-n/a}" "≥ 0.5"
 fi
 
