@@ -347,15 +347,11 @@ pub fn load(a: LoadArgs) -> Result<ExitCode, UsageError> {
         None => None,
     };
     // Before the run: a bad report path must not cost the run it would have reported.
-    for (option, path) in [
-        ("--summary-json", &a.summary_json),
-        ("--report-html", &a.report_html),
-        ("--report-junit", &a.report_junit),
-    ] {
-        if let Some(path) = path {
-            super::report_path::prepare(option, path)?;
-        }
-    }
+    super::report_path::prepare_all(&[
+        ("--summary-json", a.summary_json.as_deref()),
+        ("--report-html", a.report_html.as_deref()),
+        ("--report-junit", a.report_junit.as_deref()),
+    ])?;
     if !a.merge.is_empty() {
         return merge(&a, &verdict_rules, baseline.as_ref());
     }

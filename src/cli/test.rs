@@ -376,12 +376,11 @@ type Render = fn(&Run<'_>) -> String;
 /// Makes every report's folder and checks that each report can be written there, before any
 /// test runs ([`super::report_path::prepare`]).
 fn prepare_reports(a: &TestArgs) -> Result<(), UsageError> {
-    for (option, path, _) in reports(a) {
-        if let Some(path) = path {
-            super::report_path::prepare(option, path)?;
-        }
-    }
-    Ok(())
+    let asked: Vec<(&str, Option<&Path>)> = reports(a)
+        .into_iter()
+        .map(|(option, path, _)| (option, path.as_deref()))
+        .collect();
+    super::report_path::prepare_all(&asked)
 }
 
 /// Writes every report asked for; a report that cannot be written is a usage error, after the
