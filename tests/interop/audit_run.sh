@@ -9,26 +9,11 @@
 #   ECAPI_BIN=path tests/interop/audit_run.sh   uses a built binary
 set -euo pipefail
 
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-
-if [[ -z "${ECAPI_BIN:-}" ]]; then
-    cargo build --quiet --manifest-path "$root/Cargo.toml" --bin ecapi
-    ECAPI_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/ecapi"
-fi
+# ECAPI_BIN, `work`, `endpoint_of` and the clean-up at exit.
+source "$(dirname "$0")/lib.sh"
 python3 -c "import zeep" 2>/dev/null || python3 -m pip install --quiet zeep
 
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do
-        kill -TERM "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
+# Unlike lib.sh's, keeps standard error too: serve's log line is checked.
 launch() {
     local out="$1"
     shift
@@ -36,18 +21,6 @@ launch() {
     "$@" >"$out" 2>&1 &
     pid=$!
     pids+=("$pid")
-}
-
-endpoint_of() {
-    local out="$1" pid="$2" url=""
-    for _ in $(seq 100); do
-        url="$(sed -n 's/^WSDL: \(.*\)?wsdl$/\1/p' "$out")"
-        [[ -n "$url" ]] && break
-        kill -0 "$pid" 2>/dev/null || { echo "process $pid exited" >&2; cat "$out" >&2; exit 1; }
-        sleep 0.1
-    done
-    [[ -n "$url" ]] || { echo "process $pid did not report its address" >&2; exit 1; }
-    echo "$url"
 }
 
 ok() { echo "ok   $1"; }

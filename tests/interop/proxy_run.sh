@@ -9,47 +9,9 @@
 #   ECAPI_BIN=path tests/interop/proxy_run.sh   uses a built binary
 set -euo pipefail
 
-here="$(cd "$(dirname "$0")" && pwd)"
-root="$(cd "$here/../.." && pwd)"
-
-if [[ -z "${ECAPI_BIN:-}" ]]; then
-    cargo build --quiet --manifest-path "$root/Cargo.toml" --bin ecapi
-    ECAPI_BIN="${CARGO_TARGET_DIR:-$root/target}/debug/ecapi"
-fi
+# ECAPI_BIN, `work`, `launch`, `endpoint_of` and the clean-up at exit.
+source "$(dirname "$0")/lib.sh"
 python3 -c "import zeep" 2>/dev/null || python3 -m pip install --quiet zeep
-
-work="$(mktemp -d)"
-pids=()
-cleanup() {
-    for pid in "${pids[@]}"; do
-        kill -TERM "$pid" 2>/dev/null || true
-        wait "$pid" 2>/dev/null || true
-    done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-# Starts a command in the background, its output in a file; sets `pid`.
-launch() {
-    local out="$1"
-    shift
-    "$@" >"$out" &
-    pid=$!
-    pids+=("$pid")
-}
-
-# Waits (10 s at most) for the "WSDL: URL?wsdl" line in a file; prints the endpoint URL.
-endpoint_of() {
-    local out="$1" pid="$2" url=""
-    for _ in $(seq 100); do
-        url="$(sed -n 's/^WSDL: \(.*\)?wsdl$/\1/p' "$out")"
-        [[ -n "$url" ]] && break
-        kill -0 "$pid" 2>/dev/null || { echo "process $pid exited" >&2; exit 1; }
-        sleep 0.1
-    done
-    [[ -n "$url" ]] || { echo "process $pid did not report its address" >&2; exit 1; }
-    echo "$url"
-}
 
 status=0
 launch "$work/serve.out" "$ECAPI_BIN" serve --listen 127.0.0.1:0 --quiet
