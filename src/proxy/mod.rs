@@ -212,32 +212,15 @@ fn upstream_url(text: &str) -> Result<(reqwest::Url, Option<(String, String)>), 
     }
     let auth = (!url.username().is_empty()).then(|| {
         (
-            percent_decode(url.username()),
-            url.password().map(percent_decode).unwrap_or_default(),
+            crate::client::percent_decode(url.username()),
+            url.password()
+                .map(crate::client::percent_decode)
+                .unwrap_or_default(),
         )
     });
     let _ = url.set_username("");
     let _ = url.set_password(None);
     Ok((url, auth))
-}
-
-fn percent_decode(text: &str) -> String {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The upstream's contract (namespace, actions), read from its WSDL as the SOAP client reads one

@@ -20,21 +20,9 @@ use crate::runner::{Call, Status, TestResult};
 /// At most this many requests are drawn on a test's timeline; the table lists them all.
 const TIMELINE_ROWS: usize = 200;
 
-/// Text made safe for HTML content and attribute values.
+/// Text made safe for HTML content and attribute values ([`crate::page::escape`]).
 fn esc(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c if c.is_control() && !matches!(c, '\n' | '\t') => {}
-            c => out.push(c),
-        }
-    }
-    out
+    crate::page::escape(text)
 }
 
 fn ms(d: Duration) -> String {
