@@ -1,16 +1,21 @@
 //! The SOAP client: the [`Transport`] for real Encore servers (and `ecapi serve`), over HTTP or
 //! HTTPS.
 //!
-//! One reqwest client holds one connection pool, so a script's requests reuse a kept-alive
-//! connection, and clones share it. The pool's connections are driven by a single-threaded tokio
-//! runtime on the calling thread itself: a call writes the request, waits for the socket and reads
-//! the answer without handing anything to another thread (a hand-over to a runtime's worker and
-//! back, two thread wake-ups a call, was most of a call's cost). Each call watches the run's
-//! [`Cancel`], so that a request in flight is abandoned when the run is stopped: the future is
-//! dropped and its connection closed. [`Http::with_own_pool`] gives a thread a pool of its own (a
-//! test of `ecapi test` in its session); [`Http::for_many_threads`] gives many threads one pool
-//! driven by worker threads instead (`ecapi load`'s agents). TLS is rustls; `--ca-cert` adds a trusted root and `--insecure` turns certificate checks
-//! off.
+//! A call (a Web API request) goes out on a kept-alive connection of the client's own
+//! ([`super::connection`]), written and read by the calling thread itself: one `write` of the
+//! request, blocking reads of the answer, no hand-over to another thread and no runtime in between
+//! (a hand-over to a runtime's worker and back, two thread wake-ups a call, was most of a call's
+//! cost). Each clone has its own connection, so threads calling side by side (`ecapi load`'s
+//! agents, `ecapi test`'s sessions) never wait for each other. The call watches the run's
+//! [`Cancel`]: a request in flight is abandoned within [`super::cancel::POLL`] when the run is
+//! stopped, and its connection closed. TLS is rustls; `--ca-cert` adds a trusted root and
+//! `--insecure` turns certificate checks off. When the environment names an HTTP proxy
+//! (`HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`), calls go through reqwest instead, which honours it.
+//!
+//! What is not a call (the WSDL and the documents it imports, a served simulator's control
+//! interface) goes through one reqwest client, whose pool's connections are driven by a
+//! single-threaded tokio runtime on the calling thread ([`Http::with_own_pool`] gives a thread a
+//! pool of its own, [`Http::for_many_threads`] one driven by worker threads).
 //!
 //! On connect the client reads the server's WSDL (wire.md, "The client") to learn the contract, the
 //! API version the server speaks and the operations it offers. When the WSDL or any document it
@@ -27,6 +32,7 @@ use reqwest::header::{HeaderValue, CONTENT_TYPE};
 use reqwest::{Client, RequestBuilder, Url};
 
 use super::cancel::POLL;
+use super::connection::{Connection, Failure, Origin, RawAnswer};
 use super::control::{self, Command, CONTROL_SUFFIX, CONTROL_TOKEN_HEADER, SIMULATOR_HEADER};
 use super::{
     Cancel, ControlError, Exchange, SimControl, Stopped, Trace, Transport, TransportError,
@@ -119,6 +125,109 @@ pub struct Http {
     /// The trace of the last call, when it failed.
     failed_trace: Option<Trace>,
     cancel: Cancel,
+    /// Where calls go on the client's own connection; `None` when they go through reqwest (an
+    /// HTTP proxy named by the environment).
+    endpoint: Option<Arc<Endpoint>>,
+    /// This clone's kept-alive connection for calls.
+    kept: Kept,
+}
+
+/// The endpoint as calls reach it: where to connect, and the fixed parts of a call's head.
+#[derive(Debug)]
+struct Endpoint {
+    origin: Origin,
+    /// From the request line to the SOAPAction's opening quote.
+    head: String,
+    /// From the SOAPAction's closing quote to `content-length: `.
+    tail: String,
+}
+
+impl Endpoint {
+    /// The endpoint at `url` (no user information), with the client's credentials and TLS.
+    fn new(
+        url: &Url,
+        auth: Option<&(String, String)>,
+        tls: Option<&Arc<rustls::ClientConfig>>,
+    ) -> Option<Endpoint> {
+        use base64::Engine as _;
+        let host = url.host_str()?.to_string();
+        let port = url.port_or_known_default()?;
+        let tls = match (url.scheme(), tls) {
+            ("https", Some(config)) => {
+                let bare = host.trim_start_matches('[').trim_end_matches(']');
+                let name = rustls::pki_types::ServerName::try_from(bare.to_string()).ok()?;
+                Some((config.clone(), name))
+            }
+            ("http", _) => None,
+            _ => return None,
+        };
+        let mut target = url.path().to_string();
+        if let Some(query) = url.query() {
+            target.push('?');
+            target.push_str(query);
+        }
+        // The head reqwest wrote before (hyper's lower-case names, in its order), byte for byte.
+        let mut head = format!("POST {target} HTTP/1.1\r\n");
+        if let Some((user, password)) = auth {
+            let token =
+                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
+            head.push_str(&format!("authorization: Basic {token}\r\n"));
+        }
+        head.push_str("content-type: text/xml; charset=utf-8\r\nsoapaction: \"");
+        let shown_host = match url.port() {
+            Some(port) => format!("{host}:{port}"),
+            None => host.clone(),
+        };
+        let tail = format!(
+            "\"\r\naccept: */*\r\nuser-agent: ecapi/{}\r\nhost: {shown_host}\r\ncontent-length: ",
+            env!("CARGO_PKG_VERSION")
+        );
+        Some(Endpoint {
+            origin: Origin { host, port, tls },
+            head,
+            tail,
+        })
+    }
+
+    /// A call's request: head and body.
+    fn request(&self, action: &str, body: &str) -> Vec<u8> {
+        let mut length = itoa::Buffer::new();
+        let length = length.format(body.len());
+        let mut out =
+            Vec::with_capacity(self.head.len() + action.len() + self.tail.len() + 24 + body.len());
+        out.extend_from_slice(self.head.as_bytes());
+        out.extend_from_slice(action.as_bytes());
+        out.extend_from_slice(self.tail.as_bytes());
+        out.extend_from_slice(length.as_bytes());
+        out.extend_from_slice(b"\r\n\r\n");
+        out.extend_from_slice(body.as_bytes());
+        out
+    }
+}
+
+/// A clone's connection: clones start without one, so that no two threads share a socket.
+#[derive(Debug, Default)]
+struct Kept(Option<Connection>);
+
+impl Clone for Kept {
+    fn clone(&self) -> Kept {
+        Kept(None)
+    }
+}
+
+/// Whether the environment names an HTTP proxy, which reqwest (and so the client before it had a
+/// call path of its own) honours.
+fn environment_proxy() -> bool {
+    [
+        "HTTP_PROXY",
+        "http_proxy",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+    ]
+    .iter()
+    .any(|name| std::env::var_os(name).is_some_and(|v| !v.is_empty()))
 }
 
 /// How an exchange ended below the SOAP level.
@@ -127,6 +236,8 @@ enum Ending {
     Stopped(Stopped),
     /// The HTTP layer failed; the status, when it had come.
     Http(reqwest::Error, Option<u16>),
+    /// The call's own connection failed.
+    Wire(Failure),
 }
 
 /// An answer read whole: status, the headers the client reads, the body.
@@ -177,6 +288,15 @@ impl Http {
         let shown = url.to_string();
 
         let (client, runtime) = client_for(&options, &shown, Driver::CallingThread)?;
+        let endpoint = if environment_proxy() {
+            None
+        } else {
+            let tls = match url.scheme() {
+                "https" => Some(tls_config(&options, &shown)?),
+                _ => None,
+            };
+            Endpoint::new(&url, auth.as_ref(), tls.as_ref()).map(Arc::new)
+        };
 
         let api = options.api.unwrap_or_default();
         let mut http = Http {
@@ -196,6 +316,8 @@ impl Http {
             trace: false,
             failed_trace: None,
             cancel: Cancel::default(),
+            endpoint,
+            kept: Kept::default(),
         };
         http.learn_contract(options.api)?;
         Ok(http)
@@ -289,6 +411,29 @@ impl Http {
         }
     }
 
+    /// Sends a call on this clone's kept-alive connection (opening one when there is none or the
+    /// server closed it) and reads its answer whole, by the request's timeout.
+    fn call_exchange(&mut self, endpoint: &Endpoint, request: &[u8]) -> Result<Answer, Ending> {
+        self.cancel.check().map_err(Ending::Stopped)?;
+        let deadline = Instant::now() + self.timeout;
+        let mut connection = match self.kept.0.take() {
+            Some(kept) if !kept.is_stale() => kept,
+            _ => Connection::open(
+                &endpoint.origin,
+                self.connect_timeout.min(self.timeout),
+                &self.cancel,
+            )
+            .map_err(ending)?,
+        };
+        let (raw, keep) = connection
+            .exchange(request, deadline, &self.cancel)
+            .map_err(ending)?;
+        if keep {
+            self.kept.0 = Some(connection);
+        }
+        Ok(answer_of(raw))
+    }
+
     fn learn_contract(&mut self, explicit: Option<ApiVersion>) -> Result<(), TransportError> {
         let mut wsdl_url = self.url.clone();
         wsdl_url.set_query(Some("wsdl"));
@@ -323,8 +468,8 @@ impl Http {
                 let answer = match self.exchange(self.with_auth(self.client.get(target.clone()))) {
                     Ok(answer) => answer,
                     Err(Ending::Stopped(s)) => return Err(failed(s.to_string())),
-                    Err(Ending::Http(e, _)) => {
-                        let error = self.transport_error(e);
+                    Err(ending @ (Ending::Http(..) | Ending::Wire(_))) => {
+                        let error = self.ending_error(ending);
                         let text = match &error {
                             TransportError::Timeout { seconds, .. } => {
                                 format!("no answer within {seconds} s")
@@ -459,6 +604,42 @@ impl Http {
             },
             Ending::Stopped(s) => TransportError::Stopped(s),
             Ending::Http(e, _) => self.transport_error(e),
+            Ending::Wire(failure) => {
+                let url = self.url.to_string();
+                match failure {
+                    Failure::Stopped(Stopped::Interrupted) => TransportError::Interrupted { url },
+                    Failure::Stopped(s) => TransportError::Stopped(s),
+                    Failure::Connect(e) => TransportError::Connect {
+                        url,
+                        detail: e.to_string(),
+                    },
+                    Failure::ConnectTimeout => TransportError::Timeout {
+                        url,
+                        seconds: self.connect_timeout.min(self.timeout).as_secs_f64(),
+                    },
+                    Failure::Timeout => TransportError::Timeout {
+                        url,
+                        seconds: self.timeout.as_secs_f64(),
+                    },
+                    Failure::Tls(detail) => TransportError::Tls {
+                        url,
+                        detail: with_tls_hint(detail),
+                    },
+                    // The words reqwest and hyper gave these failures before.
+                    Failure::Head(what) => TransportError::Http {
+                        detail: format!(
+                            "error sending request for url ({url}): client error (SendRequest): {what}"
+                        ),
+                        url,
+                    },
+                    Failure::Body(_, what) => TransportError::Http {
+                        url,
+                        detail: format!(
+                            "error decoding response body: request or response body error: {what}"
+                        ),
+                    },
+                }
+            }
         }
     }
 
@@ -530,6 +711,125 @@ fn client_for(
     Ok((client, Arc::new(runtime)))
 }
 
+/// The failure of a call's own connection as an [`Ending`].
+fn ending(failure: Failure) -> Ending {
+    match failure {
+        Failure::Stopped(stopped) => Ending::Stopped(stopped),
+        other => Ending::Wire(other),
+    }
+}
+
+/// An answer of a call's own connection, its content coding undone.
+fn answer_of(raw: RawAnswer) -> Answer {
+    let (body, coding_error) = match super::content_encoding::decode(
+        raw.content_encoding.as_deref(),
+        &raw.body,
+        MAX_DECODED,
+    ) {
+        Ok(std::borrow::Cow::Borrowed(_)) => (raw.body, None),
+        Ok(decoded) => (decoded.into_owned(), None),
+        Err(e) => (raw.body, Some(e.to_string())),
+    };
+    Answer {
+        status: raw.status,
+        content_type: raw.content_type,
+        reason: raw.reason,
+        simulator: raw.simulator,
+        challenge: raw.challenge,
+        body,
+        coding_error,
+    }
+}
+
+/// The TLS configuration of calls: the built-in roots (the ones reqwest trusts) and `--ca-cert`'s,
+/// or no certificate checks at all with `--insecure`.
+fn tls_config(
+    options: &HttpOptions,
+    shown: &str,
+) -> Result<Arc<rustls::ClientConfig>, TransportError> {
+    use rustls::pki_types::pem::PemObject as _;
+    use rustls::pki_types::CertificateDer;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let failed = |detail: String| TransportError::Tls {
+        url: shown.to_string(),
+        detail,
+    };
+    let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| failed(e.to_string()))?;
+    let config = if options.insecure {
+        builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AnyCertificate(provider)))
+            .with_no_client_auth()
+    } else {
+        let mut roots = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        if let Some(path) = &options.ca_cert {
+            let pem = std::fs::read(path).map_err(|e| {
+                failed(format!(
+                    "cannot read the CA certificate {}: {e}",
+                    path.display()
+                ))
+            })?;
+            for cert in CertificateDer::pem_slice_iter(&pem) {
+                let cert = cert.map_err(|e| {
+                    failed(format!("{} is not a PEM certificate: {e}", path.display()))
+                })?;
+                roots.add(cert).map_err(|e| {
+                    failed(format!(
+                        "{} is not a usable CA certificate: {e}",
+                        path.display()
+                    ))
+                })?;
+            }
+        }
+        builder.with_root_certificates(roots).with_no_client_auth()
+    };
+    Ok(Arc::new(config))
+}
+
+/// `--insecure`: every server certificate and handshake signature is accepted, as reqwest's
+/// `danger_accept_invalid_certs` accepted them.
+#[derive(Debug)]
+struct AnyCertificate(Arc<rustls::crypto::CryptoProvider>);
+
+impl rustls::client::danger::ServerCertVerifier for AnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &rustls::pki_types::CertificateDer<'_>,
+        _intermediates: &[rustls::pki_types::CertificateDer<'_>],
+        _server_name: &rustls::pki_types::ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: rustls::pki_types::UnixTime,
+    ) -> Result<rustls::client::danger::ServerCertVerified, rustls::Error> {
+        Ok(rustls::client::danger::ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        _message: &[u8],
+        _cert: &rustls::pki_types::CertificateDer<'_>,
+        _dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        Ok(rustls::client::danger::HandshakeSignatureValid::assertion())
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        _message: &[u8],
+        _cert: &rustls::pki_types::CertificateDer<'_>,
+        _dss: &rustls::DigitallySignedStruct,
+    ) -> Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error> {
+        Ok(rustls::client::danger::HandshakeSignatureValid::assertion())
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
 /// The start of a body for an error message, or `(empty body)`.
 fn body_start(body: &[u8]) -> String {
     let text = String::from_utf8_lossy(body);
@@ -572,18 +872,29 @@ impl Transport for Http {
         } else {
             (String::new(), body)
         };
-        let builder = self
-            .with_auth(self.client.post(self.url.clone()))
-            .header(CONTENT_TYPE, SOAP_CONTENT_TYPE)
-            .header("SOAPAction", format!("\"{action}\""))
-            .body(sent);
-        let answer = match self.exchange(builder) {
+        let exchanged = match self.endpoint.clone() {
+            Some(endpoint) => {
+                let request = endpoint.request(&action, &sent);
+                drop(sent);
+                self.call_exchange(&endpoint, &request)
+            }
+            None => {
+                let builder = self
+                    .with_auth(self.client.post(self.url.clone()))
+                    .header(CONTENT_TYPE, SOAP_CONTENT_TYPE)
+                    .header("SOAPAction", format!("\"{action}\""))
+                    .body(sent);
+                self.exchange(builder)
+            }
+        };
+        let answer = match exchanged {
             Ok(answer) => answer,
             Err(ending) => {
                 // A connection that drops after the status line still shows that status.
                 let status = match &ending {
                     Ending::Http(_, status) => status.unwrap_or(0),
-                    Ending::Stopped(_) => 0,
+                    Ending::Wire(Failure::Body(status, _)) => *status,
+                    Ending::Stopped(_) | Ending::Wire(_) => 0,
                 };
                 let error = self.ending_error(ending);
                 if self.trace {
@@ -735,6 +1046,7 @@ impl Http {
             })?;
         let mut url = self.url.clone();
         url.set_path(path);
+        let session_url = url.clone();
         let session = Http {
             runtime: self.runtime.clone(),
             client: self.client.clone(),
@@ -752,6 +1064,11 @@ impl Http {
             trace: self.trace,
             failed_trace: None,
             cancel: self.cancel.clone(),
+            endpoint: self.endpoint.as_ref().and_then(|e| {
+                let tls = e.origin.tls.as_ref().map(|(config, _)| config);
+                Endpoint::new(&session_url, self.auth.as_ref(), tls).map(Arc::new)
+            }),
+            kept: Kept::default(),
         };
         // Without a runtime of its own (no file descriptor left), it shares this one's.
         Ok(session.with_own_pool().unwrap_or(session))

@@ -6,6 +6,7 @@
 //! embedded simulator offers directly and a served simulator through its control interface.
 
 mod cancel;
+mod connection;
 pub mod content_encoding;
 pub mod control;
 mod embedded;
