@@ -701,3 +701,108 @@ fn peek_now(tcp: &TcpStream, buf: &mut [u8]) -> io::Result<usize> {
     tcp.set_nonblocking(false)?;
     peeked
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    fn webpki_config() -> Arc<rustls::ClientConfig> {
+        let roots = rustls::RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        };
+        Arc::new(
+            rustls::ClientConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth(),
+        )
+    }
+
+    fn origin(port: u16) -> Origin {
+        Origin {
+            host: "127.0.0.1".into(),
+            port,
+            tls: Some((
+                webpki_config(),
+                ServerName::try_from("localhost".to_string()).unwrap(),
+            )),
+        }
+    }
+
+    #[test]
+    fn a_server_certificate_from_an_unknown_issuer_is_a_tls_failure_naming_it() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let made = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+        let server = rustls::ServerConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![made.cert.der().clone()],
+            rustls::pki_types::PrivatePkcs8KeyDer::from(made.key_pair.serialize_der()).into(),
+        )
+        .unwrap();
+        std::thread::spawn(move || {
+            let (mut tcp, _) = listener.accept().unwrap();
+            let mut tls = rustls::ServerConnection::new(Arc::new(server)).unwrap();
+            let _ = tls.complete_io(&mut tcp);
+            let _ = tls.complete_io(&mut tcp);
+        });
+        let failure = Connection::open(&origin(port), Duration::from_secs(10), &Cancel::default())
+            .unwrap_err();
+        match failure {
+            Failure::Tls(text) => assert_eq!(text, "invalid peer certificate: UnknownIssuer"),
+            other => panic!("expected a TLS failure, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_plain_http_server_spoken_to_in_tls_is_a_tls_failure() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        std::thread::spawn(move || {
+            let (mut tcp, _) = listener.accept().unwrap();
+            let mut buf = [0u8; 1024];
+            let _ = tcp.read(&mut buf);
+            let _ = tcp.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+        });
+        let failure = Connection::open(&origin(port), Duration::from_secs(10), &Cancel::default())
+            .unwrap_err();
+        match failure {
+            Failure::Tls(text) => assert!(text.contains("corrupt message"), "{text}"),
+            other => panic!("expected a TLS failure, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_refused_connection_is_a_connect_failure_and_a_stop_ends_the_wait_for_it() {
+        let port = {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            listener.local_addr().unwrap().port()
+        };
+        let plain = Origin {
+            host: "127.0.0.1".into(),
+            port,
+            tls: None,
+        };
+        match Connection::open(&plain, Duration::from_secs(10), &Cancel::default()) {
+            Err(Failure::Connect(e)) => assert_eq!(e.kind(), io::ErrorKind::ConnectionRefused),
+            other => panic!("expected a refused connection, got {other:?}"),
+        }
+        let stopped = Cancel::default();
+        stopped
+            .flag()
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        assert!(matches!(
+            Connection::open(&plain, Duration::from_secs(10), &stopped),
+            Err(Failure::Stopped(Stopped::Interrupted))
+        ));
+    }
+}

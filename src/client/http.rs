@@ -329,19 +329,18 @@ impl Http {
     }
 
     /// The same client (endpoint, contract, settings) with a connection pool and runtime of its
-    /// own, for a thread that makes calls alongside others: `ecapi load` gives each agent one, so
-    /// that each agent keeps its own kept-alive connection and waits on its own socket, as k6's
-    /// virtual users and Gatling's users do. The WSDL is not read again. Fails only when the
-    /// runtime cannot start (no file descriptors left).
+    /// own for what is not a call (control commands), for a thread that works alongside others (a
+    /// test of `ecapi test` in its session); every clone has its own connection for calls anyway.
+    /// The WSDL is not read again. Fails only when the runtime cannot start (no file descriptors
+    /// left).
     pub fn with_own_pool(&self) -> Result<Http, TransportError> {
         self.rebuilt(Driver::CallingThread)
     }
 
-    /// The same client with a pool driven by two worker threads, for many threads making calls at
-    /// once (`ecapi load`'s agents, whose clones all share it): the workers read every connection's
-    /// answers, and a waiting thread is woken when its own has come. Measured against a pool per
-    /// agent on the calling thread, this kept the busier machine's figures higher
-    /// (`benches/README.md`, "ecapi load"). Fails only when the runtime cannot start.
+    /// The same client with a pool driven by two worker threads, for many threads sending control
+    /// commands at once (`ecapi load`'s agents, whose clones all share it; their calls go out on
+    /// each clone's own connection): the workers read every connection's answers, and a waiting
+    /// thread is woken when its own has come. Fails only when the runtime cannot start.
     pub fn for_many_threads(&self) -> Result<Http, TransportError> {
         self.rebuilt(Driver::Workers(2))
     }

@@ -1,6 +1,8 @@
 //! The backend every agent of one test talks to: one embedded simulator that every agent shares (so
-//! the agents meet one server, as they would in production), or the SOAP client, whose clones share
-//! one connection pool driven by worker threads ([`Http::for_many_threads`]).
+//! the agents meet one server, as they would in production), or the SOAP client, each agent with a
+//! clone of its own: its calls go out on the clone's own kept-alive connection, written and read on
+//! the agent's thread (as k6's virtual users each have theirs), and its simulator control commands
+//! through one pool that worker threads drive ([`Http::for_many_threads`]).
 //!
 //! The shared simulator runs on its own thread and takes requests in the order they arrive (a
 //! channel is first come, first served). A mutex would not do: an agent that releases it and asks
@@ -27,8 +29,8 @@ pub enum Backend {
 }
 
 impl Backend {
-    /// A backend over a server: the client's pool is rebuilt to be driven by worker threads, as
-    /// many agents share it.
+    /// A backend over a server: the client's pool (WSDL and control commands; calls have each
+    /// agent's own connection) is rebuilt to be driven by worker threads, as many agents share it.
     pub fn http(http: Http) -> Result<Backend, TransportError> {
         Ok(Backend::Http(Box::new(http.for_many_threads()?)))
     }
