@@ -4,9 +4,10 @@
 # 1. The generator's ceiling (issue 19, item 6): against the reference nginx of ../shared/bench/
 #    (nginx at its best: a fixed PortStatus answer, access log off, unlimited keep-alive,
 #    `worker_processes auto`; started with its nginx.sh), wrk with its portstatus.lua (`wrk -t1
-#    -cCONNS`) and `ecapi load` with CONNS agents running back-to-back port_status, in alternating
-#    rounds. The figures are each one's median requests per second, the ratio ecapi ÷ wrk, and the
-#    processor time each used per request (which a busy machine does not move much).
+#    -cCONNS`) and `ecapi load` with CONNS agents running back-to-back port_status (each agent on
+#    its own kept-alive connection), in alternating rounds. The figures are each one's median
+#    requests per second, the ratio ecapi ÷ wrk, and the processor time each used per request
+#    (which a busy machine does not move much).
 # 2. A call centre at rest: 1,000 agents whose flow is one port_status and 30 s of sleep, started
 #    over 30 s and then held for a minute, on the embedded simulator. The figures are the peak
 #    resident memory and the generator lag (how late agents woke) at p99.
@@ -14,8 +15,8 @@
 #   benches/load.sh        # ECAPI_BENCH_SECS=10 ECAPI_BENCH_CONNECTIONS=32 ECAPI_BENCH_ROUNDS=3
 #                          # ECAPI_BENCH_AGENTS=1000; ECAPI_BENCH_PART=1 or 2 runs one part alone
 #
-# Installs nginx and wrk with apt when they are missing. Uses port 18962 on 127.0.0.1. The reference
-# is ../shared/bench (or ECAPI_BENCH_REFERENCE=DIR).
+# Installs nginx and wrk with apt when they are missing. Uses port 18962 on 127.0.0.1 (or
+# ECAPI_BENCH_PORT=PORT). The reference is ../shared/bench (or ECAPI_BENCH_REFERENCE=DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -24,7 +25,7 @@ CONNS=${ECAPI_BENCH_CONNECTIONS:-32}
 ROUNDS=${ECAPI_BENCH_ROUNDS:-3}
 AGENTS=${ECAPI_BENCH_AGENTS:-1000}
 PART=${ECAPI_BENCH_PART:-all}
-NGINX_PORT=18962
+NGINX_PORT=${ECAPI_BENCH_PORT:-18962}
 # The reference: ECAPI_BENCH_REFERENCE, or ../shared/bench beside the checkout (one level further up
 # from a worktree in a folder of worktrees).
 REFERENCE=""
