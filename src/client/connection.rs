@@ -205,20 +205,19 @@ impl Connection {
 
     /// Whether the server has closed this idle connection (or sent something unasked), so that
     /// a request must not be written on it. Looks without waiting.
-    pub fn is_stale(&self) -> bool {
+    pub fn is_stale(&mut self) -> bool {
         if self.filled > 0 {
             return true;
         }
-        let tcp = self.stream.tcp();
         let mut byte = [0u8; 1];
-        match peek_now(tcp, &mut byte) {
+        match peek_now(self.stream.tcp(), &mut byte) {
             // The peer's end: closed.
             Ok(0) => true,
-            // Bytes waiting: on TLS a record (a session ticket, a close_notify); on plain HTTP an
-            // answer nobody asked for. Only TLS's are harmless, and a close_notify is not.
-            Ok(_) => match &self.stream {
+            // Bytes waiting: on plain HTTP an answer nobody asked for; on TLS records, which may
+            // be harmless (a session ticket) or say the server is closing (close_notify).
+            Ok(_) => match &mut self.stream {
                 Stream::Plain(_) => true,
-                Stream::Tls(_) => false,
+                Stream::Tls(tls) => tls_closing(tls),
             },
             Err(e) => !is_poll_timeout(&e),
         }
@@ -488,6 +487,34 @@ impl Connection {
         self.buf.copy_within(n..self.filled, 0);
         self.filled -= n;
     }
+}
+
+/// Reads the TLS records waiting on an idle connection without waiting for more: whether they close
+/// it (close_notify, an alert, the connection's end) or carry data nobody asked for.
+fn tls_closing(tls: &mut rustls::StreamOwned<rustls::ClientConnection, TcpStream>) -> bool {
+    if tls.sock.set_nonblocking(true).is_err() {
+        return true;
+    }
+    let closing = loop {
+        match tls.conn.read_tls(&mut tls.sock) {
+            Ok(0) => break true,
+            Ok(_) => {
+                if tls.conn.process_new_packets().is_err() {
+                    break true;
+                }
+                let mut byte = [0u8; 1];
+                match tls.conn.reader().read(&mut byte) {
+                    // Only session tickets and the like so far.
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    // close_notify (`Ok(0)`), data nobody asked for, or a failure.
+                    _ => break true,
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => break e.kind() != io::ErrorKind::WouldBlock,
+        }
+    };
+    tls.sock.set_nonblocking(false).is_err() || closing
 }
 
 /// How an answer's body is delimited.
@@ -760,6 +787,88 @@ mod tests {
         match failure {
             Failure::Tls(text) => assert_eq!(text, "invalid peer certificate: UnknownIssuer"),
             other => panic!("expected a TLS failure, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_idle_tls_connection_the_server_closed_with_close_notify_is_stale_and_an_open_one_is_not()
+    {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let made = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let server = rustls::ServerConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![made.cert.der().clone()],
+                rustls::pki_types::PrivatePkcs8KeyDer::from(made.key_pair.serialize_der()).into(),
+            )
+            .unwrap();
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(made.cert.der().clone()).unwrap();
+        let client = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .unwrap()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let (answered, closed) = (mpsc::channel::<()>(), mpsc::channel::<()>());
+        let (told_close, close) = mpsc::channel::<()>();
+        let (answered_tx, answered_rx) = answered;
+        let (closed_tx, closed_rx) = closed;
+        std::thread::spawn(move || {
+            let (tcp, _) = listener.accept().unwrap();
+            let tls = rustls::ServerConnection::new(Arc::new(server)).unwrap();
+            let mut stream = rustls::StreamOwned::new(tls, tcp);
+            let mut seen = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
+                let n = stream.read(&mut buf).unwrap();
+                seen.extend_from_slice(&buf[..n]);
+            }
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                .unwrap();
+            stream.flush().unwrap();
+            answered_tx.send(()).unwrap();
+            close.recv().unwrap();
+            stream.conn.send_close_notify();
+            stream.conn.complete_io(&mut stream.sock).unwrap();
+            closed_tx.send(()).unwrap();
+            // The TCP connection stays open: only the close_notify says the server is done.
+            std::thread::sleep(Duration::from_secs(5));
+        });
+        let origin = Origin {
+            host: "127.0.0.1".into(),
+            port,
+            tls: Some((
+                Arc::new(client),
+                ServerName::try_from("localhost".to_string()).unwrap(),
+            )),
+        };
+        let cancel = Cancel::default();
+        let mut connection = Connection::open(&origin, Duration::from_secs(10), &cancel).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        let (answer, keep) = connection
+            .exchange(
+                b"GET / HTTP/1.1\r\nhost: localhost\r\n\r\n",
+                deadline,
+                &cancel,
+            )
+            .unwrap();
+        assert_eq!(
+            (answer.status, answer.body.as_slice(), keep),
+            (200, &b"ok"[..], true)
+        );
+        answered_rx.recv().unwrap();
+        assert!(!connection.is_stale(), "open, idle, session tickets read");
+        told_close.send(()).unwrap();
+        closed_rx.recv().unwrap();
+        // The close_notify is on its way over loopback; look until it has come (bounded).
+        while !connection.is_stale() {
+            assert!(Instant::now() < deadline, "the close_notify was never seen");
+            std::thread::sleep(Duration::from_millis(2));
         }
     }
 

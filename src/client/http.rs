@@ -415,9 +415,13 @@ impl Http {
     fn call_exchange(&mut self, endpoint: &Endpoint, request: &[u8]) -> Result<Answer, Ending> {
         self.cancel.check().map_err(Ending::Stopped)?;
         let deadline = Instant::now() + self.timeout;
-        let mut connection = match self.kept.0.take() {
-            Some(kept) if !kept.is_stale() => kept,
-            _ => Connection::open(
+        let mut kept = self.kept.0.take();
+        if kept.as_mut().is_some_and(Connection::is_stale) {
+            kept = None;
+        }
+        let mut connection = match kept {
+            Some(kept) => kept,
+            None => Connection::open(
                 &endpoint.origin,
                 self.connect_timeout.min(self.timeout),
                 &self.cancel,
