@@ -448,3 +448,33 @@ fn a_stop_while_the_body_is_awaited_abandons_the_request_at_once() {
         stopped_at.elapsed()
     );
 }
+
+#[test]
+fn with_an_http_proxy_in_the_environment_calls_go_through_it_as_before() {
+    // The "proxy" answers whatever it is sent; the endpoint itself (port 9) is never reached.
+    let proxy = Server::start(|_| Reply::Keep(with_length("", ANSWER.as_bytes())));
+    let endpoint = "http://127.0.0.1:9/WebAPI/ECAPI.svc";
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ecapi"))
+        .args([
+            "call",
+            "PortStatus",
+            "Unit=1",
+            "Port=1",
+            "--endpoint",
+            endpoint,
+        ])
+        .env("HTTP_PROXY", format!("http://{}", proxy.addr))
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let heads = proxy.heads();
+    assert_eq!(heads.len(), 1, "{heads:?}");
+    assert!(
+        heads[0].starts_with(&format!("POST {endpoint} HTTP/1.1\r\n")),
+        "{}",
+        heads[0]
+    );
+}

@@ -641,11 +641,12 @@ fn connect(
     cancel: &Cancel,
 ) -> Result<TcpStream, Failure> {
     cancel.check().map_err(Failure::Stopped)?;
-    let target = host
+    // An IPv6 address without the brackets the URL writes it in.
+    let bare = host
         .strip_prefix('[')
         .and_then(|h| h.strip_suffix(']'))
-        .unwrap_or(host)
-        .to_string();
+        .unwrap_or(host);
+    let target = bare.to_string();
     let (send, receive) = mpsc::channel();
     let attempt = move || {
         let outcome = (target.as_str(), port)
@@ -675,7 +676,7 @@ fn connect(
         },
         // No thread to be had: connect on this one.
         Err(_) => {
-            let addrs = (host, port).to_socket_addrs().map_err(Failure::Connect)?;
+            let addrs = (bare, port).to_socket_addrs().map_err(Failure::Connect)?;
             connect_any(addrs.collect(), timeout)
         }
     };
