@@ -761,12 +761,14 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_server_certificate_from_an_unknown_issuer_is_a_tls_failure_naming_it() {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let port = listener.local_addr().unwrap().port();
+    /// A TLS server's configuration with a new self-signed certificate for `localhost`, and that
+    /// certificate.
+    fn self_signed_server() -> (
+        rustls::ServerConfig,
+        rustls::pki_types::CertificateDer<'static>,
+    ) {
         let made = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-        let server = rustls::ServerConfig::builder_with_provider(Arc::new(
+        let config = rustls::ServerConfig::builder_with_provider(Arc::new(
             rustls::crypto::ring::default_provider(),
         ))
         .with_safe_default_protocol_versions()
@@ -777,6 +779,14 @@ mod tests {
             rustls::pki_types::PrivatePkcs8KeyDer::from(made.key_pair.serialize_der()).into(),
         )
         .unwrap();
+        (config, made.cert.der().clone())
+    }
+
+    #[test]
+    fn a_server_certificate_from_an_unknown_issuer_is_a_tls_failure_naming_it() {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let (server, _) = self_signed_server();
         std::thread::spawn(move || {
             let (mut tcp, _) = listener.accept().unwrap();
             let mut tls = rustls::ServerConnection::new(Arc::new(server)).unwrap();
@@ -796,24 +806,16 @@ mod tests {
     {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
-        let made = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
-        let provider = Arc::new(rustls::crypto::ring::default_provider());
-        let server = rustls::ServerConfig::builder_with_provider(provider.clone())
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_no_client_auth()
-            .with_single_cert(
-                vec![made.cert.der().clone()],
-                rustls::pki_types::PrivatePkcs8KeyDer::from(made.key_pair.serialize_der()).into(),
-            )
-            .unwrap();
+        let (server, cert) = self_signed_server();
         let mut roots = rustls::RootCertStore::empty();
-        roots.add(made.cert.der().clone()).unwrap();
-        let client = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .unwrap()
-            .with_root_certificates(roots)
-            .with_no_client_auth();
+        roots.add(cert).unwrap();
+        let client = rustls::ClientConfig::builder_with_provider(Arc::new(
+            rustls::crypto::ring::default_provider(),
+        ))
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
         let (answered, closed) = (mpsc::channel::<()>(), mpsc::channel::<()>());
         let (told_close, close) = mpsc::channel::<()>();
         let (answered_tx, answered_rx) = answered;
