@@ -478,3 +478,42 @@ fn with_an_http_proxy_in_the_environment_calls_go_through_it_as_before() {
         heads[0]
     );
 }
+
+#[test]
+fn a_307_redirect_sends_the_call_again_to_the_new_address_and_a_302_asks_it_with_a_get() {
+    let server = Server::start(|n| {
+        match n {
+        0 => Reply::Keep(
+            b"HTTP/1.1 307 Temporary Redirect\r\nLocation: /Moved/ECAPI.svc\r\nContent-Length: 0\r\n\r\n"
+                .to_vec(),
+        ),
+        2 => Reply::Keep(
+            b"HTTP/1.1 302 Found\r\nLocation: /Moved/ECAPI.svc\r\nContent-Length: 0\r\n\r\n".to_vec(),
+        ),
+        _ => Reply::Keep(with_length("", ANSWER.as_bytes())),
+    }
+    });
+    let mut http = client(&server.url());
+    assert_eq!(http.call(&port_status()).unwrap().response.code, 100);
+    let heads = server.heads();
+    assert_eq!(heads.len(), 2, "{heads:?}");
+    assert!(
+        heads[1].starts_with("POST /Moved/ECAPI.svc HTTP/1.1\r\n"),
+        "{}",
+        heads[1]
+    );
+    assert!(
+        heads[1]
+            .to_ascii_lowercase()
+            .contains("soapaction: \"http://tempuri.org/iecapi/portstatus\"\r\n"),
+        "{}",
+        heads[1]
+    );
+    // A 302 turns the POST into a GET, which this server answers 404: not a SOAP answer.
+    let err = http.call(&port_status()).unwrap_err();
+    assert!(
+        matches!(err, TransportError::NotSoap { status: 404, .. }),
+        "{err:?}"
+    );
+    assert_eq!(server.heads().len(), 3, "the GET is not a POST");
+}

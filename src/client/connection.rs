@@ -82,6 +82,8 @@ pub(super) struct RawAnswer {
     pub reason: Option<String>,
     pub simulator: Option<String>,
     pub challenge: Option<String>,
+    /// Where a redirect (3xx) points.
+    pub location: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -572,6 +574,8 @@ fn read_head(
             answer.simulator = Some(text());
         } else if name.eq_ignore_ascii_case("www-authenticate") {
             answer.challenge = Some(text());
+        } else if name.eq_ignore_ascii_case("location") {
+            answer.location = Some(text());
         }
     }
     let framing = if matches!(status, 204 | 304) || (100..200).contains(&status) {

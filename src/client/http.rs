@@ -411,9 +411,16 @@ impl Http {
     }
 
     /// Sends a call on this clone's kept-alive connection (opening one when there is none or the
-    /// server closed it) and reads its answer whole, by the request's timeout.
-    fn call_exchange(&mut self, endpoint: &Endpoint, request: &[u8]) -> Result<Answer, Ending> {
+    /// server closed it) and reads its answer whole, by the request's timeout; a redirect is
+    /// followed ([`Http::follow`]).
+    fn call_exchange(
+        &mut self,
+        endpoint: &Endpoint,
+        action: &str,
+        body: String,
+    ) -> Result<Answer, Ending> {
         self.cancel.check().map_err(Ending::Stopped)?;
+        let request = endpoint.request(action, &body);
         let deadline = Instant::now() + self.timeout;
         let mut kept = self.kept.0.take();
         if kept.as_mut().is_some_and(Connection::is_stale) {
@@ -429,12 +436,60 @@ impl Http {
             .map_err(ending)?,
         };
         let (raw, keep) = connection
-            .exchange(request, deadline, &self.cancel)
+            .exchange(&request, deadline, &self.cancel)
             .map_err(ending)?;
         if keep {
             self.kept.0 = Some(connection);
         }
+        if let (301 | 302 | 303 | 307 | 308, Some(location)) = (raw.status, &raw.location) {
+            return self.follow(raw.status, location, action, body);
+        }
         Ok(answer_of(raw))
+    }
+
+    /// Follows a call's redirect as the client always has (reqwest's policy, up to ten): 307 and
+    /// 308 send the request again to the new address, 301, 302 and 303 ask it with a GET and no
+    /// body; the credentials go only to the endpoint's own origin.
+    fn follow(
+        &self,
+        status: u16,
+        location: &str,
+        action: &str,
+        body: String,
+    ) -> Result<Answer, Ending> {
+        let target = match self.url.join(location) {
+            Ok(target) => target,
+            // An address reqwest could not follow either: the redirect is the answer.
+            Err(_) => {
+                return Ok(Answer {
+                    status,
+                    content_type: None,
+                    reason: None,
+                    simulator: None,
+                    challenge: None,
+                    body: Vec::new(),
+                    coding_error: None,
+                })
+            }
+        };
+        let same_origin = target.origin() == self.url.origin();
+        let builder = if matches!(status, 307 | 308) {
+            self.client
+                .post(target)
+                .header(CONTENT_TYPE, SOAP_CONTENT_TYPE)
+                .header("SOAPAction", format!("\"{action}\""))
+                .body(body)
+        } else {
+            self.client
+                .get(target)
+                .header("SOAPAction", format!("\"{action}\""))
+        };
+        let builder = if same_origin {
+            self.with_auth(builder)
+        } else {
+            builder
+        };
+        self.exchange(builder)
     }
 
     fn learn_contract(&mut self, explicit: Option<ApiVersion>) -> Result<(), TransportError> {
@@ -876,11 +931,7 @@ impl Transport for Http {
             (String::new(), body)
         };
         let exchanged = match self.endpoint.clone() {
-            Some(endpoint) => {
-                let request = endpoint.request(&action, &sent);
-                drop(sent);
-                self.call_exchange(&endpoint, &request)
-            }
+            Some(endpoint) => self.call_exchange(&endpoint, &action, sent),
             None => {
                 let builder = self
                     .with_auth(self.client.post(self.url.clone()))
