@@ -10,7 +10,8 @@
 //! [`Cancel`]: a request in flight is abandoned within [`super::cancel::POLL`] when the run is
 //! stopped, and its connection closed. TLS is rustls; `--ca-cert` adds a trusted root and
 //! `--insecure` turns certificate checks off. When the environment names an HTTP proxy
-//! (`HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`), calls go through reqwest instead, which honours it.
+//! (`HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`), calls go through reqwest instead, which honours it;
+//! a redirect's new address is asked through reqwest too ([`Http::follow`]).
 //!
 //! What is not a call (the WSDL and the documents it imports, a served simulator's control
 //! interface) goes through one reqwest client, whose pool's connections are driven by a
