@@ -57,7 +57,7 @@ BIN=$PWD/target/release/ecapi
 
 WORK=$(mktemp -d)
 cleanup() {
-  "$REFERENCE/nginx.sh" stop "$NGINX_PORT" >/dev/null 2>&1 || true
+  NGINX_RUN_DIR="$WORK/nginx" "$REFERENCE/nginx.sh" stop "$NGINX_PORT" >/dev/null 2>&1 || true
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -109,7 +109,7 @@ print(f"  median: wrk {rate['wrk']:,.0f} req/s ({cpu['wrk']:.1f} µs a request),
       f"ecapi load {rate['ecapi']:,.0f} req/s ({cpu['ecapi']:.1f} µs a request)")
 print(f"  ratio ecapi ÷ wrk {rate['ecapi'] / rate['wrk']:.2f} (aim: at least 0.5)")
 PY
-  "$REFERENCE/nginx.sh" stop "$NGINX_PORT" >/dev/null
+  NGINX_RUN_DIR="$WORK/nginx" "$REFERENCE/nginx.sh" stop "$NGINX_PORT" >/dev/null
 fi
 [ "$PART" = 1 ] && exit 0
 
