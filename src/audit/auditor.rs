@@ -136,10 +136,27 @@ impl Auditor {
                 unit: request.get(Param::Unit).into(),
                 port: request.get(Param::Port).into(),
             });
-            self.overlapping(ex, request, key.as_ref(), &mut out);
+            // The port's state is looked up once for the two rules that read it on every request
+            // (overlapping-requests and state-unchecked); state-unchecked's finding keeps its
+            // place after retry-storm's. Neither rule in between reads what these two change.
+            let unchecked = match &key {
+                Some(key) => {
+                    let port = match self.ports.get_mut(key) {
+                        Some(port) => port,
+                        None => self.ports.entry(key.clone()).or_default(),
+                    };
+                    let check = self.options.checks(RuleId::OverlappingRequests);
+                    overlapping_port(check, &mut port.last, ex, request, key, &mut out);
+                    state_unchecked(&self.options, port, ex, request, key)
+                }
+                None => {
+                    self.overlapping_client(ex, request, &mut out);
+                    None
+                }
+            };
             self.desktop(ex, request, key.as_ref(), &mut out);
             self.retry_storm(ex, request, key.as_ref(), &mut out);
-            self.state_unchecked(ex, request, key.as_ref(), &mut out);
+            out.extend(unchecked);
             self.data_lost(ex, request, key.as_ref(), &mut out);
             self.init_every_call(ex, request, &mut out);
         }
@@ -348,50 +365,22 @@ impl Auditor {
 
     // ---- overlapping-requests ----
 
-    fn overlapping(
-        &mut self,
-        ex: &Exchange,
-        request: &Request,
-        key: Option<&PortKey>,
-        out: &mut Vec<Finding>,
-    ) {
-        let now = InFlight {
-            seq: ex.seq,
-            op: Some(request.op()),
-            sent: ex.sent,
-            ended: ex.ended(),
+    /// Overlapping requests from one client, for a request that names no port.
+    fn overlapping_client(&mut self, ex: &Exchange, request: &Request, out: &mut Vec<Finding>) {
+        let Some(c) = ex.client.as_deref() else {
+            return;
         };
-        let check = self.options.checks(RuleId::OverlappingRequests);
-        let slot = match (key, ex.client.as_deref()) {
-            (Some(k), _) => match self.ports.get_mut(k) {
-                Some(port) => &mut port.last,
-                None => &mut self.ports.entry(k.clone()).or_default().last,
-            },
-            (None, Some(c)) => {
-                if !self.clients.contains_key(c) {
-                    self.clients.insert(c.to_string(), now.clone());
-                    return;
-                }
-                let f = self.clients.get_mut(c).expect("present");
-                if check && overlap(f, &now) {
-                    out.push(overlap_finding(f, &now, ex, None));
-                }
-                if now.ended >= f.ended {
-                    *f = now;
-                }
-                return;
-            }
-            (None, None) => return,
-        };
-        if let Some(prev) = slot {
-            if check && overlap(prev, &now) {
-                out.push(overlap_finding(prev, &now, ex, key.map(PortKey::label)));
-            }
-            if now.ended >= prev.ended {
-                *prev = now;
-            }
-        } else {
-            *slot = Some(now);
+        let now = in_flight(ex, request);
+        if !self.clients.contains_key(c) {
+            self.clients.insert(c.to_string(), now);
+            return;
+        }
+        let f = self.clients.get_mut(c).expect("present");
+        if self.options.checks(RuleId::OverlappingRequests) && overlap(f, &now) {
+            out.push(overlap_finding(f, &now, ex, None));
+        }
+        if now.ended >= f.ended {
+            *f = now;
         }
     }
 
@@ -480,62 +469,6 @@ impl Auditor {
         );
     }
 
-    // ---- state-unchecked ----
-
-    fn state_unchecked(
-        &mut self,
-        ex: &Exchange,
-        request: &Request,
-        key: Option<&PortKey>,
-        out: &mut Vec<Finding>,
-    ) {
-        let (Some(key), Some(code)) = (key, ex.code()) else {
-            return;
-        };
-        let op = request.op();
-        let Some(port) = self.ports.get_mut(key) else {
-            return;
-        };
-        match op {
-            Operation::PortStatus | Operation::PortStatusEx => port.checked = true,
-            Operation::StartRecording
-            | Operation::StopRecording
-            | Operation::PauseRecording
-            | Operation::ResumeRecording
-            | Operation::CancelRecording => {
-                if code == 100 {
-                    port.checked = false;
-                    match op {
-                        Operation::StartRecording => port.recording = true,
-                        Operation::StopRecording | Operation::CancelRecording => {
-                            port.recording = false
-                        }
-                        _ => {}
-                    }
-                } else if STATE_CODES.contains(&code)
-                    && !port.checked
-                    && self.options.checks(RuleId::StateUnchecked)
-                {
-                    out.push(
-                        Finding::new(
-                            RuleId::StateUnchecked,
-                            format!(
-                                "{op} was answered {code} and no PortStatus or PortStatusEX for \
-                                 port {} came since its last change: the CRM acted on a state \
-                                 it had not checked",
-                                key.label()
-                            ),
-                            vec![Seen::of(ex)],
-                        )
-                        .at_port(Some(key.label()))
-                        .from_client(ex.client.as_deref()),
-                    );
-                }
-            }
-            _ => {}
-        }
-    }
-
     // ---- data-lost ----
 
     fn data_lost(
@@ -596,8 +529,8 @@ impl Auditor {
         let name = request.get(param);
         let answer: (u16, CompactString, CompactString) = (
             r.code,
-            r.unit.clone().unwrap_or_default(),
-            r.port.clone().unwrap_or_default(),
+            r.unit().map(CompactString::from).unwrap_or_default(),
+            r.port().map(CompactString::from).unwrap_or_default(),
         );
         let answered_key = PortKey {
             unit: answer.1.clone(),
@@ -654,6 +587,90 @@ impl Auditor {
             },
         );
     }
+}
+
+/// The request in hand, as overlapping-requests remembers it.
+fn in_flight(ex: &Exchange, request: &Request) -> InFlight {
+    InFlight {
+        seq: ex.seq,
+        op: Some(request.op()),
+        sent: ex.sent,
+        ended: ex.ended(),
+    }
+}
+
+/// overlapping-requests for a request that names a port: `last` is the port's last request.
+fn overlapping_port(
+    check: bool,
+    last: &mut Option<InFlight>,
+    ex: &Exchange,
+    request: &Request,
+    key: &PortKey,
+    out: &mut Vec<Finding>,
+) {
+    let now = in_flight(ex, request);
+    if let Some(prev) = last {
+        if check && overlap(prev, &now) {
+            out.push(overlap_finding(prev, &now, ex, Some(key.label())));
+        }
+        if now.ended >= prev.ended {
+            *prev = now;
+        }
+    } else {
+        *last = Some(now);
+    }
+}
+
+// ---- state-unchecked ----
+
+/// state-unchecked: keeps whether the port's state was checked since it last changed, and the
+/// finding when a recording-control request was answered a state code without a check.
+fn state_unchecked(
+    options: &Options,
+    port: &mut PortState,
+    ex: &Exchange,
+    request: &Request,
+    key: &PortKey,
+) -> Option<Finding> {
+    let code = ex.code()?;
+    let op = request.op();
+    match op {
+        Operation::PortStatus | Operation::PortStatusEx => port.checked = true,
+        Operation::StartRecording
+        | Operation::StopRecording
+        | Operation::PauseRecording
+        | Operation::ResumeRecording
+        | Operation::CancelRecording => {
+            if code == 100 {
+                port.checked = false;
+                match op {
+                    Operation::StartRecording => port.recording = true,
+                    Operation::StopRecording | Operation::CancelRecording => port.recording = false,
+                    _ => {}
+                }
+            } else if STATE_CODES.contains(&code)
+                && !port.checked
+                && options.checks(RuleId::StateUnchecked)
+            {
+                return Some(
+                    Finding::new(
+                        RuleId::StateUnchecked,
+                        format!(
+                            "{op} was answered {code} and no PortStatus or PortStatusEX for \
+                             port {} came since its last change: the CRM acted on a state \
+                             it had not checked",
+                            key.label()
+                        ),
+                        vec![Seen::of(ex)],
+                    )
+                    .at_port(Some(key.label()))
+                    .from_client(ex.client.as_deref()),
+                );
+            }
+        }
+        _ => {}
+    }
+    None
 }
 
 fn port_label(request: &Request) -> Option<String> {
@@ -771,8 +788,8 @@ mod tests {
             100,
         );
         let mut r = Response::new(Operation::InitUser, ResponseCode::Success);
-        r.unit = Some("1".into());
-        r.port = Some("1".into());
+        r.set_unit("1");
+        r.set_port("1");
         e.outcome = Outcome::Answered(r);
         e
     }
@@ -1036,8 +1053,8 @@ mod tests {
                 100,
             );
             let mut r = Response::new(Operation::InitStation, ResponseCode::Success);
-            r.unit = Some("1".into());
-            r.port = Some(port.into());
+            r.set_unit("1");
+            r.set_port(port);
             e.outcome = Outcome::Answered(r);
             e
         };

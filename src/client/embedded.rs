@@ -152,7 +152,9 @@ impl Transport for Embedded {
             self.wait(outcome.delay)?;
         }
         let elapsed = started.elapsed();
-        // The exchange holds copies of the request and the answer: made only to be audited.
+        let mut response = outcome.response;
+        // The exchange holds a copy of the request, made only to be audited; the answer moves
+        // into it and back out.
         if self.audits() {
             let exchange = crate::exchange::Exchange {
                 seq: self.sim.journal().total(),
@@ -161,22 +163,19 @@ impl Transport for Embedded {
                 answered: Some(self.sim.clock().now().and_utc().max(sent)),
                 client: None,
                 request: Some(request.clone()),
-                outcome: crate::exchange::Outcome::Answered(outcome.response.clone()),
+                outcome: crate::exchange::Outcome::Answered(response),
                 notes: Vec::new(),
             };
             self.audit(&exchange);
+            response = exchange.into_response().expect("answered above");
         }
         let trace = if self.trace {
-            Some(crate::soap::trace_of(
-                request,
-                &outcome.response,
-                self.sim.api(),
-            ))
+            Some(crate::soap::trace_of(request, &response, self.sim.api()))
         } else {
             None
         };
         Ok(Exchange {
-            response: outcome.response,
+            response,
             elapsed,
             trace,
             reason: outcome.reason,

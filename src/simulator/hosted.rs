@@ -347,10 +347,10 @@ impl Hosted {
                     Operation::AssignField => {
                         rec.assign(req.get(Param::FieldName), req.get(Param::FieldValue))
                     }
-                    Operation::GetField => r.value = Some(FIELD_VALUE.into()),
+                    Operation::GetField => r.set_value(FIELD_VALUE),
                     _ => {
                         let base = sh.url_base.as_deref().unwrap_or(DEFAULT_URL_BASE);
-                        r.url = Some(sh.url_for(base, &rec.index).into());
+                        r.set_url(sh.url_for(base, &rec.index));
                     }
                 }
                 Ok(r)
@@ -390,7 +390,7 @@ impl Hosted {
 
 fn assigned(op: Operation, port: u32) -> Response {
     let mut r = Response::ok(op);
-    r.unit = Some("1".into());
-    r.port = Some(compact_str::ToCompactString::to_compact_string(&port));
+    r.set_unit("1");
+    r.set_port(compact_str::ToCompactString::to_compact_string(&port));
     r
 }
