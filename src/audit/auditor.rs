@@ -16,7 +16,7 @@ use super::coverage::Coverage;
 use super::finding::{Finding, Seen};
 use super::options::{DesktopUsers, Options};
 use super::rule::{RuleId, Severity};
-use super::state::{InFlight, InitSeen, Pair, PendingDesktop, PortKey, PortState, Storm};
+use super::state::{InFlight, InitSeen, Pair, PendingDesktop, PortKey, PortState, Ports, Storm};
 use crate::api::{ApiVersion, Operation, Param, Request};
 use crate::exchange::{Exchange, FailureKind, Outcome};
 
@@ -24,9 +24,10 @@ use crate::exchange::{Exchange, FailureKind, Outcome};
 /// thought: 608, 609, 616 and 627.
 pub const STATE_CODES: [u16; 4] = [608, 609, 616, 627];
 
-/// The auditor's maps. Every exchange looks up its port (and its client) here, so the hash is on
-/// the request path of `ecapi serve` and of every script call: foldhash, seeded per map, hashes a
-/// short key in a few instructions where std's SipHash took about 260 (benches/README.md).
+/// The auditor's maps. An exchange from a client looks it up here, so the hash is on the request
+/// path of `ecapi serve`: foldhash, seeded per map, hashes a short key in a few instructions where
+/// std's SipHash took about 260 (benches/README.md). Ports have their own index
+/// ([`Ports`], which compares the port found last first).
 type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// How often (in exchanges) state older than every window is dropped.
@@ -42,7 +43,7 @@ pub struct Auditor {
     window: TimeDelta,
     retry_window: TimeDelta,
     init_interval: TimeDelta,
-    ports: Map<PortKey, PortState>,
+    ports: Ports,
     clients: Map<String, InFlight>,
     /// (pair, lowercased login) → when its desktop request was last answered 100.
     desktop: Map<(Pair, String), DateTime<Utc>>,
@@ -63,14 +64,13 @@ fn delta(d: std::time::Duration) -> TimeDelta {
 impl Auditor {
     /// An auditor with these options; seats in `options.seats` are known from the start.
     pub fn new(options: Options) -> Auditor {
-        let mut ports: Map<PortKey, PortState> = Map::default();
+        let mut ports = Ports::default();
         for seat in &options.seats {
             ports
-                .entry(PortKey {
+                .entry(&PortKey {
                     unit: seat.unit.as_str().into(),
                     port: seat.port.as_str().into(),
                 })
-                .or_default()
                 .login = Some(seat.login.clone());
         }
         Auditor {
@@ -132,24 +132,22 @@ impl Auditor {
         self.wire(ex, &mut out);
         if let Some(request) = &ex.request {
             self.card_data(ex, request, &mut out);
-            let key = request.op().takes_unit_and_port().then(|| PortKey {
-                unit: request.get(Param::Unit).into(),
-                port: request.get(Param::Port).into(),
+            let at = request.op().takes_unit_and_port().then(|| {
+                self.ports
+                    .find_or_add(request.get(Param::Unit), request.get(Param::Port))
             });
+            let key = at.map(|i| self.ports.key(i).clone());
             // The port's state is looked up once for the two rules that read it on every request
             // (overlapping-requests and state-unchecked); state-unchecked's finding keeps its
             // place after retry-storm's. Neither rule in between reads what these two change.
-            let unchecked = match &key {
-                Some(key) => {
-                    let port = match self.ports.get_mut(key) {
-                        Some(port) => port,
-                        None => self.ports.entry(key.clone()).or_default(),
-                    };
+            let unchecked = match (at, &key) {
+                (Some(at), Some(key)) => {
+                    let port = self.ports.state_mut(at);
                     let check = self.options.checks(RuleId::OverlappingRequests);
                     overlapping_port(check, &mut port.last, ex, request, key, &mut out);
                     state_unchecked(&self.options, port, ex, request, key)
                 }
-                None => {
+                _ => {
                     self.overlapping_client(ex, request, &mut out);
                     None
                 }
@@ -538,7 +536,7 @@ impl Auditor {
         };
         // InitUser tells whose port this is, for desktop-not-paused.
         if op == Operation::InitUser && r.code == 100 && !name.is_empty() {
-            self.ports.entry(answered_key.clone()).or_default().login = Some(name.to_string());
+            self.ports.entry(&answered_key).login = Some(name.to_string());
         }
         let in_call = self.ports.get(&answered_key).is_some_and(|p| p.recording);
         let id = (op, name.to_lowercase());

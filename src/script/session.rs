@@ -258,20 +258,27 @@ impl Session {
             Ok(ex) => (Ok(ex.response.clone()), ex.elapsed, ex.reason.clone()),
             Err(e) => (Err(e.to_string()), Duration::ZERO, None),
         };
-        let made = Made {
-            request,
-            outcome,
-            elapsed,
-            reason,
+        let at = if self.recent.len() < RECENT {
+            self.recent.push(Made {
+                request,
+                outcome,
+                elapsed,
+                reason,
+            });
+            self.recent.len() - 1
+        } else {
+            // The oldest is overwritten field by field, in place.
+            let at = self.next;
+            let oldest = &mut self.recent[at];
+            oldest.request = request;
+            oldest.outcome = outcome;
+            oldest.elapsed = elapsed;
+            oldest.reason = reason;
+            self.next = (at + 1) % RECENT;
+            at
         };
         if let Some(observer) = self.observer.as_mut() {
-            observer(&made);
-        }
-        if self.recent.len() < RECENT {
-            self.recent.push(made);
-        } else {
-            self.recent[self.next] = made;
-            self.next = (self.next + 1) % RECENT;
+            observer(&self.recent[at]);
         }
         result
     }
