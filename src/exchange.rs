@@ -133,6 +133,14 @@ impl Exchange {
         }
     }
 
+    /// The answer, taken out of the exchange, when there is one with a code.
+    pub fn into_response(self) -> Option<Response> {
+        match self.outcome {
+            Outcome::Answered(r) => Some(r),
+            Outcome::Failed { .. } => None,
+        }
+    }
+
     /// The failure's kind, when there was no answer with a code.
     pub fn failure(&self) -> Option<FailureKind> {
         match &self.outcome {

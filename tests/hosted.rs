@@ -78,12 +78,9 @@ fn init_station_hands_out_the_next_port_and_the_same_one_again_that_day() {
         let mut s = sim(api);
         let a = station(&mut s, "1234");
         assert_code(&a, 100);
-        assert_eq!(
-            (a.unit.as_deref(), a.port.as_deref()),
-            (Some("1"), Some("1"))
-        );
-        assert_eq!(station(&mut s, "5678").port.as_deref(), Some("2"));
-        assert_eq!(station(&mut s, "1234").port.as_deref(), Some("1"));
+        assert_eq!((a.unit(), a.port()), (Some("1"), Some("1")));
+        assert_eq!(station(&mut s, "5678").port(), Some("2"));
+        assert_eq!(station(&mut s, "1234").port(), Some("1"));
     }
 }
 
@@ -91,9 +88,9 @@ fn init_station_hands_out_the_next_port_and_the_same_one_again_that_day() {
 fn init_station_and_init_user_share_one_counter() {
     for api in BOTH {
         let mut s = sim(api);
-        assert_eq!(station(&mut s, "1234").port.as_deref(), Some("1"));
-        assert_eq!(user(&mut s, "smith", "WS1").port.as_deref(), Some("2"));
-        assert_eq!(station(&mut s, "999").port.as_deref(), Some("3"));
+        assert_eq!(station(&mut s, "1234").port(), Some("1"));
+        assert_eq!(user(&mut s, "smith", "WS1").port(), Some("2"));
+        assert_eq!(station(&mut s, "999").port(), Some("3"));
     }
 }
 
@@ -104,16 +101,16 @@ fn init_user_matches_users_without_regard_to_case_and_ignores_the_machine() {
         let first = user(&mut s, "Smith", "WS1");
         assert_code(&first, 100);
         let again = user(&mut s, "SMITH", "another-machine");
-        assert_eq!(again.port, first.port);
-        assert_eq!(user(&mut s, "jones", "WS1").port.as_deref(), Some("2"));
+        assert_eq!(again.port(), first.port());
+        assert_eq!(user(&mut s, "jones", "WS1").port(), Some("2"));
     }
 }
 
 #[test]
 fn an_extension_and_a_user_with_the_same_text_are_different_keys() {
     let mut s = sim(ApiVersion::V7_1);
-    assert_eq!(station(&mut s, "smith").port.as_deref(), Some("1"));
-    assert_eq!(user(&mut s, "smith", "m").port.as_deref(), Some("2"));
+    assert_eq!(station(&mut s, "smith").port(), Some("1"));
+    assert_eq!(user(&mut s, "smith", "m").port(), Some("2"));
 }
 
 #[test]
@@ -122,14 +119,14 @@ fn the_289th_distinct_extension_answers_660_and_a_known_one_still_works() {
         let mut s = sim(api);
         for i in 1..=288 {
             assert_eq!(
-                station(&mut s, &format!("ext{i}")).port,
-                Some(i.to_string().into())
+                station(&mut s, &format!("ext{i}")).port(),
+                Some(i.to_string().as_str())
             );
         }
         assert_code(&station(&mut s, "ext289"), 660);
         assert!(last_reason(&s).contains("all 288 ports are taken"));
         assert_code(&user(&mut s, "late", "m"), 655);
-        assert_eq!(station(&mut s, "ext7").port.as_deref(), Some("7"));
+        assert_eq!(station(&mut s, "ext7").port(), Some("7"));
     }
 }
 
@@ -157,13 +154,13 @@ fn midnight_resets_the_counter_assignments_and_port_states() {
     for api in BOTH {
         let mut s = sim_at(api, "2026-03-02 23:59:00");
         station(&mut s, "a");
-        assert_eq!(station(&mut s, "b").port.as_deref(), Some("2"));
+        assert_eq!(station(&mut s, "b").port(), Some("2"));
         assert_code(&call(&mut s, Operation::StartRecording, "2"), 100);
         s.advance(59.0).unwrap();
         assert_eq!(status(&mut s, "2"), "RECORD", "still the same day");
         s.advance(1.0).unwrap();
         assert_eq!(status(&mut s, "2"), "NOT RECORDING");
-        assert_eq!(station(&mut s, "b").port.as_deref(), Some("1"));
+        assert_eq!(station(&mut s, "b").port(), Some("1"));
     }
 }
 
@@ -172,7 +169,7 @@ fn a_day_passing_between_requests_resets_even_without_advance() {
     let mut s = sim_at(ApiVersion::V7_1, "2026-03-02 12:00:00");
     station(&mut s, "a");
     s.advance(86_400.0).unwrap();
-    assert_eq!(station(&mut s, "zzz").port.as_deref(), Some("1"));
+    assert_eq!(station(&mut s, "zzz").port(), Some("1"));
 }
 
 // --- Unit and port checks ---------------------------------------------------------------------
@@ -267,11 +264,16 @@ fn start_from_pause_restarts_the_same_recording() {
     for api in BOTH {
         let mut s = sim(api);
         call(&mut s, Operation::StartRecording, "5");
-        let before = call(&mut s, Operation::GetUrl, "5").url;
+        let before = call(&mut s, Operation::GetUrl, "5")
+            .url()
+            .map(str::to_string);
         assert_code(&call(&mut s, Operation::PauseRecording, "5"), 100);
         assert_code(&call(&mut s, Operation::StartRecording, "5"), 100);
         assert_eq!(status(&mut s, "5"), "RECORD");
-        assert_eq!(call(&mut s, Operation::GetUrl, "5").url, before);
+        assert_eq!(
+            call(&mut s, Operation::GetUrl, "5").url(),
+            before.as_deref()
+        );
     }
 }
 
@@ -435,11 +437,11 @@ fn get_field_answers_123_in_record_or_pause_else_608() {
         )
     };
     assert_code(&get(&mut s), 608);
-    assert_eq!(get(&mut s).value, None, "no fieldValue without 100");
+    assert_eq!(get(&mut s).value(), None, "no fieldValue without 100");
     call(&mut s, Operation::StartRecording, "5");
-    assert_eq!(get(&mut s).value.as_deref(), Some("123"));
+    assert_eq!(get(&mut s).value(), Some("123"));
     call(&mut s, Operation::PauseRecording, "5");
-    assert_eq!(get(&mut s).value.as_deref(), Some("123"));
+    assert_eq!(get(&mut s).value(), Some("123"));
     let empty = send(&mut s, on(Operation::GetField, "1", "5"));
     assert_code(&empty, 652);
 }
@@ -450,7 +452,10 @@ fn get_url_names_the_current_recording_and_each_recording_gets_its_own_index() {
         let mut s = sim(api);
         assert_code(&call(&mut s, Operation::GetUrl, "5"), 608);
         call(&mut s, Operation::StartRecording, "5");
-        let first = call(&mut s, Operation::GetUrl, "5").url.unwrap();
+        let first = call(&mut s, Operation::GetUrl, "5")
+            .url()
+            .unwrap()
+            .to_string();
         let prefix = "https://encore.dvsanalytics.com/encore/urlplayer.aspx?fldCallIndex=";
         assert!(first.starts_with(prefix), "{first}");
         assert!(first.ends_with("&siteid=1"), "{first}");
@@ -459,14 +464,17 @@ fn get_url_names_the_current_recording_and_each_recording_gets_its_own_index() {
         assert!(!a.is_empty() && a.bytes().all(|c| c.is_ascii_digit()));
         assert!(!b.is_empty() && b.bytes().all(|c| c.is_ascii_digit()));
         call(&mut s, Operation::PauseRecording, "5");
-        assert_eq!(call(&mut s, Operation::GetUrl, "5").url.unwrap(), first);
+        assert_eq!(call(&mut s, Operation::GetUrl, "5").url().unwrap(), first);
         call(&mut s, Operation::StartRecording, "5");
         call(&mut s, Operation::StopRecording, "5");
         call(&mut s, Operation::StartRecording, "5");
-        let second = call(&mut s, Operation::GetUrl, "5").url.unwrap();
+        let second = call(&mut s, Operation::GetUrl, "5")
+            .url()
+            .unwrap()
+            .to_string();
         assert_ne!(first, second);
         call(&mut s, Operation::StartRecording, "6");
-        assert_ne!(call(&mut s, Operation::GetUrl, "6").url.unwrap(), second);
+        assert_ne!(call(&mut s, Operation::GetUrl, "6").url().unwrap(), second);
     }
 }
 
@@ -477,7 +485,10 @@ fn get_url_uses_a_configured_url_player_base() {
         ..Settings::default()
     });
     call(&mut s, Operation::StartRecording, "5");
-    let url = call(&mut s, Operation::GetUrl, "5").url.unwrap();
+    let url = call(&mut s, Operation::GetUrl, "5")
+        .url()
+        .unwrap()
+        .to_string();
     assert!(url.starts_with("http://127.0.0.1:8080/encore/urlplayer.aspx?fldCallIndex="));
 }
 
@@ -576,7 +587,7 @@ fn log_event_parms_over_1024_characters_answer_653() {
 #[test]
 fn log_event_ties_to_the_users_port_under_7_1_only() {
     let mut s = sim(ApiVersion::V7_1);
-    let port = user(&mut s, "Smith", "WS1").port.unwrap();
+    let port = user(&mut s, "Smith", "WS1").port().unwrap().to_string();
     call(&mut s, Operation::StartRecording, &port);
     assert_code(&send(&mut s, event("", "", "smith")), 100);
     let e = s.store().events.last().unwrap().clone();
@@ -584,7 +595,7 @@ fn log_event_ties_to_the_users_port_under_7_1_only() {
     assert!(e.recording.is_some(), "tied to the running recording");
 
     let mut s = sim(ApiVersion::V7_0);
-    let port = user(&mut s, "Smith", "WS1").port.unwrap();
+    let port = user(&mut s, "Smith", "WS1").port().unwrap().to_string();
     call(&mut s, Operation::StartRecording, &port);
     assert_code(&send(&mut s, event("", "", "smith")), 100);
     let e = s.store().events.last().unwrap();
@@ -699,14 +710,14 @@ fn reset_clears_ports_assignments_store_faults_and_journal() {
     s.reset().unwrap();
     assert!(s.store().recordings.is_empty());
     assert_eq!(s.journal().total(), 0);
-    assert_eq!(station(&mut s, "zzz").port.as_deref(), Some("1"));
+    assert_eq!(station(&mut s, "zzz").port(), Some("1"));
 }
 
 #[test]
 fn extensions_and_users_are_keyed_trimmed() {
     let mut s = sim(ApiVersion::V7_1);
-    assert_eq!(station(&mut s, "100").port.as_deref(), Some("1"));
-    assert_eq!(station(&mut s, " 100 ").port.as_deref(), Some("1"));
-    assert_eq!(user(&mut s, " Smith", "m").port.as_deref(), Some("2"));
-    assert_eq!(user(&mut s, "smith ", "m").port.as_deref(), Some("2"));
+    assert_eq!(station(&mut s, "100").port(), Some("1"));
+    assert_eq!(station(&mut s, " 100 ").port(), Some("1"));
+    assert_eq!(user(&mut s, " Smith", "m").port(), Some("2"));
+    assert_eq!(user(&mut s, "smith ", "m").port(), Some("2"));
 }

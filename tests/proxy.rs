@@ -172,7 +172,7 @@ fn many_clients_at_once_each_get_their_own_answer() {
                             .with(Param::Extension, format!("{}", 5000 + i)),
                     )
                     .unwrap();
-                r.response.port.unwrap().to_string()
+                r.response.port().unwrap().to_string()
             })
         })
         .collect();
@@ -470,7 +470,7 @@ fn recorded_flow(dir: &Path) -> Vec<Record> {
     let r = http
         .call(&Request::new(Operation::InitStation).with(Param::Extension, "7002"))
         .unwrap();
-    let port = r.response.port.clone().unwrap();
+    let port = r.response.port().unwrap().to_string();
     for step in [
         unit_port(Operation::StartRecording, "1", &port),
         unit_port(Operation::PauseRecording, "1", &port),
@@ -768,13 +768,13 @@ fn a_replay_against_another_session_of_the_same_server_compares_links_by_shape()
     let r = http
         .call(&Request::new(Operation::InitStation).with(Param::Extension, "100"))
         .unwrap();
-    let (unit, port) = (r.response.unit.unwrap(), r.response.port.unwrap());
+    let (unit, port) = (r.response.unit().unwrap(), r.response.port().unwrap());
     for op in [
         Operation::StartRecording,
         Operation::GetUrl,
         Operation::StopRecording,
     ] {
-        http.call(&unit_port(op, &unit, &port)).unwrap();
+        http.call(&unit_port(op, unit, port)).unwrap();
     }
     drop(proxy);
     let records = record::read(&rec).unwrap().records;

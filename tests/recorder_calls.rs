@@ -38,17 +38,14 @@ fn start_from_suspended_records_a_new_active_call_and_the_held_one_stays() {
         "the active call is reported"
     );
     assert_eq!(
-        field(&mut sim, "1", "fldCampaign").value.as_deref(),
+        field(&mut sim, "1", "fldCampaign").value(),
         Some(""),
         "a new recording"
     );
     assign(&mut sim, "1", "fldCampaign", "second");
     assert_eq!(on(&mut sim, Op::StopRecording, "1", "1"), 100);
     assert_eq!(status(&mut sim, "1"), "SUSPENDED", "the held call is left");
-    assert_eq!(
-        field(&mut sim, "1", "fldCampaign").value.as_deref(),
-        Some("first")
-    );
+    assert_eq!(field(&mut sim, "1", "fldCampaign").value(), Some("first"));
     let recs = sim.recordings().unwrap();
     assert_eq!(recs.len(), 1);
     assert_eq!(recs[0].fields[0].1, "second");

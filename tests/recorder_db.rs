@@ -85,8 +85,9 @@ fn call_indexes_stay_unique_across_a_reopen() {
         on(&mut sim, Op::StartRecording, "1", "1");
         urls.push(
             call(&mut sim, Op::GetUrl, &[("Unit", "1"), ("Port", "1")])
-                .url
-                .unwrap(),
+                .url()
+                .unwrap()
+                .to_string(),
         );
         on(&mut sim, Op::StopRecording, "1", "1");
     }

@@ -243,7 +243,7 @@ fn a_player_link_opens_only_with_its_key_on_a_server_that_keys_links() {
     ];
     assert_eq!(call(&mut http, Operation::StartRecording, &start).code, 100);
     let link = call(&mut http, Operation::GetUrl, &port)
-        .url
+        .url()
         .unwrap()
         .to_string();
     let (without_key, key) = link.split_once("&key=").expect("the link carries a key");

@@ -106,7 +106,7 @@ fn many_clients_on_different_ports_never_over_commit_licences_nor_lose_or_duplic
                     assert_eq!(assign.code, 100, "port {port}: {assign:?}");
                     let link = call(&mut http, Operation::GetUrl, &at);
                     assert_eq!(link.code, 100, "port {port}: {link:?}");
-                    let link = link.url.expect("a URL").to_string();
+                    let link = link.url().expect("a URL").to_string();
                     let index = link
                         .split_once("fldCallIndex=")
                         .and_then(|(_, rest)| rest.split('&').next())

@@ -113,7 +113,7 @@ fn record(http: &mut Http, port: &str, campaign: &str, event: &str) -> String {
             ("maxRecordingTimeInSeconds", "0"),
         ],
     );
-    let url = ok(http, Operation::GetUrl, &at).url.unwrap().to_string();
+    let url = ok(http, Operation::GetUrl, &at).url().unwrap().to_string();
     let index = url
         .split_once("fldCallIndex=")
         .and_then(|(_, rest)| rest.split('&').next())
@@ -153,15 +153,11 @@ fn a_recorder_killed_with_sigkill_keeps_every_acknowledged_recording_event_and_a
     let served = Served::start(&config, &db);
     let mut http = served.client();
     assert_eq!(
-        ok(&mut http, Operation::InitStation, &[("Extension", "100")])
-            .port
-            .as_deref(),
+        ok(&mut http, Operation::InitStation, &[("Extension", "100")]).port(),
         Some("1")
     );
     assert_eq!(
-        ok(&mut http, Operation::InitStation, &[("Extension", "200")])
-            .port
-            .as_deref(),
+        ok(&mut http, Operation::InitStation, &[("Extension", "200")]).port(),
         Some("2")
     );
     let mut acknowledged = Vec::new();
@@ -233,9 +229,7 @@ fn a_recorder_killed_with_sigkill_keeps_every_acknowledged_recording_event_and_a
 
     // The day's assignments hold, and no index is handed out again.
     assert_eq!(
-        ok(&mut http, Operation::InitStation, &[("Extension", "100")])
-            .port
-            .as_deref(),
+        ok(&mut http, Operation::InitStation, &[("Extension", "100")]).port(),
         Some("1")
     );
     let fresh = record(&mut http, "4", "C", "c");

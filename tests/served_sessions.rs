@@ -87,7 +87,7 @@ fn station(t: &mut dyn Transport, ext: &str) -> String {
     let r = t
         .call(&Request::new(Operation::InitStation).with(ecapi::api::Param::Extension, ext))
         .unwrap();
-    r.response.port.clone().unwrap_or_default().to_string()
+    r.response.port().unwrap_or_default().to_string()
 }
 
 #[test]

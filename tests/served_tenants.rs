@@ -56,7 +56,7 @@ fn record(t: &mut dyn Transport, extension: &str) -> String {
         .call(&Request::new(Operation::InitStation).with(Param::Extension, extension))
         .unwrap()
         .response;
-    let port = station.port.clone().expect("a port").to_string();
+    let port = station.port().expect("a port").to_string();
     let on = |op| {
         Request::new(op)
             .with(Param::Unit, "1")
@@ -73,7 +73,7 @@ fn record(t: &mut dyn Transport, extension: &str) -> String {
         .call(&on(Operation::GetUrl))
         .unwrap()
         .response
-        .url
+        .url()
         .expect("a link")
         .to_string();
     assert_eq!(

@@ -81,7 +81,7 @@ fn flow(http: &mut Http) -> String {
         100
     );
     let url = call(http, Operation::GetUrl, PORT)
-        .url
+        .url()
         .expect("a URL")
         .to_string();
     assert_eq!(
@@ -227,7 +227,7 @@ fn a_configured_url_player_gives_way_to_the_servers_own_so_that_links_open() {
     let server = served(&format!(
         "url_player = \"https://encore.example.com\"\n{SITE}"
     ));
-    let url = get_url(&server).url.unwrap().to_string();
+    let url = get_url(&server).url().unwrap().to_string();
     assert!(
         url.starts_with(&format!(
             "http://{}/encore/urlplayer.aspx?fldCallIndex=",
@@ -244,7 +244,7 @@ fn a_configured_url_player_used_when_served_keeps_its_links() {
     let server = served(&format!(
         "url_player = \"https://encore.example.com\"\nurl_player_when_served = true\n{SITE}"
     ));
-    let url = get_url(&server).url.unwrap().to_string();
+    let url = get_url(&server).url().unwrap().to_string();
     assert!(
         url.starts_with("https://encore.example.com/encore/urlplayer.aspx?fldCallIndex="),
         "{url}"
@@ -256,7 +256,7 @@ fn no_url_player_used_when_served_answers_658_as_embedded() {
     let server = served(&format!("url_player_when_served = true\n{SITE}"));
     let answer = get_url(&server);
     assert_eq!(answer.code, 658);
-    assert_eq!(answer.url, None);
+    assert_eq!(answer.url(), None);
 }
 
 #[test]
@@ -278,7 +278,7 @@ fn the_hosted_profile_serves_the_page_of_its_recordings_too() {
         100
     );
     let link = call(&mut http, Operation::GetUrl, port)
-        .url
+        .url()
         .unwrap()
         .to_string();
     // The hosted service's links name the vendor's player; the same path is served here.
@@ -312,7 +312,7 @@ fn the_page_lists_the_desktop_segments_that_overlap_the_recording_and_sim_deskto
         100
     );
     let url = call(&mut http, Operation::GetUrl, PORT)
-        .url
+        .url()
         .expect("a URL")
         .to_string();
     advance(&mut http, 600.0);
@@ -374,7 +374,7 @@ fn the_player_page_shows_the_audits_findings_and_a_link_opened_while_recording_i
         100
     );
     let url = call(&mut http, Operation::GetUrl, PORT)
-        .url
+        .url()
         .expect("a URL")
         .to_string();
     let card = [

@@ -349,7 +349,7 @@ fn many_clients_at_once_leave_the_simulator_consistent() {
                             ecapi::soap::decode_response(answer.body.as_bytes(), Operation::InitStation)
                                 .unwrap();
                         assert_eq!(response.code, 100);
-                        let port: u32 = response.port.unwrap().parse().unwrap();
+                        let port: u32 = response.port().unwrap().parse().unwrap();
                         if round == 0 {
                             ports.push(port);
                         } else {

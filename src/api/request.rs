@@ -63,6 +63,10 @@ pub enum RequestError {
     },
 }
 
+/// The most bytes of values a request keeps without an allocation (`CompactString`'s inline
+/// capacity on 64-bit targets).
+const INLINE: usize = std::mem::size_of::<CompactString>();
+
 /// The longest string value a server reads: WCF's reader quota `maxStringContentLength`, 8,192
 /// characters (`wire.md`, "Quotas").
 pub const MAX_STRING_CHARS: usize = 8_192;
@@ -98,6 +102,31 @@ impl Request {
             text: CompactString::default(),
             ends: [0; Param::ALL.len()],
         }
+    }
+
+    /// A request for a unit and port, every other parameter empty: the request of the port
+    /// operations, its text written once.
+    pub fn with_unit_and_port(op: Operation, unit: &str, port: &str) -> Request {
+        let len = unit.len() + port.len();
+        let mut inline = [0u8; INLINE];
+        let text = match inline.get_mut(..len) {
+            // Short (the usual unit and port): joined on the stack, then kept inline.
+            Some(joined) => {
+                joined[..unit.len()].copy_from_slice(unit.as_bytes());
+                joined[unit.len()..].copy_from_slice(port.as_bytes());
+                CompactString::new(std::str::from_utf8(joined).expect("two texts joined"))
+            }
+            None => {
+                let mut text = CompactString::with_capacity(len);
+                text.push_str(unit);
+                text.push_str(port);
+                text
+            }
+        };
+        let mut ends = [len as u32; Param::ALL.len()];
+        ends[..Param::Unit.index()].fill(0);
+        ends[Param::Unit.index()] = unit.len() as u32;
+        Request { op, text, ends }
     }
 
     /// The request with one parameter set.
@@ -257,6 +286,33 @@ mod tests {
         assert_eq!(r.get(Param::Parm3), "last");
         assert_eq!(r.get(Param::Parm1), "");
         assert_eq!(r.clone(), r);
+    }
+
+    #[test]
+    fn a_request_built_from_a_unit_and_port_is_the_one_set_value_by_value() {
+        let long = "a unit name far longer than any inline text";
+        for (unit, port) in [
+            ("1", "5"),
+            ("", "7"),
+            ("1", ""),
+            ("unité", " 288 "),
+            ("", ""),
+            (long, "12"),
+            ("123456789012", "123456789012"),
+            ("123456789012", "1234567890123"),
+        ] {
+            let built = Request::with_unit_and_port(Operation::StartRecording, unit, port);
+            let set = Request::new(Operation::StartRecording)
+                .with(Param::Unit, unit)
+                .with(Param::Port, port);
+            assert_eq!(built, set, "unit {unit:?}, port {port:?}");
+            assert_eq!(built.get(Param::Unit), unit);
+            assert_eq!(built.get(Param::Port), port);
+            assert_eq!(built.get(Param::Extension), "");
+            assert_eq!(built.get(Param::Parm3), "");
+            assert_eq!(built.max_recording_time(), Ok(0));
+            assert_eq!(built.values_len(), unit.len() + port.len());
+        }
     }
 
     #[test]

@@ -16,7 +16,7 @@ use super::coverage::Coverage;
 use super::finding::{Finding, Seen};
 use super::options::{DesktopUsers, Options};
 use super::rule::{RuleId, Severity};
-use super::state::{InFlight, InitSeen, Pair, PendingDesktop, PortKey, PortState, Storm};
+use super::state::{InFlight, InitSeen, Pair, PendingDesktop, PortKey, PortState, Ports, Storm};
 use crate::api::{ApiVersion, Operation, Param, Request};
 use crate::exchange::{Exchange, FailureKind, Outcome};
 
@@ -24,9 +24,10 @@ use crate::exchange::{Exchange, FailureKind, Outcome};
 /// thought: 608, 609, 616 and 627.
 pub const STATE_CODES: [u16; 4] = [608, 609, 616, 627];
 
-/// The auditor's maps. Every exchange looks up its port (and its client) here, so the hash is on
-/// the request path of `ecapi serve` and of every script call: foldhash, seeded per map, hashes a
-/// short key in a few instructions where std's SipHash took about 260 (benches/README.md).
+/// The auditor's maps. An exchange from a client looks it up here, so the hash is on the request
+/// path of `ecapi serve`: foldhash, seeded per map, hashes a short key in a few instructions where
+/// std's SipHash took about 260 (benches/README.md). Ports have their own index
+/// ([`Ports`], which compares the port found last first).
 type Map<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 /// How often (in exchanges) state older than every window is dropped.
@@ -42,7 +43,7 @@ pub struct Auditor {
     window: TimeDelta,
     retry_window: TimeDelta,
     init_interval: TimeDelta,
-    ports: Map<PortKey, PortState>,
+    ports: Ports,
     clients: Map<String, InFlight>,
     /// (pair, lowercased login) → when its desktop request was last answered 100.
     desktop: Map<(Pair, String), DateTime<Utc>>,
@@ -63,14 +64,13 @@ fn delta(d: std::time::Duration) -> TimeDelta {
 impl Auditor {
     /// An auditor with these options; seats in `options.seats` are known from the start.
     pub fn new(options: Options) -> Auditor {
-        let mut ports: Map<PortKey, PortState> = Map::default();
+        let mut ports = Ports::default();
         for seat in &options.seats {
             ports
-                .entry(PortKey {
+                .entry(&PortKey {
                     unit: seat.unit.as_str().into(),
                     port: seat.port.as_str().into(),
                 })
-                .or_default()
                 .login = Some(seat.login.clone());
         }
         Auditor {
@@ -132,14 +132,29 @@ impl Auditor {
         self.wire(ex, &mut out);
         if let Some(request) = &ex.request {
             self.card_data(ex, request, &mut out);
-            let key = request.op().takes_unit_and_port().then(|| PortKey {
-                unit: request.get(Param::Unit).into(),
-                port: request.get(Param::Port).into(),
+            let at = request.op().takes_unit_and_port().then(|| {
+                self.ports
+                    .find_or_add(request.get(Param::Unit), request.get(Param::Port))
             });
-            self.overlapping(ex, request, key.as_ref(), &mut out);
+            let key = at.map(|i| self.ports.key(i).clone());
+            // The port's state is looked up once for the two rules that read it on every request
+            // (overlapping-requests and state-unchecked); state-unchecked's finding keeps its
+            // place after retry-storm's. Neither rule in between reads what these two change.
+            let unchecked = match (at, &key) {
+                (Some(at), Some(key)) => {
+                    let port = self.ports.state_mut(at);
+                    let check = self.options.checks(RuleId::OverlappingRequests);
+                    overlapping_port(check, &mut port.last, ex, request, key, &mut out);
+                    state_unchecked(&self.options, port, ex, request, key)
+                }
+                _ => {
+                    self.overlapping_client(ex, request, &mut out);
+                    None
+                }
+            };
             self.desktop(ex, request, key.as_ref(), &mut out);
             self.retry_storm(ex, request, key.as_ref(), &mut out);
-            self.state_unchecked(ex, request, key.as_ref(), &mut out);
+            out.extend(unchecked);
             self.data_lost(ex, request, key.as_ref(), &mut out);
             self.init_every_call(ex, request, &mut out);
         }
@@ -348,50 +363,22 @@ impl Auditor {
 
     // ---- overlapping-requests ----
 
-    fn overlapping(
-        &mut self,
-        ex: &Exchange,
-        request: &Request,
-        key: Option<&PortKey>,
-        out: &mut Vec<Finding>,
-    ) {
-        let now = InFlight {
-            seq: ex.seq,
-            op: Some(request.op()),
-            sent: ex.sent,
-            ended: ex.ended(),
+    /// Overlapping requests from one client, for a request that names no port.
+    fn overlapping_client(&mut self, ex: &Exchange, request: &Request, out: &mut Vec<Finding>) {
+        let Some(c) = ex.client.as_deref() else {
+            return;
         };
-        let check = self.options.checks(RuleId::OverlappingRequests);
-        let slot = match (key, ex.client.as_deref()) {
-            (Some(k), _) => match self.ports.get_mut(k) {
-                Some(port) => &mut port.last,
-                None => &mut self.ports.entry(k.clone()).or_default().last,
-            },
-            (None, Some(c)) => {
-                if !self.clients.contains_key(c) {
-                    self.clients.insert(c.to_string(), now.clone());
-                    return;
-                }
-                let f = self.clients.get_mut(c).expect("present");
-                if check && overlap(f, &now) {
-                    out.push(overlap_finding(f, &now, ex, None));
-                }
-                if now.ended >= f.ended {
-                    *f = now;
-                }
-                return;
-            }
-            (None, None) => return,
-        };
-        if let Some(prev) = slot {
-            if check && overlap(prev, &now) {
-                out.push(overlap_finding(prev, &now, ex, key.map(PortKey::label)));
-            }
-            if now.ended >= prev.ended {
-                *prev = now;
-            }
-        } else {
-            *slot = Some(now);
+        let now = in_flight(ex, request);
+        if !self.clients.contains_key(c) {
+            self.clients.insert(c.to_string(), now);
+            return;
+        }
+        let f = self.clients.get_mut(c).expect("present");
+        if self.options.checks(RuleId::OverlappingRequests) && overlap(f, &now) {
+            out.push(overlap_finding(f, &now, ex, None));
+        }
+        if now.ended >= f.ended {
+            *f = now;
         }
     }
 
@@ -480,62 +467,6 @@ impl Auditor {
         );
     }
 
-    // ---- state-unchecked ----
-
-    fn state_unchecked(
-        &mut self,
-        ex: &Exchange,
-        request: &Request,
-        key: Option<&PortKey>,
-        out: &mut Vec<Finding>,
-    ) {
-        let (Some(key), Some(code)) = (key, ex.code()) else {
-            return;
-        };
-        let op = request.op();
-        let Some(port) = self.ports.get_mut(key) else {
-            return;
-        };
-        match op {
-            Operation::PortStatus | Operation::PortStatusEx => port.checked = true,
-            Operation::StartRecording
-            | Operation::StopRecording
-            | Operation::PauseRecording
-            | Operation::ResumeRecording
-            | Operation::CancelRecording => {
-                if code == 100 {
-                    port.checked = false;
-                    match op {
-                        Operation::StartRecording => port.recording = true,
-                        Operation::StopRecording | Operation::CancelRecording => {
-                            port.recording = false
-                        }
-                        _ => {}
-                    }
-                } else if STATE_CODES.contains(&code)
-                    && !port.checked
-                    && self.options.checks(RuleId::StateUnchecked)
-                {
-                    out.push(
-                        Finding::new(
-                            RuleId::StateUnchecked,
-                            format!(
-                                "{op} was answered {code} and no PortStatus or PortStatusEX for \
-                                 port {} came since its last change: the CRM acted on a state \
-                                 it had not checked",
-                                key.label()
-                            ),
-                            vec![Seen::of(ex)],
-                        )
-                        .at_port(Some(key.label()))
-                        .from_client(ex.client.as_deref()),
-                    );
-                }
-            }
-            _ => {}
-        }
-    }
-
     // ---- data-lost ----
 
     fn data_lost(
@@ -596,8 +527,8 @@ impl Auditor {
         let name = request.get(param);
         let answer: (u16, CompactString, CompactString) = (
             r.code,
-            r.unit.clone().unwrap_or_default(),
-            r.port.clone().unwrap_or_default(),
+            r.unit().map(CompactString::from).unwrap_or_default(),
+            r.port().map(CompactString::from).unwrap_or_default(),
         );
         let answered_key = PortKey {
             unit: answer.1.clone(),
@@ -605,7 +536,7 @@ impl Auditor {
         };
         // InitUser tells whose port this is, for desktop-not-paused.
         if op == Operation::InitUser && r.code == 100 && !name.is_empty() {
-            self.ports.entry(answered_key.clone()).or_default().login = Some(name.to_string());
+            self.ports.entry(&answered_key).login = Some(name.to_string());
         }
         let in_call = self.ports.get(&answered_key).is_some_and(|p| p.recording);
         let id = (op, name.to_lowercase());
@@ -654,6 +585,90 @@ impl Auditor {
             },
         );
     }
+}
+
+/// The request in hand, as overlapping-requests remembers it.
+fn in_flight(ex: &Exchange, request: &Request) -> InFlight {
+    InFlight {
+        seq: ex.seq,
+        op: Some(request.op()),
+        sent: ex.sent,
+        ended: ex.ended(),
+    }
+}
+
+/// overlapping-requests for a request that names a port: `last` is the port's last request.
+fn overlapping_port(
+    check: bool,
+    last: &mut Option<InFlight>,
+    ex: &Exchange,
+    request: &Request,
+    key: &PortKey,
+    out: &mut Vec<Finding>,
+) {
+    let now = in_flight(ex, request);
+    if let Some(prev) = last {
+        if check && overlap(prev, &now) {
+            out.push(overlap_finding(prev, &now, ex, Some(key.label())));
+        }
+        if now.ended >= prev.ended {
+            *prev = now;
+        }
+    } else {
+        *last = Some(now);
+    }
+}
+
+// ---- state-unchecked ----
+
+/// state-unchecked: keeps whether the port's state was checked since it last changed, and the
+/// finding when a recording-control request was answered a state code without a check.
+fn state_unchecked(
+    options: &Options,
+    port: &mut PortState,
+    ex: &Exchange,
+    request: &Request,
+    key: &PortKey,
+) -> Option<Finding> {
+    let code = ex.code()?;
+    let op = request.op();
+    match op {
+        Operation::PortStatus | Operation::PortStatusEx => port.checked = true,
+        Operation::StartRecording
+        | Operation::StopRecording
+        | Operation::PauseRecording
+        | Operation::ResumeRecording
+        | Operation::CancelRecording => {
+            if code == 100 {
+                port.checked = false;
+                match op {
+                    Operation::StartRecording => port.recording = true,
+                    Operation::StopRecording | Operation::CancelRecording => port.recording = false,
+                    _ => {}
+                }
+            } else if STATE_CODES.contains(&code)
+                && !port.checked
+                && options.checks(RuleId::StateUnchecked)
+            {
+                return Some(
+                    Finding::new(
+                        RuleId::StateUnchecked,
+                        format!(
+                            "{op} was answered {code} and no PortStatus or PortStatusEX for \
+                             port {} came since its last change: the CRM acted on a state \
+                             it had not checked",
+                            key.label()
+                        ),
+                        vec![Seen::of(ex)],
+                    )
+                    .at_port(Some(key.label()))
+                    .from_client(ex.client.as_deref()),
+                );
+            }
+        }
+        _ => {}
+    }
+    None
 }
 
 fn port_label(request: &Request) -> Option<String> {
@@ -771,8 +786,8 @@ mod tests {
             100,
         );
         let mut r = Response::new(Operation::InitUser, ResponseCode::Success);
-        r.unit = Some("1".into());
-        r.port = Some("1".into());
+        r.set_unit("1");
+        r.set_port("1");
         e.outcome = Outcome::Answered(r);
         e
     }
@@ -1036,8 +1051,8 @@ mod tests {
                 100,
             );
             let mut r = Response::new(Operation::InitStation, ResponseCode::Success);
-            r.unit = Some("1".into());
-            r.port = Some(port.into());
+            r.set_unit("1");
+            r.set_port(port);
             e.outcome = Outcome::Answered(r);
             e
         };

@@ -2,6 +2,8 @@
 //! for later exchanges (a PauseRecording waits for its DesktopPause). Everything here is bounded:
 //! per-port state by the ports seen, the rest pruned once it is older than its rule's window.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use compact_str::CompactString;
 
@@ -65,6 +67,73 @@ pub struct PortState {
     pub last: Option<InFlight>,
 }
 
+/// Every port seen, with what the rules know of it; ports are never forgotten (they are bounded
+/// by the ports requests name).
+///
+/// Every request that names a port looks it up, so the look-up is on the request path of `ecapi
+/// serve` and of every script call. Requests for one port usually come one after another (a CRM's
+/// call flow), so the port found last is compared first, before any hashing.
+#[derive(Debug, Default)]
+pub struct Ports {
+    /// The ports in the order first seen.
+    states: Vec<(PortKey, PortState)>,
+    /// Where each port is in `states`.
+    index: HashMap<PortKey, usize, foldhash::fast::RandomState>,
+    /// The port found last (meaningless while `states` is empty).
+    last: usize,
+}
+
+impl Ports {
+    /// The port a request names, by its unit and port texts: its place, added when first seen.
+    pub fn find_or_add(&mut self, unit: &str, port: &str) -> usize {
+        if let Some((key, _)) = self.states.get(self.last) {
+            if key.unit == unit && key.port == port {
+                return self.last;
+            }
+        }
+        let key = PortKey {
+            unit: unit.into(),
+            port: port.into(),
+        };
+        self.last = self.place(key);
+        self.last
+    }
+
+    /// A port's state, added when first seen.
+    pub fn entry(&mut self, key: &PortKey) -> &mut PortState {
+        let i = match self.index.get(key) {
+            Some(i) => *i,
+            None => self.place(key.clone()),
+        };
+        &mut self.states[i].1
+    }
+
+    /// A port's state, when seen.
+    pub fn get(&self, key: &PortKey) -> Option<&PortState> {
+        self.index.get(key).map(|i| &self.states[*i].1)
+    }
+
+    /// The key of the port at `i` (from [`Ports::find_or_add`]).
+    pub fn key(&self, i: usize) -> &PortKey {
+        &self.states[i].0
+    }
+
+    /// The state of the port at `i` (from [`Ports::find_or_add`]).
+    pub fn state_mut(&mut self, i: usize) -> &mut PortState {
+        &mut self.states[i].1
+    }
+
+    fn place(&mut self, key: PortKey) -> usize {
+        if let Some(i) = self.index.get(&key) {
+            return *i;
+        }
+        let i = self.states.len();
+        self.index.insert(key.clone(), i);
+        self.states.push((key, PortState::default()));
+        i
+    }
+}
+
 /// PauseRecording/DesktopPause or ResumeRecording/DesktopResume.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Pair {
@@ -122,4 +191,45 @@ pub struct InitSeen {
     pub seq: u64,
     /// What it answered: code, unit, port.
     pub answer: (u16, CompactString, CompactString),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(unit: &str, port: &str) -> PortKey {
+        PortKey {
+            unit: unit.into(),
+            port: port.into(),
+        }
+    }
+
+    #[test]
+    fn a_port_is_found_again_by_its_texts_whichever_port_came_between() {
+        let mut ports = Ports::default();
+        let five = ports.find_or_add("1", "5");
+        assert_eq!(ports.find_or_add("1", "5"), five, "the last port, again");
+        ports.state_mut(five).checked = true;
+        let six = ports.find_or_add("1", "6");
+        assert_ne!(six, five);
+        assert_eq!(ports.key(six), &key("1", "6"));
+        assert!(!ports.state_mut(six).checked);
+        assert_eq!(
+            ports.find_or_add("1", "5"),
+            five,
+            "an earlier port, by its key"
+        );
+        assert!(ports.get(&key("1", "5")).unwrap().checked);
+        // Texts are compared as given: " 5" is another port, and so is unit 15 port "".
+        assert_ne!(ports.find_or_add("1", " 5"), five);
+        assert_ne!(ports.find_or_add("15", ""), ports.find_or_add("1", "5"));
+        assert!(ports.get(&key("2", "5")).is_none());
+        ports.entry(&key("2", "5")).recording = true;
+        let two = ports.find_or_add("2", "5");
+        assert!(
+            ports.state_mut(two).recording,
+            "entry and find_or_add agree"
+        );
+        assert_eq!(ports.find_or_add("1", "6"), six);
+    }
 }

@@ -146,37 +146,45 @@ impl Embedded {
 impl Transport for Embedded {
     fn call(&mut self, request: &Request) -> Result<Exchange, TransportError> {
         let started = Instant::now();
-        let sent = self.sim.clock().now().and_utc();
+        // A virtual clock stands still while a request is answered (a delay is waited in real
+        // time): the simulator's time of answering is also when the request was sent and when its
+        // answer was complete. A real clock is read on either side.
+        let real_clock = self.sim.clock().mode() == crate::simulator::ClockMode::Real;
+        let sent_real = real_clock.then(|| self.sim.clock().now().and_utc());
         let outcome = self.sim.handle(request)?;
         if !outcome.delay.is_zero() {
             self.wait(outcome.delay)?;
         }
         let elapsed = started.elapsed();
-        // The exchange holds copies of the request and the answer: made only to be audited.
+        let mut response = outcome.response;
+        // The exchange holds a copy of the request, made only to be audited; the answer moves
+        // into it and back out.
         if self.audits() {
+            let sent = sent_real.unwrap_or_else(|| outcome.time.and_utc());
+            let answered = if real_clock {
+                self.sim.clock().now().and_utc().max(sent)
+            } else {
+                sent
+            };
             let exchange = crate::exchange::Exchange {
                 seq: self.sim.journal().total(),
                 sent,
-                // The simulator's clock: a virtual one stands still while a request is answered.
-                answered: Some(self.sim.clock().now().and_utc().max(sent)),
+                answered: Some(answered),
                 client: None,
                 request: Some(request.clone()),
-                outcome: crate::exchange::Outcome::Answered(outcome.response.clone()),
+                outcome: crate::exchange::Outcome::Answered(response),
                 notes: Vec::new(),
             };
             self.audit(&exchange);
+            response = exchange.into_response().expect("answered above");
         }
         let trace = if self.trace {
-            Some(crate::soap::trace_of(
-                request,
-                &outcome.response,
-                self.sim.api(),
-            ))
+            Some(crate::soap::trace_of(request, &response, self.sim.api()))
         } else {
             None
         };
         Ok(Exchange {
-            response: outcome.response,
+            response,
             elapsed,
             trace,
             reason: outcome.reason,

@@ -223,7 +223,7 @@ mod tests {
         assert_eq!(far[0].to_string(), "stateDuration \"20\" against \"23\"");
         let url = |u: &str| {
             let mut r = Response::ok(Operation::GetUrl);
-            r.url = Some(u.into());
+            r.set_url(u);
             Observed::Response(r)
         };
         assert!(compare(
@@ -237,8 +237,8 @@ mod tests {
         );
         let init = |port: &str| {
             let mut r = Response::ok(Operation::InitStation);
-            r.port = Some(port.into());
-            r.unit = Some("1".into());
+            r.set_port(port);
+            r.set_unit("1");
             Observed::Response(r)
         };
         assert!(compare(&init("3"), &init("41")).is_empty());

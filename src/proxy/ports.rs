@@ -16,10 +16,10 @@ impl PortMap {
     /// port, the reference's now stand for the other's.
     pub fn learn(&mut self, reference: &Response, other: &Response) {
         let (Some(ru), Some(rp), Some(ou), Some(op)) = (
-            reference.unit.as_deref(),
-            reference.port.as_deref(),
-            other.unit.as_deref(),
-            other.port.as_deref(),
+            reference.unit(),
+            reference.port(),
+            other.unit(),
+            other.port(),
         ) else {
             return;
         };
@@ -56,8 +56,8 @@ mod tests {
     fn a_later_request_on_the_references_port_goes_to_the_others() {
         let init = |unit: &str, port: &str| {
             let mut r = Response::ok(Operation::InitStation);
-            r.unit = Some(unit.into());
-            r.port = Some(port.into());
+            r.set_unit(unit);
+            r.set_port(port);
             r
         };
         let mut map = PortMap::default();

@@ -156,8 +156,8 @@ mod tests {
         .unwrap();
         // The upstream handed out port 40 where the shadow's counter hands out 1.
         let mut init = Response::ok(Operation::InitStation);
-        init.unit = Some("1".into());
-        init.port = Some("40".into());
+        init.set_unit("1");
+        init.set_port("40");
         let request = Request::new(Operation::InitStation).with(Param::Extension, "1234");
         assert_eq!(
             shadow.ask(&request, &Answer::Response(init)),

@@ -194,8 +194,8 @@ mod tests {
     fn made(code: ResponseCode, unit: Option<&str>) -> Made {
         let mut r = Response::new(Operation::InitStation, code);
         if let Some(u) = unit {
-            r.unit = Some(u.into());
-            r.port = Some("7".into());
+            r.set_unit(u);
+            r.set_port("7");
         }
         Made {
             request: Request::new(Operation::InitStation).with(Param::Extension, "1234"),

@@ -31,12 +31,22 @@ pub fn unit_or_port(
     what: &str,
     v: &Dynamic,
 ) -> Result<CompactString, Box<EvalAltResult>> {
+    with_unit_or_port(function, what, v, |t| CompactString::from(t))
+}
+
+/// [`unit_or_port`], lent to `f` instead of copied: an integer written out in a stack buffer, a
+/// string's own text (a request's values are built this way without an intermediate string).
+pub fn with_unit_or_port<R>(
+    function: &str,
+    what: &str,
+    v: &Dynamic,
+    f: impl FnOnce(&str) -> R,
+) -> Result<R, Box<EvalAltResult>> {
     if let Ok(i) = v.as_int() {
-        // Units and ports are short: format into a stack buffer and keep the text inline.
-        return Ok(CompactString::new(itoa::Buffer::new().format(i)));
+        return Ok(f(itoa::Buffer::new().format(i)));
     }
     if let Some(s) = v.read_lock::<rhai::ImmutableString>() {
-        return Ok(CompactString::from(s.as_str()));
+        return Ok(f(s.as_str()));
     }
     Err(error(format!(
         "{function}: {what} must be an integer or a string, not {}",

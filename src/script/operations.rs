@@ -5,7 +5,7 @@
 
 use rhai::{Dynamic, Engine, EvalAltResult, Map};
 
-use super::args::{error, max_seconds, text, unit_or_port};
+use super::args::{error, max_seconds, text, unit_or_port, with_unit_or_port};
 use super::response::ScriptResponse;
 use super::session::SharedSession;
 use crate::api::{Operation, Param, Request};
@@ -43,9 +43,12 @@ pub fn send(session: &SharedSession, request: Request) -> Res<ScriptResponse> {
 /// A request for a unit and port, read from script arguments.
 pub fn port_request(op: Operation, unit: &Dynamic, port: &Dynamic) -> Res<Request> {
     let f = op.script_name();
-    Ok(Request::new(op)
-        .with(Param::Unit, unit_or_port(f, "unit", unit)?)
-        .with(Param::Port, unit_or_port(f, "port", port)?))
+    // Both texts lent straight to the request, which writes them once (the unit is checked first).
+    with_unit_or_port(f, "unit", unit, |unit| {
+        with_unit_or_port(f, "port", port, |port| {
+            Request::with_unit_and_port(op, unit, port)
+        })
+    })?
 }
 
 /// The current time as ISO 8601, the default eventTimestamp: the embedded simulator's clock (so

@@ -43,8 +43,11 @@ fn port_from(what: &str, r: ScriptResponse) -> Res<Port> {
             r.inner.op, r.inner.code, r.inner.message
         )));
     }
-    match (r.inner.unit, r.inner.port) {
-        (Some(unit), Some(port)) => Ok(Port { unit, port }),
+    match (r.inner.unit(), r.inner.port()) {
+        (Some(unit), Some(port)) => Ok(Port {
+            unit: unit.into(),
+            port: port.into(),
+        }),
         _ => Err(error(format!(
             "{} for {what} answered 100 without Unit and Port",
             r.inner.op

@@ -15,9 +15,9 @@ pub struct ScriptResponse {
     pub reason: Option<String>,
 }
 
-fn opt(v: &Option<compact_str::CompactString>) -> Dynamic {
+fn opt(v: Option<&str>) -> Dynamic {
     match v {
-        Some(s) => s.as_str().into(),
+        Some(s) => s.into(),
         None => Dynamic::UNIT,
     }
 }
@@ -72,11 +72,13 @@ pub fn register(engine: &mut Engine) {
             Some(s) => Dynamic::from(s.clone()),
             None => Dynamic::UNIT,
         })
-        .register_get("unit", |r: &mut ScriptResponse| opt(&r.inner.unit))
-        .register_get("port", |r: &mut ScriptResponse| opt(&r.inner.port))
-        .register_get("url", |r: &mut ScriptResponse| opt(&r.inner.url))
-        .register_get("status", |r: &mut ScriptResponse| opt(&r.inner.status))
-        .register_get("value", |r: &mut ScriptResponse| opt(&r.inner.value))
+        .register_get("unit", |r: &mut ScriptResponse| opt(r.inner.unit()))
+        .register_get("port", |r: &mut ScriptResponse| opt(r.inner.port()))
+        .register_get("url", |r: &mut ScriptResponse| opt(r.inner.url()))
+        .register_get("status", |r: &mut ScriptResponse| {
+            opt(r.inner.status.as_deref())
+        })
+        .register_get("value", |r: &mut ScriptResponse| opt(r.inner.value()))
         .register_get("duration", |r: &mut ScriptResponse| {
             match r.inner.duration {
                 Some(d) => Dynamic::from(d),

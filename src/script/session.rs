@@ -2,7 +2,7 @@
 //! parameters, and the most recent exchanges (shown when a test fails).
 
 use std::cell::RefCell;
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::io::Write;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -70,7 +70,10 @@ pub type AttemptObserver = Box<dyn FnMut(&Attempt)>;
 pub struct Session {
     transport: Box<dyn Transport>,
     params: HashMap<String, String>,
-    recent: VecDeque<Made>,
+    /// The most recent exchanges, at most [`RECENT`]: once full, the oldest is overwritten in
+    /// place, and `next` is where the next one goes (the oldest kept).
+    recent: Vec<Made>,
+    next: usize,
     calls: u64,
     trace_sink: Option<TraceSink>,
     observer: Option<Observer>,
@@ -90,7 +93,8 @@ impl Session {
         Session {
             transport,
             params,
-            recent: VecDeque::with_capacity(RECENT),
+            recent: Vec::with_capacity(RECENT),
+            next: 0,
             calls: 0,
             trace_sink: None,
             observer: None,
@@ -203,7 +207,8 @@ impl Session {
 
     /// The most recent exchanges, oldest first.
     pub fn recent(&self) -> impl Iterator<Item = &Made> {
-        self.recent.iter()
+        let (newer, older) = self.recent.split_at(self.next);
+        older.iter().chain(newer)
     }
 
     /// How many requests this session has sent, so a caller can tell which of the recent ones are
@@ -215,6 +220,7 @@ impl Session {
     /// Forgets the recent exchanges.
     pub fn clear_recent(&mut self) {
         self.recent.clear();
+        self.next = 0;
     }
 
     /// Sends a request through the backend, remembering it.
@@ -248,23 +254,32 @@ impl Session {
                 }
             }
         }
-        if self.recent.len() == RECENT {
-            self.recent.pop_front();
-        }
         let (outcome, elapsed, reason) = match &result {
             Ok(ex) => (Ok(ex.response.clone()), ex.elapsed, ex.reason.clone()),
             Err(e) => (Err(e.to_string()), Duration::ZERO, None),
         };
-        let made = Made {
-            request,
-            outcome,
-            elapsed,
-            reason,
+        let at = if self.recent.len() < RECENT {
+            self.recent.push(Made {
+                request,
+                outcome,
+                elapsed,
+                reason,
+            });
+            self.recent.len() - 1
+        } else {
+            // The oldest is overwritten field by field, in place.
+            let at = self.next;
+            let oldest = &mut self.recent[at];
+            oldest.request = request;
+            oldest.outcome = outcome;
+            oldest.elapsed = elapsed;
+            oldest.reason = reason;
+            self.next = (at + 1) % RECENT;
+            at
         };
         if let Some(observer) = self.observer.as_mut() {
-            observer(&made);
+            observer(&self.recent[at]);
         }
-        self.recent.push_back(made);
         result
     }
 }
@@ -289,7 +304,7 @@ fn add_secrets(request: &Request, response: Option<&Response>) {
     let field = request.get(Param::FieldName);
     if !field.is_empty() && secrets::is_secret_name(field) {
         secrets::add(request.get(Param::FieldValue), None);
-        if let Some(value) = response.and_then(|r| r.value.as_deref()) {
+        if let Some(value) = response.and_then(|r| r.value()) {
             secrets::add(value, None);
         }
     }
@@ -325,4 +340,56 @@ pub fn render_trace(op: Operation, elapsed: Duration, trace: &Trace) -> String {
     }
     out.push('\n');
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::{Param, ResponseCode};
+    use crate::client::Embedded;
+    use crate::simulator::{Settings, Simulator};
+
+    fn port_status(port: u32) -> Request {
+        Request::new(Operation::PortStatus)
+            .with(Param::Unit, "1")
+            .with(Param::Port, port.to_string())
+    }
+
+    fn ports_recent(session: &Session) -> Vec<String> {
+        session
+            .recent()
+            .map(|m| m.request.get(Param::Port).to_string())
+            .collect()
+    }
+
+    #[test]
+    fn the_recent_exchanges_are_the_last_ten_oldest_first_and_clear_starts_again() {
+        let sim = Simulator::hosted(Settings::default());
+        let mut session = Session::new(Box::new(Embedded::new(sim)), HashMap::new());
+        for port in 1..=3 {
+            session.call(port_status(port)).unwrap();
+        }
+        assert_eq!(ports_recent(&session), ["1", "2", "3"]);
+        for port in 4..=23 {
+            session.call(port_status(port)).unwrap();
+        }
+        let last_ten: Vec<String> = (14..=23).map(|p| p.to_string()).collect();
+        assert_eq!(ports_recent(&session), last_ten);
+        assert_eq!(session.calls(), 23);
+        // A port that does not exist: its answer is remembered with the simulator's reason.
+        session.call(port_status(999)).unwrap();
+        let last = session.recent().last().unwrap();
+        let answer = last.outcome.as_ref().unwrap();
+        assert_eq!(answer.code, ResponseCode::PortDoesNotExist.code());
+        assert!(last.reason.as_deref().unwrap().contains("999"));
+        assert_eq!(session.recent().count(), RECENT);
+        assert_eq!(
+            session.recent().next().unwrap().request.get(Param::Port),
+            "15"
+        );
+        session.clear_recent();
+        assert_eq!(session.recent().count(), 0);
+        session.call(port_status(7)).unwrap();
+        assert_eq!(ports_recent(&session), ["7"]);
+    }
 }

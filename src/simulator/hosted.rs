@@ -68,11 +68,14 @@ fn check_unit(unit: &str) -> Answer<()> {
 /// Reads Port: a decimal integer from 1 to 288 (surrounding blanks allowed).
 fn check_port(port: &str) -> Answer<u32> {
     let t = port.trim();
-    let n = if !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()) {
-        t.parse::<u32>().ok()
-    } else {
-        None
-    };
+    // Digits only (no sign), read in one pass; too many of them is no port either.
+    let n = (!t.is_empty()).then_some(t).and_then(|t| {
+        t.bytes().try_fold(0u32, |n, b| {
+            b.is_ascii_digit()
+                .then(|| n.checked_mul(10)?.checked_add(u32::from(b - b'0')))
+                .flatten()
+        })
+    });
     match n {
         Some(n) if (1..=PORTS).contains(&n) => Ok(n),
         _ => Err(Refusal::new(
@@ -347,10 +350,10 @@ impl Hosted {
                     Operation::AssignField => {
                         rec.assign(req.get(Param::FieldName), req.get(Param::FieldValue))
                     }
-                    Operation::GetField => r.value = Some(FIELD_VALUE.into()),
+                    Operation::GetField => r.set_value(FIELD_VALUE),
                     _ => {
                         let base = sh.url_base.as_deref().unwrap_or(DEFAULT_URL_BASE);
-                        r.url = Some(sh.url_for(base, &rec.index).into());
+                        r.set_url(sh.url_for(base, &rec.index));
                     }
                 }
                 Ok(r)
@@ -390,7 +393,36 @@ impl Hosted {
 
 fn assigned(op: Operation, port: u32) -> Response {
     let mut r = Response::ok(op);
-    r.unit = Some("1".into());
-    r.port = Some(compact_str::ToCompactString::to_compact_string(&port));
+    r.set_unit("1");
+    r.set_port(compact_str::ToCompactString::to_compact_string(&port));
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_port_is_whole_digits_from_1_to_288_with_blanks_around_allowed() {
+        for (text, port) in [("5", 5), (" 288 ", 288), ("007", 7), ("\t1\n", 1)] {
+            assert_eq!(check_port(text).ok(), Some(port), "{text:?}");
+        }
+        for text in [
+            "",
+            " ",
+            "+5",
+            "-1",
+            "0",
+            "289",
+            "4294967295",
+            "4294967296",
+            "99999999999999999999",
+            "5a",
+            "1 2",
+            "\u{FF15}",
+        ] {
+            let refused = check_port(text).unwrap_err();
+            assert_eq!(refused.code, ResponseCode::PortDoesNotExist, "{text:?}");
+        }
+    }
 }

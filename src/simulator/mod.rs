@@ -162,6 +162,8 @@ pub struct Outcome {
     pub delay: Duration,
     /// Why the answer is not 100 (as in the journal), for a user to read; `None` for 100.
     pub reason: Option<String>,
+    /// The simulator's time when it answered (the journal entry's).
+    pub time: chrono::NaiveDateTime,
 }
 
 /// The state of the profile in use.
@@ -322,6 +324,7 @@ impl Simulator {
             response,
             delay: self.shared.faults.delay(op, self.shared.at.take().as_ref()),
             reason: shown,
+            time: now,
         })
     }
 

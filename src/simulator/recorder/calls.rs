@@ -188,7 +188,7 @@ impl Recorder {
                         .and_then(|c| call.recording.field(&c.name).map(str::to_string))
                         .unwrap_or_default();
                     let mut r = Response::ok(op);
-                    r.value = Some(value.into());
+                    r.set_value(value);
                     Ok(r)
                 }
             }
@@ -209,7 +209,7 @@ impl Recorder {
                     .expect("RECORD or PAUSE is the active call");
                 let url = sh.url_for(&base, &call.recording.index);
                 let mut r = Response::ok(op);
-                r.url = Some(url.into());
+                r.set_url(url);
                 Ok(r)
             }
             Operation::PortStatus | Operation::PortStatusEx => {

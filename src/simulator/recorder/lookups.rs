@@ -32,8 +32,8 @@ impl Recorder {
             })
             .map_err(disk)?;
         let mut r = Response::ok(op);
-        r.unit = Some(unit.into());
-        r.port = Some(port.to_string().into());
+        r.set_unit(unit);
+        r.set_port(port.to_string());
         Ok(r)
     }
 
