@@ -179,6 +179,8 @@ struct RawAttr<'t> {
     prefix: &'t str,
     local: &'t str,
     value: &'t str,
+    /// Whether the value holds a reference (`&`).
+    escaped: bool,
 }
 
 /// The state of a quick scan.
@@ -304,16 +306,17 @@ impl<'t> Quick<'t> {
     /// `</qname>`, the cursor on the `/`.
     fn end_tag(&mut self) -> Option<()> {
         self.at += 1;
-        let name = self.name().qname;
+        // The name must be the open element's, whole: compared in place rather than scanned.
+        let (open, scope) = self.open.pop()?;
+        if !self.bytes[self.at..].starts_with(open.as_bytes()) {
+            return None;
+        }
+        self.at += open.len();
         self.skip_space();
         if self.bytes.get(self.at) != Some(&b'>') {
             return None;
         }
         self.at += 1;
-        let (open, scope) = self.open.pop()?;
-        if open != name {
-            return None;
-        }
         self.bindings.truncate(scope);
         self.nodes.push(Node::End);
         Some(())
@@ -366,7 +369,8 @@ impl<'t> Quick<'t> {
             let from = self.at + 1;
             let len = memchr::memchr(quote, &self.bytes[from..])?;
             let value = &self.text[from..from + len];
-            if memchr::memchr2(b'<', b'>', value.as_bytes()).is_some() {
+            let special = memchr::memchr3(b'<', b'>', b'&', value.as_bytes());
+            if special.is_some_and(|k| value[k..].bytes().any(|b| b == b'<' || b == b'>')) {
                 return None;
             }
             self.at = from + len + 1;
@@ -378,6 +382,7 @@ impl<'t> Quick<'t> {
                 prefix,
                 local,
                 value,
+                escaped: special.is_some(),
             });
         };
         let scope = self.bindings.len();
@@ -388,7 +393,7 @@ impl<'t> Quick<'t> {
                 _ => continue,
             };
             let value = attr.value;
-            if value.contains('&')
+            if attr.escaped
                 || value == XML_NS
                 || value == XMLNS_NS
                 || declared.eq_ignore_ascii_case("xml")
