@@ -9,8 +9,8 @@
 //! type declaration, non-ASCII names, `xml:` names, anything malformed) to the guarded pull parser
 //! [`Pull`], which applies every rule of [`super::xml`] and says why a document is refused. The
 //! quick scan therefore never refuses: a document it accepts is one [`Pull`] accepts with the same
-//! nodes (the property tests in `tests/reader_properties.rs` compare the two), and any document it
-//! does not accept is read by [`Pull`] alone.
+//! nodes (this module's property tests compare the two on generated documents), and any document
+//! it does not accept is read by [`Pull`] alone.
 
 use std::borrow::Cow;
 
