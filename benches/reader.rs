@@ -1,13 +1,15 @@
 //! The strict request reader (`soap::read_request`, WCF's reading with notes) against the kind
-//! reader it replaced in `ecapi serve` (`soap::decode_request`), on the same envelopes. The method
-//! and figures are in `benches/README.md`.
+//! reader it replaced in `ecapi serve` (`soap::decode_request`), on the same envelopes; and the
+//! client's answer reader (`soap::decode_response`) on answers as `ecapi serve` writes them. The
+//! method and figures are in `benches/README.md`.
 //!
 //! `cargo bench --bench reader`
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use ecapi::api::{ApiVersion, Operation, Param, Request};
+use ecapi::api::{ApiVersion, Operation, Param, Request, Response, ResultField};
 use ecapi::soap::{
-    decode_request, encode_request, read_request, Incoming, Names, OperationShape, ReadOptions,
+    decode_request, decode_response, encode_request, encode_response, read_request, Incoming,
+    Names, OperationShape, ReadOptions,
 };
 use std::hint::black_box;
 
@@ -78,5 +80,38 @@ fn readers(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, readers);
+/// Answers as `ecapi serve` writes them (`encode_response`): a PortStatus answer, and a
+/// PortStatusEX answer with both its fields.
+fn answers() -> Vec<(&'static str, Operation, String)> {
+    let names = Names::default();
+    let mut port_status = Response::ok(Operation::PortStatus);
+    port_status.set_field(ResultField::PortStatus, "IDLE");
+    let mut port_status_ex = Response::ok(Operation::PortStatusEx);
+    port_status_ex.set_field(ResultField::PortStatus, "RECORD");
+    port_status_ex.set_field(ResultField::StateDuration, "20");
+    vec![
+        (
+            "port_status_answer",
+            Operation::PortStatus,
+            encode_response(&port_status, &names),
+        ),
+        (
+            "port_status_ex_answer",
+            Operation::PortStatusEx,
+            encode_response(&port_status_ex, &names),
+        ),
+    ]
+}
+
+fn answer_reader(c: &mut Criterion) {
+    for (label, op, xml) in answers() {
+        let mut group = c.benchmark_group(label);
+        group.bench_function("answer_reader", |b| {
+            b.iter(|| decode_response(black_box(xml.as_bytes()), op).unwrap())
+        });
+        group.finish();
+    }
+}
+
+criterion_group!(benches, readers, answer_reader);
 criterion_main!(benches);

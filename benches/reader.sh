@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# The strict request reader against the old kind reader (issue 21), counted in instructions, which a
-# busy machine does not move: each reader runs under callgrind in criterion's profiling mode on the
-# envelopes of benches/reader.rs, and the figure is the instructions of one call (inclusive), with
-# the ratio strict ÷ old. Aim: at most 1.0.
+# The strict request reader against the old kind reader (issue 21), and the client's answer reader,
+# counted in instructions, which a busy machine does not move: each reader runs under callgrind in
+# criterion's profiling mode on the envelopes of benches/reader.rs, and the figure is the
+# instructions of one call (inclusive), with the ratio strict ÷ old. Aims: strict ÷ old at most 1.0;
+# the strict reader's PortStatus and the answer reader's PortStatus answer at most 12,000 each.
 #
 #   benches/reader.sh            # needs valgrind (apt-get install -y valgrind)
 #
@@ -29,4 +30,12 @@ for envelope in port_status log_event_1k; do
   read -r _ strict < <(python3 benches/callgrind_calls.py "$work/$envelope.strict_reader" "ecapi::soap::reader::read_request")
   printf '%-14s %14s %14s %8s\n' "$envelope" "$old" "$strict" "$(python3 -c "print(f'{$strict / $old:.2f}')")"
 done
-echo "aim: strict ÷ old at most 1.0"
+echo "aim: strict ÷ old at most 1.0, strict port_status at most 12000"
+printf '\n%-22s %14s\n' answer "answer reader"
+for answer in port_status_answer port_status_ex_answer; do
+  valgrind --tool=callgrind --callgrind-out-file="$work/$answer" "$bin" --bench \
+    --profile-time 1 "$answer/answer_reader" >/dev/null 2>&1
+  read -r _ n < <(python3 benches/callgrind_calls.py "$work/$answer" "ecapi::soap::envelope::decode_response")
+  printf '%-22s %14s\n' "$answer" "$n"
+done
+echo "aim: the answer reader's port_status_answer at most 12000"

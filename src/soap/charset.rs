@@ -83,13 +83,19 @@ pub fn content_type(value: Option<&str>, lenient: bool) -> Result<Charset, Conte
             .strip_prefix('"')
             .and_then(|v| v.strip_suffix('"'))
             .unwrap_or(raw);
-        charset = match name.to_ascii_lowercase().as_str() {
-            "utf-8" => Charset::Fixed(Encoding::Utf8),
-            "utf-16" => Charset::Utf16AnyOrder,
-            "utf-16le" => Charset::Fixed(Encoding::Utf16Le),
-            "utf-16be" => Charset::Fixed(Encoding::Utf16Be),
-            "iso-8859-1" | "latin1" | "us-ascii" if lenient => Charset::Fixed(Encoding::Latin1),
-            _ => return Err(ContentTypeRefusal::Charset(raw.to_string())),
+        let is = |known: &str| name.eq_ignore_ascii_case(known);
+        charset = if is("utf-8") {
+            Charset::Fixed(Encoding::Utf8)
+        } else if is("utf-16") {
+            Charset::Utf16AnyOrder
+        } else if is("utf-16le") {
+            Charset::Fixed(Encoding::Utf16Le)
+        } else if is("utf-16be") {
+            Charset::Fixed(Encoding::Utf16Be)
+        } else if lenient && (is("iso-8859-1") || is("latin1") || is("us-ascii")) {
+            Charset::Fixed(Encoding::Latin1)
+        } else {
+            return Err(ContentTypeRefusal::Charset(raw.to_string()));
         };
     }
     Ok(charset)

@@ -9,11 +9,12 @@
 use std::borrow::Cow;
 
 use super::contract::OperationShape;
+use super::document::{Document, Node};
 use super::fault::Fault;
 use super::names::{Names, SOAP_ENV_NS};
-use super::xml::{push_attr, push_text, Attr, Item, Piece, Pull, XmlError, XSI_NS};
+use super::xml::{push_attr, push_text, Attr, Item, Piece, Pull, XmlError, MAX_DEPTH, XSI_NS};
 use super::SoapError;
-use crate::api::{ApiVersion, Operation, Param, Request, Response, ResultField};
+use crate::api::{ApiVersion, Operation, Param, Request, Response, ResponseCode, ResultField};
 
 const ENVELOPE_OPEN: &str =
     "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\"><s:Body>";
@@ -193,6 +194,21 @@ pub fn decode_request(
 /// Reads a response envelope for `op`, as the client does: fields are found by local name anywhere
 /// under the body; a fault in the body comes back as [`SoapError::Fault`].
 pub fn decode_response(body: &[u8], op: Operation) -> Result<Response, SoapError> {
+    // An answer of the usual shape is read from its nodes; anything else (a fault, a document the
+    // quick scan leaves to the pull parser, an answer missing its code) is read by the stream
+    // below, which says what is wrong. Both give the same response for the same answer.
+    if let Some(response) = std::str::from_utf8(body)
+        .ok()
+        .and_then(|text| Document::quick(text, MAX_DEPTH))
+        .and_then(|doc| response_of(&doc, op))
+    {
+        return Ok(response);
+    }
+    decode_response_streamed(body, op)
+}
+
+/// [`decode_response`] in one pass of the pull parser, for every answer.
+fn decode_response_streamed(body: &[u8], op: Operation) -> Result<Response, SoapError> {
     let mut pull = Pull::new(body);
     enter_body(&mut pull)?;
     let mut code: Option<String> = None;
@@ -256,6 +272,98 @@ pub fn decode_response(body: &[u8], op: Operation) -> Result<Response, SoapError
     Ok(response)
 }
 
+/// [`decode_response`] over a document's nodes, for an answer with a Body that is not a fault and
+/// holds a `responseCode` that is a number; `None` for anything else.
+fn response_of(doc: &Document<'_>, op: Operation) -> Option<Response> {
+    let nodes = &doc.nodes;
+    let soap = |ns: &Option<_>| doc.ns_name(*ns) == Some(SOAP_ENV_NS);
+    match nodes.first()? {
+        Node::Start { ns, local, .. } if local == "Envelope" && soap(ns) => {}
+        _ => return None,
+    }
+    // The Envelope's children: a Header passed over, then the Body.
+    let mut at = 1;
+    let body = loop {
+        match nodes.get(at)? {
+            Node::Start { ns, local, .. } if local == "Body" && soap(ns) => break at,
+            Node::Start { ns, local, .. } if local == "Header" && soap(ns) => at = doc.skip(at),
+            Node::Text(_) => at += 1,
+            _ => return None,
+        }
+    };
+    let body_end = doc.skip(body) - 1;
+    let mut code: Option<Cow<'_, str>> = None;
+    let mut message: Option<Cow<'_, str>> = None;
+    // Each result field's text, first found first kept, by its place in the operation's list.
+    let wanted = op.result_fields();
+    let mut fields: [Option<Option<Cow<'_, str>>>; 2] = [None, None];
+    let mut first = true;
+    let mut at = body + 1;
+    while at < body_end {
+        let Node::Start { local, attrs, .. } = &nodes[at] else {
+            at += 1;
+            continue;
+        };
+        if first && local == "Fault" {
+            return None;
+        }
+        first = false;
+        let field = match local.as_ref() {
+            "responseCode" | "responseMessage" => None,
+            name => match wanted.iter().position(|f| f.wire_name() == name) {
+                Some(field) if field < fields.len() => Some(field),
+                Some(_) => return None,
+                None => {
+                    at += 1;
+                    continue;
+                }
+            },
+        };
+        let end = doc.skip(at);
+        let text = (!is_nil(attrs)).then(|| text_within(&nodes[at + 1..end]));
+        at = end;
+        match (local.as_ref(), field) {
+            ("responseCode", _) => code = code.or(text),
+            ("responseMessage", _) => message = message.or(text),
+            (_, Some(field)) => {
+                fields[field].get_or_insert(text);
+            }
+            (_, None) => {}
+        }
+    }
+    let code: u16 = code?.trim().parse().ok()?;
+    // The guide's message for the code, as nearly every answer carries it, is not copied.
+    let message = match message {
+        None => Cow::Borrowed(""),
+        Some(m) => match ResponseCode::from_code(code).map(ResponseCode::message) {
+            Some(known) if known == m => Cow::Borrowed(known),
+            _ => Cow::Owned(m.into_owned()),
+        },
+    };
+    let mut response = Response::raw(op, code, message);
+    for (field, text) in wanted.iter().zip(fields) {
+        if let Some(Some(text)) = text {
+            response.set_field(*field, &text);
+        }
+    }
+    Some(response)
+}
+
+/// The text of a run of nodes, joined (borrowed when it is one piece).
+fn text_within<'t>(nodes: &[Node<'t>]) -> Cow<'t, str> {
+    let mut text: Cow<'t, str> = Cow::Borrowed("");
+    for node in nodes {
+        if let Node::Text(t) = node {
+            if text.is_empty() {
+                text = t.clone();
+            } else {
+                text.to_mut().push_str(t);
+            }
+        }
+    }
+    text
+}
+
 /// Reads a body that should be a fault (an HTTP 500), returning the fault if it is one.
 pub fn decode_fault(body: &[u8]) -> Option<Fault> {
     match decode_response(body, Operation::PortStatus) {
@@ -316,7 +424,6 @@ fn is_nil(attrs: &[Attr]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::ResponseCode;
     use crate::soap::Contract;
 
     fn shape(op: Operation, v: ApiVersion) -> OperationShape {
@@ -473,6 +580,134 @@ mod tests {
             Fault::client("not XML"),
         ] {
             assert_eq!(decode_fault(fault.encode().as_bytes()), Some(fault));
+        }
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+        use proptest::sample::select;
+        use proptest::strategy::ValueTree;
+
+        const FIELDS: &[&str] = &[
+            "<a:responseCode>100</a:responseCode>",
+            "<a:responseCode> 606 </a:responseCode>",
+            "<a:responseCode>1&#48;0</a:responseCode>",
+            "<a:responseCode>x</a:responseCode>",
+            "<a:responseCode i:nil=\"true\"/>",
+            "<a:responseMessage>ok</a:responseMessage>",
+            "<a:responseMessage>a&amp;b<![CDATA[c]]></a:responseMessage>",
+            "<a:responseMessage i:nil=\"true\"/>",
+            "<a:responseMessage/>",
+            "<a:PortStatus>IDLE</a:PortStatus>",
+            "<a:PortStatus i:nil='1'/>",
+            "<a:PortStatus><b>x</b>y</a:PortStatus>",
+            "<a:StateDuration> 20 </a:StateDuration>",
+            "<a:FieldValue>v&lt;</a:FieldValue>",
+            "<a:Other><a:responseCode>101</a:responseCode></a:Other>",
+            " ",
+            "<!-- c -->",
+        ];
+        const FIRSTS: &[&str] = &[
+            "",
+            "",
+            "",
+            "<s:Fault><faultcode>s:Client</faultcode><faultstring>no</faultstring></s:Fault>",
+            "<Fault/>",
+            "text",
+        ];
+        const ROOTS: &[(&str, &str)] = &[
+            (
+                "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\">",
+                "</s:Envelope>",
+            ),
+            (
+                "<s:Envelope xmlns:s=\"http://schemas.xmlsoap.org/soap/envelope/\">",
+                "</s:Envelope>",
+            ),
+            ("<s:Envelope xmlns:s=\"urn:other\">", "</s:Envelope>"),
+            ("<Envelope>", "</Envelope>"),
+        ];
+
+        fn answer() -> impl Strategy<Value = (Operation, String)> {
+            (
+                select(&[Operation::PortStatus, Operation::PortStatusEx, Operation::GetField][..]),
+                prop_oneof![6 => Just(ROOTS[0]), 1 => select(ROOTS)],
+                any::<bool>(),
+                prop_oneof![6 => Just(""), 1 => select(FIRSTS)],
+                (
+                    prop_oneof![
+                        6 => Just("<a:responseCode>100</a:responseCode><a:responseMessage>\
+                                   Command executed as expected</a:responseMessage>"),
+                        1 => Just("<a:responseCode>606</a:responseCode><a:responseMessage>\
+                                   Error: Recording unit does not exist</a:responseMessage>"),
+                        1 => Just(""),
+                    ],
+                    prop::collection::vec(select(FIELDS), 0..6),
+                )
+                    .prop_map(|(code, fields)| format!("{code}{}", fields.concat())),
+                prop::option::weighted(0.2, (any::<prop::sample::Index>(), select(&["<", ">", "&", "/", " ", ""][..]))),
+            )
+                .prop_map(|(op, (open, close), header, first, fields, mutation)| {
+                    let header = if header {
+                        "<s:Header><h:x xmlns:h='urn:h'>1</h:x></s:Header>"
+                    } else {
+                        ""
+                    };
+                    let mut xml = format!(
+                        "{open}{header}<s:Body>{first}<{op}Response xmlns=\"http://tempuri.org/\">\
+                         <{op}Result xmlns:a=\"urn:r\" xmlns:i=\"http://www.w3.org/2001/XMLSchema-instance\">\
+                         {fields}</{op}Result></{op}Response></s:Body>{close}"
+                    );
+                    if let Some((at, insert)) = mutation {
+                        let cut = at.index(xml.len());
+                        if insert.is_empty() {
+                            xml.remove(cut);
+                        } else {
+                            xml.insert_str(cut, insert);
+                        }
+                    }
+                    (op, xml)
+                })
+        }
+
+        /// The property below is not vacuous: the answers read from nodes are a good share.
+        #[test]
+        fn the_generated_answers_exercise_both_ways() {
+            let mut runner = proptest::test_runner::TestRunner::deterministic();
+            let strategy = answer();
+            let (mut quick, mut total) = (0, 0);
+            for _ in 0..400 {
+                let (op, xml) = strategy.new_tree(&mut runner).unwrap().current();
+                total += 1;
+                quick += usize::from(
+                    Document::quick(&xml, MAX_DEPTH)
+                        .and_then(|doc| response_of(&doc, op))
+                        .is_some(),
+                );
+            }
+            assert!(
+                quick * 5 > total && quick * 5 < total * 4,
+                "{quick} of {total}"
+            );
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig {
+                cases: 512,
+                failure_persistence: None,
+                ..ProptestConfig::default()
+            })]
+
+            /// An answer read from its nodes reads as the pull parser's stream reads it.
+            #[test]
+            fn the_answer_reader_agrees_with_the_streamed_reading((op, xml) in answer()) {
+                prop_assert_eq!(
+                    decode_response(xml.as_bytes(), op),
+                    decode_response_streamed(xml.as_bytes(), op),
+                    "{}", xml
+                );
+            }
         }
     }
 }

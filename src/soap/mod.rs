@@ -20,12 +20,14 @@
 //! | `encoding.rs` | the character encoding of an answer (UTF-8, UTF-16 either way round) |
 //! | `rewrite.rs` | `ecapi proxy`'s edits in passing: redacted values, WSDL addresses |
 //! | `xml.rs` | the guarded pull parser and escaping |
+//! | `document.rs` | a whole document as a list of nodes: a quick scan, else the pull parser |
 //! | `charset.rs` | the content types and charsets WCF reads, bytes to text |
 //! | `reader.rs` | a request read as a WCF service reads it, step by step (`wire.md`) |
 //! | `note.rs` | wire notes: what that reading did that a kinder one would not, in words |
 
 pub mod charset;
 mod contract;
+mod document;
 mod encoding;
 mod envelope;
 mod fault;

@@ -65,17 +65,20 @@ impl Names {
     /// Whether `action` (unquoted) is the SOAPAction of `op`: [`Names::action`] compared without
     /// building it, as the request reader does for every request.
     pub fn is_action(&self, op: Operation, action: &str) -> bool {
-        let Some(rest) = action.strip_prefix(self.service_ns.as_str()) else {
-            return false;
-        };
+        self.action_name(action) == Some(op.name())
+    }
+
+    /// The operation name an action ends in when it is one of this service's actions
+    /// (namespace, contract, `/`): [`Names::action`] read backwards, so that one comparison of
+    /// the prefix finds the operation.
+    pub fn action_name<'a>(&self, action: &'a str) -> Option<&'a str> {
+        let rest = action.strip_prefix(self.service_ns.as_str())?;
         let rest = if self.service_ns.ends_with('/') {
-            Some(rest)
+            rest
         } else {
-            rest.strip_prefix('/')
+            rest.strip_prefix('/')?
         };
-        rest.and_then(|r| r.strip_prefix(self.contract.as_str()))
-            .and_then(|r| r.strip_prefix('/'))
-            == Some(op.name())
+        rest.strip_prefix(self.contract.as_str())?.strip_prefix('/')
     }
 }
 

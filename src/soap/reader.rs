@@ -23,9 +23,10 @@
 //! This module does no I/O: a server, a proxy or a test calls [`read_request`] with what came.
 
 use super::charset::{self, Charset, ContentTypeRefusal, Encoding};
+use super::document::{Document, Node};
 use super::names::SOAP_ENV_NS;
 use super::note::{Kindness, SkipWhy, WireNote};
-use super::xml::{first_forbidden, Attr, NsId, Piece, Pull, XmlError, XSI_NS};
+use super::xml::{first_forbidden, Attr, NsId, XmlError, XSI_NS};
 use super::{Fault, Names};
 use crate::api::{ApiVersion, Operation, Param, Request};
 use std::borrow::Cow;
@@ -143,26 +144,9 @@ pub struct Refused {
     pub notes: Vec<WireNote>,
 }
 
-/// One node of the parsed document: names and plain text are slices of the decoded text, so
-/// keeping the whole document costs one list, not a copy of it.
-#[derive(Debug)]
-enum Node<'t> {
-    Start {
-        /// An index into the document's namespaces ([`ns_name`]).
-        ns: Option<NsId>,
-        local: Cow<'t, str>,
-        qname: Cow<'t, str>,
-        attrs: Vec<Attr>,
-        /// Byte offset just after the start tag, in the decoded text.
-        at: usize,
-    },
-    Text(Cow<'t, str>),
-    End,
-}
-
 /// The name of a node's namespace.
-fn ns_name(namespaces: &[String], ns: Option<NsId>) -> Option<&str> {
-    ns.map(|id| namespaces[id.index()].as_str())
+fn ns_name<'a>(namespaces: &'a [Cow<'_, str>], ns: Option<NsId>) -> Option<&'a str> {
+    ns.map(|id| namespaces[id.index()].as_ref())
 }
 
 /// Reads a request as a WCF service does (see the module documentation). Never panics; every
@@ -219,10 +203,11 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
     if let Some(c) = first_forbidden(&text) {
         return unreadable(notes, XmlError::ForbiddenChar(c as u32).to_string());
     }
-    let (nodes, namespaces) = match parse(&text, options.max_depth) {
-        Ok(n) => n,
+    let doc = match Document::read(&text, options.max_depth) {
+        Ok(doc) => doc,
         Err(e) => return unreadable(notes, e.to_string()),
     };
+    let (nodes, namespaces) = (&doc.nodes, &doc.namespaces);
 
     // 4. Envelope.
     let Some(Node::Start {
@@ -231,7 +216,7 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
     else {
         return unreadable(notes, XmlError::Empty.to_string());
     };
-    let ns_of = |ns: &Option<NsId>| ns_name(&namespaces, *ns);
+    let ns_of = |ns: &Option<NsId>| ns_name(namespaces, *ns);
     match ns_of(ns) {
         Some(SOAP_ENV_NS) if local == "Envelope" => {}
         Some(SOAP12_ENV_NS) if local == "Envelope" => {
@@ -260,7 +245,7 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
             Node::Start { ns, local, .. }
                 if ns_of(ns) == Some(SOAP_ENV_NS) && local == "Header" && body_at.is_none() =>
             {
-                let end = skip(&nodes, at);
+                let end = doc.skip(at);
                 let mut entry = at + 1;
                 while entry < end {
                     if let Node::Start {
@@ -288,7 +273,7 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
                                 name: local.to_string(),
                             });
                         }
-                        entry = skip(&nodes, entry);
+                        entry = doc.skip(entry);
                     } else {
                         entry += 1;
                     }
@@ -317,7 +302,7 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
     };
 
     // The body element, needed by step 6's note and by step 7.
-    let body_end = skip(&nodes, body_at);
+    let body_end = doc.skip(body_at);
     let wrapper_at = (body_at + 1..body_end).find(|i| matches!(nodes[*i], Node::Start { .. }));
     let wrapper = wrapper_at.map(|i| match &nodes[i] {
         Node::Start {
@@ -359,9 +344,10 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
                 )
             }
         },
-        Some(action) => match Operation::ALL
-            .into_iter()
-            .find(|op| op.exists_in(version) && names.is_action(*op, action))
+        Some(action) => match names
+            .action_name(action)
+            .and_then(Operation::from_name)
+            .filter(|op| op.exists_in(version))
         {
             Some(op) => op,
             None if action == "*" => {
@@ -428,32 +414,34 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
     }
 
     // 8. Parameters.
-    let wrapper_end = skip(&nodes, wrapper_at);
+    let wrapper_end = doc.skip(wrapper_at);
     let mut children = Vec::new();
     let mut i = wrapper_at + 1;
     while i < wrapper_end {
         if matches!(nodes[i], Node::Start { .. }) {
             children.push(i);
-            i = skip(&nodes, i);
+            i = doc.skip(i);
         } else {
             i += 1;
         }
     }
     let parts = options.parts(op);
-    let mut assigned: Vec<Option<usize>> = vec![None; parts.len()];
+    // On the stack for every operation of the guides (at most nine parameters).
+    let mut on_stack = [None; 12];
+    let mut on_heap;
+    let assigned: &mut [Option<usize>] = if parts.len() <= on_stack.len() {
+        &mut on_stack[..parts.len()]
+    } else {
+        on_heap = vec![None; parts.len()];
+        &mut on_heap
+    };
     let mut skipped = Vec::new();
     let mut next = 0;
     let mut c = 0;
     while c < children.len() {
         for (p, param) in parts.iter().enumerate().skip(next) {
             if c < children.len()
-                && is_part(
-                    &nodes[children[c]],
-                    &namespaces,
-                    *param,
-                    version,
-                    service_ns,
-                )
+                && is_part(&nodes[children[c]], namespaces, *param, version, service_ns)
             {
                 assigned[p] = Some(c);
                 next = p + 1;
@@ -469,8 +457,9 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
     let mut request = Request::new(op);
     let ctx = Ctx {
         text: &text,
-        nodes: &nodes,
-        namespaces: &namespaces,
+        nodes,
+        doc: &doc,
+        namespaces,
         options,
         service_ns,
     };
@@ -484,8 +473,7 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
     // Elements skipped that look like a parameter: noted (strict) or read (lenient).
     for c in skipped {
         let node = &nodes[children[c]];
-        let Some((p, why)) =
-            looks_like(node, &namespaces, parts, &assigned, c, version, service_ns)
+        let Some((p, why)) = looks_like(node, namespaces, parts, assigned, c, version, service_ns)
         else {
             continue;
         };
@@ -519,7 +507,8 @@ pub fn read_request(incoming: &Incoming<'_>, options: &ReadOptions) -> Result<Re
 struct Ctx<'a> {
     text: &'a str,
     nodes: &'a [Node<'a>],
-    namespaces: &'a [String],
+    doc: &'a Document<'a>,
+    namespaces: &'a [Cow<'a, str>],
     options: &'a ReadOptions,
     service_ns: &'a str,
 }
@@ -549,7 +538,7 @@ impl Ctx<'_> {
             request.set(param, "");
             return Ok(());
         }
-        let end = skip(self.nodes, at);
+        let end = self.doc.skip(at);
         // Most values are one piece of text, read without a copy.
         let mut value: Cow<'_, str> = Cow::Borrowed("");
         for node in &self.nodes[at + 1..end.saturating_sub(1)] {
@@ -625,7 +614,7 @@ impl Ctx<'_> {
 /// Whether an element is exactly the parameter (WCF's `IsStartElement(name, ns)`).
 fn is_part(
     node: &Node<'_>,
-    namespaces: &[String],
+    namespaces: &[Cow<'_, str>],
     param: Param,
     version: ApiVersion,
     service_ns: &str,
@@ -637,7 +626,7 @@ fn is_part(
 /// The parameter a skipped element looks like, and why WCF did not read it as that.
 fn looks_like(
     node: &Node<'_>,
-    namespaces: &[String],
+    namespaces: &[Cow<'_, str>],
     parts: &[Param],
     assigned: &[Option<usize>],
     child: usize,
@@ -728,60 +717,6 @@ fn must_understand(attrs: &[Attr]) -> bool {
 
 fn is_true(value: &str) -> bool {
     matches!(value.trim(), "1" | "true")
-}
-
-/// The index just past the element that starts at `at` (its end node included).
-fn skip(nodes: &[Node<'_>], at: usize) -> usize {
-    let mut open = 0usize;
-    let mut i = at;
-    while i < nodes.len() {
-        match nodes[i] {
-            Node::Start { .. } => open += 1,
-            Node::End => {
-                open -= 1;
-                if open == 0 {
-                    return i + 1;
-                }
-            }
-            Node::Text(_) => {}
-        }
-        i += 1;
-    }
-    nodes.len()
-}
-
-/// The whole document as nodes, with its namespaces; any error is step 3's 400.
-fn parse(text: &str, max_depth: usize) -> Result<(Vec<Node<'_>>, Vec<String>), XmlError> {
-    let mut pull = Pull::over_text(text, max_depth);
-    let mut nodes = Vec::with_capacity(32);
-    while let Some(piece) = pull.next_piece()? {
-        let node = match piece {
-            Piece::Start {
-                ns,
-                local,
-                qname,
-                attrs,
-            } => Node::Start {
-                ns,
-                local,
-                qname,
-                attrs,
-                at: usize::try_from(pull.position()).unwrap_or(usize::MAX),
-            },
-            // Adjacent pieces of text (around each reference) become one node: a value full of
-            // escaped characters is then one string, not hundreds of nodes.
-            Piece::Text(t) => match nodes.last_mut() {
-                Some(Node::Text(before)) => {
-                    before.to_mut().push_str(&t);
-                    continue;
-                }
-                _ => Node::Text(t),
-            },
-            Piece::End => Node::End,
-        };
-        nodes.push(node);
-    }
-    Ok((nodes, pull.into_namespaces()))
 }
 
 /// 1-based line and position (in characters) of a byte offset, as XML readers report them.

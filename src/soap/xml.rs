@@ -95,6 +95,11 @@ impl NsId {
     pub fn index(self) -> usize {
         self.0 as usize
     }
+
+    /// The number of the namespace at `index` of a document's list.
+    pub(super) fn from_index(index: usize) -> NsId {
+        NsId(u32::try_from(index).unwrap_or(u32::MAX))
+    }
 }
 
 /// One step through a document, borrowed from it: names, and text without references, are slices
@@ -561,11 +566,16 @@ fn check_attribute_syntax(
 /// Checks an XML declaration: `version="1.x"`, then optionally `encoding` (a name such as
 /// `utf-8`) and `standalone` (`yes` or `no`), in that order and nothing else.
 fn check_declaration(decl: &quick_xml::events::BytesDecl<'_>) -> Result<(), XmlError> {
-    let bad = |why: String| XmlError::Malformed(format!("the XML declaration {why}"));
     let raw: &[u8] = decl;
+    check_declaration_raw(raw.strip_prefix(b"xml").unwrap_or(raw))
+}
+
+/// [`check_declaration`] on what follows `<?xml` up to `?>`.
+pub(super) fn check_declaration_raw(raw: &[u8]) -> Result<(), XmlError> {
+    let bad = |why: String| XmlError::Malformed(format!("the XML declaration {why}"));
     let mut expected = ["version", "encoding", "standalone"].iter();
     let mut versioned = false;
-    check_attribute_syntax(raw.strip_prefix(b"xml").unwrap_or(raw), |key, value| {
+    check_attribute_syntax(raw, |key, value| {
         if !expected.any(|k| *k == key) {
             return Err(bad(format!("has `{key}` out of place")));
         }
@@ -607,7 +617,7 @@ fn intern(namespaces: &mut Vec<String>, ns: &[u8]) -> Result<NsId, XmlError> {
             namespaces.len() - 1
         }
     };
-    Ok(NsId(u32::try_from(at).unwrap_or(u32::MAX)))
+    Ok(NsId::from_index(at))
 }
 
 /// A part quick-xml handed out as a slice of the document, as text that lives as long as the
