@@ -216,6 +216,15 @@ struct Outcome {
     summary: String,
 }
 
+/// A request's body as the endpoint gets it.
+pub(super) enum Received {
+    /// Read whole by [`super::front`] (up to one byte past the body limit, so that a larger one is
+    /// still seen to be larger).
+    Whole(axum::body::Bytes),
+    /// Still to read (or failing): a body the router handed on.
+    Body(Body),
+}
+
 pub(super) async fn endpoint(
     State(app): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -226,7 +235,7 @@ pub(super) async fn endpoint(
     let (parts, body) = request.into_parts();
     let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
     let outcome = match method {
-        Method::POST => soap_call(&app, &headers, body, peer, started).await,
+        Method::POST => soap_call(&app, &headers, Received::Body(body), peer, started).await,
         Method::GET | Method::HEAD => describe(&app, &headers, uri.query()),
         _ => Outcome {
             response: plain(
@@ -237,6 +246,31 @@ pub(super) async fn endpoint(
         },
     };
     finish(&app, outcome, peer, &method, &uri, started)
+}
+
+/// A POST to the endpoint's own path, answered as [`endpoint`] answers it through the router,
+/// without the router: [`super::front`] calls it for the requests that are nearly all of a
+/// server's work, with the body it has already read. The answer carries the `Content-Length`
+/// the router would have set (its route sets one whenever the body's size is known), so the
+/// bytes on the wire are the same.
+pub(super) async fn post(
+    app: &AppState,
+    peer: SocketAddr,
+    parts: axum::http::request::Parts,
+    body: Received,
+) -> Response {
+    let started = Instant::now();
+    let outcome = soap_call(app, &parts.headers, body, peer, started).await;
+    let mut response = finish(app, outcome, peer, &parts.method, &parts.uri, started);
+    if !response.headers().contains_key(header::CONTENT_LENGTH) {
+        if let Some(size) = hyper::body::Body::size_hint(response.body()).exact() {
+            let mut digits = itoa::Buffer::new();
+            if let Ok(value) = HeaderValue::from_str(digits.format(size)) {
+                response.headers_mut().insert(header::CONTENT_LENGTH, value);
+            }
+        }
+    }
+    response
 }
 
 /// Marks the answer as coming from a simulator and logs it.
@@ -505,7 +539,7 @@ fn control_answer_value(status: StatusCode, answer: serde_json::Value) -> Outcom
 async fn soap_call(
     app: &AppState,
     headers: &HeaderMap,
-    body: Body,
+    body: Received,
     peer: SocketAddr,
     started: Instant,
 ) -> Outcome {
@@ -525,7 +559,12 @@ async fn soap_call(
     if declared.is_some_and(|n| n > app.body_limit as u64) {
         return too_large(app.body_limit);
     }
-    let bytes = match to_bytes(body, app.body_limit).await {
+    let read = match body {
+        Received::Whole(bytes) if bytes.len() > app.body_limit => return too_large(app.body_limit),
+        Received::Whole(bytes) => Ok(bytes),
+        Received::Body(body) => to_bytes(body, app.body_limit).await,
+    };
+    let bytes = match read {
         Ok(bytes) => bytes,
         Err(e) => {
             if is_length_limit(&e) {
