@@ -33,6 +33,11 @@ pub const REASON_HEADER_LIMIT: usize = 1024;
 
 const TEXT_XML: &str = "text/xml; charset=utf-8";
 
+// Header names made once, not looked up from their text for every answer.
+const SIMULATOR: header::HeaderName = header::HeaderName::from_static(SIMULATOR_HEADER);
+const REASON: header::HeaderName = header::HeaderName::from_static(crate::client::REASON_HEADER);
+const SOAP_ACTION: header::HeaderName = header::HeaderName::from_static("soapaction");
+
 /// What every request handler shares.
 #[derive(Debug)]
 pub struct AppState {
@@ -285,7 +290,7 @@ fn finish(
     outcome
         .response
         .headers_mut()
-        .insert(SIMULATOR_HEADER, app.identity.clone());
+        .insert(SIMULATOR, app.identity.clone());
     if let Some(log) = &app.log {
         log.request(
             peer,
@@ -550,7 +555,7 @@ async fn soap_call(
             .map(|v| String::from_utf8_lossy(v.as_bytes()))
     };
     let content_type = header(header::CONTENT_TYPE);
-    let action = header(header::HeaderName::from_static("soapaction"));
+    let action = header(SOAP_ACTION);
     // Step 1 of wire.md: a declared length over the limit is refused before a byte is read.
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -683,9 +688,7 @@ fn set_reason(response: &mut Response, text: &str) {
     }
     if let Ok(v) = HeaderValue::from_str(&reason_header_value(text)) {
         // Only a simulator says why; clients other than ours ignore the header.
-        response
-            .headers_mut()
-            .insert(crate::client::REASON_HEADER, v);
+        response.headers_mut().insert(REASON, v);
     }
 }
 
@@ -835,7 +838,10 @@ async fn answer(
             };
             // The line says why, as the header does: the wire notes, then the simulator's reason
             // for a code other than 100.
-            let mut summary = format!("{op} {code}");
+            let mut summary = String::with_capacity(op.name().len() + 4);
+            summary.push_str(op.name());
+            summary.push(' ');
+            summary.push_str(itoa::Buffer::new().format(code));
             if !reason.is_empty() {
                 summary.push_str(": ");
                 summary.push_str(&crate::audit::card::mask(&reason));
