@@ -238,7 +238,7 @@ impl RequestLog {
             timestamp_now(&mut line);
             line.push(' ');
             // As `SocketAddr`'s `Display` writes it, without the formatting machinery.
-            line.push_str(&crate::exchange::Exchange::client_of(peer));
+            crate::exchange::Exchange::write_client(&mut line, peer);
             line.push(' ');
             push_field(&mut line, method);
             line.push(' ');
