@@ -1,7 +1,9 @@
 //! What every request to `ecapi serve` meets before the router of [`super::handler`]: basic
 //! authentication, then its body read within the body timeout and up to one byte past the body
 //! limit (so the handlers get it whole and answer 413 when it is larger), else `408 Request
-//! Timeout`. The connections themselves (TLS, timeouts, the cap) are [`crate::listener`]'s.
+//! Timeout`. A POST to the endpoint's own path, nearly all of a server's work, then goes straight
+//! to [`super::handler::post`] with the bytes read; everything else goes through the router. The
+//! connections themselves (TLS, timeouts, the cap) are [`crate::listener`]'s.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
