@@ -150,10 +150,11 @@ impl Exchange {
     /// IPv6): what `SocketAddr`'s `Display` writes, but an IPv4 address, every request's case
     /// under `ecapi serve`, without the formatting machinery.
     pub fn client_of(peer: std::net::SocketAddr) -> compact_str::CompactString {
-        // At most 21 characters for IPv4: inline in the CompactString.
-        let mut out = compact_str::CompactString::const_new("");
+        // Written into a `String` and moved in once (an IPv4 address, at most 21 characters,
+        // inline): pushing piece by piece into the CompactString cost three times as much.
+        let mut out = String::with_capacity(24);
         Exchange::write_client(&mut out, peer);
-        out
+        compact_str::CompactString::from(out)
     }
 
     /// Appends [`Exchange::client_of`]`(peer)` to `out` (a log line writes it in place).
