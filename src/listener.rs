@@ -140,6 +140,12 @@ pub async fn read_body(body: Incoming, limit: usize, timeout: Duration) -> ReadB
             }
         }
     };
+    // A body already read with its head needs no timer: polled once first, the timer is armed
+    // only when it has to wait (the time still runs from the head, as nothing waited).
+    tokio::pin!(read);
+    if let Some(done) = futures_util::FutureExt::now_or_never(read.as_mut()) {
+        return done;
+    }
     tokio::time::timeout(timeout, read)
         .await
         .unwrap_or(ReadBody::TimedOut)
