@@ -95,12 +95,21 @@ impl LineQueue {
         let mut line = String::with_capacity(text.len() + 1);
         line.push_str(text);
         line.push('\n');
+        self.ended_line(&line, |lost| {
+            let mut notice = notice(lost);
+            notice.push('\n');
+            notice
+        });
+    }
+
+    /// As [`LineQueue::line`], for a line that already ends in its newline (and a notice that
+    /// does too): handed over as it is, without another copy.
+    pub fn ended_line(&self, line: &str, notice: impl FnOnce(usize) -> String) {
+        debug_assert!(line.ends_with('\n'), "a line ends in its newline: {line:?}");
         let before = self.dropped();
         let _ = self.writer.clone().write(line.as_bytes());
         self.after(before, |lost| {
-            let mut notice = notice(lost);
-            notice.push('\n');
-            let _ = self.writer.clone().write(notice.as_bytes());
+            let _ = self.writer.clone().write(notice(lost).as_bytes());
         });
     }
 

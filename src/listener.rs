@@ -34,7 +34,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use http_body_util::BodyExt;
-use hyper::body::{Bytes, Incoming};
+use hyper::body::{Body as _, Bytes, Incoming};
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
@@ -124,6 +124,11 @@ pub async fn read_body(body: Incoming, limit: usize, timeout: Duration) -> ReadB
                 None => return ReadBody::Whole(Bytes::from(data)),
                 Some(Ok(frame)) => {
                     if let Ok(chunk) = frame.into_data() {
+                        // A body that came whole in its first chunk (nearly every request: hyper
+                        // reads it with the head) is handed on as it is, not copied.
+                        if data.is_empty() && chunk.len() <= limit && body.is_end_stream() {
+                            return ReadBody::Whole(chunk);
+                        }
                         let room = (limit + 1).saturating_sub(data.len());
                         data.extend_from_slice(&chunk[..chunk.len().min(room)]);
                         if data.len() > limit {
@@ -135,6 +140,12 @@ pub async fn read_body(body: Incoming, limit: usize, timeout: Duration) -> ReadB
             }
         }
     };
+    // A body already read with its head needs no timer: polled once first, the timer is armed
+    // only when it has to wait (the time still runs from the head, as nothing waited).
+    tokio::pin!(read);
+    if let Some(done) = futures_util::FutureExt::now_or_never(read.as_mut()) {
+        return done;
+    }
     tokio::time::timeout(timeout, read)
         .await
         .unwrap_or(ReadBody::TimedOut)

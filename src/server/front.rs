@@ -1,7 +1,9 @@
 //! What every request to `ecapi serve` meets before the router of [`super::handler`]: basic
 //! authentication, then its body read within the body timeout and up to one byte past the body
 //! limit (so the handlers get it whole and answer 413 when it is larger), else `408 Request
-//! Timeout`. The connections themselves (TLS, timeouts, the cap) are [`crate::listener`]'s.
+//! Timeout`. A POST to the endpoint's own path, nearly all of a server's work, then goes straight
+//! to [`super::handler::post`] with the bytes read; everything else goes through the router. The
+//! connections themselves (TLS, timeouts, the cap) are [`crate::listener`]'s.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -9,12 +11,13 @@ use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::http::{header, HeaderValue, Request, StatusCode};
+use axum::http::{header, HeaderValue, Method, Request, StatusCode};
 use axum::response::Response;
 use axum::Router;
 use hyper::body::{Body as _, Incoming};
 
 use super::guard::BasicAuth;
+use super::handler::{self, AppState, Received};
 use super::log::RequestLog;
 use crate::listener::{read_body, ReadBody};
 
@@ -26,6 +29,8 @@ pub struct Front {
     pub body_limit: usize,
     pub basic_auth: Option<BasicAuth>,
     pub log: Option<Arc<RequestLog>>,
+    /// The endpoint's state: a POST to its path is answered without the router.
+    pub endpoint: Arc<AppState>,
 }
 
 impl std::fmt::Debug for Front {
@@ -34,7 +39,7 @@ impl std::fmt::Debug for Front {
             .field("listener", &self.listener)
             .field("body_limit", &self.body_limit)
             .field("basic_auth", &self.basic_auth.is_some())
-            .finish()
+            .finish_non_exhaustive()
     }
 }
 
@@ -53,7 +58,12 @@ pub async fn handle(
         }
     }
     let (mut parts, body) = request.into_parts();
-    parts.extensions.insert(ConnectInfo(peer));
+    // A POST to the endpoint is most of a server's work: it skips the router (its matching, its
+    // extensions, the body boxed and collected again).
+    let direct = parts.method == Method::POST && parts.uri.path() == front.endpoint.names.path;
+    if !direct {
+        parts.extensions.insert(ConnectInfo(peer));
+    }
     let declared = parts
         .headers
         .get(header::CONTENT_LENGTH)
@@ -62,16 +72,16 @@ pub async fn handle(
     // A body declared too large is refused by the handlers without reading it; an empty one has
     // nothing to wait for.
     let body = if body.is_end_stream() || declared.is_some_and(|n| n > front.body_limit as u64) {
-        Body::new(body)
+        Received::Body(Body::new(body))
     } else {
         let body_timeout = front.listener.limits.body_timeout;
         match read_body(body, front.body_limit, body_timeout).await {
-            ReadBody::Whole(bytes) => Body::from(bytes),
+            ReadBody::Whole(bytes) => Received::Whole(bytes),
             // The client closed mid-body: handed on as a failing body.
             ReadBody::Failed(e) => {
-                Body::from_stream(futures_util::stream::once(
-                    async move { Err::<Vec<u8>, _>(e) },
-                ))
+                Received::Body(Body::from_stream(futures_util::stream::once(async move {
+                    Err::<Vec<u8>, _>(e)
+                })))
             }
             ReadBody::TimedOut => {
                 let request = Request::from_parts(parts, ());
@@ -80,6 +90,13 @@ pub async fn handle(
                 return response;
             }
         }
+    };
+    if direct {
+        return handler::post(&front.endpoint, peer, parts, body).await;
+    }
+    let body = match body {
+        Received::Whole(bytes) => Body::from(bytes),
+        Received::Body(body) => body,
     };
     let request = Request::from_parts(parts, body);
     match tower_service::Service::call(&mut router, request).await {

@@ -33,6 +33,11 @@ pub const REASON_HEADER_LIMIT: usize = 1024;
 
 const TEXT_XML: &str = "text/xml; charset=utf-8";
 
+// Header names made once, not looked up from their text for every answer.
+const SIMULATOR: header::HeaderName = header::HeaderName::from_static(SIMULATOR_HEADER);
+const REASON: header::HeaderName = header::HeaderName::from_static(crate::client::REASON_HEADER);
+const SOAP_ACTION: header::HeaderName = header::HeaderName::from_static("soapaction");
+
 /// What every request handler shares.
 #[derive(Debug)]
 pub struct AppState {
@@ -216,6 +221,15 @@ struct Outcome {
     summary: String,
 }
 
+/// A request's body as the endpoint gets it.
+pub(super) enum Received {
+    /// Read whole by [`super::front`] (up to one byte past the body limit, so that a larger one is
+    /// still seen to be larger).
+    Whole(axum::body::Bytes),
+    /// Still to read (or failing): a body the router handed on.
+    Body(Body),
+}
+
 pub(super) async fn endpoint(
     State(app): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -226,7 +240,7 @@ pub(super) async fn endpoint(
     let (parts, body) = request.into_parts();
     let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
     let outcome = match method {
-        Method::POST => soap_call(&app, &headers, body, peer, started).await,
+        Method::POST => soap_call(&app, &headers, Received::Body(body), peer, started).await,
         Method::GET | Method::HEAD => describe(&app, &headers, uri.query()),
         _ => Outcome {
             response: plain(
@@ -237,6 +251,31 @@ pub(super) async fn endpoint(
         },
     };
     finish(&app, outcome, peer, &method, &uri, started)
+}
+
+/// A POST to the endpoint's own path, answered as [`endpoint`] answers it through the router,
+/// without the router: [`super::front`] calls it for the requests that are nearly all of a
+/// server's work, with the body it has already read. The answer carries the `Content-Length`
+/// the router would have set (its route sets one whenever the body's size is known), so the
+/// bytes on the wire are the same.
+pub(super) async fn post(
+    app: &AppState,
+    peer: SocketAddr,
+    parts: axum::http::request::Parts,
+    body: Received,
+) -> Response {
+    let started = Instant::now();
+    let outcome = soap_call(app, &parts.headers, body, peer, started).await;
+    let mut response = finish(app, outcome, peer, &parts.method, &parts.uri, started);
+    if !response.headers().contains_key(header::CONTENT_LENGTH) {
+        if let Some(size) = hyper::body::Body::size_hint(response.body()).exact() {
+            let mut digits = itoa::Buffer::new();
+            if let Ok(value) = HeaderValue::from_str(digits.format(size)) {
+                response.headers_mut().insert(header::CONTENT_LENGTH, value);
+            }
+        }
+    }
+    response
 }
 
 /// Marks the answer as coming from a simulator and logs it.
@@ -251,7 +290,7 @@ fn finish(
     outcome
         .response
         .headers_mut()
-        .insert(SIMULATOR_HEADER, app.identity.clone());
+        .insert(SIMULATOR, app.identity.clone());
     if let Some(log) = &app.log {
         log.request(
             peer,
@@ -505,7 +544,7 @@ fn control_answer_value(status: StatusCode, answer: serde_json::Value) -> Outcom
 async fn soap_call(
     app: &AppState,
     headers: &HeaderMap,
-    body: Body,
+    body: Received,
     peer: SocketAddr,
     started: Instant,
 ) -> Outcome {
@@ -516,7 +555,7 @@ async fn soap_call(
             .map(|v| String::from_utf8_lossy(v.as_bytes()))
     };
     let content_type = header(header::CONTENT_TYPE);
-    let action = header(header::HeaderName::from_static("soapaction"));
+    let action = header(SOAP_ACTION);
     // Step 1 of wire.md: a declared length over the limit is refused before a byte is read.
     let declared = headers
         .get(header::CONTENT_LENGTH)
@@ -525,7 +564,12 @@ async fn soap_call(
     if declared.is_some_and(|n| n > app.body_limit as u64) {
         return too_large(app.body_limit);
     }
-    let bytes = match to_bytes(body, app.body_limit).await {
+    let read = match body {
+        Received::Whole(bytes) if bytes.len() > app.body_limit => return too_large(app.body_limit),
+        Received::Whole(bytes) => Ok(bytes),
+        Received::Body(body) => to_bytes(body, app.body_limit).await,
+    };
+    let bytes = match read {
         Ok(bytes) => bytes,
         Err(e) => {
             if is_length_limit(&e) {
@@ -644,9 +688,7 @@ fn set_reason(response: &mut Response, text: &str) {
     }
     if let Ok(v) = HeaderValue::from_str(&reason_header_value(text)) {
         // Only a simulator says why; clients other than ours ignore the header.
-        response
-            .headers_mut()
-            .insert(crate::client::REASON_HEADER, v);
+        response.headers_mut().insert(REASON, v);
     }
 }
 
@@ -796,7 +838,10 @@ async fn answer(
             };
             // The line says why, as the header does: the wire notes, then the simulator's reason
             // for a code other than 100.
-            let mut summary = format!("{op} {code}");
+            let mut summary = String::with_capacity(op.name().len() + 4);
+            summary.push_str(op.name());
+            summary.push(' ');
+            summary.push_str(itoa::Buffer::new().format(code));
             if !reason.is_empty() {
                 summary.push_str(": ");
                 summary.push_str(&crate::audit::card::mask(&reason));

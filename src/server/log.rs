@@ -117,14 +117,71 @@ fn timestamp(out: &mut String, now: chrono::DateTime<chrono::Utc>) {
     out.push('Z');
 }
 
-/// A text line: the time, a space, then `facts`.
+/// Appends the time now, as [`timestamp`] writes it. The date and the time to the second are
+/// formatted once a second (per thread) and reused: only the microseconds change between most
+/// lines.
+fn timestamp_now(out: &mut String) {
+    use std::cell::RefCell;
+    use std::time::{SystemTime, UNIX_EPOCH};
+    thread_local! {
+        /// The second last formatted (since the epoch) and its text up to the `.`.
+        static SECOND: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
+    }
+    // `chrono::Utc::now` reads the same clock, `SystemTime`.
+    let Ok(since) = SystemTime::now().duration_since(UNIX_EPOCH) else {
+        return timestamp(out, chrono::Utc::now());
+    };
+    let (secs, micros) = (since.as_secs(), since.subsec_micros());
+    let reused = SECOND.with_borrow_mut(|(second, text)| {
+        if *second != secs {
+            let Some(time) = i64::try_from(secs)
+                .ok()
+                .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+            else {
+                return false;
+            };
+            text.clear();
+            timestamp(text, time);
+            // Up to and with the `.`: the microseconds and the `Z` are the line's own.
+            text.truncate(text.len() - "000000Z".len());
+            *second = secs;
+        }
+        out.push_str(text);
+        true
+    });
+    if !reused {
+        return timestamp(out, chrono::Utc::now());
+    }
+    let mut digits = itoa::Buffer::new();
+    let text = digits.format(micros);
+    for _ in text.len()..6 {
+        out.push('0');
+    }
+    out.push_str(text);
+    out.push('Z');
+}
+
+/// A text line: the time, a space, then `facts`, and the newline.
 fn text_line(facts: std::fmt::Arguments<'_>) -> String {
     use std::fmt::Write as _;
     let mut line = String::with_capacity(160);
-    timestamp(&mut line, chrono::Utc::now());
+    timestamp_now(&mut line);
     line.push(' ');
     let _ = line.write_fmt(facts);
+    line.push('\n');
     line
+}
+
+/// Appends a field ([`field`]): written in place, and written again only when it has to be
+/// masked, cut or escaped.
+fn push_field(line: &mut String, value: &dyn Display) {
+    use std::fmt::Write as _;
+    let start = line.len();
+    let _ = write!(line, "{value}");
+    if let Cow::Owned(logged) = field(&line[start..]) {
+        line.truncate(start);
+        line.push_str(&logged);
+    }
 }
 
 impl std::fmt::Debug for RequestLog {
@@ -175,17 +232,34 @@ impl RequestLog {
         summary: &str,
         elapsed: Duration,
     ) {
+        if self.format == LogFormat::Text {
+            // Written piece by piece into the one line handed to the writer thread.
+            let mut line = String::with_capacity(160 + summary.len().min(MAX_FIELD_BYTES));
+            timestamp_now(&mut line);
+            line.push(' ');
+            // As `SocketAddr`'s `Display` writes it, without the formatting machinery.
+            crate::exchange::Exchange::write_client(&mut line, peer);
+            line.push(' ');
+            push_field(&mut line, method);
+            line.push(' ');
+            push_field(&mut line, uri);
+            line.push(' ');
+            let mut digits = itoa::Buffer::new();
+            line.push_str(digits.format(status));
+            line.push(' ');
+            line.push_str(&field(summary));
+            line.push(' ');
+            // `{ms:.1}` as whole tenths: the same digits without formatting a float.
+            let tenths = (elapsed.as_secs_f64() * 10_000.0).round() as u64;
+            line.push_str(digits.format(tenths / 10));
+            line.push('.');
+            line.push(char::from(b'0' + (tenths % 10) as u8));
+            line.push_str("ms\n");
+            return self.text(line);
+        }
         let ms = (elapsed.as_secs_f64() * 10_000.0).round() / 10.0;
         let (method, uri) = (method.to_string(), uri.to_string());
         let (method, uri, summary) = (field(&method), field(&uri), field(summary));
-        if self.format == LogFormat::Text {
-            // `{ms:.1}` as whole tenths: the same digits without formatting a float.
-            let tenths = (elapsed.as_secs_f64() * 10_000.0).round() as u64;
-            let (whole, tenth) = (tenths / 10, tenths % 10);
-            return self.text(text_line(format_args!(
-                "{peer} {method} {uri} {status} {summary} {whole}.{tenth}ms"
-            )));
-        }
         self.emit(|| match self.format {
             LogFormat::Text => unreachable!("text lines are written by RequestLog::text"),
             LogFormat::Json => tracing::info!(
@@ -210,9 +284,10 @@ impl RequestLog {
         self.emit(|| tracing::info!(peer = %peer, closed = %what, "connection"));
     }
 
-    /// Writes one text line, then, when it got through after lines were dropped, how many were.
+    /// Writes one text line (ending in its newline), then, when it got through after lines were
+    /// dropped, how many were.
     fn text(&self, line: String) {
-        self.queue.line(&line, |lost| {
+        self.queue.ended_line(&line, |lost| {
             text_line(format_args!(
                 "log: {lost} lines dropped while the log writer was stalled"
             ))
@@ -347,6 +422,46 @@ mod tests {
         assert!(cut.ends_with("…(+3488 bytes)"), "{cut}");
         assert_eq!(field("a\nb"), "a\\nb");
         assert!(matches!(field("PortStatus 100"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_field_written_in_place_is_the_field_as_logged() {
+        for text in [
+            "PortStatus 100",
+            "a\nb\tc",
+            &"é".repeat(2_000),
+            "",
+            "x\u{7f}",
+        ] {
+            let mut line = "before ".to_string();
+            push_field(&mut line, &text);
+            assert_eq!(line, format!("before {}", field(text)), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_time_now_is_the_clock_read_at_the_line_to_the_microsecond() {
+        // Many lines within one second reuse its date and time; each has its own microseconds.
+        let mut previous = String::new();
+        for _ in 0..2_000 {
+            let before = chrono::Utc::now();
+            let mut text = String::new();
+            timestamp_now(&mut text);
+            let after = chrono::Utc::now();
+            let parsed = chrono::NaiveDateTime::parse_from_str(&text, "%Y-%m-%dT%H:%M:%S%.6fZ")
+                .unwrap_or_else(|e| panic!("{text}: {e}"))
+                .and_utc();
+            let micros = |t: chrono::DateTime<chrono::Utc>| t.timestamp_micros();
+            assert!(
+                micros(before) <= micros(parsed) && micros(parsed) <= micros(after),
+                "{before} <= {text} <= {after}"
+            );
+            assert!(text >= previous, "{text} after {previous}");
+            let mut written = String::new();
+            timestamp(&mut written, parsed);
+            assert_eq!(text, written);
+            previous = text;
+        }
     }
 
     /// A writer that blocks until released, as a pipe nobody reads.

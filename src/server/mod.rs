@@ -415,19 +415,23 @@ async fn bind(mut options: ServeOptions) -> Result<Bound, ServerError> {
     let on_closed = log.clone().map(|log| -> crate::listener::OnClosed {
         Arc::new(move |peer, what: &str| log.connection(peer, &what))
     });
+    let limits = options.limits;
+    let body_limit = options.body_limit;
+    let basic_auth = options.basic_auth.clone();
+    let mut state = handler::AppState::new(options, log.clone());
+    state.sessions = offered;
+    let state = Arc::new(state);
     let front = Arc::new(front::Front {
         listener: Arc::new(crate::listener::Front {
-            limits: options.limits,
+            limits,
             tls,
             on_closed,
         }),
-        body_limit: options.body_limit,
-        basic_auth: options.basic_auth.clone(),
-        log: log.clone(),
+        body_limit,
+        basic_auth,
+        log,
+        endpoint: state.clone(),
     });
-    let mut state = handler::AppState::new(options, log);
-    state.sessions = offered;
-    let state = Arc::new(state);
     Ok(Bound {
         listener,
         addr: bound,

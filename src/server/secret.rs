@@ -92,41 +92,49 @@ pub struct LoggedUri<'a>(pub &'a axum::http::Uri);
 
 impl std::fmt::Display for LoggedUri<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&logged_path(self.0.path()))?;
+        // Written piece by piece: every request's log line writes its address.
+        let path = self.0.path();
+        match path.strip_prefix(SESSIONS) {
+            Some(rest) => {
+                let (id, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+                f.write_str(SESSIONS)?;
+                write_shortened(f, id)?;
+                f.write_str(tail)?;
+            }
+            None => f.write_str(path)?,
+        }
         if let Some(query) = self.0.query() {
             f.write_str("?")?;
-            let pairs: Vec<String> = query
-                .split('&')
-                .map(|pair| match pair.split_once('=') {
+            for (i, pair) in query.split('&').enumerate() {
+                if i > 0 {
+                    f.write_str("&")?;
+                }
+                match pair.split_once('=') {
                     Some((name, value)) if name.eq_ignore_ascii_case("key") => {
-                        format!("{name}={}", shortened(value))
+                        f.write_str(name)?;
+                        f.write_str("=")?;
+                        write_shortened(f, value)?;
                     }
-                    _ => pair.to_string(),
-                })
-                .collect();
-            f.write_str(&pairs.join("&"))?;
+                    _ => f.write_str(pair)?,
+                }
+            }
         }
         Ok(())
     }
 }
 
-/// A path with the session id after `/sessions/` shortened.
-fn logged_path(path: &str) -> String {
-    let prefix = "/sessions/";
-    match path.strip_prefix(prefix) {
-        Some(rest) => {
-            let (id, tail) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-            format!("{prefix}{}{tail}", shortened(id))
-        }
-        None => path.to_string(),
-    }
-}
+/// What a path with a session id in it begins with ([`super::SESSIONS_PREFIX`] and a `/`); the
+/// id follows.
+const SESSIONS: &str = "/sessions/";
 
-/// A secret's first [`LOGGED_PREFIX`] characters and `…`, or the whole when no longer.
-pub fn shortened(secret: &str) -> String {
+/// Writes a secret's first [`LOGGED_PREFIX`] characters and `…`, or the whole when no longer.
+fn write_shortened(out: &mut impl std::fmt::Write, secret: &str) -> std::fmt::Result {
     match secret.char_indices().nth(LOGGED_PREFIX) {
-        Some((at, _)) => format!("{}…", &secret[..at]),
-        None => secret.to_string(),
+        Some((at, _)) => {
+            out.write_str(&secret[..at])?;
+            out.write_str("…")
+        }
+        None => out.write_str(secret),
     }
 }
 
