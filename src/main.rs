@@ -2,14 +2,6 @@
 
 use clap::Parser;
 
-/// mimalloc rather than the system's allocator: every request `ecapi serve` answers and every
-/// call a script makes allocates and frees a few dozen small blocks (texts, headers, the
-/// exchange the audit reads), and under glibc's malloc that was about a sixth of a served
-/// PortStatus's instructions (benches/README.md, "Where the time goes: `ecapi serve`"). It
-/// builds from C with the compiler `cc` finds, on Windows (MSVC or GNU) as on Unix.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> std::process::ExitCode {
     let cli = ecapi::cli::Cli::parse();
     std::process::ExitCode::from(ecapi::cli::main(cli))
