@@ -4,6 +4,8 @@
 //! interim `100 Continue` answers, and the bad paths (reset mid-answer, a head too large, an
 //! answer that stalls past `--timeout`, a stop while the answer is awaited).
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -86,33 +88,10 @@ impl Server {
 fn serve(mut stream: TcpStream, reply: &(dyn Fn(usize) -> Reply + Send + Sync), log: &Mutex<Log>) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
     let mut bytes = Vec::new();
-    let mut chunk = [0u8; 8192];
     loop {
-        let head_end = loop {
-            if let Some(i) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
-                break i + 4;
-            }
-            match stream.read(&mut chunk) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => bytes.extend_from_slice(&chunk[..n]),
-            }
+        let Some((head, _body)) = common::read_request(&mut stream, &mut bytes) else {
+            return;
         };
-        let head = String::from_utf8_lossy(&bytes[..head_end]).into_owned();
-        let length: usize = head
-            .lines()
-            .find_map(|l| {
-                let (name, value) = l.split_once(':')?;
-                name.eq_ignore_ascii_case("content-length")
-                    .then(|| value.trim().parse().ok())?
-            })
-            .unwrap_or(0);
-        while bytes.len() < head_end + length {
-            match stream.read(&mut chunk) {
-                Ok(0) | Err(_) => return,
-                Ok(n) => bytes.extend_from_slice(&chunk[..n]),
-            }
-        }
-        bytes.drain(..head_end + length);
         if head.starts_with("GET") {
             let _ = stream.write_all(b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n");
             continue;
@@ -139,7 +118,7 @@ fn serve(mut stream: TcpStream, reply: &(dyn Fn(usize) -> Reply + Send + Sync), 
             }
             Reply::Stall(answer) => {
                 let _ = stream.write_all(&answer);
-                let _ = stream.read(&mut chunk);
+                let _ = stream.read(&mut [0u8; 1024]);
                 return;
             }
         }

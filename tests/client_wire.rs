@@ -2,6 +2,8 @@
 //! answers, WSDL imports that fail, a 7.0 server, faults and dropped connections under `--trace`,
 //! and a request in flight when the run is stopped (wire.md, "The client"; issue 9, point 8).
 
+mod common;
+
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::Ordering;
@@ -73,37 +75,14 @@ impl Scripted {
 
 fn serve_one(mut stream: TcpStream, handler: &Handler, log: &Mutex<Vec<Seen>>) {
     let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
-    let mut bytes = Vec::new();
-    let mut chunk = [0u8; 8192];
-    let head_end = loop {
-        if let Some(i) = bytes.windows(4).position(|w| w == b"\r\n\r\n") {
-            break i + 4;
-        }
-        match stream.read(&mut chunk) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => bytes.extend_from_slice(&chunk[..n]),
-        }
+    let Some((head, body)) = common::read_request(&mut stream, &mut Vec::new()) else {
+        return;
     };
-    let head = String::from_utf8_lossy(&bytes[..head_end]).into_owned();
-    let length: usize = head
-        .lines()
-        .find_map(|l| {
-            let (name, value) = l.split_once(':')?;
-            name.eq_ignore_ascii_case("content-length")
-                .then(|| value.trim().parse().ok())?
-        })
-        .unwrap_or(0);
-    while bytes.len() < head_end + length {
-        match stream.read(&mut chunk) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => bytes.extend_from_slice(&chunk[..n]),
-        }
-    }
     let mut first = head.split_whitespace();
     let seen = Seen {
         method: first.next().unwrap_or_default().to_string(),
         target: first.next().unwrap_or_default().to_string(),
-        body: bytes[head_end..].to_vec(),
+        body,
     };
     log.lock().unwrap().push(seen.clone());
     match handler(&seen) {
@@ -113,7 +92,7 @@ fn serve_one(mut stream: TcpStream, handler: &Handler, log: &Mutex<Vec<Seen>>) {
         Reply::Drop => {}
         Reply::Hang => {
             // Until the client closes its side.
-            let _ = stream.read(&mut chunk);
+            let _ = stream.read(&mut [0u8; 1024]);
         }
     }
 }

@@ -60,6 +60,41 @@ pub struct Answer {
     pub body: String,
 }
 
+/// Reads one HTTP request as a test server sees it: its head (up to and including the blank line)
+/// and its `Content-Length` body. `buffered` holds bytes already read from `stream` and keeps what
+/// was read past this request (the next request on a kept-alive connection). `None` when the
+/// connection ends or fails first.
+pub fn read_request(stream: &mut TcpStream, buffered: &mut Vec<u8>) -> Option<(String, Vec<u8>)> {
+    let mut chunk = [0u8; 8192];
+    let head_end = loop {
+        if let Some(i) = buffered.windows(4).position(|w| w == b"\r\n\r\n") {
+            break i + 4;
+        }
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buffered.extend_from_slice(&chunk[..n]),
+        }
+    };
+    let head = String::from_utf8_lossy(&buffered[..head_end]).into_owned();
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            let (name, value) = l.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse().ok())?
+        })
+        .unwrap_or(0);
+    while buffered.len() < head_end + length {
+        match stream.read(&mut chunk) {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => buffered.extend_from_slice(&chunk[..n]),
+        }
+    }
+    let body = buffered[head_end..head_end + length].to_vec();
+    buffered.drain(..head_end + length);
+    Some((head, body))
+}
+
 /// Sends raw bytes (a whole request) and reads the answer until the server closes.
 pub fn raw(addr: SocketAddr, request: &[u8]) -> Answer {
     let mut stream = TcpStream::connect(addr).unwrap();
