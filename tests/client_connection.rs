@@ -33,6 +33,8 @@ enum Reply {
     Reset(Vec<u8>),
     /// Write these bytes and then nothing, holding the connection until the client goes.
     Stall(Vec<u8>),
+    /// Write these bytes one at a time, this long apart, until done or the client goes.
+    Trickle(Vec<u8>, Duration),
 }
 
 /// What the server saw.
@@ -120,6 +122,14 @@ fn serve(mut stream: TcpStream, reply: &(dyn Fn(usize) -> Reply + Send + Sync), 
                 let _ = stream.write_all(&answer);
                 let _ = stream.read(&mut [0u8; 1024]);
                 return;
+            }
+            Reply::Trickle(answer, gap) => {
+                for byte in answer {
+                    if stream.write_all(&[byte]).is_err() {
+                        return;
+                    }
+                    std::thread::sleep(gap);
+                }
             }
         }
     }
@@ -495,4 +505,92 @@ fn a_307_redirect_sends_the_call_again_to_the_new_address_and_a_302_asks_it_with
         "{err:?}"
     );
     assert_eq!(server.heads().len(), 3, "the GET is not a POST");
+}
+
+#[test]
+fn a_chunk_size_beyond_any_body_is_an_http_error_not_a_crash() {
+    let server = Server::start(|_| {
+        Reply::Stall(
+            b"HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n\
+              1\r\nx\r\nffffffffffffffff\r\nabc"
+                .to_vec(),
+        )
+    });
+    let mut http = client(&server.url());
+    let err = http.call(&port_status()).unwrap_err().to_string();
+    assert!(err.ends_with("the body is too large"), "{err}");
+}
+
+#[test]
+fn an_answer_trickling_in_still_ends_at_the_request_timeout() {
+    // 453 bytes 5 ms apart would take over two seconds; the deadline is 300 ms.
+    let server = Server::start(|_| {
+        Reply::Trickle(with_length("", ANSWER.as_bytes()), Duration::from_millis(5))
+    });
+    let mut options = HttpOptions::new(server.url());
+    options.timeout = Duration::from_millis(300);
+    let mut http = Http::connect(options).unwrap();
+    let started = Instant::now();
+    let err = http.call(&port_status()).unwrap_err();
+    let took = started.elapsed();
+    assert!(
+        matches!(err, TransportError::Timeout { seconds, .. } if seconds == 0.3),
+        "{err:?}"
+    );
+    assert!(took < Duration::from_millis(1500), "{took:?}");
+}
+
+#[test]
+fn a_content_length_with_a_sign_or_two_different_lengths_is_refused_in_hyper_words() {
+    for head in [
+        format!("Content-Length: +{}\r\n", ANSWER.len()),
+        format!("Content-Length: {}\r\nContent-Length: 5\r\n", ANSWER.len()),
+    ] {
+        let answer = format!(
+            "HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\n{head}\r\n{ANSWER}"
+        );
+        let server = Server::start(move |_| Reply::Keep(answer.clone().into_bytes()));
+        let mut http = client(&server.url());
+        let err = http.call(&port_status()).unwrap_err().to_string();
+        assert!(
+            err.ends_with("invalid content-length parsed"),
+            "{head}: {err}"
+        );
+    }
+    // The same length twice is one length.
+    let answer = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\nContent-Length: {0}\r\n\
+         Content-Length: {0}\r\n\r\n{ANSWER}",
+        ANSWER.len()
+    );
+    let server = Server::start(move |_| Reply::Keep(answer.clone().into_bytes()));
+    assert_eq!(
+        client(&server.url())
+            .call(&port_status())
+            .unwrap()
+            .response
+            .code,
+        100
+    );
+}
+
+#[test]
+fn a_chunk_line_ended_by_a_bare_line_feed_is_refused_at_once() {
+    let answer = format!(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/xml; charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n\
+         {:x}\n{ANSWER}\n0\n\n",
+        ANSWER.len()
+    );
+    let server = Server::start(move |_| Reply::Stall(answer.clone().into_bytes()));
+    let mut options = HttpOptions::new(server.url());
+    options.timeout = Duration::from_secs(20);
+    let mut http = Http::connect(options).unwrap();
+    let started = Instant::now();
+    let err = http.call(&port_status()).unwrap_err().to_string();
+    assert!(err.ends_with("invalid chunk size line"), "{err}");
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
 }

@@ -248,6 +248,7 @@ impl Connection {
             None => Failure::Head(format!("connection error: {e}")),
         };
         while !data.is_empty() {
+            self.waited(deadline, cancel)?;
             match self.stream.write(data) {
                 Ok(0) => {
                     return Err(Failure::Head(
@@ -270,8 +271,8 @@ impl Connection {
         }
     }
 
-    /// After a read or write gave up for [`POLL`]: stop if the run was stopped or the deadline
-    /// passed.
+    /// Before each read and write, and after one that gave up for [`POLL`]: stop if the run was
+    /// stopped or the deadline passed.
     fn waited(&self, deadline: Instant, cancel: &Cancel) -> Result<(), Failure> {
         cancel.check().map_err(Failure::Stopped)?;
         if Instant::now() >= deadline {
@@ -287,6 +288,11 @@ impl Connection {
             self.buf.resize(grown, 0);
         }
         loop {
+            // Checked before every read, not only after a read that waited POLL in vain: an answer
+            // trickling in a byte at a time must still end at the deadline or a stop.
+            if let Err(failure) = self.waited(deadline, cancel) {
+                return Err(io::Error::other(Waited(failure)));
+            }
             match self.stream.read(&mut self.buf[self.filled..]) {
                 Ok(n) => {
                     self.filled += n;
@@ -316,7 +322,7 @@ impl Connection {
                 let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
                 let mut response = httparse::Response::new(&mut headers);
                 match response.parse(&self.buf[..self.filled]) {
-                    Ok(httparse::Status::Complete(len)) => Some(read_head(&response, len)),
+                    Ok(httparse::Status::Complete(len)) => Some(read_head(&response, len)?),
                     Ok(httparse::Status::Partial) => None,
                     Err(e) => return Err(Failure::Head(parse_error(e).to_string())),
                 }
@@ -411,7 +417,9 @@ impl Connection {
                 .trim_ascii();
             let size = std::str::from_utf8(size_text)
                 .ok()
-                .filter(|t| !t.is_empty() && t.len() <= 16)
+                .filter(|t| {
+                    !t.is_empty() && t.len() <= 16 && t.bytes().all(|b| b.is_ascii_hexdigit())
+                })
                 .and_then(|t| usize::from_str_radix(t, 16).ok())
                 .ok_or_else(|| invalid("invalid chunk size line"))?;
             self.consume(line_end + 2);
@@ -425,7 +433,8 @@ impl Connection {
                     }
                 }
             }
-            if body.len() + size > MAX_BODY {
+            // `body` never exceeds MAX_BODY, so this cannot overflow as `body.len() + size` could.
+            if size > MAX_BODY - body.len() {
                 return Err(Failure::Body(status, "the body is too large".into()));
             }
             let need = size + 2;
@@ -449,7 +458,9 @@ impl Connection {
         }
     }
 
-    /// The position of the first CRLF in the buffer, reading until one comes.
+    /// The position of the first CRLF in the buffer, reading until one comes. A line ended by a
+    /// bare LF is refused at once, as hyper refuses it (it would otherwise wait for a CRLF until
+    /// the deadline).
     fn line_end(
         &mut self,
         status: u16,
@@ -458,13 +469,17 @@ impl Connection {
     ) -> Result<usize, Failure> {
         let mut from = 0;
         loop {
-            if let Some(at) = self.buf[from..self.filled]
-                .windows(2)
-                .position(|w| w == b"\r\n")
-            {
-                return Ok(from + at);
+            if let Some(at) = self.buf[from..self.filled].iter().position(|&b| b == b'\n') {
+                let at = from + at;
+                if at > 0 && self.buf[at - 1] == b'\r' {
+                    return Ok(at - 1);
+                }
+                return Err(Failure::Body(
+                    status,
+                    "error reading a body from connection: invalid chunk size line".into(),
+                ));
             }
-            from = self.filled.saturating_sub(1);
+            from = self.filled;
             if self.filled > MAX_HEAD {
                 return Err(Failure::Body(
                     status,
@@ -532,13 +547,13 @@ enum Framing {
 fn read_head(
     response: &httparse::Response<'_, '_>,
     len: usize,
-) -> (RawAnswer, usize, Framing, bool) {
+) -> Result<(RawAnswer, usize, Framing, bool), Failure> {
     let status = response.code.unwrap_or(0);
     let mut answer = RawAnswer {
         status,
         ..RawAnswer::default()
     };
-    let mut length: Option<Option<usize>> = None;
+    let mut length: Option<usize> = None;
     let mut chunked = false;
     // HTTP/1.1 keeps the connection unless told otherwise; HTTP/1.0 closes it unless told.
     let mut keep = response.version == Some(1);
@@ -548,11 +563,18 @@ fn read_head(
         if name.eq_ignore_ascii_case("content-type") {
             answer.content_type = Some(text());
         } else if name.eq_ignore_ascii_case("content-length") {
-            length = Some(
-                std::str::from_utf8(header.value)
-                    .ok()
-                    .and_then(|t| t.trim().parse().ok()),
-            );
+            // Digits only (no sign), and every Content-Length the same number, as hyper reads
+            // them: anything else is refused in hyper's words, not guessed at.
+            let value = std::str::from_utf8(header.value)
+                .ok()
+                .map(str::trim)
+                .filter(|t| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|t| t.parse::<usize>().ok());
+            match (value, length) {
+                (Some(n), None) => length = Some(n),
+                (Some(n), Some(before)) if n == before => {}
+                _ => return Err(Failure::Head("invalid content-length parsed".into())),
+            }
         } else if name.eq_ignore_ascii_case("transfer-encoding") {
             chunked = String::from_utf8_lossy(header.value)
                 .rsplit(',')
@@ -584,13 +606,12 @@ fn read_head(
         Framing::Chunked
     } else {
         match length {
-            Some(Some(0)) => Framing::Empty,
-            Some(Some(n)) => Framing::Length(n),
-            // A length that is not a number: read to the end, and do not reuse the connection.
-            Some(None) | None => Framing::UntilClose,
+            Some(0) => Framing::Empty,
+            Some(n) => Framing::Length(n),
+            None => Framing::UntilClose,
         }
     };
-    (answer, len, framing, keep)
+    Ok((answer, len, framing, keep))
 }
 
 /// hyper's words for a head that is not HTTP, which the client's messages have always used.
