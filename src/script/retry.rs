@@ -241,6 +241,58 @@ fn millis(function: &str, what: &str, v: &Dynamic) -> Res<Duration> {
 }
 
 /// The block to run, or an error naming the argument.
+/// What `retry` and `poll_until` share from one attempt to the next: the clock they pace on, the
+/// attempts kept for the reports, the attempt's number and the script line of the call.
+struct Attempts<'a> {
+    function: &'static str,
+    of: Option<u32>,
+    line: Option<usize>,
+    pace: Pace<'a>,
+    kept: Kept<'a>,
+    number: u32,
+}
+
+impl<'a> Attempts<'a> {
+    /// Checks the block (`what`, the call's third argument) and starts counting attempts.
+    fn start(
+        ctx: &NativeCallContext,
+        session: &'a SharedSession,
+        function: &'static str,
+        of: Option<u32>,
+        what: &str,
+        block: Dynamic,
+    ) -> Res<(Attempts<'a>, FnPtr)> {
+        let block = closure(function, &format!("{what} (third argument)"), block)?;
+        takes_nothing(ctx, function, what, &block)?;
+        let attempts = Attempts {
+            function,
+            of,
+            line: ctx.call_position().line(),
+            pace: Pace::new(session, function),
+            kept: Kept::new(session),
+            number: 0,
+        };
+        Ok((attempts, block))
+    }
+
+    /// The next attempt, passed until told otherwise; fails when the run was stopped.
+    fn next(&mut self) -> Res<Attempt> {
+        self.number += 1;
+        self.pace.check()?;
+        Ok(Attempt {
+            function: self.function,
+            number: self.number,
+            of: self.of,
+            at: self.pace.elapsed(),
+            virtual_clock: self.pace.virtual_clock,
+            line: self.line,
+            passed: true,
+            detail: String::new(),
+            left_out_before: 0,
+        })
+    }
+}
+
 fn closure(function: &str, what: &str, v: Dynamic) -> Res<FnPtr> {
     let shown = type_name(&v);
     v.try_cast::<FnPtr>().ok_or_else(|| {
@@ -355,39 +407,22 @@ fn retry(
     }
     let times = times as u32;
     let interval = millis(F, "interval_ms", &interval)?;
-    let block = closure(F, "the block (third argument)", block)?;
-    takes_nothing(ctx, F, "the block", &block)?;
-    let line = ctx.call_position().line();
-    let mut pace = Pace::new(session, F);
-    let mut kept = Kept::new(session);
-    let mut number = 0;
+    let (mut attempts, block) = Attempts::start(ctx, session, F, Some(times), "the block", block)?;
     loop {
-        number += 1;
-        pace.check()?;
-        let at = pace.elapsed();
+        let mut attempt = attempts.next()?;
         let result: Res<Dynamic> = block.call_within_context(ctx, ());
-        let mut attempt = Attempt {
-            function: F,
-            number,
-            of: Some(times),
-            at,
-            virtual_clock: pace.virtual_clock,
-            line,
-            passed: true,
-            detail: "ok".into(),
-            left_out_before: 0,
-        };
         match result {
             Ok(value) => {
-                kept.note(attempt);
+                attempt.detail = "ok".into();
+                attempts.kept.note(attempt);
                 return Ok(value);
             }
             Err(e) if !retryable(&e) => return Err(e),
             Err(e) => {
                 attempt.passed = false;
                 attempt.detail = message(&e);
-                kept.note(attempt);
-                if number == times {
+                attempts.kept.note(attempt);
+                if attempts.number == times {
                     let total = plural(times, "attempt");
                     return Err(relabel(*e, |m| {
                         format!("retry gave up after {total}; the last failed with: {m}")
@@ -395,7 +430,7 @@ fn retry(
                 }
             }
         }
-        pace.wait(interval)?;
+        attempts.pace.wait(interval)?;
     }
 }
 
@@ -415,16 +450,11 @@ fn poll_until(
             "{F}: interval_ms 0 would check without pause; give 1 or more milliseconds"
         )));
     }
-    let condition = closure(F, "the condition (third argument)", condition)?;
-    takes_nothing(ctx, F, "the condition", &condition)?;
-    let line = ctx.call_position().line();
-    let mut pace = Pace::new(session, F);
-    let mut kept = Kept::new(session);
-    let mut number = 0;
+    let (mut attempts, condition) =
+        Attempts::start(ctx, session, F, None, "the condition", condition)?;
     loop {
-        number += 1;
-        pace.check()?;
-        let at = pace.elapsed();
+        let mut attempt = attempts.next()?;
+        let at = attempt.at;
         let calls = session.borrow().calls();
         let result: Res<Dynamic> = condition.call_within_context(ctx, ());
         let held = match result {
@@ -443,28 +473,19 @@ fn poll_until(
             // Not reachable yet (a server coming up): another check may see it.
             Err(e) => Err(message(&e)),
         };
-        let attempt = Attempt {
-            function: F,
-            number,
-            of: None,
-            at,
-            virtual_clock: pace.virtual_clock,
-            line,
-            passed: held == Ok(true),
-            detail: match &held {
-                Ok(true) => "true".into(),
-                Ok(false) => "false".into(),
-                Err(e) => format!("threw: {e}"),
-            },
-            left_out_before: 0,
+        attempt.passed = held == Ok(true);
+        attempt.detail = match &held {
+            Ok(true) => "true".into(),
+            Ok(false) => "false".into(),
+            Err(e) => format!("threw: {e}"),
         };
-        kept.note(attempt);
+        attempts.kept.note(attempt);
         if held == Ok(true) {
             return Ok(at.as_millis() as i64);
         }
-        let left = timeout.saturating_sub(pace.elapsed());
+        let left = timeout.saturating_sub(attempts.pace.elapsed());
         if left.is_zero() {
-            let clock = if pace.virtual_clock {
+            let clock = if attempts.pace.virtual_clock {
                 " on the simulator's virtual clock"
             } else {
                 ""
@@ -487,11 +508,11 @@ fn poll_until(
             return Err(failure(format!(
                 "{F}: the condition did not hold within {} ms ({} in {:.2} s{clock}); at the last, {last}{asked}",
                 timeout.as_millis(),
-                plural(number, "check"),
-                pace.elapsed().as_secs_f64(),
+                plural(attempts.number, "check"),
+                attempts.pace.elapsed().as_secs_f64(),
             )));
         }
-        pace.wait(interval.min(left))?;
+        attempts.pace.wait(interval.min(left))?;
     }
 }
 
