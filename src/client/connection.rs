@@ -318,7 +318,10 @@ impl Connection {
     ) -> Result<(RawAnswer, bool), Failure> {
         // The head; 1xx interim answers (100 Continue) are skipped.
         let (mut answer, head_len, framing, mut keep) = loop {
-            let parsed = {
+            // Nothing read yet (the usual case, before the first read): nothing to parse.
+            let parsed = if self.filled == 0 {
+                None
+            } else {
                 let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
                 let mut response = httparse::Response::new(&mut headers);
                 match response.parse(&self.buf[..self.filled]) {
@@ -558,7 +561,12 @@ fn read_head(
     // HTTP/1.1 keeps the connection unless told otherwise; HTTP/1.0 closes it unless told.
     let mut keep = response.version == Some(1);
     for header in response.headers.iter() {
-        let text = || String::from_utf8_lossy(header.value).into_owned();
+        // Header values are nearly always ASCII: checked in one pass, converted lossily only when
+        // they are not UTF-8.
+        let text = || match std::str::from_utf8(header.value) {
+            Ok(value) => value.to_owned(),
+            Err(_) => String::from_utf8_lossy(header.value).into_owned(),
+        };
         let name = header.name;
         if name.eq_ignore_ascii_case("content-type") {
             answer.content_type = Some(text());

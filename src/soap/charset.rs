@@ -65,6 +65,11 @@ pub enum ContentTypeRefusal {
 /// aliases `latin1`, `us-ascii`), which WCF refuses.
 pub fn content_type(value: Option<&str>, lenient: bool) -> Result<Charset, ContentTypeRefusal> {
     let value = value.ok_or(ContentTypeRefusal::MediaType)?;
+    // The form nearly every client sends (WCF's own, zeep's, ecapi's), read without splitting:
+    // the general reading below gives the same.
+    if value.eq_ignore_ascii_case(EXPECTED_CONTENT_TYPE) {
+        return Ok(Charset::Fixed(Encoding::Utf8));
+    }
     let mut parts = value.split(';');
     let media = parts.next().unwrap_or("").trim();
     if !media.eq_ignore_ascii_case(TEXT_XML) {
@@ -254,6 +259,26 @@ mod tests {
         assert_eq!(
             content_type(Some("text/xml; charset=iso-8859-1"), true),
             Ok(Charset::Fixed(Encoding::Latin1))
+        );
+    }
+
+    #[test]
+    fn the_usual_content_type_is_read_at_once_and_its_neighbours_in_full() {
+        let utf8 = Ok(Charset::Fixed(Encoding::Utf8));
+        assert_eq!(content_type(Some("text/xml; charset=utf-8"), false), utf8);
+        assert_eq!(content_type(Some("TEXT/XML; CHARSET=UTF-8"), false), utf8);
+        assert_eq!(content_type(Some("text/xml ; charset=utf-8"), false), utf8);
+        assert_eq!(
+            content_type(Some("text/xml; charset=utf-8; charset=utf-16"), false),
+            Ok(Charset::Utf16AnyOrder)
+        );
+        assert_eq!(
+            content_type(Some("text/xml; charset=utf-80"), false),
+            Err(ContentTypeRefusal::Charset("utf-80".into()))
+        );
+        assert_eq!(
+            content_type(Some("text/html; charset=utf-8"), false),
+            Err(ContentTypeRefusal::MediaType)
         );
     }
 

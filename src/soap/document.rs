@@ -149,12 +149,12 @@ fn is_name_start(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_'
 }
 
-/// A name as scanned: the whole, and where its first colon is.
+/// A name as scanned: the whole, where its first colon is, and whether another follows.
 #[derive(Clone, Copy)]
 struct Name<'t> {
     qname: &'t str,
     colon: Option<usize>,
-    colons: usize,
+    more_colons: bool,
 }
 
 impl<'t> Name<'t> {
@@ -165,7 +165,7 @@ impl<'t> Name<'t> {
         let starts = |i: usize| bytes.get(i).copied().is_some_and(is_name_start);
         match self.colon {
             None if starts(0) => Some(("", self.qname)),
-            Some(c) if self.colons == 1 && starts(0) && starts(c + 1) => {
+            Some(c) if !self.more_colons && starts(0) && starts(c + 1) => {
                 Some((&self.qname[..c], &self.qname[c + 1..]))
             }
             _ => None,
@@ -220,11 +220,18 @@ impl<'t> Quick<'t> {
         let mut root_seen = false;
         loop {
             // In a compact envelope most tags follow one another: no search then.
+            // A value is most often short: a plain loop over its first bytes costs less than
+            // setting up a vector search.
             let lt = if self.bytes.get(self.at) == Some(&b'<') {
                 self.at
             } else {
                 let rest = &self.bytes[self.at..];
-                memchr::memchr(b'<', rest).map_or(self.bytes.len(), |k| self.at + k)
+                let near = &rest[..rest.len().min(32)];
+                match near.iter().position(|&b| b == b'<') {
+                    Some(k) => self.at + k,
+                    None => memchr::memchr(b'<', &rest[near.len()..])
+                        .map_or(self.bytes.len(), |k| self.at + near.len() + k),
+                }
             };
             if lt > self.at {
                 let run = &self.text[self.at..lt];
@@ -276,22 +283,21 @@ impl<'t> Quick<'t> {
     /// A name starting at the cursor, up to a byte that cannot be in it.
     fn name(&mut self) -> Name<'t> {
         let from = self.at;
-        let mut colon = None;
-        let mut colons = 0;
-        while let Some(&b) = self.bytes.get(self.at) {
-            if !NAME_BYTES[usize::from(b)] {
-                break;
-            }
-            if b == b':' {
-                colon = colon.or(Some(self.at - from));
-                colons += 1;
-            }
-            self.at += 1;
-        }
+        let rest = &self.bytes[from..];
+        // One table look-up a byte for the extent, then the colons in the (short) name alone:
+        // plain loops, as a name is a few bytes long.
+        let len = rest
+            .iter()
+            .position(|&b| !NAME_BYTES[usize::from(b)])
+            .unwrap_or(rest.len());
+        let name = &rest[..len];
+        let colon = name.iter().position(|&b| b == b':');
+        let more_colons = colon.is_some_and(|c| name[c + 1..].contains(&b':'));
+        self.at = from + len;
         Name {
             qname: &self.text[from..self.at],
             colon,
-            colons,
+            more_colons,
         }
     }
 

@@ -42,13 +42,19 @@ impl Encoding {
     }
 }
 
-/// The `charset` parameter of a Content-Type value, lowercased and unquoted.
-fn charset(content_type: &str) -> Option<String> {
+/// The `charset` parameter of a Content-Type value, lowercased and unquoted (borrowed when it is
+/// already lower case, as nearly every answer writes it).
+fn charset(content_type: &str) -> Option<Cow<'_, str>> {
     content_type.split(';').skip(1).find_map(|p| {
         let (name, value) = p.split_once('=')?;
-        name.trim()
-            .eq_ignore_ascii_case("charset")
-            .then(|| value.trim().trim_matches('"').to_ascii_lowercase())
+        name.trim().eq_ignore_ascii_case("charset").then(|| {
+            let value = value.trim().trim_matches('"');
+            if value.bytes().any(|b| b.is_ascii_uppercase()) {
+                Cow::Owned(value.to_ascii_lowercase())
+            } else {
+                Cow::Borrowed(value)
+            }
+        })
     })
 }
 
