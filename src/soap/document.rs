@@ -132,18 +132,25 @@ fn is_space(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\n')
 }
 
-/// The ASCII bytes a name may hold (`:` included, checked apart), as a table: the scan looks each
-/// byte up once.
-const NAME_BYTES: [bool; 256] = {
-    let mut table = [false; 256];
+/// What each byte is to a name, as a table the scan looks each byte up in once: `OUT` ends it,
+/// `IN` is an ASCII name byte, `COLON` the colon (a name byte that [`Name::split`] looks for).
+const NAME_CLASS: [u8; 256] = {
+    let mut table = [OUT; 256];
     let mut b = 0;
     while b < 256 {
         let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b':');
+        if c == b':' {
+            table[b] = COLON;
+        } else if c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.') {
+            table[b] = IN;
+        }
         b += 1;
     }
     table
 };
+const OUT: u8 = 0;
+const IN: u8 = 1;
+const COLON: u8 = 2;
 
 fn is_name_start(b: u8) -> bool {
     b.is_ascii_alphabetic() || b == b'_'
@@ -283,16 +290,20 @@ impl<'t> Quick<'t> {
     /// A name starting at the cursor, up to a byte that cannot be in it.
     fn name(&mut self) -> Name<'t> {
         let from = self.at;
-        let rest = &self.bytes[from..];
-        // One table look-up a byte for the extent, then the colons in the (short) name alone:
-        // plain loops, as a name is a few bytes long.
-        let len = rest
-            .iter()
-            .position(|&b| !NAME_BYTES[usize::from(b)])
-            .unwrap_or(rest.len());
-        let name = &rest[..len];
-        let colon = name.iter().position(|&b| b == b':');
-        let more_colons = colon.is_some_and(|c| name[c + 1..].contains(&b':'));
+        // One pass, one table look-up a byte, the colons noted on the way (a name is a few bytes
+        // long: a plain loop over a slice, no bounds check a byte).
+        let mut len = 0;
+        let mut colon = None;
+        let mut more_colons = false;
+        for &b in &self.bytes[from..] {
+            match NAME_CLASS[usize::from(b)] {
+                OUT => break,
+                COLON if colon.is_none() => colon = Some(len),
+                COLON => more_colons = true,
+                _ => {}
+            }
+            len += 1;
+        }
         self.at = from + len;
         Name {
             qname: &self.text[from..self.at],
