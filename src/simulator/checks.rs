@@ -9,6 +9,7 @@ use crate::api::{ApiVersion, Operation, Param, Request, ResponseCode};
 pub const PARM_LENGTH: usize = 1024;
 
 /// The required parameters of the request's operation: the first checks of all.
+#[inline]
 pub fn required(req: &Request) -> Answer<()> {
     match req.op() {
         Operation::InitStation => present(req, Param::Extension, ResponseCode::ExtensionRequired),
