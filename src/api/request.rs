@@ -319,6 +319,11 @@ mod tests {
             assert_eq!(built.get(Param::Parm3), "");
             assert_eq!(built.max_recording_time(), Ok(0));
             assert_eq!(built.values_len(), unit.len() + port.len());
+            // Kept inline, without an allocation, while both fit in the text's own bytes.
+            assert_eq!(
+                built.text.is_heap_allocated(),
+                unit.len() + port.len() > INLINE
+            );
         }
     }
 

@@ -145,6 +145,7 @@ impl Faults {
 
     /// Whether any rule or delay could depend on the unit and port (a counted or standing rule, or
     /// a delay); probabilities never do. Without one, a request's port need not be looked at.
+    #[inline]
     pub fn by_port(&self) -> bool {
         !self.rules.is_empty() || !self.delays.is_empty()
     }
