@@ -6,7 +6,7 @@ use super::{ApiVersion, Operation, Param};
 
 /// A request to the Web API. Every value is text, as on the wire; a parameter that was not given is
 /// the empty string, which is also what an empty element carries.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Request {
     op: Operation,
     /// Every value, one after the other in parameter order, in one string: short requests (a
@@ -14,6 +14,23 @@ pub struct Request {
     text: CompactString,
     /// Where each parameter's value ends in `text`.
     ends: [u32; Param::ALL.len()],
+}
+
+impl Clone for Request {
+    fn clone(&self) -> Request {
+        Request {
+            op: self.op,
+            text: self.text.clone(),
+            ends: self.ends,
+        }
+    }
+
+    /// Written over in place (the journal's entries are): the text's own buffer is reused.
+    fn clone_from(&mut self, source: &Request) {
+        self.op = source.op;
+        self.text.clone_from(&source.text);
+        self.ends = source.ends;
+    }
 }
 
 /// Why a request cannot be sent at all. These are protocol errors, not response codes: a real server

@@ -374,7 +374,7 @@ impl Hosted {
             Operation::PortStatus | Operation::PortStatusEx => {
                 sh.fault_gate(op)?;
                 let mut r = Response::ok(op);
-                r.status = Some(state.as_str().into());
+                r.status = Some(state.text());
                 if op == Operation::PortStatusEx {
                     r.duration = Some(if state == S::NotRecording {
                         0

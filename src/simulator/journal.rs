@@ -92,11 +92,32 @@ impl JournalEntry {
 /// (`wire.md`: WCF's `maxStringContentLength`, 8,192 characters unless configured), which only a
 /// request refused for that can hold; such values are cut to the quota.
 fn kept(request: &Request, quota: usize) -> Request {
-    let over = |v: &str| v.len() > quota;
-    // No value can be over the quota when all of them together are not.
-    if request.values_len() <= quota || !request.params(ApiVersion::V7_1).any(|(_, v)| over(v)) {
+    if !over(request, quota) {
         return request.clone();
     }
+    cut(request, quota)
+}
+
+/// [`kept`], written over `into` in place.
+fn keep_into(into: &mut Request, request: &Request, quota: usize) {
+    if over(request, quota) {
+        *into = cut(request, quota);
+    } else {
+        into.clone_from(request);
+    }
+}
+
+/// Whether a value of the request is longer than the quota.
+fn over(request: &Request, quota: usize) -> bool {
+    // No value can be over the quota when all of them together are not.
+    request.values_len() > quota
+        && request
+            .params(ApiVersion::V7_1)
+            .any(|(_, v)| v.len() > quota)
+}
+
+/// The request with each value cut to the quota.
+fn cut(request: &Request, quota: usize) -> Request {
     let mut cut = Request::new(request.op());
     for (p, v) in request.params(ApiVersion::V7_1) {
         let end = v.char_indices().nth(quota).map_or(v.len(), |(i, _)| i);
@@ -155,7 +176,7 @@ impl Journal {
             entry.seq = self.seq;
             entry.time = time;
             entry.op = Operation::name(request.op());
-            entry.request = kept(request, self.quota);
+            keep_into(&mut entry.request, request, self.quota);
             entry.code = code;
             entry.message = message;
             entry.reason = reason;
@@ -412,6 +433,19 @@ mod tests {
         assert!(last.reason.is_empty() && last.notes.is_empty() && last.findings.is_empty());
         let seqs: Vec<u64> = j.entries().map(|e| e.seq).collect();
         assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1));
+        let kept: usize = j.entries().map(JournalEntry::weight).sum();
+        assert_eq!(j.weight, kept);
+        // A value over the quota written over an old entry is cut to it, as in a new one.
+        j.record(
+            later,
+            &log_event(&"é".repeat(10_000)),
+            0,
+            Cow::Borrowed(""),
+            "too long".into(),
+        );
+        let cut = j.last().unwrap().request.get(Param::Parm1);
+        assert_eq!(cut.chars().count(), crate::api::MAX_STRING_CHARS);
+        assert_eq!(j.len(), JOURNAL_CAPACITY);
         let kept: usize = j.entries().map(JournalEntry::weight).sum();
         assert_eq!(j.weight, kept);
     }
