@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use compact_str::CompactString;
+
 /// The state of a unit and port's recording, spelled on the wire exactly as the guides list it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum RecordingState {
@@ -35,6 +37,21 @@ impl RecordingState {
         }
     }
 
+    /// The state's text on the wire as a `portStatus` value holds it: made once, at compile time,
+    /// so that every PortStatus answer copies it instead of writing it.
+    pub fn text(self) -> CompactString {
+        const NOT_RECORDING: CompactString = CompactString::const_new("NOT RECORDING");
+        const RECORD: CompactString = CompactString::const_new("RECORD");
+        const PAUSE: CompactString = CompactString::const_new("PAUSE");
+        const SUSPENDED: CompactString = CompactString::const_new("SUSPENDED");
+        match self {
+            RecordingState::NotRecording => NOT_RECORDING,
+            RecordingState::Record => RECORD,
+            RecordingState::Pause => PAUSE,
+            RecordingState::Suspended => SUSPENDED,
+        }
+    }
+
     /// The state named by its wire text, if any.
     pub fn from_wire(s: &str) -> Option<RecordingState> {
         RecordingState::ALL.into_iter().find(|st| st.as_str() == s)
@@ -58,5 +75,8 @@ mod tests {
         }
         assert_eq!(RecordingState::NotRecording.as_str(), "NOT RECORDING");
         assert_eq!(RecordingState::from_wire("record"), None);
+        for st in RecordingState::ALL {
+            assert_eq!(st.text(), st.as_str());
+        }
     }
 }

@@ -6,7 +6,7 @@ use super::{ApiVersion, Operation, Param};
 
 /// A request to the Web API. Every value is text, as on the wire; a parameter that was not given is
 /// the empty string, which is also what an empty element carries.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Request {
     op: Operation,
     /// Every value, one after the other in parameter order, in one string: short requests (a
@@ -14,6 +14,23 @@ pub struct Request {
     text: CompactString,
     /// Where each parameter's value ends in `text`.
     ends: [u32; Param::ALL.len()],
+}
+
+impl Clone for Request {
+    fn clone(&self) -> Request {
+        Request {
+            op: self.op,
+            text: self.text.clone(),
+            ends: self.ends,
+        }
+    }
+
+    /// Written over in place (the journal's entries are): the text's own buffer is reused.
+    fn clone_from(&mut self, source: &Request) {
+        self.op = source.op;
+        self.text.clone_from(&source.text);
+        self.ends = source.ends;
+    }
 }
 
 /// Why a request cannot be sent at all. These are protocol errors, not response codes: a real server
@@ -74,11 +91,18 @@ pub const MAX_STRING_CHARS: usize = 8_192;
 impl Request {
     /// The first value longer than `limit` characters (the server's `maxStringContentLength`,
     /// [`MAX_STRING_CHARS`] by default), as the error a server's reader gives.
+    #[inline]
     pub fn over_quota(&self, limit: usize) -> Result<(), RequestError> {
-        // No value is over the limit when all of them together are not.
+        // No value is over the limit when all of them together are not (inlined: every request
+        // the simulator answers asks).
         if self.text.len() <= limit {
             return Ok(());
         }
+        self.value_over_quota(limit)
+    }
+
+    /// [`Request::over_quota`] once the values together are over the limit: each value looked at.
+    fn value_over_quota(&self, limit: usize) -> Result<(), RequestError> {
         for (p, v) in self.params(ApiVersion::V7_1) {
             // A byte count within the quota is a character count within it too.
             if v.len() > limit {
@@ -312,6 +336,11 @@ mod tests {
             assert_eq!(built.get(Param::Parm3), "");
             assert_eq!(built.max_recording_time(), Ok(0));
             assert_eq!(built.values_len(), unit.len() + port.len());
+            // Kept inline, without an allocation, while both fit in the text's own bytes.
+            assert_eq!(
+                built.text.is_heap_allocated(),
+                unit.len() + port.len() > INLINE
+            );
         }
     }
 

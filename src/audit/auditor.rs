@@ -136,26 +136,28 @@ impl Auditor {
                 self.ports
                     .find_or_add(request.get(Param::Unit), request.get(Param::Port))
             });
-            let key = at.map(|i| self.ports.key(i).clone());
             // The port's state is looked up once for the two rules that read it on every request
             // (overlapping-requests and state-unchecked); state-unchecked's finding keeps its
             // place after retry-storm's. Neither rule in between reads what these two change.
-            let unchecked = match (at, &key) {
-                (Some(at), Some(key)) => {
-                    let port = self.ports.state_mut(at);
+            // The rules name the port by its place, and copy its key only for a finding.
+            let unchecked = match at {
+                Some(at) => {
                     let check = self.options.checks(RuleId::OverlappingRequests);
+                    let (key, port) = self.ports.key_and_state_mut(at);
                     overlapping_port(check, &mut port.last, ex, request, key, &mut out);
                     state_unchecked(&self.options, port, ex, request, key)
                 }
-                _ => {
+                None => {
                     self.overlapping_client(ex, request, &mut out);
                     None
                 }
             };
-            self.desktop(ex, request, key.as_ref(), &mut out);
-            self.retry_storm(ex, request, key.as_ref(), &mut out);
-            out.extend(unchecked);
-            self.data_lost(ex, request, key.as_ref(), &mut out);
+            self.desktop(ex, request, at, &mut out);
+            self.retry_storm(ex, request, at, &mut out);
+            if let Some(finding) = unchecked {
+                out.push(finding);
+            }
+            self.data_lost(ex, request, at, &mut out);
             self.init_every_call(ex, request, &mut out);
         }
         self.tally(&out);
@@ -239,7 +241,9 @@ impl Auditor {
     // ---- card-data ----
 
     fn card_data(&mut self, ex: &Exchange, request: &Request, out: &mut Vec<Finding>) {
-        if !self.options.checks(RuleId::CardData) {
+        // Every value together shorter than a card number: none of them holds one (a unit and a
+        // port, most requests), known without visiting the values.
+        if request.values_len() < card::MIN_DIGITS || !self.options.checks(RuleId::CardData) {
             return;
         }
         for (p, v) in request.params(ApiVersion::V7_1) {
@@ -275,7 +279,7 @@ impl Auditor {
         &mut self,
         ex: &Exchange,
         request: &Request,
-        key: Option<&PortKey>,
+        at: Option<usize>,
         out: &mut Vec<Finding>,
     ) {
         if !self.options.checks(RuleId::DesktopNotPaused) || ex.code() != Some(100) {
@@ -297,8 +301,8 @@ impl Auditor {
             self.desktop_any.insert(pair, t);
             return;
         }
-        let Some(key) = key else { return };
-        let login = self.ports.get(key).and_then(|p| p.login.clone());
+        let Some(at) = at else { return };
+        let login = self.ports.state(at).login.clone();
         if !self.login_needs_desktop(login.as_deref()) {
             return;
         }
@@ -314,7 +318,7 @@ impl Auditor {
             pair,
             login: lower,
             login_shown: login,
-            port: key.clone(),
+            port: self.ports.key(at).clone(),
             client: ex.client.as_deref().map(str::to_string),
             due: ex.sent + self.window,
             seen: Seen::of(ex),
@@ -322,7 +326,17 @@ impl Auditor {
         let _ = out;
     }
 
+    /// The pending desktop checks whose window has passed by `now` become findings.
+    #[inline]
     fn mature(&mut self, now: DateTime<Utc>, out: &mut Vec<Finding>) {
+        // None pending (every exchange but those after a recording's pause or resume): inlined.
+        if self.pending.is_empty() {
+            return;
+        }
+        self.mature_pending(now, out);
+    }
+
+    fn mature_pending(&mut self, now: DateTime<Utc>, out: &mut Vec<Finding>) {
         if self.pending.iter().all(|p| p.due >= now) {
             return;
         }
@@ -388,7 +402,7 @@ impl Auditor {
         &mut self,
         ex: &Exchange,
         request: &Request,
-        key: Option<&PortKey>,
+        at: Option<usize>,
         out: &mut Vec<Finding>,
     ) {
         let Some(code) = ex.code() else { return };
@@ -438,7 +452,7 @@ impl Auditor {
                     ),
                     seen,
                 )
-                .at_port(key.map(PortKey::label))
+                .at_port(at.map(|i| self.ports.key(i).label()))
                 .from_client(ex.client.as_deref()),
             );
         }
@@ -473,7 +487,7 @@ impl Auditor {
         &mut self,
         ex: &Exchange,
         request: &Request,
-        key: Option<&PortKey>,
+        at: Option<usize>,
         out: &mut Vec<Finding>,
     ) {
         let op = request.op();
@@ -509,7 +523,7 @@ impl Auditor {
                 format!("{op} was {answer}: {what}"),
                 vec![Seen::of(ex)],
             )
-            .at_port(key.map(PortKey::label))
+            .at_port(at.map(|i| self.ports.key(i).label()))
             .from_client(ex.client.as_deref()),
         );
     }

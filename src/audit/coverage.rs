@@ -25,9 +25,16 @@ impl Coverage {
     /// Counts one exchange.
     pub fn count(&mut self, ex: &Exchange) {
         self.exchanges += 1;
-        match (&ex.outcome, ex.op()) {
-            (Outcome::Answered(r), _) => *self.codes.entry((r.op, r.code)).or_default() += 1,
-            (Outcome::Failed { kind, .. }, _) => *self.failures.entry(*kind).or_default() += 1,
+        match &ex.outcome {
+            // Looked up before inserting: a code seen before (nearly every exchange) is found
+            // without the entry's bookkeeping.
+            Outcome::Answered(r) => match self.codes.get_mut(&(r.op, r.code)) {
+                Some(n) => *n += 1,
+                None => {
+                    self.codes.insert((r.op, r.code), 1);
+                }
+            },
+            Outcome::Failed { kind, .. } => *self.failures.entry(*kind).or_default() += 1,
         }
     }
 

@@ -119,8 +119,14 @@ impl Ports {
     }
 
     /// The state of the port at `i` (from [`Ports::find_or_add`]).
-    pub fn state_mut(&mut self, i: usize) -> &mut PortState {
-        &mut self.states[i].1
+    pub fn state(&self, i: usize) -> &PortState {
+        &self.states[i].1
+    }
+
+    /// The key and the state, to change, of the port at `i` (from [`Ports::find_or_add`]).
+    pub fn key_and_state_mut(&mut self, i: usize) -> (&PortKey, &mut PortState) {
+        let (key, state) = &mut self.states[i];
+        (key, state)
     }
 
     fn place(&mut self, key: PortKey) -> usize {
@@ -209,11 +215,13 @@ mod tests {
         let mut ports = Ports::default();
         let five = ports.find_or_add("1", "5");
         assert_eq!(ports.find_or_add("1", "5"), five, "the last port, again");
-        ports.state_mut(five).checked = true;
+        let (five_key, five_state) = ports.key_and_state_mut(five);
+        assert_eq!(five_key, &key("1", "5"));
+        five_state.checked = true;
         let six = ports.find_or_add("1", "6");
         assert_ne!(six, five);
         assert_eq!(ports.key(six), &key("1", "6"));
-        assert!(!ports.state_mut(six).checked);
+        assert!(!ports.state(six).checked);
         assert_eq!(
             ports.find_or_add("1", "5"),
             five,
@@ -226,10 +234,7 @@ mod tests {
         assert!(ports.get(&key("2", "5")).is_none());
         ports.entry(&key("2", "5")).recording = true;
         let two = ports.find_or_add("2", "5");
-        assert!(
-            ports.state_mut(two).recording,
-            "entry and find_or_add agree"
-        );
+        assert!(ports.state(two).recording, "entry and find_or_add agree");
         assert_eq!(ports.find_or_add("1", "6"), six);
     }
 }

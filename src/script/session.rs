@@ -274,7 +274,7 @@ impl Session {
             oldest.outcome = outcome;
             oldest.elapsed = elapsed;
             oldest.reason = reason;
-            self.next = (at + 1) % RECENT;
+            self.next = if at + 1 == RECENT { 0 } else { at + 1 };
             at
         };
         if let Some(observer) = self.observer.as_mut() {

@@ -9,7 +9,25 @@ use crate::api::{ApiVersion, Operation, Param, Request, ResponseCode};
 pub const PARM_LENGTH: usize = 1024;
 
 /// The required parameters of the request's operation: the first checks of all.
+#[inline]
 pub fn required(req: &Request) -> Answer<()> {
+    match req.op() {
+        // The port operations' Unit and Port are checked by each profile (606, 611): nothing to
+        // check here, answered inline on every such request's path.
+        Operation::StartRecording
+        | Operation::StopRecording
+        | Operation::PauseRecording
+        | Operation::ResumeRecording
+        | Operation::CancelRecording
+        | Operation::GetUrl
+        | Operation::PortStatus
+        | Operation::PortStatusEx => Ok(()),
+        _ => required_by(req),
+    }
+}
+
+/// [`required`] for the operations that have required parameters.
+fn required_by(req: &Request) -> Answer<()> {
     match req.op() {
         Operation::InitStation => present(req, Param::Extension, ResponseCode::ExtensionRequired),
         Operation::InitUser => present(req, Param::User, ResponseCode::UserAndMachineRequired)

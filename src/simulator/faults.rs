@@ -145,6 +145,7 @@ impl Faults {
 
     /// Whether any rule or delay could depend on the unit and port (a counted or standing rule, or
     /// a delay); probabilities never do. Without one, a request's port need not be looked at.
+    #[inline]
     pub fn by_port(&self) -> bool {
         !self.rules.is_empty() || !self.delays.is_empty()
     }
@@ -182,7 +183,17 @@ impl Faults {
     /// `at` is the unit and port the request names, if any. A rule for the port wins over an
     /// unscoped one, and a rule for the operation itself over one for every operation. Counted and
     /// standing rules come before probabilities.
+    #[inline]
     pub fn take(&mut self, op: Operation, at: Option<&PortRef>) -> Option<u16> {
+        // No fault set (most runs): answered here, inlined into every request's path.
+        if self.rules.is_empty() && self.chances.is_empty() {
+            return None;
+        }
+        self.take_set(op, at)
+    }
+
+    /// [`Faults::take`] when some rule is set.
+    fn take_set(&mut self, op: Operation, at: Option<&PortRef>) -> Option<u16> {
         if self.rules.is_empty() {
             return self.draw(op);
         }
@@ -217,10 +228,16 @@ impl Faults {
 
     /// The latency to add to `op` on `at` (the unit and port the request names, if any); the most
     /// specific rule wins, as for [`Faults::take`].
+    #[inline]
     pub fn delay(&self, op: Operation, at: Option<&PortRef>) -> Duration {
         if self.delays.is_empty() {
             return Duration::ZERO;
         }
+        self.delay_set(op, at)
+    }
+
+    /// [`Faults::delay`] when some delay is set.
+    fn delay_set(&self, op: Operation, at: Option<&PortRef>) -> Duration {
         Self::candidates(op, at)
             .find_map(|k| self.delays.get(&k).copied())
             .unwrap_or_default()

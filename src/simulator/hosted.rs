@@ -53,9 +53,22 @@ impl Default for Hosted {
     }
 }
 
+/// `text` without the blanks around it, as [`str::trim`] gives it: read without decoding a
+/// character when the text starts and ends with an ASCII character that is not a blank (a unit
+/// and a port as scripts and CRMs send them).
+fn blanks_trimmed(text: &str) -> &str {
+    let plain = |b: Option<&u8>| b.is_some_and(|b| b.is_ascii() && !char::from(*b).is_whitespace());
+    let bytes = text.as_bytes();
+    if plain(bytes.first()) && plain(bytes.last()) {
+        text
+    } else {
+        text.trim()
+    }
+}
+
 /// Reads Unit: any text that trims to `1`.
 fn check_unit(unit: &str) -> Answer<()> {
-    if unit.trim() == "1" {
+    if blanks_trimmed(unit) == "1" {
         Ok(())
     } else {
         Err(Refusal::new(
@@ -67,7 +80,7 @@ fn check_unit(unit: &str) -> Answer<()> {
 
 /// Reads Port: a decimal integer from 1 to 288 (surrounding blanks allowed).
 fn check_port(port: &str) -> Answer<u32> {
-    let t = port.trim();
+    let t = blanks_trimmed(port);
     // Digits only (no sign), read in one pass; too many of them is no port either.
     let n = (!t.is_empty()).then_some(t).and_then(|t| {
         t.bytes().try_fold(0u32, |n, b| {
@@ -361,7 +374,7 @@ impl Hosted {
             Operation::PortStatus | Operation::PortStatusEx => {
                 sh.fault_gate(op)?;
                 let mut r = Response::ok(op);
-                r.status = Some(state.as_str().into());
+                r.status = Some(state.text());
                 if op == Operation::PortStatusEx {
                     r.duration = Some(if state == S::NotRecording {
                         0
@@ -401,6 +414,27 @@ fn assigned(op: Operation, port: u32) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn blanks_are_trimmed_as_str_trim_trims_them() {
+        for text in [
+            "",
+            " ",
+            "1",
+            " 1",
+            "1 ",
+            "\u{b}1\u{b}",
+            "\u{a0}1",
+            "1\u{3000}",
+            "\t5\r\n",
+            "é",
+            "1 2",
+            "\u{85}7\u{85}",
+            "x\u{c}",
+        ] {
+            assert_eq!(blanks_trimmed(text), text.trim(), "{text:?}");
+        }
+    }
 
     #[test]
     fn a_port_is_whole_digits_from_1_to_288_with_blanks_around_allowed() {

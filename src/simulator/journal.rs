@@ -92,11 +92,32 @@ impl JournalEntry {
 /// (`wire.md`: WCF's `maxStringContentLength`, 8,192 characters unless configured), which only a
 /// request refused for that can hold; such values are cut to the quota.
 fn kept(request: &Request, quota: usize) -> Request {
-    let over = |v: &str| v.len() > quota;
-    // No value can be over the quota when all of them together are not.
-    if request.values_len() <= quota || !request.params(ApiVersion::V7_1).any(|(_, v)| over(v)) {
+    if !over(request, quota) {
         return request.clone();
     }
+    cut(request, quota)
+}
+
+/// [`kept`], written over `into` in place.
+fn keep_into(into: &mut Request, request: &Request, quota: usize) {
+    if over(request, quota) {
+        *into = cut(request, quota);
+    } else {
+        into.clone_from(request);
+    }
+}
+
+/// Whether a value of the request is longer than the quota.
+fn over(request: &Request, quota: usize) -> bool {
+    // No value can be over the quota when all of them together are not.
+    request.values_len() > quota
+        && request
+            .params(ApiVersion::V7_1)
+            .any(|(_, v)| v.len() > quota)
+}
+
+/// The request with each value cut to the quota.
+fn cut(request: &Request, quota: usize) -> Request {
     let mut cut = Request::new(request.op());
     for (p, v) in request.params(ApiVersion::V7_1) {
         let end = v.char_indices().nth(quota).map_or(v.len(), |(i, _)| i);
@@ -107,9 +128,13 @@ fn kept(request: &Request, quota: usize) -> Request {
 
 /// A bounded log of the most recent exchanges: at most [`JOURNAL_CAPACITY`] entries within
 /// [`JOURNAL_BYTES`].
+///
+/// Each entry is boxed so that a full journal (the usual state of a long run) records a request
+/// by writing over its oldest entry in place and moving that pointer to the back, instead of
+/// building a new entry and moving it in while the oldest is moved out and dropped.
 #[derive(Debug)]
 pub struct Journal {
-    entries: VecDeque<JournalEntry>,
+    entries: VecDeque<Box<JournalEntry>>,
     seq: u64,
     weight: usize,
     /// The longest value kept, in characters: the simulator's string quota.
@@ -143,16 +168,33 @@ impl Journal {
         reason: String,
     ) {
         self.seq += 1;
-        let entry = JournalEntry {
-            seq: self.seq,
-            time,
-            op: Operation::name(request.op()),
-            request: kept(request, self.quota),
-            code,
-            message,
-            reason,
-            notes: Vec::new(),
-            findings: Vec::new(),
+        let entry = if self.entries.len() >= JOURNAL_CAPACITY {
+            // Full: the oldest entry is written over, in place.
+            let mut oldest = self.entries.pop_front().expect("a full journal");
+            self.weight -= oldest.weight();
+            let entry = &mut *oldest;
+            entry.seq = self.seq;
+            entry.time = time;
+            entry.op = Operation::name(request.op());
+            keep_into(&mut entry.request, request, self.quota);
+            entry.code = code;
+            entry.message = message;
+            entry.reason = reason;
+            entry.notes.clear();
+            entry.findings.clear();
+            oldest
+        } else {
+            Box::new(JournalEntry {
+                seq: self.seq,
+                time,
+                op: Operation::name(request.op()),
+                request: kept(request, self.quota),
+                code,
+                message,
+                reason,
+                notes: Vec::new(),
+                findings: Vec::new(),
+            })
         };
         self.weight += entry.weight();
         self.entries.push_back(entry);
@@ -192,7 +234,7 @@ impl Journal {
 
     /// The entries kept, oldest first.
     pub fn entries(&self) -> impl Iterator<Item = &JournalEntry> {
-        self.entries.iter()
+        self.entries.iter().map(|e| &**e)
     }
 
     /// How many requests were answered in all.
@@ -202,7 +244,7 @@ impl Journal {
 
     /// The most recent entry.
     pub fn last(&self) -> Option<&JournalEntry> {
-        self.entries.back()
+        self.entries.back().map(|e| &**e)
     }
 
     /// Forgets everything.
@@ -346,6 +388,66 @@ mod tests {
         assert!(kept <= JOURNAL_BYTES, "{kept} bytes kept");
         assert!(j.len() < 5_000);
         assert_eq!(j.last().unwrap().seq, JOURNAL_CAPACITY as u64 + 5_005);
+    }
+
+    #[test]
+    fn a_full_journal_writes_over_its_oldest_entry_leaving_nothing_of_it() {
+        let mut j = Journal::default();
+        let t = NaiveDateTime::default();
+        for i in 0..JOURNAL_CAPACITY {
+            j.record(
+                t,
+                &log_event(&format!("old {i}")),
+                653,
+                Cow::Borrowed("Error"),
+                "a reason".into(),
+            );
+            j.note_last("a note");
+        }
+        let finding = crate::audit::Finding::new(
+            crate::audit::RuleId::Wire,
+            "a finding".to_string(),
+            Vec::new(),
+        );
+        j.attach(1, finding);
+        let later = t + chrono::TimeDelta::seconds(1);
+        j.record(
+            later,
+            &Request::new(Operation::PortStatus)
+                .with(Param::Unit, "1")
+                .with(Param::Port, "5"),
+            100,
+            Cow::Borrowed("Success"),
+            String::new(),
+        );
+        assert_eq!(j.len(), JOURNAL_CAPACITY);
+        let first = j.entries().next().unwrap();
+        assert_eq!(first.seq, 2);
+        assert_eq!(first.request.get(Param::Parm1), "old 1");
+        let last = j.last().unwrap();
+        assert_eq!(last.seq, JOURNAL_CAPACITY as u64 + 1);
+        assert_eq!(last.time, later);
+        assert_eq!(last.op, "PortStatus");
+        assert_eq!(last.params(), [("Unit", "1"), ("Port", "5")]);
+        assert_eq!((last.code, last.message.as_ref()), (100, "Success"));
+        assert!(last.reason.is_empty() && last.notes.is_empty() && last.findings.is_empty());
+        let seqs: Vec<u64> = j.entries().map(|e| e.seq).collect();
+        assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1));
+        let kept: usize = j.entries().map(JournalEntry::weight).sum();
+        assert_eq!(j.weight, kept);
+        // A value over the quota written over an old entry is cut to it, as in a new one.
+        j.record(
+            later,
+            &log_event(&"é".repeat(10_000)),
+            0,
+            Cow::Borrowed(""),
+            "too long".into(),
+        );
+        let cut = j.last().unwrap().request.get(Param::Parm1);
+        assert_eq!(cut.chars().count(), crate::api::MAX_STRING_CHARS);
+        assert_eq!(j.len(), JOURNAL_CAPACITY);
+        let kept: usize = j.entries().map(JournalEntry::weight).sum();
+        assert_eq!(j.weight, kept);
     }
 
     #[test]

@@ -47,6 +47,7 @@ impl std::fmt::Debug for LinkSigner {
 impl Shared {
     /// Answers the injected fault for `op`, if one fires. Rules call this after every check has
     /// passed and before they change anything, so a faulted request leaves no trace in the state.
+    #[inline]
     pub fn fault_gate(&mut self, op: Operation) -> Result<(), Refusal> {
         match self.faults.take(op, self.at.as_ref()) {
             None => Ok(()),

@@ -216,7 +216,7 @@ impl Recorder {
                 sh.fault_gate(op)?;
                 let p = self.port_mut(u, n);
                 let mut r = Response::ok(op);
-                r.status = Some(state.as_str().into());
+                r.status = Some(state.text());
                 if op == Operation::PortStatusEx {
                     r.duration = Some(p.state_duration(now));
                 }
