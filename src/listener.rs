@@ -296,12 +296,11 @@ async fn serve_connection<I, S, F, B, E>(
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     E: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let timer = HeadTimer {
-        read: conn.read.clone(),
-        heads: Arc::new(AtomicU64::new(0)),
-        header: front.limits.header_timeout,
-        idle: front.limits.idle_timeout,
-    };
+    let timer = HeadTimer::new(
+        conn.read.clone(),
+        front.limits.header_timeout,
+        front.limits.idle_timeout,
+    );
     let busy = conn.clone();
     let hyper_service = hyper::service::service_fn(move |request: Request<Incoming>| {
         let working = Working::begin(busy.clone());
@@ -551,20 +550,38 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Counted<S> {
 /// for a deadline each time the connection starts waiting for a head: for the first request
 /// that is the header timeout; for the next ones, the idle timeout until a byte arrives, then
 /// the header timeout from that moment.
+///
+/// Every wait of a connection moves the connection's one tokio timer (`sleep`) to its deadline
+/// instead of arming a timer of its own: on a kept-alive connection each deadline is later than
+/// the last, which tokio records without touching its timer wheel, where a new timer per request
+/// was registered in the wheel and removed again, under its lock, for every request. The timer
+/// may fire while no head is awaited (after a body or an answer that took long); that only wakes
+/// the connection's task, which finds nothing to do.
 #[derive(Clone)]
 struct HeadTimer {
     read: Arc<AtomicU64>,
     heads: Arc<AtomicU64>,
     header: Duration,
     idle: Duration,
+    sleep: Arc<Mutex<Pin<Box<tokio::time::Sleep>>>>,
+}
+
+impl HeadTimer {
+    /// A connection's timer; made on the runtime (tokio's timer needs it).
+    fn new(read: Arc<AtomicU64>, header: Duration, idle: Duration) -> HeadTimer {
+        HeadTimer {
+            read,
+            heads: Arc::new(AtomicU64::new(0)),
+            header,
+            idle,
+            sleep: Arc::new(Mutex::new(Box::pin(tokio::time::sleep(header)))),
+        }
+    }
 }
 
 impl hyper::rt::Timer for HeadTimer {
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn hyper::rt::Sleep>> {
-        Box::pin(HeadWait {
-            sleep: Box::pin(tokio::time::sleep(duration)),
-            idle: None,
-        })
+        Box::pin(PlainWait(Box::pin(tokio::time::sleep(duration))))
     }
 
     fn sleep_until(&self, _deadline: std::time::Instant) -> Pin<Box<dyn hyper::rt::Sleep>> {
@@ -579,7 +596,8 @@ impl hyper::rt::Timer for HeadTimer {
             )
         };
         Box::pin(HeadWait {
-            sleep: Box::pin(tokio::time::sleep(wait)),
+            sleep: self.sleep.clone(),
+            deadline: tokio::time::Instant::now() + wait,
             idle,
         })
     }
@@ -587,7 +605,9 @@ impl hyper::rt::Timer for HeadTimer {
 
 /// A wait for a request head (see [`HeadTimer`]).
 struct HeadWait {
-    sleep: Pin<Box<tokio::time::Sleep>>,
+    /// The connection's timer, moved to `deadline` when this wait is polled.
+    sleep: Arc<Mutex<Pin<Box<tokio::time::Sleep>>>>,
+    deadline: tokio::time::Instant,
     /// While idle: the byte counter, its value when the wait began, and the header timeout to
     /// switch to once it moves.
     idle: Option<(Arc<AtomicU64>, u64, Duration)>,
@@ -601,11 +621,28 @@ impl Future for HeadWait {
             if read.load(Ordering::Relaxed) != *at_start {
                 let deadline = tokio::time::Instant::now() + *header;
                 self.idle = None;
-                self.sleep.as_mut().reset(deadline);
+                self.deadline = deadline;
             }
         }
-        self.sleep.as_mut().poll(cx)
+        let mut sleep = self.sleep.lock().unwrap_or_else(|p| p.into_inner());
+        if sleep.deadline() != self.deadline {
+            sleep.as_mut().reset(self.deadline);
+        }
+        sleep.as_mut().poll(cx)
     }
 }
 
 impl hyper::rt::Sleep for HeadWait {}
+
+/// Any other wait hyper asks for: a tokio timer of its own.
+struct PlainWait(Pin<Box<tokio::time::Sleep>>);
+
+impl Future for PlainWait {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.0.as_mut().poll(cx)
+    }
+}
+
+impl hyper::rt::Sleep for PlainWait {}

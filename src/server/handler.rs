@@ -548,11 +548,15 @@ async fn soap_call(
     peer: SocketAddr,
     started: Instant,
 ) -> Outcome {
-    // Borrowed from the headers unless a byte is not UTF-8.
+    // Borrowed from the headers unless a byte is not UTF-8 (checked first by `from_utf8`, whose
+    // ASCII path is quicker than the lossy conversion's).
     let header = |name: header::HeaderName| {
         headers
             .get(name)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()))
+            .map(|v| match std::str::from_utf8(v.as_bytes()) {
+                Ok(text) => std::borrow::Cow::Borrowed(text),
+                Err(_) => String::from_utf8_lossy(v.as_bytes()),
+            })
     };
     let content_type = header(header::CONTENT_TYPE);
     let action = header(SOAP_ACTION);

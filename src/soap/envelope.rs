@@ -71,7 +71,7 @@ pub fn encode_response(response: &Response, names: &Names) -> String {
     out.push_str("\" xmlns:i=\"");
     out.push_str(XSI_NS);
     out.push_str("\"><a:responseCode>");
-    out.push_str(&response.code.to_string());
+    out.push_str(itoa::Buffer::new().format(response.code));
     out.push_str("</a:responseCode><a:responseMessage>");
     push_text(&mut out, &response.message);
     out.push_str("</a:responseMessage>");
