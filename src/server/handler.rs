@@ -50,6 +50,8 @@ pub struct AppState {
     /// here, not in the simulator, because only the server knows HTTP.
     wire_faults: Mutex<Vec<WireRule>>,
     pub names: Names,
+    /// The answers' envelopes around their values, made once for `names`.
+    frames: Arc<soap::ResponseFrames>,
     pub api: ApiVersion,
     body_limit: usize,
     log: Option<Arc<RequestLog>>,
@@ -98,6 +100,7 @@ impl AppState {
                 orders: Vec::new(),
             },
             trace: options.trace,
+            frames: Arc::new(soap::ResponseFrames::new(&options.names)),
             names: options.names,
             body_limit: options.body_limit,
             log,
@@ -129,6 +132,8 @@ impl AppState {
             ))),
             audit: self.audit.clone(),
             wire_faults: Mutex::new(Vec::new()),
+            // The path is not in an answer's envelope: the server's frames serve.
+            frames: self.frames.clone(),
             names: Names {
                 path,
                 ..self.names.clone()
@@ -819,7 +824,7 @@ async fn answer(
                 tokio::time::sleep(outcome.delay).await;
             }
             let code = outcome.response.code;
-            let xml = soap::encode_response(&outcome.response, &app.names);
+            let xml = app.frames.encode(&outcome.response);
             // What changed the outcome first, then the simulator's reason, then the headers WCF
             // ignores as ecapi did (zeep sends three WS-Addressing headers with every request):
             // they must not push the reason out of a line cut to its length.

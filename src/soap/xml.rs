@@ -753,40 +753,48 @@ fn unescape(raw: &str) -> Result<String, XmlError> {
 /// Appends `text` escaped for element content. `\r` is written as a character reference because
 /// XML parsers normalise a literal one away; quotes need no escaping outside attributes.
 pub fn push_text(out: &mut String, text: &str) {
-    push_escaped(out, text, |b| match b {
-        b'&' => Some("&amp;"),
-        b'<' => Some("&lt;"),
-        b'>' => Some("&gt;"),
-        b'\r' => Some("&#xD;"),
-        _ => None,
+    push_escaped(out, text, TEXT_SPECIAL, |b| match b {
+        b'&' => "&amp;",
+        b'<' => "&lt;",
+        b'>' => "&gt;",
+        _ => "&#xD;",
     });
 }
 
 /// Appends `text` escaped for a double-quoted attribute value.
 pub fn push_attr(out: &mut String, text: &str) {
-    push_escaped(out, text, |b| match b {
-        b'&' => Some("&amp;"),
-        b'<' => Some("&lt;"),
-        b'>' => Some("&gt;"),
-        b'"' => Some("&quot;"),
-        b'\r' => Some("&#xD;"),
-        b'\n' => Some("&#xA;"),
-        b'\t' => Some("&#x9;"),
-        _ => None,
+    push_escaped(out, text, ATTR_SPECIAL, |b| match b {
+        b'&' => "&amp;",
+        b'<' => "&lt;",
+        b'>' => "&gt;",
+        b'"' => "&quot;",
+        b'\r' => "&#xD;",
+        b'\n' => "&#xA;",
+        _ => "&#x9;",
     });
 }
 
-/// Appends `text`, each byte that `escape` names replaced by its reference. Every byte escaped is
-/// ASCII, which never occurs inside a multi-byte UTF-8 sequence, so the runs between them are
-/// copied whole (an answer's values and namespaces rarely need any escaping at all).
+/// The bytes [`push_text`] escapes, as bits of a mask (all are below 64).
+const TEXT_SPECIAL: u64 = (1 << b'&') | (1 << b'<') | (1 << b'>') | (1 << b'\r');
+/// The bytes [`push_attr`] escapes.
+const ATTR_SPECIAL: u64 = TEXT_SPECIAL | (1 << b'"') | (1 << b'\n') | (1 << b'\t');
+
+/// Appends `text`, each byte in `special` replaced by its `reference`. Every byte escaped is ASCII,
+/// which never occurs inside a multi-byte UTF-8 sequence, so the runs between them are copied
+/// whole (an answer's values and namespaces rarely need any escaping at all).
 #[inline]
-fn push_escaped(out: &mut String, text: &str, escape: impl Fn(u8) -> Option<&'static str>) {
+fn push_escaped(
+    out: &mut String,
+    text: &str,
+    special: u64,
+    reference: impl Fn(u8) -> &'static str,
+) {
     let bytes = text.as_bytes();
     let mut copied = 0;
     for (i, &b) in bytes.iter().enumerate() {
-        if let Some(reference) = escape(b) {
+        if b < 64 && (special >> b) & 1 == 1 {
             out.push_str(&text[copied..i]);
-            out.push_str(reference);
+            out.push_str(reference(b));
             copied = i + 1;
         }
     }
