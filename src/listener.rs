@@ -317,24 +317,47 @@ async fn serve_connection<I, S, F, B, E>(
         .keep_alive(true);
     let connection = http.serve_connection(TokioIo::new(io), hyper_service);
     tokio::pin!(connection);
-    let mut closing = false;
-    loop {
-        tokio::select! {
-            // A connection that ends in a timeout or a client's reset is nothing to report.
-            _ = connection.as_mut() => return,
-            _ = conn.close.notified(), if !closing => {}
-            _ = stopped.changed(), if !closing => {}
+    // The two asks to close (for room, at shutdown) are registered with their senders on the
+    // first poll and polled again only once their flags say they may have come, not every time
+    // the connection wakes: each poll of a `Notify` takes its lock, and the connection wakes for
+    // every request.
+    let close = conn.close.notified();
+    tokio::pin!(close);
+    let probe = stopped.clone();
+    let stop = stopped.changed();
+    tokio::pin!(stop);
+    let mut registered = false;
+    let asked = std::future::poll_fn(|cx| {
+        // A connection that ends in a timeout or a client's reset is nothing to report.
+        if connection.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(false);
         }
-        // Asked to close (for room, or at shutdown). An idle connection that was never asked
-        // anything has nothing to finish: closed at once. Otherwise hyper closes it once no answer
-        // is being written (at once when kept alive and idle; after its answer when one is on its
-        // way).
-        if conn.is_idle() && conn.answered.load(Ordering::Acquire) == 0 {
-            return;
+        let maybe = !registered
+            || conn.closing.load(Ordering::Acquire)
+            || probe.has_changed().unwrap_or(true);
+        if maybe {
+            registered = true;
+            // Both polled, so that both are registered.
+            let closed = close.as_mut().poll(cx).is_ready();
+            let stopped = stop.as_mut().poll(cx).is_ready();
+            if closed || stopped {
+                return Poll::Ready(true);
+            }
         }
-        connection.as_mut().graceful_shutdown();
-        closing = true;
+        Poll::Pending
+    })
+    .await;
+    if !asked {
+        return;
     }
+    // Asked to close. An idle connection that was never asked anything has nothing to finish:
+    // closed at once. Otherwise hyper closes it once no answer is being written (at once when
+    // kept alive and idle; after its answer when one is on its way).
+    if conn.is_idle() && conn.answered.load(Ordering::Acquire) == 0 {
+        return;
+    }
+    connection.as_mut().graceful_shutdown();
+    let _ = connection.await;
 }
 
 /// hyper needs a duration to turn its header timer on; [`HeadTimer`] decides the real deadline.
@@ -398,7 +421,8 @@ impl Registry {
             .min_by_key(|c| c.idle_since.load(Ordering::Relaxed))
         {
             Some(oldest) => {
-                oldest.closing.store(true, Ordering::Relaxed);
+                // Set before the notification: the connection polls its ask once it sees it.
+                oldest.closing.store(true, Ordering::Release);
                 oldest.close.notify_one();
                 true
             }

@@ -246,8 +246,8 @@ impl RequestLog {
             let mut line = String::with_capacity(160 + summary.len().min(MAX_FIELD_BYTES));
             timestamp_now(&mut line);
             line.push(' ');
-            // As `SocketAddr`'s `Display` writes it, without the formatting machinery.
-            crate::exchange::Exchange::write_client(&mut line, peer);
+            // As `SocketAddr`'s `Display` writes it, remembered for the connection's next line.
+            line.push_str(&super::peer::client_text(peer));
             line.push(' ');
             push_field(&mut line, method);
             line.push(' ');
