@@ -8,34 +8,50 @@ use std::net::SocketAddr;
 
 use compact_str::CompactString;
 
-/// How many addresses each thread remembers: a direct-mapped table, one place per address (by its
-/// port, mixed with its IP address), so that a look-up is one comparison.
-const REMEMBERED: usize = 64;
+/// How many addresses each thread remembers: 128 pairs of places, an address's pair chosen by
+/// its port mixed with its IP address, so that a look-up is one or two comparisons. Clients'
+/// ports are scattered (the system picks them), so two live connections may share a pair; three
+/// rarely do.
+const PAIRS: usize = 128;
 
 /// `peer` as [`crate::exchange::Exchange::client_of`] writes it (`SocketAddr`'s `Display`).
 pub fn client_text(peer: SocketAddr) -> CompactString {
     thread_local! {
-        static RECENT: RefCell<[Option<(SocketAddr, CompactString)>; REMEMBERED]> =
-            const { RefCell::new([const { None }; REMEMBERED]) };
+        // Allocated on a thread's first use: a thread that serves no request (an agent of
+        // `ecapi load`, say) carries an empty vector.
+        static RECENT: RefCell<Vec<Option<(SocketAddr, CompactString)>>> =
+            const { RefCell::new(Vec::new()) };
     }
     RECENT.with(|recent| {
         let Ok(mut recent) = recent.try_borrow_mut() else {
             return crate::exchange::Exchange::client_of(peer);
         };
-        let slot = &mut recent[place(peer)];
-        match slot {
-            Some((known, text)) if *known == peer => text.clone(),
-            _ => {
-                let text = crate::exchange::Exchange::client_of(peer);
-                *slot = Some((peer, text.clone()));
-                text
+        if recent.is_empty() {
+            recent.resize_with(2 * PAIRS, || None);
+        }
+        let first = 2 * pair(peer);
+        if let Some((known, text)) = &recent[first] {
+            if *known == peer {
+                return text.clone();
             }
         }
+        if let Some((known, text)) = &recent[first + 1] {
+            if *known == peer {
+                let text = text.clone();
+                // The one used last goes first; the other is the next to be replaced.
+                recent.swap(first, first + 1);
+                return text;
+            }
+        }
+        let text = crate::exchange::Exchange::client_of(peer);
+        recent.swap(first, first + 1);
+        recent[first] = Some((peer, text.clone()));
+        text
     })
 }
 
-/// The table's place for `peer`.
-fn place(peer: SocketAddr) -> usize {
+/// The pair of places for `peer`.
+fn pair(peer: SocketAddr) -> usize {
     let ip = match peer {
         SocketAddr::V4(v4) => u32::from(*v4.ip()),
         SocketAddr::V6(v6) => {
@@ -43,7 +59,7 @@ fn place(peer: SocketAddr) -> usize {
             (bits ^ (bits >> 32) ^ (bits >> 64) ^ (bits >> 96)) as u32
         }
     };
-    (usize::from(peer.port()) ^ (ip as usize).wrapping_mul(31)) % REMEMBERED
+    (usize::from(peer.port()) ^ (ip as usize).wrapping_mul(31)) % PAIRS
 }
 
 #[cfg(test)]
@@ -54,7 +70,8 @@ mod tests {
     fn an_address_is_written_as_it_displays_however_often_and_whatever_shares_its_place() {
         let addresses: Vec<SocketAddr> = [
             "127.0.0.1:50312",
-            "127.0.0.1:50376", // the same place as the first (64 ports on)
+            "127.0.0.1:50440", // the same pair as the first (128 ports on)
+            "127.0.0.1:50568", // and a third
             "10.0.0.1:50312",
             "0.0.0.0:0",
             "255.255.255.255:65535",
@@ -65,7 +82,8 @@ mod tests {
         .iter()
         .map(|a| a.parse().unwrap())
         .collect();
-        assert_eq!(place(addresses[0]), place(addresses[1]));
+        assert_eq!(pair(addresses[0]), pair(addresses[1]));
+        assert_eq!(pair(addresses[0]), pair(addresses[2]));
         for _ in 0..3 {
             for &addr in &addresses {
                 assert_eq!(client_text(addr), addr.to_string());
