@@ -587,7 +587,15 @@ struct HeadTimer {
     heads: Arc<AtomicU64>,
     header: Duration,
     idle: Duration,
-    sleep: Arc<Mutex<Pin<Box<tokio::time::Sleep>>>>,
+    sleep: Arc<Mutex<Shared>>,
+}
+
+/// A connection's one timer, and the waker it was last polled with.
+struct Shared {
+    sleep: Pin<Box<tokio::time::Sleep>>,
+    /// The waker tokio's timer holds: while it is the task's, has not fired and only moved
+    /// later, the timer needs no poll to wake the right task.
+    waker: Option<std::task::Waker>,
 }
 
 impl HeadTimer {
@@ -598,7 +606,10 @@ impl HeadTimer {
             heads: Arc::new(AtomicU64::new(0)),
             header,
             idle,
-            sleep: Arc::new(Mutex::new(Box::pin(tokio::time::sleep(header)))),
+            sleep: Arc::new(Mutex::new(Shared {
+                sleep: Box::pin(tokio::time::sleep(header)),
+                waker: None,
+            })),
         }
     }
 }
@@ -630,7 +641,7 @@ impl hyper::rt::Timer for HeadTimer {
 /// A wait for a request head (see [`HeadTimer`]).
 struct HeadWait {
     /// The connection's timer, moved to `deadline` when this wait is polled.
-    sleep: Arc<Mutex<Pin<Box<tokio::time::Sleep>>>>,
+    sleep: Arc<Mutex<Shared>>,
     deadline: tokio::time::Instant,
     /// While idle: the byte counter, its value when the wait began, and the header timeout to
     /// switch to once it moves.
@@ -648,11 +659,24 @@ impl Future for HeadWait {
                 self.deadline = deadline;
             }
         }
-        let mut sleep = self.sleep.lock().unwrap_or_else(|p| p.into_inner());
-        if sleep.deadline() != self.deadline {
-            sleep.as_mut().reset(self.deadline);
+        let deadline = self.deadline;
+        let mut shared = self.sleep.lock().unwrap_or_else(|p| p.into_inner());
+        // A timer that fired has given its waker up: it must be polled to take one again.
+        let fired = shared.sleep.is_elapsed();
+        if shared.sleep.deadline() != deadline {
+            shared.sleep.as_mut().reset(deadline);
         }
-        sleep.as_mut().poll(cx)
+        let same_task = shared
+            .waker
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()));
+        if same_task && !fired && !shared.sleep.is_elapsed() {
+            return Poll::Pending;
+        }
+        if !same_task {
+            shared.waker = Some(cx.waker().clone());
+        }
+        shared.sleep.as_mut().poll(cx)
     }
 }
 

@@ -245,7 +245,18 @@ pub(super) async fn endpoint(
     let (parts, body) = request.into_parts();
     let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
     let outcome = match method {
-        Method::POST => soap_call(&app, &headers, Received::Body(body), peer, started).await,
+        Method::POST => {
+            let declared = declared_length(&headers);
+            soap_call(
+                &app,
+                &headers,
+                declared,
+                Received::Body(body),
+                peer,
+                started,
+            )
+            .await
+        }
         Method::GET | Method::HEAD => describe(&app, &headers, uri.query()),
         _ => Outcome {
             response: plain(
@@ -267,10 +278,11 @@ pub(super) async fn post(
     app: &AppState,
     peer: SocketAddr,
     parts: axum::http::request::Parts,
+    declared: Option<u64>,
     body: Received,
 ) -> Response {
     let started = Instant::now();
-    let outcome = soap_call(app, &parts.headers, body, peer, started).await;
+    let outcome = soap_call(app, &parts.headers, declared, body, peer, started).await;
     let mut response = finish(app, outcome, peer, &parts.method, &parts.uri, started);
     if !response.headers().contains_key(header::CONTENT_LENGTH) {
         if let Some(size) = hyper::body::Body::size_hint(response.body()).exact() {
@@ -549,6 +561,7 @@ fn control_answer_value(status: StatusCode, answer: serde_json::Value) -> Outcom
 async fn soap_call(
     app: &AppState,
     headers: &HeaderMap,
+    declared: Option<u64>,
     body: Received,
     peer: SocketAddr,
     started: Instant,
@@ -566,10 +579,6 @@ async fn soap_call(
     let content_type = header(header::CONTENT_TYPE);
     let action = header(SOAP_ACTION);
     // Step 1 of wire.md: a declared length over the limit is refused before a byte is read.
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > app.body_limit as u64) {
         return too_large(app.body_limit);
     }
@@ -606,6 +615,14 @@ async fn soap_call(
         print_trace(&incoming, &outcome, answered.as_deref());
     }
     outcome
+}
+
+/// The body's length as its `Content-Length` declares it, when that is a number.
+pub(super) fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
 }
 
 /// The answer to a request refused while reading it, as WCF answers, with its notes.
