@@ -568,16 +568,23 @@ async fn soap_call(
 ) -> Outcome {
     // Borrowed from the headers unless a byte is not UTF-8 (checked first by `from_utf8`, whose
     // ASCII path is quicker than the lossy conversion's).
-    let header = |name: header::HeaderName| {
-        headers
-            .get(name)
-            .map(|v| match std::str::from_utf8(v.as_bytes()) {
-                Ok(text) => std::borrow::Cow::Borrowed(text),
-                Err(_) => String::from_utf8_lossy(v.as_bytes()),
-            })
-    };
-    let content_type = header(header::CONTENT_TYPE);
-    let action = header(SOAP_ACTION);
+    fn text(v: &HeaderValue) -> std::borrow::Cow<'_, str> {
+        match std::str::from_utf8(v.as_bytes()) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(v.as_bytes()),
+        }
+    }
+    // The first value of each, as `HeaderMap::get` gives it, found in one pass over the few
+    // headers a request has rather than by hashing each name (a custom name's hash is the
+    // dearer part of a look-up).
+    let (mut content_type, mut action) = (None, None);
+    for (name, value) in headers {
+        if content_type.is_none() && name == header::CONTENT_TYPE {
+            content_type = Some(text(value));
+        } else if action.is_none() && name == SOAP_ACTION {
+            action = Some(text(value));
+        }
+    }
     // Step 1 of wire.md: a declared length over the limit is refused before a byte is read.
     if declared.is_some_and(|n| n > app.body_limit as u64) {
         return too_large(app.body_limit);
