@@ -296,12 +296,11 @@ async fn serve_connection<I, S, F, B, E>(
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     E: Into<Box<dyn std::error::Error + Send + Sync>>,
 {
-    let timer = HeadTimer {
-        read: conn.read.clone(),
-        heads: Arc::new(AtomicU64::new(0)),
-        header: front.limits.header_timeout,
-        idle: front.limits.idle_timeout,
-    };
+    let timer = HeadTimer::new(
+        conn.read.clone(),
+        front.limits.header_timeout,
+        front.limits.idle_timeout,
+    );
     let busy = conn.clone();
     let hyper_service = hyper::service::service_fn(move |request: Request<Incoming>| {
         let working = Working::begin(busy.clone());
@@ -318,24 +317,47 @@ async fn serve_connection<I, S, F, B, E>(
         .keep_alive(true);
     let connection = http.serve_connection(TokioIo::new(io), hyper_service);
     tokio::pin!(connection);
-    let mut closing = false;
-    loop {
-        tokio::select! {
-            // A connection that ends in a timeout or a client's reset is nothing to report.
-            _ = connection.as_mut() => return,
-            _ = conn.close.notified(), if !closing => {}
-            _ = stopped.changed(), if !closing => {}
+    // The two asks to close (for room, at shutdown) are registered with their senders on the
+    // first poll and polled again only once their flags say they may have come, not every time
+    // the connection wakes: each poll of a `Notify` takes its lock, and the connection wakes for
+    // every request.
+    let close = conn.close.notified();
+    tokio::pin!(close);
+    let probe = stopped.clone();
+    let stop = stopped.changed();
+    tokio::pin!(stop);
+    let mut registered = false;
+    let asked = std::future::poll_fn(|cx| {
+        // A connection that ends in a timeout or a client's reset is nothing to report.
+        if connection.as_mut().poll(cx).is_ready() {
+            return Poll::Ready(false);
         }
-        // Asked to close (for room, or at shutdown). An idle connection that was never asked
-        // anything has nothing to finish: closed at once. Otherwise hyper closes it once no answer
-        // is being written (at once when kept alive and idle; after its answer when one is on its
-        // way).
-        if conn.is_idle() && conn.answered.load(Ordering::Acquire) == 0 {
-            return;
+        let maybe = !registered
+            || conn.closing.load(Ordering::Acquire)
+            || probe.has_changed().unwrap_or(true);
+        if maybe {
+            registered = true;
+            // Both polled, so that both are registered.
+            let closed = close.as_mut().poll(cx).is_ready();
+            let stopped = stop.as_mut().poll(cx).is_ready();
+            if closed || stopped {
+                return Poll::Ready(true);
+            }
         }
-        connection.as_mut().graceful_shutdown();
-        closing = true;
+        Poll::Pending
+    })
+    .await;
+    if !asked {
+        return;
     }
+    // Asked to close. An idle connection that was never asked anything has nothing to finish:
+    // closed at once. Otherwise hyper closes it once no answer is being written (at once when
+    // kept alive and idle; after its answer when one is on its way).
+    if conn.is_idle() && conn.answered.load(Ordering::Acquire) == 0 {
+        return;
+    }
+    connection.as_mut().graceful_shutdown();
+    let _ = connection.await;
 }
 
 /// hyper needs a duration to turn its header timer on; [`HeadTimer`] decides the real deadline.
@@ -399,7 +421,8 @@ impl Registry {
             .min_by_key(|c| c.idle_since.load(Ordering::Relaxed))
         {
             Some(oldest) => {
-                oldest.closing.store(true, Ordering::Relaxed);
+                // Set before the notification: the connection polls its ask once it sees it.
+                oldest.closing.store(true, Ordering::Release);
                 oldest.close.notify_one();
                 true
             }
@@ -551,20 +574,49 @@ impl<S: AsyncWrite + Unpin> AsyncWrite for Counted<S> {
 /// for a deadline each time the connection starts waiting for a head: for the first request
 /// that is the header timeout; for the next ones, the idle timeout until a byte arrives, then
 /// the header timeout from that moment.
+///
+/// Every wait of a connection moves the connection's one tokio timer (`sleep`) to its deadline
+/// instead of arming a timer of its own: on a kept-alive connection each deadline is later than
+/// the last, which tokio records without touching its timer wheel, where a new timer per request
+/// was registered in the wheel and removed again, under its lock, for every request. The timer
+/// may fire while no head is awaited (after a body or an answer that took long); that only wakes
+/// the connection's task, which finds nothing to do.
 #[derive(Clone)]
 struct HeadTimer {
     read: Arc<AtomicU64>,
     heads: Arc<AtomicU64>,
     header: Duration,
     idle: Duration,
+    sleep: Arc<Mutex<Shared>>,
+}
+
+/// A connection's one timer, and the waker it was last polled with.
+struct Shared {
+    sleep: Pin<Box<tokio::time::Sleep>>,
+    /// The waker tokio's timer holds: while it is the task's, has not fired and only moved
+    /// later, the timer needs no poll to wake the right task.
+    waker: Option<std::task::Waker>,
+}
+
+impl HeadTimer {
+    /// A connection's timer; made on the runtime (tokio's timer needs it).
+    fn new(read: Arc<AtomicU64>, header: Duration, idle: Duration) -> HeadTimer {
+        HeadTimer {
+            read,
+            heads: Arc::new(AtomicU64::new(0)),
+            header,
+            idle,
+            sleep: Arc::new(Mutex::new(Shared {
+                sleep: Box::pin(tokio::time::sleep(header)),
+                waker: None,
+            })),
+        }
+    }
 }
 
 impl hyper::rt::Timer for HeadTimer {
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn hyper::rt::Sleep>> {
-        Box::pin(HeadWait {
-            sleep: Box::pin(tokio::time::sleep(duration)),
-            idle: None,
-        })
+        Box::pin(PlainWait(Box::pin(tokio::time::sleep(duration))))
     }
 
     fn sleep_until(&self, _deadline: std::time::Instant) -> Pin<Box<dyn hyper::rt::Sleep>> {
@@ -579,7 +631,8 @@ impl hyper::rt::Timer for HeadTimer {
             )
         };
         Box::pin(HeadWait {
-            sleep: Box::pin(tokio::time::sleep(wait)),
+            sleep: self.sleep.clone(),
+            deadline: tokio::time::Instant::now() + wait,
             idle,
         })
     }
@@ -587,7 +640,9 @@ impl hyper::rt::Timer for HeadTimer {
 
 /// A wait for a request head (see [`HeadTimer`]).
 struct HeadWait {
-    sleep: Pin<Box<tokio::time::Sleep>>,
+    /// The connection's timer, moved to `deadline` when this wait is polled.
+    sleep: Arc<Mutex<Shared>>,
+    deadline: tokio::time::Instant,
     /// While idle: the byte counter, its value when the wait began, and the header timeout to
     /// switch to once it moves.
     idle: Option<(Arc<AtomicU64>, u64, Duration)>,
@@ -601,11 +656,41 @@ impl Future for HeadWait {
             if read.load(Ordering::Relaxed) != *at_start {
                 let deadline = tokio::time::Instant::now() + *header;
                 self.idle = None;
-                self.sleep.as_mut().reset(deadline);
+                self.deadline = deadline;
             }
         }
-        self.sleep.as_mut().poll(cx)
+        let deadline = self.deadline;
+        let mut shared = self.sleep.lock().unwrap_or_else(|p| p.into_inner());
+        // A timer that fired has given its waker up: it must be polled to take one again.
+        let fired = shared.sleep.is_elapsed();
+        if shared.sleep.deadline() != deadline {
+            shared.sleep.as_mut().reset(deadline);
+        }
+        let same_task = shared
+            .waker
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()));
+        if same_task && !fired && !shared.sleep.is_elapsed() {
+            return Poll::Pending;
+        }
+        if !same_task {
+            shared.waker = Some(cx.waker().clone());
+        }
+        shared.sleep.as_mut().poll(cx)
     }
 }
 
 impl hyper::rt::Sleep for HeadWait {}
+
+/// Any other wait hyper asks for: a tokio timer of its own.
+struct PlainWait(Pin<Box<tokio::time::Sleep>>);
+
+impl Future for PlainWait {
+    type Output = ();
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        self.0.as_mut().poll(cx)
+    }
+}
+
+impl hyper::rt::Sleep for PlainWait {}

@@ -432,6 +432,59 @@ fn between_requests_the_idle_timeout_applies_not_the_header_timeout() {
 }
 
 #[test]
+fn a_head_begun_after_kept_alive_requests_has_the_header_timeout_not_the_idle_timeout() {
+    let server = serve_with(short(300, 10_000, 3_000));
+    let addr = server.addr();
+    let mut stream = TcpStream::connect(addr).unwrap();
+    for _ in 0..3 {
+        one_kept_alive_request(&mut stream, addr);
+    }
+    stream
+        .write_all(b"POST /WebAPI/ECAPI.svc HTTP/1.1\r\nHo")
+        .unwrap();
+    let took = time_until_closed(stream);
+    assert!(took >= Duration::from_millis(250), "closed after {took:?}");
+    assert!(
+        took < Duration::from_millis(2_500),
+        "closed after {took:?}, not at the header timeout"
+    );
+}
+
+#[test]
+fn silence_after_kept_alive_requests_is_closed_at_the_idle_timeout_not_before() {
+    let server = serve_with(short(300, 10_000, 1_500));
+    let addr = server.addr();
+    let mut stream = TcpStream::connect(addr).unwrap();
+    for _ in 0..3 {
+        one_kept_alive_request(&mut stream, addr);
+    }
+    let took = time_until_closed(stream);
+    assert!(
+        took >= Duration::from_millis(1_400),
+        "closed after {took:?}"
+    );
+}
+
+#[test]
+fn stopping_closes_idle_connections_at_once_rather_than_after_the_grace() {
+    let server = serve_with(short(10_000, 10_000, 60_000));
+    let addr = server.addr();
+    let mut answered = TcpStream::connect(addr).unwrap();
+    for _ in 0..2 {
+        one_kept_alive_request(&mut answered, addr);
+    }
+    let silent = TcpStream::connect(addr).unwrap();
+    assert_still_serving(addr);
+    let started = Instant::now();
+    server.stop().unwrap();
+    let took = started.elapsed();
+    // The grace for requests in flight is 5 s; with none in flight, nothing waits for it.
+    assert!(took < Duration::from_secs(3), "stopped after {took:?}");
+    assert!(time_until_closed(answered) < Duration::from_secs(3));
+    assert!(time_until_closed(silent) < Duration::from_secs(3));
+}
+
+#[test]
 fn connections_over_the_cap_all_busy_wait_until_timeouts_free_a_slot() {
     let server = serve_with(|o| {
         short(10_000, 300, 10_000)(o);

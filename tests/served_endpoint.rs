@@ -142,3 +142,58 @@ fn other_methods_and_paths_still_go_through_the_router() {
         assert_eq!(other.status, 404, "{path}: {other:?}");
     }
 }
+
+#[test]
+fn a_repeated_soap_action_or_content_type_is_read_by_its_first_value() {
+    let server = serve_with_sessions();
+    let action = |op: &str| format!("SOAPAction: \"http://tempuri.org/IECAPI/{op}\"\r\n");
+    let xml = "Content-Type: text/xml; charset=utf-8\r\n";
+    let json = "Content-Type: application/json\r\n";
+    let port_status = action("PortStatus");
+    let init_user = action("InitUser");
+    let cases = [
+        (
+            "the right action first",
+            format!("{xml}{port_status}{init_user}"),
+            format!("{xml}{port_status}"),
+        ),
+        (
+            "the wrong action first",
+            format!("{xml}{init_user}{port_status}"),
+            format!("{xml}{init_user}"),
+        ),
+        (
+            "XML first, between the actions",
+            format!("{port_status}{xml}{init_user}{json}"),
+            format!("{xml}{port_status}"),
+        ),
+        (
+            "JSON first",
+            format!("{json}{port_status}{xml}"),
+            format!("{json}{port_status}"),
+        ),
+    ];
+    for (what, repeated, single) in cases {
+        let twice = answer(&server, PATH, &post(&repeated, PORT_STATUS));
+        let once = answer(&server, PATH, &post(&single, PORT_STATUS));
+        assert!(twice.starts_with("HTTP/1.1 "), "{what}: {twice}");
+        assert_eq!(twice, once, "{what}");
+    }
+    // And the cases do differ: the first values decide.
+    assert_ne!(
+        answer(&server, PATH, &post(&cases_first(), PORT_STATUS)),
+        answer(
+            &server,
+            PATH,
+            &post(&format!("{xml}{port_status}"), PORT_STATUS)
+        ),
+    );
+}
+
+/// A request whose first SOAPAction names another operation than its body.
+fn cases_first() -> String {
+    "Content-Type: text/xml; charset=utf-8\r\n\
+     SOAPAction: \"http://tempuri.org/IECAPI/InitUser\"\r\n\
+     SOAPAction: \"http://tempuri.org/IECAPI/PortStatus\"\r\n"
+        .to_string()
+}

@@ -64,11 +64,7 @@ pub async fn handle(
     if !direct {
         parts.extensions.insert(ConnectInfo(peer));
     }
-    let declared = parts
-        .headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+    let declared = handler::declared_length(&parts.headers);
     // A body declared too large is refused by the handlers without reading it; an empty one has
     // nothing to wait for.
     let body = if body.is_end_stream() || declared.is_some_and(|n| n > front.body_limit as u64) {
@@ -92,7 +88,7 @@ pub async fn handle(
         }
     };
     if direct {
-        return handler::post(&front.endpoint, peer, parts, body).await;
+        return handler::post(&front.endpoint, peer, parts, declared, body).await;
     }
     let body = match body {
         Received::Whole(bytes) => Body::from(bytes),

@@ -50,6 +50,8 @@ pub struct AppState {
     /// here, not in the simulator, because only the server knows HTTP.
     wire_faults: Mutex<Vec<WireRule>>,
     pub names: Names,
+    /// The answers' envelopes around their values, made once for `names`.
+    frames: Arc<soap::ResponseFrames>,
     pub api: ApiVersion,
     body_limit: usize,
     log: Option<Arc<RequestLog>>,
@@ -98,6 +100,7 @@ impl AppState {
                 orders: Vec::new(),
             },
             trace: options.trace,
+            frames: Arc::new(soap::ResponseFrames::new(&options.names)),
             names: options.names,
             body_limit: options.body_limit,
             log,
@@ -129,6 +132,8 @@ impl AppState {
             ))),
             audit: self.audit.clone(),
             wire_faults: Mutex::new(Vec::new()),
+            // The path is not in an answer's envelope: the server's frames serve.
+            frames: self.frames.clone(),
             names: Names {
                 path,
                 ..self.names.clone()
@@ -240,7 +245,18 @@ pub(super) async fn endpoint(
     let (parts, body) = request.into_parts();
     let (method, uri, headers) = (parts.method, parts.uri, parts.headers);
     let outcome = match method {
-        Method::POST => soap_call(&app, &headers, Received::Body(body), peer, started).await,
+        Method::POST => {
+            let declared = declared_length(&headers);
+            soap_call(
+                &app,
+                &headers,
+                declared,
+                Received::Body(body),
+                peer,
+                started,
+            )
+            .await
+        }
         Method::GET | Method::HEAD => describe(&app, &headers, uri.query()),
         _ => Outcome {
             response: plain(
@@ -262,10 +278,11 @@ pub(super) async fn post(
     app: &AppState,
     peer: SocketAddr,
     parts: axum::http::request::Parts,
+    declared: Option<u64>,
     body: Received,
 ) -> Response {
     let started = Instant::now();
-    let outcome = soap_call(app, &parts.headers, body, peer, started).await;
+    let outcome = soap_call(app, &parts.headers, declared, body, peer, started).await;
     let mut response = finish(app, outcome, peer, &parts.method, &parts.uri, started);
     if !response.headers().contains_key(header::CONTENT_LENGTH) {
         if let Some(size) = hyper::body::Body::size_hint(response.body()).exact() {
@@ -544,23 +561,31 @@ fn control_answer_value(status: StatusCode, answer: serde_json::Value) -> Outcom
 async fn soap_call(
     app: &AppState,
     headers: &HeaderMap,
+    declared: Option<u64>,
     body: Received,
     peer: SocketAddr,
     started: Instant,
 ) -> Outcome {
-    // Borrowed from the headers unless a byte is not UTF-8.
-    let header = |name: header::HeaderName| {
-        headers
-            .get(name)
-            .map(|v| String::from_utf8_lossy(v.as_bytes()))
-    };
-    let content_type = header(header::CONTENT_TYPE);
-    let action = header(SOAP_ACTION);
+    // Borrowed from the headers unless a byte is not UTF-8 (checked first by `from_utf8`, whose
+    // ASCII path is quicker than the lossy conversion's).
+    fn text(v: &HeaderValue) -> std::borrow::Cow<'_, str> {
+        match std::str::from_utf8(v.as_bytes()) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(v.as_bytes()),
+        }
+    }
+    // The first value of each, as `HeaderMap::get` gives it, found in one pass over the few
+    // headers a request has rather than by hashing each name (a custom name's hash is the
+    // dearer part of a look-up).
+    let (mut content_type, mut action) = (None, None);
+    for (name, value) in headers {
+        if content_type.is_none() && name == header::CONTENT_TYPE {
+            content_type = Some(text(value));
+        } else if action.is_none() && name == SOAP_ACTION {
+            action = Some(text(value));
+        }
+    }
     // Step 1 of wire.md: a declared length over the limit is refused before a byte is read.
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|n| n > app.body_limit as u64) {
         return too_large(app.body_limit);
     }
@@ -597,6 +622,14 @@ async fn soap_call(
         print_trace(&incoming, &outcome, answered.as_deref());
     }
     outcome
+}
+
+/// The body's length as its `Content-Length` declares it, when that is a number.
+pub(super) fn declared_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
 }
 
 /// The answer to a request refused while reading it, as WCF answers, with its notes.
@@ -661,7 +694,7 @@ fn audit_refusal(
         seq: 0,
         sent: now,
         answered: Some(now),
-        client: Some(crate::exchange::Exchange::client_of(peer)),
+        client: Some(super::peer::client_text(peer)),
         request: None,
         outcome: Answer::Failed { kind, detail },
         notes: refused.notes.iter().map(|n| n.to_note(None)).collect(),
@@ -797,7 +830,7 @@ async fn answer(
                     seq: sim.simulator().journal().total(),
                     sent: now - waited,
                     answered: Some(now + delay),
-                    client: Some(crate::exchange::Exchange::client_of(peer)),
+                    client: Some(super::peer::client_text(peer)),
                     request: Some(request),
                     outcome: crate::exchange::Outcome::Answered(outcome.response.clone()),
                     notes: notes.iter().map(|n| n.to_note(code)).collect(),
@@ -815,7 +848,7 @@ async fn answer(
                 tokio::time::sleep(outcome.delay).await;
             }
             let code = outcome.response.code;
-            let xml = soap::encode_response(&outcome.response, &app.names);
+            let xml = app.frames.encode(&outcome.response);
             // What changed the outcome first, then the simulator's reason, then the headers WCF
             // ignores as ecapi did (zeep sends three WS-Addressing headers with every request):
             // they must not push the reason out of a line cut to its length.

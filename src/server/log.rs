@@ -47,7 +47,16 @@ fn field(text: &str) -> Cow<'_, str> {
 
 /// Cut to [`MAX_FIELD_BYTES`], control characters escaped.
 fn cut(text: &str) -> Cow<'_, str> {
-    let clean = |s: &str| !s.chars().any(char::is_control);
+    // Printable ASCII (nearly every field) is checked sixteen bytes at a time; anything else
+    // character by character (`char::is_control` is C0, DEL and C1).
+    let clean = |s: &str| {
+        let printable = |chunk: &[u8]| {
+            chunk
+                .iter()
+                .fold(true, |all, &b| all & (b.wrapping_sub(0x20) < 0x5f))
+        };
+        s.as_bytes().chunks(16).all(printable) || !s.chars().any(char::is_control)
+    };
     if text.len() <= MAX_FIELD_BYTES && clean(text) {
         return Cow::Borrowed(text);
     }
@@ -237,8 +246,8 @@ impl RequestLog {
             let mut line = String::with_capacity(160 + summary.len().min(MAX_FIELD_BYTES));
             timestamp_now(&mut line);
             line.push(' ');
-            // As `SocketAddr`'s `Display` writes it, without the formatting machinery.
-            crate::exchange::Exchange::write_client(&mut line, peer);
+            // As `SocketAddr`'s `Display` writes it, remembered for the connection's next line.
+            line.push_str(&super::peer::client_text(peer));
             line.push(' ');
             push_field(&mut line, method);
             line.push(' ');
@@ -422,6 +431,25 @@ mod tests {
         assert!(cut.ends_with("…(+3488 bytes)"), "{cut}");
         assert_eq!(field("a\nb"), "a\\nb");
         assert!(matches!(field("PortStatus 100"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn a_control_character_anywhere_in_a_field_is_escaped_and_printable_text_is_kept() {
+        let ascii: String = (0x20u8..0x7f).map(char::from).collect();
+        assert!(matches!(field(&ascii), Cow::Borrowed(_)));
+        assert!(matches!(field("héllo wörld, ünïcode €"), Cow::Borrowed(_)));
+        for control in ['\0', '\t', '\r', '\u{1b}', '\u{7f}', '\u{85}', '\u{9f}'] {
+            for at in [0, 15, 16, 17, 40] {
+                let mut text = "PortStatus 100 with a reason of forty-some".to_string();
+                text.insert(at, control);
+                let logged = field(&text);
+                assert!(!logged.contains(control), "{control:?} at {at}: {logged}");
+                assert_eq!(
+                    logged.replace(&control.escape_default().to_string(), ""),
+                    text.replace(control, "")
+                );
+            }
+        }
     }
 
     #[test]

@@ -8,13 +8,15 @@
 //!
 //! Bytes become an [`crate::api::Request`] in [`crate::soap::read_request`] (as a WCF service
 //! reads them, with notes) and a response becomes
-//! bytes in [`crate::soap::encode_response`]; this module only adds HTTP: content type, body limit,
+//! bytes in [`crate::soap::encode_response`] (through [`crate::soap::ResponseFrames`], its fixed
+//! parts made once); this module only adds HTTP: content type, body limit,
 //! status codes, the WSDL route, the URL player page ([`url_player`]), logging and shutdown.
 
 mod front;
 mod guard;
 mod handler;
 mod log;
+mod peer;
 mod secret;
 mod sessions;
 mod tls;

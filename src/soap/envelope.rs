@@ -55,54 +55,115 @@ pub fn encode_request(request: &Request, shape: &OperationShape) -> String {
 /// The response envelope for `response`, exactly as WCF writes it: `<Op>Response` in the service
 /// namespace holding `<Op>Result`, whose fields are in the result namespace, `responseCode` and
 /// `responseMessage` first, then the operation's extra fields in ordinal order when the code is 100
-/// (a field the response lacks is written `i:nil`).
+/// (a field the response lacks is written `i:nil`). [`ResponseFrames`] writes the same bytes with
+/// the fixed parts made once.
 pub fn encode_response(response: &Response, names: &Names) -> String {
-    let op = response.op.name();
-    let mut out = String::with_capacity(512);
-    out.push_str(ENVELOPE_OPEN);
-    out.push('<');
-    out.push_str(op);
-    out.push_str("Response xmlns=\"");
-    push_attr(&mut out, &names.service_ns);
-    out.push_str("\"><");
-    out.push_str(op);
-    out.push_str("Result xmlns:a=\"");
-    push_attr(&mut out, &names.result_ns);
-    out.push_str("\" xmlns:i=\"");
-    out.push_str(XSI_NS);
-    out.push_str("\"><a:responseCode>");
-    out.push_str(&response.code.to_string());
-    out.push_str("</a:responseCode><a:responseMessage>");
-    push_text(&mut out, &response.message);
-    out.push_str("</a:responseMessage>");
-    if response.is_ok() {
-        for field in response.op.result_fields() {
-            let name = field.wire_name();
-            match response.field(*field) {
-                Some(value) => {
-                    out.push_str("<a:");
-                    out.push_str(name);
-                    out.push('>');
-                    push_text(&mut out, &value);
-                    out.push_str("</a:");
-                    out.push_str(name);
-                    out.push('>');
-                }
-                None => {
-                    out.push_str("<a:");
-                    out.push_str(name);
-                    out.push_str(" i:nil=\"true\"/>");
+    Frame::new(response.op, names).write(response)
+}
+
+/// The fixed parts of every operation's response envelope for one set of [`Names`], written once:
+/// [`ResponseFrames::encode`] is [`encode_response`] without escaping the namespaces and joining
+/// the wrapper elements again for every answer (`ecapi serve` keeps one for its names).
+#[derive(Debug, Clone)]
+pub struct ResponseFrames {
+    /// Indexed by the operation's discriminant.
+    frames: Vec<Option<Frame>>,
+    names: Names,
+}
+
+impl ResponseFrames {
+    /// The frames of every operation for `names`.
+    pub fn new(names: &Names) -> ResponseFrames {
+        let mut frames = Vec::new();
+        for op in Operation::ALL {
+            let at = op as usize;
+            if frames.len() <= at {
+                frames.resize_with(at + 1, || None);
+            }
+            frames[at] = Some(Frame::new(op, names));
+        }
+        ResponseFrames {
+            frames,
+            names: names.clone(),
+        }
+    }
+
+    /// The response envelope for `response`: the very bytes of [`encode_response`] with these
+    /// names.
+    pub fn encode(&self, response: &Response) -> String {
+        match self.frames.get(response.op as usize) {
+            Some(Some(frame)) => frame.write(response),
+            _ => encode_response(response, &self.names),
+        }
+    }
+}
+
+/// One operation's response envelope around its code, message and fields.
+#[derive(Debug, Clone)]
+struct Frame {
+    /// From the envelope's start to the opening `responseCode` tag.
+    head: String,
+    /// From the closing `Result` tag to the envelope's end.
+    tail: String,
+}
+
+impl Frame {
+    fn new(op: Operation, names: &Names) -> Frame {
+        let op = op.name();
+        let mut head = String::with_capacity(320);
+        head.push_str(ENVELOPE_OPEN);
+        head.push('<');
+        head.push_str(op);
+        head.push_str("Response xmlns=\"");
+        push_attr(&mut head, &names.service_ns);
+        head.push_str("\"><");
+        head.push_str(op);
+        head.push_str("Result xmlns:a=\"");
+        push_attr(&mut head, &names.result_ns);
+        head.push_str("\" xmlns:i=\"");
+        head.push_str(XSI_NS);
+        head.push_str("\"><a:responseCode>");
+        let mut tail = String::with_capacity(64);
+        tail.push_str("</");
+        tail.push_str(op);
+        tail.push_str("Result></");
+        tail.push_str(op);
+        tail.push_str("Response>");
+        tail.push_str(ENVELOPE_CLOSE);
+        Frame { head, tail }
+    }
+
+    fn write(&self, response: &Response) -> String {
+        let mut out = String::with_capacity(self.head.len() + self.tail.len() + 384);
+        out.push_str(&self.head);
+        out.push_str(itoa::Buffer::new().format(response.code));
+        out.push_str("</a:responseCode><a:responseMessage>");
+        push_text(&mut out, &response.message);
+        out.push_str("</a:responseMessage>");
+        if response.is_ok() {
+            for field in response.op.result_fields() {
+                let name = field.wire_name();
+                match response.field(*field) {
+                    Some(value) => {
+                        out.push_str("<a:");
+                        out.push_str(name);
+                        out.push('>');
+                        push_text(&mut out, &value);
+                        out.push_str("</a:");
+                        out.push_str(name);
+                        out.push('>');
+                    }
+                    None => {
+                        out.push_str("<a:");
+                        out.push_str(name);
+                        out.push_str(" i:nil=\"true\"/>");
+                    }
                 }
             }
         }
+        out.push_str(&self.tail);
+        out
     }
-    out.push_str("</");
-    out.push_str(op);
-    out.push_str("Result></");
-    out.push_str(op);
-    out.push_str("Response>");
-    out.push_str(ENVELOPE_CLOSE);
-    out
 }
 
 /// Reads a request envelope kindly: parameters by local name in any order, namespace or version.
@@ -565,6 +626,32 @@ mod tests {
         assert_eq!(fault.local, "DeserializationFailed");
         assert_eq!(fault.ns.as_deref(), Some(crate::soap::names::DISPATCHER_NS));
         assert_eq!(fault.string, "The formatter threw an exception");
+    }
+
+    #[test]
+    fn the_frames_write_every_operations_response_as_encode_response_does() {
+        let odd = Names {
+            service_ns: "urn:a&b<c>\"d\"\te".into(),
+            contract: "IRecorder".into(),
+            result_ns: "http://example.com/ünï\r\n".into(),
+            path: "/x".into(),
+        };
+        for names in [Names::default(), odd] {
+            let frames = ResponseFrames::new(&names);
+            for op in Operation::ALL {
+                let mut full = Response::ok(op);
+                for (i, field) in op.result_fields().iter().enumerate() {
+                    full.set_field(*field, &format!("v{i} <&> \r é"));
+                }
+                let mut refused = Response::new(op, ResponseCode::from_code(606).unwrap());
+                refused.message = "a <message> & \"more\"".into();
+                for response in [Response::ok(op), full, refused] {
+                    let expected = encode_response(&response, &names);
+                    assert_eq!(frames.encode(&response), expected, "{op:?}");
+                    assert!(expected.contains(&format!("<{}Response xmlns=", op.name())));
+                }
+            }
+        }
     }
 
     #[test]

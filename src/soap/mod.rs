@@ -44,7 +44,7 @@ pub mod xml;
 pub use contract::{Contract, ContractSource, OperationShape};
 pub use encoding::{to_utf8, EncodingError};
 pub use envelope::{
-    decode_fault, decode_request, decode_response, encode_request, encode_response,
+    decode_fault, decode_request, decode_response, encode_request, encode_response, ResponseFrames,
 };
 pub use fault::Fault;
 pub use names::Names;

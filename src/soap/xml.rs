@@ -753,31 +753,52 @@ fn unescape(raw: &str) -> Result<String, XmlError> {
 /// Appends `text` escaped for element content. `\r` is written as a character reference because
 /// XML parsers normalise a literal one away; quotes need no escaping outside attributes.
 pub fn push_text(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '\r' => out.push_str("&#xD;"),
-            c => out.push(c),
-        }
-    }
+    push_escaped(out, text, TEXT_SPECIAL, |b| match b {
+        b'&' => "&amp;",
+        b'<' => "&lt;",
+        b'>' => "&gt;",
+        _ => "&#xD;",
+    });
 }
 
 /// Appends `text` escaped for a double-quoted attribute value.
 pub fn push_attr(out: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\r' => out.push_str("&#xD;"),
-            '\n' => out.push_str("&#xA;"),
-            '\t' => out.push_str("&#x9;"),
-            c => out.push(c),
+    push_escaped(out, text, ATTR_SPECIAL, |b| match b {
+        b'&' => "&amp;",
+        b'<' => "&lt;",
+        b'>' => "&gt;",
+        b'"' => "&quot;",
+        b'\r' => "&#xD;",
+        b'\n' => "&#xA;",
+        _ => "&#x9;",
+    });
+}
+
+/// The bytes [`push_text`] escapes, as bits of a mask (all are below 64).
+const TEXT_SPECIAL: u64 = (1 << b'&') | (1 << b'<') | (1 << b'>') | (1 << b'\r');
+/// The bytes [`push_attr`] escapes.
+const ATTR_SPECIAL: u64 = TEXT_SPECIAL | (1 << b'"') | (1 << b'\n') | (1 << b'\t');
+
+/// Appends `text`, each byte in `special` replaced by its `reference`. Every byte escaped is ASCII,
+/// which never occurs inside a multi-byte UTF-8 sequence, so the runs between them are copied
+/// whole (an answer's values and namespaces rarely need any escaping at all).
+#[inline]
+fn push_escaped(
+    out: &mut String,
+    text: &str,
+    special: u64,
+    reference: impl Fn(u8) -> &'static str,
+) {
+    let bytes = text.as_bytes();
+    let mut copied = 0;
+    for (i, &b) in bytes.iter().enumerate() {
+        if b < 64 && (special >> b) & 1 == 1 {
+            out.push_str(&text[copied..i]);
+            out.push_str(reference(b));
+            copied = i + 1;
         }
     }
+    out.push_str(&text[copied..]);
 }
 
 #[cfg(test)]
@@ -914,5 +935,52 @@ mod tests {
         let mut pull = Pull::new(out.as_bytes());
         pull.next_item().unwrap();
         assert_eq!(pull.text_of_element().unwrap(), "a<b>&\"c'\r\n");
+    }
+
+    /// The escapes as written one character at a time: what the writers must equal.
+    fn escaped_char_by_char(text: &str, attribute: bool) -> String {
+        let mut out = String::new();
+        for c in text.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '\r' => out.push_str("&#xD;"),
+                '"' if attribute => out.push_str("&quot;"),
+                '\n' if attribute => out.push_str("&#xA;"),
+                '\t' if attribute => out.push_str("&#x9;"),
+                c => out.push(c),
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_writers_escape_every_special_character_and_keep_the_rest_whole() {
+        let mut text = String::from("@");
+        push_text(&mut text, "é<\"\r\n\t&>ü€𝄞");
+        assert_eq!(text, "@é&lt;\"&#xD;\n\t&amp;&gt;ü€𝄞");
+        let mut attr = String::from("@");
+        push_attr(&mut attr, "é<\"\r\n\t&>ü€𝄞");
+        assert_eq!(attr, "@é&lt;&quot;&#xD;&#xA;&#x9;&amp;&gt;ü€𝄞");
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #[test]
+            fn the_writers_equal_escaping_one_character_at_a_time(
+                text in "[a-z&<>\"'\r\n\t é€𝄞\u{0}-\u{7f}]{0,40}"
+            ) {
+                let mut out = String::new();
+                push_text(&mut out, &text);
+                prop_assert_eq!(&out, &escaped_char_by_char(&text, false));
+                let mut out = String::new();
+                push_attr(&mut out, &text);
+                prop_assert_eq!(&out, &escaped_char_by_char(&text, true));
+            }
+        }
     }
 }
